@@ -1,0 +1,107 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import Configuration
+
+extension ClerkOptions {
+    /// The environment variables read by ``init(environment:)`` and ``init(config:)``, with the
+    /// swift-configuration key each one corresponds to.
+    ///
+    /// | variable | config key | option |
+    /// |---|---|---|
+    /// | `CLERK_SECRET_KEY` | `clerk.secretKey` (secret) | ``secretKey`` |
+    /// | `CLERK_MACHINE_SECRET_KEY` | `clerk.machineSecretKey` (secret) | ``machineSecretKey`` |
+    /// | `CLERK_WEBHOOK_SIGNING_SECRET` | `clerk.webhookSigningSecret` (secret) | ``webhookSigningSecret`` |
+    /// | `CLERK_API_URL` | `clerk.apiUrl` | ``apiUrl`` |
+    /// | `CLERK_API_VERSION` | `clerk.apiVersion` | ``apiVersion`` |
+    /// | `CLERK_JWT_KEY` | `clerk.jwtKey` | ``jwtKey`` |
+    /// | `CLERK_PUBLISHABLE_KEY` | `clerk.publishableKey` | ``publishableKey`` |
+    /// | `CLERK_DOMAIN` | `clerk.domain` | ``domain`` |
+    /// | `CLERK_IS_SATELLITE` | `clerk.isSatellite` | ``isSatellite`` |
+    /// | `CLERK_PROXY_URL` | `clerk.proxyUrl` | ``proxyUrl`` |
+    /// | `CLERK_SIGN_IN_URL` | `clerk.signInUrl` | ``signInUrl`` |
+    /// | `CLERK_SIGN_UP_URL` | `clerk.signUpUrl` | ``signUpUrl`` |
+    /// | `CLERK_TELEMETRY_DISABLED` | `clerk.telemetryDisabled` | ``telemetry`` |
+    /// | `CLERK_TELEMETRY_DEBUG` | `clerk.telemetryDebug` | ``telemetry`` |
+    public static let environmentVariables: [(variable: String, configKey: String, isSecret: Bool)] = [
+        ("CLERK_SECRET_KEY", "clerk.secretKey", true),
+        ("CLERK_MACHINE_SECRET_KEY", "clerk.machineSecretKey", true),
+        ("CLERK_WEBHOOK_SIGNING_SECRET", "clerk.webhookSigningSecret", true),
+        ("CLERK_API_URL", "clerk.apiUrl", false),
+        ("CLERK_API_VERSION", "clerk.apiVersion", false),
+        ("CLERK_JWT_KEY", "clerk.jwtKey", false),
+        ("CLERK_PUBLISHABLE_KEY", "clerk.publishableKey", false),
+        ("CLERK_DOMAIN", "clerk.domain", false),
+        ("CLERK_IS_SATELLITE", "clerk.isSatellite", false),
+        ("CLERK_PROXY_URL", "clerk.proxyUrl", false),
+        ("CLERK_SIGN_IN_URL", "clerk.signInUrl", false),
+        ("CLERK_SIGN_UP_URL", "clerk.signUpUrl", false),
+        ("CLERK_TELEMETRY_DISABLED", "clerk.telemetryDisabled", false),
+        ("CLERK_TELEMETRY_DEBUG", "clerk.telemetryDebug", false),
+    ]
+
+    /// Options read from environment variables (see ``environmentVariables``).
+    ///
+    /// - Parameter environment: the variables to read; the process environment by default. Tests pass a
+    ///   dictionary instead of calling `setenv`.
+    /// - Throws: ``ClerkError`` with ``ClerkError/Code/invalidConfiguration`` when a boolean variable holds
+    ///   something that is not a boolean.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        try self.init(lookup: { name, _ in environment[name] })
+    }
+
+    /// Options read through swift-configuration, with the keys listed in ``environmentVariables``; secrets are read
+    /// with `isSecret: true`, so access reporters redact them.
+    ///
+    /// With an `EnvironmentVariablesProvider`, the key `clerk.secretKey` reads `CLERK_SECRET_KEY`, and so on.
+    @available(macOS 15, iOS 18, *)
+    public init(config: ConfigReader) throws {
+        var keys: [String: (String, Bool)] = [:]
+        for entry in ClerkOptions.environmentVariables { keys[entry.variable] = (entry.configKey, entry.isSecret) }
+        try self.init(lookup: { name, _ in
+            guard let (key, isSecret) = keys[name] else { return nil }
+            return config.string(forKey: ConfigKey(key.split(separator: ".").map(String.init)), isSecret: isSecret)
+        })
+    }
+
+    init(lookup: (String, Bool) -> String?) throws {
+        func read(_ name: String, secret: Bool = false) -> String? {
+            guard let raw = lookup(name, secret) else { return nil }
+            let trimmed = raw.trimmed
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        func flag(_ name: String) throws -> Bool? {
+            guard let value = read(name) else { return nil }
+            if let parsed = ClerkOptions.parseTruthy(value) { return parsed }
+            throw ClerkError(.invalidConfiguration, "\(name) must be true, false or an integer")
+        }
+        self.init(secretKey: nil)
+        secretKey = read("CLERK_SECRET_KEY", secret: true).map { Secret($0) }
+        machineSecretKey = read("CLERK_MACHINE_SECRET_KEY", secret: true).map { Secret($0) }
+        webhookSigningSecret = read("CLERK_WEBHOOK_SIGNING_SECRET", secret: true).map { Secret($0) }
+        if let value = read("CLERK_API_URL") { apiUrl = value }
+        if let value = read("CLERK_API_VERSION") { apiVersion = value }
+        jwtKey = read("CLERK_JWT_KEY")
+        publishableKey = read("CLERK_PUBLISHABLE_KEY")
+        domain = read("CLERK_DOMAIN")
+        isSatellite = try flag("CLERK_IS_SATELLITE") ?? false
+        proxyUrl = read("CLERK_PROXY_URL")
+        signInUrl = read("CLERK_SIGN_IN_URL")
+        signUpUrl = read("CLERK_SIGN_UP_URL")
+        telemetry = TelemetryOptions(
+            disabled: try flag("CLERK_TELEMETRY_DISABLED") ?? false,
+            debug: try flag("CLERK_TELEMETRY_DEBUG") ?? false
+        )
+    }
+
+    /// Parses a boolean the way Clerk's SDKs do: `true`/`false` in any case, or an integer (`> 0` is true).
+    static func parseTruthy(_ value: String) -> Bool? {
+        switch value.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: return Int(value).map { $0 > 0 }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import AsyncHTTPClient
+public import Logging
+
+/// Everything a ``ClerkClient`` can be configured with: the options of `createClerkClient` in `@clerk/backend`,
+/// plus what a Swift server needs (timeouts, retries, logging, an injected HTTP client or transport, a clock).
+///
+/// ```swift
+/// var options = ClerkOptions(secretKey: "sk_live_…")
+/// options.requestTimeout = .seconds(10)
+/// let clerk = try ClerkClient(options: options)
+/// ```
+///
+/// Secrets are held as ``Secret`` values: printing or dumping the options never shows them.
+/// This is a server library: never ship a secret key inside an app that runs on users' devices.
+public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable {
+    /// The instance's secret key (`sk_live_…` / `sk_test_…`). Required for Backend API calls and JWKS fetches.
+    public var secretKey: Secret?
+    /// A machine secret key (`ak_…`), used instead of the secret key for machine-to-machine token calls.
+    public var machineSecretKey: Secret?
+    /// The instance's JWT verification key (PEM, with or without armour), for networkless token verification.
+    public var jwtKey: String?
+    /// The instance's publishable key (`pk_live_…` / `pk_test_…`), which encodes the Frontend API host.
+    public var publishableKey: String?
+    /// The satellite domain, for multi-domain setups.
+    public var domain: String?
+    /// Whether this app is a satellite of another domain.
+    public var isSatellite: Bool
+    /// Whether a satellite syncs its session with the primary domain on the first page load.
+    public var satelliteAutoSync: Bool?
+    /// The Frontend API proxy URL, if the app proxies Clerk's Frontend API.
+    public var proxyUrl: String?
+    /// Identifies a framework integration built on this SDK (sent in the `User-Agent`).
+    public var sdkMetadata: SDKMetadata?
+    /// Telemetry switches. This SDK never sends telemetry to Clerk; `debug` logs what would have been sent.
+    public var telemetry: TelemetryOptions
+    /// A `User-Agent` to send instead of this SDK's own.
+    public var userAgent: String?
+    /// The Backend API base URL. Must be https, except on loopback (for the emulator).
+    public var apiUrl: String
+    /// The API path version (`v1`).
+    public var apiVersion: String
+    /// Expected `aud` claim(s) of session tokens.
+    public var audience: [String]?
+    /// URLs of session task pages (`{"choose-organization": "/onboarding/org"}`), keyed by task key.
+    public var taskUrls: [String: String]?
+    /// The webhook signing secret (`whsec_…`), used by `verifyWebhook` when none is passed.
+    public var webhookSigningSecret: Secret?
+    /// The sign-in page, for integrations that redirect signed-out page navigations.
+    public var signInUrl: String?
+    /// The sign-up page.
+    public var signUpUrl: String?
+    /// Time allowed for one HTTP attempt.
+    public var requestTimeout: Duration
+    /// Retry behaviour of API calls.
+    public var retryPolicy: RetryPolicy
+    /// Where the SDK logs (at most `info`, never secrets). Defaults to a logger that discards everything.
+    public var logger: Logger
+    /// An AsyncHTTPClient client to send requests with (for example your app's shared client).
+    public var httpClient: HTTPClient?
+    /// A transport to use instead of AsyncHTTPClient (for example an in-memory one in tests). Wins over ``httpClient``.
+    public var transport: (any ClerkHTTPTransport)?
+    /// The clock and sleeper for backoff, deadlines, token times and cache lifetimes.
+    public var clock: ClerkClock
+
+    public init(
+        secretKey: Secret? = nil,
+        machineSecretKey: Secret? = nil,
+        jwtKey: String? = nil,
+        publishableKey: String? = nil,
+        domain: String? = nil,
+        isSatellite: Bool = false,
+        satelliteAutoSync: Bool? = nil,
+        proxyUrl: String? = nil,
+        sdkMetadata: SDKMetadata? = nil,
+        telemetry: TelemetryOptions = TelemetryOptions(),
+        userAgent: String? = nil,
+        apiUrl: String = ClerkOptions.defaultAPIURL,
+        apiVersion: String = ClerkOptions.defaultAPIVersion,
+        audience: [String]? = nil,
+        taskUrls: [String: String]? = nil,
+        webhookSigningSecret: Secret? = nil,
+        signInUrl: String? = nil,
+        signUpUrl: String? = nil,
+        requestTimeout: Duration = .seconds(30),
+        retryPolicy: RetryPolicy = .default,
+        logger: Logger = ClerkOptions.disabledLogger,
+        httpClient: HTTPClient? = nil,
+        transport: (any ClerkHTTPTransport)? = nil,
+        clock: ClerkClock = .system
+    ) {
+        self.secretKey = secretKey
+        self.machineSecretKey = machineSecretKey
+        self.jwtKey = jwtKey
+        self.publishableKey = publishableKey
+        self.domain = domain
+        self.isSatellite = isSatellite
+        self.satelliteAutoSync = satelliteAutoSync
+        self.proxyUrl = proxyUrl
+        self.sdkMetadata = sdkMetadata
+        self.telemetry = telemetry
+        self.userAgent = userAgent
+        self.apiUrl = apiUrl
+        self.apiVersion = apiVersion
+        self.audience = audience
+        self.taskUrls = taskUrls
+        self.webhookSigningSecret = webhookSigningSecret
+        self.signInUrl = signInUrl
+        self.signUpUrl = signUpUrl
+        self.requestTimeout = requestTimeout
+        self.retryPolicy = retryPolicy
+        self.logger = logger
+        self.httpClient = httpClient
+        self.transport = transport
+        self.clock = clock
+    }
+
+    /// `https://api.clerk.com`.
+    public static let defaultAPIURL = "https://api.clerk.com"
+    /// `v1`.
+    public static let defaultAPIVersion = "v1"
+    /// A logger that discards everything (the default).
+    public static let disabledLogger = Logger(label: "clerk-do-not-log", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    public var description: String {
+        var parts: [String] = []
+        parts.append("secretKey: \(secretKey.map(\.description) ?? "nil")")
+        if machineSecretKey != nil { parts.append("machineSecretKey: (redacted)") }
+        if webhookSigningSecret != nil { parts.append("webhookSigningSecret: (redacted)") }
+        if let publishableKey { parts.append("publishableKey: \(publishableKey)") }
+        if jwtKey != nil { parts.append("jwtKey: (set)") }
+        parts.append("apiUrl: \(apiUrl)")
+        parts.append("apiVersion: \(apiVersion)")
+        if let domain { parts.append("domain: \(domain)") }
+        if isSatellite { parts.append("isSatellite: true") }
+        if let proxyUrl { parts.append("proxyUrl: \(proxyUrl)") }
+        parts.append("requestTimeout: \(requestTimeout)")
+        parts.append("maxAttempts: \(retryPolicy.maxAttempts)")
+        return "ClerkOptions(\(parts.joined(separator: ", ")))"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "secretKey": secretKey as Any, "machineSecretKey": machineSecretKey as Any,
+                "webhookSigningSecret": webhookSigningSecret as Any, "publishableKey": publishableKey as Any,
+                "apiUrl": apiUrl, "apiVersion": apiVersion, "domain": domain as Any, "isSatellite": isSatellite,
+                "proxyUrl": proxyUrl as Any, "requestTimeout": requestTimeout, "retryPolicy": retryPolicy,
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+/// Identifies a framework integration built on ClerkBackend.
+public struct SDKMetadata: Sendable, Hashable {
+    public var name: String
+    public var version: String
+    public var environment: String?
+    public init(name: String, version: String, environment: String? = nil) {
+        self.name = name
+        self.version = version
+        self.environment = environment
+    }
+}
+
+/// Telemetry switches, accepted for parity with `@clerk/backend`.
+///
+/// ClerkBackend for Swift sends nothing to Clerk's telemetry service, whatever these say. With ``debug`` on, the
+/// events that the JS SDK would have sent are logged at `debug` level instead.
+public struct TelemetryOptions: Sendable, Hashable {
+    public var disabled: Bool
+    public var debug: Bool
+    public init(disabled: Bool = false, debug: Bool = false) {
+        self.disabled = disabled
+        self.debug = debug
+    }
+}

@@ -1,0 +1,178 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The Backend API answered with an error status (4xx or 5xx).
+///
+/// Mirrors `ClerkAPIResponseError` of `@clerk/backend`: the HTTP ``status``, Clerk's ``errors`` (code, message,
+/// long message, meta), the ``clerkTraceId`` to quote to Clerk support, and ``retryAfter`` for 429s.
+///
+/// ```swift
+/// do {
+///     let user = try await clerk.users.getUser(userId)
+/// } catch let error as ClerkAPIResponseError where error.status == 404 {
+///     // no such user
+/// } catch ClerkAPIError.Code.formIdentifierExists {
+///     // pattern-match on Clerk's error code
+/// }
+/// ```
+public struct ClerkAPIResponseError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// HTTP status code.
+    public let status: Int
+    /// Clerk's error entries, in the order the API gave them. Empty when the body was not Clerk's error format
+    /// (for example an HTML page from a proxy).
+    public let errors: [ClerkAPIError]
+    /// The `clerk_trace_id` of the body, else the `cf-ray` header; `nil` if neither was present.
+    public let clerkTraceId: String?
+    /// Seconds to wait before retrying, from an integer `Retry-After` header.
+    public let retryAfter: Int?
+    /// The operation that failed (`GetUser`, …).
+    public let operationID: String
+    /// The HTTP method of the failed call.
+    public let method: String
+    /// The request path of the failed call (ids included, no query string).
+    public let path: String
+    /// How many attempts were made, retries included.
+    public let attempts: Int
+    /// `true` when this is a 404 answered to a `DELETE` that was retried after an earlier attempt got no usable
+    /// answer: the first attempt most likely deleted the resource, so callers can usually treat this as done.
+    public let isNotFoundAfterRetriedDelete: Bool
+    /// The response body with token and secret fields redacted, truncated to 16 KiB, for debugging.
+    public let redactedBody: String
+
+    public init(
+        status: Int, errors: [ClerkAPIError], clerkTraceId: String? = nil, retryAfter: Int? = nil,
+        operationID: String = "", method: String = "", path: String = "", attempts: Int = 1,
+        isNotFoundAfterRetriedDelete: Bool = false, redactedBody: String = ""
+    ) {
+        self.status = status
+        self.errors = errors
+        self.clerkTraceId = clerkTraceId
+        self.retryAfter = retryAfter
+        self.operationID = operationID
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+        self.isNotFoundAfterRetriedDelete = isNotFoundAfterRetriedDelete
+        self.redactedBody = redactedBody
+    }
+
+    /// The first error's code, if any.
+    public var code: ClerkAPIError.Code? { errors.first?.code }
+
+    /// Whether any entry carries this code.
+    public func contains(_ code: ClerkAPIError.Code) -> Bool { errors.contains { $0.code == code } }
+
+    public var description: String {
+        var text = "ClerkAPIResponseError(status: \(status), operation: \(operationID) \(method) \(path)"
+        if !errors.isEmpty {
+            let entries = errors.map { entry in
+                var line = "\(entry.code.rawValue): \(entry.message)"
+                if let long = entry.longMessage, long != entry.message { line += " — \(long)" }
+                return line
+            }
+            text += ", errors: [\(entries.joined(separator: "; "))]"
+        }
+        if let clerkTraceId { text += ", clerkTraceId: \(clerkTraceId)" }
+        if let retryAfter { text += ", retryAfter: \(retryAfter)s" }
+        if attempts > 1 { text += ", attempts: \(attempts)" }
+        if isNotFoundAfterRetriedDelete { text += ", notFoundAfterRetriedDelete" }
+        return text + ")"
+    }
+
+    public var debugDescription: String { description }
+}
+
+/// One entry of the `errors` array of a Clerk error response.
+public struct ClerkAPIError: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Machine-readable code, for example `form_identifier_exists` or `resource_not_found`.
+    public var code: Code
+    /// Short, human-readable message.
+    public var message: String
+    /// Longer explanation, when the API gives one.
+    public var longMessage: String?
+    /// Extra context (`param_name`, `session_id`, `email_addresses`, …) as the API sent it.
+    public var meta: [String: JSONValue]?
+
+    enum CodingKeys: String, CodingKey {
+        case code, message, meta
+        case longMessage = "long_message"
+    }
+
+    public init(code: Code, message: String, longMessage: String? = nil, meta: [String: JSONValue]? = nil) {
+        self.code = code
+        self.message = message
+        self.longMessage = longMessage
+        self.meta = meta
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = (try? container.decodeIfPresent(Code.self, forKey: .code)) ?? Code(rawValue: "unknown")
+        message = (try? container.decodeIfPresent(String.self, forKey: .message)) ?? ""
+        longMessage = try? container.decodeIfPresent(String.self, forKey: .longMessage)
+        meta = try? container.decodeIfPresent([String: JSONValue].self, forKey: .meta)
+    }
+
+    /// `meta.param_name`: the request parameter the error is about.
+    public var paramName: String? { meta?["param_name"]?.stringValue }
+    /// `meta.session_id`.
+    public var sessionId: String? { meta?["session_id"]?.stringValue }
+    /// `meta.email_addresses`.
+    public var emailAddresses: [String]? { meta?["email_addresses"]?.arrayValue?.compactMap(\.stringValue) }
+    /// `meta.identifiers`.
+    public var identifiers: [String]? { meta?["identifiers"]?.arrayValue?.compactMap(\.stringValue) }
+    /// `meta.zxcvbn`: password strength feedback.
+    public var zxcvbn: JSONValue? { meta?["zxcvbn"] }
+    /// `meta.plan`.
+    public var plan: JSONValue? { meta?["plan"] }
+    /// `meta.is_plan_upgrade_possible`.
+    public var isPlanUpgradePossible: Bool? { meta?["is_plan_upgrade_possible"]?.boolValue }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// An error code. Clerk adds codes over time, so this is an open set: compare with the constants below or
+    /// with any string.
+    public struct Code: OpenStringEnum {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let resourceNotFound: Self = "resource_not_found"
+        public static let formIdentifierExists: Self = "form_identifier_exists"
+        public static let formIdentifierNotFound: Self = "form_identifier_not_found"
+        public static let formParamMissing: Self = "form_param_missing"
+        public static let formParamFormatInvalid: Self = "form_param_format_invalid"
+        public static let formParamValueInvalid: Self = "form_param_value_invalid"
+        public static let formParamUnknown: Self = "form_param_unknown"
+        public static let formPasswordIncorrect: Self = "form_password_incorrect"
+        public static let formPasswordPwned: Self = "form_password_pwned"
+        public static let formPasswordLengthTooShort: Self = "form_password_length_too_short"
+        public static let formPasswordValidationFailed: Self = "form_password_validation_failed"
+        public static let formUsernameInvalidLength: Self = "form_username_invalid_length"
+        public static let duplicateRecord: Self = "duplicate_record"
+        public static let authenticationInvalid: Self = "authentication_invalid"
+        public static let authorizationInvalid: Self = "authorization_invalid"
+        public static let authorizationHeaderFormatInvalid: Self = "authorization_header_format_invalid"
+        public static let clerkKeyInvalid: Self = "clerk_key_invalid"
+        public static let requestBodyInvalid: Self = "request_body_invalid"
+        public static let unsupportedContentType: Self = "unsupported_content_type"
+        public static let tooManyRequests: Self = "too_many_requests"
+        public static let userLocked: Self = "user_locked"
+        public static let userBanned: Self = "user_banned"
+        public static let identifierNotAllowed: Self = "not_allowed_access"
+        public static let quotaExceeded: Self = "quota_exceeded"
+        public static let paymentRequired: Self = "payment_required"
+        public static let internalClerkError: Self = "internal_clerk_error"
+        public static let unexpectedError: Self = "unexpected_error"
+        public static let notImplemented: Self = "not_implemented"
+    }
+}
+
+extension ClerkAPIError.Code {
+    /// Matches an error thrown by the SDK against a Clerk error code: `catch ClerkAPIError.Code.resourceNotFound`.
+    public static func ~= (code: ClerkAPIError.Code, error: any Error) -> Bool {
+        (error as? ClerkAPIResponseError)?.contains(code) ?? false
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An arbitrary JSON value.
+///
+/// Used wherever the Backend API carries free-form JSON: user and organization metadata, custom
+/// session claims, JWT template claims, webhook payloads of types this SDK does not model.
+/// Integers are kept as integers (``JSONValue/int(_:)``) so ids and epoch timestamps round-trip exactly.
+public enum JSONValue: Sendable, Hashable, Codable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "Not a JSON value")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The string, if this is a JSON string.
+    public var stringValue: String? { if case .string(let v) = self { v } else { nil } }
+    /// The boolean, if this is a JSON boolean.
+    public var boolValue: Bool? { if case .bool(let v) = self { v } else { nil } }
+    /// The number as an integer, if this is an integral JSON number.
+    public var intValue: Int64? {
+        switch self {
+        case .int(let v): v
+        case .double(let v) where v.rounded() == v && abs(v) < 9.2e18: Int64(v)
+        default: nil
+        }
+    }
+    /// The number as a double, if this is a JSON number.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let v): Double(v)
+        case .double(let v): v
+        default: nil
+        }
+    }
+    /// The elements, if this is a JSON array.
+    public var arrayValue: [JSONValue]? { if case .array(let v) = self { v } else { nil } }
+    /// The members, if this is a JSON object.
+    public var objectValue: [String: JSONValue]? { if case .object(let v) = self { v } else { nil } }
+    /// Whether this is JSON `null`.
+    public var isNull: Bool { if case .null = self { true } else { false } }
+
+    /// The member named `key`, if this is an object that has it.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { members[key] } else { nil }
+    }
+
+    /// Re-decodes this value into a `Decodable` type, for example a caller's own metadata struct.
+    public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
+        let data = try JSONEncoder().encode(self)
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// Encodes any `Encodable` value into a ``JSONValue``.
+    public init(encoding value: some Encodable) throws {
+        let data = try JSONEncoder().encode(value)
+        self = try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+/// Free-form metadata as the Backend API stores it on users, organizations, memberships and invitations.
+public typealias Metadata = [String: JSONValue]

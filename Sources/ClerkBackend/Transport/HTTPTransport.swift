@@ -1,0 +1,58 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import NIOHTTP1
+
+/// An HTTP request as the SDK hands it to a transport.
+public struct ClerkHTTPRequest: Sendable {
+    /// Upper-case HTTP method.
+    public var method: String
+    /// Absolute URL, already percent-encoded.
+    public var url: String
+    /// Request headers.
+    public var headers: HTTPHeaders
+    /// Request body, if any. Bodies are plain bytes, so every request (multipart included) can be replayed on retry.
+    public var body: Data?
+    /// Time allowed for this one attempt.
+    public var timeout: Duration
+
+    public init(method: String, url: String, headers: HTTPHeaders = [:], body: Data? = nil, timeout: Duration) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// An HTTP response as a transport returns it.
+public struct ClerkHTTPResponse: Sendable {
+    /// HTTP status code.
+    public var status: Int
+    /// Response headers.
+    public var headers: HTTPHeaders
+    /// The whole response body.
+    public var body: Data
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The one seam between ``ClerkClient`` and the network.
+///
+/// The default, ``AsyncHTTPClientTransport``, sends requests with AsyncHTTPClient. Tests (yours and ours) can
+/// plug in an in-memory transport, for example `InMemoryTransport` from `ClerkTesting`.
+///
+/// A transport sends exactly one request and returns the response whatever its status; it throws only when no
+/// response arrived. Throw ``ClerkTransportError`` to say why (connection failure, timeout); other errors are
+/// wrapped as ``ClerkTransportError/Kind/other``. Retries, authentication headers and decoding are the client's
+/// job, not the transport's.
+public protocol ClerkHTTPTransport: Sendable {
+    /// Sends one request and returns its response.
+    func send(_ request: ClerkHTTPRequest) async throws -> ClerkHTTPResponse
+}
