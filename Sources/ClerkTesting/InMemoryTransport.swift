@@ -1,0 +1,44 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import ClerkBackend
+import Synchronization
+
+/// A transport that answers from a closure instead of the network, and records every request.
+///
+/// ```swift
+/// let transport = InMemoryTransport { request in
+///     .json(status: 200, #"{"object":"total_count","total_count":3}"#)
+/// }
+/// let clerk = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_x", transport: transport))
+/// ```
+public final class InMemoryTransport: ClerkHTTPTransport {
+    public typealias Handler = @Sendable (ClerkHTTPRequest) async throws -> ClerkHTTPResponse
+
+    private let handler: Handler
+    private let recorded = Mutex<[ClerkHTTPRequest]>([])
+
+    public init(handler: @escaping Handler) {
+        self.handler = handler
+    }
+
+    /// Every request sent so far, in order.
+    public var requests: [ClerkHTTPRequest] { recorded.withLock { $0 } }
+
+    public func send(_ request: ClerkHTTPRequest) async throws -> ClerkHTTPResponse {
+        recorded.withLock { $0.append(request) }
+        return try await handler(request)
+    }
+}
+
+extension ClerkHTTPResponse {
+    /// A JSON response with the given status and body text.
+    public static func json(status: Int = 200, _ body: String, headers: [(String, String)] = []) -> ClerkHTTPResponse {
+        var response = ClerkHTTPResponse(status: status, body: Data(body.utf8))
+        response.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers { response.headers.add(name: name, value: value) }
+        return response
+    }
+}
