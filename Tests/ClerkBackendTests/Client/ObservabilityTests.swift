@@ -1,0 +1,64 @@
+import ClerkBackend
+import ClerkTesting
+import Foundation
+import InMemoryTracing
+import Instrumentation
+import Metrics
+import MetricsTestKit
+import Testing
+import Tracing
+
+/// The process-wide metrics and tracing backends used by the tests; bootstrapped once.
+enum TestObservability {
+    static let shared: (metrics: TestMetrics, tracer: InMemoryTracer) = {
+        let metrics = TestMetrics()
+        MetricsSystem.bootstrap(metrics)
+        let tracer = InMemoryTracer()
+        InstrumentationSystem.bootstrap(tracer)
+        return (metrics, tracer)
+    }()
+}
+
+@Suite("Observability: spans and metrics per API call")
+struct ObservabilityTests {
+    @Test("Each call makes a client span named after the operation, and counts requests, retries and 429s")
+    func spansAndMetrics() async throws {
+        let (metrics, tracer) = TestObservability.shared
+        let userId = "user_observed_\(UInt32.random(in: 0...UInt32.max))"
+        let attempts = ManagedAttempts()
+        try await withServer({ request in
+            if request.path.hasSuffix(userId), attempts.next() == 1 {
+                return .json(status: 429, #"{"errors":[{"code":"too_many_requests","message":"slow"}]}"#, headers: [("Retry-After", "0")])
+            }
+            return .json(try Fixtures.userJSON(id: userId))
+        }) { server in
+            let clerk = try makeClient(apiUrl: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, jitter: false))
+            let user = try await clerk.users.getUser(userId)
+            #expect(user.id == userId)
+        }
+        let span = try #require(tracer.finishedSpans.last { $0.attributes["url.path"]?.toSpanAttribute() == .string("/users/\(userId)") })
+        #expect(span.operationName == "GetUser")
+        #expect(span.kind == .client)
+        #expect(span.attributes["http.request.method"]?.toSpanAttribute() == .string("GET"))
+        #expect(span.attributes["http.response.status_code"]?.toSpanAttribute() == .int64(200))
+        #expect(span.attributes["clerk.attempts"]?.toSpanAttribute() == .int64(2))
+
+        let requests = try metrics.expectCounter("clerk_api_requests_total", [("operation", "GetUser"), ("status", "200")])
+        #expect(requests.totalValue >= 1)
+        let limited = try metrics.expectCounter("clerk_api_rate_limited_total", [("operation", "GetUser")])
+        #expect(limited.totalValue >= 1)
+        let retries = try metrics.expectCounter("clerk_api_retries_total", [("operation", "GetUser")])
+        #expect(retries.totalValue >= 1)
+    }
+}
+
+final class ManagedAttempts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
+    }
+}
