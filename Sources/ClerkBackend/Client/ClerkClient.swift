@@ -31,6 +31,8 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     let apiBase: String
     let versionedBase: String
     let userAgent: String
+    /// The parsed `jwtKey`, for networkless verification (parsed once, here).
+    let localKey: VerificationKey?
 
     /// Creates a client.
     ///
@@ -49,6 +51,11 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         }
         versionedBase = apiBase + "/" + version
         if let secretKey = options.secretKey { try ClerkClient.validateSecretKey(secretKey, name: "secretKey") }
+        if let jwtKey = options.jwtKey, !jwtKey.trimmed.isEmpty {
+            localKey = try VerificationKey(pem: jwtKey)
+        } else {
+            localKey = nil
+        }
         if let transport = options.transport {
             self.transport = transport
         } else if let httpClient = options.httpClient {

@@ -152,7 +152,7 @@ struct ClerkOptionsTests {
     @Test("Every createClerkClient option is accepted and kept")
     func everyOption() throws {
         let options = ClerkOptions(
-            secretKey: Secret(testSecretKey), machineSecretKey: "ak_m", jwtKey: "PEM", publishableKey: "pk_test_x",
+            secretKey: Secret(testSecretKey), machineSecretKey: "ak_m", jwtKey: nil, publishableKey: "pk_test_x",
             domain: "d.example.com", isSatellite: true, satelliteAutoSync: true, proxyUrl: "https://p.example.com",
             sdkMetadata: SDKMetadata(name: "clerk-vapor", version: "1.0.0", environment: "production"),
             telemetry: TelemetryOptions(disabled: true, debug: true), userAgent: "my-agent/1",

@@ -1,0 +1,324 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Metrics
+import Tracing
+
+/// Options of one ``ClerkClient/verifyToken(_:options:)`` call. Unset values fall back to the client's options.
+public struct VerifyTokenOptions: Sendable, Hashable {
+    /// Allowed `azp` values (the origins your frontend runs on). When set, a token without `azp` is rejected.
+    public var authorizedParties: [String]?
+    /// Expected `aud` values; checked only when both this and the token's `aud` are non-empty.
+    public var audience: [String]?
+    /// Allowed clock difference for `exp`, `nbf` and `iat` (default 5 s).
+    public var clockSkew: Duration?
+    /// Allowed `typ` header values. `nil`: `JWT`, or no `typ` at all.
+    public var headerType: [String]?
+    /// Refetch the JWKS even when the cache has the key.
+    public var skipJwksCache: Bool
+
+    public init(
+        authorizedParties: [String]? = nil, audience: [String]? = nil, clockSkew: Duration? = nil,
+        headerType: [String]? = nil, skipJwksCache: Bool = false
+    ) {
+        self.authorizedParties = authorizedParties
+        self.audience = audience
+        self.clockSkew = clockSkew
+        self.headerType = headerType
+        self.skipJwksCache = skipJwksCache
+    }
+}
+
+/// Clerk's JWT header categories (`cat`).
+enum TokenCategory {
+    static let session = "cl_B7d4PD111AAA"
+    static let jwtTemplate = "cl_B7d4PD222AAA"
+    static let m2m = "cl_B7d4PD333AAA"
+    static let ignore = "cl_I7d4PD111III"
+}
+
+extension ClerkClient {
+    /// Verifies a Clerk session token and returns its claims: the Swift `verifyToken` of `@clerk/backend`.
+    ///
+    /// With `jwtKey` configured the check is networkless; otherwise the instance's JWKS is fetched with the secret
+    /// key and cached (see ``ClerkOptions/jwksCacheTTL``). The signature is checked before any claim; then `sub`,
+    /// `aud`, `azp`, `exp`, `nbf`, `iat` in that order, with ``ClerkOptions/clockSkew``. Only RS256, RS384 and RS512
+    /// are accepted, and the header's `alg` must be the key's.
+    ///
+    /// ```swift
+    /// let claims = try await clerk.verifyToken(token, options: .init(authorizedParties: ["https://app.example.com"]))
+    /// print(claims.sub ?? "", claims.sid ?? "")
+    /// ```
+    ///
+    /// - Throws: ``TokenVerificationError``; switch on its `reason`.
+    public func verifyToken(_ token: String, options: VerifyTokenOptions = VerifyTokenOptions()) async throws
+        -> JWTClaims
+    {
+        try await withSpan("verifyToken", ofKind: .internal) { span in
+            do {
+                let decoded = try decodeJWT(token)
+                if decoded.header.cat == TokenCategory.m2m {
+                    throw TokenVerificationError(
+                        reason: .tokenInvalid, message: "Invalid session token category.",
+                        action: TokenVerificationError.actionEnsureClerkJWT
+                    )
+                }
+                let claims = try await verifyDecodedJWT(decoded, options: options)
+                return claims
+            } catch let error as TokenVerificationError {
+                span.attributes["clerk.token.failure_reason"] = error.reason.rawValue
+                Counter(label: "clerk_token_verification_failures_total", dimensions: [("reason", error.reason.rawValue)])
+                    .increment()
+                throw error
+            }
+        }
+    }
+
+    /// Resolves the key and runs header, signature and claim checks on a decoded JWT.
+    func verifyDecodedJWT(_ decoded: DecodedJWT, options: VerifyTokenOptions) async throws -> JWTClaims {
+        let key = try await resolveKey(for: decoded.header, skipCache: options.skipJwksCache)
+        try checkHeaderAndSignature(decoded, key: key, headerType: options.headerType)
+        try checkClaims(decoded.claims, options: options)
+        return decoded.claims
+    }
+
+    func resolveKey(for header: JWTHeader, skipCache: Bool) async throws -> VerificationKey {
+        if let localKey { return localKey }
+        guard let secretKey = options.secretKey, !secretKey.isEmpty else {
+            throw TokenVerificationError(
+                reason: .jwkFailedToResolve, message: "Failed to resolve JWK during verification.",
+                action: TokenVerificationError.actionSetClerkJWTKey
+            )
+        }
+        guard let kid = header.kid, !kid.isEmpty else {
+            throw TokenVerificationError(
+                reason: .jwkKidMismatch, message: "The token has no kid header, so no JWKS key can verify it.",
+                action: TokenVerificationError.actionEnsureClerkJWT
+            )
+        }
+        let cache = jwksCache(secretKey: secretKey)
+        let clock = options.clock
+        return try await cache.key(
+            kid: kid, now: clock.now(), ttl: options.jwksCacheTTL, refetchInterval: options.jwksRefetchInterval,
+            skipCache: skipCache, fetch: { [self] in try await self.fetchJWKS() }, clockNow: clock.now
+        )
+    }
+
+    func jwksCache(secretKey: Secret) -> JWKSCache {
+        JWKSCache.shared(apiUrl: apiBase, apiVersion: options.apiVersion, secretKey: secretKey.revealed)
+    }
+
+    /// The largest JWKS response accepted.
+    static let maxJWKSBytes = 256 * 1024
+
+    /// Fetches `GET /v1/jwks` and keeps the usable RSA signing keys.
+    func fetchJWKS() async throws -> [String: VerificationKey] {
+        let response: ClerkHTTPResponse
+        do {
+            response = try await sendRaw(APIRequest(.getJWKS))
+        } catch let error as ClerkAPIResponseError {
+            if let invalid = error.errors.first(where: { $0.code == .clerkKeyInvalid }) {
+                throw TokenVerificationError(
+                    reason: .invalidSecretKey, message: invalid.message, action: TokenVerificationError.actionContactSupport
+                )
+            }
+            throw TokenVerificationError(
+                reason: .remoteJWKFailedToLoad,
+                message: "Error loading Clerk JWKS from \(apiBase)/\(options.apiVersion)/jwks with code=\(error.status)",
+                action: TokenVerificationError.actionContactSupport
+            )
+        } catch let error as ClerkError {
+            throw TokenVerificationError(reason: .remoteJWKFailedToLoad, message: error.message)
+        } catch {
+            throw TokenVerificationError(
+                reason: .remoteJWKFailedToLoad, message: "Failed to load JWKS from Clerk Backend API: \(error)",
+                action: TokenVerificationError.actionContactSupport
+            )
+        }
+        guard response.body.count <= ClerkClient.maxJWKSBytes else {
+            throw TokenVerificationError(reason: .remoteJWKFailedToLoad, message: "The JWKS response is too large.")
+        }
+        guard let document = JSONObjectParser.parseObject(Array(response.body)),
+            let entries = document["keys"]?.arrayValue
+        else {
+            throw TokenVerificationError(reason: .remoteJWKFailedToLoad, message: "The JWKS response is not a JWKS.")
+        }
+        var keys: [String: VerificationKey] = [:]
+        for entry in entries.prefix(100) {
+            guard let jwk = entry.objectValue, let kid = jwk["kid"]?.stringValue, !kid.isEmpty,
+                let key = VerificationKey(jwk: jwk)
+            else { continue }
+            keys[kid] = key
+        }
+        guard !keys.isEmpty else {
+            throw TokenVerificationError(
+                reason: .remoteJWKFailedToLoad,
+                message: "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."
+            )
+        }
+        return keys
+    }
+
+    func checkHeaderAndSignature(_ decoded: DecodedJWT, key: VerificationKey, headerType: [String]?) throws {
+        let header = decoded.header
+        if let typValue = header.raw["typ"] {
+            let allowed = headerType ?? ["JWT"]
+            guard let typ = typValue.stringValue, allowed.contains(typ) else {
+                throw TokenVerificationError(
+                    reason: .tokenInvalid,
+                    message: "Invalid JWT type \(ClerkClient.jsonText(typValue)). Expected \"\(allowed.joined(separator: ", "))\"."
+                )
+            }
+        } else if let headerType, !headerType.isEmpty {
+            throw TokenVerificationError(
+                reason: .tokenInvalid,
+                message: "Invalid JWT type undefined. Expected \"\(headerType.joined(separator: ", "))\"."
+            )
+        }
+        guard let alg = header.alg, let algorithm = JWTAlgorithm(rawValue: alg) else {
+            throw TokenVerificationError(
+                reason: .tokenInvalidAlgorithm,
+                message: "Invalid JWT algorithm \(ClerkClient.jsonText(header.raw["alg"])). Supported: RS256,RS384,RS512."
+            )
+        }
+        guard algorithm == key.algorithm else {
+            throw TokenVerificationError(
+                reason: .tokenInvalidAlgorithm,
+                message: "Invalid JWT algorithm \"\(alg)\": the signing key is for \(key.algorithm.rawValue).",
+                action: TokenVerificationError.actionEnsureClerkJWT
+            )
+        }
+        guard key.isValidSignature(decoded.signature, for: decoded.signingInput) else {
+            throw TokenVerificationError(reason: .tokenInvalidSignature, message: "JWT signature is invalid.")
+        }
+    }
+
+    func checkClaims(_ claims: JWTClaims, options callOptions: VerifyTokenOptions) throws {
+        let raw = claims.raw
+        guard case .string = raw["sub"] else {
+            throw TokenVerificationError(
+                reason: .tokenVerificationFailed,
+                message: "Subject claim (sub) is required and must be a string. Received \(ClerkClient.jsonText(raw["sub"])).",
+                action: TokenVerificationError.actionEnsureClerkJWT
+            )
+        }
+        let audience = (callOptions.audience ?? options.audience ?? []).filter { !$0.isEmpty }
+        if !audience.isEmpty {
+            switch raw["aud"] {
+            case .string(let aud) where !aud.isEmpty:
+                guard audience.contains(aud) else {
+                    throw TokenVerificationError(
+                        reason: .tokenVerificationFailed,
+                        message: "Invalid JWT audience claim (aud) \"\(aud)\". Is not included in \(ClerkClient.jsonText(.array(audience.map { .string($0) })))."
+                    )
+                }
+            case .array(let values):
+                let strings = values.compactMap(\.stringValue).filter { !$0.isEmpty }
+                if !strings.isEmpty, strings.count == values.count, !strings.contains(where: audience.contains) {
+                    throw TokenVerificationError(
+                        reason: .tokenVerificationFailed,
+                        message: "Invalid JWT audience claim array (aud) \(ClerkClient.jsonText(.array(values))). Is not included in \(ClerkClient.jsonText(.array(audience.map { .string($0) })))."
+                    )
+                }
+            default:
+                break
+            }
+        }
+        let parties = (callOptions.authorizedParties ?? options.authorizedParties ?? []).filter { !$0.isEmpty }
+        if !parties.isEmpty {
+            guard let azp = raw["azp"]?.stringValue, !azp.isEmpty, parties.contains(azp) else {
+                throw TokenVerificationError(
+                    reason: .tokenInvalidAuthorizedParties,
+                    message: "Invalid JWT Authorized party claim (azp) \(ClerkClient.jsonText(raw["azp"])). Expected \"\(parties.joined(separator: ","))\"."
+                )
+            }
+        }
+        let skew = (callOptions.clockSkew ?? options.clockSkew).seconds
+        let now = options.clock.now().timeIntervalSince1970
+        guard let exp = raw["exp"]?.doubleValue else {
+            throw TokenVerificationError(
+                reason: .tokenVerificationFailed,
+                message: "Invalid JWT expiry date claim (exp) \(ClerkClient.jsonText(raw["exp"])). Expected number."
+            )
+        }
+        if exp <= now - skew {
+            throw TokenVerificationError(
+                reason: .tokenExpired,
+                message: "JWT is expired. Expiry date: \(ClerkClient.httpDate(exp)), Current date: \(ClerkClient.httpDate(now))."
+            )
+        }
+        if let nbfValue = raw["nbf"] {
+            guard let nbf = nbfValue.doubleValue else {
+                throw TokenVerificationError(
+                    reason: .tokenVerificationFailed,
+                    message: "Invalid JWT not before date claim (nbf) \(ClerkClient.jsonText(nbfValue)). Expected number."
+                )
+            }
+            if nbf > now + skew {
+                throw TokenVerificationError(
+                    reason: .tokenNotActiveYet,
+                    message: "JWT cannot be used prior to not before date claim (nbf). Not before date: \(ClerkClient.httpDate(nbf)); Current date: \(ClerkClient.httpDate(now));"
+                )
+            }
+        }
+        if let iatValue = raw["iat"] {
+            guard let iat = iatValue.doubleValue else {
+                throw TokenVerificationError(
+                    reason: .tokenVerificationFailed,
+                    message: "Invalid JWT issued at date claim (iat) \(ClerkClient.jsonText(iatValue)). Expected number."
+                )
+            }
+            if iat > now + skew {
+                throw TokenVerificationError(
+                    reason: .tokenIatInTheFuture,
+                    message: "JWT issued at date claim (iat) is in the future. Issued at date: \(ClerkClient.httpDate(iat)); Current date: \(ClerkClient.httpDate(now));"
+                )
+            }
+        }
+    }
+
+    /// A short JSON rendering of a claim for error messages (strings are truncated).
+    static func jsonText(_ value: JSONValue?) -> String {
+        guard let value else { return "undefined" }
+        switch value {
+        case .string(let text):
+            let shown = text.count <= 64 ? text : String(text.prefix(64)) + "…"
+            return "\"\(shown)\""
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .double(let number): return String(number)
+        case .array(let values): return "[" + values.prefix(8).map { jsonText($0) }.joined(separator: ",") + "]"
+        case .object: return "{…}"
+        }
+    }
+
+    /// RFC 1123 date (`Tue, 25 Oct 2022 00:00:00 GMT`) of Unix seconds.
+    static func httpDate(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return String(seconds) }
+        let total = Int64(seconds.rounded(.down))
+        var days = total / 86_400
+        var remainder = total % 86_400
+        if remainder < 0 {
+            remainder += 86_400
+            days -= 1
+        }
+        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(((days % 7) + 7) % 7)]
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        var year = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        if month <= 2 { year += 1 }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekday), \(two(day)) \(months[Int(month - 1)]) \(year) \(two(remainder / 3600)):\(two(remainder % 3600 / 60)):\(two(remainder % 60)) GMT"
+    }
+}
