@@ -50,6 +50,24 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     public var taskUrls: [String: String]?
     /// The webhook signing secret (`whsec_…`), used by `verifyWebhook` when none is passed.
     public var webhookSigningSecret: Secret?
+    /// Allowed `azp` values of session tokens: the origins your frontend runs on (`https://app.example.com`).
+    /// Strongly recommended for cookie-based authentication (it stops tokens minted for other sites).
+    public var authorizedParties: [String]?
+    /// Allowed clock difference for `exp`, `nbf` and `iat` (default 5 s, as the reference).
+    public var clockSkew: Duration
+    /// How long fetched JWKS keys are kept (default 5 minutes).
+    public var jwksCacheTTL: Duration
+    /// The shortest time between two JWKS refetches caused by unknown kids or by failed fetches (default 5 s): a
+    /// flood of tokens with random kids makes at most one Backend API request per interval.
+    public var jwksRefetchInterval: Duration
+    /// How long a machine-token verification by the Backend API is remembered (default 10 s). Revoking an API key or
+    /// M2M token takes effect within this time.
+    public var machineTokenCacheTTL: Duration
+    /// Backend API verifications of unknown machine tokens allowed per second (default 10), with bursts of
+    /// ``machineTokenVerifyBurst``: random tokens from an attacker cannot use up the app's Backend API rate limit.
+    public var machineTokenVerifyRate: Double
+    /// The burst size for ``machineTokenVerifyRate`` (default 50).
+    public var machineTokenVerifyBurst: Int
     /// The sign-in page, for integrations that redirect signed-out page navigations.
     public var signInUrl: String?
     /// The sign-up page.
@@ -86,6 +104,13 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         webhookSigningSecret: Secret? = nil,
         signInUrl: String? = nil,
         signUpUrl: String? = nil,
+        authorizedParties: [String]? = nil,
+        clockSkew: Duration = .seconds(5),
+        jwksCacheTTL: Duration = .seconds(300),
+        jwksRefetchInterval: Duration = .seconds(5),
+        machineTokenCacheTTL: Duration = .seconds(10),
+        machineTokenVerifyRate: Double = 10,
+        machineTokenVerifyBurst: Int = 50,
         requestTimeout: Duration = .seconds(30),
         retryPolicy: RetryPolicy = .default,
         logger: Logger = ClerkOptions.disabledLogger,
@@ -111,6 +136,13 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         self.webhookSigningSecret = webhookSigningSecret
         self.signInUrl = signInUrl
         self.signUpUrl = signUpUrl
+        self.authorizedParties = authorizedParties
+        self.clockSkew = clockSkew
+        self.jwksCacheTTL = jwksCacheTTL
+        self.jwksRefetchInterval = jwksRefetchInterval
+        self.machineTokenCacheTTL = machineTokenCacheTTL
+        self.machineTokenVerifyRate = machineTokenVerifyRate
+        self.machineTokenVerifyBurst = machineTokenVerifyBurst
         self.requestTimeout = requestTimeout
         self.retryPolicy = retryPolicy
         self.logger = logger

@@ -1,0 +1,227 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Everything `authenticateRequest` derives from the request and the options before deciding.
+struct AuthenticateContext: Sendable {
+    let request: ClerkRequest
+    let acceptsToken: AcceptsToken
+    let verifyOptions: VerifyTokenOptions
+    let publishableKey: PublishableKey?
+    let isProduction: Bool
+    let isSatellite: Bool
+    let domain: String
+    let proxyUrl: String
+    let signInUrl: String
+    let signUpUrl: String
+    let afterSignInUrl: String
+    let afterSignUpUrl: String
+    let satelliteAutoSync: Bool
+    let organizationSync: OrganizationSyncOptions?
+    let allowedRedirectOrigins: [String]
+    let debugHeaders: Bool
+
+    /// The public URL of the request.
+    let clerkUrl: URLComponents
+    /// `scheme://host[:port]` of ``clerkUrl``.
+    let origin: String
+    /// The Frontend API (host, or absolute proxy URL).
+    let frontendApi: String
+    /// The token issuer host expected for cookie selection.
+    let expectedIssuerHost: String
+
+    let cookies: [String: String]
+    let tokenInHeader: String?
+    let usesSuffixedCookies: Bool
+    let cookieSuffix: String
+    let sessionTokenInCookie: String?
+    let clientUat: Int64
+    let devBrowserToken: String?
+    let refreshTokenInCookie: String?
+    let handshakeToken: String?
+    let handshakeNonce: String?
+    let redirectCount: Int
+
+    var method: String { request.method }
+    var secFetchDest: String? { request.header("sec-fetch-dest") }
+    var accept: String? { request.header("accept") }
+    var referrer: String? { request.header("referer") }
+
+    static let maxCookieBytes = 8 * 1024
+
+    init(request: ClerkRequest, options: AuthenticateRequestOptions, client: ClerkClient) throws {
+        let clientOptions = client.options
+        self.request = request
+        acceptsToken = options.acceptsToken
+        verifyOptions = VerifyTokenOptions(
+            authorizedParties: options.authorizedParties ?? clientOptions.authorizedParties,
+            audience: options.audience ?? clientOptions.audience,
+            clockSkew: options.clockSkew ?? clientOptions.clockSkew
+        )
+        isSatellite = options.isSatellite ?? clientOptions.isSatellite
+        domain = options.domain ?? clientOptions.domain ?? ""
+        signInUrl = options.signInUrl ?? clientOptions.signInUrl ?? ""
+        signUpUrl = options.signUpUrl ?? clientOptions.signUpUrl ?? ""
+        afterSignInUrl = options.afterSignInUrl ?? ""
+        afterSignUpUrl = options.afterSignUpUrl ?? ""
+        satelliteAutoSync = (options.satelliteAutoSync ?? clientOptions.satelliteAutoSync) == true
+        organizationSync = options.organizationSyncOptions
+        allowedRedirectOrigins = options.allowedRedirectOrigins
+
+        // Pre-flight, in the reference's order.
+        let machineOnly: Bool
+        switch options.acceptsToken.kind {
+        case .single(let type): machineOnly = type != .sessionToken
+        default: machineOnly = false
+        }
+        let pkText = options.publishableKey ?? clientOptions.publishableKey ?? ""
+        if machineOnly {
+            publishableKey = pkText.isEmpty ? nil : try? PublishableKey(pkText)
+        } else {
+            publishableKey = try PublishableKey(pkText)
+        }
+        isProduction = publishableKey?.isProduction ?? false
+        let acceptsOnlyM2M = options.acceptsToken.kind == .single(.m2mToken)
+        if acceptsOnlyM2M {
+            let hasMachineKey = !(clientOptions.machineSecretKey?.isEmpty ?? true)
+            let hasSecretKey = !(clientOptions.secretKey?.isEmpty ?? true)
+            guard hasMachineKey || hasSecretKey else {
+                throw ClerkError(.missingSecretKey, "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set.")
+            }
+        } else if clientOptions.secretKey?.isEmpty ?? true {
+            throw ClerkError(.missingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.")
+        }
+
+        // The public URL, honouring forwarded headers only from trusted proxies.
+        guard var url = URLComponents(string: request.url), let scheme = url.scheme?.lowercased(), url.host != nil else {
+            throw ClerkError(.invalidArgument, "ClerkRequest.url must be an absolute URL")
+        }
+        url.scheme = scheme
+        if options.trustedProxies.trusts(request.remoteAddress) {
+            let forwardedHost = request.header("x-forwarded-host").flatMap { $0.split(separator: ",").first?.trimmed }
+            let forwardedProto = (request.header("cloudfront-forwarded-proto") ?? request.header("x-forwarded-proto"))
+                .flatMap { $0.split(separator: ",").first?.trimmed.lowercased() }
+            if let host = forwardedHost, !host.isEmpty, AuthenticateContext.isValidHost(host) {
+                let proto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil } ?? scheme
+                if let rebuilt = URLComponents(string: "\(proto)://\(host)"), rebuilt.host != nil {
+                    url.scheme = proto
+                    url.host = rebuilt.host
+                    url.port = rebuilt.port
+                }
+            }
+        }
+        clerkUrl = url
+        origin = AuthenticateContext.origin(of: url)
+
+        // Proxy URL (relative ones resolve against the request origin).
+        var proxy = options.proxyUrl ?? clientOptions.proxyUrl ?? ""
+        if proxy.hasPrefix("/") { proxy = origin + proxy }
+        while proxy.hasSuffix("/") { proxy.removeLast() }
+        proxyUrl = proxy
+
+        // Satellite assertions.
+        if isSatellite && !acceptsOnlyM2M {
+            let secret = clientOptions.secretKey?.revealed ?? ""
+            let devSecret = secret.hasPrefix("sk_test_") || secret.hasPrefix("test_")
+            if devSecret && signInUrl.isEmpty {
+                throw ClerkError(.invalidConfiguration, "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite")
+            }
+            if !signInUrl.isEmpty, let requestOrigin = request.header("origin") {
+                guard let signIn = URLComponents(string: signInUrl), signIn.scheme != nil, signIn.host != nil else {
+                    throw ClerkError(.invalidConfiguration, "The signInUrl needs to have a absolute url format.")
+                }
+                if AuthenticateContext.origin(of: signIn) == requestOrigin {
+                    throw ClerkError(.invalidConfiguration, "The signInUrl needs to be on a different origin than your satellite application.")
+                }
+            }
+            if proxyUrl.isEmpty && domain.isEmpty {
+                throw ClerkError(.invalidConfiguration, "Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl")
+            }
+        }
+
+        // Frontend API host.
+        var issuerHost = publishableKey?.frontendApi ?? ""
+        if isProduction && isSatellite && !domain.isEmpty && proxyUrl.isEmpty {
+            issuerHost = "clerk." + domain
+        }
+        expectedIssuerHost = issuerHost
+        frontendApi = proxyUrl.isEmpty ? issuerHost : proxyUrl
+        debugHeaders = options.debugHeaders ?? !isProduction
+
+        // Cookies and tokens.
+        let cookies = request.parseCookies().filter { $0.value.utf8.count <= AuthenticateContext.maxCookieBytes }
+        self.cookies = cookies
+        tokenInHeader = request.tokenInHeader().flatMap { $0.utf8.count <= maxTokenBytes ? $0 : nil }
+        let suffix = publishableKey?.cookieSuffix ?? ""
+        cookieSuffix = suffix
+        let suffixed = AuthenticateContext.decideSuffixedCookies(
+            cookies: cookies, suffix: suffix, expectedIssuerHost: issuerHost, isProduction: isProduction,
+            now: client.options.clock.now().timeIntervalSince1970
+        )
+        usesSuffixedCookies = suffixed
+        func cookie(_ name: String) -> String? {
+            suffixed ? cookies["\(name)_\(suffix)"] : cookies[name]
+        }
+        sessionTokenInCookie = cookie("__session").flatMap { $0.isEmpty ? nil : $0 }
+        clientUat = cookie("__client_uat").flatMap { Int64($0) } ?? 0
+        let queryItems = url.queryItems ?? []
+        func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value.flatMap { $0.isEmpty ? nil : $0 } }
+        devBrowserToken = query("__clerk_db_jwt") ?? cookie("__clerk_db_jwt")
+        refreshTokenInCookie = suffix.isEmpty ? nil : cookies["__refresh_\(suffix)"]
+        handshakeToken = query("__clerk_handshake") ?? cookies["__clerk_handshake"]
+        handshakeNonce = query("__clerk_handshake_nonce") ?? cookies["__clerk_handshake_nonce"]
+        redirectCount = cookies["__clerk_redirect_count"].flatMap { Int($0) } ?? 0
+    }
+
+    /// The reference's `usesSuffixedCookies` decision table (§2.5).
+    static func decideSuffixedCookies(
+        cookies: [String: String], suffix: String, expectedIssuerHost: String, isProduction: Bool, now: Double
+    ) -> Bool {
+        let session = cookies["__session"]
+        let uat = cookies["__client_uat"]
+        let suffixedSession = suffix.isEmpty ? nil : cookies["__session_\(suffix)"]
+        let suffixedUat = suffix.isEmpty ? nil : cookies["__client_uat_\(suffix)"]
+        if let session {
+            guard let decoded = try? decodeJWT(session), let issValue = decoded.claims.raw["iss"] else { return false }
+            guard let iss = issValue.stringValue else { return true }
+            let host = iss.replacing(/^https?:\/\//, with: "")
+            if host != expectedIssuerHost { return true }
+        }
+        if suffixedUat == nil && suffixedSession == nil { return false }
+        func iat(_ token: String?) -> Double {
+            guard let token, let decoded = try? decodeJWT(token) else { return 0 }
+            return decoded.claims.iat ?? 0
+        }
+        if suffixedUat != "0" && uat != "0" && iat(session) > iat(suffixedSession) { return false }
+        if suffixedUat == "0" && uat != "0" { return false }
+        if !isProduction, suffixedUat != "0", uat == "0", let suffixedSession,
+            let decoded = try? decodeJWT(suffixedSession), let exp = decoded.claims.exp, exp <= now.rounded(.down)
+        {
+            return false
+        }
+        if suffixedUat == nil && suffixedSession != nil { return false }
+        return true
+    }
+
+    static func origin(of url: URLComponents) -> String {
+        let scheme = url.scheme?.lowercased() ?? "https"
+        var origin = "\(scheme)://\(url.host?.lowercased() ?? "")"
+        if let port = url.port, !(scheme == "https" && port == 443) && !(scheme == "http" && port == 80) {
+            origin += ":\(port)"
+        }
+        return origin
+    }
+
+    static func isValidHost(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.count <= 255
+            && host.unicodeScalars.allSatisfy { scalar in
+                scalar.properties.isAlphabetic && scalar.isASCII || ("0"..."9").contains(scalar) || scalar == "."
+                    || scalar == "-" || scalar == ":" || scalar == "[" || scalar == "]" || scalar == "_"
+            }
+    }
+
+    /// The request URL as a string.
+    var clerkUrlString: String { clerkUrl.string ?? request.url }
+}

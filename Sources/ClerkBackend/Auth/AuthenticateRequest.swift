@@ -1,0 +1,400 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import Metrics
+import NIOHTTP1
+import Synchronization
+import Tracing
+
+extension ClerkClient {
+    /// Decides who is calling: the Swift `authenticateRequest` of `@clerk/backend`.
+    ///
+    /// Reads the `Authorization` header and Clerk's cookies, verifies the token, and answers a ``RequestState``:
+    /// signed in (with ``RequestState/toAuth(treatPendingAsSignedOut:)``), signed out (with a reason), or handshake
+    /// (the browser must be redirected: send ``RequestState/headers`` with status 307).
+    ///
+    /// - Throws: ``ClerkError`` for configuration problems only (missing or invalid publishable key, missing secret
+    ///   key, an incomplete satellite setup), and a failed handshake-token check on development instances.
+    public func authenticateRequest(_ request: ClerkRequest, options: AuthenticateRequestOptions = AuthenticateRequestOptions())
+        async throws -> RequestState
+    {
+        try await withSpan("authenticateRequest", ofKind: .internal) { span in
+            let context = try AuthenticateContext(request: request, options: options, client: self)
+            let state = try await RequestAuthenticator(client: self, context: context).authenticate()
+            span.attributes["clerk.auth.status"] = state.status.rawValue
+            if let reason = state.reason { span.attributes["clerk.auth.reason"] = reason.rawValue }
+            Counter(
+                label: "clerk_authenticate_request_total",
+                dimensions: [("status", state.status.rawValue), ("reason", state.reason?.rawValue ?? "")]
+            ).increment()
+            return state
+        }
+    }
+}
+
+/// One-shot warnings (once per process).
+enum OnceWarnings {
+    static let azpMissing = Mutex(false)
+    static let noAuthorizedParties = Mutex(false)
+
+    static func once(_ flag: borrowing Mutex<Bool>) -> Bool {
+        flag.withLock { seen in
+            if seen { return false }
+            seen = true
+            return true
+        }
+    }
+}
+
+/// The decision procedure of `authenticateRequest` for one request.
+struct RequestAuthenticator {
+    let client: ClerkClient
+    let context: AuthenticateContext
+    var logger: Logger { client.options.logger }
+
+    func authenticate() async throws -> RequestState {
+        // Top-level dispatch (§2.6).
+        if case .list(let types) = context.acceptsToken.kind {
+            let parsed = context.tokenInHeader.map { MachineTokens.tokenType(of: $0) ?? .sessionToken } ?? .sessionToken
+            if !types.contains(parsed) {
+                return signedOut(reason: .tokenTypeMismatch, message: "", tokenType: nil)
+            }
+        }
+        if let token = context.tokenInHeader {
+            switch context.acceptsToken.kind {
+            case .any, .list:
+                return try await authenticateAny(token)
+            case .single(let type) where type == .sessionToken:
+                return try await authenticateHeaderSession(token)
+            case .single(let type):
+                return await authenticateMachine(token, accepted: type)
+            }
+        }
+        if case .single(let type) = context.acceptsToken.kind, type != .sessionToken {
+            return signedOut(reason: .noTokenInHeader, message: "", tokenType: type)
+        }
+        return try await authenticateCookies()
+    }
+
+    // MARK: Header tokens
+
+    func authenticateHeaderSession(_ token: String) async throws -> RequestState {
+        if MachineTokens.isMachineToken(token) || hasNonSessionCategory(token) {
+            return signedOut(reason: .tokenTypeMismatch, message: "")
+        }
+        do {
+            let claims = try await client.verifyToken(token, options: context.verifyOptions)
+            return try signedIn(claims: claims, token: token)
+        } catch {
+            return try await handleSessionError(error, carrier: .header)
+        }
+    }
+
+    func authenticateAny(_ token: String) async throws -> RequestState {
+        if MachineTokens.isMachineToken(token) {
+            guard let type = MachineTokens.tokenType(of: token) else {
+                return signedOut(reason: .tokenTypeMismatch, message: "Unknown machine token type", tokenType: nil)
+            }
+            if case .list(let types) = context.acceptsToken.kind, !types.contains(type) {
+                return signedOut(reason: .tokenTypeMismatch, message: "", tokenType: type)
+            }
+            return await verifiedMachineState(token, type: type)
+        }
+        // Stricter than the reference: a JWT-template or M2M-category token is never a session token, here either.
+        if hasNonSessionCategory(token) {
+            return signedOut(reason: .tokenTypeMismatch, message: "")
+        }
+        do {
+            let claims = try await client.verifyToken(token, options: context.verifyOptions)
+            return try signedIn(claims: claims, token: token)
+        } catch {
+            return try await handleSessionError(error, carrier: .header)
+        }
+    }
+
+    func authenticateMachine(_ token: String, accepted: TokenType) async -> RequestState {
+        guard MachineTokens.isMachineToken(token), let type = MachineTokens.tokenType(of: token) else {
+            return signedOut(reason: .tokenTypeMismatch, message: "", tokenType: accepted)
+        }
+        guard type == accepted else {
+            return signedOut(reason: .tokenTypeMismatch, message: "", tokenType: accepted)
+        }
+        return await verifiedMachineState(token, type: type)
+    }
+
+    func verifiedMachineState(_ token: String, type: TokenType) async -> RequestState {
+        do {
+            let machine = try await client.machineTokens.verify(token, type: type, verifyOptions: context.verifyOptions)
+            return state(
+                .signedIn, reason: nil, message: nil, headers: [:], token: token, tokenType: type,
+                auth: ClerkAuth.machine(machine, type: type, token: token)
+            )
+        } catch let error as MachineTokenVerificationError {
+            return signedOut(reason: AuthReason(rawValue: error.code.rawValue), message: error.fullMessage, tokenType: type)
+        } catch {
+            return signedOut(reason: .unexpectedError, message: "Unexpected error", tokenType: type)
+        }
+    }
+
+    /// A JWT whose `cat` says it is not a session token (JWT template, M2M), or a machine JWT.
+    func hasNonSessionCategory(_ token: String) -> Bool {
+        guard let decoded = try? decodeJWT(token) else { return false }
+        if MachineTokens.isMachineJWT(decoded) { return true }
+        guard let cat = decoded.header.cat else { return false }
+        return cat != TokenCategory.session && cat != TokenCategory.ignore
+    }
+
+    // MARK: Cookies (§2.8)
+
+    func authenticateCookies() async throws -> RequestState {
+        let isDevelopment = !context.isProduction
+        if context.handshakeNonce != nil || context.handshakeToken != nil {
+            do {
+                return try await Handshake(client: client, context: context).resolve()
+            } catch let error as TokenVerificationError where isDevelopment {
+                throw ClerkError(
+                    .invalidConfiguration,
+                    error.reason == .tokenInvalidSignature
+                        ? "Clerk: Handshake token verification failed due to an invalid signature. If you have switched Clerk keys locally, clear your cookies and try again."
+                        : "Clerk: Handshake token verification failed: \(error.fullMessage)."
+                )
+            } catch {
+                logger.info("Clerk: handshake resolution failed; continuing", metadata: ["error": "\(Redaction.redactText(String(describing: error)))"])
+            }
+        }
+        let hasCookies = context.sessionTokenInCookie != nil || context.clientUat > 0
+        let synced = context.clerkUrl.queryItems?.first { $0.name == "__clerk_synced" }?.value
+        let satelliteDocumentGET =
+            context.isSatellite && context.secFetchDest == "document" && context.method == "GET"
+        if satelliteDocumentGET && synced != "true" {
+            let skipSatellite = !context.satelliteAutoSync && !hasCookies && synced != "false"
+            if skipSatellite {
+                return signedOut(reason: .sessionTokenAndUATMissing, message: "")
+            }
+            if !hasCookies || synced == "false" {
+                if context.isProduction {
+                    return handshake(reason: .satelliteCookieNeedsSyncing, message: "")
+                }
+                guard var signIn = URLComponents(string: context.signInUrl) else {
+                    return signedOut(reason: .satelliteCookieNeedsSyncing, message: "Invalid signInUrl")
+                }
+                var items = signIn.queryItems ?? []
+                items.append(URLQueryItem(name: "__clerk_redirect_url", value: context.clerkUrlString))
+                signIn.queryItems = items
+                return handshake(reason: .satelliteCookieNeedsSyncing, message: "", location: signIn.string)
+            }
+        }
+        let redirectBack = context.clerkUrl.queryItems?.first { $0.name == "__clerk_redirect_url" }?.value
+        if isDevelopment && !context.isSatellite, let redirectBack {
+            guard var target = validatedRedirect(redirectBack) else {
+                return signedOut(reason: .redirectNotAllowed, message: "__clerk_redirect_url is not an allowed origin")
+            }
+            var items = (target.queryItems ?? []).filter { $0.name != "__clerk_synced" }
+            if let devBrowser = context.devBrowserToken {
+                items.append(URLQueryItem(name: "__clerk_db_jwt", value: devBrowser))
+            }
+            items.append(URLQueryItem(name: "__clerk_synced", value: "true"))
+            target.queryItems = items
+            return handshake(reason: .primaryRespondsToSyncing, message: "", location: target.string)
+        }
+        if isDevelopment, context.clerkUrl.queryItems?.contains(where: { $0.name == "__clerk_db_jwt" }) == true {
+            return handshake(reason: .devBrowserSync, message: "")
+        }
+        if isDevelopment && context.devBrowserToken == nil {
+            return handshake(reason: .devBrowserMissing, message: "")
+        }
+        guard let sessionToken = context.sessionTokenInCookie else {
+            if context.clientUat <= 0 {
+                return signedOut(reason: .sessionTokenAndUATMissing, message: "")
+            }
+            return handshake(reason: .clientUATWithoutSessionToken, message: "")
+        }
+        if context.clientUat <= 0 {
+            return handshake(reason: .sessionTokenWithoutClientUAT, message: "")
+        }
+        let decoded: DecodedJWT
+        do {
+            decoded = try decodeJWT(sessionToken)
+        } catch {
+            return try await handleSessionError(error, carrier: .cookie)
+        }
+        if MachineTokens.isMachineJWT(decoded)
+            || (decoded.header.cat.map { $0 != TokenCategory.session && $0 != TokenCategory.ignore } ?? false)
+        {
+            return signedOut(reason: .tokenTypeMismatch, message: "")
+        }
+        if let iat = decoded.claims.iat, iat < Double(context.clientUat) {
+            return handshake(reason: .sessionTokenIATBeforeClientUAT, message: "")
+        }
+        if (context.verifyOptions.authorizedParties ?? []).isEmpty, OnceWarnings.once(OnceWarnings.noAuthorizedParties) {
+            logger.info("Clerk: authenticating cookies without authorizedParties; set them to the origins of your frontend so tokens minted for other sites are refused.")
+        }
+        let claims: JWTClaims
+        do {
+            claims = try await client.verifyDecodedJWT(decoded, options: context.verifyOptions)
+        } catch {
+            return try await handleSessionError(error, carrier: .cookie)
+        }
+        if claims.azp == nil, OnceWarnings.once(OnceWarnings.azpMissing) {
+            logger.info("Clerk: session token without azp claim; check that your Clerk instance sets it.")
+        }
+        if isCrossOriginDocumentNavigation() {
+            return handshake(reason: .primaryDomainCrossOriginSync, message: "Cross-origin request from satellite domain requires handshake")
+        }
+        let signedInState = try signedIn(claims: claims, token: sessionToken)
+        if let auth = signedInState.toAuth(), auth.userId != nil, let sync = context.organizationSync,
+            let target = OrganizationSync.target(for: context.clerkUrl.path, options: sync),
+            OrganizationSync.mustActivate(target, auth: auth)
+        {
+            if context.redirectCount >= 3 {
+                logger.info("Clerk: organization sync skipped after too many redirects")
+            } else {
+                return handshake(reason: .activeOrganizationMismatch, message: "", organizationTarget: target)
+            }
+        }
+        return signedInState
+    }
+
+    func isCrossOriginDocumentNavigation() -> Bool {
+        guard !context.isSatellite, context.method == "GET", context.secFetchDest == "document",
+            context.redirectCount == 0, let referrer = context.referrer,
+            let referrerURL = URLComponents(string: referrer), let referrerHost = referrerURL.host
+        else { return false }
+        if AuthenticateContext.origin(of: referrerURL) == context.origin { return false }
+        let fapiHost = URLComponents(string: context.frontendApi.hasPrefix("http") ? context.frontendApi : "https://" + context.frontendApi)?.host ?? context.frontendApi
+        if referrerHost.lowercased() == fapiHost.lowercased() { return false }
+        if !context.isProduction {
+            let host = referrerHost.lowercased()
+            let devPortals = [".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com"]
+            if devPortals.contains(where: { host.hasSuffix($0) }) && !devPortals.contains(where: { host.hasSuffix(".clerk" + $0) }) {
+                return false
+            }
+            if host.hasPrefix("accounts."), [".lcl.dev", ".lclstage.dev", ".lclclerk.com"].contains(where: { host.hasSuffix($0) }) {
+                return false
+            }
+        }
+        if AuthenticateContext.origin(of: referrerURL) == "https://" + Handshake.accountsPortalHost(for: context.frontendApi) {
+            return false
+        }
+        return true
+    }
+
+    /// An allowed target for `__clerk_redirect_url`: an absolute http(s) URL on the request's origin, a configured
+    /// origin, or (development) a loopback origin.
+    func validatedRedirect(_ raw: String) -> URLComponents? {
+        guard raw.utf8.count <= 4096, !raw.contains(where: { $0.isNewline }),
+            let url = URLComponents(string: raw), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty, url.user == nil
+        else { return nil }
+        let origin = AuthenticateContext.origin(of: url)
+        if origin == context.origin || context.allowedRedirectOrigins.contains(origin) { return url }
+        if !context.isProduction && ClerkClient.isLoopback(host: host) { return url }
+        if !context.domain.isEmpty, host.lowercased() == context.domain.lowercased() { return url }
+        return nil
+    }
+
+    // MARK: Errors and refresh (§2.9)
+
+    func handleSessionError(_ error: any Error, carrier: TokenVerificationError.TokenCarrier) async throws -> RequestState {
+        guard var tokenError = error as? TokenVerificationError else {
+            return signedOut(reason: .unexpectedError, message: "")
+        }
+        var refreshError: String?
+        if tokenError.reason == .tokenExpired {
+            if context.method != "GET" {
+                refreshError = "non-eligible-non-get"
+            } else if context.refreshTokenInCookie == nil {
+                refreshError = "non-eligible-no-refresh-cookie"
+            } else {
+                switch await SessionRefresher(client: client, context: context).refresh() {
+                case .success(let claims, let token, let headers):
+                    return try signedIn(claims: claims, token: token, headers: headers)
+                case .failure(let reason):
+                    refreshError = reason
+                }
+            }
+        }
+        tokenError.tokenCarrier = carrier
+        switch tokenError.reason {
+        case .tokenExpired:
+            let reason = AuthReason(rawValue: "session-token-expired-refresh-\(refreshError ?? "null")")
+            return handshake(reason: reason, message: tokenError.fullMessage)
+        case .tokenNotActiveYet:
+            return handshake(reason: .sessionTokenNBF, message: tokenError.fullMessage)
+        case .tokenIatInTheFuture:
+            return handshake(reason: .sessionTokenIatInTheFuture, message: tokenError.fullMessage)
+        default:
+            return signedOut(reason: AuthReason(rawValue: tokenError.reason.rawValue), message: tokenError.fullMessage)
+        }
+    }
+
+    // MARK: States
+
+    func signedIn(claims: JWTClaims, token: String, headers: HTTPHeaders = [:]) throws -> RequestState {
+        let auth = try ClerkAuth(sessionClaims: claims, token: token, client: client)
+        return state(.signedIn, reason: nil, message: nil, headers: headers, token: token, tokenType: .sessionToken, auth: auth)
+    }
+
+    func signedOut(reason: AuthReason, message: String, tokenType: TokenType? = .sessionToken, headers: HTTPHeaders = [:])
+        -> RequestState
+    {
+        var headers = headers
+        addDebugHeaders(&headers, status: .signedOut, reason: reason, message: message)
+        return state(.signedOut, reason: reason, message: message, headers: headers, token: nil, tokenType: tokenType, auth: nil)
+    }
+
+    /// A handshake if the request is eligible (a browser document GET) and not looping; else signed out (§2.10).
+    func handshake(
+        reason: AuthReason, message: String, location: String? = nil, organizationTarget: OrganizationSync.Target? = nil
+    ) -> RequestState {
+        let fetchDest = context.secFetchDest
+        let eligible =
+            context.method == "GET"
+            && (fetchDest == "document" || fetchDest == "iframe"
+                || (fetchDest == nil && (context.accept?.hasPrefix("text/html") ?? false)))
+        guard eligible else { return signedOut(reason: reason, message: message) }
+        if context.redirectCount == 3 {
+            logger.info(
+                reason == .satelliteCookieNeedsSyncing
+                    ? "Clerk: satellite sync is looping; check the satellite's domain, proxyUrl and signInUrl."
+                    : "Clerk: handshake is looping; check that the publishable and secret keys belong to the same instance."
+            )
+            return signedOut(reason: reason, message: message)
+        }
+        var headers = HTTPHeaders()
+        let target = location ?? Handshake.redirectURL(context: context, reason: reason, organizationTarget: organizationTarget)
+        headers.add(name: "Location", value: target)
+        headers.add(name: "Cache-Control", value: "no-store")
+        headers.add(name: "Set-Cookie", value: "__clerk_redirect_count=\(context.redirectCount + 1); SameSite=Lax; HttpOnly; Max-Age=2")
+        addDebugHeaders(&headers, status: .handshake, reason: reason, message: message)
+        return state(.handshake, reason: reason, message: message, headers: headers, token: nil, tokenType: .sessionToken, auth: nil)
+    }
+
+    func addDebugHeaders(_ headers: inout HTTPHeaders, status: AuthStatus, reason: AuthReason, message: String) {
+        guard context.debugHeaders else { return }
+        for (name, value) in [("x-clerk-auth-status", status.rawValue), ("x-clerk-auth-reason", reason.rawValue), ("x-clerk-auth-message", message)]
+        where !value.isEmpty && RequestAuthenticator.isSafeHeaderValue(value) {
+            headers.add(name: name, value: value)
+        }
+    }
+
+    /// Printable ASCII only, no CR/LF, at most 1 KiB.
+    static func isSafeHeaderValue(_ value: String) -> Bool {
+        value.utf8.count <= 1024 && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
+    func state(
+        _ status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?,
+        tokenType: TokenType?, auth: ClerkAuth?
+    ) -> RequestState {
+        RequestState(
+            status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType,
+            publishableKey: context.publishableKey?.key ?? "", proxyUrl: context.proxyUrl, domain: context.domain,
+            isSatellite: context.isSatellite, signInUrl: context.signInUrl, signUpUrl: context.signUpUrl,
+            afterSignInUrl: context.afterSignInUrl, afterSignUpUrl: context.afterSignUpUrl, auth: auth
+        )
+    }
+}

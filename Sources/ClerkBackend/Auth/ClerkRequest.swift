@@ -1,0 +1,80 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import NIOHTTP1
+
+/// A framework-neutral HTTP request, as ``ClerkClient/authenticateRequest(_:options:)`` reads it.
+///
+/// Framework integrations build it from their own request type; you can too:
+/// ```swift
+/// let request = ClerkRequest(method: "GET", url: "https://app.example.com/dashboard", headers: [
+///     ("Cookie", "__session=…; __client_uat=1700000000"), ("Sec-Fetch-Dest", "document"),
+/// ])
+/// ```
+public struct ClerkRequest: Sendable {
+    /// Upper-case HTTP method.
+    public var method: String
+    /// The absolute URL the request was made to (scheme, host, path and query), as the server sees it.
+    public var url: String
+    /// Every request header.
+    public var headers: HTTPHeaders
+    /// The address of the peer that sent the request (the last proxy, if any). `X-Forwarded-*` headers are honoured
+    /// only when this address is one of the configured trusted proxies.
+    public var remoteAddress: String?
+
+    public init(method: String, url: String, headers: HTTPHeaders = [:], remoteAddress: String? = nil) {
+        self.method = method.uppercased()
+        self.url = url
+        self.headers = headers
+        self.remoteAddress = remoteAddress
+    }
+
+    public init(method: String, url: String, headers: [(String, String)], remoteAddress: String? = nil) {
+        self.init(method: method, url: url, headers: HTTPHeaders(headers), remoteAddress: remoteAddress)
+    }
+
+    /// A request from its path and query, with the scheme the server listens on and the host from the `Host` header.
+    public init(method: String, pathAndQuery: String, scheme: String, headers: HTTPHeaders, remoteAddress: String? = nil) {
+        let host = headers.first(name: "host") ?? "localhost"
+        let path = pathAndQuery.hasPrefix("/") ? pathAndQuery : "/" + pathAndQuery
+        self.init(method: method, url: "\(scheme)://\(host)\(path)", headers: headers, remoteAddress: remoteAddress)
+    }
+
+    /// The largest value read from any header (longer ones are ignored).
+    static let maxHeaderValueBytes = 16 * 1024
+
+    /// A header value (the first one), ignoring over-long values.
+    func header(_ name: String) -> String? {
+        guard let value = headers.first(name: name), value.utf8.count <= ClerkRequest.maxHeaderValueBytes else { return nil }
+        return value
+    }
+
+    /// The cookies, parsed per RFC 6265 and percent-decoded per value; the first occurrence of a name wins.
+    func parseCookies() -> [String: String] {
+        var cookies: [String: String] = [:]
+        for header in headers[canonicalForm: "cookie"] {
+            guard header.utf8.count <= ClerkRequest.maxHeaderValueBytes else { continue }
+            for pair in header.split(separator: ";") {
+                guard let equals = pair.firstIndex(of: "=") else { continue }
+                let name = pair[pair.startIndex..<equals].trimmed
+                guard !name.isEmpty, cookies[name] == nil else { continue }
+                var value = pair[pair.index(after: equals)...].trimmed
+                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                cookies[name] = value.percentDecoded ?? value
+            }
+        }
+        return cookies
+    }
+
+    /// The token of the `Authorization` header: `Bearer <token>`, or a scheme-less value; `nil` for other schemes.
+    func tokenInHeader() -> String? {
+        guard let value = header("authorization")?.trimmed, !value.isEmpty else { return nil }
+        guard let space = value.firstIndex(of: " ") else { return value }
+        let scheme = value[value.startIndex..<space]
+        guard scheme == "Bearer" else { return nil }
+        let token = value[value.index(after: space)...].trimmed
+        return token.isEmpty ? nil : token
+    }
+}

@@ -1,0 +1,212 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOHTTP1
+
+/// Clerk's handshake: the redirect to the Frontend API that refreshes a browser's session cookies, and the
+/// resolution of its answer.
+struct Handshake {
+    let client: ClerkClient
+    let context: AuthenticateContext
+
+    /// The `GET /v1/clients/handshake_payload` endpoint (called by the JS SDK; not in the public spec).
+    static let handshakePayloadEndpoint = Endpoint(
+        operationID: "GetHandshakePayload", method: "GET", path: "/clients/handshake_payload"
+    )
+
+    /// Cookie names a handshake or refresh may set: Clerk's own, suffixed or not. Anything else is dropped.
+    static let allowedCookieNames: Set<String> = [
+        "__session", "__client_uat", "__clerk_db_jwt", "__refresh", "__clerk_handshake", "__clerk_handshake_nonce",
+        "__clerk_redirect_count", "__clerk_synced", "__client",
+    ]
+
+    static func isAllowedCookie(_ directive: String) -> Bool {
+        guard directive.utf8.count <= 8 * 1024, !directive.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }),
+            let equals = directive.firstIndex(of: "=")
+        else { return false }
+        let name = directive[directive.startIndex..<equals].trimmed
+        if allowedCookieNames.contains(name) { return true }
+        guard let underscore = name.lastIndex(of: "_"), underscore > name.startIndex else { return false }
+        let base = String(name[name.startIndex..<underscore])
+        let suffix = name[name.index(after: underscore)...]
+        return allowedCookieNames.contains(base) && !suffix.isEmpty
+            && suffix.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    /// The value of a `Set-Cookie` directive (between the first `=` and the next `;`).
+    static func cookieValue(_ directive: String) -> (name: String, value: String)? {
+        guard let equals = directive.firstIndex(of: "=") else { return nil }
+        let name = directive[directive.startIndex..<equals].trimmed
+        let rest = directive[directive.index(after: equals)...]
+        let value = rest.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return (name, value)
+    }
+
+    /// `https://<frontend api>/v1/client/handshake?redirect_url=…&…` (§2.10).
+    static func redirectURL(context: AuthenticateContext, reason: AuthReason, organizationTarget: OrganizationSync.Target?)
+        -> String
+    {
+        var base = context.frontendApi.hasPrefix("http") ? context.frontendApi : "https://" + context.frontendApi
+        while base.hasSuffix("/") { base.removeLast() }
+        var redirect = context.clerkUrl
+        redirect.queryItems = (redirect.queryItems ?? []).filter { $0.name != "__clerk_db_jwt" && $0.name != "__dev_session" }
+        if redirect.queryItems?.isEmpty == true { redirect.queryItems = nil }
+        var items: [URLQueryItem] = [
+            URLQueryItem(name: "redirect_url", value: redirect.string ?? context.request.url),
+            URLQueryItem(name: "__clerk_api_version", value: ClerkBackendVersion.apiDateVersion),
+            URLQueryItem(name: "suffixed_cookies", value: context.usesSuffixedCookies ? "true" : "false"),
+            URLQueryItem(name: "__clerk_hs_reason", value: reason.rawValue),
+            URLQueryItem(name: "format", value: "nonce"),
+        ]
+        if let token = context.sessionTokenInCookie ?? context.tokenInHeader {
+            items.append(URLQueryItem(name: "__session", value: token))
+        }
+        if !context.isProduction, let devBrowser = context.devBrowserToken {
+            items.append(URLQueryItem(name: "__clerk_db_jwt", value: devBrowser))
+        }
+        if let organizationTarget {
+            switch organizationTarget {
+            case .organizationId(let id): items.append(URLQueryItem(name: "organization_id", value: id))
+            case .organizationSlug(let slug): items.append(URLQueryItem(name: "organization_id", value: slug))
+            case .personalAccount: items.append(URLQueryItem(name: "organization_id", value: ""))
+            }
+        }
+        var components = URLComponents(string: base + "/v1/client/handshake") ?? URLComponents()
+        components.percentEncodedQuery = items.map { item in
+            APIRequest.percentEncodeSegment(item.name) + "=" + APIRequest.percentEncodeSegment(item.value ?? "")
+        }.joined(separator: "&")
+        return components.string ?? base + "/v1/client/handshake"
+    }
+
+    /// The Account Portal host of a Frontend API host (`clerk.example.com` → `accounts.example.com`).
+    static func accountsPortalHost(for frontendApi: String) -> String {
+        var host = frontendApi.replacing(/^https?:\/\//, with: "")
+        if host.hasPrefix("clerk.accountsstage.") {
+            host = "accountsstage." + host.dropFirst("clerk.accountsstage.".count)
+        } else if let range = host.firstRange(of: "clerk.accounts.") {
+            host.replaceSubrange(range, with: "accounts.")
+        } else if let range = host.firstRange(of: "clerk.") {
+            host.replaceSubrange(range, with: "accounts.")
+        }
+        return host
+    }
+
+    /// Resolves a handshake answer (nonce or token) into a state (§2.11).
+    func resolve() async throws -> RequestState {
+        var directives: [String] = []
+        if let nonce = context.handshakeNonce {
+            do {
+                var query = QueryItems()
+                query.append("nonce", nonce)
+                let payload: HandshakePayload = try await client.send(APIRequest(Handshake.handshakePayloadEndpoint, query: query))
+                directives = payload.directives ?? []
+            } catch {
+                client.options.logger.info("Clerk: fetching the handshake payload failed", metadata: ["error": "\(error)"])
+            }
+        } else if let token = context.handshakeToken {
+            directives = try await verifyHandshakeToken(token)
+        }
+        directives = directives.filter(Handshake.isAllowedCookie)
+        var headers = HTTPHeaders()
+        headers.add(name: "Access-Control-Allow-Origin", value: "null")
+        headers.add(name: "Access-Control-Allow-Credentials", value: "true")
+        var sessionToken: String?
+        for directive in directives {
+            headers.add(name: "Set-Cookie", value: directive)
+            if let cookie = Handshake.cookieValue(directive), cookie.name.hasPrefix("__session") {
+                sessionToken = cookie.value
+            }
+        }
+        if !context.isProduction {
+            var cleaned = context.clerkUrl
+            let removed: Set<String> = ["__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce"]
+            cleaned.queryItems = (cleaned.queryItems ?? []).filter { !removed.contains($0.name) }
+            if cleaned.queryItems?.isEmpty == true { cleaned.queryItems = nil }
+            headers.add(name: "Location", value: cleaned.string ?? context.request.url)
+            headers.add(name: "Cache-Control", value: "no-store")
+        }
+        let authenticator = RequestAuthenticator(client: client, context: context)
+        guard let sessionToken, !sessionToken.isEmpty else {
+            return authenticator.signedOut(reason: .sessionTokenMissing, message: "", headers: headers)
+        }
+        do {
+            let claims = try await client.verifyToken(sessionToken, options: context.verifyOptions)
+            return try authenticator.signedIn(claims: claims, token: sessionToken, headers: headers)
+        } catch let error as TokenVerificationError
+            where !context.isProduction && [.tokenExpired, .tokenNotActiveYet, .tokenIatInTheFuture].contains(error.reason)
+        {
+            client.options.logger.info("Clerk: the session token from the handshake failed a time check; your system clock may be off. Retrying with a 24 hour skew (development only).")
+            var relaxed = context.verifyOptions
+            relaxed.clockSkew = .seconds(86_400)
+            let claims = try await client.verifyToken(sessionToken, options: relaxed)
+            return try authenticator.signedIn(claims: claims, token: sessionToken, headers: headers)
+        }
+    }
+
+    struct HandshakePayload: Decodable, Sendable {
+        var directives: [String]?
+    }
+
+    /// The lighter verification of a legacy handshake JWT (§1.9): no time or party checks, but a session (or
+    /// "ignore") category only, so a JWT-template token can never set cookies.
+    func verifyHandshakeToken(_ token: String) async throws -> [String] {
+        let decoded = try decodeJWT(token)
+        if let cat = decoded.header.cat, cat != TokenCategory.session && cat != TokenCategory.ignore {
+            throw TokenVerificationError(reason: .tokenInvalid, message: "Invalid handshake token category.")
+        }
+        let key = try await client.resolveKey(for: decoded.header, skipCache: false)
+        try client.checkHeaderAndSignature(decoded, key: key, headerType: nil)
+        guard let entries = decoded.claims.raw["handshake"]?.arrayValue else { return [] }
+        return entries.compactMap(\.stringValue)
+    }
+}
+
+/// Refreshes an expired session cookie with the suffixed refresh cookie (§2.9).
+struct SessionRefresher {
+    let client: ClerkClient
+    let context: AuthenticateContext
+
+    enum Outcome {
+        case success(JWTClaims, String, HTTPHeaders)
+        case failure(String)
+    }
+
+    func refresh() async -> Outcome {
+        guard let expired = context.sessionTokenInCookie else { return .failure("missing-session-token") }
+        guard let refreshToken = context.refreshTokenInCookie else { return .failure("missing-refresh-token") }
+        guard let decoded = try? decodeJWT(expired) else { return .failure("expired-session-token-decode-failed") }
+        guard let sessionId = decoded.claims.sid else { return .failure("expired-session-token-missing-sid-claim") }
+        var requestHeaders: [String: JSONValue] = [:]
+        for (name, value) in context.request.headers {
+            let key = name.lowercased()
+            let existing = requestHeaders[key]?.arrayValue ?? []
+            requestHeaders[key] = .array(existing + [.string(value)])
+        }
+        let body = RefreshSessionBody(
+            expiredToken: expired, refreshToken: refreshToken, requestOrigin: context.origin,
+            requestHeaders: requestHeaders, format: "cookie"
+        )
+        let result: SessionRefresh
+        do {
+            result = try await client.sessions.refreshSession(sessionId, body, suffixedCookies: context.usesSuffixedCookies ? true : nil)
+        } catch let error as ClerkAPIResponseError {
+            guard let code = error.errors.first?.code else { return .failure("unexpected-bapi-error") }
+            return .failure(code == .unexpectedError ? "fetch-error" : code.rawValue)
+        } catch {
+            return .failure("unexpected-sdk-error")
+        }
+        guard case .cookies(let cookies) = result else { return .failure("unexpected-bapi-error") }
+        var headers = HTTPHeaders()
+        var newToken: String?
+        for directive in cookies.cookies where Handshake.isAllowedCookie(directive) {
+            headers.add(name: "Set-Cookie", value: directive)
+            if let cookie = Handshake.cookieValue(directive), cookie.name.hasPrefix("__session") { newToken = cookie.value }
+        }
+        guard let newToken, let claims = try? await client.verifyToken(newToken, options: context.verifyOptions) else {
+            return .failure("invalid-session-token")
+        }
+        return .success(claims, newToken, headers)
+    }
+}
