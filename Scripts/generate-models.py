@@ -10,6 +10,9 @@ Outputs (deleted and rewritten on every run, deterministic):
 * Sources/ClerkBackend/Models/Generated/<Type>.swift             one file per component schema
 * Sources/ClerkBackend/Models/Generated/Responses/<Type>.swift   inline schemas of components/responses
 * Sources/ClerkBackend/Models/Generated/Operations/<Op>.swift    <Op>Body / <Op>Query / <Op>Response
+* Sources/ClerkBackend/Models/Generated/ModelRegistry+Generated.swift
+                                                                 `ModelRegistry`: schema name -> Swift type,
+                                                                 operationId -> type of its JSON success body
 * Sources/ClerkBackend/Client/Endpoints+Generated.swift          the `Endpoint` table
 
 With `--examples-check DIR`, also writes DIR/main.swift: a program that decodes every `example` of the
@@ -787,6 +790,66 @@ class Generator:
         return lines
 
     # ---------------------------------------------------------------------------------------------------------
+    # Registry (for the model tests: which Swift type decodes which schema / operation response)
+
+    def success_response_type(self, op):
+        """Swift type expression of the JSON body of the 200/201 response of `op`, or None."""
+        base = op["operationId"][0].upper() + op["operationId"][1:]
+        for code in ("200", "201"):
+            response = (op.get("responses") or {}).get(code)
+            if response is None:
+                continue
+            response_key = None
+            if "$ref" in response:
+                response_key = ref_name(response["$ref"])
+                response = self.spec.deref(response)
+            json_resp = (response.get("content") or {}).get("application/json")
+            if not json_resp or "schema" not in json_resp:
+                return None
+            schema = json_resp["schema"]
+            if "$ref" in schema:
+                name = ref_name(schema["$ref"])
+                if schema["$ref"].startswith("#/components/schemas/"):
+                    return SKIPPED_SCHEMAS.get(name) or self.schema_names[name]
+                raise SystemExit("unsupported response schema $ref " + schema["$ref"])
+            items = schema.get("items") if schema.get("type") == "array" else None
+            if isinstance(items, dict) and items.get("$ref", "").startswith("#/components/schemas/"):
+                name = ref_name(items["$ref"])
+                return "[%s]" % (SKIPPED_SCHEMAS.get(name) or self.schema_names[name])
+            if response_key is not None:
+                return self.response_names[response_key]
+            return base + "Response"
+        return None
+
+    def generate_registry(self):
+        lines = [
+            "/// The Swift type of every schema and every JSON success response of the spec, for tests that check",
+            "/// the generated models against the spec itself.",
+            "internal enum ModelRegistry {",
+            "    /// Component schema name, exactly as in the spec -> the generated type (the hand-written",
+            "    /// error schemas %s are not listed)." % ", ".join("`%s`" % n for n in sorted(SKIPPED_SCHEMAS)),
+            "    static let schemas: [String: any (Codable & Sendable).Type] = [",
+        ]
+        for schema_name, name in self.schema_names.items():
+            lines.append("        %s: %s.self," % (swift_string(schema_name), name))
+        lines += [
+            "    ]",
+            "",
+            "    /// operationId -> the type its 200/201 JSON response body decodes into.",
+            "    static let operationResponses: [String: any (Codable & Sendable).Type] = [",
+        ]
+        count = 0
+        for _, _, op, _ in self.operations():
+            type_expr = self.success_response_type(op)
+            if type_expr is None:
+                continue
+            lines.append("        %s: %s.self," % (swift_string(op["operationId"]), type_expr))
+            count += 1
+        lines += ["    ]", "}"]
+        self.write("Models/Generated/ModelRegistry+Generated.swift", lines)
+        return len(self.schema_names), count
+
+    # ---------------------------------------------------------------------------------------------------------
     # Endpoints
 
     def generate_endpoints(self):
@@ -919,6 +982,7 @@ def main():
     gen.generate_schemas()
     gen.generate_responses()
     op_files = gen.generate_operations()
+    registry_schemas, registry_operations = gen.generate_registry()
     endpoints_text, endpoint_count = gen.generate_endpoints()
 
     check_hand_written(gen)
@@ -936,12 +1000,13 @@ def main():
     with open(ENDPOINTS_FILE, "w", encoding="utf-8") as f:
         f.write(endpoints_text)
 
-    model_files = sum(1 for r in gen.files if r.count("/") == 2)
+    model_files = sum(1 for r in gen.files if r.count("/") == 2) - 1  # minus the registry
     response_files = sum(1 for r in gen.files if r.startswith("Models/Generated/Responses/"))
     print("model files: %d" % model_files)
     print("response files: %d" % response_files)
     print("operation files: %d" % op_files)
     print("endpoints: %d" % endpoint_count)
+    print("registry: %d schemas, %d operation responses" % (registry_schemas, registry_operations))
 
     if args.examples_check:
         os.makedirs(args.examples_check, exist_ok=True)
