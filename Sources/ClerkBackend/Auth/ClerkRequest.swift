@@ -53,19 +53,7 @@ public struct ClerkRequest: Sendable {
 
     /// The cookies, parsed per RFC 6265 and percent-decoded per value; the first occurrence of a name wins.
     func parseCookies() -> [String: String] {
-        var cookies: [String: String] = [:]
-        for header in headers[canonicalForm: "cookie"] {
-            guard header.utf8.count <= ClerkRequest.maxHeaderValueBytes else { continue }
-            for pair in header.split(separator: ";") {
-                guard let equals = pair.firstIndex(of: "=") else { continue }
-                let name = pair[pair.startIndex..<equals].trimmed
-                guard !name.isEmpty, cookies[name] == nil else { continue }
-                var value = pair[pair.index(after: equals)...].trimmed
-                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-                cookies[name] = value.percentDecoded ?? value
-            }
-        }
-        return cookies
+        CookieParser.parse(headers: headers[canonicalForm: "cookie"].map(String.init), maxValueBytes: ClerkRequest.maxHeaderValueBytes)
     }
 
     /// The token of the `Authorization` header: `Bearer <token>`, or a scheme-less value; `nil` for other schemes.
