@@ -86,6 +86,13 @@ public struct PaginatedSequence<Element: Sendable>: AsyncSequence, Sendable {
         self.fetchPage = fetchPage
     }
 
+    /// Offset paging: `fetch(limit, offset)` returns one page; the walk stops at the first short page.
+    public static func offsetPaged(
+        pageSize: Int, fetch: @escaping @Sendable (_ limit: Int, _ offset: Int) async throws -> [Element]
+    ) -> PaginatedSequence {
+        PaginatedSequence(pageSize: pageSize, cursorOf: nil) { cursor, size in try await fetch(size, cursor.offset) }
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(sequence: self)
     }

@@ -21,6 +21,21 @@ public struct SessionsAPI: Sendable {
         return try await client.send(APIRequest(.getSessionList, query: query.queryItems))
     }
 
+    /// Walks every session matching the filters, `pageSize` per request (offset paging).
+    public func all(_ query: GetSessionListQuery = GetSessionListQuery(), pageSize: Int = 100) -> PaginatedSequence<Session> {
+        let client = self.client
+        return .offsetPaged(pageSize: min(max(pageSize, 1), 500)) { limit, offset in
+            var page = query
+            page.paginated = true
+            page.limit = limit
+            page.offset = offset
+            let result: PaginatedResourceResponse<Session> = try await client.send(
+                APIRequest(.getSessionList, query: page.queryItems)
+            )
+            return result.data
+        }
+    }
+
     /// Fetches a session by id.
     public func getSession(_ sessionId: String) async throws -> Session {
         try await client.send(APIRequest(.getSession, path: [sessionId]))

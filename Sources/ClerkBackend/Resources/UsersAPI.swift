@@ -265,6 +265,32 @@ public struct UsersAPI: Sendable {
         try await client.send(APIRequest(.usersGetOrganizationMemberships, path: [userId], query: query.queryItems))
     }
 
+    /// Walks every organization membership of the user, `pageSize` per request (offset paging).
+    public func allOrganizationMemberships(_ userId: String, pageSize: Int = 100) -> PaginatedSequence<OrganizationMembership> {
+        let client = self.client
+        return .offsetPaged(pageSize: min(max(pageSize, 1), 500)) { limit, offset in
+            let query = UsersGetOrganizationMembershipsQuery(limit: limit, offset: offset)
+            let page: PaginatedResourceResponse<OrganizationMembership> = try await client.send(
+                APIRequest(.usersGetOrganizationMemberships, path: [userId], query: query.queryItems)
+            )
+            return page.data
+        }
+    }
+
+    /// Walks every organization invitation of the user (optionally of one status), `pageSize` per request.
+    public func allOrganizationInvitations(
+        _ userId: String, status: UsersGetOrganizationInvitationsQuery.Status? = nil, pageSize: Int = 100
+    ) -> PaginatedSequence<OrganizationInvitationWithPublicOrganizationData> {
+        let client = self.client
+        return .offsetPaged(pageSize: min(max(pageSize, 1), 500)) { limit, offset in
+            let query = UsersGetOrganizationInvitationsQuery(limit: limit, offset: offset, status: status)
+            let page: PaginatedResourceResponse<OrganizationInvitationWithPublicOrganizationData> = try await client.send(
+                APIRequest(.usersGetOrganizationInvitations, path: [userId], query: query.queryItems)
+            )
+            return page.data
+        }
+    }
+
     /// The organization invitations sent to the user's email addresses.
     public func getOrganizationInvitationList(
         _ userId: String, _ query: UsersGetOrganizationInvitationsQuery = UsersGetOrganizationInvitationsQuery()

@@ -62,3 +62,37 @@ final class ManagedAttempts: @unchecked Sendable {
         return count
     }
 }
+
+@Suite("Observability: token verification")
+struct TokenObservabilityTests {
+    @Test("verifyToken and authenticateRequest make spans; failures are counted by reason; JWKS fetches are counted")
+    func tokenSpansAndMetrics() async throws {
+        let (metrics, tracer) = TestObservability.shared
+        let client = try networklessClient()
+        let expired = try TestIssuers.primary.sign(claims: ["sub": "user_obs", "exp": .int(1_000)])
+        await #expect(throws: TokenVerificationError.self) { try await client.verifyToken(expired) }
+        let failures = try metrics.expectCounter("clerk_token_verification_failures_total", [("reason", "token-expired")])
+        #expect(failures.totalValue >= 1)
+        #expect(tracer.finishedSpans.contains { $0.operationName == "verifyToken" })
+
+        let state = JWKSServerState(TestIssuers.primary.jwksJSON)
+        try await withServer(state.handle) { server in
+            let jwksClient = try ClerkClient(
+                options: ClerkOptions(secretKey: Secret(uniqueSecretKey()), apiUrl: server.baseURL, retryPolicy: .none, clock: ManualClock(now: tokenNow).clerkClock)
+            )
+            _ = try await jwksClient.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
+        }
+        let fetches = try metrics.expectCounter("clerk_jwks_fetches_total", [])
+        #expect(fetches.totalValue >= 1)
+        #expect(tracer.finishedSpans.contains { $0.operationName == "GetJWKS" })
+
+        let authClient = try networklessClient { options in
+            options.secretKey = Secret(uniqueSecretKey())
+            options.publishableKey = "pk_live_" + Data("clerk.example.test$".utf8).base64EncodedString()
+        }
+        let request = ClerkRequest(method: "GET", url: "https://app.example.test/", headers: [("Authorization", "Bearer \(try TestIssuers.primary.sessionToken(now: tokenNow))")])
+        #expect(try await authClient.authenticateRequest(request).isAuthenticated)
+        let span = try #require(tracer.finishedSpans.last { $0.operationName == "authenticateRequest" })
+        #expect(span.attributes["clerk.auth.status"]?.toSpanAttribute() == .string("signed-in"))
+    }
+}

@@ -31,10 +31,10 @@ struct UsersAPITests {
         }
     }
 
-    @Test("The table covers every public method of UsersAPI (38) and every /users operation of the spec (37)")
+    @Test("The table covers every public method of UsersAPI (40) and every /users operation of the spec (37)")
     func coversEveryMethod() throws {
         let covered = Case.all.map(\.method)
-        #expect(covered.count == 38)
+        #expect(covered.count == 40)
         #expect(Set(covered).count == covered.count, "one case per method")
         #expect(covered.sorted() == Self.usersAPIMethods.sorted())
 
@@ -51,7 +51,8 @@ struct UsersAPITests {
         #expect(operations.count == 37)
     }
 
-    /// The 38 public methods of `UsersAPI` (getUserList, getCount and all share two operations).
+    /// The 40 public methods of `UsersAPI` (getUserList, getCount and all share two operations; the two
+    /// `allOrganization…` walks share the list operations).
     static let usersAPIMethods = [
         "getUserList", "getCount", "all", "getUser", "createUser", "updateUser", "updateUserMetadata",
         "replaceUserMetadata", "deleteUser", "replaceUserEmailAddress", "replaceUserPhoneNumber", "banUser",
@@ -61,7 +62,7 @@ struct UsersAPITests {
         "deleteUserWeb3Wallet", "deleteUserExternalAccount", "getUserOauthAccessToken",
         "getOrganizationMembershipList", "getOrganizationInvitationList", "getUserTrustedDevices",
         "revokeUserTrustedDevice", "getUserBillingSubscription", "getUserBillingCreditBalance",
-        "adjustUserBillingCreditBalance",
+        "adjustUserBillingCreditBalance", "allOrganizationMemberships", "allOrganizationInvitations",
     ]
 
     /// The operationIds of every operation under `/users` in `clerk-bapi-2026-05-12.yml`.
@@ -951,6 +952,41 @@ extension UsersAPITests.Case {
                 #expect(invitations.data.first?.id == "orginv_2dFA1b2C3d4E5f6G7h8I9j0K1lM")
                 #expect(invitations.data.first?.publicOrganizationData?.slug == "analytical-engines")
                 #expect(invitations.data.first?.publicInviterData?.identifier == "charles@example.com")
+            }
+        ),
+        Self(
+            method: "allOrganizationMemberships",
+            requests: [
+                Expected("UsersGetOrganizationMemberships", "GET", "\(userPath)/organization_memberships", query: ["limit=1", "offset=0"]),
+                Expected("UsersGetOrganizationMemberships", "GET", "\(userPath)/organization_memberships", query: ["limit=1", "offset=1"]),
+            ],
+            respond: { request in
+                request.queryItems.contains { $0.name == "offset" && $0.value == "0" }
+                    ? try Answer.file("organization_membership_list") : .json(#"{"data":[],"total_count":1}"#)
+            },
+            call: { users in
+                var slugs: [String] = []
+                for try await membership in users.allOrganizationMemberships(ID.user, pageSize: 1) {
+                    slugs.append(membership.organization.slug)
+                }
+                #expect(slugs == ["analytical-engines"])
+            }
+        ),
+        Self(
+            method: "allOrganizationInvitations",
+            requests: [
+                Expected(
+                    "UsersGetOrganizationInvitations", "GET", "\(userPath)/organization_invitations",
+                    query: ["limit=5", "offset=0", "status=pending"]
+                )
+            ],
+            respond: { _ in try Answer.file("organization_invitation_list") },
+            call: { users in
+                var ids: [String] = []
+                for try await invitation in users.allOrganizationInvitations(ID.user, status: .pending, pageSize: 5) {
+                    ids.append(invitation.id)
+                }
+                #expect(ids == ["orginv_2dFA1b2C3d4E5f6G7h8I9j0K1lM"])
             }
         ),
     ]
