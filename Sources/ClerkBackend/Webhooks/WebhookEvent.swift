@@ -1,0 +1,316 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A verified Clerk webhook event.
+///
+/// Returned by the `verify(body:headers:)` methods of ``WebhookVerifier`` and by `ClerkClient.verifyWebhook`.
+/// It holds the fields `@clerk/backend` returns (`type`, `object`, `data`, `event_attributes`), the payload decoded
+/// into a typed model where this SDK has one (``data``), the payload as raw JSON (``rawData``) and, beyond the
+/// reference SDK, the envelope's `instance_id` and `timestamp` and the Svix message id and timestamp.
+///
+/// ```swift
+/// let event = try clerk.verifyWebhook(body: body, headers: headers)
+/// switch event.data {
+/// case .user(let user): try await upsert(user)                 // user.created, user.updated
+/// case .deletedObject(let deleted) where event.type == .userDeleted: try await remove(deleted.id ?? "")
+/// case .other(let json): log(event.type, json)                 // everything without a typed model
+/// default: break
+/// }
+/// ```
+///
+/// **Fallback.** An event type this SDK has no model for, or a payload that does not decode into the model
+/// of its type (a field Clerk renamed, a new required field missing…), does not make verification fail: the
+/// signature proves the event is authentic, so ``data`` is ``WebhookEventData/other(_:)`` with the raw JSON and
+/// ``dataDecodingFailure`` says what the decoder reported. ``rawData`` always holds the payload as sent.
+public struct WebhookEvent: Sendable, Hashable {
+    /// The event type (`user.created`, …).
+    public var type: WebhookEventType
+    /// The envelope's `object`: `"event"` (empty if the body had none).
+    public var object: String
+    /// The payload, decoded into its typed model when this SDK has one for ``type``; see ``WebhookEventData``.
+    public var data: WebhookEventData
+    /// The payload (`data`) exactly as sent, as JSON; ``JSONValue/null`` if the body had none.
+    public var rawData: JSONValue
+    /// The envelope's `event_attributes` (the HTTP request that caused the event), if present.
+    public var eventAttributes: WebhookEventAttributes?
+    /// The envelope's `instance_id` (the Clerk instance), if present. Not returned by `@clerk/backend`.
+    public var instanceId: String?
+    /// The envelope's `timestamp`, as sent (Clerk sends Unix epoch milliseconds), if present. Not returned by
+    /// `@clerk/backend`.
+    public var timestamp: Int64?
+    /// The `svix-id` (or `webhook-id`) header: the message id, the same on every delivery attempt of one event.
+    /// Use it to process each event only once. Empty for events made with ``init(decodingUnverified:messageId:)``.
+    public var messageId: String
+    /// When the message was signed (the `svix-timestamp` header, whole seconds).
+    public var messageTimestamp: Date
+    /// When ``data`` is ``WebhookEventData/other(_:)`` although this SDK has a model for ``type``: what the decoder
+    /// reported. `nil` when the payload decoded, or when there is no model for the type.
+    public var dataDecodingFailure: String?
+
+    /// Creates an event from its parts (for tests of your own webhook handlers).
+    public init(
+        type: WebhookEventType, object: String = "event", data: WebhookEventData, rawData: JSONValue,
+        eventAttributes: WebhookEventAttributes? = nil, instanceId: String? = nil, timestamp: Int64? = nil,
+        messageId: String = "", messageTimestamp: Date = Date(timeIntervalSince1970: 0),
+        dataDecodingFailure: String? = nil
+    ) {
+        self.type = type
+        self.object = object
+        self.data = data
+        self.rawData = rawData
+        self.eventAttributes = eventAttributes
+        self.instanceId = instanceId
+        self.timestamp = timestamp
+        self.messageId = messageId
+        self.messageTimestamp = messageTimestamp
+        self.dataDecodingFailure = dataDecodingFailure
+    }
+
+    /// Decodes an event body **without verifying anything**: for tests of your own handlers, or for events you
+    /// already verified. Never use it on a request body you received: use ``WebhookVerifier`` or
+    /// `ClerkClient.verifyWebhook`.
+    ///
+    /// - Throws: ``WebhookVerificationError`` with ``WebhookVerificationError/Reason/invalidPayload`` when the body
+    ///   is not a JSON object.
+    public init(decodingUnverified body: some Collection<UInt8>, messageId: String = "") throws {
+        let data = body as? Data ?? Data(body)
+        self = try WebhookEvent.decode(
+            body: data, messageId: messageId, messageTimestamp: Date(timeIntervalSince1970: 0)
+        )
+    }
+
+    /// Decodes the payload (`data`) into your own `Decodable` type, for event types this SDK does not model or
+    /// when you want only a few fields.
+    ///
+    /// ```swift
+    /// struct Entry: Decodable { let id: String; let email_address: String }
+    /// let entry = try event.decodeData(as: Entry.self)
+    /// ```
+    ///
+    /// - Throws: the `DecodingError` of `decoder`.
+    public func decodeData<T: Decodable>(as type: T.Type = T.self, using decoder: JSONDecoder = JSONDecoder()) throws
+        -> T
+    {
+        try decoder.decode(T.self, from: JSONEncoder().encode(rawData))
+    }
+
+    // MARK: - Decoding
+
+    /// Decodes a verified body. Throws only when it is not a JSON object.
+    static func decode(body: Data, messageId: String, messageTimestamp: Date) throws -> WebhookEvent {
+        let decoder = JSONDecoder()
+        let envelope: [String: JSONValue]
+        do {
+            envelope = try decoder.decode([String: JSONValue].self, from: body)
+        } catch {
+            throw WebhookVerificationError(
+                .invalidPayload, "The webhook signature is valid but the body is not a JSON object"
+            )
+        }
+        let type = WebhookEventType(rawValue: envelope["type"]?.stringValue ?? "")
+        let rawData = envelope["data"] ?? .null
+        let (data, failure) = WebhookEventData.decode(type: type, body: body, rawData: rawData, decoder: decoder)
+        return WebhookEvent(
+            type: type,
+            object: envelope["object"]?.stringValue ?? "",
+            data: data,
+            rawData: rawData,
+            eventAttributes: envelope["event_attributes"].map(WebhookEventAttributes.init(raw:)),
+            instanceId: envelope["instance_id"]?.stringValue,
+            timestamp: envelope["timestamp"]?.intValue,
+            messageId: messageId,
+            messageTimestamp: messageTimestamp,
+            dataDecodingFailure: failure
+        )
+    }
+}
+
+/// The payload of a webhook event, decoded into the Backend API model of its type.
+///
+/// Clerk's webhooks specification describes these payloads with the same schemas as the Backend API, so they
+/// decode into the same models (`User`, `Organization`, …). The mapping, by event type:
+///
+/// | Case | Event types |
+/// |---|---|
+/// | ``user(_:)`` | `user.created`, `user.updated` |
+/// | ``deletedObject(_:)`` | `user.deleted`, `organization.deleted`, `organizationDomain.deleted`, `role.deleted`, `permission.deleted`, and any other `*.deleted` type whose payload is a deleted-object stub |
+/// | ``session(_:)`` | `session.created`, `.pending`, `.ended`, `.removed`, `.revoked` |
+/// | ``organization(_:)`` | `organization.created`, `organization.updated` |
+/// | ``organizationMembership(_:)`` | `organizationMembership.created`, `.updated`, `.deleted` (the deleted membership itself) |
+/// | ``organizationInvitation(_:)`` | `organizationInvitation.created`, `.accepted`, `.revoked` |
+/// | ``other(_:)`` | every other type (email, SMS, roles, permissions, domains, billing, waitlist, types added later), and any payload that does not decode into its model |
+///
+/// For `organizationInvitation.accepted`, the accepting user's id is in ``WebhookEvent/rawData``:
+/// `event.rawData["user_id"]?.stringValue`.
+public enum WebhookEventData: Sendable, Hashable {
+    /// A user (`user.created`, `user.updated`).
+    case user(User)
+    /// The stub of a deleted object (`user.deleted`, `organization.deleted`, …): `id`, `object`, `deleted`, and
+    /// for some types `slug` or `external_id`.
+    case deletedObject(DeletedObject)
+    /// A session, with its user (`session.*`).
+    case session(SessionWebhookPayload)
+    /// An organization (`organization.created`, `organization.updated`).
+    case organization(Organization)
+    /// An organization membership (`organizationMembership.*`).
+    case organizationMembership(OrganizationMembership)
+    /// An organization invitation (`organizationInvitation.*`).
+    case organizationInvitation(OrganizationInvitation)
+    /// A payload without a typed model here, or one that did not decode into its model: the raw JSON.
+    case other(JSONValue)
+
+    /// The user, for ``user(_:)``; otherwise `nil`.
+    public var user: User? { if case .user(let value) = self { value } else { nil } }
+    /// The deleted-object stub, for ``deletedObject(_:)``; otherwise `nil`.
+    public var deletedObject: DeletedObject? { if case .deletedObject(let value) = self { value } else { nil } }
+    /// The session payload, for ``session(_:)``; otherwise `nil`.
+    public var session: SessionWebhookPayload? { if case .session(let value) = self { value } else { nil } }
+    /// The organization, for ``organization(_:)``; otherwise `nil`.
+    public var organization: Organization? { if case .organization(let value) = self { value } else { nil } }
+    /// The membership, for ``organizationMembership(_:)``; otherwise `nil`.
+    public var organizationMembership: OrganizationMembership? {
+        if case .organizationMembership(let value) = self { value } else { nil }
+    }
+    /// The invitation, for ``organizationInvitation(_:)``; otherwise `nil`.
+    public var organizationInvitation: OrganizationInvitation? {
+        if case .organizationInvitation(let value) = self { value } else { nil }
+    }
+
+    private enum Model {
+        case user, deletedObject, session, organization, organizationMembership, organizationInvitation
+    }
+
+    private static func model(for type: WebhookEventType) -> Model? {
+        switch type {
+        case .userCreated, .userUpdated: .user
+        case .sessionCreated, .sessionPending, .sessionEnded, .sessionRemoved, .sessionRevoked: .session
+        case .organizationCreated, .organizationUpdated: .organization
+        case .organizationMembershipCreated, .organizationMembershipUpdated, .organizationMembershipDeleted:
+            .organizationMembership
+        case .organizationInvitationCreated, .organizationInvitationAccepted, .organizationInvitationRevoked:
+            .organizationInvitation
+        case .userDeleted, .organizationDeleted, .organizationDomainDeleted, .roleDeleted, .permissionDeleted:
+            .deletedObject
+        default: nil
+        }
+    }
+
+    /// The typed payload and, when a model exists but did not decode, the decoder's complaint.
+    static func decode(
+        type: WebhookEventType, body: Data, rawData: JSONValue, decoder: JSONDecoder
+    ) -> (WebhookEventData, String?) {
+        guard let model = model(for: type) else {
+            // An unknown `*.deleted` type whose payload is a deleted-object stub still gets the typed case.
+            if type.rawValue.hasSuffix(".deleted"), rawData["deleted"]?.boolValue == true,
+                let stub = try? decoder.decode(Envelope<DeletedObject>.self, from: body).data
+            {
+                return (.deletedObject(stub), nil)
+            }
+            return (.other(rawData), nil)
+        }
+        do {
+            // Decoded from the body itself (not from `rawData`), so numbers keep their exact source text.
+            switch model {
+            case .user: return (.user(try decoder.decode(Envelope<User>.self, from: body).data), nil)
+            case .deletedObject:
+                return (.deletedObject(try decoder.decode(Envelope<DeletedObject>.self, from: body).data), nil)
+            case .session:
+                return (.session(try decoder.decode(Envelope<SessionWebhookPayload>.self, from: body).data), nil)
+            case .organization:
+                return (.organization(try decoder.decode(Envelope<Organization>.self, from: body).data), nil)
+            case .organizationMembership:
+                let membership = try decoder.decode(Envelope<OrganizationMembership>.self, from: body).data
+                return (.organizationMembership(membership), nil)
+            case .organizationInvitation:
+                let invitation = try decoder.decode(Envelope<OrganizationInvitation>.self, from: body).data
+                return (.organizationInvitation(invitation), nil)
+            }
+        } catch {
+            return (.other(rawData), ClerkClient.describe(error))
+        }
+    }
+
+    private struct Envelope<Payload: Decodable>: Decodable {
+        let data: Payload
+    }
+}
+
+/// The payload of `session.*` events: the session (the Backend API `Session` model) and its user.
+///
+/// Session properties read straight through: `payload.id`, `payload.userId`, `payload.status`.
+@dynamicMemberLookup
+public struct SessionWebhookPayload: Codable, Hashable, Sendable {
+    /// The session.
+    public var session: Session
+    /// The session's user (`data.user`), when the payload has one.
+    public var user: User?
+
+    /// Creates a payload from its parts.
+    public init(session: Session, user: User? = nil) {
+        self.session = session
+        self.user = user
+    }
+
+    /// Reads a property of ``session``.
+    public subscript<Value>(dynamicMember keyPath: KeyPath<Session, Value>) -> Value { session[keyPath: keyPath] }
+
+    enum CodingKeys: String, CodingKey {
+        case user
+    }
+
+    /// Decodes the session from the payload object and the user from its `user` member.
+    public init(from decoder: any Decoder) throws {
+        session = try Session(from: decoder)
+        user = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(User.self, forKey: .user)
+    }
+
+    /// Encodes the session's members and `user` into one object, as Clerk sends it.
+    public func encode(to encoder: any Encoder) throws {
+        try session.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(user, forKey: .user)
+    }
+}
+
+/// The `event_attributes` of a webhook event: the HTTP request that caused it.
+public struct WebhookEventAttributes: Sendable, Hashable {
+    /// `http_request`, when present and an object.
+    public var httpRequest: HTTPRequest?
+    /// `event_attributes` exactly as sent.
+    public var raw: JSONValue
+
+    /// The request that caused the event.
+    public struct HTTPRequest: Sendable, Hashable {
+        /// `client_ip`: the IP address of the client that made the request.
+        public var clientIp: String?
+        /// `user_agent`: the client's `User-Agent`.
+        public var userAgent: String?
+
+        /// Creates a value from its parts.
+        public init(clientIp: String? = nil, userAgent: String? = nil) {
+            self.clientIp = clientIp
+            self.userAgent = userAgent
+        }
+    }
+
+    /// Creates a value from its parts.
+    public init(httpRequest: HTTPRequest?, raw: JSONValue) {
+        self.httpRequest = httpRequest
+        self.raw = raw
+    }
+
+    /// Reads `http_request` out of raw `event_attributes` (fields of the wrong type are left `nil`).
+    public init(raw: JSONValue) {
+        self.raw = raw
+        if let request = raw["http_request"], request.objectValue != nil {
+            httpRequest = HTTPRequest(
+                clientIp: request["client_ip"]?.stringValue, userAgent: request["user_agent"]?.stringValue
+            )
+        } else {
+            httpRequest = nil
+        }
+    }
+}

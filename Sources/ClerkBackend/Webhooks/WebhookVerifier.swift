@@ -1,0 +1,437 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Crypto
+public import NIOHTTP1
+
+/// Verifies the signature of Clerk webhooks (Svix / Standard Webhooks), then decodes the event.
+///
+/// The Swift counterpart of `verifyWebhook` in `@clerk/backend`. Create one verifier per signing secret and keep it:
+/// the secret is parsed once, here, and the verifier is `Sendable`, so one value serves every request.
+///
+/// ```swift
+/// let verifier = try WebhookVerifier(signingSecret: Secret("whsec_…"))
+/// let event = try verifier.verify(body: rawBodyBytes, headers: request.headers)
+/// ```
+///
+/// **Pass the raw body.** The signature covers the exact bytes Clerk sent. Give the verifier the request body as it
+/// arrived (`Data`, `[UInt8]`, or a `ByteBuffer`'s `readableBytesView`), never a value decoded and re-encoded as
+/// JSON: re-encoding changes key order and spacing, and the signature no longer matches.
+///
+/// With Vapor (collect the body; `req.headers` is an `HTTPHeaders`):
+///
+/// ```swift
+/// app.on(.POST, "webhooks", "clerk", body: .collect(maxSize: "1mb")) { req async throws -> HTTPStatus in
+///     guard let body = req.body.data else { throw Abort(.badRequest) }
+///     do {
+///         let event = try verifier.verify(body: body.readableBytesView, headers: req.headers)
+///         try await handle(event)
+///         return .ok
+///     } catch let error as WebhookVerificationError {
+///         throw Abort(error.isConfigurationError ? .internalServerError : .badRequest)
+///     }
+/// }
+/// ```
+///
+/// With Hummingbird 2 (`HTTPFields` are passed as name/value pairs):
+///
+/// ```swift
+/// router.post("webhooks/clerk") { request, context -> HTTPResponse.Status in
+///     let body = try await request.body.collect(upTo: 1_048_576)
+///     let headers = request.headers.map { ($0.name.rawName, $0.value) }
+///     let event = try verifier.verify(body: body.readableBytesView, headers: headers)
+///     try await handle(event)
+///     return .ok
+/// }
+/// ```
+///
+/// **The algorithm** (that of the `standardwebhooks` / `svix` libraries, with `@clerk/backend`'s details):
+/// - The headers are `svix-id`, `svix-timestamp`, `svix-signature`, or their Standard Webhooks names `webhook-id`,
+///   `webhook-timestamp`, `webhook-signature`. Names are case-insensitive, values are trimmed, and a blank value
+///   counts as missing. When a header appears under both names, the `svix-` one is used.
+/// - The timestamp is read like JavaScript's `parseInt(value, 10)`: leading digits, so `1700000000.5` is
+///   `1700000000`; no digits at all is ``WebhookVerificationError/Reason/invalidHeaders``. It must be within
+///   ``tolerance`` of the clock's time, in either direction (the bounds themselves are accepted).
+/// - The signed content is `"<id>.<timestamp as that integer>.<body bytes>"`, signed with HMAC-SHA256 under the
+///   key that the secret's base64 encodes.
+/// - The signature header is a space-separated list of `<version>,<base64 MAC>` entries; entries whose version is
+///   not `v1` are skipped, and the webhook is authentic when any `v1` entry matches.
+///
+/// **Comparison.** As in `@clerk/backend`, each presented signature is compared, in constant time, as *text* with
+/// the canonical base64 of the expected MAC: no attacker-supplied base64 is ever decoded, and the time taken does
+/// not depend on how many leading characters match. (The verdict differs from verifiers that decode the presented
+/// base64 first only for a non-canonical encoding of the correct MAC, which Svix never sends; it is rejected here.)
+///
+/// **Limits.** Bodies larger than ``maxBodySize`` and signature headers with more than ``maxSignatures`` entries are
+/// refused before any HMAC is computed.
+///
+/// Printing or dumping a verifier never shows the secret.
+public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflectable {
+    /// Five minutes, as Svix and `@clerk/backend`.
+    public static let defaultTolerance: Duration = .seconds(300)
+    /// 1 MiB.
+    public static let defaultMaxBodySize = 1_048_576
+    /// Ten entries in the signature header (Svix sends one per active secret: one, or two while rotating).
+    public static let defaultMaxSignatures = 10
+
+    /// How far the signed timestamp may be from the clock's time, in the past or the future (whole seconds count).
+    public let tolerance: Duration
+    /// The largest body accepted, in bytes.
+    public let maxBodySize: Int
+    /// The most entries accepted in the signature header.
+    public let maxSignatures: Int
+    /// The clock that decides whether the timestamp is within ``tolerance``.
+    public let clock: ClerkClock
+
+    private let key: SymmetricKey
+    private let toleranceSeconds: Int64
+    private let maskedSecret: String
+
+    /// Creates a verifier, parsing the secret once.
+    ///
+    /// - Parameters:
+    ///   - signingSecret: the endpoint's signing secret from the Clerk Dashboard: `whsec_` (optional) followed by
+    ///     standard base64. Surrounding whitespace is ignored.
+    ///   - tolerance: how far the signed timestamp may be from now, either way (default 5 minutes).
+    ///   - maxBodySize: the largest body accepted, in bytes (default 1 MiB).
+    ///   - maxSignatures: the most entries accepted in the signature header (default 10).
+    ///   - clock: the time source (default the system clock; tests pass a manual one).
+    /// - Throws: ``WebhookVerificationError`` with ``WebhookVerificationError/Reason/missingSecret`` when the secret
+    ///   is empty, ``WebhookVerificationError/Reason/invalidSecret`` when it is not base64 (or encodes no bytes),
+    ///   ``WebhookVerificationError/Reason/invalidConfiguration`` for a negative tolerance or a cap below 1.
+    ///   The message never contains the secret.
+    public init(
+        signingSecret: Secret,
+        tolerance: Duration = WebhookVerifier.defaultTolerance,
+        maxBodySize: Int = WebhookVerifier.defaultMaxBodySize,
+        maxSignatures: Int = WebhookVerifier.defaultMaxSignatures,
+        clock: ClerkClock = .system
+    ) throws {
+        guard tolerance >= .zero else {
+            throw WebhookVerificationError(.invalidConfiguration, "The webhook timestamp tolerance must not be negative")
+        }
+        guard maxBodySize >= 1, maxSignatures >= 1 else {
+            throw WebhookVerificationError(
+                .invalidConfiguration, "maxBodySize and maxSignatures of a webhook verifier must be at least 1"
+            )
+        }
+        key = try WebhookVerifier.parseKey(signingSecret)
+        maskedSecret = signingSecret.description
+        self.tolerance = tolerance
+        toleranceSeconds = tolerance.components.seconds
+        self.maxBodySize = maxBodySize
+        self.maxSignatures = maxSignatures
+        self.clock = clock
+    }
+
+    // MARK: - Signature only
+
+    /// Checks that the body and headers were signed with this verifier's secret within the tolerance, without
+    /// decoding the body.
+    ///
+    /// - Parameters:
+    ///   - body: the raw request body, exactly as received.
+    ///   - headers: the request's headers as (name, value) pairs.
+    /// - Returns: the verified message id and timestamp.
+    /// - Throws: ``WebhookVerificationError``.
+    @discardableResult
+    public func verifySignature(
+        body: some Collection<UInt8>, headers: some Sequence<(String, String)>
+    ) throws -> VerifiedWebhook {
+        try WebhookObservability.observe(eventType: { _ in nil }) {
+            try checkSignature(body: body, headers: WebhookHeaderValues(headers))
+        }
+    }
+
+    /// Checks the signature; the headers as a dictionary (names in any case).
+    @discardableResult
+    public func verifySignature(body: some Collection<UInt8>, headers: [String: String]) throws -> VerifiedWebhook {
+        try verifySignature(body: body, headers: headers.lazy.map { ($0.key, $0.value) })
+    }
+
+    /// Checks the signature; the headers as NIO's `HTTPHeaders` (what Vapor's `req.headers` is).
+    @discardableResult
+    public func verifySignature(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> VerifiedWebhook {
+        try verifySignature(body: body, headers: headers.lazy.map { ($0.name, $0.value) })
+    }
+
+    // MARK: - Signature and event
+
+    /// Verifies the signature, then decodes the event.
+    ///
+    /// An event type without a typed model, or a payload that does not fit its model, still verifies: ``WebhookEvent/data``
+    /// is then ``WebhookEventData/other(_:)`` (see ``WebhookEvent``).
+    ///
+    /// - Parameters:
+    ///   - body: the raw request body, exactly as received (never re-encoded JSON).
+    ///   - headers: the request's headers as (name, value) pairs.
+    /// - Throws: ``WebhookVerificationError``; ``WebhookVerificationError/Reason/invalidPayload`` when the signature
+    ///   is valid but the body is not a JSON object.
+    public func verify(body: some Collection<UInt8>, headers: some Sequence<(String, String)>) throws -> WebhookEvent {
+        try WebhookObservability.observe(eventType: { $0.type.rawValue }) {
+            try verifyEvent(body: body, headers: WebhookHeaderValues(headers))
+        }
+    }
+
+    /// Verifies the signature, then decodes the event; the headers as a dictionary (names in any case).
+    public func verify(body: some Collection<UInt8>, headers: [String: String]) throws -> WebhookEvent {
+        try verify(body: body, headers: headers.lazy.map { ($0.key, $0.value) })
+    }
+
+    /// Verifies the signature, then decodes the event; the headers as NIO's `HTTPHeaders`.
+    public func verify(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> WebhookEvent {
+        try verify(body: body, headers: headers.lazy.map { ($0.name, $0.value) })
+    }
+
+    // MARK: - Signing (for tests)
+
+    /// Signs a body as Svix does, with this verifier's secret: for tests of your own webhook handlers.
+    ///
+    /// ```swift
+    /// let body = Data(#"{"type":"user.created","object":"event","data":{…}}"#.utf8)
+    /// let signature = verifier.sign(messageId: "msg_test", timestamp: 1_700_000_000, body: body)
+    /// let headers = [("svix-id", "msg_test"), ("svix-timestamp", "1700000000"), ("svix-signature", signature)]
+    /// ```
+    ///
+    /// - Returns: the value of the `svix-signature` header: `v1,<base64 HMAC-SHA256>`.
+    public func sign(messageId: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
+        "v1," + expectedSignature(id: messageId, timestamp: timestamp, body: body)
+    }
+
+    /// The options and the secret's masked form (`whsec_…(redacted)`), never the secret.
+    public var description: String {
+        "WebhookVerifier(secret: \(maskedSecret), tolerance: \(tolerance), maxBodySize: \(maxBodySize), "
+            + "maxSignatures: \(maxSignatures))"
+    }
+
+    /// A mirror that shows the options and the secret's masked form only (for `dump` and debuggers).
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "secret": maskedSecret, "tolerance": tolerance, "maxBodySize": maxBodySize,
+                "maxSignatures": maxSignatures,
+            ],
+            displayStyle: .struct
+        )
+    }
+
+    // MARK: - Implementation (no observability)
+
+    func verifyEvent(body: some Collection<UInt8>, headers: WebhookHeaderValues) throws -> WebhookEvent {
+        let verified = try checkSignature(body: body, headers: headers)
+        return try WebhookEvent.decode(
+            body: body as? Data ?? Data(body), messageId: verified.messageId, messageTimestamp: verified.date
+        )
+    }
+
+    func checkSignature(body: some Collection<UInt8>, headers: WebhookHeaderValues) throws -> VerifiedWebhook {
+        let (id, timestampText, signatureText) = try headers.required()
+        let size = body.count
+        guard size <= maxBodySize else {
+            throw WebhookVerificationError(
+                .bodyTooLarge, "The webhook body is \(size) bytes, more than the \(maxBodySize) bytes accepted"
+            )
+        }
+        let timestamp: Int64
+        switch WebhookVerifier.parseTimestamp(timestampText) {
+        case .invalid:
+            throw WebhookVerificationError(
+                .invalidHeaders, "Invalid Signature Headers: the webhook timestamp is not an integer"
+            )
+        case .overflow(let positive):
+            throw positive ? tooNew(by: nil) : tooOld(by: nil)
+        case .value(let value):
+            timestamp = value
+        }
+        let entries = signatureText.utf8.split(separator: UInt8(ascii: " "))
+        guard entries.count <= maxSignatures else {
+            throw WebhookVerificationError(
+                .tooManySignatures,
+                "The webhook signature header has \(entries.count) entries, more than the \(maxSignatures) accepted"
+            )
+        }
+
+        let now = WebhookVerifier.unixSeconds(clock.now())
+        let (age, overflow) = now.subtractingReportingOverflow(timestamp)
+        if overflow { throw timestamp < 0 ? tooOld(by: nil) : tooNew(by: nil) }
+        if age > toleranceSeconds { throw tooOld(by: age) }
+        if age < -toleranceSeconds { throw tooNew(by: -age) }
+
+        let expected = Array(expectedSignature(id: id, timestamp: timestamp, body: body).utf8)
+        var matched = false
+        for entry in entries {
+            // `<version>,<signature>[,…]`: like the reference, the signature is the text between the first and
+            // second commas.
+            let parts = entry.split(separator: UInt8(ascii: ","), maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count >= 2, parts[0].elementsEqual("v1".utf8) else { continue }
+            // Every v1 entry is compared (no early exit), each in constant time.
+            if WebhookVerifier.constantTimeEquals(parts[1], expected) { matched = true }
+        }
+        guard matched else {
+            throw WebhookVerificationError(
+                .noMatchingSignature,
+                "No matching signature found: the body, id or timestamp was altered, the signing secret is not this "
+                    + "endpoint's, or the body is not the exact raw bytes that were signed"
+            )
+        }
+        return VerifiedWebhook(messageId: id, timestamp: timestamp)
+    }
+
+    private func tooOld(by seconds: Int64?) -> WebhookVerificationError {
+        let detail = seconds.map { " (signed \($0) s ago; tolerance \(toleranceSeconds) s)" } ?? ""
+        return WebhookVerificationError(.timestampTooOld, "Message timestamp too old\(detail)")
+    }
+
+    private func tooNew(by seconds: Int64?) -> WebhookVerificationError {
+        let detail = seconds.map { " (\($0) s in the future; tolerance \(toleranceSeconds) s)" } ?? ""
+        return WebhookVerificationError(.timestampTooNew, "Message timestamp too new\(detail)")
+    }
+
+    /// The base64 of HMAC-SHA256(key, `"<id>.<timestamp>.<body>"`).
+    func expectedSignature(id: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
+        var hmac = HMAC<SHA256>(key: key)
+        hmac.update(data: Array("\(id).\(timestamp).".utf8))
+        let hashedContiguously: Void? = body.withContiguousStorageIfAvailable { buffer in
+            hmac.update(data: UnsafeRawBufferPointer(buffer))
+        }
+        if hashedContiguously == nil { hmac.update(data: Array(body)) }
+        return Data(hmac.finalize()).base64EncodedString()
+    }
+
+    // MARK: - Helpers
+
+    static func parseKey(_ secret: Secret) throws -> SymmetricKey {
+        var text = Substring(secret.revealed.trimmed)
+        guard !text.isEmpty else {
+            throw WebhookVerificationError(
+                .missingSecret,
+                "The webhook signing secret is empty. Copy it from the endpoint's page in the Clerk Dashboard."
+            )
+        }
+        if text.hasPrefix("whsec_") { text = text.dropFirst("whsec_".count) }
+        guard let bytes = Data(base64Encoded: String(text)), !bytes.isEmpty else {
+            throw WebhookVerificationError(
+                .invalidSecret,
+                "The webhook signing secret must be whsec_ followed by standard base64, as shown in the Clerk Dashboard"
+            )
+        }
+        return SymmetricKey(data: bytes)
+    }
+
+    enum ParsedTimestamp: Equatable {
+        case value(Int64)
+        case overflow(positive: Bool)
+        case invalid
+    }
+
+    /// JavaScript's `parseInt(text, 10)` on an already-trimmed value: an optional sign, then the leading digits.
+    static func parseTimestamp(_ text: String) -> ParsedTimestamp {
+        var bytes = Substring(text).utf8[...]
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            negative = first == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
+        }
+        var value: Int64 = 0
+        var digits = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            digits += 1
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if o1 || o2 { return .overflow(positive: !negative) }
+            value = next
+        }
+        return digits == 0 ? .invalid : .value(value)
+    }
+
+    /// Whole Unix seconds (rounded down, as `Math.floor(Date.now() / 1000)`), clamped to `Int64`.
+    static func unixSeconds(_ date: Date) -> Int64 {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds.isFinite else { return seconds > 0 ? .max : .min }
+        if seconds >= 9.2e18 { return .max }
+        if seconds <= -9.2e18 { return .min }
+        return Int64(seconds)
+    }
+
+    /// Compares in time that depends only on the lengths (the expected length is public: 44 characters).
+    static func constantTimeEquals(_ presented: some Collection<UInt8>, _ expected: [UInt8]) -> Bool {
+        guard presented.count == expected.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(presented, expected) { difference |= a ^ b }
+        return difference == 0
+    }
+}
+
+/// The id and timestamp of a webhook whose signature was verified.
+public struct VerifiedWebhook: Sendable, Hashable {
+    /// The `svix-id` (or `webhook-id`) header: the same on every delivery attempt of one message. Use it to process
+    /// each message only once.
+    public let messageId: String
+    /// The signed timestamp, in Unix seconds (the header's integer part).
+    public let timestamp: Int64
+
+    /// Creates a value.
+    public init(messageId: String, timestamp: Int64) {
+        self.messageId = messageId
+        self.timestamp = timestamp
+    }
+
+    /// The signed timestamp as a date.
+    public var date: Date { Date(timeIntervalSince1970: TimeInterval(timestamp)) }
+}
+
+/// The three webhook headers, picked out of a request's headers.
+struct WebhookHeaderValues {
+    static let svixNames = ["svix-id", "svix-timestamp", "svix-signature"]
+    static let standardNames = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+
+    var svix: [String?] = [nil, nil, nil]
+    var standard: [String?] = [nil, nil, nil]
+
+    init(_ headers: some Sequence<(String, String)>) {
+        for (name, value) in headers {
+            guard let (isSvix, index) = WebhookHeaderValues.slot(of: name) else { continue }
+            if isSvix ? svix[index] != nil : standard[index] != nil { continue }
+            let trimmed = value.trimmed
+            guard !trimmed.isEmpty else { continue }
+            if isSvix { svix[index] = trimmed } else { standard[index] = trimmed }
+        }
+    }
+
+    /// The id, timestamp and signature; throws listing the missing ones.
+    func required() throws -> (id: String, timestamp: String, signature: String) {
+        let values = (0..<3).map { svix[$0] ?? standard[$0] }
+        if let id = values[0], let timestamp = values[1], let signature = values[2] {
+            return (id, timestamp, signature)
+        }
+        // Name the missing headers in the family the request used: Standard Webhooks names only when it sent
+        // some of those and no svix- header at all.
+        let names =
+            svix.allSatisfy({ $0 == nil }) && standard.contains(where: { $0 != nil })
+            ? WebhookHeaderValues.standardNames : WebhookHeaderValues.svixNames
+        let missing = (0..<3).filter { values[$0] == nil }.map { names[$0] }
+        throw WebhookVerificationError(
+            .missingHeaders, "Missing required webhook headers: \(missing.joined(separator: ", "))",
+            missingHeaders: missing
+        )
+    }
+
+    private static func slot(of name: String) -> (isSvix: Bool, index: Int)? {
+        for index in 0..<3 {
+            if asciiCaseInsensitiveEquals(name, svixNames[index]) { return (true, index) }
+            if asciiCaseInsensitiveEquals(name, standardNames[index]) { return (false, index) }
+        }
+        return nil
+    }
+
+    private static func asciiCaseInsensitiveEquals(_ name: String, _ lowercase: String) -> Bool {
+        name.utf8.elementsEqual(lowercase.utf8) { a, b in
+            (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z") ? a | 0x20 : a) == b
+        }
+    }
+}
