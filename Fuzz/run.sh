@@ -16,7 +16,7 @@ common=(
 case "$target" in
   jwt) entry=Fuzz/Targets/FuzzJWT.swift; extra=() ;;
   cookies) entry=Fuzz/Targets/FuzzCookies.swift; extra=() ;;
-  svix) entry=Fuzz/Targets/FuzzSvixHeaders.swift; extra=("$src/Webhooks/WebhookSignatureHeader.swift") ;;
+  svix) entry=Fuzz/Targets/FuzzSvixHeaders.swift; extra=("$src/Webhooks/WebhookSignatureHeader.swift" "$src/Webhooks/WebhookVerificationError.swift") ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 mkdir -p .build-fuzz/"$target"-corpus .build-fuzz/"$target"-artifacts
