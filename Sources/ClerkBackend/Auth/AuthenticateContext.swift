@@ -73,7 +73,8 @@ struct AuthenticateContext: Sendable {
         // Pre-flight, in the reference's order.
         let machineOnly: Bool
         switch options.acceptsToken.kind {
-        case .single(let type): machineOnly = type != .sessionToken
+        // As the reference, only `m2m_token` and `api_key` skip the publishable key (`oauth_token` does not).
+        case .single(let type): machineOnly = type == .m2mToken || type == .apiKey
         default: machineOnly = false
         }
         let pkText = options.publishableKey ?? clientOptions.publishableKey ?? ""
@@ -103,13 +104,19 @@ struct AuthenticateContext: Sendable {
             let forwardedHost = request.header("x-forwarded-host").flatMap { $0.split(separator: ",").first?.trimmed }
             let forwardedProto = (request.header("cloudfront-forwarded-proto") ?? request.header("x-forwarded-proto"))
                 .flatMap { $0.split(separator: ",").first?.trimmed.lowercased() }
-            if let host = forwardedHost, !host.isEmpty, AuthenticateContext.isValidHost(host) {
-                let proto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil } ?? scheme
-                if let rebuilt = URLComponents(string: "\(proto)://\(host)"), rebuilt.host != nil {
+            let validProto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil }
+            if let host = forwardedHost, !host.isEmpty {
+                let proto = validProto ?? scheme
+                if AuthenticateContext.isValidHost(host), let rebuilt = URLComponents(string: "\(proto)://\(host)"),
+                    rebuilt.host != nil
+                {
                     url.scheme = proto
                     url.host = rebuilt.host
                     url.port = rebuilt.port
                 }
+            } else if let validProto {
+                // A proxy that terminates TLS and keeps the Host header sends only X-Forwarded-Proto.
+                url.scheme = validProto
             }
         }
         clerkUrl = url
@@ -143,7 +150,9 @@ struct AuthenticateContext: Sendable {
 
         // Frontend API host.
         var issuerHost = publishableKey?.frontendApi ?? ""
-        if isProduction && isSatellite && !domain.isEmpty && proxyUrl.isEmpty {
+        if isProduction && isSatellite && !domain.isEmpty {
+            // The expected issuer keeps the satellite override even behind a proxy (the reference's
+            // `originalFrontendApi`); only `frontendApi` becomes the proxy URL.
             issuerHost = "clerk." + domain
         }
         expectedIssuerHost = issuerHost
@@ -183,7 +192,7 @@ struct AuthenticateContext: Sendable {
         let uat = cookies["__client_uat"]
         let suffixedSession = suffix.isEmpty ? nil : cookies["__session_\(suffix)"]
         let suffixedUat = suffix.isEmpty ? nil : cookies["__client_uat_\(suffix)"]
-        if let session {
+        if let session, !session.isEmpty {
             guard let decoded = try? decodeJWT(session), let issValue = decoded.claims.raw["iss"] else { return false }
             guard let iss = issValue.stringValue else { return true }
             let host = iss.replacing(/^https?:\/\//, with: "")

@@ -60,7 +60,7 @@ struct RequestAuthenticator {
         if case .list(let types) = context.acceptsToken.kind {
             let parsed = context.tokenInHeader.map { MachineTokens.tokenType(of: $0) ?? .sessionToken } ?? .sessionToken
             if !types.contains(parsed) {
-                return signedOut(reason: .tokenTypeMismatch, message: "", tokenType: nil)
+                return signedOutInvalidToken()
             }
         }
         if let token = context.tokenInHeader {
@@ -181,9 +181,9 @@ struct RequestAuthenticator {
                 guard var signIn = URLComponents(string: context.signInUrl) else {
                     return signedOut(reason: .satelliteCookieNeedsSyncing, message: "Invalid signInUrl")
                 }
-                var items = signIn.queryItems ?? []
-                items.append(URLQueryItem(name: "__clerk_redirect_url", value: context.clerkUrlString))
-                signIn.queryItems = items
+                // signInUrl's own parameters keep their encoding; the return URL is encoded whole (`+` too).
+                let redirect = "__clerk_redirect_url=" + APIRequest.percentEncodeSegment(context.clerkUrlString)
+                signIn.percentEncodedQuery = ([signIn.percentEncodedQuery].compactMap { $0 } + [redirect]).joined(separator: "&")
                 return handshake(reason: .satelliteCookieNeedsSyncing, message: "", location: signIn.string)
             }
         }
@@ -192,12 +192,14 @@ struct RequestAuthenticator {
             guard var target = validatedRedirect(redirectBack) else {
                 return signedOut(reason: .redirectNotAllowed, message: "__clerk_redirect_url is not an allowed origin")
             }
-            var items = (target.queryItems ?? []).filter { $0.name != "__clerk_synced" }
+            // The other parameters keep their exact encoding.
+            target = Handshake.removingQueryParameters(["__clerk_synced"], from: target)
+            var added: [String] = []
             if let devBrowser = context.devBrowserToken {
-                items.append(URLQueryItem(name: "__clerk_db_jwt", value: devBrowser))
+                added.append("__clerk_db_jwt=" + APIRequest.percentEncodeSegment(devBrowser))
             }
-            items.append(URLQueryItem(name: "__clerk_synced", value: "true"))
-            target.queryItems = items
+            added.append("__clerk_synced=true")
+            target.percentEncodedQuery = ([target.percentEncodedQuery].compactMap { $0 } + added).joined(separator: "&")
             return handshake(reason: .primaryRespondsToSyncing, message: "", location: target.string)
         }
         if isDevelopment, context.clerkUrl.queryItems?.contains(where: { $0.name == "__clerk_db_jwt" }) == true {
@@ -233,8 +235,11 @@ struct RequestAuthenticator {
             logger.info("Clerk: authenticating cookies without authorizedParties; set them to the origins of your frontend so tokens minted for other sites are refused.")
         }
         let claims: JWTClaims
+        let signedInState: RequestState
         do {
             claims = try await client.verifyDecodedJWT(decoded, options: context.verifyOptions)
+            // Claims that cannot become an auth object (a v2 `fea` without scopes) sign out; they are never thrown.
+            signedInState = try signedIn(claims: claims, token: sessionToken)
         } catch {
             return try await handleSessionError(error, carrier: .cookie)
         }
@@ -244,7 +249,6 @@ struct RequestAuthenticator {
         if isCrossOriginDocumentNavigation() {
             return handshake(reason: .primaryDomainCrossOriginSync, message: "Cross-origin request from satellite domain requires handshake")
         }
-        let signedInState = try signedIn(claims: claims, token: sessionToken)
         if let auth = signedInState.toAuth(), auth.userId != nil, let sync = context.organizationSync,
             let target = OrganizationSync.target(for: context.clerkUrl.path, options: sync),
             OrganizationSync.mustActivate(target, auth: auth)
@@ -311,7 +315,8 @@ struct RequestAuthenticator {
             } else {
                 switch await SessionRefresher(client: client, context: context).refresh() {
                 case .success(let claims, let token, let headers):
-                    return try signedIn(claims: claims, token: token, headers: headers)
+                    if let state = try? signedIn(claims: claims, token: token, headers: headers) { return state }
+                    refreshError = "invalid-session-token"
                 case .failure(let reason):
                     refreshError = reason
                 }
@@ -344,6 +349,18 @@ struct RequestAuthenticator {
         var headers = headers
         addDebugHeaders(&headers, status: .signedOut, reason: reason, message: message)
         return state(.signedOut, reason: reason, message: message, headers: headers, token: nil, tokenType: tokenType, auth: nil)
+    }
+
+    /// The reference's `signedOutInvalidToken`: a token of a type the route does not accept. No token type, and
+    /// none of the context's URLs or keys.
+    func signedOutInvalidToken() -> RequestState {
+        var headers = HTTPHeaders()
+        addDebugHeaders(&headers, status: .signedOut, reason: .tokenTypeMismatch, message: "")
+        return RequestState(
+            status: .signedOut, reason: .tokenTypeMismatch, message: "", headers: headers, token: nil, tokenType: nil,
+            publishableKey: "", proxyUrl: "", domain: "", isSatellite: false, signInUrl: "", signUpUrl: "",
+            afterSignInUrl: "", afterSignUpUrl: "", auth: nil
+        )
     }
 
     /// A handshake if the request is eligible (a browser document GET) and not looping; else signed out (§2.10).

@@ -50,9 +50,7 @@ struct Handshake {
     {
         var base = context.frontendApi.hasPrefix("http") ? context.frontendApi : "https://" + context.frontendApi
         while base.hasSuffix("/") { base.removeLast() }
-        var redirect = context.clerkUrl
-        redirect.queryItems = (redirect.queryItems ?? []).filter { $0.name != "__clerk_db_jwt" && $0.name != "__dev_session" }
-        if redirect.queryItems?.isEmpty == true { redirect.queryItems = nil }
+        let redirect = Handshake.removingQueryParameters(["__clerk_db_jwt", "__dev_session"], from: context.clerkUrl)
         var items: [URLQueryItem] = [
             URLQueryItem(name: "redirect_url", value: redirect.string ?? context.request.url),
             URLQueryItem(name: "__clerk_api_version", value: ClerkBackendVersion.apiDateVersion),
@@ -78,6 +76,19 @@ struct Handshake {
             APIRequest.percentEncodeSegment(item.name) + "=" + APIRequest.percentEncodeSegment(item.value ?? "")
         }.joined(separator: "&")
         return components.string ?? base + "/v1/client/handshake"
+    }
+
+    /// `url` without the query parameters named in `names`; the other parameters keep their exact encoding (decoding
+    /// and re-encoding them would turn an encoded `+` into a literal one, which servers read as a space).
+    static func removingQueryParameters(_ names: Set<String>, from url: URLComponents) -> URLComponents {
+        var url = url
+        guard let query = url.percentEncodedQuery else { return url }
+        let kept = query.split(separator: "&", omittingEmptySubsequences: false).filter { pair in
+            let name = String(pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0])
+            return !names.contains(name.percentDecoded ?? name)
+        }
+        url.percentEncodedQuery = kept.isEmpty ? nil : kept.joined(separator: "&")
+        return url
     }
 
     /// The Account Portal host of a Frontend API host (`clerk.example.com` → `accounts.example.com`).
@@ -120,10 +131,9 @@ struct Handshake {
             }
         }
         if !context.isProduction {
-            var cleaned = context.clerkUrl
-            let removed: Set<String> = ["__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce"]
-            cleaned.queryItems = (cleaned.queryItems ?? []).filter { !removed.contains($0.name) }
-            if cleaned.queryItems?.isEmpty == true { cleaned.queryItems = nil }
+            let cleaned = Handshake.removingQueryParameters(
+                ["__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce"], from: context.clerkUrl
+            )
             headers.add(name: "Location", value: cleaned.string ?? context.request.url)
             headers.add(name: "Cache-Control", value: "no-store")
         }
@@ -132,17 +142,29 @@ struct Handshake {
             return authenticator.signedOut(reason: .sessionTokenMissing, message: "", headers: headers)
         }
         do {
-            let claims = try await client.verifyToken(sessionToken, options: context.verifyOptions)
-            return try authenticator.signedIn(claims: claims, token: sessionToken, headers: headers)
-        } catch let error as TokenVerificationError
-            where !context.isProduction && [.tokenExpired, .tokenNotActiveYet, .tokenIatInTheFuture].contains(error.reason)
-        {
-            client.options.logger.info("Clerk: the session token from the handshake failed a time check; your system clock may be off. Retrying with a 24 hour skew (development only).")
-            var relaxed = context.verifyOptions
-            relaxed.clockSkew = .seconds(86_400)
-            let claims = try await client.verifyToken(sessionToken, options: relaxed)
-            return try authenticator.signedIn(claims: claims, token: sessionToken, headers: headers)
+            do {
+                let claims = try await client.verifyToken(sessionToken, options: context.verifyOptions)
+                return try authenticator.signedIn(claims: claims, token: sessionToken, headers: headers)
+            } catch let error as TokenVerificationError
+                where !context.isProduction && [.tokenExpired, .tokenNotActiveYet, .tokenIatInTheFuture].contains(error.reason)
+            {
+                client.options.logger.info("Clerk: the session token from the handshake failed a time check; your system clock may be off. Retrying with a 24 hour skew (development only).")
+                var relaxed = context.verifyOptions
+                relaxed.clockSkew = .seconds(86_400)
+                let claims = try await client.verifyToken(sessionToken, options: relaxed)
+                return try authenticator.signedIn(claims: claims, token: sessionToken, headers: headers)
+            }
+        } catch {
+            // As the reference: a session token from the handshake that does not verify is a plain error, which the
+            // caller logs before going on, even on development instances (only a bad handshake *token* is thrown).
+            throw SessionTokenRejected(reason: (error as? TokenVerificationError)?.reason.rawValue ?? "unexpected-error")
         }
+    }
+
+    /// The handshake's session token did not verify.
+    struct SessionTokenRejected: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "the session token from the handshake was rejected (\(reason))" }
     }
 
     struct HandshakePayload: Decodable, Sendable {

@@ -44,8 +44,10 @@ enum OrganizationSync {
         var index = 0
         for (position, segment) in patternSegments.enumerated() {
             if segment == "(.*)" || segment == "*" {
-                // A wildcard takes the rest (possibly nothing), and must be last.
+                // A wildcard takes the rest (possibly nothing), and must be last. Like path-to-regexp's `/(.*)`, it
+                // needs its `/`: `/me/(.*)` matches `/me/` and `/me/x`, not `/me`.
                 guard position == patternSegments.count - 1 else { return nil }
+                guard index < pathSegments.count || path.hasSuffix("/") else { return nil }
                 return parameters
             }
             guard index < pathSegments.count else { return nil }
