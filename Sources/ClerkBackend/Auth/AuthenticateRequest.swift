@@ -85,6 +85,11 @@ struct RequestAuthenticator {
         if MachineTokens.isMachineToken(token) || hasNonSessionCategory(token) {
             return signedOut(reason: .tokenTypeMismatch, message: "")
         }
+        return try await verifiedHeaderSessionState(token)
+    }
+
+    /// Verifies a session token from the `Authorization` header into a signed-in state, or a session-error state.
+    func verifiedHeaderSessionState(_ token: String) async throws -> RequestState {
         do {
             let claims = try await client.verifyToken(token, options: context.verifyOptions)
             return try signedIn(claims: claims, token: token)
@@ -107,12 +112,7 @@ struct RequestAuthenticator {
         if hasNonSessionCategory(token) {
             return signedOut(reason: .tokenTypeMismatch, message: "")
         }
-        do {
-            let claims = try await client.verifyToken(token, options: context.verifyOptions)
-            return try signedIn(claims: claims, token: token)
-        } catch {
-            return try await handleSessionError(error, carrier: .header)
-        }
+        return try await verifiedHeaderSessionState(token)
     }
 
     func authenticateMachine(_ token: String, accepted: TokenType) async -> RequestState {

@@ -20,14 +20,6 @@ public struct AcceptsToken: Sendable, Hashable {
     public static let any = AcceptsToken(kind: .any)
     /// Any of these types.
     public static func oneOf(_ types: [TokenType]) -> AcceptsToken { AcceptsToken(kind: .list(types)) }
-
-    var acceptsSessions: Bool {
-        switch kind {
-        case .single(let type): type == .sessionToken
-        case .any: true
-        case .list(let types): types.contains(.sessionToken)
-        }
-    }
 }
 
 /// The proxies whose `X-Forwarded-Host` / `X-Forwarded-Proto` headers are believed.

@@ -249,33 +249,32 @@ extension ClerkClient {
                 message: "JWT is expired. Expiry date: \(ClerkClient.httpDate(exp)), Current date: \(ClerkClient.httpDate(now))."
             )
         }
-        if let nbfValue = raw["nbf"] {
-            guard let nbf = nbfValue.doubleValue else {
-                throw TokenVerificationError(
-                    reason: .tokenVerificationFailed,
-                    message: "Invalid JWT not before date claim (nbf) \(ClerkClient.jsonText(nbfValue)). Expected number."
-                )
-            }
-            if nbf > now + skew {
-                throw TokenVerificationError(
-                    reason: .tokenNotActiveYet,
-                    message: "JWT cannot be used prior to not before date claim (nbf). Not before date: \(ClerkClient.httpDate(nbf)); Current date: \(ClerkClient.httpDate(now));"
-                )
-            }
+        try checkNotInFuture(
+            raw["nbf"], now: now, skew: skew, name: "not before date claim (nbf)", reason: .tokenNotActiveYet,
+            failure: { "JWT cannot be used prior to not before date claim (nbf). Not before date: \($0); Current date: \($1);" }
+        )
+        try checkNotInFuture(
+            raw["iat"], now: now, skew: skew, name: "issued at date claim (iat)", reason: .tokenIatInTheFuture,
+            failure: { "JWT issued at date claim (iat) is in the future. Issued at date: \($0); Current date: \($1);" }
+        )
+    }
+
+    /// An optional time claim (`nbf`, `iat`) must be a number no later than `now + skew`.
+    private func checkNotInFuture(
+        _ value: JSONValue?, now: Double, skew: Double, name: String, reason: TokenVerificationError.Reason,
+        failure: (String, String) -> String
+    ) throws {
+        guard let value else { return }
+        guard let seconds = value.doubleValue else {
+            throw TokenVerificationError(
+                reason: .tokenVerificationFailed,
+                message: "Invalid JWT \(name) \(ClerkClient.jsonText(value)). Expected number."
+            )
         }
-        if let iatValue = raw["iat"] {
-            guard let iat = iatValue.doubleValue else {
-                throw TokenVerificationError(
-                    reason: .tokenVerificationFailed,
-                    message: "Invalid JWT issued at date claim (iat) \(ClerkClient.jsonText(iatValue)). Expected number."
-                )
-            }
-            if iat > now + skew {
-                throw TokenVerificationError(
-                    reason: .tokenIatInTheFuture,
-                    message: "JWT issued at date claim (iat) is in the future. Issued at date: \(ClerkClient.httpDate(iat)); Current date: \(ClerkClient.httpDate(now));"
-                )
-            }
+        if seconds > now + skew {
+            throw TokenVerificationError(
+                reason: reason, message: failure(ClerkClient.httpDate(seconds), ClerkClient.httpDate(now))
+            )
         }
     }
 
