@@ -78,7 +78,9 @@ struct AuthenticateContext: Sendable {
         default: machineOnly = false
         }
         let pkText = options.publishableKey ?? clientOptions.publishableKey ?? ""
-        if machineOnly {
+        if let cached = client.parsedPublishableKey, options.publishableKey == nil || options.publishableKey == cached.key {
+            publishableKey = cached
+        } else if machineOnly {
             publishableKey = pkText.isEmpty ? nil : try? PublishableKey(pkText)
         } else {
             publishableKey = try PublishableKey(pkText)
@@ -193,7 +195,7 @@ struct AuthenticateContext: Sendable {
         let suffixedSession = suffix.isEmpty ? nil : cookies["__session_\(suffix)"]
         let suffixedUat = suffix.isEmpty ? nil : cookies["__client_uat_\(suffix)"]
         if let session, !session.isEmpty {
-            guard let decoded = try? decodeJWT(session), let issValue = decoded.claims.raw["iss"] else { return false }
+            guard let decoded = try? decodeJWT(session), let issValue = decoded.claims["iss"] else { return false }
             guard let iss = issValue.stringValue else { return true }
             let host = iss.replacing(/^https?:\/\//, with: "")
             if host != expectedIssuerHost { return true }

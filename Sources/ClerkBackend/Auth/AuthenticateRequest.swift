@@ -82,16 +82,16 @@ struct RequestAuthenticator {
     // MARK: Header tokens
 
     func authenticateHeaderSession(_ token: String) async throws -> RequestState {
-        if MachineTokens.isMachineToken(token) || hasNonSessionCategory(token) {
-            return signedOut(reason: .tokenTypeMismatch, message: "")
-        }
-        return try await verifiedHeaderSessionState(token)
+        if MachineTokens.hasOpaquePrefix(token) { return signedOut(reason: .tokenTypeMismatch, message: "") }
+        let decoded = try? decodeJWT(token)
+        if let decoded, isNonSessionJWT(decoded) { return signedOut(reason: .tokenTypeMismatch, message: "") }
+        return try await verifiedHeaderSessionState(token, decoded: decoded)
     }
 
     /// Verifies a session token from the `Authorization` header into a signed-in state, or a session-error state.
-    func verifiedHeaderSessionState(_ token: String) async throws -> RequestState {
+    func verifiedHeaderSessionState(_ token: String, decoded: DecodedJWT?) async throws -> RequestState {
         do {
-            let claims = try await client.verifyToken(token, options: context.verifyOptions)
+            let claims = try await client.verifySessionToken(token, decoded: decoded, options: context.verifyOptions)
             return try signedIn(claims: claims, token: token)
         } catch {
             return try await handleSessionError(error, carrier: .header)
@@ -109,10 +109,9 @@ struct RequestAuthenticator {
             return await verifiedMachineState(token, type: type)
         }
         // Stricter than the reference: a JWT-template or M2M-category token is never a session token, here either.
-        if hasNonSessionCategory(token) {
-            return signedOut(reason: .tokenTypeMismatch, message: "")
-        }
-        return try await verifiedHeaderSessionState(token)
+        let decoded = try? decodeJWT(token)
+        if let decoded, isNonSessionJWT(decoded) { return signedOut(reason: .tokenTypeMismatch, message: "") }
+        return try await verifiedHeaderSessionState(token, decoded: decoded)
     }
 
     func authenticateMachine(_ token: String, accepted: TokenType) async -> RequestState {
@@ -140,8 +139,7 @@ struct RequestAuthenticator {
     }
 
     /// A JWT whose `cat` says it is not a session token (JWT template, M2M), or a machine JWT.
-    func hasNonSessionCategory(_ token: String) -> Bool {
-        guard let decoded = try? decodeJWT(token) else { return false }
+    func isNonSessionJWT(_ decoded: DecodedJWT) -> Bool {
         if MachineTokens.isMachineJWT(decoded) { return true }
         guard let cat = decoded.header.cat else { return false }
         return cat != TokenCategory.session && cat != TokenCategory.ignore

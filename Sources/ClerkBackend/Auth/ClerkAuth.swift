@@ -96,7 +96,7 @@ public struct ClerkAuth: Sendable {
     /// - Throws: ``TokenVerificationError`` (`token-invalid`) when v2 claims carry a malformed `fea` and an `o` claim,
     ///   as the reference does.
     public init(sessionClaims claims: JWTClaims, token: String, client: ClerkClient? = nil) throws {
-        let raw = claims.raw
+        let raw = claims
         let isV2 = claims.version == 2
         let featureClaim = raw["fea"]?.stringValue ?? ""
         let planClaim = raw["pla"]?.stringValue ?? ""

@@ -180,7 +180,7 @@ struct Handshake {
         }
         let key = try await client.resolveKey(for: decoded.header, skipCache: false)
         try client.checkHeaderAndSignature(decoded, key: key, headerType: nil)
-        guard let entries = decoded.claims.raw["handshake"]?.arrayValue else { return [] }
+        guard let entries = decoded.claims["handshake"]?.arrayValue else { return [] }
         return entries.compactMap(\.stringValue)
     }
 }

@@ -42,8 +42,13 @@ enum MachineTokens {
     static let oauthPrefix = "oat_"
     static let apiKeyPrefix = "ak_"
 
+    /// Whether the token has one of the opaque machine-token prefixes (`mt_`, `oat_`, `ak_`).
+    static func hasOpaquePrefix(_ token: String) -> Bool {
+        token.hasPrefix(m2mPrefix) || token.hasPrefix(oauthPrefix) || token.hasPrefix(apiKeyPrefix)
+    }
+
     static func isMachineToken(_ token: String) -> Bool {
-        if token.hasPrefix(m2mPrefix) || token.hasPrefix(oauthPrefix) || token.hasPrefix(apiKeyPrefix) { return true }
+        if hasOpaquePrefix(token) { return true }
         guard looksLikeJWT(token), let decoded = try? decodeJWT(token) else { return false }
         return isMachineJWT(decoded)
     }

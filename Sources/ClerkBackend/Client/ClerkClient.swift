@@ -33,6 +33,8 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     let userAgent: String
     /// The parsed `jwtKey`, for networkless verification (parsed once, here).
     let localKey: VerificationKey?
+    /// The parsed `publishableKey` (parsed once, here), when it is valid.
+    let parsedPublishableKey: PublishableKey?
 
     /// Creates a client.
     ///
@@ -51,6 +53,7 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         }
         versionedBase = apiBase + "/" + version
         if let secretKey = options.secretKey { try ClerkClient.validateSecretKey(secretKey, name: "secretKey") }
+        parsedPublishableKey = options.publishableKey.flatMap { try? PublishableKey($0) }
         if let jwtKey = options.jwtKey, !jwtKey.trimmed.isEmpty {
             localKey = try VerificationKey(pem: jwtKey)
         } else {

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A small, strict JSON parser into ``JSONValue`` for the hot path of token verification.
 ///
 /// Faster than `JSONDecoder` for small documents such as JWT headers and claims, bounded in nesting depth (so a
@@ -10,6 +18,18 @@ enum JSONObjectParser {
     static func parseObject(_ bytes: [UInt8]) -> [String: JSONValue]? {
         guard case .object(let members)? = parse(bytes) else { return nil }
         return members
+    }
+
+    /// Parses a document whose top level must be an object into its members in document order, without building a
+    /// dictionary (cheaper for the handful of members of a JWT header or claims set). Duplicate names are refused.
+    static func parseObjectMembers(_ bytes: [UInt8]) -> [(name: String, value: JSONValue)]? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(bytes: buffer)
+            parser.skipWhitespace()
+            guard parser.current == UInt8(ascii: "{"), let members = parser.parseMembers(depth: 1) else { return nil }
+            parser.skipWhitespace()
+            return parser.position == buffer.count ? members : nil
+        }
     }
 
     /// Parses any JSON document.
@@ -66,6 +86,7 @@ enum JSONObjectParser {
         mutating func parseObject(depth: Int) -> JSONValue? {
             position += 1
             var members: [String: JSONValue] = [:]
+            members.reserveCapacity(16)
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 position += 1
@@ -86,6 +107,44 @@ enum JSONObjectParser {
                 case UInt8(ascii: "}"):
                     position += 1
                     return .object(members)
+                default: return nil
+                }
+            }
+        }
+
+        /// The members of the object at the current position, in order; `nil` on any error or duplicate name.
+        mutating func parseMembers(depth: Int) -> [(name: String, value: JSONValue)]? {
+            position += 1
+            var members: [(name: String, value: JSONValue)] = []
+            members.reserveCapacity(16)
+            var seen = Set<String>()
+            skipWhitespace()
+            if current == UInt8(ascii: "}") {
+                position += 1
+                return members
+            }
+            while true {
+                skipWhitespace()
+                guard current == UInt8(ascii: "\""), let key = parseString() else { return nil }
+                skipWhitespace()
+                guard current == UInt8(ascii: ":") else { return nil }
+                position += 1
+                skipWhitespace()
+                guard let value = parseValue(depth: depth) else { return nil }
+                // Linear duplicate check for small objects; a set beyond 32 members keeps hostile input linear.
+                if members.count < 32 {
+                    if members.contains(where: { $0.name == key }) { return nil }
+                } else {
+                    if seen.isEmpty { seen = Set(members.map(\.name)) }
+                    guard seen.insert(key).inserted else { return nil }
+                }
+                members.append((key, value))
+                skipWhitespace()
+                switch current {
+                case UInt8(ascii: ","): position += 1
+                case UInt8(ascii: "}"):
+                    position += 1
+                    return members
                 default: return nil
                 }
             }
@@ -123,7 +182,7 @@ enum JSONObjectParser {
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                     position += 1
-                    return String(validating: slice, as: UTF8.self)
+                    return Parser.validatedString(slice)
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { return nil }
@@ -135,7 +194,7 @@ enum JSONObjectParser {
                 switch byte {
                 case UInt8(ascii: "\""):
                     position += 1
-                    return String(validating: buffer, as: UTF8.self)
+                    return buffer.withUnsafeBufferPointer { Parser.validatedString($0) }
                 case UInt8(ascii: "\\"):
                     position += 1
                     guard let escape = current else { return nil }
@@ -175,6 +234,21 @@ enum JSONObjectParser {
             return nil
         }
 
+        /// The string of UTF-8 bytes, or `nil` when they are not valid UTF-8. (`String(decoding:)` is the fast,
+        /// specialised path; it repairs invalid input, so any repair shows as a difference from the input.)
+        static func validatedString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            let string = String(decoding: bytes, as: UTF8.self)
+            // ASCII is valid UTF-8 as it is; anything else must come back byte for byte.
+            var ascii: UInt8 = 0
+            for byte in bytes { ascii |= byte }
+            if ascii < 0x80 { return string }
+            var copy = string
+            return copy.withUTF8 { decoded in
+                decoded.count == bytes.count
+                    && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            } ? string : nil
+        }
+
         mutating func parseHex4() -> UInt16? {
             guard position + 4 <= bytes.count else { return nil }
             var value: UInt16 = 0
@@ -189,6 +263,24 @@ enum JSONObjectParser {
                 }
                 value = value << 4 | digit
                 position += 1
+            }
+            return value
+        }
+
+        /// An optional `-` then digits, as `Int64`; `nil` on overflow (then the number is parsed as a double).
+        static func integer(_ digits: UnsafeBufferPointer<UInt8>) -> Int64? {
+            var index = 0
+            let negative = digits.first == UInt8(ascii: "-")
+            if negative { index = 1 }
+            var value: Int64 = 0
+            while index < digits.count {
+                let digit = Int64(digits[index] &- UInt8(ascii: "0"))
+                let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflow2) =
+                    negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+                if overflow1 || overflow2 { return nil }
+                value = next
+                index += 1
             }
             return value
         }
@@ -216,8 +308,10 @@ enum JSONObjectParser {
                 guard let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
                 while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { position += 1 }
             }
+            if isInteger, let value = Parser.integer(UnsafeBufferPointer(rebasing: bytes[start..<position])) {
+                return .int(value)
+            }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-            if isInteger, let value = Int64(text) { return .int(value) }
             guard let value = Double(text), value.isFinite else { return nil }
             return .double(value)
         }

@@ -17,33 +17,59 @@ enum Base64URL {
     /// Decodes base64url in the reference's loose mode: padding optional (surplus `=` at the end allowed), but any
     /// character outside the alphabet, non-zero leftover bits, or a dangling single character fails.
     static func decode<S: Collection>(_ input: S) -> [UInt8]? where S.Element == UInt8 {
-        var end = input.endIndex
+        if let result = input.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return result }
+        return Array(input).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var count = input.count
-        while count > 0 {
-            let before = input.index(input.startIndex, offsetBy: count - 1)
-            guard input[before] == UInt8(ascii: "=") else { break }
-            end = before
-            count -= 1
-        }
-        let body = input[input.startIndex..<end]
+        while count > 0 && input[count - 1] == UInt8(ascii: "=") { count -= 1 }
         if count % 4 == 1 { return nil }
-        var output = [UInt8]()
-        output.reserveCapacity(count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in body {
-            let value = decodeTable[Int(byte)]
-            if value < 0 { return nil }
-            accumulator = (accumulator << 6) | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+        let outputCount = count / 4 * 3 + (count % 4 == 0 ? 0 : count % 4 - 1)
+        var valid = true
+        let output = decodeTable.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: outputCount) { out, initialized in
+                var read = 0
+                var written = 0
+                // Whole quads: four characters, three bytes.
+                while read + 4 <= count {
+                    let a = table[Int(input[read])], b = table[Int(input[read + 1])]
+                    let c = table[Int(input[read + 2])], d = table[Int(input[read + 3])]
+                    if (a | b | c | d) < 0 {
+                        valid = false
+                        break
+                    }
+                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    out[written] = UInt8(truncatingIfNeeded: value >> 16)
+                    out[written + 1] = UInt8(truncatingIfNeeded: value >> 8)
+                    out[written + 2] = UInt8(truncatingIfNeeded: value)
+                    read += 4
+                    written += 3
+                }
+                let rest = count - read
+                if valid && rest >= 2 {
+                    let a = table[Int(input[read])], b = table[Int(input[read + 1])]
+                    let c: Int8 = rest == 3 ? table[Int(input[read + 2])] : 0
+                    if (a | b | c) < 0 {
+                        valid = false
+                    } else {
+                        let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
+                        out[written] = UInt8(truncatingIfNeeded: value >> 16)
+                        written += 1
+                        // Leftover bits must be zero (canonical encoding).
+                        if rest == 2 {
+                            if value & 0xFFFF != 0 { valid = false }
+                        } else {
+                            out[written] = UInt8(truncatingIfNeeded: value >> 8)
+                            written += 1
+                            if value & 0xFF != 0 { valid = false }
+                        }
+                    }
+                }
+                initialized = valid ? written : 0
             }
         }
-        // Leftover bits must be zero (canonical encoding).
-        if bits > 0, accumulator & ((1 << UInt32(bits)) - 1) != 0 { return nil }
-        return output
+        return valid ? output : nil
     }
 
     static func decode(_ string: String) -> [UInt8]? {

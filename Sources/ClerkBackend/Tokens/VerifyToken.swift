@@ -56,9 +56,16 @@ extension ClerkClient {
     public func verifyToken(_ token: String, options: VerifyTokenOptions = VerifyTokenOptions()) async throws
         -> JWTClaims
     {
+        try await verifySessionToken(token, decoded: nil, options: options)
+    }
+
+    /// `verifyToken` on a token that may already be decoded (so `authenticateRequest` decodes each token once).
+    func verifySessionToken(_ token: String, decoded alreadyDecoded: DecodedJWT?, options: VerifyTokenOptions)
+        async throws -> JWTClaims
+    {
         try await withSpan("verifyToken", ofKind: .internal) { span in
             do {
-                let decoded = try decodeJWT(token)
+                let decoded = try alreadyDecoded ?? decodeJWT(token)
                 if decoded.header.cat == TokenCategory.m2m {
                     throw TokenVerificationError(
                         reason: .tokenInvalid, message: "Invalid session token category.",
@@ -163,7 +170,7 @@ extension ClerkClient {
 
     func checkHeaderAndSignature(_ decoded: DecodedJWT, key: VerificationKey, headerType: [String]?) throws {
         let header = decoded.header
-        if let typValue = header.raw["typ"] {
+        if let typValue = header["typ"] {
             let allowed = headerType ?? ["JWT"]
             guard let typ = typValue.stringValue, allowed.contains(typ) else {
                 throw TokenVerificationError(
@@ -180,7 +187,7 @@ extension ClerkClient {
         guard let alg = header.alg, let algorithm = JWTAlgorithm(rawValue: alg) else {
             throw TokenVerificationError(
                 reason: .tokenInvalidAlgorithm,
-                message: "Invalid JWT algorithm \(ClerkClient.jsonText(header.raw["alg"])). Supported: RS256,RS384,RS512."
+                message: "Invalid JWT algorithm \(ClerkClient.jsonText(header["alg"])). Supported: RS256,RS384,RS512."
             )
         }
         guard algorithm == key.algorithm else {
@@ -196,7 +203,7 @@ extension ClerkClient {
     }
 
     func checkClaims(_ claims: JWTClaims, options callOptions: VerifyTokenOptions) throws {
-        let raw = claims.raw
+        let raw = claims
         guard case .string = raw["sub"] else {
             throw TokenVerificationError(
                 reason: .tokenVerificationFailed,
