@@ -1,14 +1,16 @@
 extension StringProtocol {
-    /// The string without leading and trailing whitespace and newlines.
+    /// The string without leading and trailing ASCII whitespace (space, tab, CR, LF, VT, FF). Works on the UTF-8
+    /// bytes: cheap even for long header values.
     var trimmed: String {
-        let scalars = unicodeScalars
-        var start = scalars.startIndex
-        var end = scalars.endIndex
-        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
-        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace {
-            end = scalars.index(before: end)
+        var string = String(self)
+        return string.withUTF8 { bytes in
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+            var start = 0
+            var end = bytes.count
+            while start < end, isSpace(bytes[start]) { start += 1 }
+            while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
-        return String(String.UnicodeScalarView(scalars[start..<end]))
     }
 
     /// The string with its leading and trailing characters in `set` removed.
