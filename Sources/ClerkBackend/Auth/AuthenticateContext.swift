@@ -197,7 +197,7 @@ struct AuthenticateContext: Sendable {
         if let session, !session.isEmpty {
             guard let decoded = try? decodeJWT(session), let issValue = decoded.claims["iss"] else { return false }
             guard let iss = issValue.stringValue else { return true }
-            let host = iss.replacing(/^https?:\/\//, with: "")
+            let host = AuthenticateContext.strippingScheme(iss)
             if host != expectedIssuerHost { return true }
         }
         if suffixedUat == nil && suffixedSession == nil { return false }
@@ -214,6 +214,13 @@ struct AuthenticateContext: Sendable {
         }
         if suffixedUat == nil && suffixedSession != nil { return false }
         return true
+    }
+
+    /// The text after a leading `https://` or `http://` (no regex: this runs on every cookie request).
+    static func strippingScheme(_ url: String) -> String {
+        if url.hasPrefix("https://") { return String(url.dropFirst(8)) }
+        if url.hasPrefix("http://") { return String(url.dropFirst(7)) }
+        return url
     }
 
     static func origin(of url: URLComponents) -> String {

@@ -93,7 +93,7 @@ struct Handshake {
 
     /// The Account Portal host of a Frontend API host (`clerk.example.com` → `accounts.example.com`).
     static func accountsPortalHost(for frontendApi: String) -> String {
-        var host = frontendApi.replacing(/^https?:\/\//, with: "")
+        var host = AuthenticateContext.strippingScheme(frontendApi)
         if host.hasPrefix("clerk.accountsstage.") {
             host = "accountsstage." + host.dropFirst("clerk.accountsstage.".count)
         } else if let range = host.firstRange(of: "clerk.accounts.") {
