@@ -36,7 +36,7 @@ enum Fixture {
 
     static let client: ClerkClient = try! ClerkClient(
         options: ClerkOptions(
-            secretKey: "sk_live_benchmarkbenchmarkbenchmark", jwtKey: issuer.publicKeyPEM, publishableKey: publishableKey,
+            secretKey: "sk_live_bench-not-a-real-key", jwtKey: issuer.publicKeyPEM, publishableKey: publishableKey,
             authorizedParties: ["https://app.example.test"]
         )
     )
