@@ -15,6 +15,7 @@ import Synchronization
 /// let clerk = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_x", transport: transport))
 /// ```
 public final class InMemoryTransport: ClerkHTTPTransport {
+    /// Answers one request.
     public typealias Handler = @Sendable (ClerkHTTPRequest) async throws -> ClerkHTTPResponse
 
     private let handler: Handler
@@ -27,6 +28,7 @@ public final class InMemoryTransport: ClerkHTTPTransport {
     /// Every request sent so far, in order.
     public var requests: [ClerkHTTPRequest] { recorded.withLock { $0 } }
 
+    /// Records the request and answers it with the handler.
     public func send(_ request: ClerkHTTPRequest) async throws -> ClerkHTTPResponse {
         recorded.withLock { $0.append(request) }
         return try await handler(request)

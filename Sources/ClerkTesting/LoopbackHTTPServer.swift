@@ -19,10 +19,13 @@ import Synchronization
 public final class LoopbackHTTPServer: Sendable {
     /// A request as the server received it.
     public struct Request: Sendable {
+        /// The HTTP method.
         public var method: String
         /// The raw request target: path and query exactly as sent (still percent-encoded).
         public var uri: String
+        /// The request headers.
         public var headers: HTTPHeaders
+        /// The request body.
         public var body: Data
         /// When the request arrived (monotonic).
         public var receivedAt: ContinuousClock.Instant
@@ -48,6 +51,7 @@ public final class LoopbackHTTPServer: Sendable {
         public var jsonBody: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: body) }
     }
 
+    /// Answers one request (throw ``DropConnection`` to close the connection instead).
     public typealias Handler = @Sendable (Request) async throws -> ClerkHTTPResponse
 
     private let channel: any Channel

@@ -76,14 +76,23 @@ public struct AuthenticateRequestOptions: Sendable {
     public var audience: [String]?
     /// Allowed clock difference.
     public var clockSkew: Duration?
+    /// Overrides ``ClerkOptions/publishableKey`` for this call.
     public var publishableKey: String?
+    /// Overrides ``ClerkOptions/domain`` (the satellite domain).
     public var domain: String?
+    /// Overrides ``ClerkOptions/isSatellite``.
     public var isSatellite: Bool?
+    /// Overrides ``ClerkOptions/proxyUrl``; a relative path (`/__clerk`) resolves against the request origin.
     public var proxyUrl: String?
+    /// Sync a satellite on the first page load even without cookies (default: only when `__clerk_synced=false`).
     public var satelliteAutoSync: Bool?
+    /// The sign-in page (required for development satellites; absolute and on another origin).
     public var signInUrl: String?
+    /// The sign-up page.
     public var signUpUrl: String?
+    /// Where to go after signing in (copied into the state).
     public var afterSignInUrl: String?
+    /// Where to go after signing up (copied into the state).
     public var afterSignUpUrl: String?
     /// Organization sync from URL patterns.
     public var organizationSyncOptions: OrganizationSyncOptions?

@@ -9,6 +9,7 @@ public struct ReverificationConfig: Sendable, Hashable {
         public static let multiFactor: Self = "multi_factor"
     }
 
+    /// Which factors must be fresh.
     public var level: Level
     /// The verification must be younger than this many minutes.
     public var afterMinutes: Int

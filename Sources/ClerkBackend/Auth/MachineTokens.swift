@@ -20,8 +20,11 @@ public struct MachineTokenVerificationError: Error, Sendable, Hashable, CustomSt
         public static let rateLimited: Self = "machine-token-rate-limited"
     }
 
+    /// The error code, to switch on.
     public let code: Code
+    /// A readable explanation.
     public let message: String
+    /// The Backend API status    public let message: String
     /// The Backend API status, when the API answered.
     public let status: Int?
 

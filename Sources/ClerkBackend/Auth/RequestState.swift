@@ -64,9 +64,13 @@ public struct RequestState: Sendable {
     public let domain: String
     /// Whether the app is a satellite.
     public let isSatellite: Bool
+    /// The sign-in page in use (empty when none is configured).
     public let signInUrl: String
+    /// The sign-up page in use.
     public let signUpUrl: String
+    /// Where to go after signing in.
     public let afterSignInUrl: String
+    /// Where to go after signing up.
     public let afterSignUpUrl: String
     let auth: ClerkAuth?
 

@@ -191,8 +191,11 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
 
 /// Identifies a framework integration built on ClerkBackend.
 public struct SDKMetadata: Sendable, Hashable {
+    /// The integration's name (`clerk-vapor`).
     public var name: String
+    /// The integration's version.
     public var version: String
+    /// The environment (`production`, `development`), if known.
     public var environment: String?
     public init(name: String, version: String, environment: String? = nil) {
         self.name = name
@@ -206,7 +209,9 @@ public struct SDKMetadata: Sendable, Hashable {
 /// ClerkBackend for Swift sends nothing to Clerk's telemetry service, whatever these say. With ``debug`` on, the
 /// events that the JS SDK would have sent are logged at `debug` level instead.
 public struct TelemetryOptions: Sendable, Hashable {
+    /// `CLERK_TELEMETRY_DISABLED`.
     public var disabled: Bool
+    /// `CLERK_TELEMETRY_DEBUG`: log (at debug level) instead of sending.
     public var debug: Bool
     public init(disabled: Bool = false, debug: Bool = false) {
         self.disabled = disabled

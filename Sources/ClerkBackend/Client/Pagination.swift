@@ -97,6 +97,7 @@ public struct PaginatedSequence<Element: Sendable>: AsyncSequence, Sendable {
         AsyncIterator(sequence: self)
     }
 
+    /// Fetches the next page when the current one is used up.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let sequence: PaginatedSequence
         var buffer: [Element] = []

@@ -8,7 +8,9 @@ public struct QueryItems: Sendable, Hashable {
 
     /// One query parameter.
     public struct Item: Sendable, Hashable {
+        /// The parameter name.
         public var name: String
+        /// The value, not yet percent-encoded.
         public var value: String
         public init(name: String, value: String) {
             self.name = name
@@ -18,6 +20,7 @@ public struct QueryItems: Sendable, Hashable {
 
     public init() { items = [] }
 
+    /// Whether there are no parameters.
     public var isEmpty: Bool { items.isEmpty }
 
     public mutating func append(_ name: String, _ value: String?) {

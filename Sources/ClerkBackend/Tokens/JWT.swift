@@ -111,7 +111,9 @@ public struct JWTClaims: Sendable, Hashable {
 
 /// A JWT split into its parts and decoded, not verified.
 public struct DecodedJWT: Sendable {
+    /// The header (`alg`, `kid`, `typ`, `cat`).
     public let header: JWTHeader
+    /// The claims, unverified.
     public let claims: JWTClaims
     /// The signature bytes.
     public let signature: [UInt8]

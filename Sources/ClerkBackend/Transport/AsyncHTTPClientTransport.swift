@@ -34,6 +34,7 @@ public struct AsyncHTTPClientTransport: ClerkHTTPTransport {
     /// decompression on, never shut down.
     public static var defaultHTTPClient: HTTPClient { sharedNoRedirectClient }
 
+    /// Sends the request with AsyncHTTPClient, with the request's timeout as deadline.
     public func send(_ request: ClerkHTTPRequest) async throws -> ClerkHTTPResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
