@@ -24,7 +24,6 @@ public struct MachineTokenVerificationError: Error, Sendable, Hashable, CustomSt
     public let code: Code
     /// A readable explanation.
     public let message: String
-    /// The Backend API status    public let message: String
     /// The Backend API status, when the API answered.
     public let status: Int?
 
