@@ -37,6 +37,8 @@ struct AuthenticateContext: Sendable {
     let usesSuffixedCookies: Bool
     let cookieSuffix: String
     let sessionTokenInCookie: String?
+    /// ``sessionTokenInCookie`` decoded, when the suffix decision already had to decode it (decode once).
+    let decodedSessionCookie: DecodedJWT?
     let clientUat: Int64
     let devBrowserToken: String?
     let refreshTokenInCookie: String?
@@ -167,15 +169,17 @@ struct AuthenticateContext: Sendable {
         tokenInHeader = request.tokenInHeader().flatMap { $0.utf8.count <= maxTokenBytes ? $0 : nil }
         let suffix = publishableKey?.cookieSuffix ?? ""
         cookieSuffix = suffix
+        let unsuffixedSession = cookies["__session"].flatMap { $0.isEmpty ? nil : try? decodeJWT($0) }
         let suffixed = AuthenticateContext.decideSuffixedCookies(
-            cookies: cookies, suffix: suffix, expectedIssuerHost: issuerHost, isProduction: isProduction,
-            now: client.options.clock.now().timeIntervalSince1970
+            cookies: cookies, decodedSession: unsuffixedSession, suffix: suffix, expectedIssuerHost: issuerHost,
+            isProduction: isProduction, now: client.options.clock.now().timeIntervalSince1970
         )
         usesSuffixedCookies = suffixed
         func cookie(_ name: String) -> String? {
             suffixed ? cookies["\(name)_\(suffix)"] : cookies[name]
         }
         sessionTokenInCookie = cookie("__session").flatMap { $0.isEmpty ? nil : $0 }
+        decodedSessionCookie = suffixed ? nil : unsuffixedSession
         clientUat = cookie("__client_uat").flatMap { Int64($0) } ?? 0
         let queryItems = url.queryItems ?? []
         func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value.flatMap { $0.isEmpty ? nil : $0 } }
@@ -188,14 +192,15 @@ struct AuthenticateContext: Sendable {
 
     /// The reference's `usesSuffixedCookies` decision table (§2.5).
     static func decideSuffixedCookies(
-        cookies: [String: String], suffix: String, expectedIssuerHost: String, isProduction: Bool, now: Double
+        cookies: [String: String], decodedSession: DecodedJWT?, suffix: String, expectedIssuerHost: String,
+        isProduction: Bool, now: Double
     ) -> Bool {
         let session = cookies["__session"]
         let uat = cookies["__client_uat"]
         let suffixedSession = suffix.isEmpty ? nil : cookies["__session_\(suffix)"]
         let suffixedUat = suffix.isEmpty ? nil : cookies["__client_uat_\(suffix)"]
         if let session, !session.isEmpty {
-            guard let decoded = try? decodeJWT(session), let issValue = decoded.claims["iss"] else { return false }
+            guard let decoded = decodedSession, let issValue = decoded.claims["iss"] else { return false }
             guard let iss = issValue.stringValue else { return true }
             let host = AuthenticateContext.strippingScheme(iss)
             if host != expectedIssuerHost { return true }
@@ -205,7 +210,8 @@ struct AuthenticateContext: Sendable {
             guard let token, let decoded = try? decodeJWT(token) else { return 0 }
             return decoded.claims.iat ?? 0
         }
-        if suffixedUat != "0" && uat != "0" && iat(session) > iat(suffixedSession) { return false }
+        let sessionIat = decodedSession?.claims.iat ?? 0
+        if suffixedUat != "0" && uat != "0" && sessionIat > iat(suffixedSession) { return false }
         if suffixedUat == "0" && uat != "0" { return false }
         if !isProduction, suffixedUat != "0", uat == "0", let suffixedSession,
             let decoded = try? decodeJWT(suffixedSession), let exp = decoded.claims.exp, exp <= now.rounded(.down)

@@ -217,7 +217,7 @@ struct RequestAuthenticator {
         }
         let decoded: DecodedJWT
         do {
-            decoded = try decodeJWT(sessionToken)
+            decoded = try context.decodedSessionCookie ?? decodeJWT(sessionToken)
         } catch {
             return try await handleSessionError(error, carrier: .cookie)
         }
