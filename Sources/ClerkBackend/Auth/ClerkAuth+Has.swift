@@ -127,6 +127,6 @@ extension ClerkAuth {
         guard let client else {
             throw ClerkError(.invalidConfiguration, "getToken(template:) needs the ClerkClient that authenticated the request")
         }
-        return try await client.sessionTokens.getToken(sessionId: sessionId, template: template, expiresInSeconds: expiresInSeconds)
+        return try await client.sessions.getToken(sessionId: sessionId, template: template, expiresInSeconds: expiresInSeconds)
     }
 }

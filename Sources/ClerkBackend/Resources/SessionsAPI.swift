@@ -2,9 +2,6 @@ extension ClerkClient {
     /// The Sessions API: list, get, create, revoke and refresh sessions, and mint session tokens
     /// (`clerkClient.sessions` in JS).
     public var sessions: SessionsAPI { SessionsAPI(client: self) }
-
-    /// Session-token minting, used by ``ClerkAuth/getToken(template:expiresInSeconds:)``.
-    var sessionTokens: SessionsAPI { SessionsAPI(client: self) }
 }
 
 /// The Sessions operations of the Backend API.
