@@ -226,7 +226,7 @@ struct MachineTokenVerifier {
             switch type {
             case .apiKey:
                 let key: VerifyApiKeyResponse = try await client.send(
-                    APIRequest(.verifyApiKey, json: VerifyApiKeyBody(secret: token), skipsVersionPrefix: true)
+                    APIRequest(.verifyApiKey, json: VerifyApiKeyBody(secret: token))
                 )
                 return MachineAuth(
                     id: key.id, subject: key.subject, scopes: key.scopes, name: key.name, claims: key.claims,
@@ -236,15 +236,14 @@ struct MachineTokenVerifier {
                 let m2m: VerifyM2MTokenResponse = try await client.send(
                     APIRequest(
                         .verifyM2MToken, json: VerifyM2MTokenBody(token: token),
-                        authorization: .machineSecretKeyOrSecretKey, skipsVersionPrefix: true
+                        authorization: .machineSecretKeyOrSecretKey
                     )
                 )
                 return MachineAuth(id: m2m.id, subject: m2m.subject, scopes: m2m.scopes ?? [], claims: m2m.claims, machineId: m2m.subject)
             default:
                 let response: VerifyOAuthAccessTokenResponse = try await client.send(
                     APIRequest(
-                        .verifyOAuthAccessToken, json: VerifyOAuthAccessTokenBody(accessToken: token),
-                        skipsVersionPrefix: true
+                        .verifyOAuthAccessToken, json: VerifyOAuthAccessTokenBody(accessToken: token)
                     )
                 )
                 guard case .clerkIdpOauthAccessToken(let oauth) = response else {

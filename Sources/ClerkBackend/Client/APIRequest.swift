@@ -27,8 +27,6 @@ struct APIRequest: Sendable {
     var query: QueryItems
     var body: Body
     var authorization: Authorization
-    /// Send the path without the `/v1` version prefix (API key, M2M and OAuth token endpoints, as the JS SDK does).
-    var skipsVersionPrefix: Bool
     /// Per-call override of ``RetryPolicy/retryNonIdempotent``.
     var retryNonIdempotent: Bool?
 
@@ -38,7 +36,6 @@ struct APIRequest: Sendable {
         query: QueryItems = QueryItems(),
         body: Body = .none,
         authorization: Authorization = .secretKey,
-        skipsVersionPrefix: Bool = false,
         retryNonIdempotent: Bool? = nil
     ) {
         self.endpoint = endpoint
@@ -46,14 +43,13 @@ struct APIRequest: Sendable {
         self.query = query
         self.body = body
         self.authorization = authorization
-        self.skipsVersionPrefix = skipsVersionPrefix
         self.retryNonIdempotent = retryNonIdempotent
     }
 
     /// A request with a JSON body encoded from `value`.
     init(
         _ endpoint: Endpoint, path: [String] = [], query: QueryItems = QueryItems(), json value: some Encodable,
-        authorization: Authorization = .secretKey, skipsVersionPrefix: Bool = false,
+        authorization: Authorization = .secretKey,
         retryNonIdempotent: Bool? = nil
     ) throws {
         let data: Data
@@ -64,7 +60,7 @@ struct APIRequest: Sendable {
         }
         self.init(
             endpoint, path: path, query: query, body: .json(data), authorization: authorization,
-            skipsVersionPrefix: skipsVersionPrefix, retryNonIdempotent: retryNonIdempotent
+            retryNonIdempotent: retryNonIdempotent
         )
     }
 

@@ -43,7 +43,7 @@ extension ClerkClient {
         let operation = request.endpoint.operationID
         let method = request.endpoint.method
         let path = try request.resolvedPath()
-        var url = (request.skipsVersionPrefix ? apiBase : versionedBase) + path
+        var url = versionedBase + path
         if !request.query.isEmpty { url += "?" + APIRequest.encodeQuery(request.query) }
         let headers = try makeHeaders(for: request)
         let body: Data? =

@@ -312,11 +312,6 @@ public struct UsersAPI: Sendable {
 
     // MARK: Billing
 
-    /// The user's billing subscription.
-    public func getUserBillingSubscription(_ userId: String) async throws -> CommerceSubscription {
-        try await client.send(APIRequest(.getUserBillingSubscription, path: [userId]))
-    }
-
     /// The user's billing credit balance.
     public func getUserBillingCreditBalance(_ userId: String) async throws -> CommerceCreditBalanceResponse {
         try await client.send(APIRequest(.getUserBillingCreditBalance, path: [userId]))

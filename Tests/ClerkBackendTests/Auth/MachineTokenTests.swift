@@ -61,9 +61,9 @@ enum MachineFixtures {
             }
         }
         return RouteTable([
-            "POST /api_keys/verify": answer(apiKey),
-            "POST /m2m_tokens/verify": answer(m2mJSON),
-            "POST /oauth_applications/access_tokens/verify": answer(oauthJSON),
+            "POST /v1/api_keys/verify": answer(apiKey),
+            "POST /v1/m2m_tokens/verify": answer(m2mJSON),
+            "POST /v1/oauth_applications/access_tokens/verify": answer(oauthJSON),
             "GET /v1/jwks": { _ in .json(TestIssuers.primary.jwksJSON) },
         ])
     }
@@ -143,7 +143,7 @@ struct MachineTokenVerificationTests {
         }
     }
 
-    @Test("API keys: POST /api_keys/verify {secret} with the secret key; user-owned and org-owned keys")
+    @Test("API keys: POST /v1/api_keys/verify (the spec path; JS omits /v1) {secret} with the secret key; user-owned and org-owned keys")
     func apiKey() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
             let secret = uniqueSecretKey()
@@ -156,7 +156,7 @@ struct MachineTokenVerificationTests {
             #expect(state.headers.isEmpty)
             let request = try #require(server.requests.first)
             #expect(request.method == "POST")
-            #expect(request.path == "/api_keys/verify")
+            #expect(request.path == "/v1/api_keys/verify")
             #expect(request.headers.first(name: "authorization") == "Bearer \(secret)")
             #expect(request.jsonBody == ["secret": .string(token)])
             let auth = try #require(state.toAuth())
@@ -183,7 +183,7 @@ struct MachineTokenVerificationTests {
         }
     }
 
-    @Test("M2M tokens: POST /m2m_tokens/verify {token}, Bearer machine secret key when set, else the secret key")
+    @Test("M2M tokens: POST /v1/m2m_tokens/verify {token}, Bearer machine secret key when set, else the secret key")
     func m2m() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
             let secret = uniqueSecretKey()
@@ -192,7 +192,7 @@ struct MachineTokenVerificationTests {
             let state = try await withMachineKey.authenticateRequest(apiRequest(authorization: "Bearer \(token)"), options: AuthenticateRequestOptions(acceptsToken: .m2mToken))
             expectState(state, .signedIn, nil)
             let request = try #require(server.requests.last)
-            #expect(request.path == "/m2m_tokens/verify")
+            #expect(request.path == "/v1/m2m_tokens/verify")
             #expect(request.headers.first(name: "authorization")?.hasPrefix("Bearer ak_machine_secret_") == true)
             #expect(request.jsonBody == ["token": .string(token)])
             let auth = try #require(state.toAuth())
@@ -210,14 +210,14 @@ struct MachineTokenVerificationTests {
         }
     }
 
-    @Test("OAuth tokens: POST /oauth_applications/access_tokens/verify {access_token}")
+    @Test("OAuth tokens: POST /v1/oauth_applications/access_tokens/verify {access_token}")
     func oauth() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
             let token = MachineFixtures.opaque("oat_")
             let state = try await serverClient(server).authenticateRequest(apiRequest(authorization: "Bearer \(token)"), options: AuthenticateRequestOptions(acceptsToken: .oauthToken))
             expectState(state, .signedIn, nil)
             let request = try #require(server.requests.first)
-            #expect(request.path == "/oauth_applications/access_tokens/verify")
+            #expect(request.path == "/v1/oauth_applications/access_tokens/verify")
             #expect(request.jsonBody == ["access_token": .string(token)])
             let auth = try #require(state.toAuth())
             #expect(auth.tokenType == .oauthToken)
@@ -230,7 +230,7 @@ struct MachineTokenVerificationTests {
         }
     }
 
-    @Test(".any and .oneOf accept each machine type; the path is never versioned")
+    @Test(".any and .oneOf accept each machine type; verification goes to the spec's /v1 paths")
     func anyAcceptsMachines() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
             let client = try serverClient(server)
@@ -243,7 +243,8 @@ struct MachineTokenVerificationTests {
                 )
                 expectState(listed, .signedIn, nil)
             }
-            #expect(!server.requests.contains { $0.path.hasPrefix("/v1/") })
+            #expect(!server.requests.isEmpty)
+            #expect(server.requests.allSatisfy { $0.path.hasPrefix("/v1/") })
         }
     }
 

@@ -3,9 +3,9 @@
 /// The query parameters of `GetPublicInterstitial` (`GET /public/interstitial`).
 public struct GetPublicInterstitialQuery: QueryEncodable, Hashable {
     /// Query parameter `frontendApi`. Deprecated in the spec.
-    public var frontendApi: String?
+    public var frontendApiDeprecated: String?
     /// Query parameter `frontend_api`.
-    public var frontendApi_: String?
+    public var frontendApi: String?
     /// Query parameter `publishable_key`.
     public var publishableKey: String?
     /// Query parameter `proxy_url`.
@@ -19,16 +19,16 @@ public struct GetPublicInterstitialQuery: QueryEncodable, Hashable {
 
     /// Creates a value from its parameters.
     public init(
+        frontendApiDeprecated: String? = nil,
         frontendApi: String? = nil,
-        frontendApi_: String? = nil,
         publishableKey: String? = nil,
         proxyUrl: String? = nil,
         domain: String? = nil,
         signInUrl: String? = nil,
         useDomainForScript: Bool? = nil
     ) {
+        self.frontendApiDeprecated = frontendApiDeprecated
         self.frontendApi = frontendApi
-        self.frontendApi_ = frontendApi_
         self.publishableKey = publishableKey
         self.proxyUrl = proxyUrl
         self.domain = domain
@@ -37,8 +37,8 @@ public struct GetPublicInterstitialQuery: QueryEncodable, Hashable {
     }
 
     public func encode(to query: inout QueryItems) {
-        query.append("frontendApi", self.frontendApi)
-        query.append("frontend_api", self.frontendApi_)
+        query.append("frontendApi", self.frontendApiDeprecated)
+        query.append("frontend_api", self.frontendApi)
         query.append("publishable_key", self.publishableKey)
         query.append("proxy_url", self.proxyUrl)
         query.append("domain", self.domain)
