@@ -1,0 +1,219 @@
+import ClerkBackend
+import ClerkTesting
+import Crypto
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// The instance's keys, created on first start and kept in the database.
+struct EmulatorKeys: Sendable {
+    let secretKey: String
+    let publishableKey: String
+    let frontendHost: String
+    let issuer: String
+    let signer: TestTokenIssuer
+}
+
+typealias EmulatorHandler = @Sendable (EmulatorState, EmulatorRequest) throws -> EmulatorResponse
+
+/// Everything one emulator instance knows: its store, keys and the operation handlers.
+final class EmulatorState: Sendable {
+    let store: EmulatorStore
+    let keys: EmulatorKeys
+    let options: EmulatorOptions
+    let routes = EmulatorRoutes()
+    private let apiURL = Mutex<String>("")
+    let handlers: [String: EmulatorHandler]
+
+    /// The frontend host every emulator's publishable key encodes: a `.localhost` name resolves to loopback.
+    static let frontendHost = "clerk.emulator.localhost"
+
+    init(store: EmulatorStore, options: EmulatorOptions) throws {
+        self.store = store
+        self.options = options
+        let secretKey = try store.instanceValue("secret_key") { "sk_test_" + EmulatorIDs.random(length: 40) }
+        let pem = try store.instanceValue("signing_key_pem") { try TestTokenIssuer(kid: "x").privateKeyPEM }
+        let kid = try store.instanceValue("signing_key_id") { "ins_" + EmulatorIDs.random(length: 27) }
+        let host = Self.frontendHost
+        let publishable = "pk_test_" + Data((host + "$").utf8).base64EncodedString()
+        let issuer = "https://" + host
+        keys = EmulatorKeys(
+            secretKey: secretKey, publishableKey: publishable, frontendHost: host, issuer: issuer,
+            signer: try TestTokenIssuer(privateKeyPEM: pem, kid: kid, issuer: issuer)
+        )
+        var table: [String: EmulatorHandler] = [:]
+        Self.registerUsers(&table)
+        Self.registerSessions(&table)
+        Self.registerOrganizations(&table)
+        Self.registerIdentifiers(&table)
+        Self.registerMisc(&table)
+        handlers = table
+    }
+
+    func setAPIURL(_ url: String) { apiURL.withLock { $0 = url } }
+
+    /// The operations the emulator implements (every other one answers 501).
+    var implementedOperations: Set<String> { Set(handlers.keys) }
+
+    /// Host names the emulator answers to: loopback names, `*.localhost`, and the address it was bound to.
+    func acceptsHost(_ authority: String) -> Bool {
+        var host = Substring(authority)
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        let name = host.lowercased()
+        return name == "127.0.0.1" || name == "localhost" || name == "::1" || name.hasSuffix(".localhost")
+            || name == options.host.lowercased()
+    }
+
+    func handle(
+        method: String, path: String, query: String?, authorization: String?, contentType: String?, body: Data
+    ) async throws -> EmulatorResponse {
+        guard let (endpoint, parameters) = routes.match(method: method, path: path) else {
+            throw EmulatorError(
+                status: 404, code: "resource_not_found", message: "not found",
+                longMessage: "No Backend API operation answers \(method) \(path.prefix(200))"
+            )
+        }
+        try authenticate(authorization)
+        guard let handler = handlers[endpoint.operationID] else {
+            throw EmulatorError(
+                status: 501, code: "not_implemented", message: "not implemented by the emulator",
+                longMessage: "The Clerk emulator does not implement \(endpoint.operationID) (\(endpoint.method) \(endpoint.path)). See the README for the operations it implements.",
+                meta: ["operation_id": .string(endpoint.operationID)]
+            )
+        }
+        let request = EmulatorRequest(
+            operationID: endpoint.operationID, method: method, pathParameters: parameters,
+            query: EmulatorRoutes.parseQuery(query), body: body, contentType: contentType
+        )
+        return try handler(self, request)
+    }
+
+    private func authenticate(_ authorization: String?) throws {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
+            throw EmulatorError(
+                status: 401, code: "authorization_header_missing", message: "Authorization header missing",
+                longMessage: "Send the instance secret key as `Authorization: Bearer sk_test_…`."
+            )
+        }
+        let given = Data(authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
+        let expected = Data(keys.secretKey.utf8)
+        // Constant-time comparison of digests.
+        guard SHA256.hash(data: given) == SHA256.hash(data: expected) else {
+            throw EmulatorError(
+                status: 401, code: "authentication_invalid", message: "Invalid authentication",
+                longMessage: "Unable to authenticate the request, you need to supply an active API key"
+            )
+        }
+    }
+
+    // MARK: Shared helpers
+
+    /// A list answer: `{data, total_count}`, or a bare array unless `paginated=true` for the bare-array endpoints.
+    static func list(_ items: [JSONValue], total: Int, wrapped: Bool) throws -> EmulatorResponse {
+        if wrapped {
+            return try .json(["data": .array(items), "total_count": .int(Int64(total))])
+        }
+        return try .json(.array(items))
+    }
+
+    static func paging(_ request: EmulatorRequest) throws -> (limit: Int, offset: Int) {
+        (try request.queryInt("limit", default: 10, range: 1...500), try request.queryInt("offset", default: 0, range: 0...Int(Int32.max)))
+    }
+
+    static func deleted(_ object: String, id: String, extra: [String: JSONValue] = [:]) throws -> EmulatorResponse {
+        var body: [String: JSONValue] = ["object": .string(object), "id": .string(id), "deleted": true]
+        for (key, value) in extra { body[key] = value }
+        return try .json(.object(body))
+    }
+
+    /// Order by one of the allowed fields (`+name`, `-name`, `name`): the SQL comes only from `allowed`.
+    static func order(_ request: EmulatorRequest, allowed: [String: String], default defaultValue: String) throws -> String {
+        let raw = request.queryValue("order_by") ?? defaultValue
+        var name = Substring(raw)
+        var direction = "ASC"
+        if name.hasPrefix("-") { direction = "DESC"; name = name.dropFirst() } else if name.hasPrefix("+") { name = name.dropFirst() }
+        guard let expression = allowed[String(name)] else {
+            throw EmulatorError.invalidQuery("order_by", "must be one of \(allowed.keys.sorted().joined(separator: ", ")), optionally prefixed with + or -")
+        }
+        return "\(expression) \(direction), rowid \(direction)"
+    }
+}
+
+extension JSONValue {
+    var objectMembers: [String: JSONValue]? { if case .object(let value) = self { return value } else { return nil } }
+    var stringMember: String? { if case .string(let value) = self { return value } else { return nil } }
+    var boolMember: Bool? { if case .bool(let value) = self { return value } else { return nil } }
+    var intMember: Int64? {
+        switch self {
+        case .int(let value): return value
+        case .double(let value): return Int64(exactly: value)
+        default: return nil
+        }
+    }
+    var arrayMember: [JSONValue]? { if case .array(let value) = self { return value } else { return nil } }
+}
+
+/// Deep merge for PATCH metadata: objects merge recursively, `null` deletes a key, anything else replaces.
+func mergeMetadata(_ base: JSONValue?, _ patch: JSONValue) -> JSONValue {
+    guard case .object(let changes) = patch else { return patch }
+    var result = base?.objectMembers ?? [:]
+    for (key, value) in changes {
+        if value == .null {
+            result[key] = nil
+        } else if case .object = value, case .object? = result[key] {
+            result[key] = mergeMetadata(result[key], value)
+        } else {
+            result[key] = value
+        }
+    }
+    return .object(result)
+}
+
+/// Reads typed members of a JSON body with Clerk-style 422 errors.
+struct BodyReader {
+    let object: [String: JSONValue]
+
+    func string(_ name: String) throws -> String? {
+        guard let value = object[name], value != .null else { return nil }
+        guard case .string(let text) = value else { throw EmulatorError.invalid(name, "must be a string") }
+        return text
+    }
+
+    func requiredString(_ name: String) throws -> String {
+        guard let text = try string(name), !text.isEmpty else { throw EmulatorError.missing(name) }
+        return text
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let value = object[name], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw EmulatorError.invalid(name, "must be a boolean") }
+        return flag
+    }
+
+    func int(_ name: String) throws -> Int64? {
+        guard let value = object[name], value != .null else { return nil }
+        guard let number = value.intMember else { throw EmulatorError.invalid(name, "must be an integer") }
+        return number
+    }
+
+    func strings(_ name: String) throws -> [String] {
+        guard let value = object[name], value != .null else { return [] }
+        if case .string(let single) = value { return [single] }
+        guard case .array(let items) = value else { throw EmulatorError.invalid(name, "must be an array of strings") }
+        return try items.map { item in
+            guard case .string(let text) = item else { throw EmulatorError.invalid(name, "must be an array of strings") }
+            return text
+        }
+    }
+
+    func metadata(_ name: String) throws -> JSONValue? {
+        guard let value = object[name], value != .null else { return nil }
+        guard case .object = value else { throw EmulatorError.invalid(name, "must be an object") }
+        return value
+    }
+}

@@ -1,0 +1,279 @@
+import ClerkBackend
+import Foundation
+import GRDB
+
+extension EmulatorState {
+    static let adminPermissions = [
+        "org:sys_profile:manage", "org:sys_profile:delete", "org:sys_memberships:read", "org:sys_memberships:manage",
+        "org:sys_domains:read", "org:sys_domains:manage",
+    ]
+    static let memberPermissions = ["org:sys_memberships:read"]
+
+    static func registerOrganizations(_ table: inout [String: EmulatorHandler]) {
+        table["CreateOrganization"] = { state, request in try state.createOrganization(BodyReader(object: try request.jsonObject())) }
+        table["GetOrganization"] = { state, request in try .json(try state.organization(request.path("organization_id")).doc) }
+        table["ListOrganizations"] = { state, request in
+            var conditions = ["kind = 'organization'"]
+            var arguments: [any DatabaseValueConvertible] = []
+            if let query = request.queryValue("query"), !query.isEmpty {
+                conditions.append("sort_key LIKE ? ESCAPE '\\'")
+                arguments.append(likePattern(containing: query))
+            }
+            let ids = request.queryValues("organization_id")
+            if !ids.isEmpty {
+                conditions.append("id IN (\(ids.map { _ in "?" }.joined(separator: ",")))")
+                arguments += ids
+            }
+            let users = request.queryValues("user_id")
+            if !users.isEmpty {
+                conditions.append("id IN (SELECT parent_id FROM resources WHERE kind = 'organization_membership' AND json_extract(doc, '$.public_user_data.user_id') IN (\(users.map { _ in "?" }.joined(separator: ","))))")
+                arguments += users
+            }
+            let order = try Self.order(
+                request,
+                allowed: [
+                    "created_at": "created_at", "name": "json_extract(doc, '$.name')",
+                    "members_count": "(SELECT COUNT(*) FROM resources m WHERE m.kind = 'organization_membership' AND m.parent_id = resources.id)",
+                ],
+                default: "-created_at"
+            )
+            let withCount = try request.queryBool("include_members_count") ?? false
+            let response = try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            guard withCount else { return response }
+            // Add members_count to each organization.
+            let value = try JSONDecoder().decode(JSONValue.self, from: response.body)
+            guard var object = value.objectMembers, let data = object["data"]?.arrayMember else { return response }
+            object["data"] = .array(try data.map { organization in
+                var fields = organization.objectMembers ?? [:]
+                fields["members_count"] = .int(Int64(try state.memberCount(fields["id"]?.stringMember ?? "")))
+                return .object(fields)
+            })
+            return try .json(.object(object))
+        }
+        table["UpdateOrganization"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let id = try state.organization(request.path("organization_id")).id
+            return try state.mutate(id, kind: "organization", name: "Organization") { doc in
+                if let name = try body.string("name") { doc["name"] = .string(name) }
+                if let slug = try body.string("slug") { doc["slug"] = .string(slug) }
+                if let max = try body.int("max_allowed_memberships") { doc["max_allowed_memberships"] = .int(max) }
+                if let flag = try body.bool("admin_delete_enabled") { doc["admin_delete_enabled"] = .bool(flag) }
+                for kind in ["public_metadata", "private_metadata"] {
+                    if let value = try body.metadata(kind) { doc[kind] = value }
+                }
+            }
+        }
+        table["DeleteOrganization"] = { state, request in
+            let id = try state.organization(request.path("organization_id")).id
+            try state.store.writer.write { db in
+                try EmulatorStore.delete(id, db)
+                try db.execute(sql: "DELETE FROM resources WHERE kind = 'organization_membership' AND parent_id = ?", arguments: [id])
+            }
+            return try deleted("organization", id: id)
+        }
+        table["MergeOrganizationMetadata"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let id = try state.organization(request.path("organization_id")).id
+            return try state.mutate(id, kind: "organization", name: "Organization") { doc in
+                for kind in ["public_metadata", "private_metadata"] {
+                    if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
+                }
+            }
+        }
+        table["ReplaceOrganizationMetadata"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let id = try state.organization(request.path("organization_id")).id
+            return try state.mutate(id, kind: "organization", name: "Organization") { doc in
+                for kind in ["public_metadata", "private_metadata"] {
+                    if let value = try body.metadata(kind) { doc[kind] = value }
+                }
+            }
+        }
+
+        // Memberships
+        table["CreateOrganizationMembership"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let organization = try state.organization(request.path("organization_id"))
+            let userID = try body.requiredString("user_id")
+            let role = try body.requiredString("role")
+            return try .json(try state.addMember(organization: organization, userID: userID, role: role))
+        }
+        table["ListOrganizationMemberships"] = { state, request in
+            let organization = try state.organization(request.path("organization_id"))
+            var conditions = ["kind = 'organization_membership'", "parent_id = ?"]
+            var arguments: [any DatabaseValueConvertible] = [organization.id]
+            let users = request.queryValues("user_id")
+            if !users.isEmpty {
+                conditions.append("json_extract(doc, '$.public_user_data.user_id') IN (\(users.map { _ in "?" }.joined(separator: ",")))")
+                arguments += users
+            }
+            let roles = request.queryValues("role")
+            if !roles.isEmpty {
+                conditions.append("json_extract(doc, '$.role') IN (\(roles.map { _ in "?" }.joined(separator: ",")))")
+                arguments += roles
+            }
+            let order = try Self.order(request, allowed: ["created_at": "created_at"], default: "-created_at")
+            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+        }
+        table["InstanceGetOrganizationMemberships"] = { state, request in
+            let order = try Self.order(request, allowed: ["created_at": "created_at"], default: "-created_at")
+            return try state.listRecords(["kind = 'organization_membership'"], [], request, order: order, wrappedByDefault: true)
+        }
+        table["UsersGetOrganizationMemberships"] = { state, request in
+            _ = try state.user(request.path("user_id"))
+            return try state.listRecords(
+                ["kind = 'organization_membership'", "json_extract(doc, '$.public_user_data.user_id') = ?"], [request.path("user_id")],
+                request, order: "created_at DESC, rowid DESC", wrappedByDefault: true
+            )
+        }
+        table["UpdateOrganizationMembership"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let role = try body.requiredString("role")
+            let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
+            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership") { doc in
+                doc["role"] = .string(role)
+                doc["role_name"] = .string(Self.roleName(role))
+                doc["permissions"] = .array((role == "org:admin" ? Self.adminPermissions : Self.memberPermissions).map { .string($0) })
+            }
+        }
+        table["UpdateOrganizationMembershipMetadata"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
+            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership") { doc in
+                for kind in ["public_metadata", "private_metadata"] {
+                    if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
+                }
+            }
+        }
+        table["DeleteOrganizationMembership"] = { state, request in
+            let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
+            try state.store.writer.write { db in try EmulatorStore.delete(membership.id, db) }
+            return try .json(membership.doc)
+        }
+    }
+
+    static func roleName(_ role: String) -> String {
+        switch role {
+        case "org:admin": return "Admin"
+        case "org:member": return "Member"
+        default: return role.split(separator: ":").last.map { $0.prefix(1).uppercased() + $0.dropFirst() } ?? role
+        }
+    }
+
+    /// An organization by id or slug.
+    func organization(_ idOrSlug: String) throws -> EmulatorStore.Record {
+        let found = try store.writer.read { db -> EmulatorStore.Record? in
+            if let record = try EmulatorStore.fetch(idOrSlug, kind: "organization", db) { return record }
+            return try Row.fetchOne(
+                db, sql: "SELECT * FROM resources WHERE kind = 'organization' AND json_extract(doc, '$.slug') = ?", arguments: [idOrSlug]
+            ).map(EmulatorStore.record)
+        }
+        guard let found else { throw EmulatorError.notFound("Organization") }
+        return found
+    }
+
+    func memberCount(_ organizationID: String) throws -> Int {
+        try store.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE kind = 'organization_membership' AND parent_id = ?", arguments: [organizationID]) ?? 0
+        }
+    }
+
+    func membership(_ organizationID: String, _ userID: String) throws -> EmulatorStore.Record {
+        let organization = try self.organization(organizationID)
+        let found = try store.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM resources WHERE kind = 'organization_membership' AND parent_id = ? AND json_extract(doc, '$.public_user_data.user_id') = ?",
+                arguments: [organization.id, userID]
+            ).map(EmulatorStore.record)
+        }
+        guard let found else { throw EmulatorError.notFound("Organization membership") }
+        return found
+    }
+
+    func createOrganization(_ body: BodyReader) throws -> EmulatorResponse {
+        let name = try body.requiredString("name")
+        let slug = try body.string("slug") ?? Self.slugify(name)
+        guard !slug.isEmpty, slug.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw EmulatorError.invalid("slug", "may contain only letters, digits, - and _")
+        }
+        let createdBy = try body.string("created_by")
+        let now = nowMillis()
+        let id = EmulatorIDs.make("org")
+        let doc: [String: JSONValue] = [
+            "object": "organization", "id": .string(id), "name": .string(name), "slug": .string(slug),
+            "image_url": "https://img.clerk.com/emulator-default-org", "has_image": false,
+            "max_allowed_memberships": .int(try body.int("max_allowed_memberships") ?? 0),
+            "admin_delete_enabled": true,
+            "public_metadata": try body.metadata("public_metadata") ?? [:],
+            "private_metadata": try body.metadata("private_metadata") ?? [:],
+            "created_by": createdBy.map { .string($0) } ?? .null,
+            "created_at": .int(now), "updated_at": .int(now),
+        ]
+        let record = EmulatorStore.Record(
+            id: id, kind: "organization", parentID: nil, createdAt: now, updatedAt: now,
+            sortKey: "\(id)\u{1F}\(name)\u{1F}\(slug)".lowercased(), doc: .object(doc), secret: nil
+        )
+        try store.writer.write { db in
+            if try EmulatorStore.owner(of: slug, kind: "organization_slug", db) != nil {
+                throw EmulatorError(status: 422, code: "form_identifier_exists", message: "That slug is taken. Please try another.", meta: ["param_name": "slug"])
+            }
+            if let createdBy, try EmulatorStore.fetch(createdBy, kind: "user", db) == nil { throw EmulatorError.notFound("User") }
+            try EmulatorStore.claim(slug, kind: "organization_slug", owner: id, db)
+            try EmulatorStore.insert(record, db)
+        }
+        if let createdBy {
+            _ = try addMember(organization: record, userID: createdBy, role: "org:admin")
+        }
+        return try .json(.object(doc))
+    }
+
+    static func slugify(_ name: String) -> String {
+        var slug = ""
+        for character in name.lowercased() {
+            if character.isLetter || character.isNumber { slug.append(character) } else if !slug.hasSuffix("-") { slug.append("-") }
+        }
+        return slug.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+    }
+
+    func addMember(organization: EmulatorStore.Record, userID: String, role: String) throws -> JSONValue {
+        try store.writer.write { db in
+            guard let user = try EmulatorStore.fetch(userID, kind: "user", db) else { throw EmulatorError.notFound("User") }
+            let existing = try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM resources WHERE kind = 'organization_membership' AND parent_id = ? AND json_extract(doc, '$.public_user_data.user_id') = ?",
+                arguments: [organization.id, userID]
+            ) ?? 0
+            guard existing == 0 else {
+                throw EmulatorError(status: 422, code: "already_a_member_in_organization", message: "User is already a member of the organization.", meta: ["param_name": "user_id"])
+            }
+            let max = organization.doc["max_allowed_memberships"]?.intMember ?? 0
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE kind = 'organization_membership' AND parent_id = ?", arguments: [organization.id]) ?? 0
+            if max > 0 && count >= max {
+                throw EmulatorError(status: 403, code: "organization_membership_quota_exceeded", message: "Membership quota exceeded", longMessage: "The organization allows at most \(max) members.")
+            }
+            let now = nowMillis()
+            let id = EmulatorIDs.make("orgmem")
+            let primaryEmail = user.doc["email_addresses"]?.arrayMember?.first?["email_address"]
+            var organizationDoc = organization.doc.objectMembers ?? [:]
+            organizationDoc["private_metadata"] = nil
+            let doc: JSONValue = [
+                "object": "organization_membership", "id": .string(id), "role": .string(role), "role_name": .string(Self.roleName(role)),
+                "permissions": .array((role == "org:admin" ? Self.adminPermissions : Self.memberPermissions).map { .string($0) }),
+                "public_metadata": [:], "private_metadata": [:],
+                "organization": .object(organizationDoc),
+                "public_user_data": [
+                    "user_id": .string(userID), "first_name": user.doc["first_name"] ?? .null, "last_name": user.doc["last_name"] ?? .null,
+                    "image_url": user.doc["image_url"] ?? "", "has_image": user.doc["has_image"] ?? false,
+                    "identifier": primaryEmail ?? user.doc["username"] ?? .null, "username": user.doc["username"] ?? .null,
+                ],
+                "created_at": .int(now), "updated_at": .int(now),
+            ]
+            try EmulatorStore.insert(
+                EmulatorStore.Record(id: id, kind: "organization_membership", parentID: organization.id, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
+                db
+            )
+            return doc
+        }
+    }
+}

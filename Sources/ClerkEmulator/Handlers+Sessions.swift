@@ -1,0 +1,210 @@
+import ClerkBackend
+import Foundation
+import GRDB
+
+extension EmulatorState {
+    static func registerSessions(_ table: inout [String: EmulatorHandler]) {
+        table["GetJWKS"] = { state, _ in
+            try .json(["keys": [state.keys.signer.jwk]])
+        }
+        table["createSession"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let userID = try body.requiredString("user_id")
+            let now = nowMillis()
+            let sessionID = EmulatorIDs.make("sess")
+            let clientID = EmulatorIDs.make("client")
+            let doc: JSONValue = [
+                "object": "session", "id": .string(sessionID), "user_id": .string(userID), "client_id": .string(clientID),
+                "actor": .null, "status": "active", "last_active_organization_id": .null,
+                "last_active_at": .int(now), "expire_at": .int(now + 7 * 86_400_000), "abandon_at": .int(now + 30 * 86_400_000),
+                "created_at": .int(now), "updated_at": .int(now), "tasks": .null,
+            ]
+            try state.store.writer.write { db in
+                guard try EmulatorStore.fetch(userID, kind: "user", db) != nil else { throw EmulatorError.notFound("User") }
+                try EmulatorStore.insert(
+                    EmulatorStore.Record(id: sessionID, kind: "session", parentID: userID, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
+                    db
+                )
+                // The user was active now.
+                if var user = try EmulatorStore.fetch(userID, kind: "user", db), var fields = user.doc.objectMembers {
+                    fields["last_active_at"] = .int(now)
+                    fields["last_sign_in_at"] = .int(now)
+                    user.doc = .object(fields)
+                    try EmulatorStore.update(user, db)
+                }
+            }
+            return try .json(doc)
+        }
+        table["GetSession"] = { state, request in try .json(try state.session(request.path("session_id")).doc) }
+        table["GetSessionList"] = { state, request in
+            var conditions = ["kind = 'session'"]
+            var arguments: [any DatabaseValueConvertible] = []
+            for (parameter, path) in [("user_id", "$.user_id"), ("client_id", "$.client_id"), ("status", "$.status")] {
+                if let value = request.queryValue(parameter) {
+                    conditions.append("json_extract(doc, '\(path)') = ?")
+                    arguments.append(value)
+                }
+            }
+            return try state.listRecords(conditions, arguments, request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
+        }
+        table["RevokeSession"] = { state, request in
+            try state.mutate(request.path("session_id"), kind: "session", name: "Session") { doc in
+                doc["status"] = "revoked"
+            }
+        }
+        table["CreateSessionToken"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let session = try state.session(request.path("session_id"))
+            let lifetime = try body.int("expires_in_seconds") ?? 60
+            return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: nil))])
+        }
+        table["CreateSessionTokenFromTemplate"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let session = try state.session(request.path("session_id"))
+            let name = request.path("template_name")
+            guard let template = try state.store.writer.read({ db in
+                try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = 'jwt_template' AND json_extract(doc, '$.name') = ?", arguments: [name])
+            }).map(EmulatorStore.record) else {
+                throw EmulatorError.notFound("JWT template")
+            }
+            let lifetime = try body.int("expires_in_seconds") ?? template.doc["lifetime"]?.intMember ?? 60
+            return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: template.doc))])
+        }
+
+        // JWT templates
+        table["CreateJWTTemplate"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            let name = try body.requiredString("name")
+            guard case .object? = body.object["claims"] else { throw EmulatorError.missing("claims") }
+            let now = nowMillis()
+            let id = EmulatorIDs.make("jtmp")
+            let doc: JSONValue = [
+                "object": "jwt_template", "id": .string(id), "name": .string(name), "claims": body.object["claims"] ?? [:],
+                "lifetime": .int(try body.int("lifetime") ?? 60), "allowed_clock_skew": .int(try body.int("allowed_clock_skew") ?? 5),
+                "custom_signing_key": .bool(try body.bool("custom_signing_key") ?? false), "signing_algorithm": "RS256",
+                "created_at": .int(now), "updated_at": .int(now),
+            ]
+            try state.store.writer.write { db in
+                if try EmulatorStore.owner(of: name, kind: "jwt_template", db) != nil { throw EmulatorError.exists("name") }
+                try EmulatorStore.claim(name, kind: "jwt_template", owner: id, db)
+                try EmulatorStore.insert(EmulatorStore.Record(id: id, kind: "jwt_template", parentID: nil, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil), db)
+            }
+            return try .json(doc)
+        }
+        table["ListJWTTemplates"] = { state, request in
+            try state.listRecords(["kind = 'jwt_template'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
+        }
+        table["GetJWTTemplate"] = { state, request in try .json(try state.record(request.path("template_id"), kind: "jwt_template", name: "JWT template").doc) }
+        table["UpdateJWTTemplate"] = { state, request in
+            let body = BodyReader(object: try request.jsonObject())
+            return try state.mutate(request.path("template_id"), kind: "jwt_template", name: "JWT template") { doc in
+                if let name = try body.string("name") { doc["name"] = .string(name) }
+                if case .object? = body.object["claims"] { doc["claims"] = body.object["claims"] }
+                if let lifetime = try body.int("lifetime") { doc["lifetime"] = .int(lifetime) }
+                if let skew = try body.int("allowed_clock_skew") { doc["allowed_clock_skew"] = .int(skew) }
+            }
+        }
+        table["DeleteJWTTemplate"] = { state, request in
+            let id = request.path("template_id")
+            try state.store.writer.write { db in
+                guard try EmulatorStore.fetch(id, kind: "jwt_template", db) != nil else { throw EmulatorError.notFound("JWT template") }
+                try EmulatorStore.delete(id, db)
+            }
+            return try deleted("jwt_template", id: id)
+        }
+    }
+
+    func session(_ id: String) throws -> EmulatorStore.Record { try record(id, kind: "session", name: "Session") }
+
+    func record(_ id: String, kind: String, name: String) throws -> EmulatorStore.Record {
+        guard let record = try store.writer.read({ db in try EmulatorStore.fetch(id, kind: kind, db) }) else {
+            throw EmulatorError.notFound(name)
+        }
+        return record
+    }
+
+    /// Reads, changes and writes a resource's document in one transaction; answers the new document.
+    func mutate(_ id: String, kind: String, name: String, _ change: (inout [String: JSONValue]) throws -> Void) throws -> EmulatorResponse {
+        let doc = try store.writer.write { db -> JSONValue in
+            guard var record = try EmulatorStore.fetch(id, kind: kind, db) else { throw EmulatorError.notFound(name) }
+            var doc = record.doc.objectMembers ?? [:]
+            try change(&doc)
+            record.updatedAt = nowMillis()
+            if doc["updated_at"] != nil { doc["updated_at"] = .int(record.updatedAt) }
+            record.doc = .object(doc)
+            try EmulatorStore.update(record, db)
+            return record.doc
+        }
+        return try .json(doc)
+    }
+
+    /// Lists records with limit/offset; `{data, total_count}` when `wrappedByDefault` or `paginated=true`.
+    func listRecords(
+        _ conditions: [String], _ arguments: [any DatabaseValueConvertible], _ request: EmulatorRequest, order: String,
+        wrappedByDefault: Bool, paged: Bool = true
+    ) throws -> EmulatorResponse {
+        let whereClause = conditions.joined(separator: " AND ")
+        let (limit, offset) = paged ? try Self.paging(request) : (Int(Int32.max), 0)
+        let (records, total) = try store.writer.read { db -> ([EmulatorStore.Record], Int) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM resources WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: StatementArguments(arguments + [limit, offset])
+            )
+            return (try rows.map(EmulatorStore.record), total)
+        }
+        let paginated = try request.queryBool("paginated") ?? false
+        let wrapped = wrappedByDefault || paginated
+        return try Self.list(records.map(\.doc), total: total, wrapped: wrapped)
+    }
+
+    /// A session token for the session's user: RS256 by the instance key, `iss` the frontend host; with a template,
+    /// its claims (shortcodes such as `{{user.id}}` filled in) are added.
+    func sessionToken(_ session: EmulatorStore.Record, lifetime: Int64, template: JSONValue?) throws -> String {
+        guard session.doc["status"]?.stringMember == "active" else {
+            throw EmulatorError(status: 422, code: "session_not_active", message: "The session is not active.", longMessage: "Tokens can only be created for active sessions.")
+        }
+        let userID = session.doc["user_id"]?.stringMember ?? ""
+        let user = try? self.user(userID)
+        let now = Int64(Date().timeIntervalSince1970)
+        var claims: [String: JSONValue] = [
+            "sub": .string(userID), "sid": .string(session.id), "iss": .string(keys.issuer),
+            "iat": .int(now), "nbf": .int(now - 10), "exp": .int(now + max(lifetime, 1)),
+            "jti": .string(EmulatorIDs.random(length: 20)), "v": 2, "fva": [0, -1],
+        ]
+        if let organizationID = session.doc["last_active_organization_id"]?.stringMember {
+            claims["o"] = ["id": .string(organizationID)]
+        }
+        if let templateClaims = template?["claims"]?.objectMembers {
+            for (name, value) in templateClaims {
+                claims[name] = Self.fillShortcodes(value, user: user?.doc ?? .null)
+            }
+        }
+        return try keys.signer.sign(claims: claims)
+    }
+
+    static func fillShortcodes(_ value: JSONValue, user: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}") else { return value }
+            let path = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
+            switch path {
+            case "user.id": return user["id"] ?? .null
+            case "user.first_name": return user["first_name"] ?? .null
+            case "user.last_name": return user["last_name"] ?? .null
+            case "user.username": return user["username"] ?? .null
+            case "user.external_id": return user["external_id"] ?? .null
+            case "user.public_metadata": return user["public_metadata"] ?? .null
+            case "user.primary_email_address":
+                let primary = user["primary_email_address_id"]?.stringMember
+                let email = user["email_addresses"]?.arrayMember?.first { $0["id"]?.stringMember == primary }
+                return email?["email_address"] ?? .null
+            default: return .null
+            }
+        case .object(let members): return .object(members.mapValues { fillShortcodes($0, user: user) })
+        case .array(let items): return .array(items.map { fillShortcodes($0, user: user) })
+        default: return value
+        }
+    }
+}

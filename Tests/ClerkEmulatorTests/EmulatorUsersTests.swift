@@ -1,0 +1,175 @@
+import ClerkBackend
+import ClerkEmulator
+import Crypto
+import Foundation
+import Testing
+
+@Suite("Emulator: users through ClerkBackend over loopback")
+struct EmulatorUsersTests {
+    @Test("Create, get, update, metadata merge and replace, ban, lock, verify password, delete")
+    func userLifecycle() async throws {
+        try await withEmulator { _, clerk in
+            let created = try await clerk.users.createUser(
+                CreateUserBody(
+                    externalId: "ext-1", firstName: "Ada", lastName: "Lovelace", emailAddress: ["ada@example.com"],
+                    phoneNumber: ["+15555550100"], username: "ada_l", password: "correct horse battery",
+                    publicMetadata: ["plan": "pro", "limits": ["seats": 3, "storage": 10]]
+                )
+            )
+            #expect(created.id.hasPrefix("user_"))
+            #expect(created.emailAddresses.first?.emailAddress == "ada@example.com")
+            #expect(created.primaryEmailAddressId == created.emailAddresses.first?.id)
+            #expect(created.passwordEnabled)
+            #expect(created.createdAt > 1_700_000_000_000)
+
+            let fetched = try await clerk.users.getUser(created.id)
+            #expect(fetched.id == created.id && fetched.username == "ada_l" && fetched.externalId == "ext-1")
+
+            let updated = try await clerk.users.updateUser(created.id, UpdateUserBody(firstName: "Augusta"))
+            #expect(updated.firstName == "Augusta" && updated.lastName == "Lovelace")
+            #expect(updated.updatedAt >= created.updatedAt)
+
+            let merged = try await clerk.users.updateUserMetadata(
+                created.id, UpdateUserMetadataBody(publicMetadata: ["limits": ["seats": 5, "storage": nil], "beta": true])
+            )
+            #expect(merged.publicMetadata == ["plan": "pro", "limits": ["seats": 5], "beta": true])
+            let replaced = try await clerk.users.replaceUserMetadata(created.id, ReplaceUserMetadataBody(publicMetadata: ["only": 1]))
+            #expect(replaced.publicMetadata == ["only": 1])
+
+            #expect(try await clerk.users.banUser(created.id).banned)
+            #expect(try await clerk.users.unbanUser(created.id).banned == false)
+            #expect(try await clerk.users.lockUser(created.id).locked)
+            #expect(try await clerk.users.unlockUser(created.id).locked == false)
+
+            #expect(try await clerk.users.verifyPassword(userId: created.id, password: "correct horse battery").verified == true)
+            let wrong = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.users.verifyPassword(userId: created.id, password: "wrong password")
+            }
+            #expect(wrong?.status == 422 && wrong?.firstCode == "form_password_incorrect")
+
+            let deleted = try await clerk.users.deleteUser(created.id)
+            #expect(deleted.deleted && deleted.id == created.id)
+            let missing = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.users.getUser(created.id) }
+            #expect(missing?.status == 404 && missing?.firstCode == "resource_not_found")
+        }
+    }
+
+    @Test("Uniqueness and validation errors as Clerk gives them (422 form_identifier_exists, …)")
+    func validation() async throws {
+        try await withEmulator { _, clerk in
+            _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["taken@example.com"], username: "taken"))
+            for body in [
+                CreateUserBody(emailAddress: ["TAKEN@example.com"]), CreateUserBody(username: "taken"),
+            ] {
+                let error = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.users.createUser(body) }
+                #expect(error?.status == 422 && error?.firstCode == "form_identifier_exists")
+            }
+            let short = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["new@example.com"], password: "short"))
+            }
+            #expect(short?.firstCode == "form_password_length_too_short")
+            let email = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["not-an-email"]))
+            }
+            #expect(email?.firstCode == "form_param_format_invalid")
+            #expect(try await clerk.users.getCount() == 1)
+        }
+    }
+
+    @Test("Imported password digests: PBKDF2 and SHA-256 verify; bcrypt is refused with 422")
+    func importedDigests() async throws {
+        try await withEmulator { _, clerk in
+            // sha256("hunter22") in hex.
+            let sha = try await clerk.users.createUser(CreateUserBody(
+                emailAddress: ["sha@example.com"],
+                passwordDigest: "20d2fe5e369db54ec7090639a9dc30ec4d608604936239d39e2de07fda09eb0b", passwordHasher: "sha256"
+            ))
+            #expect(sha.passwordEnabled)
+            #expect(try await clerk.users.verifyPassword(userId: sha.id, password: "hunter22").verified == true)
+            // Django's pbkdf2_sha256 format: pbkdf2_sha256$iterations$salt$base64(hash).
+            let django = try await clerk.users.createUser(CreateUserBody(
+                emailAddress: ["django@example.com"],
+                passwordDigest: "pbkdf2_sha256$1000$saltsalt$\(Self.pbkdf2("hunter22", salt: "saltsalt", rounds: 1000))",
+                passwordHasher: "pbkdf2_sha256_django"
+            ))
+            #expect(try await clerk.users.verifyPassword(userId: django.id, password: "hunter22").verified == true)
+            await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.users.verifyPassword(userId: django.id, password: "hunter23")
+            }
+            let bcrypt = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.users.createUser(CreateUserBody(
+                    emailAddress: ["b@example.com"], passwordDigest: "$2a$10$abcdefghijklmnopqrstuu", passwordHasher: "bcrypt"
+                ))
+            }
+            #expect(bcrypt?.status == 422)
+        }
+    }
+
+    @Test("List: limit/offset, order_by, filters, query (LIKE wildcards escaped), count, and the cursor walk")
+    func listing() async throws {
+        try await withEmulator { _, clerk in
+            var ids: [String] = []
+            for index in 0..<23 {
+                let user = try await clerk.users.createUser(CreateUserBody(
+                    firstName: "User\(index)", emailAddress: ["user\(index)@example.com"], username: "user_\(index)"
+                ))
+                ids.append(user.id)
+            }
+            _ = try await clerk.users.createUser(CreateUserBody(firstName: "100%", emailAddress: ["percent@example.com"]))
+
+            let page = try await clerk.users.getUserList(GetUserListQuery(limit: 5, offset: 0))
+            #expect(page.data.count == 5 && page.totalCount == 24)
+            #expect(page.data.first?.firstName == "100%")  // newest first
+            let ascending = try await clerk.users.getUserList(GetUserListQuery(limit: 3, orderBy: "+created_at"))
+            #expect(ascending.data.map(\.id) == Array(ids.prefix(3)))
+            let byEmail = try await clerk.users.getUserList(GetUserListQuery(emailAddress: ["user7@example.com", "user8@example.com"]))
+            #expect(Set(byEmail.data.map(\.id)) == [ids[7], ids[8]] && byEmail.totalCount == 2)
+            let percent = try await clerk.users.getUserList(GetUserListQuery(query: "%"))
+            #expect(percent.data.map(\.firstName) == ["100%"])
+            let underscore = try await clerk.users.getCount(GetUsersCountQuery(query: "r_1"))
+            #expect(underscore == 11)  // user_1, user_10 … user_19
+            #expect(try await clerk.users.getCount(GetUsersCountQuery(query: "nobody")) == 0)
+
+            var walked: [String] = []
+            for try await user in clerk.users.all(pageSize: 7) { walked.append(user.id) }
+            #expect(walked.count == 24 && Set(walked).count == 24)
+            var offsetWalk: [String] = []
+            for try await user in clerk.users.all(GetUserListQuery(orderBy: "+username"), pageSize: 5) { offsetWalk.append(user.id) }
+            #expect(Set(offsetWalk) == Set(walked))
+        }
+    }
+
+    @Test("order_by outside the allowed fields is a 400 error, never SQL")
+    func orderByIsAllowListed() async throws {
+        try await withEmulator { emulator, clerk in
+            _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["a@example.com"]))
+            let hostile = try await rawRequest(emulator, "GET", "/v1/users?order_by=id;DROP%20TABLE%20resources", key: emulator.secretKey)
+            #expect(hostile.status == 400)
+            #expect(hostile.json?["errors"]?[0]?["code"] == "form_param_value_invalid")
+            #expect(try await clerk.users.getCount() == 1)
+        }
+    }
+}
+
+extension EmulatorUsersTests {
+    /// PBKDF2-HMAC-SHA256, 32 bytes, base64 (an independent implementation over swift-crypto's HMAC).
+    static func pbkdf2(_ password: String, salt: String, rounds: Int) -> String {
+        let key = SymmetricKey(data: Data(password.utf8))
+        var block = Data(salt.utf8)
+        block.append(contentsOf: [0, 0, 0, 1])
+        var u = Data(HMAC<SHA256>.authenticationCode(for: block, using: key))
+        var result = u
+        for _ in 1..<rounds {
+            u = Data(HMAC<SHA256>.authenticationCode(for: u, using: key))
+            for index in result.indices { result[index] ^= u[index] }
+        }
+        return result.base64EncodedString()
+    }
+}
+
+extension JSONValue {
+    subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+}
