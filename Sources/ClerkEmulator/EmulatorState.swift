@@ -48,6 +48,9 @@ final class EmulatorState: Sendable {
         Self.registerOrganizations(&table)
         Self.registerIdentifiers(&table)
         Self.registerMisc(&table)
+        Self.registerMachines(&table)
+        Self.registerAccounts(&table)
+        Self.registerInstance(&table)
         handlers = table
     }
 

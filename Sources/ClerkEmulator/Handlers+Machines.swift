@@ -1,0 +1,8 @@
+import ClerkBackend
+import Foundation
+import GRDB
+
+extension EmulatorState {
+    static func registerMachines(_ table: inout [String: EmulatorHandler]) {
+    }
+}
