@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "ClerkBackend", targets: ["ClerkBackend"]),
         .library(name: "ClerkTesting", targets: ["ClerkTesting"]),
         .library(name: "ClerkEmulator", targets: ["ClerkEmulator"]),
+        .library(name: "ClerkVapor", targets: ["ClerkVapor"]),
+        .library(name: "ClerkHummingbird", targets: ["ClerkHummingbird"]),
         .executable(name: "clerk", targets: ["ClerkCLI"]),
     ],
     dependencies: [
@@ -23,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .target(
@@ -63,6 +67,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -70,7 +78,64 @@ let package = Package(
             dependencies: [
                 "ClerkBackend",
                 "ClerkEmulator",
+                "ClerkTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Framework integrations: separate products, so core-only users never build Vapor or Hummingbird.
+        .target(
+            name: "ClerkVapor",
+            dependencies: [
+                "ClerkBackend",
+                .product(name: "Vapor", package: "vapor"),
+            ]
+        ),
+        .target(
+            name: "ClerkHummingbird",
+            dependencies: [
+                "ClerkBackend",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Example apps (built by CI so they cannot rot).
+        .executableTarget(
+            name: "VaporExample",
+            dependencies: ["ClerkVapor", "ClerkEmulator", .product(name: "Vapor", package: "vapor")],
+            path: "Examples/VaporExample",
+            exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "HummingbirdExample",
+            dependencies: [
+                "ClerkHummingbird", "ClerkBackend", "ClerkEmulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/HummingbirdExample",
+            exclude: ["README.md"]
+        ),
+        .testTarget(
+            name: "ClerkVaporTests",
+            dependencies: [
+                "ClerkVapor", "ClerkBackend", "ClerkTesting", "ClerkEmulator",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+        .testTarget(
+            name: "ClerkHummingbirdTests",
+            dependencies: [
+                "ClerkHummingbird", "ClerkBackend", "ClerkTesting", "ClerkEmulator",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdAuthTesting", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
@@ -84,6 +149,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "ClerkCLITests",
+            dependencies: [
+                "ClerkBackend",
+                "ClerkTesting",
+                "ClerkEmulator",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
