@@ -25,10 +25,35 @@ public struct EmulatorOptions: Sendable {
     /// Logger for requests and warnings.
     public var logger: Logger
 
+    /// Where to send webhook events (`user.created`, `session.created`, …); `nil` sends none.
+    public var webhookURL: String?
+    /// The secret that signs webhooks (`whsec_` and base64, as the Clerk Dashboard shows it). When `webhookURL` is
+    /// set and this is `nil`, the instance's own secret is used: generated on first start and kept in the database,
+    /// so it survives restarts (``RunningEmulator/webhookSigningSecret`` tells it).
+    public var webhookSigningSecret: String?
+    /// Attempts per webhook message, the first included (at least 1).
+    public var webhookMaxAttempts: Int
+    /// The wait before the first webhook retry; it doubles on each further retry, up to 5 minutes.
+    public var webhookRetryDelay: Duration
+
+    /// Share of API requests (0…1) answered with a fault from ``faultStatuses`` instead of being handled.
+    public var faultRate: Double
+    /// The statuses of injected faults, drawn uniformly (a 429 carries `Retry-After: 1`).
+    public var faultStatuses: [Int]
+    /// Added to every API response (after the request is handled).
+    public var latency: Duration
+
+    /// Called with every answer of a routed operation (operationId, status, body): for tests that check the
+    /// emulator's answers against the spec.
+    public var responseObserver: (@Sendable (_ operationID: String, _ status: Int, _ body: Data) -> Void)?
+
     public init(
         host: String = "127.0.0.1", port: Int = 8787, databasePath: String? = ".clerk-emulator/emulator.sqlite",
         seedFile: String? = nil, passwordRounds: Int = 100_000, allowNonLoopback: Bool = false,
-        logger: Logger = Logger(label: "clerk.emulator")
+        logger: Logger = Logger(label: "clerk.emulator"),
+        webhookURL: String? = nil, webhookSigningSecret: String? = nil, webhookMaxAttempts: Int = 6,
+        webhookRetryDelay: Duration = .seconds(1),
+        faultRate: Double = 0, faultStatuses: [Int] = [429, 503], latency: Duration = .zero
     ) {
         self.host = host
         self.port = port
@@ -37,6 +62,13 @@ public struct EmulatorOptions: Sendable {
         self.passwordRounds = passwordRounds
         self.allowNonLoopback = allowNonLoopback
         self.logger = logger
+        self.webhookURL = webhookURL
+        self.webhookSigningSecret = webhookSigningSecret
+        self.webhookMaxAttempts = webhookMaxAttempts
+        self.webhookRetryDelay = webhookRetryDelay
+        self.faultRate = faultRate
+        self.faultStatuses = faultStatuses
+        self.latency = latency
     }
 }
 
@@ -56,8 +88,14 @@ public final class RunningEmulator: Sendable {
     public let issuer: String
     /// The port actually bound.
     public let port: Int
+    /// The instance id (`ins_…`): `instance_id` of webhook events.
+    public let instanceID: String
+    /// The secret webhooks are signed with (`whsec_…`): give it to your receiver's `verifyWebhook`
+    /// (`CLERK_WEBHOOK_SIGNING_SECRET`). `nil` when no webhook URL is set.
+    public let webhookSigningSecret: String?
 
     let task: Task<Void, any Error>
+    let webhooks: WebhookDispatcher?
 
     init(apiURL: String, port: Int, state: EmulatorState, task: Task<Void, any Error>) {
         self.apiURL = apiURL
@@ -66,13 +104,17 @@ public final class RunningEmulator: Sendable {
         self.publishableKey = state.keys.publishableKey
         self.jwtPublicKeyPEM = state.keys.signer.publicKeyPEM
         self.issuer = state.keys.issuer
+        self.instanceID = state.keys.signer.kid
+        self.webhookSigningSecret = state.webhooks?.endpoint.signingSecret
+        self.webhooks = state.webhooks
         self.task = task
     }
 
-    /// Stops the server and waits until it has.
+    /// Stops the server and waits until it has. Webhook events not yet delivered are dropped.
     public func stop() async {
         task.cancel()
         _ = try? await task.value
+        await webhooks?.shutdown()
     }
 
     /// Waits until the server stops (it runs until the task is cancelled).
@@ -93,6 +135,15 @@ public enum ClerkEmulator {
         }
         let store = try EmulatorStore(path: options.databasePath)
         let state = try EmulatorState(store: store, options: options)
+        do {
+            return try await start(state: state, options: options)
+        } catch {
+            await state.webhooks?.shutdown()
+            throw error
+        }
+    }
+
+    private static func start(state: EmulatorState, options: EmulatorOptions) async throws -> RunningEmulator {
         if let seed = options.seedFile {
             try state.seed(fromFile: seed)
         }
@@ -156,25 +207,46 @@ struct EmulatorResponder: HTTPResponder {
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let traceID = "trace_" + EmulatorIDs.random(length: 24)
         let result: EmulatorResponse
+        var latency: Duration = .zero
         do {
             // Host header check: only the names the emulator is reached by (no DNS rebinding).
             if let host = request.head.authority, !state.acceptsHost(host) {
                 throw EmulatorError(status: 403, code: "host_invalid", message: "Host not allowed", longMessage: "The emulator only answers requests addressed to its own host name, not \(host.prefix(100))")
             }
             let body = try await request.body.collect(upTo: 10 * 1024 * 1024)
-            result = try await state.handle(
-                method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-                body: Data(buffer: body)
-            )
+            if EmulatorState.isAdminPath(request.uri.path) {
+                // The emulator's own endpoints: never routed as spec operations, never faulted or delayed.
+                result = try state.handleAdmin(
+                    method: request.method.rawValue, path: request.uri.path,
+                    authorization: request.headers[.authorization], body: Data(buffer: body)
+                )
+            } else {
+                let draw = state.faults.draw()
+                latency = draw.latency
+                if let fault = draw.fault {
+                    result = try FaultInjector.response(status: fault, traceID: traceID)
+                } else {
+                    result = try await state.handle(
+                        method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                        authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+                        body: Data(buffer: body)
+                    )
+                }
+            }
         } catch let error as EmulatorError {
             result = try error.response(traceID: traceID)
         } catch {
             result = try EmulatorError(status: 500, code: "internal_clerk_error", message: "Oops, something went wrong", longMessage: "\(error)").response(traceID: traceID)
         }
+        if latency > .zero {
+            try? await Task.sleep(for: latency)
+        }
         var headers = HTTPFields()
         if let contentType = result.contentType { headers[.contentType] = contentType }
         if let name = HTTPField.Name("x-clerk-trace-id") { headers[name] = traceID }
+        for (name, value) in result.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         return Response(
             status: HTTPResponse.Status(code: result.status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body))

@@ -10,6 +10,8 @@ struct EmulatorRequest: Sendable {
     var query: [(name: String, value: String)]
     var body: Data
     var contentType: String?
+    /// The machine whose secret key authenticated the request (M2M-token operations only); `nil` for the instance key.
+    var machineID: String? = nil
 
     func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
     func queryValues(_ name: String) -> [String] { query.filter { $0.name == name }.map(\.value) }
@@ -51,6 +53,8 @@ struct EmulatorResponse: Sendable {
     var status: Int
     var body: Data
     var contentType: String?
+    /// Further response headers (`Retry-After` on injected 429s).
+    var headers: [String: String] = [:]
 
     static func json(_ value: JSONValue, status: Int = 200) throws -> EmulatorResponse {
         let encoder = JSONEncoder()
@@ -112,7 +116,7 @@ struct EmulatorError: Error, Sendable {
 
     func response(traceID: String) throws -> EmulatorResponse {
         var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
-        if let longMessage { error["long_message"] = .string(longMessage) }
+        error["long_message"] = .string(longMessage ?? message)  // required by the spec's ClerkError
         if !meta.isEmpty { error["meta"] = .object(meta) }
         return try .json(["errors": [.object(error)], "clerk_trace_id": .string(traceID)], status: status)
     }

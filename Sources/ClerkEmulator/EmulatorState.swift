@@ -25,6 +25,10 @@ final class EmulatorState: Sendable {
     let routes = EmulatorRoutes()
     private let apiURL = Mutex<String>("")
     let handlers: [String: EmulatorHandler]
+    /// Sends webhook events; `nil` without a webhook URL.
+    let webhooks: WebhookDispatcher?
+    /// Fault injection and latency for API requests.
+    let faults: FaultInjector
 
     /// The frontend host every emulator's publishable key encodes: a `.localhost` name resolves to loopback.
     static let frontendHost = "clerk.emulator.localhost"
@@ -42,16 +46,28 @@ final class EmulatorState: Sendable {
             secretKey: secretKey, publishableKey: publishable, frontendHost: host, issuer: issuer,
             signer: try TestTokenIssuer(privateKeyPEM: pem, kid: kid, issuer: issuer)
         )
+        let faultSettings = FaultSettings(rate: options.faultRate, statuses: options.faultStatuses, latency: options.latency)
+        if let problem = faultSettings.problem { throw EmulatorStartError(message: "Fault injection: \(problem)") }
+        faults = FaultInjector(faultSettings)
+        // The instance id is the signing key's id (`ins_…`), as the `kid` of Clerk's JWKS is.
+        webhooks = try WebhookEndpoint.resolve(options: options, store: store).map {
+            WebhookDispatcher(endpoint: $0, instanceID: kid, logger: options.logger)
+        }
+        handlers = Self.makeHandlers()
+    }
+
+    /// The handler of every operation the emulator implements, by operationId.
+    static func makeHandlers() -> [String: EmulatorHandler] {
         var table: [String: EmulatorHandler] = [:]
-        Self.registerUsers(&table)
-        Self.registerSessions(&table)
-        Self.registerOrganizations(&table)
-        Self.registerIdentifiers(&table)
-        Self.registerMisc(&table)
-        Self.registerMachines(&table)
-        Self.registerAccounts(&table)
-        Self.registerInstance(&table)
-        handlers = table
+        registerUsers(&table)
+        registerSessions(&table)
+        registerOrganizations(&table)
+        registerIdentifiers(&table)
+        registerMisc(&table)
+        registerMachines(&table)
+        registerAccounts(&table)
+        registerInstance(&table)
+        return table
     }
 
     func setAPIURL(_ url: String) { apiURL.withLock { $0 = url } }
@@ -81,7 +97,9 @@ final class EmulatorState: Sendable {
                 longMessage: "No Backend API operation answers \(method) \(path.prefix(200))"
             )
         }
-        try authenticate(authorization)
+        // M2M-token operations also accept a machine's secret key; everything else needs the instance key.
+        let machineID = try machineCaller(operationID: endpoint.operationID, authorization: authorization)
+        if machineID == nil { try authenticate(authorization) }
         guard let handler = handlers[endpoint.operationID] else {
             throw EmulatorError(
                 status: 501, code: "not_implemented", message: "not implemented by the emulator",
@@ -91,12 +109,22 @@ final class EmulatorState: Sendable {
         }
         let request = EmulatorRequest(
             operationID: endpoint.operationID, method: method, pathParameters: parameters,
-            query: EmulatorRoutes.parseQuery(query), body: body, contentType: contentType
+            query: EmulatorRoutes.parseQuery(query), body: body, contentType: contentType, machineID: machineID
         )
-        return try handler(self, request)
+        guard let observe = options.responseObserver else { return try handler(self, request) }
+        do {
+            let response = try handler(self, request)
+            observe(endpoint.operationID, response.status, response.body)
+            return response
+        } catch let error as EmulatorError {
+            if let response = try? error.response(traceID: "trace_observed") {
+                observe(endpoint.operationID, response.status, response.body)
+            }
+            throw error
+        }
     }
 
-    private func authenticate(_ authorization: String?) throws {
+    func authenticate(_ authorization: String?) throws {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw EmulatorError(
                 status: 401, code: "authorization_header_missing", message: "Authorization header missing",

@@ -26,7 +26,6 @@ extension EmulatorState {
                     "object": .string(object), "id": .string(id), "identifier": .string(identifier),
                     "identifier_type": .string(type), "instance_id": "ins_emulator", "created_at": .int(now), "updated_at": .int(now),
                 ]
-                if kind == "allowlist" { doc["invitation_id"] = .null }
                 try state.store.writer.write { db in
                     if try EmulatorStore.owner(of: identifier, kind: kind, db) != nil {
                         throw EmulatorError(status: 422, code: "duplicate_record", message: "duplicate record", longMessage: "\(identifier) is already on the \(kind).", meta: ["param_name": "identifier"])

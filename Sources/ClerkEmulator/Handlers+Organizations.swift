@@ -53,7 +53,7 @@ extension EmulatorState {
         table["UpdateOrganization"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try state.organization(request.path("organization_id")).id
-            return try state.mutate(id, kind: "organization", name: "Organization") { doc in
+            return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 if let name = try body.string("name") { doc["name"] = .string(name) }
                 if let slug = try body.string("slug") { doc["slug"] = .string(slug) }
                 if let max = try body.int("max_allowed_memberships") { doc["max_allowed_memberships"] = .int(max) }
@@ -64,8 +64,13 @@ extension EmulatorState {
             }
         }
         table["DeleteOrganization"] = { state, request in
-            let id = try state.organization(request.path("organization_id")).id
+            let organization = try state.organization(request.path("organization_id"))
+            let id = organization.id
             try state.store.writer.write { db in
+                try state.emitMembershipsDeleted(where: "parent_id = ?", [id], db)
+                var stub: [String: JSONValue] = ["object": "organization", "id": .string(id), "deleted": true]
+                if let slug = organization.doc["slug"], slug != .null { stub["slug"] = slug }
+                try state.emitEvent("organization.deleted", .object(stub), db)
                 try EmulatorStore.delete(id, db)
                 try db.execute(sql: "DELETE FROM resources WHERE kind = 'organization_membership' AND parent_id = ?", arguments: [id])
             }
@@ -74,7 +79,7 @@ extension EmulatorState {
         table["MergeOrganizationMetadata"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try state.organization(request.path("organization_id")).id
-            return try state.mutate(id, kind: "organization", name: "Organization") { doc in
+            return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 for kind in ["public_metadata", "private_metadata"] {
                     if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
                 }
@@ -83,7 +88,7 @@ extension EmulatorState {
         table["ReplaceOrganizationMetadata"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try state.organization(request.path("organization_id")).id
-            return try state.mutate(id, kind: "organization", name: "Organization") { doc in
+            return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 for kind in ["public_metadata", "private_metadata"] {
                     if let value = try body.metadata(kind) { doc[kind] = value }
                 }
@@ -130,7 +135,7 @@ extension EmulatorState {
             let body = BodyReader(object: try request.jsonObject())
             let role = try body.requiredString("role")
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
-            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership") { doc in
+            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
                 doc["role"] = .string(role)
                 doc["role_name"] = .string(Self.roleName(role))
                 doc["permissions"] = .array((role == "org:admin" ? Self.adminPermissions : Self.memberPermissions).map { .string($0) })
@@ -139,7 +144,7 @@ extension EmulatorState {
         table["UpdateOrganizationMembershipMetadata"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
-            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership") { doc in
+            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
                 for kind in ["public_metadata", "private_metadata"] {
                     if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
                 }
@@ -147,7 +152,10 @@ extension EmulatorState {
         }
         table["DeleteOrganizationMembership"] = { state, request in
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
-            try state.store.writer.write { db in try EmulatorStore.delete(membership.id, db) }
+            try state.store.writer.write { db in
+                try EmulatorStore.delete(membership.id, db)
+                try state.emitEvent("organizationMembership.deleted", membership.doc, db)
+            }
             return try .json(membership.doc)
         }
     }
@@ -200,16 +208,17 @@ extension EmulatorState {
         let createdBy = try body.string("created_by")
         let now = nowMillis()
         let id = EmulatorIDs.make("org")
-        let doc: [String: JSONValue] = [
+        var doc: [String: JSONValue] = [
             "object": "organization", "id": .string(id), "name": .string(name), "slug": .string(slug),
             "image_url": "https://img.clerk.com/emulator-default-org", "has_image": false,
             "max_allowed_memberships": .int(try body.int("max_allowed_memberships") ?? 0),
             "admin_delete_enabled": true,
             "public_metadata": try body.metadata("public_metadata") ?? [:],
             "private_metadata": try body.metadata("private_metadata") ?? [:],
-            "created_by": createdBy.map { .string($0) } ?? .null,
+            // `created_by` is optional but not nullable in the spec: left out when unknown.
             "created_at": .int(now), "updated_at": .int(now),
         ]
+        if let createdBy { doc["created_by"] = .string(createdBy) }
         let record = EmulatorStore.Record(
             id: id, kind: "organization", parentID: nil, createdAt: now, updatedAt: now,
             sortKey: "\(id)\u{1F}\(name)\u{1F}\(slug)".lowercased(), doc: .object(doc), secret: nil
@@ -221,6 +230,7 @@ extension EmulatorState {
             if let createdBy, try EmulatorStore.fetch(createdBy, kind: "user", db) == nil { throw EmulatorError.notFound("User") }
             try EmulatorStore.claim(slug, kind: "organization_slug", owner: id, db)
             try EmulatorStore.insert(record, db)
+            try self.emitEvent("organization.created", .object(doc), db)
         }
         if let createdBy {
             _ = try addMember(organization: record, userID: createdBy, role: "org:admin")
@@ -264,7 +274,8 @@ extension EmulatorState {
                 "organization": .object(organizationDoc),
                 "public_user_data": [
                     "user_id": .string(userID), "first_name": user.doc["first_name"] ?? .null, "last_name": user.doc["last_name"] ?? .null,
-                    "image_url": user.doc["image_url"] ?? "", "has_image": user.doc["has_image"] ?? false,
+                    "image_url": user.doc["image_url"] ?? "", "profile_image_url": user.doc["image_url"] ?? "",
+                    "has_image": user.doc["has_image"] ?? false,
                     "identifier": primaryEmail ?? user.doc["username"] ?? .null, "username": user.doc["username"] ?? .null,
                 ],
                 "created_at": .int(now), "updated_at": .int(now),
@@ -273,6 +284,7 @@ extension EmulatorState {
                 EmulatorStore.Record(id: id, kind: "organization_membership", parentID: organization.id, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
                 db
             )
+            try self.emitEvent("organizationMembership.created", doc, db)
             return doc
         }
     }

@@ -32,6 +32,7 @@ extension EmulatorState {
                     user.doc = .object(fields)
                     try EmulatorStore.update(user, db)
                 }
+                try state.emitEvent("session.created", doc, db)
             }
             return try .json(doc)
         }
@@ -48,7 +49,7 @@ extension EmulatorState {
             return try state.listRecords(conditions, arguments, request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
         table["RevokeSession"] = { state, request in
-            try state.mutate(request.path("session_id"), kind: "session", name: "Session") { doc in
+            try state.mutate(request.path("session_id"), kind: "session", name: "Session", event: "session.revoked") { doc in
                 doc["status"] = "revoked"
             }
         }
@@ -123,8 +124,11 @@ extension EmulatorState {
         return record
     }
 
-    /// Reads, changes and writes a resource's document in one transaction; answers the new document.
-    func mutate(_ id: String, kind: String, name: String, _ change: (inout [String: JSONValue]) throws -> Void) throws -> EmulatorResponse {
+    /// Reads, changes and writes a resource's document in one transaction; answers the new document. With `event`,
+    /// a webhook event of that type carries the new document.
+    func mutate(
+        _ id: String, kind: String, name: String, event: String? = nil, _ change: (inout [String: JSONValue]) throws -> Void
+    ) throws -> EmulatorResponse {
         let doc = try store.writer.write { db -> JSONValue in
             guard var record = try EmulatorStore.fetch(id, kind: kind, db) else { throw EmulatorError.notFound(name) }
             var doc = record.doc.objectMembers ?? [:]
@@ -133,6 +137,7 @@ extension EmulatorState {
             if doc["updated_at"] != nil { doc["updated_at"] = .int(record.updatedAt) }
             record.doc = .object(doc)
             try EmulatorStore.update(record, db)
+            if let event { try self.emitEvent(event, record.doc, db) }
             return record.doc
         }
         return try .json(doc)

@@ -23,6 +23,10 @@ extension EmulatorState {
             let id = request.path("user_id")
             let record = try state.store.writer.write { db -> EmulatorStore.Record in
                 guard let record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
+                try state.emitMembershipsDeleted(where: "json_extract(doc, '$.public_user_data.user_id') = ?", [id], db)
+                var stub: [String: JSONValue] = ["object": "user", "id": .string(id), "deleted": true]
+                if let external = record.doc["external_id"], external != .null { stub["external_id"] = external }
+                try state.emitEvent("user.deleted", .object(stub), db)
                 try EmulatorStore.delete(id, db)
                 try db.execute(sql: "DELETE FROM resources WHERE kind = 'session' AND parent_id = ?", arguments: [id])
                 try db.execute(
@@ -97,6 +101,7 @@ extension EmulatorState {
             record.doc = .object(doc)
             record.sortKey = Self.userSearchText(doc)
             try EmulatorStore.update(record, db)
+            try self.emitEvent("user.updated", record.doc, db)
             return record.doc
         }
         return try .json(doc)
@@ -196,6 +201,7 @@ extension EmulatorState {
             for phone in phones { try EmulatorStore.claim(phone, kind: "phone", owner: userID, db) }
             if let username { try EmulatorStore.claim(username, kind: "username", owner: userID, db) }
             if let externalID { try EmulatorStore.claim(externalID, kind: "external_id", owner: userID, db) }
+            try self.emitEvent("user.created", .object(doc), db)
             return try .json(.object(doc))
         }
     }
@@ -316,6 +322,7 @@ extension EmulatorState {
             record.doc = .object(doc)
             record.sortKey = Self.userSearchText(doc)
             try EmulatorStore.update(record, db)
+            try self.emitEvent("user.updated", record.doc, db)
             return record.doc
         }
         return try .json(doc)

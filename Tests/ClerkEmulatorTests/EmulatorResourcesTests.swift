@@ -137,15 +137,15 @@ struct EmulatorResourcesTests {
             let missing = try await rawRequest(emulator, "GET", "/v1/users", key: nil)
             #expect(missing.status == 401)
 
-            let unimplemented = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.domains.list() }
+            let unimplemented = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.instance.getProtect() }
             #expect(unimplemented?.status == 501 && unimplemented?.firstCode == "not_implemented")
-            #expect(unimplemented?.errors.first?.longMessage?.contains("ListDomains") == true)
+            #expect(unimplemented?.errors.first?.longMessage?.contains("GetInstanceProtect") == true)
 
             #expect(try await rawRequest(emulator, "GET", "/v1/no_such_thing", key: emulator.secretKey).status == 404)
             #expect(try await rawRequest(emulator, "GET", "/v1/users", key: emulator.secretKey, host: "attacker.example").status == 403)
             #expect(try await rawRequest(emulator, "GET", "/v1/users", key: emulator.secretKey, host: "app.localhost:1234").status == 200)
-            // The machine-token routes answer without /v1 too (501 here: routed, not 404).
-            #expect(try await rawRequest(emulator, "POST", "/m2m_tokens/verify", key: emulator.secretKey, body: "{}").status == 501)
+            // The machine-token routes answer without /v1 too (400 here, for the missing token: routed, not 404).
+            #expect(try await rawRequest(emulator, "POST", "/m2m_tokens/verify", key: emulator.secretKey, body: "{}").status == 400)
         }
     }
 

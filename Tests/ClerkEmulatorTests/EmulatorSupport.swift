@@ -5,19 +5,22 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Synchronization
 import Testing
 
 /// Runs `body` with an in-memory emulator on a free loopback port and a client pointed at it.
 func withEmulator<T>(
     databasePath: String? = nil, _ body: (RunningEmulator, ClerkClient) async throws -> T
 ) async throws -> T {
-    let emulator = try await ClerkEmulator.start(
-        EmulatorOptions(port: 0, databasePath: databasePath, passwordRounds: 1_000)
-    )
+    var options = EmulatorOptions(port: 0, databasePath: databasePath, passwordRounds: 1_000)
+    let conformance = ConformanceRecorder()
+    options.responseObserver = conformance.observe
+    let emulator = try await ClerkEmulator.start(options)
     do {
         let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
         let result = try await body(emulator, client)
         await emulator.stop()
+        conformance.expectConformance()
         return result
     } catch {
         await emulator.stop()
@@ -41,6 +44,30 @@ func rawRequest(
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
     return (Int(response.status.code), try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes)))
+}
+
+/// Checks every answer the emulator gives against the spec's schema of its operation (``SpecValidator``): status
+/// documented, type, nullable, required, enum, properties, items, additionalProperties, allOf/oneOf/anyOf.
+final class ConformanceRecorder: Sendable {
+    private let state = Mutex<(checked: Int, problems: [String])>((0, []))
+
+    var observe: @Sendable (String, Int, Data) -> Void {
+        { [self] operationID, status, body in
+            let problems: [String]
+            switch SpecValidator.shared {
+            case .success(let validator): problems = validator.problems(operationID: operationID, status: status, body: body)
+            case .failure(let error): problems = ["the spec could not be loaded: \(error)"]
+            }
+            state.withLock { $0.checked += 1; $0.problems += problems }
+        }
+    }
+
+    var checked: Int { state.withLock { $0.checked } }
+
+    func expectConformance(sourceLocation: SourceLocation = #_sourceLocation) {
+        let problems = state.withLock { $0.problems }
+        #expect(problems.isEmpty, "answers that do not match the spec: \(problems.prefix(10))", sourceLocation: sourceLocation)
+    }
 }
 
 extension ClerkAPIResponseError {

@@ -111,7 +111,7 @@ struct EmulatorUsersTests {
             var ids: [String] = []
             for index in 0..<23 {
                 let user = try await clerk.users.createUser(CreateUserBody(
-                    firstName: "User\(index)", emailAddress: ["user\(index)@example.com"], username: "user_\(index)"
+                    firstName: "User\(index)", emailAddress: ["user\(index)@example.com"], username: "name_\(index)"
                 ))
                 ids.append(user.id)
             }
@@ -126,8 +126,9 @@ struct EmulatorUsersTests {
             #expect(Set(byEmail.data.map(\.id)) == [ids[7], ids[8]] && byEmail.totalCount == 2)
             let percent = try await clerk.users.getUserList(GetUserListQuery(query: "%"))
             #expect(percent.data.map(\.firstName) == ["100%"])
-            let underscore = try await clerk.users.getCount(GetUsersCountQuery(query: "r_1"))
-            #expect(underscore == 11)  // user_1, user_10 … user_19
+            // "_" is literal: "e_1" matches name_1 and name_10 … name_19 only (unescaped, it would also match "user1…").
+            let underscore = try await clerk.users.getCount(GetUsersCountQuery(query: "e_1"))
+            #expect(underscore == 11)
             #expect(try await clerk.users.getCount(GetUsersCountQuery(query: "nobody")) == 0)
 
             var walked: [String] = []

@@ -1,0 +1,125 @@
+import ClerkBackend
+import ClerkEmulator
+import Foundation
+import Synchronization
+import Testing
+
+/// Kills the `clerk emulator` process (SIGKILL) in the middle of a write load, restarts on the same database, and
+/// checks that every write the API acknowledged is there and that SQLite reports the database intact.
+@Suite("Emulator: durability under SIGKILL")
+struct EmulatorDurabilityTests {
+    /// The `clerk` executable built next to the test bundle.
+    static func clerkExecutable() throws -> URL {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent().appendingPathComponent("clerk")) }
+        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        candidates.append(argv0.appendingPathComponent("clerk"))
+        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("clerk"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/clerk"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw EmulatorProcessError(message: "clerk executable not found (build with `swift build --build-tests`); looked in \(candidates.map(\.path))")
+        }
+        return found
+    }
+
+    struct EmulatorProcessError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    /// Starts `clerk emulator --port 0 --db path` and reads its banner for the URL and the secret key.
+    static func launch(databasePath: String) throws -> (Process, apiURL: String, secretKey: String) {
+        let process = Process()
+        process.executableURL = try clerkExecutable()
+        process.arguments = ["emulator", "--port", "0", "--db", databasePath]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !text.contains("Press Ctrl-C"), Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        func value(_ name: String) -> String? {
+            text.split(separator: "\n").first { $0.contains(name + "=") }.map { String($0.split(separator: "=", maxSplits: 1)[1]) }
+        }
+        guard let url = value("CLERK_API_URL"), let key = value("CLERK_SECRET_KEY") else {
+            process.terminate()
+            throw EmulatorProcessError(message: "the emulator did not print its banner")
+        }
+        return (process, url, key)
+    }
+
+    @Test("No acknowledged write is lost and the database is intact after SIGKILL under load")
+    func sigkillUnderLoad() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clerk-durability-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("emulator.sqlite").path
+
+        let (process, apiURL, secretKey) = try Self.launch(databasePath: path)
+        var options = ClerkOptions(secretKey: Secret(secretKey), apiUrl: apiURL)
+        options.retryPolicy = .none
+        let client = try ClerkClient(options: options)
+        let load = LoadState()
+        let pid = process.processIdentifier
+
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    while !Task.isCancelled {
+                        let index = load.next()
+                        do {
+                            let user = try await client.users.createUser(CreateUserBody(
+                                emailAddress: ["load\(worker)-\(index)@example.com"], publicMetadata: ["n": .int(Int64(index))]
+                            ))
+                            load.acknowledge(user.id)
+                        } catch {
+                            return  // the server is gone
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                // Kill once enough writes are acknowledged (or after 20 s at most).
+                let start = ContinuousClock.now
+                while load.count < 150, ContinuousClock.now - start < .seconds(20) {
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+                kill(pid, SIGKILL)
+            }
+            await group.waitForAll()
+        }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let written = load.ids
+        #expect(written.count >= 150)
+
+        #expect(try ClerkEmulator.integrityCheck(databasePath: path) == "ok")
+        try await withEmulator(databasePath: path) { (emulator, clerk) async throws -> Void in
+            #expect(emulator.secretKey == secretKey)
+            let stored = try await clerk.users.getCount()
+            #expect(stored >= Int64(written.count), "acknowledged \(written.count), stored \(stored)")
+            // Every acknowledged id is there.
+            var found = Set<String>()
+            for try await user in clerk.users.all(pageSize: 500) { found.insert(user.id) }
+            let lost = Set(written).subtracting(found)
+            #expect(lost.isEmpty, "lost \(lost.count) acknowledged writes")
+        }
+    }
+}
+
+/// The ids the API acknowledged during the load, and the next index.
+final class LoadState: Sendable {
+    private let acknowledged = Mutex<[String]>([])
+    private let counter = Atomic<Int>(0)
+
+    func next() -> Int { counter.add(1, ordering: .relaxed).newValue }
+    func acknowledge(_ id: String) { acknowledged.withLock { $0.append(id) } }
+    var count: Int { acknowledged.withLock { $0.count } }
+    var ids: [String] { acknowledged.withLock { $0 } }
+}
