@@ -8,7 +8,10 @@ struct ClerkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clerk",
         abstract: "Clerk Backend API tools: a local emulator, and admin commands over ClerkBackend.",
-        subcommands: [EmulatorCommand.self]
+        subcommands: [
+            UsersCommand.self, OrgsCommand.self, InvitationsCommand.self, SessionsCommand.self, AllowlistCommand.self,
+            BlocklistCommand.self, APICommand.self, TokensCommand.self, WebhooksCommand.self, EmulatorCommand.self, DemoCommand.self,
+        ]
     )
 }
 
@@ -24,6 +27,14 @@ struct EmulatorCommand: AsyncParsableCommand {
               clerk emulator
               clerk emulator --port 9000 --db /tmp/clerk.sqlite
               clerk emulator --in-memory --seed seed.json
+              clerk emulator --webhook-url http://localhost:3000/api/webhooks/clerk
+              clerk emulator --fault-rate 0.2 --fault-status 503 --latency-ms 150
+
+            Webhooks are signed as Svix signs them: verify them with the printed
+            CLERK_WEBHOOK_SIGNING_SECRET.
+            Faults can be changed while running: POST /_emulator/faults with
+            {"fault_rate": 0, "fault_statuses": [503], "latency_ms": 0} (any of them)
+            and the secret key as Bearer token; GET /_emulator/faults reads them.
             """
     )
 
@@ -45,12 +56,47 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(help: "Allow binding to an address other than loopback (anyone who reaches it can use the API).")
     var allowNonLoopback = false
 
+    @Option(name: .customLong("webhook-url"), help: "Send webhook events (user.created, session.created, …) to this URL.")
+    var webhookURL: String?
+
+    @Option(help: "Secret that signs webhooks (whsec_…); default: CLERK_WEBHOOK_SIGNING_SECRET, else the instance's own, kept in the database.")
+    var webhookSecret: String?
+
+    @Option(help: "Share of API requests (0 to 1) answered with an injected fault.")
+    var faultRate: Double = 0
+
+    @Option(help: "Status of injected faults; repeat for several (default 429 and 503). A 429 carries Retry-After: 1.")
+    var faultStatus: [Int] = []
+
+    @Option(help: "Milliseconds added to every API response.")
+    var latencyMs: Int = 0
+
     func run() async throws {
+        guard (0...600_000).contains(latencyMs) else {
+            throw ValidationError("--latency-ms must be between 0 and 600000")
+        }
+        var secret = webhookSecret
+        if secret == nil, webhookURL != nil,
+            let fromEnvironment = ProcessInfo.processInfo.environment["CLERK_WEBHOOK_SIGNING_SECRET"], !fromEnvironment.isEmpty
+        {
+            secret = fromEnvironment
+        }
         let options = EmulatorOptions(
             host: host, port: port, databasePath: inMemory ? nil : databasePath, seedFile: seed,
-            allowNonLoopback: allowNonLoopback
+            allowNonLoopback: allowNonLoopback, webhookURL: webhookURL, webhookSigningSecret: secret,
+            faultRate: faultRate, faultStatuses: faultStatus.isEmpty ? [429, 503] : faultStatus,
+            latency: .milliseconds(latencyMs)
         )
         let emulator = try await ClerkEmulator.start(options)
+        var extras = ""
+        if let webhookURL, let signingSecret = emulator.webhookSigningSecret {
+            extras += "  webhooks: \(webhookURL)\n"
+            extras += "  CLERK_WEBHOOK_SIGNING_SECRET=\(signingSecret)\n"
+        }
+        if faultRate > 0 || latencyMs > 0 {
+            let statuses = (faultStatus.isEmpty ? [429, 503] : faultStatus).map(String.init).joined(separator: ", ")
+            extras += "  faults: \(faultRate > 0 ? "\(faultRate) of requests, statuses \(statuses)" : "none"), latency \(latencyMs) ms\n"
+        }
         let banner = """
             Clerk emulator listening on \(emulator.apiURL)
               CLERK_API_URL=\(emulator.apiURL)
@@ -58,7 +104,7 @@ struct EmulatorCommand: AsyncParsableCommand {
               CLERK_PUBLISHABLE_KEY=\(emulator.publishableKey)
               JWKS: \(emulator.jwksURL)
               database: \(inMemory ? "in memory" : databasePath)
-            Press Ctrl-C to stop.
+            \(extras)Press Ctrl-C to stop.
 
             """
         FileHandle.standardOutput.write(Data(banner.utf8))
