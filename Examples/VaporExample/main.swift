@@ -1,0 +1,172 @@
+// A small Vapor app protected by Clerk. See README.md next to this file.
+//
+//   swift run VaporExample                       # against an in-process Clerk emulator (no account needed)
+//   CLERK_SECRET_KEY=sk_test_… CLERK_PUBLISHABLE_KEY=pk_test_… swift run VaporExample   # a real Clerk instance
+
+import ClerkEmulator
+import ClerkVapor
+import Foundation
+import Vapor
+
+/// The demo user and session created in the emulator.
+struct DemoData: Sendable {
+    let userId: String
+    let sessionId: String
+    let organizationId: String
+    /// The JWT template whose tokens carry an organization role and the `org:reports:read` permission.
+    static let permissionsTemplate = "vapor-example-permissions"
+
+    /// Creates a user with a session, an organization, and a JWT template adding the organization claims (the
+    /// emulator's session tokens carry no roles or permissions; a real instance adds them for organization members).
+    static func seed(_ clerk: ClerkClient) async throws -> DemoData {
+        let user = try await clerk.users.createUser(
+            CreateUserBody(firstName: "Ada", lastName: "Lovelace", emailAddress: ["ada@example.com"])
+        )
+        let organization = try await clerk.organizations.createOrganization(
+            CreateOrganizationBody(name: "Analytical Engines", createdBy: user.id)
+        )
+        let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
+        _ = try await clerk.jwtTemplates.create(
+            CreateJWTTemplateBody(
+                name: permissionsTemplate,
+                claims: [
+                    // Session-token v2 organization claims: role admin, permission "read" of feature "reports".
+                    "o": ["id": .string(organization.id), "slg": "analytical-engines", "rol": "admin", "per": "read", "fpm": "1"],
+                    "fea": "o:reports",
+                ],
+                lifetime: 3600
+            )
+        )
+        return DemoData(userId: user.id, sessionId: session.id, organizationId: organization.id)
+    }
+}
+
+/// The routes of the example.
+func routes(_ app: Application, demo: DemoData?) throws {
+    app.get { _ in
+        """
+        ClerkVapor example. Routes:
+          GET  /user           the signed-in user (401 when signed out)
+          GET  /reports        needs the org:reports:read permission (403 without it)
+          GET  /machine/whoami an API key or M2M token as Bearer
+          POST /webhooks/clerk Clerk webhooks (Svix-signed)
+        \(demo == nil ? "" : "  GET  /dev/token      a session token for the demo user (emulator only; ?permissions=true)\n")
+        """
+    }
+
+    // Session-token routes: ClerkMiddleware reads the Authorization header or the __session cookie.
+    let session = app.grouped(ClerkMiddleware())
+    let signedIn = session.grouped(ClerkGuardMiddleware.requireAuth())
+
+    // Two trivial routes for Benchmarks/Load/middleware-load.sh: the same answer without and with Clerk.
+    app.get("ping") { _ in "pong" }
+    signedIn.get("me") { req -> String in req.clerk.auth.userId ?? "" }
+    signedIn.get("user") { req async throws -> Response in
+        // Vapor's own auth works too: the Auth object is Authenticatable.
+        let auth = try req.auth.require(ClerkAuth.self)
+        guard let userId = auth.userId else { return ClerkErrorResponse.unauthenticated() }
+        let user = try await req.clerk.client.users.getUser(userId)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: try encoder.encode(user)))
+    }
+
+    session.grouped(ClerkGuardMiddleware.require(permission: "org:reports:read")).get("reports") { req async -> [String: String] in
+        let auth = req.clerk.auth
+        return ["organization": auth.orgId ?? "", "role": auth.orgRole ?? "", "report": "Q3 engine output: 42 difference engines"]
+    }
+
+    // Machine routes: API keys and M2M tokens, as Bearer tokens.
+    app.grouped("machine")
+        .grouped(ClerkMiddleware(acceptsToken: .oneOf([.apiKey, .m2mToken])))
+        .grouped(ClerkGuardMiddleware.requireAuth())
+        .get("whoami") { req async -> [String: String] in
+            let auth = req.clerk.auth
+            return [
+                "tokenType": auth.tokenType?.rawValue ?? "", "subject": auth.machine?.subject ?? "",
+                "scopes": auth.machine?.scopes.joined(separator: " ") ?? "",
+            ]
+        }
+
+    // Webhooks: the raw body is verified (up to 1 MiB); redeliveries of a handled message are dropped.
+    app.clerkWebhook("webhooks", "clerk", options: ClerkWebhookOptions(deduplicator: InMemoryWebhookDeduplicator())) { req, event in
+        switch event.data {
+        case .user(let user):
+            req.logger.notice("Webhook \(event.type.rawValue): user \(user.id)")
+        case .session(let payload):
+            req.logger.notice("Webhook \(event.type.rawValue): session \(payload.session.id)")
+        default:
+            req.logger.notice("Webhook \(event.type.rawValue)")
+        }
+        return HTTPStatus.ok
+    }
+
+    if let demo {
+        // Emulator only: hands out session tokens for the demo user, as a signed-in frontend would.
+        app.get("dev", "token") { req async throws -> String in
+            let withPermissions = (try? req.query.get(Bool.self, at: "permissions")) ?? false
+            return try await req.clerk.client.sessions.getToken(
+                sessionId: demo.sessionId, template: withPermissions ? DemoData.permissionsTemplate : nil
+            )
+        }
+    }
+}
+
+/// `CLERK_AUTHORIZED_PARTIES`: comma-separated origins of your frontend (an example-only variable).
+func authorizedParties(_ environment: [String: String]) -> [String]? {
+    let list = (environment["CLERK_AUTHORIZED_PARTIES"] ?? "").split(separator: ",")
+        .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    return list.isEmpty ? nil : list
+}
+
+var environment = try Environment.detect()
+try LoggingSystem.bootstrap(from: &environment)
+let app = try await Application.make(environment)
+let variables = ProcessInfo.processInfo.environment
+let port = Int(variables["PORT"] ?? "") ?? 8080
+app.http.server.configuration.hostname = "127.0.0.1"
+app.http.server.configuration.port = port
+app.http.client.configuration.redirectConfiguration = .disallow
+
+var emulator: RunningEmulator?
+do {
+    var vapor = ClerkVaporOptions()
+    vapor.authenticate.authorizedParties = authorizedParties(variables)
+    let demo: DemoData?
+    if let secret = variables["CLERK_SECRET_KEY"], !secret.isEmpty {
+        try app.clerk.configureFromEnvironment(vapor: vapor)
+        demo = nil
+        app.logger.notice("Using the Clerk instance of CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY.")
+        app.logger.notice(
+            "Get a session token from your signed-in frontend (browser console: await Clerk.session.getToken(); iOS: try await Clerk.shared.session?.getToken()?.jwt) and call: curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:\(port)/user"
+        )
+    } else {
+        let running = try await ClerkEmulator.start(
+            EmulatorOptions(port: 0, databasePath: nil, webhookURL: "http://127.0.0.1:\(port)/webhooks/clerk")
+        )
+        emulator = running
+        try app.clerk.configure(
+            options: ClerkOptions(
+                secretKey: Secret(running.secretKey), publishableKey: running.publishableKey, apiUrl: running.apiURL,
+                webhookSigningSecret: running.webhookSigningSecret.map { Secret($0) }
+            ),
+            vapor: vapor
+        )
+        demo = try await DemoData.seed(try app.clerk.client)
+        app.logger.notice("No CLERK_SECRET_KEY: using an in-process Clerk emulator at \(running.apiURL) (data in memory).")
+        app.logger.notice("Get a session token for the demo user:  TOKEN=$(curl -s http://127.0.0.1:\(port)/dev/token)")
+        app.logger.notice("Then:  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:\(port)/user")
+        app.logger.notice("With the org:reports:read permission:  TOKEN=$(curl -s 'http://127.0.0.1:\(port)/dev/token?permissions=true')")
+    }
+    try routes(app, demo: demo)
+    try await app.execute()
+} catch {
+    app.logger.report(error: error)
+    await emulator?.stop()
+    try? await app.asyncShutdown()
+    exit(1)
+}
+await emulator?.stop()
+try await app.asyncShutdown()

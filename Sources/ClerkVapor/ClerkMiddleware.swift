@@ -1,0 +1,120 @@
+import Vapor
+
+/// Authenticates every request with Clerk (`clerkMiddleware()` of `@clerk/express`).
+///
+/// For each request it runs `authenticateRequest` (the `Authorization` header or the `__session` cookie,
+/// handshakes, satellites, machine tokens):
+/// - **Handshake** (a browser page whose session must be refreshed through Clerk): answers at once with a `307` and
+///   the state's `Location`, `Set-Cookie` and `Cache-Control` headers, as `@clerk/express` does.
+/// - Otherwise stores the Auth object on the request (`req.clerk.auth`, signed in or not), logs a signed-in one in
+///   to Vapor's `req.auth` (``ClerkAuth`` is `Authenticatable`), calls the next responder and adds the state's
+///   headers (refreshed-session cookies, debug headers on development instances) to its response.
+///
+/// It never refuses a signed-out request by itself: put ``ClerkGuardMiddleware`` on the routes that need a user.
+///
+/// ```swift
+/// try app.clerk.configureFromEnvironment()
+/// app.middleware.use(ClerkMiddleware())                                   // session tokens
+/// let api = app.grouped("api").grouped(ClerkMiddleware(acceptsToken: .apiKey))  // API keys on /api
+/// ```
+///
+/// Answers `400` when the request target cannot form a URL and `500` when Clerk is not configured or
+/// `authenticateRequest` reports a configuration error (logged; the response says nothing more).
+public struct ClerkMiddleware: AsyncMiddleware {
+    /// Identifies this middleware value, so that registering the same one twice authenticates once.
+    private final class Identity: Sendable {}
+
+    private let identity = Identity()
+    private let options: AuthenticateRequestOptions?
+    private let acceptsToken: AcceptsToken?
+    private let client: ClerkClient?
+    private let treatPendingAsSignedOut: Bool?
+
+    /// A middleware using the application's client and ``ClerkVaporOptions/authenticate``.
+    ///
+    /// - Parameters:
+    ///   - acceptsToken: overrides the accepted credential types of ``ClerkVaporOptions/authenticate``
+    ///     (default: session tokens only).
+    ///   - treatPendingAsSignedOut: overrides ``ClerkVaporOptions/treatPendingAsSignedOut``.
+    public init(acceptsToken: AcceptsToken? = nil, treatPendingAsSignedOut: Bool? = nil) {
+        self.options = nil
+        self.acceptsToken = acceptsToken
+        self.client = nil
+        self.treatPendingAsSignedOut = treatPendingAsSignedOut
+    }
+
+    /// A middleware with its own `authenticateRequest` options, and optionally its own client (another Clerk
+    /// instance; keep that client for the life of the app, so its JWKS cache is shared by every request).
+    public init(options: AuthenticateRequestOptions, client: ClerkClient? = nil, treatPendingAsSignedOut: Bool? = nil) {
+        self.options = options
+        self.acceptsToken = nil
+        self.client = client
+        self.treatPendingAsSignedOut = treatPendingAsSignedOut
+    }
+
+    /// Authenticates the request; see ``ClerkMiddleware``.
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let id = ObjectIdentifier(identity)
+        let previous = request.storage[ClerkRequestStorageKey.self]
+        if let previous, previous.middlewareIDs.contains(id) {
+            return try await next.respond(to: request)
+        }
+        let configuration: ClerkConfiguration?
+        do {
+            configuration = try request.application.clerk.configuration()
+        } catch {
+            configuration = nil
+            if client == nil {
+                request.logger.error("ClerkMiddleware: Clerk is not configured; call app.clerk.configure(options:) or app.clerk.configureFromEnvironment()")
+                throw Abort(.internalServerError, reason: "Clerk is not configured")
+            }
+        }
+        guard let client = client ?? configuration?.client else {
+            throw Abort(.internalServerError, reason: "Clerk is not configured")
+        }
+        var options = self.options ?? configuration?.options.authenticate ?? AuthenticateRequestOptions()
+        if let acceptsToken { options.acceptsToken = acceptsToken }
+        let clerkRequest = try ClerkRequest(vapor: request, publicOrigin: configuration?.options.publicOrigin)
+
+        let state: RequestState
+        do {
+            state = try await client.authenticateRequest(clerkRequest, options: options)
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as ClerkError {
+            // Configuration problems; the message never contains a secret or a token.
+            request.logger.error("Clerk authenticateRequest failed: \(error.message)", metadata: ["code": "\(error.code.rawValue)"])
+            throw Abort(.internalServerError, reason: "Clerk authentication failed")
+        } catch {
+            request.logger.error("Clerk authenticateRequest failed", metadata: ["error": "\(type(of: error))"])
+            throw Abort(.internalServerError, reason: "Clerk authentication failed")
+        }
+
+        // Handshakes, and a development instance's cleanup redirect after one, carry a Location: answer it now.
+        if state.headers.contains(name: "location") {
+            return Response(status: .temporaryRedirect, headers: state.headers)
+        }
+        if state.status == .handshake {
+            request.logger.error("Clerk: unexpected handshake without redirect")
+            throw Abort(.internalServerError, reason: "Clerk authentication failed")
+        }
+
+        let pending = treatPendingAsSignedOut ?? configuration?.options.treatPendingAsSignedOut ?? true
+        let auth = state.toAuth(treatPendingAsSignedOut: pending) ?? .signedOut()
+        request.storage[ClerkRequestStorageKey.self] = ClerkRequestStorage(
+            state: state, auth: auth, client: client,
+            middlewareIDs: (previous?.middlewareIDs ?? []).union([id])
+        )
+        if auth.isAuthenticated {
+            request.auth.login(auth)
+        } else {
+            request.auth.logout(ClerkAuth.self)
+        }
+
+        let response = try await next.respond(to: request)
+        for (name, value) in state.headers {
+            response.headers.add(name: name, value: value)
+        }
+        return response
+    }
+}
