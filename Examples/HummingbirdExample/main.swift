@@ -1,0 +1,213 @@
+// A small Hummingbird app protected by Clerk. See README.md next to this file.
+//
+//   swift run HummingbirdExample                     # in-process Clerk emulator, nothing to configure
+//   CLERK_SECRET_KEY=sk_… CLERK_PUBLISHABLE_KEY=pk_… swift run HummingbirdExample    # a real Clerk instance
+//
+// Routes:
+//   GET  /                   what this is
+//   GET  /user               401 when signed out, else the user from clerk.users.getUser(userId)
+//   GET  /reports            403 unless the session has the permission org:reports:read
+//   POST /webhooks/clerk     verified Clerk webhooks (Svix signatures over the raw body)
+//   POST /dev/session-token  emulator mode only: a session token for a demo user (text/plain)
+
+import ClerkBackend
+import ClerkEmulator
+import ClerkHummingbird
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import Logging
+
+/// What the user endpoint answers: a few fields of the Backend API's `User`.
+struct UserPayload: ResponseEncodable {
+    let id: String
+    let firstName: String?
+    let lastName: String?
+    let primaryEmailAddress: String?
+    let createdAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case primaryEmailAddress = "primary_email_address"
+        case createdAt = "created_at"
+    }
+
+    init(_ user: User) {
+        id = user.id
+        firstName = user.firstName
+        lastName = user.lastName
+        primaryEmailAddress = user.emailAddresses.first { $0.id == user.primaryEmailAddressId }?.emailAddress
+        createdAt = user.createdAt
+    }
+}
+
+/// The Clerk side of the app: a client, and the emulator when there is no real instance.
+struct ClerkSetup {
+    let client: ClerkClient
+    let emulator: RunningEmulator?
+    let authorizedParties: [String]?
+
+    static func make(environment: [String: String], appURL: String, logger: Logger) async throws -> ClerkSetup {
+        let parties = environment["CLERK_AUTHORIZED_PARTIES"].map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let secret = environment["CLERK_SECRET_KEY"], !secret.isEmpty {
+            // A real instance: every CLERK_* variable is read (secret and publishable keys, webhook secret, …).
+            let client = try ClerkClient.fromEnvironment(environment) { $0.logger = logger }
+            guard client.options.publishableKey != nil else {
+                throw ExampleError("CLERK_PUBLISHABLE_KEY is not set: it is needed to authenticate session tokens.")
+            }
+            return ClerkSetup(client: client, emulator: nil, authorizedParties: parties)
+        }
+        // No keys: run the local emulator in this process (in memory) and use its keys. It also sends its webhooks
+        // (user.created, session.created, …) to this app.
+        var emulatorLogger = logger
+        emulatorLogger.logLevel = .critical  // quiet (it logs a cancellation when the app stops)
+        let emulator = try await ClerkEmulator.start(
+            EmulatorOptions(port: 0, databasePath: nil, logger: emulatorLogger, webhookURL: appURL + "/webhooks/clerk")
+        )
+        let client = try ClerkClient(
+            options: ClerkOptions(
+                secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL,
+                webhookSigningSecret: emulator.webhookSigningSecret.map { Secret($0) }, logger: logger
+            )
+        )
+        return ClerkSetup(client: client, emulator: emulator, authorizedParties: parties)
+    }
+}
+
+struct ExampleError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Creates (once) a demo user in the emulator and mints session tokens for it.
+actor DemoSessions {
+    private let clerk: ClerkClient
+    private var userId: String?
+
+    init(clerk: ClerkClient) { self.clerk = clerk }
+
+    func token() async throws -> String {
+        let userId: String
+        if let existing = self.userId {
+            userId = existing
+        } else {
+            let user = try await clerk.users.createUser(
+                CreateUserBody(firstName: "Demo", lastName: "User", emailAddress: ["demo@example.com"])
+            )
+            self.userId = user.id
+            userId = user.id
+        }
+        let session = try await clerk.sessions.createSession(CreateSessionBody(userId: userId))
+        return try await clerk.sessions.getToken(sessionId: session.id, expiresInSeconds: 600)
+    }
+}
+
+func buildRouter(clerk: ClerkClient, authorizedParties: [String]?, demo: DemoSessions?, logger: Logger) throws
+    -> Router<ClerkRequestContext>
+{
+    let router = Router(context: ClerkRequestContext.self)
+    // One authenticator, one client, one JWKS cache for the whole app. Session tokens only (the default).
+    router.add(middleware: ClerkAuthenticator(client: clerk, options: AuthenticateRequestOptions(authorizedParties: authorizedParties)))
+
+    router.get("/") { _, context -> String in
+        let who = context.identity?.userId.map { "signed in as \($0)" } ?? "signed out"
+        return "Clerk + Hummingbird example (\(who)). Try GET /user, GET /reports, POST /webhooks/clerk.\n"
+    }
+
+    // 401 with a Clerk-style JSON body when signed out.
+    router.group("user")
+        .add(middleware: ClerkIsAuthenticatedMiddleware())
+        .get { _, context -> UserPayload in
+            guard let userId = try context.requireIdentity().userId else { throw ClerkHTTPError.unauthorized() }
+            return UserPayload(try await clerk.users.getUser(userId))
+        }
+
+    // 403 unless the active organization grants org:reports:read (has(permission:)).
+    router.group("reports")
+        .add(middleware: ClerkIsAuthenticatedMiddleware())
+        .add(middleware: ClerkAuthorizationMiddleware(.permission("org:reports:read")))
+        .get { _, context -> String in
+            "Reports of organization \(context.identity?.orgId ?? "?")\n"
+        }
+
+    // Webhooks: the raw body is verified (never re-encoded); a redelivered svix-id is acknowledged only once.
+    if clerk.options.webhookSigningSecret != nil {
+        let webhooks = try ClerkWebhookReceiver(client: clerk, deduplicator: InMemoryWebhookDeduplicator())
+        router.post("webhooks/clerk") { request, context in
+            try await webhooks.handle(request, context: context) { event in
+                switch event.data {
+                case .user(let user): logger.info("Webhook \(event.type.rawValue): user \(user.id)")
+                default: logger.info("Webhook \(event.type.rawValue)")
+                }
+            }
+        }
+    } else {
+        logger.notice("CLERK_WEBHOOK_SIGNING_SECRET is not set: POST /webhooks/clerk is not served.")
+    }
+
+    if let demo {
+        // Emulator mode only: never expose such an endpoint with a real instance.
+        router.post("dev/session-token") { _, _ -> String in
+            try await demo.token()
+        }
+    }
+    return router
+}
+
+/// Writes to standard output at once (unbuffered, so it shows before the server's log lines).
+func show(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+func runExample() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    var logger = Logger(label: "HummingbirdExample")
+    logger.logLevel = .info
+    let host = environment["HOST"] ?? "127.0.0.1"
+    let port = Int(environment["PORT"] ?? "") ?? 8080
+    let appURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+
+    let setup = try await ClerkSetup.make(environment: environment, appURL: appURL, logger: logger)
+    let demo = setup.emulator.map { _ in DemoSessions(clerk: setup.client) }
+    let router = try buildRouter(clerk: setup.client, authorizedParties: setup.authorizedParties, demo: demo, logger: logger)
+    let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
+
+    if let emulator = setup.emulator {
+        show(
+            """
+
+            Clerk emulator running in this process at \(emulator.apiURL) (in memory; its webhooks come to this app).
+            Get a session token for a demo user, then call the API with it:
+
+              TOKEN=$(curl -s -X POST \(appURL)/dev/session-token)
+              curl -i \(appURL)/user -H "Authorization: Bearer $TOKEN"      # 200 and the user
+              curl -i \(appURL)/user                                         # 401
+              curl -i \(appURL)/reports -H "Authorization: Bearer $TOKEN"   # 403: no org:reports:read permission
+
+            Set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY to use a real Clerk instance instead.
+
+            """
+        )
+    } else {
+        show("\nUsing the Clerk instance of CLERK_PUBLISHABLE_KEY. Listening on \(appURL).\n")
+    }
+
+    do {
+        try await app.runService()
+    } catch {
+        await setup.emulator?.stop()
+        throw error
+    }
+    await setup.emulator?.stop()
+}
+
+do {
+    try await runExample()
+} catch {
+    FileHandle.standardError.write(Data("HummingbirdExample: \(error)\n".utf8))
+    exit(1)
+}

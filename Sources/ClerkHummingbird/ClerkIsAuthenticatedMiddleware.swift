@@ -1,0 +1,112 @@
+public import ClerkBackend
+public import Hummingbird
+public import HummingbirdAuth
+import NIOHTTP1
+
+/// Refuses requests that ``ClerkAuthenticator`` did not authenticate: hummingbird-auth's
+/// `IsAuthenticatedMiddleware`, answering the way a Clerk app expects.
+///
+/// ```swift
+/// router.group("api")
+///     .add(middleware: ClerkIsAuthenticatedMiddleware())
+///     .get("me") { _, context in try context.requireIdentity().userId ?? "" }
+///
+/// router.group("dashboard")
+///     .add(middleware: ClerkIsAuthenticatedMiddleware(signInUrl: "https://accounts.example.com/sign-in"))
+/// ```
+///
+/// - **API requests**: `401` with a Clerk-style JSON body,
+///   `{"errors":[{"code":"authentication_invalid","message":"Unauthenticated",…}]}`, and `WWW-Authenticate: Bearer`.
+///   On development instances (or when `AuthenticateRequestOptions.debugHeaders` is on, or with
+///   `exposeReason: true`) `meta.reason` says why (`session-token-and-uat-missing`, `token-invalid-authorized-parties`,
+///   …); production instances do not tell a caller why it was refused, unless asked to.
+/// - **Page navigations** (a browser `GET` of a document), when `signInUrl` is set: `302` to the sign-in page with
+///   `redirect_url` set to the page asked for (as `requireAuth` of `@clerk/express`, plus the return URL).
+///
+/// Put it after ``ClerkAuthenticator``. With `tokenTypes`, only those credential types pass (for example
+/// `[.apiKey]` behind an authenticator that accepts `.any`).
+public struct ClerkIsAuthenticatedMiddleware<Context: AuthRequestContext>: RouterMiddleware
+where Context.Identity == ClerkAuth {
+    /// Where to send signed-out page navigations; `nil` answers them `401` like API requests.
+    public let signInUrl: String?
+    /// Add `redirect_url=<the page asked for>` to the sign-in redirect (default `true`).
+    public let includeReturnUrl: Bool
+    /// The credential types that pass; `nil` lets every authenticated identity pass.
+    public let tokenTypes: Set<TokenType>?
+    /// Put the authentication `reason` in the 401 body: `nil` (default) does so on development instances and when
+    /// the authenticator emits Clerk's debug headers.
+    public let exposeReason: Bool?
+
+    private let isAuthenticated = IsAuthenticatedMiddleware<Context>()
+
+    /// Creates the guard.
+    ///
+    /// - Parameters:
+    ///   - signInUrl: redirect signed-out page navigations there (absolute, or a path on this app).
+    ///   - includeReturnUrl: add `redirect_url` with the requested page to that redirect.
+    ///   - tokenTypes: the credential types that pass (`nil`: all that the authenticator accepted).
+    ///   - exposeReason: whether the 401 body says why (`nil`: on development instances and with debug headers).
+    ///   - context: the request context type (for type inference only).
+    public init(
+        signInUrl: String? = nil, includeReturnUrl: Bool = true, tokenTypes: Set<TokenType>? = nil,
+        exposeReason: Bool? = nil, context: Context.Type = Context.self
+    ) {
+        self.signInUrl = signInUrl.flatMap { $0.isEmpty ? nil : $0 }
+        self.includeReturnUrl = includeReturnUrl
+        self.tokenTypes = tokenTypes
+        self.exposeReason = exposeReason
+    }
+
+    /// Runs the rest of the chain when the request is authenticated (and of an accepted type); answers 401 or
+    /// redirects otherwise.
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        var typeMismatch = false
+        if let tokenTypes, let identity = context.identity, !tokenTypes.contains(identity.tokenType ?? TokenType(rawValue: "")) {
+            context.identity = nil
+            typeMismatch = true
+        }
+        var reachedNext = false
+        do {
+            return try await isAuthenticated.handle(request, context: context) { request, context in
+                reachedNext = true
+                return try await next(request, context)
+            }
+        } catch let error as HTTPError where error.status == .unauthorized && !reachedNext {
+            return unauthenticatedResponse(request: request, context: context, typeMismatch: typeMismatch)
+        }
+    }
+
+    func unauthenticatedResponse(request: Request, context: Context, typeMismatch: Bool) -> Response {
+        if let signInUrl, ClerkRequestBuilding.isPageNavigation(request) {
+            return Response.redirect(to: redirectLocation(signInUrl: signInUrl, request: request), type: .found)
+        }
+        let state = (context as? any ClerkAuthRequestContext)?.clerkRequestState
+        // By default the reason is told when Clerk's debug headers are (development instances, or the
+        // `debugHeaders` option), or on a development instance.
+        let expose =
+            exposeReason
+            ?? (state.map { $0.headers.contains(name: "x-clerk-auth-status") || $0.publishableKey.hasPrefix("pk_test_") } ?? false)
+        var reason: String?
+        if expose {
+            reason = typeMismatch ? AuthReason.tokenTypeMismatch.rawValue : state?.reason?.rawValue
+        }
+        return ClerkHTTPError.unauthorized(reason: reason).response()
+    }
+
+    func redirectLocation(signInUrl: String, request: Request) -> String {
+        guard includeReturnUrl else { return signInUrl }
+        let returnUrl = (try? ClerkRequest(request))?.url ?? ClerkRequestBuilding.pathAndQuery(of: request)
+        let encoded = ClerkRequestBuilding.percentEncodeComponent(returnUrl)
+        var base = Substring(signInUrl)
+        var fragment = Substring("")
+        if let hash = base.firstIndex(of: "#") {
+            fragment = base[hash...]
+            base = base[..<hash]
+        }
+        let separator = base.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&") : "?"
+        return "\(base)\(separator)redirect_url=\(encoded)\(fragment)"
+    }
+}

@@ -1,0 +1,95 @@
+public import ClerkBackend
+public import Hummingbird
+import HTTPTypes
+
+extension ClerkRequest {
+    /// The framework-neutral request that ``ClerkAuthenticator`` passes to
+    /// `ClerkClient.authenticateRequest(_:options:)`, built from a Hummingbird request.
+    ///
+    /// - The URL is `scheme://host/path?query`: the scheme Hummingbird reports for the connection (`http` when it
+    ///   reports none), the host of the request's authority (HTTP/1's `Host` header, HTTP/2's `:authority`).
+    ///   `X-Forwarded-Host`/`-Proto` are *not* applied here: `authenticateRequest` honours them only for the
+    ///   proxies listed in `AuthenticateRequestOptions.trustedProxies`.
+    /// - Every header is copied, and `Host` is added back when Hummingbird moved it into the authority.
+    ///
+    /// Use it when you call `authenticateRequest` yourself instead of through ``ClerkAuthenticator``.
+    ///
+    /// - Parameters:
+    ///   - request: the Hummingbird request.
+    ///   - scheme: the public scheme (`http`/`https`) when it is not the one Hummingbird reports (Hummingbird reports
+    ///     `http` for HTTP/1 even when it terminates TLS itself); `nil` uses Hummingbird's.
+    ///   - remoteAddress: the IP address of the peer (the last proxy, if any), as text; `nil` when unknown.
+    /// - Throws: `ClerkError` with code `invalidArgument` when the host is missing characters a host name can
+    ///   have (a hostile `Host` header), so that no URL is built from it.
+    public init(_ request: Request, scheme: String? = nil, remoteAddress: String? = nil) throws {
+        let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
+        let hostField = request.headers.first { $0.name.canonicalName == "host" }?.value
+        let host = request.head.authority ?? hostField ?? "localhost"
+        guard ClerkRequestBuilding.isAcceptableHost(host) else {
+            throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
+        }
+        var headers: [(String, String)] = request.headers.map { ($0.name.rawName, $0.value) }
+        if hostField == nil { headers.append(("Host", host)) }
+        self.init(
+            method: request.method.rawValue, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
+            headers: headers, remoteAddress: remoteAddress
+        )
+    }
+}
+
+/// Helpers shared by the request conversion and the guards.
+enum ClerkRequestBuilding {
+    /// The request target as an origin-form path (`/path?query`).
+    static func pathAndQuery(of request: Request) -> String {
+        let raw = request.head.path ?? "/"
+        return raw.hasPrefix("/") ? raw : "/" + raw
+    }
+
+    /// `host`, `host:port`, `[v6]:port`: letters, digits, `.`, `-`, `_`, `:`, `[`, `]`; at most 255 bytes.
+    static func isAcceptableHost(_ host: String) -> Bool {
+        !host.isEmpty && host.utf8.count <= 255
+            && host.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2E || byte == 0x2D || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
+            }
+    }
+
+    /// NIO `HTTPHeaders` as `HTTPFields` (names that are not valid field names are skipped).
+    static func httpFields(_ headers: some Sequence<(name: String, value: String)>) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            guard let fieldName = HTTPField.Name(name) else { continue }
+            fields.append(HTTPField(name: fieldName, value: value))
+        }
+        return fields
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters (for a query parameter value).
+    static func percentEncodeComponent(_ text: String) -> String {
+        let hex: [Character] = Array("0123456789ABCDEF")
+        var result = ""
+        for byte in text.utf8 {
+            let unreserved =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+            if unreserved {
+                result.append(Character(Unicode.Scalar(byte)))
+            } else {
+                result.append("%")
+                result.append(hex[Int(byte >> 4)])
+                result.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return result
+    }
+
+    /// A page navigation by a browser (what Clerk's handshake treats as eligible): `GET`/`HEAD` with
+    /// `Sec-Fetch-Dest: document` or `iframe`, or without `Sec-Fetch-Dest` and with `Accept: text/html…`.
+    static func isPageNavigation(_ request: Request) -> Bool {
+        guard request.method == .get || request.method == .head else { return false }
+        if let dest = request.headers.first(where: { $0.name.canonicalName == "sec-fetch-dest" })?.value.lowercased() {
+            return dest == "document" || dest == "iframe"
+        }
+        return request.headers[.accept]?.lowercased().hasPrefix("text/html") == true
+    }
+}
