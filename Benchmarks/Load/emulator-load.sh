@@ -28,9 +28,11 @@ USER_ID="$(curl -s "$URL/v1/users?limit=1" -H "Authorization: Bearer $KEY" | pyt
 LUA="$(mktemp --suffix=.lua)"
 cat >"$LUA" <<LUAEOF
 counter = 0
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+prefix = tostring(math.random(1, 1000000000))
 request = function()
   counter = counter + 1
-  local body = '{"email_address":["load' .. math.random(1, 1000000000) .. '-' .. counter .. '@example.com"],"first_name":"Load"}'
+  local body = '{"email_address":["load' .. prefix .. '-' .. counter .. '@example.com"],"first_name":"Load"}'
   return wrk.format("POST", "/v1/users", {["Authorization"] = "Bearer $KEY", ["Content-Type"] = "application/json"}, body)
 end
 LUAEOF
@@ -43,7 +45,7 @@ run() { # name, path, extra wrk args...
     rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
     p50="$(echo "$out" | awk '$1=="50%" {print $2}')"
     p99="$(echo "$out" | awk '$1=="99%" {print $2}')"
-    non2xx="$(echo "$out" | awk '/Non-2xx/ {print $4}')"
+    non2xx="$(echo "$out" | awk '/Non-2xx/ {print $NF}')"
     results+=("$rps")
     printf '%-28s run %d: %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$name" "$round" "$rps" "$p50" "$p99" "${non2xx:-0}"
   done

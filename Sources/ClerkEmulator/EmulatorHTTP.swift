@@ -62,6 +62,23 @@ struct EmulatorResponse: Sendable {
         return EmulatorResponse(status: status, body: try encoder.encode(value), contentType: "application/json")
     }
 
+    /// A JSON answer from JSON text that is already in the API's shape (stored documents), without re-encoding.
+    static func rawJSON(_ text: String, status: Int = 200) -> EmulatorResponse {
+        EmulatorResponse(status: status, body: Data(text.utf8), contentType: "application/json")
+    }
+
+    /// A list answer from stored documents: a JSON array, or `{"data": [...], "total_count": n}`.
+    static func rawList(_ texts: [String], total: Int, wrapped: Bool) -> EmulatorResponse {
+        var body = wrapped ? "{\"data\":[" : "["
+        body.reserveCapacity(texts.reduce(32) { $0 + $1.utf8.count + 1 })
+        for (index, text) in texts.enumerated() {
+            if index > 0 { body += "," }
+            body += text
+        }
+        body += wrapped ? "],\"total_count\":\(total)}" : "]"
+        return rawJSON(body)
+    }
+
     static func empty(status: Int) -> EmulatorResponse { EmulatorResponse(status: status, body: Data(), contentType: nil) }
 }
 

@@ -83,16 +83,45 @@ final class EmulatorStore: Sendable {
         var createdAt: Int64
         var updatedAt: Int64
         var sortKey: String?
-        var doc: JSONValue
+        /// The resource's JSON exactly as stored, and as the API answers it (reads never re-encode it).
+        var docText: String
         var secret: String?
+
+        init(
+            id: String, kind: String, parentID: String?, createdAt: Int64, updatedAt: Int64, sortKey: String?,
+            doc: JSONValue, secret: String?
+        ) {
+            self.init(
+                id: id, kind: kind, parentID: parentID, createdAt: createdAt, updatedAt: updatedAt, sortKey: sortKey,
+                docText: (try? EmulatorStore.encode(doc)) ?? "{}", secret: secret
+            )
+        }
+
+        init(
+            id: String, kind: String, parentID: String?, createdAt: Int64, updatedAt: Int64, sortKey: String?,
+            docText: String, secret: String?
+        ) {
+            self.id = id
+            self.kind = kind
+            self.parentID = parentID
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+            self.sortKey = sortKey
+            self.docText = docText
+            self.secret = secret
+        }
+
+        /// The document as JSON, decoded on access (for handlers that read or change fields).
+        var doc: JSONValue {
+            get { (try? JSONDecoder().decode(JSONValue.self, from: Data(docText.utf8))) ?? .null }
+            set { docText = (try? EmulatorStore.encode(newValue)) ?? "{}" }
+        }
     }
 
     static func record(_ row: Row) throws -> Record {
-        let text: String = row["doc"]
-        return Record(
+        Record(
             id: row["id"], kind: row["kind"], parentID: row["parent_id"], createdAt: row["created_at"],
-            updatedAt: row["updated_at"], sortKey: row["sort_key"],
-            doc: try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), secret: row["secret"]
+            updatedAt: row["updated_at"], sortKey: row["sort_key"], docText: row["doc"], secret: row["secret"]
         )
     }
 
@@ -110,7 +139,7 @@ final class EmulatorStore: Sendable {
                 """,
             arguments: [
                 record.id, record.kind, record.parentID, record.createdAt, record.updatedAt, record.sortKey,
-                try encode(record.doc), record.secret,
+                record.docText, record.secret,
             ]
         )
     }
@@ -118,7 +147,7 @@ final class EmulatorStore: Sendable {
     static func update(_ record: Record, _ db: Database) throws {
         try db.execute(
             sql: "UPDATE resources SET updated_at = ?, sort_key = ?, doc = ?, secret = ?, parent_id = ? WHERE id = ?",
-            arguments: [record.updatedAt, record.sortKey, try encode(record.doc), record.secret, record.parentID, record.id]
+            arguments: [record.updatedAt, record.sortKey, record.docText, record.secret, record.parentID, record.id]
         )
     }
 

@@ -160,7 +160,7 @@ extension EmulatorState {
         }
         let paginated = try request.queryBool("paginated") ?? false
         let wrapped = wrappedByDefault || paginated
-        return try Self.list(records.map(\.doc), total: total, wrapped: wrapped)
+        return .rawList(records.map(\.docText), total: total, wrapped: wrapped)
     }
 
     /// A session token for the session's user: RS256 by the instance key, `iss` the frontend host; with a template,

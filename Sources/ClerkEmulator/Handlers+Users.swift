@@ -7,10 +7,10 @@ import GRDB
 extension EmulatorState {
     static func registerUsers(_ table: inout [String: EmulatorHandler]) {
         table["CreateUser"] = { state, request in try state.createUser(BodyReader(object: try request.jsonObject())) }
-        table["GetUser"] = { state, request in try .json(try state.user(request.path("user_id")).doc) }
+        table["GetUser"] = { state, request in .rawJSON(try state.user(request.path("user_id")).docText) }
         table["GetUserList"] = { state, request in
             let (records, _) = try state.queryUsers(request, paged: true)
-            return try .json(.array(records.map(\.doc)))
+            return .rawList(records.map(\.docText), total: records.count, wrapped: false)
         }
         table["GetUsersCount"] = { state, request in
             let (_, total) = try state.queryUsers(request, paged: false)
@@ -386,8 +386,10 @@ extension EmulatorState {
             default: "-created_at"
         )
         return try store.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
-            guard paged else { return ([], total) }
+            guard paged else {
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+                return ([], total)
+            }
             let (limit, offset) = try Self.paging(request)
             var pageConditions = whereClause
             var pageArguments = arguments
@@ -413,7 +415,8 @@ extension EmulatorState {
                 db, sql: "SELECT *, rowid FROM resources WHERE \(pageConditions) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: StatementArguments(pageArguments)
             )
-            return (try rows.map(EmulatorStore.record), total)
+            let records = try rows.map(EmulatorStore.record)
+            return (records, records.count)
         }
     }
 }
