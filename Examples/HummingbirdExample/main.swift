@@ -110,8 +110,14 @@ func buildRouter(clerk: ClerkClient, authorizedParties: [String]?, demo: DemoSes
     -> Router<ClerkRequestContext>
 {
     let router = Router(context: ClerkRequestContext.self)
+    // Registered before the authenticator, so it runs without Clerk (the baseline of Benchmarks/Load/middleware-load.sh).
+    router.get("ping") { _, _ -> String in "pong" }
     // One authenticator, one client, one JWKS cache for the whole app. Session tokens only (the default).
     router.add(middleware: ClerkAuthenticator(client: clerk, options: AuthenticateRequestOptions(authorizedParties: authorizedParties)))
+    // The same trivial answer behind the authenticator and the guard (the measured route of the benchmark).
+    router.group("me")
+        .add(middleware: ClerkIsAuthenticatedMiddleware())
+        .get { _, context -> String in context.identity?.userId ?? "" }
 
     router.get("/") { _, context -> String in
         let who = context.identity?.userId.map { "signed in as \($0)" } ?? "signed out"

@@ -96,15 +96,21 @@ extension EmulatorState {
             guard var record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
             var doc = record.doc.objectMembers ?? [:]
             try change(&doc)
-            record.updatedAt = nowMillis()
-            doc["updated_at"] = .int(record.updatedAt)
-            record.doc = .object(doc)
-            record.sortKey = Self.userSearchText(doc)
-            try EmulatorStore.update(record, db)
-            try self.emitEvent("user.updated", record.doc, db)
-            return record.doc
+            return try self.saveUser(&record, doc, db)
         }
         return try .json(doc)
+    }
+
+    /// Stores a changed user document (new `updated_at` and search text) and queues `user.updated`.
+    func saveUser(_ record: inout EmulatorStore.Record, _ fields: [String: JSONValue], _ db: Database) throws -> JSONValue {
+        var doc = fields
+        record.updatedAt = nowMillis()
+        doc["updated_at"] = .int(record.updatedAt)
+        record.doc = .object(doc)
+        record.sortKey = Self.userSearchText(doc)
+        try EmulatorStore.update(record, db)
+        try emitEvent("user.updated", record.doc, db)
+        return record.doc
     }
 
     static func userSearchText(_ doc: [String: JSONValue]) -> String {
@@ -317,13 +323,7 @@ extension EmulatorState {
                 doc["password_enabled"] = true
                 doc["password_last_updated_at"] = .int(nowMillis())
             }
-            record.updatedAt = nowMillis()
-            doc["updated_at"] = .int(record.updatedAt)
-            record.doc = .object(doc)
-            record.sortKey = Self.userSearchText(doc)
-            try EmulatorStore.update(record, db)
-            try self.emitEvent("user.updated", record.doc, db)
-            return record.doc
+            return try self.saveUser(&record, doc, db)
         }
         return try .json(doc)
     }
