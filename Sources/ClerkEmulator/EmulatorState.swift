@@ -67,6 +67,7 @@ final class EmulatorState: Sendable {
         registerMachines(&table)
         registerAccounts(&table)
         registerInstance(&table)
+        registerOrganizationInvitations(&table)
         return table
     }
 

@@ -172,3 +172,34 @@ struct EmulatorResourcesTests {
         }
     }
 }
+
+@Suite("Emulator: organization invitations")
+struct EmulatorOrganizationInvitationTests {
+    @Test("Create (single and bulk), list by status, get, revoke; duplicates refused; answers match the spec")
+    func organizationInvitations() async throws {
+        try await withEmulator { _, clerk in
+            let owner = try await clerk.users.createUser(CreateUserBody(emailAddress: ["owner@example.com"]))
+            let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Invites", createdBy: owner.id))
+            let invitation = try await clerk.organizations.createOrganizationInvitation(
+                organization.id, CreateOrganizationInvitationBody(emailAddress: "new@example.com", inviterUserId: owner.id, role: "org:member")
+            )
+            #expect(invitation.status == "pending" && invitation.organizationId == organization.id && invitation.role == "org:member")
+            let duplicate = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.organizations.createOrganizationInvitation(organization.id, CreateOrganizationInvitationBody(emailAddress: "new@example.com", role: "org:member"))
+            }
+            #expect(duplicate?.status == 422)
+            let bulk = try await clerk.organizations.createOrganizationInvitationBulk(organization.id, [
+                CreateOrganizationInvitationBulkBodyItem(emailAddress: "b1@example.com", role: "org:member"),
+                CreateOrganizationInvitationBulkBodyItem(emailAddress: "b2@example.com", role: "org:admin"),
+            ])
+            #expect(bulk.totalCount == 2)
+            #expect(try await clerk.organizations.getOrganizationInvitationList(organization.id).totalCount == 3)
+            #expect(try await clerk.organizations.getOrganizationInvitation(organizationId: organization.id, invitationId: invitation.id).emailAddress == "new@example.com")
+            let revoked = try await clerk.organizations.revokeOrganizationInvitation(organizationId: organization.id, invitationId: invitation.id)
+            #expect(revoked.status == "revoked")
+            let pending = try await clerk.organizations.getOrganizationInvitationList(organization.id, query: ListOrganizationInvitationsQuery(status: .pending))
+            #expect(pending.totalCount == 2)
+            #expect(try await clerk.organizations.getInstanceOrganizationInvitationList().totalCount == 3)
+        }
+    }
+}
