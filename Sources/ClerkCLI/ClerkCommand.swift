@@ -16,6 +16,16 @@ struct ClerkCommand: AsyncParsableCommand {
 }
 
 struct EmulatorCommand: AsyncParsableCommand {
+    /// The URL without its query and user info (they may carry a token).
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "(a webhook URL)" }
+        components.user = nil
+        components.password = nil
+        components.query = nil
+        components.fragment = nil
+        return components.string ?? "(a webhook URL)"
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "emulator",
         abstract: "Run a local, Clerk-compatible Backend API on SQLite.",
@@ -59,7 +69,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("webhook-url"), help: "Send webhook events (user.created, session.created, …) to this URL.")
     var webhookURL: String?
 
-    @Option(help: "Secret that signs webhooks (whsec_…); default: CLERK_WEBHOOK_SIGNING_SECRET, else the instance's own, kept in the database.")
+    @Option(help: "Secret that signs webhooks (whsec_…; visible in `ps`: prefer CLERK_WEBHOOK_SIGNING_SECRET); default: CLERK_WEBHOOK_SIGNING_SECRET, else the instance's own, kept in the database.")
     var webhookSecret: String?
 
     @Option(help: "Share of API requests (0 to 1) answered with an injected fault.")
@@ -90,7 +100,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         let emulator = try await ClerkEmulator.start(options)
         var extras = ""
         if let webhookURL, let signingSecret = emulator.webhookSigningSecret {
-            extras += "  webhooks: \(webhookURL)\n"
+            extras += "  webhooks: \(Self.redacted(webhookURL))\n"
             extras += "  CLERK_WEBHOOK_SIGNING_SECRET=\(signingSecret)\n"
         }
         if faultRate > 0 || latencyMs > 0 {

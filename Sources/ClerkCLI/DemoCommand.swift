@@ -24,7 +24,18 @@ struct DemoCommand: AsyncParsableCommand {
         let emulator = try await ClerkEmulator.start(
             EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 10_000, webhookURL: receiver.url)
         )
-        defer { Task { await emulator.stop(); await receiver.stop() } }
+        do {
+            try await walkThrough(emulator, receiver: receiver)
+            await emulator.stop()
+            await receiver.stop()
+        } catch {
+            await emulator.stop()
+            await receiver.stop()
+            throw error
+        }
+    }
+
+    func walkThrough(_ emulator: RunningEmulator, receiver: WebhookReceiver) async throws {
         let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
         func step(_ text: String) { print("\n▸ " + text) }
 

@@ -113,9 +113,10 @@ struct UsersExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write every user as JSON lines or CSV.",
         discussion: """
-            Walks all users newest first with the API's cursor (starting_after), so users created during the export are
-            neither skipped nor repeated. With --resume and an existing --output file, the export continues after the
-            last user already in the file. CSV cells that a spreadsheet would run as formulas get a leading '.
+            Walks all users newest first with the API's cursor (starting_after): no user is skipped or repeated because
+            of users created or deleted meanwhile (users created after the export started are not in it). With --resume
+            and an existing --output file, the export continues after the last complete user in the file. CSV cells that
+            a spreadsheet would run as formulas get a leading '.
 
             Examples:
               clerk users export --output users.jsonl
@@ -143,18 +144,26 @@ struct UsersExport: AsyncParsableCommand {
             if let output {
                 let exists = FileManager.default.fileExists(atPath: output)
                 if resume && exists {
-                    let text = try readFile(output)
-                    let lines = text.split(separator: "\n").filter { !$0.isEmpty }
-                    alreadyWritten = Int64(max(0, lines.count - (format == "csv" ? 1 : 0)))
-                    if let last = lines.last {
-                        if format == "jsonl" {
-                            cursor = (try? JSONDecoder().decode(JSONValue.self, from: Data(last.utf8)))?["id"]?.stringValue
-                        } else if !last.hasPrefix("id,") {
-                            cursor = CSV.parse(String(last)).first?.first
-                        }
+                    // Keep only complete records: an interrupted export may have left a partial last line.
+                    var text = try readFile(output)
+                    if !text.isEmpty && !text.hasSuffix("\n") {
+                        text = String(text[..<(text.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex)])
+                        try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                    }
+                    if format == "jsonl" {
+                        let lines = text.split(separator: "\n").filter { !$0.isEmpty }
+                        alreadyWritten = Int64(lines.count)
+                        cursor = lines.last.flatMap { (try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)))?["id"]?.stringValue }
+                    } else {
+                        let rows = CSV.parse(text)
+                        alreadyWritten = Int64(max(0, rows.count - 1))
+                        if rows.count > 1 { cursor = rows.last?.first }
+                    }
+                    if alreadyWritten > 0 && cursor == nil {
+                        throw CLIError("cannot resume: the last record of \(output) has no user id")
                     }
                 } else {
-                    guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                    guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                         throw CLIError("cannot write \(output)", exit: CLIExit.configuration)
                     }
                 }
@@ -268,8 +277,8 @@ struct UsersImport: AsyncParsableCommand {
                     emailAddress: list("email_address", "email_addresses"), phoneNumber: list("phone_number", "phone_numbers"),
                     username: value("username"), password: value("password"), passwordDigest: value("password_digest"),
                     passwordHasher: value("password_hasher"), skipPasswordChecks: value("password") == nil ? nil : true,
-                    publicMetadata: try parseMetadata(value("public_metadata"), name: "public_metadata (line \(offset + 2))"),
-                    privateMetadata: try parseMetadata(value("private_metadata"), name: "private_metadata (line \(offset + 2))")
+                    publicMetadata: try metadataCell(value("public_metadata"), name: "public_metadata (line \(offset + 2))"),
+                    privateMetadata: try metadataCell(value("private_metadata"), name: "private_metadata (line \(offset + 2))")
                 ))
             }
         }
@@ -304,10 +313,19 @@ struct UsersImport: AsyncParsableCommand {
         return rows
     }
 
+    /// A metadata cell of an import file: JSON text only (a file never gets to read other files or standard input).
+    func metadataCell(_ text: String?, name: String) throws -> Metadata? {
+        guard let text else { return nil }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let object) = value else {
+            throw CLIError("\(name) must be a JSON object")
+        }
+        return object
+    }
+
     func run() async throws {
         try await runReporting {
             let clerk = try client.client()
-            let rows = try rows()
+            let rows = try Self.dropRepeatedKeys(try rows(), report: { printError($0) })
             let tally = Tally()
             let progress = Progress(total: Int64(rows.count), label: "importing")
             await withTaskGroup(of: Void.self) { group in
@@ -341,6 +359,20 @@ struct UsersImport: AsyncParsableCommand {
             for (line, reason) in summary.failures.sorted(by: { $0.0 < $1.0 }) { printError("line \(line): \(reason)") }
             print("created \(summary.created), skipped \(summary.skipped) (already there), failed \(summary.failures.count)")
             if !summary.failures.isEmpty { throw CLIExit.failure }
+        }
+    }
+
+    /// Rows whose external id (or, without one, first email address) repeats an earlier row of the file are left out
+    /// (reported), so concurrent workers never create the same user twice.
+    static func dropRepeatedKeys(_ rows: [Row], report: (String) -> Void) -> [Row] {
+        var seen = Set<String>()
+        return rows.filter { row in
+            guard let key = row.body.externalId.map({ "external_id:" + $0 }) ?? row.body.emailAddress?.first.map({ "email:" + $0.lowercased() }) else {
+                return true
+            }
+            if seen.insert(key).inserted { return true }
+            report("line \(row.line): skipped, repeats an earlier row (\(key))")
+            return false
         }
     }
 

@@ -166,7 +166,10 @@ public enum ClerkEmulator {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+        if host == "::1" || host == "localhost" { return true }
+        // 127.0.0.0/8, as a dotted IPv4 address (not a name that merely starts with "127.").
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func quietLogger(_ logger: Logger) -> Logger {
@@ -210,10 +213,19 @@ struct EmulatorResponder: HTTPResponder {
         var latency: Duration = .zero
         do {
             // Host header check: only the names the emulator is reached by (no DNS rebinding).
-            if let host = request.head.authority, !state.acceptsHost(host) {
-                throw EmulatorError(status: 403, code: "host_invalid", message: "Host not allowed", longMessage: "The emulator only answers requests addressed to its own host name, not \(host.prefix(100))")
+            // Host header check: only the names the emulator is reached by (no DNS rebinding). With
+            // --allow-non-loopback the operator has chosen to serve other names, so any Host is answered.
+            if !state.options.allowNonLoopback {
+                guard let host = request.head.authority, state.acceptsHost(host) else {
+                    throw EmulatorError(status: 403, code: "host_invalid", message: "Host not allowed", longMessage: "The emulator only answers requests addressed to a loopback or .localhost name")
+                }
             }
-            let body = try await request.body.collect(upTo: 10 * 1024 * 1024)
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: 10 * 1024 * 1024)
+            } catch is NIOTooManyBytesError {
+                throw EmulatorError(status: 413, code: "request_body_too_large", message: "Request body too large", longMessage: "Request bodies are limited to 10 MiB")
+            }
             if EmulatorState.isAdminPath(request.uri.path) {
                 // The emulator's own endpoints: never routed as spec operations, never faulted or delayed.
                 result = try state.handleAdmin(
@@ -236,7 +248,8 @@ struct EmulatorResponder: HTTPResponder {
         } catch let error as EmulatorError {
             result = try error.response(traceID: traceID)
         } catch {
-            result = try EmulatorError(status: 500, code: "internal_clerk_error", message: "Oops, something went wrong", longMessage: "\(error)").response(traceID: traceID)
+            result = try EmulatorError(status: 500, code: "internal_clerk_error", message: "Oops, something went wrong", longMessage: "The emulator failed to answer this request; its log has the details").response(traceID: traceID)
+            state.options.logger.error("Emulator request failed", metadata: ["error": "\(type(of: error))"])
         }
         if latency > .zero {
             try? await Task.sleep(for: latency)

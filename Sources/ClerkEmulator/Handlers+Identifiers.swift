@@ -99,7 +99,7 @@ extension EmulatorState {
         guard Self.isEmail(email) else { throw EmulatorError.invalid("email_address", "must be a valid email address") }
         let now = nowMillis()
         let id = EmulatorIDs.make("inv")
-        let days = try body.int("expires_in_days") ?? 30
+        let days = try Self.days(body.int("expires_in_days"), default: 30, name: "expires_in_days")
         let doc: JSONValue = [
             "object": "invitation", "id": .string(id), "email_address": .string(email),
             "public_metadata": try body.metadata("public_metadata") ?? [:], "revoked": false, "status": "pending",

@@ -29,7 +29,7 @@ extension EmulatorState {
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
             _ = try state.user(userID)
-            let seconds = try body.int("expires_in_seconds") ?? 2_592_000
+            let seconds = try Self.lifetime(body.int("expires_in_seconds") ?? 2_592_000)
             let now = nowMillis()
             let id = EmulatorIDs.make("sit")
             let token = EmulatorIDs.random(length: 40)

@@ -84,7 +84,7 @@ extension EmulatorState {
         let inviter = try body.string("inviter_user_id")
         let now = nowMillis()
         let id = EmulatorIDs.make("orginv")
-        let days = try body.int("expires_in_days") ?? 30
+        let days = try Self.days(body.int("expires_in_days"), default: 30, name: "expires_in_days")
         var doc: [String: JSONValue] = [
             "object": "organization_invitation", "id": .string(id), "email_address": .string(email),
             "role": .string(role), "role_name": .string(Self.roleName(role)), "organization_id": .string(organization.id),

@@ -56,7 +56,7 @@ extension EmulatorState {
         table["CreateSessionToken"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let session = try state.session(request.path("session_id"))
-            let lifetime = try body.int("expires_in_seconds") ?? 60
+            let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? 60)
             return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: nil))])
         }
         table["CreateSessionTokenFromTemplate"] = { state, request in
@@ -68,7 +68,7 @@ extension EmulatorState {
             }).map(EmulatorStore.record) else {
                 throw EmulatorError.notFound("JWT template")
             }
-            let lifetime = try body.int("expires_in_seconds") ?? template.doc["lifetime"]?.intMember ?? 60
+            let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? template.doc["lifetime"]?.intMember ?? 60)
             return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: template.doc))])
         }
 
@@ -101,7 +101,7 @@ extension EmulatorState {
             return try state.mutate(request.path("template_id"), kind: "jwt_template", name: "JWT template") { doc in
                 if let name = try body.string("name") { doc["name"] = .string(name) }
                 if case .object? = body.object["claims"] { doc["claims"] = body.object["claims"] }
-                if let lifetime = try body.int("lifetime") { doc["lifetime"] = .int(lifetime) }
+                if let lifetime = try body.int("lifetime") { doc["lifetime"] = .int(try Self.lifetime(lifetime)) }
                 if let skew = try body.int("allowed_clock_skew") { doc["allowed_clock_skew"] = .int(skew) }
             }
         }
@@ -113,6 +113,19 @@ extension EmulatorState {
             }
             return try deleted("jwt_template", id: id)
         }
+    }
+
+    /// A token lifetime in seconds: 1 s to 10 years (larger values would overflow the claims).
+    static func lifetime(_ seconds: Int64) throws -> Int64 {
+        guard (1...315_360_000).contains(seconds) else { throw EmulatorError.invalid("expires_in_seconds", "must be between 1 and 315360000") }
+        return seconds
+    }
+
+    /// A number of days for an expiry: 1 to 3650.
+    static func days(_ value: Int64?, default defaultValue: Int64, name: String) throws -> Int64 {
+        let days = value ?? defaultValue
+        guard (1...3650).contains(days) else { throw EmulatorError.invalid(name, "must be between 1 and 3650") }
+        return days
     }
 
     func session(_ id: String) throws -> EmulatorStore.Record { try record(id, kind: "session", name: "Session") }

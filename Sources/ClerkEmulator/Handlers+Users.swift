@@ -445,7 +445,9 @@ enum PasswordDigest {
         }
         if hasher.hasPrefix("pbkdf2") {
             let parts = digest.split(separator: "$", omittingEmptySubsequences: false)
-            guard parts.count == 4, Int(parts[1]) != nil, Data(base64Encoded: String(parts[3])) != nil else {
+            guard parts.count == 4, let rounds = Int(parts[1]), (1...10_000_000).contains(rounds),
+                let hash = Data(base64Encoded: String(parts[3])), (16...64).contains(hash.count)
+            else {
                 throw EmulatorError.invalid("password_digest", "must be algorithm$iterations$salt$base64-hash for \(hasher)")
             }
         } else {
@@ -471,7 +473,9 @@ enum PasswordDigest {
             return Insecure.MD5.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined() == digest.lowercased()
         default:
             let parts = digest.split(separator: "$", omittingEmptySubsequences: false)
-            guard parts.count == 4, let rounds = Int(parts[1]), let expected = Data(base64Encoded: String(parts[3])) else { return false }
+            guard parts.count == 4, let rounds = Int(parts[1]), (1...10_000_000).contains(rounds),
+                let expected = Data(base64Encoded: String(parts[3])), (16...64).contains(expected.count)
+            else { return false }
             let function: KDF.Insecure.PBKDF2.HashFunction
             switch hasher {
             case "pbkdf2_sha512": function = .sha512

@@ -22,8 +22,11 @@ public protocol ClerkWebhookDeduplicator: Sendable {
 /// A ``ClerkWebhookDeduplicator`` in memory: the most recent `capacity` message ids, each for `retention`.
 public final class InMemoryWebhookDeduplicator: ClerkWebhookDeduplicator {
     private struct State {
-        var seen: [String: ContinuousClock.Instant] = [:]
-        var order: [String] = []
+        /// When each id was claimed, and the sequence number of that claim.
+        var seen: [String: (at: ContinuousClock.Instant, sequence: Int)] = [:]
+        /// Claims in order; a slot whose sequence no longer matches `seen` is stale (released or claimed again).
+        var order: [(id: String, sequence: Int)] = []
+        var nextSequence = 0
         var head = 0
     }
 
@@ -43,13 +46,14 @@ public final class InMemoryWebhookDeduplicator: ClerkWebhookDeduplicator {
     public func claim(_ messageId: String) async throws -> Bool {
         let now = ContinuousClock.now
         return state.withLockedValue { state in
-            if let seenAt = state.seen[messageId], seenAt + retention > now { return false }
-            state.seen[messageId] = now
-            state.order.append(messageId)
+            if let seen = state.seen[messageId], seen.at + retention > now { return false }
+            state.nextSequence += 1
+            state.seen[messageId] = (now, state.nextSequence)
+            state.order.append((messageId, state.nextSequence))
             while state.seen.count > capacity, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1
-                state.seen[oldest] = nil
+                if state.seen[oldest.id]?.sequence == oldest.sequence { state.seen[oldest.id] = nil }
             }
             if state.head > 1_024 && state.head * 2 > state.order.count {
                 state.order.removeFirst(state.head)
@@ -133,7 +137,10 @@ extension RoutesBuilder {
                     return Response(status: .ok)
                 }
                 do {
-                    return try await handler(request, event).encodeResponse(for: request)
+                    let response = try await handler(request, event).encodeResponse(for: request)
+                    // Not handled (non-2xx): forget the id so that Svix's retry is processed.
+                    if !(200..<300).contains(response.status.code) { await deduplicator.release(event.messageId) }
+                    return response
                 } catch {
                     await deduplicator.release(event.messageId)
                     throw error

@@ -127,3 +127,46 @@ struct CLIExportImportTests {
         }
     }
 }
+
+@Suite("clerk CLI: import and export edge cases")
+struct CLIImportEdgeTests {
+    @Test("A CSV metadata cell is JSON text only: '@file' never reads a local file; repeated rows in a file are created once")
+    func hostileAndRepeatedRows() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secretFile = directory.appendingPathComponent("credentials.json")
+        try #"{"aws_secret":"do-not-upload"}"#.write(to: secretFile, atomically: true, encoding: .utf8)
+        let csv = directory.appendingPathComponent("users.csv")
+        try "email_addresses,public_metadata\nleak@example.com,@\(secretFile.path)\n".write(to: csv, atomically: true, encoding: .utf8)
+        let jsonl = directory.appendingPathComponent("users.jsonl")
+        try """
+            {"email_address":["one@example.com"],"external_id":"same"}
+            {"email_address":["two@example.com"],"external_id":"same"}
+            """.write(to: jsonl, atomically: true, encoding: .utf8)
+        try await withCLIEmulator { _, clerk, env in
+            let hostile = try await CLI.run(["users", "import", csv.path], environment: env)
+            #expect(hostile.status == 1 && hostile.stderr.contains("must be a JSON object"))
+            #expect(try await clerk.users.getCount() == 0)
+            let repeated = try await CLI.run(["users", "import", jsonl.path, "--concurrency", "8"], environment: env)
+            #expect(repeated.stdout.contains("created 1,"), "\(repeated.stdout)")
+            #expect(repeated.stderr.contains("line 2: skipped"))
+            #expect(try await clerk.users.getCount() == 1)
+        }
+    }
+
+    @Test("--resume drops a partial last line left by an interrupted export and continues from the last complete user")
+    func resumeAfterPartialLine() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("users.jsonl")
+        try await withCLIEmulator { _, clerk, env in
+            try await CLIExportImportTests.seed(clerk, count: 30)
+            #expect(try await CLI.run(["users", "export", "--output", file.path, "--page-size", "10"], environment: env).status == 0)
+            let complete = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            try (complete.prefix(12).joined(separator: "\n") + "\n" + complete[12].prefix(40)).write(to: file, atomically: true, encoding: .utf8)
+            let resumed = try await CLI.run(["users", "export", "--output", file.path, "--resume", "--page-size", "10"], environment: env)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try String(contentsOf: file, encoding: .utf8).split(separator: "\n") == complete)
+        }
+    }
+}

@@ -174,3 +174,29 @@ extension JSONValue {
         return nil
     }
 }
+
+@Suite("Emulator: hostile values answer 4xx, never crash")
+struct EmulatorHostileInputTests {
+    @Test("Out-of-range lifetimes and days, absurd PBKDF2 rounds, a 10 MiB+ body")
+    func outOfRange() async throws {
+        try await withEmulator { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["h@example.com"]))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
+            let huge = try await rawRequest(emulator, "POST", "/v1/sessions/\(session.id)/tokens", key: emulator.secretKey, body: #"{"expires_in_seconds": 9223372036854775807}"#)
+            #expect(huge.status == 422)
+            let days = try await rawRequest(emulator, "POST", "/v1/invitations", key: emulator.secretKey, body: #"{"email_address":"d@example.com","expires_in_days":9223372036854775807}"#)
+            #expect(days.status == 422)
+            for rounds in ["-1", "99999999999", "0"] {
+                let digest = await #expect(throws: ClerkAPIResponseError.self) {
+                    _ = try await clerk.users.createUser(CreateUserBody(
+                        emailAddress: ["r\(rounds)@example.com"], passwordDigest: "pbkdf2_sha256$\(rounds)$salt$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", passwordHasher: "pbkdf2_sha256"
+                    ))
+                }
+                #expect(digest?.status == 422)
+            }
+            let big = try await rawRequest(emulator, "POST", "/v1/users", key: emulator.secretKey, body: String(repeating: " ", count: 11 * 1024 * 1024))
+            #expect(big.status == 413)
+            #expect(try await clerk.users.getCount() == 1)
+        }
+    }
+}
