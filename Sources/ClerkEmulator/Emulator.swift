@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 import Synchronization
 
@@ -95,9 +96,10 @@ public final class RunningEmulator: Sendable {
     public let webhookSigningSecret: String?
 
     let task: Task<Void, any Error>
+    let group: ServiceGroup
     let webhooks: WebhookDispatcher?
 
-    init(apiURL: String, port: Int, state: EmulatorState, task: Task<Void, any Error>) {
+    init(apiURL: String, port: Int, state: EmulatorState, task: Task<Void, any Error>, group: ServiceGroup) {
         self.apiURL = apiURL
         self.port = port
         self.secretKey = state.keys.secretKey
@@ -108,11 +110,23 @@ public final class RunningEmulator: Sendable {
         self.webhookSigningSecret = state.webhooks?.endpoint.signingSecret
         self.webhooks = state.webhooks
         self.task = task
+        self.group = group
     }
 
-    /// Stops the server and waits until it has. Webhook events not yet delivered are dropped.
+    /// Stops the server gracefully (it stops accepting, lets requests in flight finish) and waits until it has; after
+    /// 5 seconds it is cancelled. Webhook events not yet delivered are dropped.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        await withTaskGroup(of: Void.self) { waiting in
+            waiting.addTask { _ = try? await task.value }
+            waiting.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                task.cancel()
+            }
+            await waiting.next()
+            waiting.cancelAll()
+        }
         _ = try? await task.value
         await webhooks?.shutdown()
     }
@@ -157,12 +171,20 @@ public enum ClerkEmulator {
             onServerRunning: { channel in bound.set(channel.localAddress?.port ?? 0) },
             logger: Self.quietLogger(options.logger)
         )
-        let task = Task { try await app.run() }
+        // Run under our own ServiceGroup (no signal handling: the caller owns the process) so that stop() can shut
+        // the server down gracefully instead of cancelling it.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: Self.quietLogger(options.logger))
+        )
+        let task = Task {
+            defer { bound.finish() }
+            try await group.run()
+        }
         let port = try await bound.wait(task: task)
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         let apiURL = "http://\(host):\(port)"
         state.setAPIURL(apiURL)
-        return RunningEmulator(apiURL: apiURL, port: port, state: state, task: task)
+        return RunningEmulator(apiURL: apiURL, port: port, state: state, task: task, group: group)
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -187,13 +209,21 @@ public struct EmulatorStartError: Error, CustomStringConvertible, Sendable {
 
 /// Waits for `onServerRunning` to report the bound port (or for the server task to fail first).
 final class BoundPort: Sendable {
-    private let port = Mutex<Int?>(nil)
+    private let state = Mutex<(port: Int?, finished: Bool)>((nil, false))
 
-    func set(_ value: Int) { port.withLock { $0 = value } }
+    func set(_ value: Int) { state.withLock { $0.port = value } }
+
+    /// The server task ended (for example: the port is taken).
+    func finish() { state.withLock { $0.finished = true } }
 
     func wait(task: Task<Void, any Error>) async throws -> Int {
         for _ in 0..<2_000 {
-            if let value = port.withLock({ $0 }) { return value }
+            let (port, finished) = state.withLock { ($0.port, $0.finished) }
+            if let port { return port }
+            if finished {
+                try await task.value  // rethrows why the server stopped
+                throw EmulatorStartError(message: "The emulator stopped before it listened")
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
         task.cancel()

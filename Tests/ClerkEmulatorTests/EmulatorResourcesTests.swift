@@ -203,3 +203,20 @@ struct EmulatorOrganizationInvitationTests {
         }
     }
 }
+
+@Suite("Emulator: start and stop")
+struct EmulatorLifecycleTests {
+    @Test("A port already in use is an error from start (the bind error, not a timeout); stop then start again works")
+    func portInUse() async throws {
+        let first = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil))
+        await #expect(throws: (any Error).self) {
+            let second = try await ClerkEmulator.start(EmulatorOptions(port: first.port, databasePath: nil))
+            await second.stop()
+        }
+        await first.stop()
+        let again = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil))
+        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(again.secretKey), apiUrl: again.apiURL))
+        #expect(try await clerk.users.getCount() == 0)
+        await again.stop()
+    }
+}
