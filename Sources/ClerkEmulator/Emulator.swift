@@ -48,6 +48,8 @@ public struct EmulatorOptions: Sendable {
     /// emulator's answers against the spec.
     public var responseObserver: (@Sendable (_ operationID: String, _ status: Int, _ body: Data) -> Void)?
 
+    /// Options with the defaults of `clerk emulator`: loopback port 8787, a database under `.clerk-emulator/`,
+    /// no webhooks, no faults.
     public init(
         host: String = "127.0.0.1", port: Int = 8787, databasePath: String? = ".clerk-emulator/emulator.sqlite",
         seedFile: String? = nil, passwordRounds: Int = 100_000, allowNonLoopback: Bool = false,
@@ -203,6 +205,7 @@ public enum ClerkEmulator {
 
 /// Why the emulator did not start.
 public struct EmulatorStartError: Error, CustomStringConvertible, Sendable {
+    /// Why, in one sentence (never a secret).
     public let message: String
     public var description: String { message }
 }
