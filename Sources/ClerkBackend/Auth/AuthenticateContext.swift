@@ -4,8 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Everything `authenticateRequest` derives from the request and the options before deciding.
-struct AuthenticateContext: Sendable {
+/// Everything `authenticateRequest` derives from the request and the options before deciding. A class: it is built
+/// once per request and shared by every step, never copied field by field.
+final class AuthenticateContext: Sendable {
     let request: ClerkRequest
     let acceptsToken: AcceptsToken
     let verifyOptions: VerifyTokenOptions
@@ -23,10 +24,15 @@ struct AuthenticateContext: Sendable {
     let allowedRedirectOrigins: [String]
     let debugHeaders: Bool
 
-    /// The public URL of the request.
-    let clerkUrl: URLComponents
+    /// The public URL of the request, as text (scheme lower-cased).
+    let clerkUrlString: String
+    /// The public URL of the request, parsed (on demand: only handshakes, satellites and organization sync need it).
+    var clerkUrl: URLComponents { URLComponents(string: clerkUrlString) ?? URLComponents() }
     /// `scheme://host[:port]` of ``clerkUrl``.
     let origin: String
+    /// The query items of the URL, for looking up Clerk's `__clerk_*` parameters: empty when the query cannot name
+    /// one (it has no `__` and no percent escape), so do not use it for other parameters.
+    let clerkQueryItems: [URLQueryItem]
     /// The Frontend API (host, or absolute proxy URL).
     let frontendApi: String
     /// The token issuer host expected for cookie selection.
@@ -54,7 +60,8 @@ struct AuthenticateContext: Sendable {
     static let maxCookieBytes = 8 * 1024
 
     init(request: ClerkRequest, options: AuthenticateRequestOptions, client: ClerkClient) throws {
-        let clientOptions = client.options
+        // Read the client's options in place (a copy of `ClerkOptions` retains every one of its fields).
+        let clientOptions = ClientOptionsView(client: client)
         self.request = request
         acceptsToken = options.acceptsToken
         verifyOptions = VerifyTokenOptions(
@@ -99,32 +106,41 @@ struct AuthenticateContext: Sendable {
             throw ClerkError(.missingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.")
         }
 
-        // The public URL, honouring forwarded headers only from trusted proxies.
-        guard var url = URLComponents(string: request.url), let scheme = url.scheme?.lowercased(), url.host != nil else {
-            throw ClerkError(.invalidArgument, "ClerkRequest.url must be an absolute URL")
-        }
-        url.scheme = scheme
-        if options.trustedProxies.trusts(request.remoteAddress) {
-            let forwardedHost = request.header("x-forwarded-host").flatMap { $0.split(separator: ",").first?.trimmed }
-            let forwardedProto = (request.header("cloudfront-forwarded-proto") ?? request.header("x-forwarded-proto"))
-                .flatMap { $0.split(separator: ",").first?.trimmed.lowercased() }
-            let validProto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil }
-            if let host = forwardedHost, !host.isEmpty {
-                let proto = validProto ?? scheme
-                if AuthenticateContext.isValidHost(host), let rebuilt = URLComponents(string: "\(proto)://\(host)"),
-                    rebuilt.host != nil
-                {
-                    url.scheme = proto
-                    url.host = rebuilt.host
-                    url.port = rebuilt.port
-                }
-            } else if let validProto {
-                // A proxy that terminates TLS and keeps the Host header sends only X-Forwarded-Proto.
-                url.scheme = validProto
+        // The public URL, honouring forwarded headers only from trusted proxies. Plain http(s) URLs (the usual case)
+        // are read without URLComponents; anything unusual (IDNA, IPv6, user info, odd characters) goes through it.
+        let trusted = options.trustedProxies.trusts(request.remoteAddress)
+        if !trusted, let simple = SimpleURL(request.url) {
+            clerkUrlString = simple.text
+            origin = simple.origin
+            clerkQueryItems = simple.mayHaveClerkParameters ? (URLComponents(string: simple.text)?.queryItems ?? []) : []
+        } else {
+            guard var url = URLComponents(string: request.url), let scheme = url.scheme?.lowercased(), url.host != nil else {
+                throw ClerkError(.invalidArgument, "ClerkRequest.url must be an absolute URL")
             }
+            url.scheme = scheme
+            if trusted {
+                let forwardedHost = request.header("x-forwarded-host").flatMap { $0.split(separator: ",").first?.trimmed }
+                let forwardedProto = (request.header("cloudfront-forwarded-proto") ?? request.header("x-forwarded-proto"))
+                    .flatMap { $0.split(separator: ",").first?.trimmed.lowercased() }
+                let validProto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil }
+                if let host = forwardedHost, !host.isEmpty {
+                    let proto = validProto ?? scheme
+                    if AuthenticateContext.isValidHost(host), let rebuilt = URLComponents(string: "\(proto)://\(host)"),
+                        rebuilt.host != nil
+                    {
+                        url.scheme = proto
+                        url.host = rebuilt.host
+                        url.port = rebuilt.port
+                    }
+                } else if let validProto {
+                    // A proxy that terminates TLS and keeps the Host header sends only X-Forwarded-Proto.
+                    url.scheme = validProto
+                }
+            }
+            clerkUrlString = url.string ?? request.url
+            origin = AuthenticateContext.origin(of: url)
+            clerkQueryItems = url.queryItems ?? []
         }
-        clerkUrl = url
-        origin = AuthenticateContext.origin(of: url)
 
         // Proxy URL (relative ones resolve against the request origin).
         var proxy = options.proxyUrl ?? clientOptions.proxyUrl ?? ""
@@ -164,7 +180,10 @@ struct AuthenticateContext: Sendable {
         debugHeaders = options.debugHeaders ?? !isProduction
 
         // Cookies and tokens.
-        let cookies = request.parseCookies().filter { $0.value.utf8.count <= AuthenticateContext.maxCookieBytes }
+        var cookies = request.parseClerkCookies()
+        if cookies.values.contains(where: { $0.utf8.count > AuthenticateContext.maxCookieBytes }) {
+            cookies = cookies.filter { $0.value.utf8.count <= AuthenticateContext.maxCookieBytes }
+        }
         self.cookies = cookies
         tokenInHeader = request.tokenInHeader().flatMap { $0.utf8.count <= maxTokenBytes ? $0 : nil }
         let suffix = publishableKey?.cookieSuffix ?? ""
@@ -176,15 +195,15 @@ struct AuthenticateContext: Sendable {
         )
         usesSuffixedCookies = suffixed
         func cookie(_ name: String) -> String? {
-            suffixed ? cookies["\(name)_\(suffix)"] : cookies[name]
+            suffixed ? cookies[name + "_" + suffix] : cookies[name]
         }
         sessionTokenInCookie = cookie("__session").flatMap { $0.isEmpty ? nil : $0 }
         decodedSessionCookie = suffixed ? nil : unsuffixedSession
         clientUat = cookie("__client_uat").flatMap { Int64($0) } ?? 0
-        let queryItems = url.queryItems ?? []
+        let queryItems = clerkQueryItems
         func query(_ name: String) -> String? { queryItems.first { $0.name == name }?.value.flatMap { $0.isEmpty ? nil : $0 } }
         devBrowserToken = query("__clerk_db_jwt") ?? cookie("__clerk_db_jwt")
-        refreshTokenInCookie = suffix.isEmpty ? nil : cookies["__refresh_\(suffix)"]
+        refreshTokenInCookie = suffix.isEmpty ? nil : cookies[publishableKey?.refreshCookieName ?? "__refresh_" + suffix]
         handshakeToken = query("__clerk_handshake") ?? cookies["__clerk_handshake"]
         handshakeNonce = query("__clerk_handshake_nonce") ?? cookies["__clerk_handshake_nonce"]
         redirectCount = cookies["__clerk_redirect_count"].flatMap { Int($0) } ?? 0
@@ -197,8 +216,11 @@ struct AuthenticateContext: Sendable {
     ) -> Bool {
         let session = cookies["__session"]
         let uat = cookies["__client_uat"]
-        let suffixedSession = suffix.isEmpty ? nil : cookies["__session_\(suffix)"]
-        let suffixedUat = suffix.isEmpty ? nil : cookies["__client_uat_\(suffix)"]
+        // No suffixed cookie can be there when no cookie name has the suffix (the common, unsuffixed case): skip
+        // building the suffixed names.
+        let anySuffixed = !suffix.isEmpty && cookies.keys.contains { $0.hasSuffix(suffix) }
+        let suffixedSession = anySuffixed ? cookies["__session_" + suffix] : nil
+        let suffixedUat = anySuffixed ? cookies["__client_uat_" + suffix] : nil
         if let session, !session.isEmpty {
             guard let decoded = decodedSession, let issValue = decoded.claims["iss"] else { return false }
             guard let iss = issValue.stringValue else { return true }
@@ -220,6 +242,23 @@ struct AuthenticateContext: Sendable {
         }
         if suffixedUat == nil && suffixedSession != nil { return false }
         return true
+    }
+
+    /// The few client options the context reads, without copying the whole `ClerkOptions`.
+    private struct ClientOptionsView {
+        let client: ClerkClient
+        var authorizedParties: [String]? { client.options.authorizedParties }
+        var audience: [String]? { client.options.audience }
+        var clockSkew: Duration { client.options.clockSkew }
+        var isSatellite: Bool { client.options.isSatellite }
+        var domain: String? { client.options.domain }
+        var signInUrl: String? { client.options.signInUrl }
+        var signUpUrl: String? { client.options.signUpUrl }
+        var satelliteAutoSync: Bool? { client.options.satelliteAutoSync }
+        var publishableKey: String? { client.options.publishableKey }
+        var machineSecretKey: Secret? { client.options.machineSecretKey }
+        var secretKey: Secret? { client.options.secretKey }
+        var proxyUrl: String? { client.options.proxyUrl }
     }
 
     /// The text after a leading `https://` or `http://` (no regex: this runs on every cookie request).
@@ -246,6 +285,124 @@ struct AuthenticateContext: Sendable {
             }
     }
 
-    /// The request URL as a string.
-    var clerkUrlString: String { clerkUrl.string ?? request.url }
+}
+
+/// An absolute `http(s)://host[:port][/path][?query][#fragment]` URL whose host is a plain DNS name or IPv4 address
+/// and whose other characters are all ones URLComponents keeps as they are: read without URLComponents (which
+/// costs microseconds per request). `nil` for anything else, which then goes through URLComponents.
+struct SimpleURL {
+    /// The URL with its scheme lower-cased.
+    let text: String
+    /// `scheme://host[:port]`, host lower-cased, default ports dropped.
+    let origin: String
+    /// Whether the query could carry a `__clerk_*` parameter (it has `__` or a percent escape).
+    let mayHaveClerkParameters: Bool
+
+    init?(_ url: String) {
+        var url = url
+        guard url.utf8.count <= 16 * 1024 else { return nil }
+        guard let parsed = url.withUTF8({ SimpleURL.parse($0) }) else { return nil }
+        (text, origin, mayHaveClerkParameters) = (parsed.text ?? url, parsed.origin, parsed.mayHaveClerkParameters)
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    /// `text` is `nil` when the input can be used as it is (its scheme is lower-case already).
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (text: String?, origin: String, mayHaveClerkParameters: Bool)? {
+        // Scheme.
+        let schemeLength: Int
+        if bytes.count >= 8, lower(bytes[0]) == UInt8(ascii: "h"), lower(bytes[1]) == UInt8(ascii: "t"),
+            lower(bytes[2]) == UInt8(ascii: "t"), lower(bytes[3]) == UInt8(ascii: "p")
+        {
+            if lower(bytes[4]) == UInt8(ascii: "s") {
+                schemeLength = 5
+            } else {
+                schemeLength = 4
+            }
+        } else {
+            return nil
+        }
+        guard bytes.count > schemeLength + 3, bytes[schemeLength] == UInt8(ascii: ":"),
+            bytes[schemeLength + 1] == UInt8(ascii: "/"), bytes[schemeLength + 2] == UInt8(ascii: "/")
+        else { return nil }
+        let isHTTPS = schemeLength == 5
+        // Host: letters, digits, `-`, `.`, `_`; then an optional port of 1–5 digits.
+        var index = schemeLength + 3
+        let hostStart = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            let isHostByte =
+                (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F
+            guard isHostByte else { break }
+            index += 1
+        }
+        let hostEnd = index
+        guard hostEnd > hostStart else { return nil }
+        var port: Int?
+        if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
+            index += 1
+            var value = 0
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, digits < 5 {
+                value = value * 10 + Int(bytes[index] - 0x30)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0, value <= 65_535 else { return nil }
+            port = value
+        }
+        // The rest must start a path, query or fragment, with only characters URLComponents keeps unchanged.
+        guard index == bytes.count || bytes[index] == UInt8(ascii: "/") || bytes[index] == UInt8(ascii: "?") else {
+            return nil
+        }
+        var inQuery = false
+        var queryMentionsClerk = false
+        var sawFragment = false
+        var position = index
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+                UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","),
+                UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"):
+                if inQuery, byte == UInt8(ascii: "_"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "_") {
+                    queryMentionsClerk = true
+                }
+            case UInt8(ascii: "?"):
+                if !sawFragment { inQuery = true }
+            case UInt8(ascii: "#"):
+                guard !sawFragment else { return nil }
+                sawFragment = true
+                inQuery = false
+            case UInt8(ascii: "%"):
+                guard position + 2 < bytes.count, bytes[position + 1].isHexDigit, bytes[position + 2].isHexDigit else {
+                    return nil
+                }
+                if inQuery { queryMentionsClerk = true }
+            default:
+                return nil
+            }
+            position += 1
+        }
+        var text: String?
+        if (0..<schemeLength).contains(where: { bytes[$0] >= 0x41 && bytes[$0] <= 0x5A }) {
+            text = (isHTTPS ? "https://" : "http://")
+                + String(decoding: UnsafeBufferPointer(rebasing: bytes[(schemeLength + 3)...]), as: UTF8.self)
+        }
+        var origin = isHTTPS ? "https://" : "http://"
+        origin += String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd]), as: UTF8.self).lowercased()
+        if let port, !(isHTTPS && port == 443) && !(!isHTTPS && port == 80) {
+            origin += ":" + String(port)
+        }
+        return (text, origin, queryMentionsClerk)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x46) || (self >= 0x61 && self <= 0x66)
+    }
 }

@@ -91,7 +91,9 @@ struct RequestAuthenticator {
     /// Verifies a session token from the `Authorization` header into a signed-in state, or a session-error state.
     func verifiedHeaderSessionState(_ token: String, decoded: DecodedJWT?) async throws -> RequestState {
         do {
-            let claims = try await client.verifySessionToken(token, decoded: decoded, options: context.verifyOptions)
+            let claims = try await client.verifySessionToken(
+                token, decoded: decoded, options: context.verifyOptions, traced: false
+            )
             return try signedIn(claims: claims, token: token)
         } catch {
             return try await handleSessionError(error, carrier: .header)
@@ -164,7 +166,7 @@ struct RequestAuthenticator {
             }
         }
         let hasCookies = context.sessionTokenInCookie != nil || context.clientUat > 0
-        let synced = context.clerkUrl.queryItems?.first { $0.name == "__clerk_synced" }?.value
+        let synced = context.clerkQueryItems.first { $0.name == "__clerk_synced" }?.value
         let satelliteDocumentGET =
             context.isSatellite && context.secFetchDest == "document" && context.method == "GET"
         if satelliteDocumentGET && synced != "true" {
@@ -185,7 +187,7 @@ struct RequestAuthenticator {
                 return handshake(reason: .satelliteCookieNeedsSyncing, message: "", location: signIn.string)
             }
         }
-        let redirectBack = context.clerkUrl.queryItems?.first { $0.name == "__clerk_redirect_url" }?.value
+        let redirectBack = context.clerkQueryItems.first { $0.name == "__clerk_redirect_url" }?.value
         if isDevelopment && !context.isSatellite, let redirectBack {
             guard var target = validatedRedirect(redirectBack) else {
                 return signedOut(reason: .redirectNotAllowed, message: "__clerk_redirect_url is not an allowed origin")
@@ -200,7 +202,7 @@ struct RequestAuthenticator {
             target.percentEncodedQuery = ([target.percentEncodedQuery].compactMap { $0 } + added).joined(separator: "&")
             return handshake(reason: .primaryRespondsToSyncing, message: "", location: target.string)
         }
-        if isDevelopment, context.clerkUrl.queryItems?.contains(where: { $0.name == "__clerk_db_jwt" }) == true {
+        if isDevelopment, context.clerkQueryItems.contains(where: { $0.name == "__clerk_db_jwt" }) {
             return handshake(reason: .devBrowserSync, message: "")
         }
         if isDevelopment && context.devBrowserToken == nil {

@@ -35,8 +35,15 @@ public struct ClerkAuth: Sendable {
     public let orgRole: String?
     /// The active organization's slug.
     public let orgSlug: String?
-    /// The user's permissions in the active organization (`org:invoices:read`).
-    public let orgPermissions: [String]?
+    /// The user's permissions in the active organization (`org:invoices:read`). With v2 claims they are built from
+    /// the token's `o.per`, `o.fpm` and `fea` claims when read (requests that never ask do not pay for them).
+    public var orgPermissions: [String]? {
+        switch permissionsSource {
+        case .list(let permissions): permissions
+        case .featureMasks(let permissions, let masks):
+            ClerkAuth.permissions(orgFeatures: features.org, permissions: permissions, featureMasks: masks)
+        }
+    }
     /// `fva`: minutes since the first and second factor were last verified (−1 when not enrolled).
     public let factorVerificationAge: [Int]?
     /// `act`: the actor when the session is an impersonation or an agent.
@@ -45,17 +52,28 @@ public struct ClerkAuth: Sendable {
     public let machine: MachineAuth?
     /// The raw token, when authenticated.
     let rawToken: String?
-    let features: (org: [String], user: [String])
-    let plans: (org: [String], user: [String])
+    /// Where ``orgPermissions`` come from: a list (v1 claims, machines), or v2's permission names and feature masks.
+    enum PermissionsSource: Sendable {
+        case list([String]?)
+        case featureMasks(permissions: String?, masks: String?)
+    }
+    let permissionsSource: PermissionsSource
+    /// The `fea` and `pla` claims (comma lists of `scope:value`), parsed when `has(feature:)`/`has(plan:)` asks.
+    let featureClaim: String
+    let planClaim: String
     let client: ClerkClient?
+
+    /// The features of the `fea` claim, by scope.
+    var features: (org: [String], user: [String]) { ClerkAuth.parseScopedList(featureClaim) ?? ([], []) }
+    /// The plans of the `pla` claim, by scope.
+    var plans: (org: [String], user: [String]) { ClerkAuth.parseScopedList(planClaim) ?? ([], []) }
 
     /// A signed-out session auth object (`pending` keeps ``sessionStatus``).
     public static func signedOut(tokenType: TokenType = .sessionToken, sessionStatus: String? = nil) -> ClerkAuth {
         ClerkAuth(
             isAuthenticated: false, tokenType: tokenType, sessionClaims: nil, userId: nil, sessionId: nil,
             sessionStatus: sessionStatus, orgId: nil, orgRole: nil, orgSlug: nil, orgPermissions: nil,
-            factorVerificationAge: nil, actor: nil, machine: nil, rawToken: nil, features: ([], []), plans: ([], []),
-            client: nil
+            factorVerificationAge: nil, actor: nil, machine: nil, rawToken: nil, client: nil
         )
     }
 
@@ -63,14 +81,14 @@ public struct ClerkAuth: Sendable {
     public static let invalidToken = ClerkAuth(
         isAuthenticated: false, tokenType: nil, sessionClaims: nil, userId: nil, sessionId: nil, sessionStatus: nil,
         orgId: nil, orgRole: nil, orgSlug: nil, orgPermissions: nil, factorVerificationAge: nil, actor: nil,
-        machine: nil, rawToken: nil, features: ([], []), plans: ([], []), client: nil
+        machine: nil, rawToken: nil, client: nil
     )
 
     init(
         isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userId: String?, sessionId: String?,
         sessionStatus: String?, orgId: String?, orgRole: String?, orgSlug: String?, orgPermissions: [String]?,
         factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?,
-        features: (org: [String], user: [String]), plans: (org: [String], user: [String]), client: ClerkClient?
+        permissionsSource: PermissionsSource? = nil, featureClaim: String = "", planClaim: String = "", client: ClerkClient?
     ) {
         self.isAuthenticated = isAuthenticated
         self.tokenType = tokenType
@@ -81,13 +99,13 @@ public struct ClerkAuth: Sendable {
         self.orgId = orgId
         self.orgRole = orgRole
         self.orgSlug = orgSlug
-        self.orgPermissions = orgPermissions
+        self.permissionsSource = permissionsSource ?? .list(orgPermissions)
         self.factorVerificationAge = factorVerificationAge
         self.actor = actor
         self.machine = machine
         self.rawToken = rawToken
-        self.features = features
-        self.plans = plans
+        self.featureClaim = featureClaim
+        self.planClaim = planClaim
         self.client = client
     }
 
@@ -103,27 +121,23 @@ public struct ClerkAuth: Sendable {
         var orgId: String?
         var orgSlug: String?
         var orgRole: String?
-        var orgPermissions: [String]?
+        var permissions = PermissionsSource.list(nil)
         if isV2 {
             if let org = raw["o"]?.objectValue {
                 orgId = org["id"]?.stringValue
                 orgSlug = org["slg"]?.stringValue
                 if let role = org["rol"]?.stringValue, !role.isEmpty { orgRole = "org:" + role }
-                guard let scoped = ClerkAuth.parseScopedList(featureClaim) else {
+                guard ClerkAuth.isValidScopedList(featureClaim) else {
                     throw TokenVerificationError(reason: .tokenInvalid, message: "Invalid fea claim: every entry needs a scope.")
                 }
-                orgPermissions = ClerkAuth.permissions(
-                    orgFeatures: scoped.org, permissions: org["per"]?.stringValue, featureMasks: org["fpm"]?.stringValue
-                )
+                permissions = .featureMasks(permissions: org["per"]?.stringValue, masks: org["fpm"]?.stringValue)
             }
         } else {
             orgId = raw["org_id"]?.stringValue
             orgSlug = raw["org_slug"]?.stringValue
             orgRole = raw["org_role"]?.stringValue
-            orgPermissions = raw["org_permissions"]?.arrayValue?.compactMap(\.stringValue)
+            permissions = .list(raw["org_permissions"]?.arrayValue?.compactMap(\.stringValue))
         }
-        let features = ClerkAuth.parseScopedList(featureClaim) ?? ([], [])
-        let plans = ClerkAuth.parseScopedList(planClaim) ?? ([], [])
         var fva: [Int]?
         if let values = raw["fva"]?.arrayValue {
             let ints = values.compactMap { $0.intValue.map(Int.init) }
@@ -132,45 +146,90 @@ public struct ClerkAuth: Sendable {
         self.init(
             isAuthenticated: true, tokenType: .sessionToken, sessionClaims: claims, userId: claims.sub,
             sessionId: claims.sid, sessionStatus: claims.sts, orgId: orgId, orgRole: orgRole, orgSlug: orgSlug,
-            orgPermissions: orgPermissions, factorVerificationAge: fva, actor: raw["act"], machine: nil,
-            rawToken: token, features: features, plans: plans, client: client
+            orgPermissions: nil, factorVerificationAge: fva, actor: raw["act"], machine: nil, rawToken: token,
+            permissionsSource: permissions, featureClaim: featureClaim, planClaim: planClaim, client: client
         )
     }
 
-    /// Parses `fea`/`pla`: a comma list of `scope:value`; `o` → organization, `u` → user, `ou`/`uo` → both.
-    /// `nil` when an entry has no scope.
-    static func parseScopedList(_ claim: String) -> (org: [String], user: [String])? {
-        var org: [String] = []
-        var user: [String] = []
-        guard !claim.isEmpty else { return ([], []) }
-        for entry in claim.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { return nil }
-            let scope = parts[0].trimmed
-            let value = String(parts[1])
-            switch scope {
-            case "o": org.append(value)
-            case "u": user.append(value)
-            case "ou", "uo":
-                org.append(value)
-                user.append(value)
-            default: break
+    /// Whether every entry of a `fea`/`pla` list has a scope (`scope:value`); the empty list is valid.
+    static func isValidScopedList(_ claim: String) -> Bool {
+        var entryHasColon = false
+        for byte in claim.utf8 {
+            if byte == UInt8(ascii: ":") {
+                entryHasColon = true
+            } else if byte == UInt8(ascii: ",") {
+                guard entryHasColon else { return false }
+                entryHasColon = false
             }
         }
-        return (org, user)
+        return claim.isEmpty || entryHasColon
     }
+
+    /// Parses `fea`/`pla`: a comma list of `scope:value`; `o` → organization, `u` → user, `ou`/`uo` → both.
+    /// `nil` when an entry has no scope. One pass over the UTF-8 bytes (this runs for every signed-in request).
+    static func parseScopedList(_ claim: String) -> (org: [String], user: [String])? {
+        guard !claim.isEmpty else { return ([], []) }
+        var claim = claim
+        return claim.withUTF8 { bytes -> (org: [String], user: [String])? in
+            var org: [String] = []
+            var user: [String] = []
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                var colon = -1
+                while end < bytes.count, bytes[end] != UInt8(ascii: ",") {
+                    if colon < 0, bytes[end] == UInt8(ascii: ":") { colon = end }
+                    end += 1
+                }
+                guard colon >= 0 else { return nil }
+                // The scope, without surrounding ASCII whitespace.
+                var scopeStart = start
+                var scopeEnd = colon
+                while scopeStart < scopeEnd, isASCIISpace(bytes[scopeStart]) { scopeStart += 1 }
+                while scopeEnd > scopeStart, isASCIISpace(bytes[scopeEnd - 1]) { scopeEnd -= 1 }
+                var toOrg = false
+                var toUser = false
+                switch scopeEnd - scopeStart {
+                case 1:
+                    toOrg = bytes[scopeStart] == UInt8(ascii: "o")
+                    toUser = bytes[scopeStart] == UInt8(ascii: "u")
+                case 2:
+                    let first = bytes[scopeStart]
+                    let second = bytes[scopeStart + 1]
+                    let both =
+                        (first == UInt8(ascii: "o") && second == UInt8(ascii: "u"))
+                        || (first == UInt8(ascii: "u") && second == UInt8(ascii: "o"))
+                    toOrg = both
+                    toUser = both
+                default:
+                    break
+                }
+                if toOrg || toUser {
+                    // Splitting valid UTF-8 at ASCII delimiters keeps it valid.
+                    let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[(colon + 1)..<end]), as: UTF8.self)
+                    if toOrg { org.append(value) }
+                    if toUser { user.append(value) }
+                }
+                start = end + 1
+            }
+            return (org, user)
+        }
+    }
+
+    private static func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
 
     /// Builds `org:<feature>:<permission>` from `o.per` and `o.fpm` (bit i of a feature's mask, least significant
     /// first, selects `per[i]`).
     static func permissions(orgFeatures: [String], permissions: String?, featureMasks: String?) -> [String] {
         guard let permissions, let featureMasks else { return [] }
-        let names = permissions.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmed }
-        let masks = featureMasks.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmed }
+        let names = permissions.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            .map { Substring($0).trimmed }
+        let masks = featureMasks.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
         var result: [String] = []
         for (index, feature) in orgFeatures.enumerated() where index < masks.count {
-            guard let bits = binaryDigitsLSBFirst(ofDecimal: masks[index]) else { continue }
+            guard let bits = binaryDigitsLSBFirst(ofDecimal: Substring(masks[index]).trimmed) else { continue }
             for (bitIndex, bit) in bits.enumerated() where bit && bitIndex < names.count {
-                result.append("org:\(feature):\(names[bitIndex])")
+                result.append("org:" + feature + ":" + names[bitIndex])
             }
         }
         return result
@@ -180,6 +239,15 @@ public struct ClerkAuth: Sendable {
     static func binaryDigitsLSBFirst(ofDecimal text: String) -> [Bool]? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text.utf8.count <= 4096 else {
             return nil
+        }
+        // Masks are small numbers: no long division needed below 19 digits.
+        if text.utf8.count <= 18, var value = UInt64(text) {
+            var bits: [Bool] = []
+            while value > 0 {
+                bits.append(value & 1 == 1)
+                value >>= 1
+            }
+            return bits
         }
         var digits = text.utf8.map { Int($0 - 0x30) }
         var bits: [Bool] = []

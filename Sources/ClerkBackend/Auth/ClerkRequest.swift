@@ -52,17 +52,38 @@ public struct ClerkRequest: Sendable {
     }
 
     /// The cookies, parsed per RFC 6265 and percent-decoded per value; the first occurrence of a name wins.
+    /// Each `Cookie` header is split at `;` only (a `,` belongs to the value, as in the reference's parser).
     func parseCookies() -> [String: String] {
-        CookieParser.parse(headers: headers[canonicalForm: "cookie"].map(String.init), maxValueBytes: ClerkRequest.maxHeaderValueBytes)
+        CookieParser.parse(headers: headers["cookie"], maxValueBytes: ClerkRequest.maxHeaderValueBytes)
+    }
+
+    /// Clerk's cookies only: those whose name starts with `__` (the others are skipped without building strings).
+    func parseClerkCookies() -> [String: String] {
+        CookieParser.parse(headers: headers["cookie"], maxValueBytes: ClerkRequest.maxHeaderValueBytes, namePrefix: "__")
     }
 
     /// The token of the `Authorization` header: `Bearer <token>`, or a scheme-less value; `nil` for other schemes.
     func tokenInHeader() -> String? {
-        guard let value = header("authorization")?.trimmed, !value.isEmpty else { return nil }
-        guard let space = value.firstIndex(of: " ") else { return value }
-        let scheme = value[value.startIndex..<space]
-        guard scheme == "Bearer" else { return nil }
-        let token = value[value.index(after: space)...].trimmed
-        return token.isEmpty ? nil : token
+        guard var value = header("authorization") else { return nil }
+        // One pass over the bytes; a new string only for the token itself.
+        return value.withUTF8 { bytes -> String? in
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+            var start = 0
+            var end = bytes.count
+            while start < end, isSpace(bytes[start]) { start += 1 }
+            while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+            guard start < end else { return nil }
+            var space = start
+            while space < end, bytes[space] != UInt8(ascii: " ") { space += 1 }
+            if space < end {
+                // `<scheme> <token>`: only `Bearer` is a session or machine token.
+                let bearer: [UInt8] = [0x42, 0x65, 0x61, 0x72, 0x65, 0x72]
+                guard space - start == 6, (0..<6).allSatisfy({ bytes[start + $0] == bearer[$0] }) else { return nil }
+                start = space + 1
+                while start < end, isSpace(bytes[start]) { start += 1 }
+                guard start < end else { return nil }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 }

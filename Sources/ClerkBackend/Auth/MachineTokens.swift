@@ -330,7 +330,7 @@ extension ClerkAuth {
         return ClerkAuth(
             isAuthenticated: true, tokenType: type, sessionClaims: nil, userId: userId, sessionId: nil, sessionStatus: nil,
             orgId: type == .apiKey ? machine.orgId : nil, orgRole: nil, orgSlug: nil, orgPermissions: nil,
-            factorVerificationAge: nil, actor: nil, machine: machine, rawToken: token, features: ([], []), plans: ([], []),
+            factorVerificationAge: nil, actor: nil, machine: machine, rawToken: token,
             client: nil
         )
     }

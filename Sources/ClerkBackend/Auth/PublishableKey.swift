@@ -21,6 +21,11 @@ public struct PublishableKey: Sendable, Hashable, CustomStringConvertible {
     public let instanceType: InstanceType
     /// The Frontend API host encoded in the key (`clerk.example.com`, `foo-bar-13.clerk.accounts.dev`).
     public let frontendApi: String
+    /// The suffix of this instance's cookie names: the first 8 characters of the URL-safe base64 SHA-1 of the key
+    /// (computed once: every cookie request reads it).
+    public let cookieSuffix: String
+    /// `__refresh_<suffix>`, read on every cookie request.
+    let refreshCookieName: String
 
     /// Parses a publishable key.
     /// - Throws: ``ClerkError`` with ``ClerkError/Code/invalidPublishableKey``.
@@ -46,16 +51,13 @@ public struct PublishableKey: Sendable, Hashable, CustomStringConvertible {
         self.key = key
         self.instanceType = parts[1] == "live" ? .production : .development
         self.frontendApi = host
+        self.cookieSuffix = String(Base64URL.encode(Array(Insecure.SHA1.hash(data: Array(key.utf8)))).prefix(8))
+        self.refreshCookieName = "__refresh_" + cookieSuffix
     }
 
     /// Whether this is a production key.
     public var isProduction: Bool { instanceType == .production }
 
-    /// The suffix of this instance's cookie names: the first 8 characters of the URL-safe base64 SHA-1 of the key.
-    public var cookieSuffix: String {
-        let digest = Insecure.SHA1.hash(data: Array(key.utf8))
-        return String(Base64URL.encode(Array(digest)).prefix(8))
-    }
 
     public var description: String { key }
 }

@@ -22,14 +22,16 @@ enum JSONObjectParser {
 
     /// Parses a document whose top level must be an object into its members in document order, without building a
     /// dictionary (cheaper for the handful of members of a JWT header or claims set). Duplicate names are refused.
-    static func parseObjectMembers(_ bytes: [UInt8]) -> [(name: String, value: JSONValue)]? {
-        bytes.withUnsafeBufferPointer { buffer in
+    /// Plain ASCII strings without escapes are validated but not built (see ``JWTMembers``).
+    static func parseObjectMembers(_ bytes: [UInt8]) -> JWTMembers? {
+        let members: [JWTMembers.Member]? = bytes.withUnsafeBufferPointer { buffer in
             var parser = Parser(bytes: buffer)
             parser.skipWhitespace()
             guard parser.current == UInt8(ascii: "{"), let members = parser.parseMembers(depth: 1) else { return nil }
             parser.skipWhitespace()
             return parser.position == buffer.count ? members : nil
         }
+        return members.map { JWTMembers(bytes: bytes, members: $0) }
     }
 
     /// Parses any JSON document.
@@ -113,9 +115,9 @@ enum JSONObjectParser {
         }
 
         /// The members of the object at the current position, in order; `nil` on any error or duplicate name.
-        mutating func parseMembers(depth: Int) -> [(name: String, value: JSONValue)]? {
+        mutating func parseMembers(depth: Int) -> [JWTMembers.Member]? {
             position += 1
-            var members: [(name: String, value: JSONValue)] = []
+            var members: [JWTMembers.Member] = []
             members.reserveCapacity(16)
             var seen = Set<String>()
             skipWhitespace()
@@ -130,7 +132,7 @@ enum JSONObjectParser {
                 guard current == UInt8(ascii: ":") else { return nil }
                 position += 1
                 skipWhitespace()
-                guard let value = parseValue(depth: depth) else { return nil }
+                guard let value = parseMemberValue(depth: depth) else { return nil }
                 // Linear duplicate check for small objects; a set beyond 32 members keeps hostile input linear.
                 if members.count < 32 {
                     if members.contains(where: { $0.name == key }) { return nil }
@@ -138,7 +140,7 @@ enum JSONObjectParser {
                     if seen.isEmpty { seen = Set(members.map(\.name)) }
                     guard seen.insert(key).inserted else { return nil }
                 }
-                members.append((key, value))
+                members.append(JWTMembers.Member(name: key, value: value))
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): position += 1
@@ -148,6 +150,25 @@ enum JSONObjectParser {
                 default: return nil
                 }
             }
+        }
+
+        /// A member value for ``JWTMembers``: a plain ASCII string (no escapes, no control characters) is checked
+        /// and kept as a range; anything else is parsed.
+        mutating func parseMemberValue(depth: Int) -> JWTMembers.Value? {
+            if current == UInt8(ascii: "\"") {
+                var end = position + 1
+                while end < bytes.count {
+                    let byte = bytes[end]
+                    if byte == UInt8(ascii: "\"") {
+                        let range = (position + 1)..<end
+                        position = end + 1
+                        return .asciiString(range)
+                    }
+                    if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+                    end += 1
+                }
+            }
+            return parseValue(depth: depth).map(JWTMembers.Value.parsed)
         }
 
         mutating func parseArray(depth: Int) -> JSONValue? {

@@ -14,6 +14,18 @@ enum Base64URL {
         return table
     }()
 
+    /// The value of a character already shifted into its place in a quad (bits 18, 12, 6, 0), one table per place;
+    /// a character outside the alphabet sets bit 31 in every table, so one test checks a whole quad.
+    private static let quadTable: [UInt32] = {
+        var table = [UInt32](repeating: 0x8000_0000, count: 4 * 256)
+        for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() {
+            for place in 0..<4 {
+                table[place * 256 + Int(byte)] = UInt32(index) << UInt32(18 - 6 * place)
+            }
+        }
+        return table
+    }()
+
     /// Decodes base64url in the reference's loose mode: padding optional (surplus `=` at the end allowed), but any
     /// character outside the alphabet, non-zero leftover bits, or a dangling single character fails.
     static func decode<S: Collection>(_ input: S) -> [UInt8]? where S.Element == UInt8 {
@@ -28,18 +40,19 @@ enum Base64URL {
         let outputCount = count / 4 * 3 + (count % 4 == 0 ? 0 : count % 4 - 1)
         var valid = true
         let output = decodeTable.withUnsafeBufferPointer { table in
+            quadTable.withUnsafeBufferPointer { quads in
             [UInt8](unsafeUninitializedCapacity: outputCount) { out, initialized in
                 var read = 0
                 var written = 0
                 // Whole quads: four characters, three bytes.
                 while read + 4 <= count {
-                    let a = table[Int(input[read])], b = table[Int(input[read + 1])]
-                    let c = table[Int(input[read + 2])], d = table[Int(input[read + 3])]
-                    if (a | b | c | d) < 0 {
+                    let value =
+                        quads[Int(input[read])] | quads[256 + Int(input[read + 1])]
+                        | quads[512 + Int(input[read + 2])] | quads[768 + Int(input[read + 3])]
+                    if value & 0x8000_0000 != 0 {
                         valid = false
                         break
                     }
-                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
                     out[written] = UInt8(truncatingIfNeeded: value >> 16)
                     out[written + 1] = UInt8(truncatingIfNeeded: value >> 8)
                     out[written + 2] = UInt8(truncatingIfNeeded: value)
@@ -67,6 +80,7 @@ enum Base64URL {
                     }
                 }
                 initialized = valid ? written : 0
+            }
             }
         }
         return valid ? output : nil

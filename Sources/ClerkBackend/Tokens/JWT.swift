@@ -3,17 +3,63 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// One member of a JWT header or claims set.
-struct JWTMember: Sendable, Hashable {
-    let name: String
-    let value: JSONValue
-}
+/// The members of a JWT header or claims set, in document order. Plain ASCII string values stay as byte ranges of
+/// the decoded JSON and become `String`s only when read: verification reads a handful of the claims, and most
+/// claim values are strings long enough to need an allocation each.
+struct JWTMembers: Sendable {
+    /// A member's value: parsed already (numbers, literals, containers, strings with escapes or non-ASCII), or the
+    /// range of a plain ASCII string's characters in ``bytes``.
+    enum Value: Sendable {
+        case parsed(JSONValue)
+        case asciiString(Range<Int>)
+    }
 
-/// Linear lookup over a few members: cheaper than hashing for JWT-sized objects.
-func lookup(_ members: [JWTMember], _ name: String) -> JSONValue? {
-    for member in members where member.name == name { return member.value }
-    return nil
+    struct Member: Sendable {
+        let name: String
+        let value: Value
+    }
+
+    /// The decoded JSON text the ranges point into.
+    let bytes: [UInt8]
+    let members: [Member]
+
+    init(bytes: [UInt8], members: [Member]) {
+        self.bytes = bytes
+        self.members = members
+    }
+
+    /// Members from values (for claims built in code).
+    init(_ values: [(String, JSONValue)]) {
+        bytes = []
+        members = values.map { Member(name: $0.0, value: .parsed($0.1)) }
+    }
+
+    /// Linear lookup over a few members: cheaper than hashing for JWT-sized objects.
+    subscript(name: String) -> JSONValue? {
+        for member in members where member.name == name { return value(of: member) }
+        return nil
+    }
+
+    func value(of member: Member) -> JSONValue {
+        switch member.value {
+        case .parsed(let value): return value
+        case .asciiString(let range):
+            return bytes.withUnsafeBufferPointer { .string(String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)) }
+        }
+    }
+
+    /// Every member, as a dictionary.
+    var dictionary: [String: JSONValue] {
+        Dictionary(members.map { ($0.name, value(of: $0)) }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 /// The header of a JWT, as sent (unverified until the signature is checked).
@@ -26,23 +72,24 @@ public struct JWTHeader: Sendable, Hashable {
     public let typ: String?
     /// `cat`: Clerk's token category (session, JWT template, M2M).
     public let cat: String?
-    let members: [JWTMember]
+    let members: JWTMembers
 
-    init(members: [JWTMember]) {
+    init(members: JWTMembers) {
         self.members = members
-        alg = lookup(members, "alg")?.stringValue
-        kid = lookup(members, "kid")?.stringValue
-        typ = lookup(members, "typ")?.stringValue
-        cat = lookup(members, "cat")?.stringValue
+        alg = members["alg"]?.stringValue
+        kid = members["kid"]?.stringValue
+        typ = members["typ"]?.stringValue
+        cat = members["cat"]?.stringValue
     }
 
     /// A header member by name.
-    public subscript(name: String) -> JSONValue? { lookup(members, name) }
+    public subscript(name: String) -> JSONValue? { members[name] }
 
     /// Every header member.
-    public var raw: [String: JSONValue] {
-        Dictionary(members.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-    }
+    public var raw: [String: JSONValue] { members.dictionary }
+
+    public static func == (lhs: JWTHeader, rhs: JWTHeader) -> Bool { lhs.raw == rhs.raw }
+    public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
 }
 
 /// The claims of a JWT: every member of its payload, with typed accessors for the ones Clerk uses.
@@ -54,22 +101,20 @@ public struct JWTHeader: Sendable, Hashable {
 /// let mine = try claims.decode(as: MyClaims.self)
 /// ```
 public struct JWTClaims: Sendable, Hashable {
-    let members: [JWTMember]
+    let members: JWTMembers
 
     /// Claims from a dictionary (for tests and hand-built auth objects).
     public init(raw: [String: JSONValue]) {
-        members = raw.sorted { $0.key < $1.key }.map { JWTMember(name: $0.key, value: $0.value) }
+        members = JWTMembers(raw.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
-    init(members: [JWTMember]) { self.members = members }
+    init(members: JWTMembers) { self.members = members }
 
     /// Every claim, as JSON (built on each access: prefer the subscript for single claims).
-    public var raw: [String: JSONValue] {
-        Dictionary(members.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-    }
+    public var raw: [String: JSONValue] { members.dictionary }
 
     /// A claim by name.
-    public subscript(name: String) -> JSONValue? { lookup(members, name) }
+    public subscript(name: String) -> JSONValue? { members[name] }
 
     /// `sub`: the user id for session tokens (`user_…`), the machine id for M2M tokens.
     public var sub: String? { self["sub"]?.stringValue }
@@ -143,29 +188,30 @@ public func decodeJWT(_ token: String) throws -> DecodedJWT {
         message: "Invalid JWT form. The header, payload, or signature could not be decoded."
     )
     // Work on the contiguous UTF-8 bytes: offsets, not String indices.
-    let parts: (header: [JWTMember], payload: [JWTMember], signature: [UInt8], secondDot: Int)? =
+    let parts: (header: JWTMembers, payload: JWTMembers, signature: [UInt8], secondDot: Int)? =
         try token.utf8.withContiguousStorageIfAvailable { bytes in
-            var dots: [Int] = []
-            for offset in 0..<bytes.count where bytes[offset] == UInt8(ascii: ".") {
-                dots.append(offset)
-                if dots.count > 2 { break }
+            // The offsets of the two dots, found with memchr (a word at a time), and no third one.
+            func dot(after start: Int) -> Int? {
+                guard start < bytes.count, let base = bytes.baseAddress,
+                    let found = memchr(base + start, Int32(UInt8(ascii: ".")), bytes.count - start)
+                else { return nil }
+                return UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
             }
-            guard dots.count == 2 else {
+            let first = dot(after: 0)
+            let second = first.flatMap { dot(after: $0 + 1) }
+            guard let first, let second, dot(after: second + 1) == nil else {
                 throw TokenVerificationError(
                     reason: .tokenInvalid, message: "Invalid JWT form. A JWT consists of three parts separated by dots."
                 )
             }
             func part(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
-            guard let headerBytes = Base64URL.decode(buffer: part(0..<dots[0])),
-                let payloadBytes = Base64URL.decode(buffer: part((dots[0] + 1)..<dots[1])),
-                let signature = Base64URL.decode(buffer: part((dots[1] + 1)..<bytes.count)),
+            guard let headerBytes = Base64URL.decode(buffer: part(0..<first)),
+                let payloadBytes = Base64URL.decode(buffer: part((first + 1)..<second)),
+                let signature = Base64URL.decode(buffer: part((second + 1)..<bytes.count)),
                 let header = JSONObjectParser.parseObjectMembers(headerBytes),
                 let payload = JSONObjectParser.parseObjectMembers(payloadBytes)
             else { throw undecodable }
-            return (
-                header.map { JWTMember(name: $0.name, value: $0.value) },
-                payload.map { JWTMember(name: $0.name, value: $0.value) }, signature, dots[1]
-            )
+            return (header, payload, signature, second)
         }
     guard let parts else { throw undecodable }
     let utf8 = token.utf8

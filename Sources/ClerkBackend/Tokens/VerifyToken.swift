@@ -60,32 +60,47 @@ extension ClerkClient {
     }
 
     /// `verifyToken` on a token that may already be decoded (so `authenticateRequest` decodes each token once).
-    func verifySessionToken(_ token: String, decoded alreadyDecoded: DecodedJWT?, options: VerifyTokenOptions)
-        async throws -> JWTClaims
-    {
-        try await withSpan("verifyToken", ofKind: .internal) { span in
-            do {
-                let decoded = try alreadyDecoded ?? decodeJWT(token)
-                if decoded.header.cat == TokenCategory.m2m {
-                    throw TokenVerificationError(
-                        reason: .tokenInvalid, message: "Invalid session token category.",
-                        action: TokenVerificationError.actionEnsureClerkJWT
-                    )
-                }
-                let claims = try await verifyDecodedJWT(decoded, options: options)
-                return claims
-            } catch let error as TokenVerificationError {
-                span.attributes["clerk.token.failure_reason"] = error.reason.rawValue
-                Counter(label: "clerk_token_verification_failures_total", dimensions: [("reason", error.reason.rawValue)])
-                    .increment()
-                throw error
+    /// `traced: false` skips the `verifyToken` span (inside `authenticateRequest`, whose own span records the outcome).
+    func verifySessionToken(
+        _ token: String, decoded alreadyDecoded: DecodedJWT?, options: VerifyTokenOptions, traced: Bool = true
+    ) async throws -> JWTClaims {
+        guard traced else {
+            return try await verifySessionTokenCounted(token, decoded: alreadyDecoded, options: options, span: nil)
+        }
+        return try await withSpan("verifyToken", ofKind: .internal) { span in
+            try await verifySessionTokenCounted(token, decoded: alreadyDecoded, options: options, span: span)
+        }
+    }
+
+    /// The checks of `verifyToken`, counting failures (and recording their reason on `span`).
+    private func verifySessionTokenCounted(
+        _ token: String, decoded alreadyDecoded: DecodedJWT?, options: VerifyTokenOptions, span: (any Span)?
+    ) async throws -> JWTClaims {
+        do {
+            let decoded = try alreadyDecoded ?? decodeJWT(token)
+            if decoded.header.cat == TokenCategory.m2m {
+                throw TokenVerificationError(
+                    reason: .tokenInvalid, message: "Invalid session token category.",
+                    action: TokenVerificationError.actionEnsureClerkJWT
+                )
             }
+            return try await verifyDecodedJWT(decoded, options: options)
+        } catch let error as TokenVerificationError {
+            span?.attributes["clerk.token.failure_reason"] = error.reason.rawValue
+            Counter(label: "clerk_token_verification_failures_total", dimensions: [("reason", error.reason.rawValue)])
+                .increment()
+            throw error
         }
     }
 
     /// Resolves the key and runs header, signature and claim checks on a decoded JWT.
     func verifyDecodedJWT(_ decoded: DecodedJWT, options: VerifyTokenOptions) async throws -> JWTClaims {
-        let key = try await resolveKey(for: decoded.header, skipCache: options.skipJwksCache)
+        let key: VerificationKey
+        if let localKey {
+            key = localKey  // networkless: no suspension point at all
+        } else {
+            key = try await resolveKey(for: decoded.header, skipCache: options.skipJwksCache)
+        }
         try checkHeaderAndSignature(decoded, key: key, headerType: options.headerType)
         try checkClaims(decoded.claims, options: options)
         return decoded.claims
@@ -211,8 +226,10 @@ extension ClerkClient {
                 action: TokenVerificationError.actionEnsureClerkJWT
             )
         }
-        let audience = (callOptions.audience ?? options.audience ?? []).filter { !$0.isEmpty }
-        if !audience.isEmpty {
+        // No filtered copies on the success path: empty entries are ignored where they are read.
+        let configuredAudience = callOptions.audience ?? options.audience ?? []
+        if configuredAudience.contains(where: { !$0.isEmpty }) {
+            let audience = configuredAudience.filter { !$0.isEmpty }
             switch raw["aud"] {
             case .string(let aud) where !aud.isEmpty:
                 guard audience.contains(aud) else {
@@ -233,9 +250,10 @@ extension ClerkClient {
                 break
             }
         }
-        let parties = (callOptions.authorizedParties ?? options.authorizedParties ?? []).filter { !$0.isEmpty }
-        if !parties.isEmpty {
-            guard let azp = raw["azp"]?.stringValue, !azp.isEmpty, parties.contains(azp) else {
+        let configuredParties = callOptions.authorizedParties ?? options.authorizedParties ?? []
+        if configuredParties.contains(where: { !$0.isEmpty }) {
+            guard let azp = raw["azp"]?.stringValue, !azp.isEmpty, configuredParties.contains(azp) else {
+                let parties = configuredParties.filter { !$0.isEmpty }
                 throw TokenVerificationError(
                     reason: .tokenInvalidAuthorizedParties,
                     message: "Invalid JWT Authorized party claim (azp) \(ClerkClient.jsonText(raw["azp"])). Expected \"\(parties.joined(separator: ","))\"."

@@ -30,20 +30,71 @@ enum WebhookSignatureHeader {
     }
 
 
-    /// The space-separated entries of a signature header.
-    static func entries(_ header: String) -> [Substring.UTF8View] {
-        header.utf8.split(separator: UInt8(ascii: " "))
+    /// The number of space-separated entries of a signature header (runs of spaces count as one separator).
+    static func entryCount(_ header: String) -> Int {
+        var count = 0
+        var inEntry = false
+        for byte in header.utf8 {
+            if byte == UInt8(ascii: " ") {
+                inEntry = false
+            } else if !inEntry {
+                inEntry = true
+                count += 1
+            }
+        }
+        return count
     }
 
-    /// The signatures of the `v1` entries: `<version>,<signature>[,…]`, where (like the reference) the signature is
-    /// the text between the first and second commas. Entries of other versions are skipped.
-    static func v1Signatures(in entries: [Substring.UTF8View]) -> [Substring.UTF8View] {
-        entries.compactMap { entry in
-            let parts = entry.split(separator: UInt8(ascii: ","), maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count >= 2, parts[0].elementsEqual("v1".utf8) else { return nil }
-            return parts[1]
+    /// Whether any `v1,<signature>` entry's signature (the text up to the next `,`) equals `expected`. Every v1 entry
+    /// is compared in constant time; there is no early exit.
+    static func anyV1Matches(_ header: String, expected: [UInt8]) -> Bool {
+        var header = header
+        return header.withUTF8 { bytes in
+            var matched = false
+            var index = 0
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: " ") {
+                    index += 1
+                    continue
+                }
+                var end = index
+                while end < bytes.count, bytes[end] != UInt8(ascii: " ") { end += 1 }
+                // `<version>,<signature>[,…]`: the version must be exactly `v1`.
+                if end - index >= 3, bytes[index] == UInt8(ascii: "v"), bytes[index + 1] == UInt8(ascii: "1"),
+                    bytes[index + 2] == UInt8(ascii: ",")
+                {
+                    var signatureEnd = index + 3
+                    while signatureEnd < end, bytes[signatureEnd] != UInt8(ascii: ",") { signatureEnd += 1 }
+                    let signature = UnsafeBufferPointer(rebasing: bytes[(index + 3)..<signatureEnd])
+                    if constantTimeEquals(signature, expected) { matched = true }
+                }
+                index = end
+            }
+            return matched
         }
     }
+
+    /// Standard base64 (with padding) of a few bytes, as ASCII bytes.
+    static func base64(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        let table = alphabet.utf8Start
+        var output = [UInt8]()
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let remaining = bytes.count - index
+            let value =
+                UInt32(bytes[index]) << 16 | (remaining > 1 ? UInt32(bytes[index + 1]) << 8 : 0)
+                | (remaining > 2 ? UInt32(bytes[index + 2]) : 0)
+            output.append(table[Int(value >> 18 & 0x3F)])
+            output.append(table[Int(value >> 12 & 0x3F)])
+            output.append(remaining > 1 ? table[Int(value >> 6 & 0x3F)] : UInt8(ascii: "="))
+            output.append(remaining > 2 ? table[Int(value & 0x3F)] : UInt8(ascii: "="))
+            index += 3
+        }
+        return output
+    }
+
 
     /// Compares in time that depends only on the lengths (the expected length is public: 44 characters).
     static func constantTimeEquals(_ presented: some Collection<UInt8>, _ expected: [UInt8]) -> Bool {
@@ -59,29 +110,59 @@ struct WebhookHeaderValues {
     static let svixNames = ["svix-id", "svix-timestamp", "svix-signature"]
     static let standardNames = ["webhook-id", "webhook-timestamp", "webhook-signature"]
 
-    var svix: [String?] = [nil, nil, nil]
-    var standard: [String?] = [nil, nil, nil]
+    var svix: (String?, String?, String?) = (nil, nil, nil)
+    var standard: (String?, String?, String?) = (nil, nil, nil)
 
     init(_ headers: some Sequence<(String, String)>) {
-        for (name, value) in headers {
-            guard let (isSvix, index) = WebhookHeaderValues.slot(of: name) else { continue }
-            if isSvix ? svix[index] != nil : standard[index] != nil { continue }
-            let trimmed = value.trimmed
-            guard !trimmed.isEmpty else { continue }
-            if isSvix { svix[index] = trimmed } else { standard[index] = trimmed }
+        for (name, value) in headers { add(name: name, value: value) }
+    }
+
+    init(dictionary headers: [String: String]) {
+        for (name, value) in headers { add(name: name, value: value) }
+    }
+
+    /// Keeps the first non-empty value of each of the six names (ASCII case-insensitive), trimmed.
+    mutating func add(name: String, value: String) {
+        guard let (isSvix, index) = WebhookHeaderValues.slot(of: name) else { return }
+        guard (isSvix ? WebhookHeaderValues.get(svix, index) : WebhookHeaderValues.get(standard, index)) == nil else {
+            return
+        }
+        let trimmed = value.trimmed
+        guard !trimmed.isEmpty else { return }
+        if isSvix {
+            WebhookHeaderValues.set(&svix, index, trimmed)
+        } else {
+            WebhookHeaderValues.set(&standard, index, trimmed)
         }
     }
 
-    /// The id, timestamp and signature; throws listing the missing ones.
+    private static func get(_ values: (String?, String?, String?), _ index: Int) -> String? {
+        switch index {
+        case 0: values.0
+        case 1: values.1
+        default: values.2
+        }
+    }
+
+    private static func set(_ values: inout (String?, String?, String?), _ index: Int, _ value: String) {
+        switch index {
+        case 0: values.0 = value
+        case 1: values.1 = value
+        default: values.2 = value
+        }
+    }
+
     func required() throws -> (id: String, timestamp: String, signature: String) {
-        let values = (0..<3).map { svix[$0] ?? standard[$0] }
-        if let id = values[0], let timestamp = values[1], let signature = values[2] {
+        if let id = svix.0 ?? standard.0, let timestamp = svix.1 ?? standard.1, let signature = svix.2 ?? standard.2 {
             return (id, timestamp, signature)
         }
+        let values = (0..<3).map { WebhookHeaderValues.get(svix, $0) ?? WebhookHeaderValues.get(standard, $0) }
+        let svixValues = (0..<3).map { WebhookHeaderValues.get(svix, $0) }
+        let standardValues = (0..<3).map { WebhookHeaderValues.get(standard, $0) }
         // Name the missing headers in the family the request used: Standard Webhooks names only when it sent
         // some of those and no svix- header at all.
         let names =
-            svix.allSatisfy({ $0 == nil }) && standard.contains(where: { $0 != nil })
+            svixValues.allSatisfy({ $0 == nil }) && standardValues.contains(where: { $0 != nil })
             ? WebhookHeaderValues.standardNames : WebhookHeaderValues.svixNames
         let missing = (0..<3).filter { values[$0] == nil }.map { names[$0] }
         throw WebhookVerificationError(

@@ -86,6 +86,8 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
     public let clock: ClerkClock
 
     private let key: SymmetricKey
+    /// HMAC-SHA256 with the key already absorbed (its inner and outer pads): each verification copies it.
+    private let keyedHMAC: HMAC<SHA256>
     private let toleranceSeconds: Int64
     private let maskedSecret: String
 
@@ -118,6 +120,7 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
             )
         }
         key = try WebhookVerifier.parseKey(signingSecret)
+        keyedHMAC = HMAC<SHA256>(key: key)
         maskedSecret = signingSecret.description
         self.tolerance = tolerance
         toleranceSeconds = tolerance.components.seconds
@@ -148,13 +151,17 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
     /// Checks the signature; the headers as a dictionary (names in any case).
     @discardableResult
     public func verifySignature(body: some Collection<UInt8>, headers: [String: String]) throws -> VerifiedWebhook {
-        try verifySignature(body: body, headers: headers.lazy.map { ($0.key, $0.value) })
+        try WebhookObservability.observe(eventType: { _ in nil }) {
+            try checkSignature(body: body, headers: WebhookHeaderValues(dictionary: headers))
+        }
     }
 
     /// Checks the signature; the headers as NIO's `HTTPHeaders` (what Vapor's `req.headers` is).
     @discardableResult
     public func verifySignature(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> VerifiedWebhook {
-        try verifySignature(body: body, headers: headers.lazy.map { ($0.name, $0.value) })
+        try WebhookObservability.observe(eventType: { _ in nil }) {
+            try checkSignature(body: body, headers: WebhookHeaderValues(headers: headers))
+        }
     }
 
     // MARK: - Signature and event
@@ -177,12 +184,16 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
 
     /// Verifies the signature, then decodes the event; the headers as a dictionary (names in any case).
     public func verify(body: some Collection<UInt8>, headers: [String: String]) throws -> WebhookEvent {
-        try verify(body: body, headers: headers.lazy.map { ($0.key, $0.value) })
+        try WebhookObservability.observe(eventType: { $0.type.rawValue }) {
+            try verifyEvent(body: body, headers: WebhookHeaderValues(dictionary: headers))
+        }
     }
 
     /// Verifies the signature, then decodes the event; the headers as NIO's `HTTPHeaders`.
     public func verify(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> WebhookEvent {
-        try verify(body: body, headers: headers.lazy.map { ($0.name, $0.value) })
+        try WebhookObservability.observe(eventType: { $0.type.rawValue }) {
+            try verifyEvent(body: body, headers: WebhookHeaderValues(headers: headers))
+        }
     }
 
     // MARK: - Signing (for tests)
@@ -246,11 +257,11 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
         case .value(let value):
             timestamp = value
         }
-        let entries = WebhookSignatureHeader.entries(signatureText)
-        guard entries.count <= maxSignatures else {
+        let entryCount = WebhookSignatureHeader.entryCount(signatureText)
+        guard entryCount <= maxSignatures else {
             throw WebhookVerificationError(
                 .tooManySignatures,
-                "The webhook signature header has \(entries.count) entries, more than the \(maxSignatures) accepted"
+                "The webhook signature header has \(entryCount) entries, more than the \(maxSignatures) accepted"
             )
         }
 
@@ -260,12 +271,9 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
         if age > toleranceSeconds { throw tooOld(by: age) }
         if age < -toleranceSeconds { throw tooNew(by: -age) }
 
-        let expected = Array(expectedSignature(id: id, timestamp: timestamp, body: body).utf8)
-        var matched = false
-        for signature in WebhookSignatureHeader.v1Signatures(in: entries) {
-            // Every v1 entry is compared (no early exit), each in constant time.
-            if WebhookSignatureHeader.constantTimeEquals(signature, expected) { matched = true }
-        }
+        // Every v1 entry is compared (no early exit), each in constant time.
+        let expected = expectedSignatureText(id: id, timestamp: timestamp, body: body)
+        let matched = WebhookSignatureHeader.anyV1Matches(signatureText, expected: expected)
         guard matched else {
             throw WebhookVerificationError(
                 .noMatchingSignature,
@@ -288,13 +296,22 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
 
     /// The base64 of HMAC-SHA256(key, `"<id>.<timestamp>.<body>"`).
     func expectedSignature(id: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
-        var hmac = HMAC<SHA256>(key: key)
-        hmac.update(data: Array("\(id).\(timestamp).".utf8))
+        String(decoding: expectedSignatureText(id: id, timestamp: timestamp, body: body), as: UTF8.self)
+    }
+
+    /// The canonical base64 of HMAC-SHA256(key, `"<id>.<timestamp>.<body>"`), as ASCII bytes.
+    func expectedSignatureText(id: String, timestamp: Int64, body: some Collection<UInt8>) -> [UInt8] {
+        var hmac = keyedHMAC
+        var prefix = id
+        prefix += "."
+        prefix += String(timestamp)
+        prefix += "."
+        prefix.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
         let hashedContiguously: Void? = body.withContiguousStorageIfAvailable { buffer in
             hmac.update(data: UnsafeRawBufferPointer(buffer))
         }
         if hashedContiguously == nil { hmac.update(data: Array(body)) }
-        return Data(hmac.finalize()).base64EncodedString()
+        return hmac.finalize().withUnsafeBytes { WebhookSignatureHeader.base64($0) }
     }
 
     // MARK: - Helpers
@@ -344,4 +361,12 @@ public struct VerifiedWebhook: Sendable, Hashable {
 
     /// The signed timestamp as a date.
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(timestamp)) }
+}
+
+extension WebhookHeaderValues {
+    /// The webhook headers of NIO's `HTTPHeaders` (kept here: the header parsing file builds without NIO, for fuzzing).
+    init(headers: HTTPHeaders) {
+        self.init([(String, String)]())
+        for (name, value) in headers { add(name: name, value: value) }
+    }
 }
