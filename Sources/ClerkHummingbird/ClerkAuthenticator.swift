@@ -97,7 +97,7 @@ where Context.Identity == ClerkAuth {
     /// - Throws: `HTTPError(.badRequest)` when the request cannot be turned into a URL (a hostile `Host`), and the
     ///   configuration errors of `authenticateRequest`.
     public func requestState(for request: Request, context: Context) async throws -> RequestState {
-        let remoteAddress = (context as? any RemoteAddressRequestContext)?.remoteAddress.flatMap(Self.ipText)
+        let remoteAddress = Self.remoteAddress(of: context).flatMap(Self.ipText)
         let clerkRequest: ClerkRequest
         do {
             clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress)
@@ -134,10 +134,7 @@ where Context.Identity == ClerkAuth {
         try Self.checkHandshakeHasRedirect(state)
         var context = context
         context.identity = identity(from: state)
-        if var stateful = context as? any ClerkAuthRequestContext {
-            stateful.clerkRequestState = state
-            if let updated = stateful as? Context { context = updated }
-        }
+        Self.setRequestState(state, in: &context)
         if context.identity == nil {
             context.logger.debug(
                 "Clerk: request not authenticated",
@@ -161,6 +158,25 @@ where Context.Identity == ClerkAuth {
         if state.status == .handshake {
             throw ClerkError(.invalidConfiguration, "Clerk: unexpected handshake without redirect")
         }
+    }
+
+    /// The peer address when the context is a `RemoteAddressRequestContext`. The context is read in place through
+    /// its own type (a cast to the protocol would copy it into an existential box on every request).
+    static func remoteAddress(of context: Context) -> SocketAddress? {
+        guard let type = Context.self as? any RemoteAddressRequestContext.Type else { return nil }
+        func read<C: RemoteAddressRequestContext>(_: C.Type, _ pointer: UnsafeRawPointer) -> SocketAddress? {
+            pointer.assumingMemoryBound(to: C.self).pointee.remoteAddress
+        }
+        return withUnsafePointer(to: context) { read(type, UnsafeRawPointer($0)) }
+    }
+
+    /// Stores the request state when the context is a ``ClerkAuthRequestContext``, in place (see ``remoteAddress(of:)``).
+    static func setRequestState(_ state: RequestState, in context: inout Context) {
+        guard let type = Context.self as? any ClerkAuthRequestContext.Type else { return }
+        func write<C: ClerkAuthRequestContext>(_: C.Type, _ pointer: UnsafeMutableRawPointer) {
+            pointer.assumingMemoryBound(to: C.self).pointee.clerkRequestState = state
+        }
+        withUnsafeMutablePointer(to: &context) { write(type, UnsafeMutableRawPointer($0)) }
     }
 
     static func ipText(_ address: SocketAddress) -> String? {

@@ -1,6 +1,7 @@
 public import ClerkBackend
 public import Hummingbird
 import HTTPTypes
+import NIOHTTP1
 
 extension ClerkRequest {
     /// The framework-neutral request that ``ClerkAuthenticator`` passes to
@@ -28,8 +29,10 @@ extension ClerkRequest {
         guard ClerkRequestBuilding.isAcceptableHost(host) else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
-        var headers: [(String, String)] = request.headers.map { ($0.name.rawName, $0.value) }
-        if hostField == nil { headers.append(("Host", host)) }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 1)
+        for field in request.headers { headers.add(name: field.name.rawName, value: field.value) }
+        if hostField == nil { headers.add(name: "Host", value: host) }
         self.init(
             method: request.method.rawValue, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
             headers: headers, remoteAddress: remoteAddress

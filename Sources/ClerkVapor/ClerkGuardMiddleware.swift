@@ -23,7 +23,7 @@ import Vapor
 /// ```
 ///
 /// Without a ``ClerkMiddleware`` before it, every request is answered `500` (a setup mistake, logged).
-public struct ClerkGuardMiddleware: AsyncMiddleware {
+public struct ClerkGuardMiddleware: Middleware {
     /// What the signed-in caller must have. Each condition set must hold (as in `has()`).
     public struct Requirement: Sendable {
         /// A role in the active organization (`admin` and `org:admin` are the same).
@@ -107,7 +107,19 @@ public struct ClerkGuardMiddleware: AsyncMiddleware {
     }
 
     /// Lets the request through, or answers 401, a redirect or 403; see ``ClerkGuardMiddleware``.
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    ///
+    /// Synchronous on the event loop (the decision needs no I/O): no task per request.
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        do {
+            if let refusal = try refusal(for: request) { return request.eventLoop.makeSucceededFuture(refusal) }
+        } catch {
+            return request.eventLoop.makeFailedFuture(error)
+        }
+        return next.respond(to: request)
+    }
+
+    /// The response that refuses the request, or `nil` to let it through.
+    func refusal(for request: Request) throws -> Response? {
         guard request.clerk.isAuthenticatedByMiddleware else {
             request.logger.error("ClerkGuardMiddleware needs a ClerkMiddleware before it (app.middleware.use(ClerkMiddleware()))")
             throw Abort(.internalServerError, reason: "Clerk is not set up for this route")
@@ -131,7 +143,7 @@ public struct ClerkGuardMiddleware: AsyncMiddleware {
                 return ClerkErrorResponse.reverificationRequired(reverification)
             }
         }
-        return try await next.respond(to: request)
+        return nil
     }
 
     /// A browser navigating to a page: `GET`/`HEAD` with `Sec-Fetch-Dest: document` (or `iframe`), or without

@@ -20,7 +20,7 @@ import Vapor
 ///
 /// Answers `400` when the request target cannot form a URL and `500` when Clerk is not configured or
 /// `authenticateRequest` reports a configuration error (logged; the response says nothing more).
-public struct ClerkMiddleware: AsyncMiddleware {
+public struct ClerkMiddleware: Middleware {
     /// Identifies this middleware value, so that registering the same one twice authenticates once.
     private final class Identity: Sendable {}
 
@@ -53,11 +53,14 @@ public struct ClerkMiddleware: AsyncMiddleware {
     }
 
     /// Authenticates the request; see ``ClerkMiddleware``.
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    ///
+    /// Future-based on purpose: `authenticateRequest` runs in one task, and the rest of the chain is called on the
+    /// event loop, as a plain responder (an `AsyncMiddleware` would add a task and two event-loop hops per request).
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = ObjectIdentifier(identity)
         let previous = request.storage[ClerkRequestStorageKey.self]
         if let previous, previous.middlewareIDs.contains(id) {
-            return try await next.respond(to: request)
+            return next.respond(to: request)
         }
         let configuration: ClerkConfiguration?
         do {
@@ -66,55 +69,64 @@ public struct ClerkMiddleware: AsyncMiddleware {
             configuration = nil
             if client == nil {
                 request.logger.error("ClerkMiddleware: Clerk is not configured; call app.clerk.configure(options:) or app.clerk.configureFromEnvironment()")
-                throw Abort(.internalServerError, reason: "Clerk is not configured")
+                return request.eventLoop.makeFailedFuture(Abort(.internalServerError, reason: "Clerk is not configured"))
             }
         }
         guard let client = client ?? configuration?.client else {
-            throw Abort(.internalServerError, reason: "Clerk is not configured")
+            return request.eventLoop.makeFailedFuture(Abort(.internalServerError, reason: "Clerk is not configured"))
         }
         var options = self.options ?? configuration?.options.authenticate ?? AuthenticateRequestOptions()
         if let acceptsToken { options.acceptsToken = acceptsToken }
-        let clerkRequest = try ClerkRequest(vapor: request, publicOrigin: configuration?.options.publicOrigin)
-
-        let state: RequestState
+        let clerkRequest: ClerkRequest
         do {
-            state = try await client.authenticateRequest(clerkRequest, options: options)
-        } catch let error as CancellationError {
-            throw error
-        } catch let error as ClerkError {
-            // Configuration problems; the message never contains a secret or a token.
-            request.logger.error("Clerk authenticateRequest failed: \(error.message)", metadata: ["code": "\(error.code.rawValue)"])
-            throw Abort(.internalServerError, reason: "Clerk authentication failed")
+            clerkRequest = try ClerkRequest(vapor: request, publicOrigin: configuration?.options.publicOrigin)
         } catch {
-            request.logger.error("Clerk authenticateRequest failed", metadata: ["error": "\(type(of: error))"])
-            throw Abort(.internalServerError, reason: "Clerk authentication failed")
+            return request.eventLoop.makeFailedFuture(error)
         }
-
-        // Handshakes, and a development instance's cleanup redirect after one, carry a Location: answer it now.
-        if state.headers.contains(name: "location") {
-            return Response(status: .temporaryRedirect, headers: state.headers)
+        let logger = request.logger
+        let authenticateOptions = options
+        let promise = request.eventLoop.makePromise(of: RequestState.self)
+        promise.completeWithTask {
+            do {
+                return try await client.authenticateRequest(clerkRequest, options: authenticateOptions)
+            } catch let error as CancellationError {
+                throw error
+            } catch let error as ClerkError {
+                // Configuration problems; the message never contains a secret or a token.
+                logger.error("Clerk authenticateRequest failed: \(error.message)", metadata: ["code": "\(error.code.rawValue)"])
+                throw Abort(.internalServerError, reason: "Clerk authentication failed")
+            } catch {
+                logger.error("Clerk authenticateRequest failed", metadata: ["error": "\(type(of: error))"])
+                throw Abort(.internalServerError, reason: "Clerk authentication failed")
+            }
         }
-        if state.status == .handshake {
-            request.logger.error("Clerk: unexpected handshake without redirect")
-            throw Abort(.internalServerError, reason: "Clerk authentication failed")
-        }
-
         let pending = treatPendingAsSignedOut ?? configuration?.options.treatPendingAsSignedOut ?? true
-        let auth = state.toAuth(treatPendingAsSignedOut: pending) ?? .signedOut()
-        request.storage[ClerkRequestStorageKey.self] = ClerkRequestStorage(
-            state: state, auth: auth, client: client,
-            middlewareIDs: (previous?.middlewareIDs ?? []).union([id])
-        )
-        if auth.isAuthenticated {
-            request.auth.login(auth)
-        } else {
-            request.auth.logout(ClerkAuth.self)
+        return promise.futureResult.flatMap { state -> EventLoopFuture<Response> in
+            // Handshakes, and a development instance's cleanup redirect after one, carry a Location: answer it now.
+            if state.headers.contains(name: "location") {
+                return request.eventLoop.makeSucceededFuture(Response(status: .temporaryRedirect, headers: state.headers))
+            }
+            if state.status == .handshake {
+                request.logger.error("Clerk: unexpected handshake without redirect")
+                return request.eventLoop.makeFailedFuture(Abort(.internalServerError, reason: "Clerk authentication failed"))
+            }
+            let auth = state.toAuth(treatPendingAsSignedOut: pending) ?? .signedOut()
+            request.storage[ClerkRequestStorageKey.self] = ClerkRequestStorage(
+                state: state, auth: auth, client: client,
+                middlewareIDs: (previous?.middlewareIDs ?? []).union([id])
+            )
+            if auth.isAuthenticated {
+                request.auth.login(auth)
+            } else {
+                request.auth.logout(ClerkAuth.self)
+            }
+            guard !state.headers.isEmpty else { return next.respond(to: request) }
+            return next.respond(to: request).map { response in
+                for (name, value) in state.headers {
+                    response.headers.add(name: name, value: value)
+                }
+                return response
+            }
         }
-
-        let response = try await next.respond(to: request)
-        for (name, value) in state.headers {
-            response.headers.add(name: name, value: value)
-        }
-        return response
     }
 }

@@ -36,8 +36,11 @@ extension ClerkRequest {
             throw Abort(.badRequest, reason: "The request target is not a valid URL")
         }
         let url = origin + pathAndQuery
-        guard let components = URLComponents(string: url), components.host?.isEmpty == false else {
-            throw Abort(.badRequest, reason: "The request target is not a valid URL")
+        // A plain http(s) URL is checked without URLComponents (microseconds per request); others go through it.
+        if SimpleURL(url) == nil {
+            guard let components = URLComponents(string: url), components.host?.isEmpty == false else {
+                throw Abort(.badRequest, reason: "The request target is not a valid URL")
+            }
         }
         self.init(
             method: request.method.rawValue, url: url, headers: request.headers,
@@ -48,9 +51,7 @@ extension ClerkRequest {
     /// The path and query of a request target (origin form `/a?b`, or absolute form `http://h/a?b`), without any
     /// fragment; `nil` when it has control characters or spaces or cannot be parsed.
     static func pathAndQuery(of target: String) -> String? {
-        guard target.utf8.count <= 16 * 1024,
-            target.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
-        else { return nil }
+        guard target.utf8.count <= 16 * 1024, target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         var target = Substring(target)
         if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
         if target.hasPrefix("/") { return String(target) }
@@ -82,8 +83,22 @@ extension ClerkRequest {
     static func validatedHost(_ value: String) -> String? {
         let host = value.trimmingCharacters(in: .whitespaces)
         guard !host.isEmpty, host.utf8.count <= 261 else { return nil }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._:[]")
-        guard host.allSatisfy({ allowed.contains($0) }) else { return nil }
+        let isAllowed: (UInt8) -> Bool = { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
+        }
+        guard host.utf8.allSatisfy(isAllowed) else { return nil }
+        // The usual `name[:port]` (no IPv6 brackets) is checked here; anything else goes through URLComponents.
+        if !host.utf8.contains(0x5B) && !host.utf8.contains(0x5D) {
+            let parts = host.utf8.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 1, !parts[0].isEmpty { return host }
+            if parts.count == 2, !parts[0].isEmpty, (1...5).contains(parts[1].count),
+                parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let port = Int(Substring(parts[1])), port <= 65_535
+            {
+                return host
+            }
+            if parts.count > 2 { return nil }
+        }
         guard let components = URLComponents(string: "http://\(host)"), let parsed = components.host, !parsed.isEmpty,
             components.path.isEmpty, components.user == nil
         else { return nil }

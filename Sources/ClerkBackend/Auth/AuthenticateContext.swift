@@ -290,15 +290,15 @@ final class AuthenticateContext: Sendable {
 /// An absolute `http(s)://host[:port][/path][?query][#fragment]` URL whose host is a plain DNS name or IPv4 address
 /// and whose other characters are all ones URLComponents keeps as they are: read without URLComponents (which
 /// costs microseconds per request). `nil` for anything else, which then goes through URLComponents.
-struct SimpleURL {
+package struct SimpleURL {
     /// The URL with its scheme lower-cased.
-    let text: String
+    package let text: String
     /// `scheme://host[:port]`, host lower-cased, default ports dropped.
-    let origin: String
+    package let origin: String
     /// Whether the query could carry a `__clerk_*` parameter (it has `__` or a percent escape).
-    let mayHaveClerkParameters: Bool
+    package let mayHaveClerkParameters: Bool
 
-    init?(_ url: String) {
+    package init?(_ url: String) {
         var url = url
         guard url.utf8.count <= 16 * 1024 else { return nil }
         guard let parsed = url.withUTF8({ SimpleURL.parse($0) }) else { return nil }
