@@ -20,7 +20,7 @@ extension ClerkClient {
         let response = try await sendRaw(request)
         if T.self == EmptyResponse.self, let empty = EmptyResponse() as? T { return empty }
         do {
-            return try ClerkClient.decoder.decode(T.self, from: response.body)
+            return try ClerkJSONDecoder().decode(T.self, from: response.body)
         } catch {
             options.logger.debug(
                 "Clerk API response did not decode",

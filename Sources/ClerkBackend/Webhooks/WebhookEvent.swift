@@ -101,7 +101,7 @@ public struct WebhookEvent: Sendable, Hashable {
 
     /// Decodes a verified body. Throws only when it is not a JSON object.
     static func decode(body: Data, messageId: String, messageTimestamp: Date) throws -> WebhookEvent {
-        let decoder = JSONDecoder()
+        let decoder = ClerkJSONDecoder()
         let envelope: [String: JSONValue]
         do {
             // The SDK's own strict parser first (several times faster than JSONDecoder into JSONValue); JSONDecoder
@@ -206,7 +206,7 @@ public enum WebhookEventData: Sendable, Hashable {
 
     /// The typed payload and, when a model exists but did not decode, the decoder's complaint.
     static func decode(
-        type: WebhookEventType, body: Data, rawData: JSONValue, decoder: JSONDecoder
+        type: WebhookEventType, body: Data, rawData: JSONValue, decoder: ClerkJSONDecoder
     ) -> (WebhookEventData, String?) {
         guard let model = model(for: type) else {
             // An unknown `*.deleted` type whose payload is a deleted-object stub still gets the typed case.

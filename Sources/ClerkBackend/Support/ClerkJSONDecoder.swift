@@ -1,0 +1,710 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The decoder the SDK uses for Backend API responses and webhook payloads: a fast path for the common case, with
+/// Foundation's `JSONDecoder` behind it.
+///
+/// The fast path parses the body once into a flat index of its values (nothing is copied until a model asks for
+/// it), then decodes straight from the bytes: object members are found by comparing their raw names with the coding
+/// keys, starting where the previous lookup ended (models decode their keys in the order the API sends them), and
+/// strings are built only for the fields a model reads. Anything it does not handle exactly as `JSONDecoder` does
+/// (a number that is not a plain integer for an integer field, invalid UTF-8, deep nesting, any decoding error at
+/// all) makes it give up, and `JSONDecoder` decodes the body instead, so results and errors are `JSONDecoder`'s.
+///
+/// ```swift
+/// let users = try ClerkJSONDecoder().decode([User].self, from: body)
+/// ```
+public struct ClerkJSONDecoder: Sendable {
+    public init() {}
+
+    /// Decodes a value of `type` from JSON bytes.
+    ///
+    /// - Throws: the `DecodingError` of Foundation's `JSONDecoder` when the bytes do not decode as `type`.
+    public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let fast: T? = data.withUnsafeBytes { raw in
+            guard let base = raw.bindMemory(to: UInt8.self).baseAddress, !raw.isEmpty else { return nil }
+            let bytes = UnsafeBufferPointer(start: base, count: raw.count)
+            guard let tape = JSONTape(bytes) else { return nil }
+            return try? T(from: TapeDecoder(tape: tape, node: 0))
+        }
+        if let fast { return fast }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+}
+
+// MARK: - The tape
+
+/// The values of a JSON document in document order: for each one its kind, its byte range and (for containers) the
+/// number of children and the index just past its subtree.
+final class JSONTape {
+    enum Kind: UInt8 {
+        case null, `true`, `false`, number, string, escapedString, array, object
+    }
+
+    struct Node {
+        var kind: Kind
+        /// Strings: the characters between the quotes; numbers: the literal; containers: unused.
+        var start: Int
+        var end: Int
+        /// Containers: elements (arrays) or members (objects).
+        var count: Int
+        /// The index of the node after this value's subtree.
+        var next: Int
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var nodes: [Node] = []
+
+    static let maxDepth = 256
+
+    /// Parses strictly (RFC 8259); `nil` for invalid JSON or nesting deeper than ``maxDepth``.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        nodes.reserveCapacity(bytes.count / 8)
+        var position = 0
+        skipWhitespace(&position)
+        guard parseValue(&position, depth: 0) else { return nil }
+        skipWhitespace(&position)
+        guard position == bytes.count else { return nil }
+    }
+
+    private func skipWhitespace(_ position: inout Int) {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private func parseValue(_ position: inout Int, depth: Int) -> Bool {
+        guard depth <= JSONTape.maxDepth, position < bytes.count else { return false }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return parseObject(&position, depth: depth + 1)
+        case UInt8(ascii: "["): return parseArray(&position, depth: depth + 1)
+        case UInt8(ascii: "\""): return parseString(&position)
+        case UInt8(ascii: "t"): return literal(&position, "true", .true)
+        case UInt8(ascii: "f"): return literal(&position, "false", .false)
+        case UInt8(ascii: "n"): return literal(&position, "null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return parseNumber(&position)
+        default: return false
+        }
+    }
+
+    private func literal(_ position: inout Int, _ text: StaticString, _ kind: Kind) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] { return false }
+        nodes.append(Node(kind: kind, start: position, end: position + count, count: 0, next: nodes.count + 1))
+        position += count
+        return true
+    }
+
+    private func isDigit(_ position: Int) -> Bool {
+        position < bytes.count && bytes[position] >= UInt8(ascii: "0") && bytes[position] <= UInt8(ascii: "9")
+    }
+
+    private func parseNumber(_ position: inout Int) -> Bool {
+        let start = position
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard isDigit(position) else { return false }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while isDigit(position) { position += 1 }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard isDigit(position) else { return false }
+            while isDigit(position) { position += 1 }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            guard isDigit(position) else { return false }
+            while isDigit(position) { position += 1 }
+        }
+        nodes.append(Node(kind: .number, start: start, end: position, count: 0, next: nodes.count + 1))
+        return true
+    }
+
+    /// A string: control characters refused, escapes checked (their decoding waits until the string is read).
+    private func parseString(_ position: inout Int) -> Bool {
+        position += 1
+        let start = position
+        var escaped = false
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                nodes.append(
+                    Node(kind: escaped ? .escapedString : .string, start: start, end: position, count: 0, next: nodes.count + 1)
+                )
+                position += 1
+                return true
+            }
+            if byte < 0x20 { return false }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                position += 1
+                guard position < bytes.count else { return false }
+                switch bytes[position] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 1
+                case UInt8(ascii: "u"):
+                    guard position + 4 < bytes.count,
+                        (1...4).allSatisfy({ JSONTape.hexValue(bytes[position + $0]) != nil })
+                    else { return false }
+                    position += 5
+                default:
+                    return false
+                }
+                continue
+            }
+            position += 1
+        }
+        return false
+    }
+
+    private func parseArray(_ position: inout Int, depth: Int) -> Bool {
+        let index = nodes.count
+        nodes.append(Node(kind: .array, start: position, end: position, count: 0, next: 0))
+        position += 1
+        skipWhitespace(&position)
+        var count = 0
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+        } else {
+            while true {
+                skipWhitespace(&position)
+                guard parseValue(&position, depth: depth) else { return false }
+                count += 1
+                skipWhitespace(&position)
+                guard position < bytes.count else { return false }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    break
+                } else {
+                    return false
+                }
+            }
+        }
+        nodes[index].count = count
+        nodes[index].end = position
+        nodes[index].next = nodes.count
+        return true
+    }
+
+    private func parseObject(_ position: inout Int, depth: Int) -> Bool {
+        let index = nodes.count
+        nodes.append(Node(kind: .object, start: position, end: position, count: 0, next: 0))
+        position += 1
+        skipWhitespace(&position)
+        var count = 0
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            while true {
+                skipWhitespace(&position)
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), parseString(&position) else {
+                    return false
+                }
+                skipWhitespace(&position)
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return false }
+                position += 1
+                skipWhitespace(&position)
+                guard parseValue(&position, depth: depth) else { return false }
+                count += 1
+                skipWhitespace(&position)
+                guard position < bytes.count else { return false }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    break
+                } else {
+                    return false
+                }
+            }
+        }
+        nodes[index].count = count
+        nodes[index].end = position
+        nodes[index].next = nodes.count
+        return true
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt16? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt16(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt16(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt16(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    // MARK: Reading values
+
+    /// The string of a string node; `nil` for invalid UTF-8 or a lone surrogate escape.
+    func string(at index: Int) -> String? {
+        let node = nodes[index]
+        let raw = UnsafeBufferPointer(rebasing: bytes[node.start..<node.end])
+        switch node.kind {
+        case .string:
+            var ascii: UInt8 = 0
+            for byte in raw { ascii |= byte }
+            if ascii < 0x80 { return String(decoding: raw, as: UTF8.self) }
+            return String(validating: raw, as: UTF8.self)
+        case .escapedString:
+            return JSONTape.unescape(raw)
+        default:
+            return nil
+        }
+    }
+
+    /// A fingerprint of a member name's bytes: its length and its first and last eight bytes.
+    func fingerprint(_ node: Node) -> UInt64 {
+        let count = node.end - node.start
+        var first: UInt64 = 0
+        var last: UInt64 = 0
+        for offset in 0..<min(count, 8) {
+            first = first << 8 | UInt64(bytes[node.start + offset])
+            last = last << 8 | UInt64(bytes[node.end - 1 - offset])
+        }
+        var hasher = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+        hasher ^= first &* 0xC2B2_AE3D_27D4_EB4F
+        hasher = (hasher << 31 | hasher >> 33) ^ (last &* 0x1656_67B1_9E37_79F9)
+        return hasher
+    }
+
+    /// Whether a string node's characters are exactly `key` (no allocation for unescaped keys).
+    func stringEquals(_ index: Int, _ key: String) -> Bool {
+        let node = nodes[index]
+        if node.kind == .escapedString { return string(at: index) == key }
+        var key = key
+        return key.withUTF8 { keyBytes in
+            keyBytes.count == node.end - node.start
+                && (keyBytes.isEmpty || memcmp(keyBytes.baseAddress!, bytes.baseAddress! + node.start, keyBytes.count) == 0)
+        }
+    }
+
+    private static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+        var output: [UInt8] = []
+        output.reserveCapacity(raw.count)
+        var index = 0
+        while index < raw.count {
+            let byte = raw[index]
+            guard byte == UInt8(ascii: "\\") else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            let escape = raw[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "\""): output.append(0x22)
+            case UInt8(ascii: "\\"): output.append(0x5C)
+            case UInt8(ascii: "/"): output.append(0x2F)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            default:
+                // `\uXXXX`, possibly a surrogate pair (validated hex digits).
+                guard let unit = hex4(raw, index) else { return nil }
+                index += 4
+                var scalarValue = UInt32(unit)
+                if (0xD800...0xDBFF).contains(unit) {
+                    guard index + 6 <= raw.count, raw[index] == UInt8(ascii: "\\"), raw[index + 1] == UInt8(ascii: "u"),
+                        let low = hex4(raw, index + 2), (0xDC00...0xDFFF).contains(low)
+                    else { return nil }
+                    index += 6
+                    scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(unit) {
+                    return nil
+                }
+                guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
+                output.append(contentsOf: String(Character(scalar)).utf8)
+            }
+        }
+        return String(validating: output, as: UTF8.self)
+    }
+
+    private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ index: Int) -> UInt16? {
+        guard index + 4 <= raw.count else { return nil }
+        var value: UInt16 = 0
+        for offset in 0..<4 {
+            guard let digit = hexValue(raw[index + offset]) else { return nil }
+            value = value << 4 | digit
+        }
+        return value
+    }
+
+    /// A plain integer literal (no fraction or exponent) as `Int64`; `nil` otherwise or on overflow.
+    func integer(at index: Int) -> Int64? {
+        let node = nodes[index]
+        guard node.kind == .number else { return nil }
+        var position = node.start
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        var value: Int64 = 0
+        while position < node.end {
+            let byte = bytes[position]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) =
+                negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if overflow1 || overflow2 { return nil }
+            value = next
+            position += 1
+        }
+        return value
+    }
+
+    /// Any number literal as `Double` (finite only).
+    func double(at index: Int) -> Double? {
+        let node = nodes[index]
+        guard node.kind == .number else { return nil }
+        if let integer = integer(at: index), abs(integer) < 1 << 53 { return Double(integer) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[node.start..<node.end]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+}
+
+// MARK: - The decoder
+
+/// Any failure of the fast path: the caller falls back to `JSONDecoder`, whose error is the one reported.
+struct TapeDecodingFailure: Error {}
+
+struct TapeDecoder: Decoder {
+    let tape: JSONTape
+    let node: Int
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard tape.nodes[node].kind == .object else { throw TapeDecodingFailure() }
+        return KeyedDecodingContainer(try TapeKeyedContainer<Key>(tape: tape, object: node))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard tape.nodes[node].kind == .array else { throw TapeDecodingFailure() }
+        return TapeUnkeyedContainer(tape: tape, array: node)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        TapeSingleValueContainer(tape: tape, node: node)
+    }
+}
+
+/// Decoding of one value node, shared by the three container kinds.
+extension JSONTape {
+    func decodeNil(_ node: Int) -> Bool { nodes[node].kind == .null }
+
+    func decodeBool(_ node: Int) throws -> Bool {
+        switch nodes[node].kind {
+        case .true: return true
+        case .false: return false
+        default: throw TapeDecodingFailure()
+        }
+    }
+
+    func decodeString(_ node: Int) throws -> String {
+        guard let value = string(at: node) else { throw TapeDecodingFailure() }
+        return value
+    }
+
+    func decodeInteger<T: FixedWidthInteger>(_ node: Int, as type: T.Type) throws -> T {
+        guard let value = integer(at: node), let exact = T(exactly: value) else { throw TapeDecodingFailure() }
+        return exact
+    }
+
+    func decodeDouble(_ node: Int) throws -> Double {
+        guard let value = double(at: node) else { throw TapeDecodingFailure() }
+        return value
+    }
+
+    func decode<T: Decodable>(_ node: Int, as type: T.Type) throws -> T {
+        // The types models use most, without a nested decoder.
+        if T.self == String.self { return try decodeString(node) as! T }
+        if T.self == Int64.self { return try decodeInteger(node, as: Int64.self) as! T }
+        if T.self == Int.self { return try decodeInteger(node, as: Int.self) as! T }
+        if T.self == Bool.self { return try decodeBool(node) as! T }
+        if T.self == Double.self { return try decodeDouble(node) as! T }
+        if T.self == JSONValue.self { return try jsonValue(node) as! T }
+        return try T(from: TapeDecoder(tape: self, node: node))
+    }
+
+    /// A `JSONValue` straight from the tape (no probing through containers).
+    func jsonValue(_ node: Int) throws -> JSONValue {
+        let value = nodes[node]
+        switch value.kind {
+        case .null: return .null
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .number:
+            if let integer = integer(at: node) { return .int(integer) }
+            // Integers beyond Int64 fall back to JSONDecoder's handling.
+            guard !nodes[node].isIntegerLiteral(in: bytes) else { throw TapeDecodingFailure() }
+            return .double(try decodeDouble(node))
+        case .string, .escapedString: return .string(try decodeString(node))
+        case .array:
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(value.count)
+            var child = node + 1
+            for _ in 0..<value.count {
+                elements.append(try jsonValue(child))
+                child = nodes[child].next
+            }
+            return .array(elements)
+        case .object:
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(value.count)
+            var child = node + 1
+            for _ in 0..<value.count {
+                let key = try decodeString(child)
+                members[key] = try jsonValue(child + 1)
+                child = nodes[child + 1].next
+            }
+            return .object(members)
+        }
+    }
+}
+
+extension JSONTape.Node {
+    /// Whether a number node is written without fraction or exponent.
+    func isIntegerLiteral(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !(start..<end).contains { bytes[$0] == UInt8(ascii: ".") || bytes[$0] == UInt8(ascii: "e") || bytes[$0] == UInt8(ascii: "E") }
+    }
+}
+
+/// An object's members. Lookups start after the previous match: synthesized `init(from:)`s read keys in declaration
+/// order, which is usually the order of the JSON, so most lookups compare one name.
+final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let tape: JSONTape
+    let object: Int
+    let memberCount: Int
+    /// The key node to compare first, and how many members lie before it.
+    private var cursor: Int
+    private var cursorOffset = 0
+
+    /// - Throws: ``TapeDecodingFailure`` for an object with an escaped member name or with two members that may have
+    ///   the same name (JSONDecoder keeps the last one; this path leaves such objects to it).
+    init(tape: JSONTape, object: Int) throws {
+        self.tape = tape
+        self.object = object
+        memberCount = tape.nodes[object].count
+        cursor = object + 1
+        try checkDistinctNames()
+    }
+
+    /// Fingerprints (length, first and last eight bytes) of the names must all differ; a clash sends the object to
+    /// JSONDecoder, which also handles real duplicates.
+    private func checkDistinctNames() throws {
+        guard memberCount > 1 else {
+            if memberCount == 1, tape.nodes[object + 1].kind == .escapedString { throw TapeDecodingFailure() }
+            return
+        }
+        var prints: [UInt64] = []
+        prints.reserveCapacity(memberCount)
+        var key = object + 1
+        for _ in 0..<memberCount {
+            let node = tape.nodes[key]
+            guard node.kind == .string else { throw TapeDecodingFailure() }
+            prints.append(tape.fingerprint(node))
+            key = tape.nodes[key + 1].next
+        }
+        if memberCount <= 16 {
+            for i in 1..<memberCount {
+                for j in 0..<i where prints[i] == prints[j] { throw TapeDecodingFailure() }
+            }
+        } else {
+            var seen = Set<UInt64>(minimumCapacity: memberCount)
+            for print in prints where !seen.insert(print).inserted { throw TapeDecodingFailure() }
+        }
+    }
+
+    var codingPath: [any CodingKey] { [] }
+
+    var allKeys: [Key] {
+        var result: [Key] = []
+        var key = object + 1
+        for _ in 0..<memberCount {
+            if let name = tape.string(at: key), let codingKey = Key(stringValue: name) { result.append(codingKey) }
+            key = tape.nodes[key + 1].next
+        }
+        return result
+    }
+
+    /// The value node of `key`, or `nil`.
+    private func find(_ key: Key) throws -> Int? {
+        guard memberCount > 0 else { return nil }
+        let name = key.stringValue
+        var node = cursor
+        var offset = cursorOffset
+        for _ in 0..<memberCount {
+            let matched = tape.stringEquals(node, name)
+            // Move to the next member, wrapping around.
+            let value = node + 1
+            offset += 1
+            if offset == memberCount {
+                offset = 0
+                node = object + 1
+            } else {
+                node = tape.nodes[value].next
+            }
+            if matched {
+                cursor = node
+                cursorOffset = offset
+                return value
+            }
+        }
+        return nil
+    }
+
+    private func require(_ key: Key) throws -> Int {
+        guard let node = try find(key) else { throw TapeDecodingFailure() }
+        return node
+    }
+
+    func contains(_ key: Key) -> Bool { (try? find(key)) != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool { tape.decodeNil(try require(key)) }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try tape.decodeBool(try require(key)) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try tape.decodeString(try require(key)) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try tape.decodeDouble(try require(key)) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { throw TapeDecodingFailure() }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try tape.decodeInteger(try require(key), as: Int.self) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try tape.decodeInteger(try require(key), as: Int8.self) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try tape.decodeInteger(try require(key), as: Int16.self) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try tape.decodeInteger(try require(key), as: Int32.self) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try tape.decodeInteger(try require(key), as: Int64.self) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try tape.decodeInteger(try require(key), as: UInt.self) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try tape.decodeInteger(try require(key), as: UInt8.self) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try tape.decodeInteger(try require(key), as: UInt16.self) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try tape.decodeInteger(try require(key), as: UInt32.self) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try tape.decodeInteger(try require(key), as: UInt64.self) }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try tape.decode(try require(key), as: T.self) }
+
+    /// An absent key or a `null` value is `nil`, as with `JSONDecoder`.
+    private func present(_ key: Key) throws -> Int? {
+        guard let node = try find(key), !tape.decodeNil(node) else { return nil }
+        return node
+    }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key).map { try tape.decodeBool($0) } }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key).map { try tape.decodeString($0) } }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key).map { try tape.decodeDouble($0) } }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key).map { try tape.decodeInteger($0, as: Int.self) } }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(key).map { try tape.decodeInteger($0, as: Int64.self) } }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        // As with JSONDecoder, `null` is `nil` here, whatever `T` is.
+        try present(key).map { try tape.decode($0, as: T.self) }
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try TapeDecoder(tape: tape, node: try require(key)).container(keyedBy: NestedKey.self)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try TapeDecoder(tape: tape, node: try require(key)).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { throw TapeDecodingFailure() }
+    func superDecoder(forKey key: Key) throws -> any Decoder { TapeDecoder(tape: tape, node: try require(key)) }
+}
+
+struct TapeUnkeyedContainer: UnkeyedDecodingContainer {
+    let tape: JSONTape
+    let array: Int
+    var currentIndex = 0
+    private var node: Int
+
+    init(tape: JSONTape, array: Int) {
+        self.tape = tape
+        self.array = array
+        node = array + 1
+    }
+
+    var codingPath: [any CodingKey] { [] }
+    var count: Int? { tape.nodes[array].count }
+    var isAtEnd: Bool { currentIndex >= tape.nodes[array].count }
+
+    private mutating func advance() throws -> Int {
+        guard !isAtEnd else { throw TapeDecodingFailure() }
+        let current = node
+        node = tape.nodes[current].next
+        currentIndex += 1
+        return current
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd else { throw TapeDecodingFailure() }
+        if tape.decodeNil(node) {
+            _ = try advance()
+            return true
+        }
+        return false
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try tape.decodeBool(try advance()) }
+    mutating func decode(_ type: String.Type) throws -> String { try tape.decodeString(try advance()) }
+    mutating func decode(_ type: Double.Type) throws -> Double { try tape.decodeDouble(try advance()) }
+    mutating func decode(_ type: Int.Type) throws -> Int { try tape.decodeInteger(try advance(), as: Int.self) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try tape.decodeInteger(try advance(), as: Int64.self) }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try tape.decode(try advance(), as: T.self) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try TapeDecoder(tape: tape, node: try advance()).container(keyedBy: NestedKey.self)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try TapeDecoder(tape: tape, node: try advance()).unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder { TapeDecoder(tape: tape, node: try advance()) }
+}
+
+struct TapeSingleValueContainer: SingleValueDecodingContainer {
+    let tape: JSONTape
+    let node: Int
+    var codingPath: [any CodingKey] { [] }
+
+    func decodeNil() -> Bool { tape.decodeNil(node) }
+    func decode(_ type: Bool.Type) throws -> Bool { try tape.decodeBool(node) }
+    func decode(_ type: String.Type) throws -> String { try tape.decodeString(node) }
+    func decode(_ type: Double.Type) throws -> Double { try tape.decodeDouble(node) }
+    func decode(_ type: Float.Type) throws -> Float { throw TapeDecodingFailure() }
+    func decode(_ type: Int.Type) throws -> Int { try tape.decodeInteger(node, as: Int.self) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try tape.decodeInteger(node, as: Int8.self) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try tape.decodeInteger(node, as: Int16.self) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try tape.decodeInteger(node, as: Int32.self) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try tape.decodeInteger(node, as: Int64.self) }
+    func decode(_ type: UInt.Type) throws -> UInt { try tape.decodeInteger(node, as: UInt.self) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try tape.decodeInteger(node, as: UInt8.self) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try tape.decodeInteger(node, as: UInt16.self) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try tape.decodeInteger(node, as: UInt32.self) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try tape.decodeInteger(node, as: UInt64.self) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try tape.decode(node, as: T.self) }
+}
