@@ -54,8 +54,9 @@ public struct ClerkMiddleware: Middleware {
 
     /// Authenticates the request; see ``ClerkMiddleware``.
     ///
-    /// Future-based on purpose: `authenticateRequest` runs in one task, and the rest of the chain is called on the
-    /// event loop, as a plain responder (an `AsyncMiddleware` would add a task and two event-loop hops per request).
+    /// Future-based on purpose: `authenticateRequest` runs in a task started on the event loop (`Task.immediate`, so
+    /// a networkless verification completes without leaving it), and the rest of the chain is called on the event
+    /// loop as a plain responder (an `AsyncMiddleware` would add a task and two event-loop hops per request).
     public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = ObjectIdentifier(identity)
         let previous = request.storage[ClerkRequestStorageKey.self]
@@ -86,7 +87,7 @@ public struct ClerkMiddleware: Middleware {
         let logger = request.logger
         let authenticateOptions = options
         let promise = request.eventLoop.makePromise(of: RequestState.self)
-        promise.completeWithTask {
+        let authenticate: @Sendable () async throws -> RequestState = {
             do {
                 return try await client.authenticateRequest(clerkRequest, options: authenticateOptions)
             } catch let error as CancellationError {
@@ -99,6 +100,19 @@ public struct ClerkMiddleware: Middleware {
                 logger.error("Clerk authenticateRequest failed", metadata: ["error": "\(type(of: error))"])
                 throw Abort(.internalServerError, reason: "Clerk authentication failed")
             }
+        }
+        if #available(macOS 26.0, iOS 26.0, tvOS 26.0, watchOS 26.0, *) {
+            // Started on the event loop and run there until it first suspends: a networkless verification never
+            // does, so the whole request stays on the event loop (no hop to the task pool and back).
+            Task.immediate {
+                do {
+                    promise.succeed(try await authenticate())
+                } catch {
+                    promise.fail(error)
+                }
+            }
+        } else {
+            promise.completeWithTask(authenticate)
         }
         let pending = treatPendingAsSignedOut ?? configuration?.options.treatPendingAsSignedOut ?? true
         return promise.futureResult.flatMap { state -> EventLoopFuture<Response> in

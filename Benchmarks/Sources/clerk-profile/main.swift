@@ -1,0 +1,99 @@
+import BenchmarkFixtures
+import ClerkBackend
+import Crypto
+import Foundation
+import _CryptoExtras
+import Metrics
+import Tracing
+
+// A driver for valgrind's callgrind: runs one scenario of the benchmarks N times, with nothing else around it, so
+// instruction counts are repeatable. Usage: clerk-profile <scenario> [iterations]
+//
+//   valgrind --tool=callgrind --callgrind-out-file=/tmp/verify.cg .build/release/clerk-profile verify 2000
+//   callgrind_annotate --inclusive=yes /tmp/verify.cg | head -60
+
+@inline(never) func consume<T>(_ value: T) { withExtendedLifetime(value) {} }
+
+let scenarios: [String: @Sendable () async throws -> Void] = [
+    "raw-rs256": {
+        consume(
+            Fixture.publicKey.isValidSignature(
+                Fixture.signature, for: SHA256.hash(data: Fixture.signingInput), padding: .insecurePKCS1v1_5
+            )
+        )
+    },
+    "decode-jwt": { consume(try decodeJWT(Fixture.token)) },
+    "verify": { consume(try await Fixture.client.verifyToken(Fixture.token)) },
+    "header": {
+        let state = try await Fixture.client.authenticateRequest(Fixture.headerRequest)
+        precondition(state.isAuthenticated)
+    },
+    "cookie": {
+        let state = try await Fixture.client.authenticateRequest(Fixture.cookieRequest)
+        precondition(state.isAuthenticated)
+    },
+    "hmac": { consume(HMAC<SHA256>.authenticationCode(for: Fixture.hmacInput, using: Fixture.hmacKey)) },
+    "webhook": { consume(try Fixture.verifier.verifySignature(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)) },
+    "webhook-decode": { consume(try Fixture.verifier.verify(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)) },
+    "users-foundation": { consume(try JSONSerialization.jsonObject(with: Fixture.userPage)) },
+    // The observability every verification pays for, alone.
+    "with-span": { try await withSpan("bench", ofKind: .internal) { span in consume(span) } },
+    "start-span": { InstrumentationSystem.tracer.startSpan("bench", ofKind: .internal).end() },
+    "counter": { Counter(label: "bench_total", dimensions: [("status", "signed-in"), ("reason", "")]).increment() },
+    "users": { consume(try ClerkJSONDecoder().decode([User].self, from: Fixture.userPage)) },
+    "users-jsondecoder": { consume(try JSONDecoder().decode([User].self, from: Fixture.userPage)) },
+]
+
+/// `compare <baseline> <scenario>...`: interleaved rounds in one process (drift on a shared machine hits every
+/// scenario alike), then the median time per call of each and its rate as a share of the baseline's.
+@concurrent func compare(_ names: [String], rounds: Int, iterations: Int) async throws {
+    var samples: [String: [Double]] = [:]
+    for name in names { try await scenarios[name]?() }
+    for _ in 0..<rounds {
+        for name in names {
+            guard let scenario = scenarios[name] else { continue }
+            let start = ContinuousClock.now
+            for _ in 0..<iterations { try await scenario() }
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            samples[name, default: []].append(seconds / Double(iterations))
+        }
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let baseline = median(samples[names[0]] ?? [1])
+    for name in names {
+        let value = median(samples[name] ?? [1])
+        let share = baseline / value * 100
+        print(name.padding(toLength: 18, withPad: " ", startingAt: 0), String(format: "%9.2f us   %6.1f%%", value * 1e6, share))
+    }
+}
+
+let arguments = CommandLine.arguments
+if arguments.count >= 3, arguments[1] == "compare" {
+    let names = Array(arguments.dropFirst(2))
+    guard names.allSatisfy({ scenarios[$0] != nil }) else {
+        print("unknown scenario; known: \(scenarios.keys.sorted().joined(separator: ", "))")
+        exit(2)
+    }
+    let rounds = Int(ProcessInfo.processInfo.environment["ROUNDS"] ?? "") ?? 31
+    let iterations = Int(ProcessInfo.processInfo.environment["ITERATIONS"] ?? "") ?? 500
+    try await compare(names, rounds: rounds, iterations: iterations)
+    exit(0)
+}
+guard arguments.count >= 2, let scenario = scenarios[arguments[1]] else {
+    print("usage: clerk-profile <\(scenarios.keys.sorted().joined(separator: "|"))> [iterations]")
+    print("       clerk-profile compare <baseline> <scenario>...")
+    exit(2)
+}
+let iterations = arguments.count >= 3 ? Int(arguments[2]) ?? 1000 : 1000
+
+/// The loop runs off the main actor (top-level code is main-actor isolated): every call would hop otherwise.
+@concurrent func run(_ scenario: @Sendable () async throws -> Void, iterations: Int) async throws -> Duration {
+    // Build the fixtures (and warm caches) outside the measured loop.
+    try await scenario()
+    let start = ContinuousClock.now
+    for _ in 0..<iterations { try await scenario() }
+    return ContinuousClock.now - start
+}
+let elapsed = try await run(scenario, iterations: iterations)
+print("\(arguments[1]): \(iterations) iterations, \(elapsed / iterations) each")
