@@ -1,12 +1,21 @@
 import Vapor
 
 /// What ``ClerkMiddleware`` stored on a request.
-struct ClerkRequestStorage: Sendable {
+/// A class: the guard and the route read it from `request.storage` several times per request (a struct would be
+/// copied, with every field of its request state and auth object, on each read).
+final class ClerkRequestStorage: Sendable {
     let state: RequestState
     let auth: ClerkAuth
     let client: ClerkClient
     /// The middlewares that already authenticated this request (a middleware registered twice runs once).
     let middlewareIDs: Set<ObjectIdentifier>
+
+    init(state: RequestState, auth: ClerkAuth, client: ClerkClient, middlewareIDs: Set<ObjectIdentifier>) {
+        self.state = state
+        self.auth = auth
+        self.client = client
+        self.middlewareIDs = middlewareIDs
+    }
 }
 
 struct ClerkRequestStorageKey: StorageKey {

@@ -18,23 +18,23 @@ public struct TokenType: OpenStringEnum {
 /// ``isAuthenticated``, read ``userId``/``orgId``…, and authorize with ``has(role:permission:feature:plan:reverification:)``.
 public struct ClerkAuth: Sendable {
     /// Whether the request is authenticated (a signed-in session, or a verified machine token).
-    public let isAuthenticated: Bool
+    public var isAuthenticated: Bool { storage.isAuthenticated }
     /// The credential type; `nil` for a token of a type the route does not accept.
-    public let tokenType: TokenType?
+    public var tokenType: TokenType? { storage.tokenType }
     /// The verified session claims (sessions only).
-    public let sessionClaims: JWTClaims?
+    public var sessionClaims: JWTClaims? { storage.sessionClaims }
     /// `sub` of a session token; for machine tokens, the user the token belongs to (API keys of users, OAuth tokens).
-    public let userId: String?
+    public var userId: String? { storage.userId }
     /// `sid`.
-    public let sessionId: String?
+    public var sessionId: String? { storage.sessionId }
     /// `sts`: `active`, or `pending` when the user still has session tasks to complete.
-    public let sessionStatus: String?
+    public var sessionStatus: String? { storage.sessionStatus }
     /// The active organization's id.
-    public let orgId: String?
+    public var orgId: String? { storage.orgId }
     /// The user's role in the active organization (`org:admin`).
-    public let orgRole: String?
+    public var orgRole: String? { storage.orgRole }
     /// The active organization's slug.
-    public let orgSlug: String?
+    public var orgSlug: String? { storage.orgSlug }
     /// The user's permissions in the active organization (`org:invoices:read`). With v2 claims they are built from
     /// the token's `o.per`, `o.fpm` and `fea` claims when read (requests that never ask do not pay for them).
     public var orgPermissions: [String]? {
@@ -45,23 +45,66 @@ public struct ClerkAuth: Sendable {
         }
     }
     /// `fva`: minutes since the first and second factor were last verified (−1 when not enrolled).
-    public let factorVerificationAge: [Int]?
+    public var factorVerificationAge: [Int]? { storage.factorVerificationAge }
     /// `act`: the actor when the session is an impersonation or an agent.
-    public let actor: JSONValue?
+    public var actor: JSONValue? { storage.actor }
     /// Machine-token details (API keys, M2M tokens, OAuth tokens).
-    public let machine: MachineAuth?
+    public var machine: MachineAuth? { storage.machine }
     /// The raw token, when authenticated.
-    let rawToken: String?
+    var rawToken: String? { storage.rawToken }
     /// Where ``orgPermissions`` come from: a list (v1 claims, machines), or v2's permission names and feature masks.
     enum PermissionsSource: Sendable {
         case list([String]?)
         case featureMasks(permissions: String?, masks: String?)
     }
-    let permissionsSource: PermissionsSource
+    var permissionsSource: PermissionsSource { storage.permissionsSource }
     /// The `fea` and `pla` claims (comma lists of `scope:value`), parsed when `has(feature:)`/`has(plan:)` asks.
-    let featureClaim: String
-    let planClaim: String
-    let client: ClerkClient?
+    var featureClaim: String { storage.featureClaim }
+    var planClaim: String { storage.planClaim }
+    var client: ClerkClient? { storage.client }
+
+    /// The fields, shared by every copy (the auth object travels through several layers per request: copying one
+    /// reference is cheaper than copying every field).
+    final class Storage: Sendable {
+        let isAuthenticated: Bool
+        let tokenType: TokenType?
+        let sessionClaims: JWTClaims?
+        let userId: String?
+        let sessionId: String?
+        let sessionStatus: String?
+        let orgId: String?
+        let orgRole: String?
+        let orgSlug: String?
+        let factorVerificationAge: [Int]?
+        let actor: JSONValue?
+        let machine: MachineAuth?
+        let rawToken: String?
+        let permissionsSource: PermissionsSource
+        let featureClaim: String
+        let planClaim: String
+        let client: ClerkClient?
+
+        init(isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userId: String?, sessionId: String?, sessionStatus: String?, orgId: String?, orgRole: String?, orgSlug: String?, factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?, permissionsSource: PermissionsSource, featureClaim: String, planClaim: String, client: ClerkClient?) {
+            self.isAuthenticated = isAuthenticated
+            self.tokenType = tokenType
+            self.sessionClaims = sessionClaims
+            self.userId = userId
+            self.sessionId = sessionId
+            self.sessionStatus = sessionStatus
+            self.orgId = orgId
+            self.orgRole = orgRole
+            self.orgSlug = orgSlug
+            self.factorVerificationAge = factorVerificationAge
+            self.actor = actor
+            self.machine = machine
+            self.rawToken = rawToken
+            self.permissionsSource = permissionsSource
+            self.featureClaim = featureClaim
+            self.planClaim = planClaim
+            self.client = client
+        }
+    }
+    private let storage: Storage
 
     /// The features of the `fea` claim, by scope.
     var features: (org: [String], user: [String]) { ClerkAuth.parseScopedList(featureClaim) ?? ([], []) }
@@ -90,23 +133,13 @@ public struct ClerkAuth: Sendable {
         factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?,
         permissionsSource: PermissionsSource? = nil, featureClaim: String = "", planClaim: String = "", client: ClerkClient?
     ) {
-        self.isAuthenticated = isAuthenticated
-        self.tokenType = tokenType
-        self.sessionClaims = sessionClaims
-        self.userId = userId
-        self.sessionId = sessionId
-        self.sessionStatus = sessionStatus
-        self.orgId = orgId
-        self.orgRole = orgRole
-        self.orgSlug = orgSlug
-        self.permissionsSource = permissionsSource ?? .list(orgPermissions)
-        self.factorVerificationAge = factorVerificationAge
-        self.actor = actor
-        self.machine = machine
-        self.rawToken = rawToken
-        self.featureClaim = featureClaim
-        self.planClaim = planClaim
-        self.client = client
+        storage = Storage(
+            isAuthenticated: isAuthenticated, tokenType: tokenType, sessionClaims: sessionClaims, userId: userId,
+            sessionId: sessionId, sessionStatus: sessionStatus, orgId: orgId, orgRole: orgRole, orgSlug: orgSlug,
+            factorVerificationAge: factorVerificationAge, actor: actor, machine: machine, rawToken: rawToken,
+            permissionsSource: permissionsSource ?? .list(orgPermissions), featureClaim: featureClaim,
+            planClaim: planClaim, client: client
+        )
     }
 
     /// A signed-in session auth object from verified claims (v1 and v2 claim formats).

@@ -44,37 +44,79 @@ public struct AuthReason: OpenStringEnum {
 /// The authentication state of one request: signed in, signed out, or handshake.
 public struct RequestState: Sendable {
     /// Signed in, signed out or handshake.
-    public let status: AuthStatus
+    public var status: AuthStatus { storage.status }
     /// Why the request is signed out or needs a handshake; `nil` when signed in.
-    public let reason: AuthReason?
+    public var reason: AuthReason? { storage.reason }
     /// A readable explanation of ``reason``.
-    public let message: String?
+    public var message: String? { storage.message }
     /// Headers to add to the response: `Location`, `Set-Cookie`, `Cache-Control` for handshakes and refreshes, and
     /// (when enabled) the `x-clerk-auth-*` debug headers.
-    public let headers: HTTPHeaders
+    public var headers: HTTPHeaders { storage.headers }
     /// The verified token, when signed in.
-    public let token: String?
+    public var token: String? { storage.token }
     /// The credential type (`nil` when the token's type is not accepted).
-    public let tokenType: TokenType?
+    public var tokenType: TokenType? { storage.tokenType }
     /// The publishable key in use.
-    public let publishableKey: String
+    public var publishableKey: String { storage.publishableKey }
     /// The Frontend API proxy URL in use.
-    public let proxyUrl: String
+    public var proxyUrl: String { storage.proxyUrl }
     /// The satellite domain in use.
-    public let domain: String
+    public var domain: String { storage.domain }
     /// Whether the app is a satellite.
-    public let isSatellite: Bool
+    public var isSatellite: Bool { storage.isSatellite }
     /// The sign-in page in use (empty when none is configured).
-    public let signInUrl: String
+    public var signInUrl: String { storage.signInUrl }
     /// The sign-up page in use.
-    public let signUpUrl: String
+    public var signUpUrl: String { storage.signUpUrl }
     /// Where to go after signing in.
-    public let afterSignInUrl: String
+    public var afterSignInUrl: String { storage.afterSignInUrl }
     /// Where to go after signing up.
-    public let afterSignUpUrl: String
-    let auth: ClerkAuth?
-
+    public var afterSignUpUrl: String { storage.afterSignUpUrl }
+    var auth: ClerkAuth? { storage.auth }
     /// `true` when signed in.
+
+    /// The fields, shared by every copy (a state is handed through several layers per request).
+    final class Storage: Sendable {
+        let status: AuthStatus
+        let reason: AuthReason?
+        let message: String?
+        let headers: HTTPHeaders
+        let token: String?
+        let tokenType: TokenType?
+        let publishableKey: String
+        let proxyUrl: String
+        let domain: String
+        let isSatellite: Bool
+        let signInUrl: String
+        let signUpUrl: String
+        let afterSignInUrl: String
+        let afterSignUpUrl: String
+        let auth: ClerkAuth?
+
+        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?) {
+            self.status = status
+            self.reason = reason
+            self.message = message
+            self.headers = headers
+            self.token = token
+            self.tokenType = tokenType
+            self.publishableKey = publishableKey
+            self.proxyUrl = proxyUrl
+            self.domain = domain
+            self.isSatellite = isSatellite
+            self.signInUrl = signInUrl
+            self.signUpUrl = signUpUrl
+            self.afterSignInUrl = afterSignInUrl
+            self.afterSignUpUrl = afterSignUpUrl
+            self.auth = auth
+        }
+    }
+    private let storage: Storage
+
+    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?) {
+        storage = Storage(status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType, publishableKey: publishableKey, proxyUrl: proxyUrl, domain: domain, isSatellite: isSatellite, signInUrl: signInUrl, signUpUrl: signUpUrl, afterSignInUrl: afterSignInUrl, afterSignUpUrl: afterSignUpUrl, auth: auth)
+    }
+
     public var isAuthenticated: Bool { status == .signedIn }
 
     /// The Auth object for this request; `nil` for a handshake (answer with ``headers`` instead).
