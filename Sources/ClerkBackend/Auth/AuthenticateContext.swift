@@ -340,8 +340,10 @@ package struct SimpleURL {
         let hostEnd = index
         guard hostEnd > hostStart else { return nil }
         var port: Int?
+        var portHasLeadingZero = false
         if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
             index += 1
+            portHasLeadingZero = index < bytes.count && bytes[index] == UInt8(ascii: "0")
             var value = 0
             var digits = 0
             while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, digits < 5 {
@@ -349,7 +351,8 @@ package struct SimpleURL {
                 digits += 1
                 index += 1
             }
-            guard digits > 0, value <= 65_535 else { return nil }
+            // A leading zero (`:080`) is normalised by URLComponents: leave such ports to it.
+            guard digits > 0, value <= 65_535, !portHasLeadingZero || digits == 1 else { return nil }
             port = value
         }
         // The rest must start a path, query or fragment, with only characters URLComponents keeps unchanged.
@@ -392,10 +395,17 @@ package struct SimpleURL {
             text = (isHTTPS ? "https://" : "http://")
                 + String(decoding: UnsafeBufferPointer(rebasing: bytes[(schemeLength + 3)...]), as: UTF8.self)
         }
-        var origin = isHTTPS ? "https://" : "http://"
-        origin += String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd]), as: UTF8.self).lowercased()
-        if let port, !(isHTTPS && port == 443) && !(!isHTTPS && port == 80) {
-            origin += ":" + String(port)
+        let keepsPort = port.map { !(isHTTPS && $0 == 443) && !(!isHTTPS && $0 == 80) } ?? false
+        let isLowercase = !(0..<hostEnd).contains { bytes[$0] >= 0x41 && bytes[$0] <= 0x5A }
+        let origin: String
+        if isLowercase && (port == nil || keepsPort) {
+            // The input starts with the origin exactly as it is spelled: one slice, no lower-casing.
+            origin = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<index]), as: UTF8.self)
+        } else {
+            var built = isHTTPS ? "https://" : "http://"
+            built += String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd]), as: UTF8.self).lowercased()
+            if let port, keepsPort { built += ":" + String(port) }
+            origin = built
         }
         return (text, origin, queryMentionsClerk)
     }

@@ -24,8 +24,11 @@ extension ClerkClient {
         try await withSpan("authenticateRequest", ofKind: .internal) { span in
             let context = try AuthenticateContext(request: request, options: options, client: self)
             let state = try await RequestAuthenticator(client: self, context: context).authenticate()
-            span.attributes["clerk.auth.status"] = state.status.rawValue
-            if let reason = state.reason { span.attributes["clerk.auth.reason"] = reason.rawValue }
+            // Attributes cost a dictionary: only for a span that records them (not the no-op tracer's).
+            if span.isRecording {
+                span.attributes["clerk.auth.status"] = state.status.rawValue
+                if let reason = state.reason { span.attributes["clerk.auth.reason"] = reason.rawValue }
+            }
             Counter(
                 label: "clerk_authenticate_request_total",
                 dimensions: [("status", state.status.rawValue), ("reason", state.reason?.rawValue ?? "")]

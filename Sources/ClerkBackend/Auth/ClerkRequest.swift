@@ -59,7 +59,8 @@ public struct ClerkRequest: Sendable {
 
     /// Clerk's cookies only: those whose name starts with `__` (the others are skipped without building strings).
     func parseClerkCookies() -> [String: String] {
-        CookieParser.parse(headers: headers["cookie"], maxValueBytes: ClerkRequest.maxHeaderValueBytes, namePrefix: "__")
+        guard headers.contains(name: "cookie") else { return [:] }
+        return CookieParser.parse(headers: headers["cookie"], maxValueBytes: ClerkRequest.maxHeaderValueBytes, namePrefix: "__")
     }
 
     /// The token of the `Authorization` header: `Bearer <token>`, or a scheme-less value; `nil` for other schemes.

@@ -18,7 +18,6 @@ enum CookieParser {
         -> [String: String] where S.Element == String
     {
         var cookies: [String: String] = [:]
-        cookies.reserveCapacity(namePrefix == nil ? 16 : 4)
         for var header in headers {
             guard header.utf8.count <= maxValueBytes else { continue }
             header.withUTF8 { parse($0, into: &cookies, namePrefix: namePrefix) }

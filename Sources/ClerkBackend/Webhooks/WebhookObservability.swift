@@ -15,8 +15,10 @@ enum WebhookObservability {
         try withSpan(spanName, ofKind: .internal) { span in
             do {
                 let result = try operation()
-                span.attributes["clerk.webhook.result"] = "ok"
-                if let type = eventType(result) { span.attributes["clerk.webhook.event_type"] = type }
+                if span.isRecording {
+                    span.attributes["clerk.webhook.result"] = "ok"
+                    if let type = eventType(result) { span.attributes["clerk.webhook.event_type"] = type }
+                }
                 count("ok")
                 return result
             } catch {

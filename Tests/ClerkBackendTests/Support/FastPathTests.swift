@@ -15,8 +15,10 @@ struct SimpleURLTests {
         "https://app.example.test/?__clerk_db_jwt=abc&x=1", "https://app.example.test/?%5F%5Fclerk_synced=true",
         "https://app.example.test/p?__clerk_redirect_url=https%3A%2F%2Fapp.example.test%2Fdash",
         "http://127.0.0.1:3000/health", "https://a-b_c.example.test/~user/(x)*!$'+,;=:@",
-        "https://app.example.test/path?q=a+b", "http://localhost:0/",
+        "https://app.example.test/path?q=a+b", "http://localhost:0/", "https://App.example.test:8443/",
     ]
+    /// Ports with a leading zero: URLComponents rewrites them, so they take its path.
+    static let leadingZeroPorts = ["http://app.example.test:08080/x", "http://app.example.test:080/", "https://app.example.test:0443"]
 
     @Test("Plain URLs give the same text, origin and Clerk query items as URLComponents", arguments: urls)
     func sameAsURLComponents(_ url: String) throws {
@@ -34,7 +36,7 @@ struct SimpleURLTests {
         "https://app.example.test/a b", "https://app.example.test/%zz", "https://app.example.test:99999/",
         "https://app.example.test:/", "https://app.example.test/#a#b", "https://app.example.test/<script>",
         "https:/app.example.test/", "https://", "app.example.test/path", "https://app.example.test\\evil.test/",
-    ])
+    ] + leadingZeroPorts)
     func fallsBack(_ url: String) {
         #expect(SimpleURL(url) == nil)
     }
@@ -42,7 +44,7 @@ struct SimpleURLTests {
     @Test("The context's URL, origin and Clerk query parameters are the same on both paths")
     func contextAgrees() throws {
         let client = try authClient()
-        for url in Self.urls {
+        for url in Self.urls + Self.leadingZeroPorts {
             let request = ClerkRequest(method: "GET", url: url)
             let fast = try AuthenticateContext(request: request, options: AuthenticateRequestOptions(), client: client)
             // A trusted proxy without forwarded headers takes the URLComponents path and changes nothing.
