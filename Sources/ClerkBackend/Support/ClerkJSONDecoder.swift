@@ -380,7 +380,7 @@ final class JSONTape {
     func double(at index: Int) -> Double? {
         let node = nodes[index]
         guard node.kind == .number else { return nil }
-        if let integer = integer(at: index), abs(integer) < 1 << 53 { return Double(integer) }
+        if let integer = integer(at: index), integer.magnitude < 1 << 53 { return Double(integer) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[node.start..<node.end]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { return nil }
         return value

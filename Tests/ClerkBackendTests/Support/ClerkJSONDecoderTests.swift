@@ -65,6 +65,16 @@ struct ClerkJSONDecoderTests {
         #expect(fast.d == nil && fast.g == nil && fast.h == nil)
     }
 
+    @Test("Integer literals of any size decode into Double fields as JSONDecoder decodes them")
+    func integersAsDoubles() throws {
+        struct Numbers: Codable, Equatable { var values: [Double] }
+        let text = #"{"values":[-9223372036854775808,9223372036854775807,9007199254740993,-1,0,12345678901234567890]}"#
+        let data = Data(text.utf8)
+        #expect(try ClerkJSONDecoder().decode(Numbers.self, from: data) == JSONDecoder().decode(Numbers.self, from: data))
+        let fast = try #require(Self.fastOnly(Numbers.self, Data(#"{"values":[-9223372036854775808,3]}"#.utf8)))
+        #expect(fast.values == [-9_223_372_036_854_775_808, 3])
+    }
+
     @Test("Whatever the fast path refuses still decodes, through JSONDecoder", arguments: [
         #"{"id":"a","id":"b"}"#,  // duplicate names: JSONDecoder's choice
         #"{"i\u0064":"a"}"#,  // an escaped name
