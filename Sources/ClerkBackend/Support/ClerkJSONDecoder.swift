@@ -165,7 +165,7 @@ final class JSONTape {
                     position += 1
                 case UInt8(ascii: "u"):
                     guard position + 4 < bytes.count,
-                        (1...4).allSatisfy({ JSONTape.hexValue(bytes[position + $0]) != nil })
+                        (1...4).allSatisfy({ JSONEscapes.hexValue(bytes[position + $0]) != nil })
                     else { return false }
                     position += 5
                 default:
@@ -247,15 +247,6 @@ final class JSONTape {
         return true
     }
 
-    static func hexValue(_ byte: UInt8) -> UInt16? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt16(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt16(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt16(byte - UInt8(ascii: "A") + 10)
-        default: nil
-        }
-    }
-
     // MARK: Reading values
 
     /// The string of a string node; `nil` for invalid UTF-8 or a lone surrogate escape.
@@ -269,7 +260,7 @@ final class JSONTape {
             if ascii < 0x80 { return String(decoding: raw, as: UTF8.self) }
             return String(validating: raw, as: UTF8.self)
         case .escapedString:
-            return JSONTape.unescape(raw)
+            return JSONEscapes.unescape(raw)
         default:
             return nil
         }
@@ -299,59 +290,6 @@ final class JSONTape {
             keyBytes.count == node.end - node.start
                 && (keyBytes.isEmpty || memcmp(keyBytes.baseAddress!, bytes.baseAddress! + node.start, keyBytes.count) == 0)
         }
-    }
-
-    private static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
-        var output: [UInt8] = []
-        output.reserveCapacity(raw.count)
-        var index = 0
-        while index < raw.count {
-            let byte = raw[index]
-            guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
-                index += 1
-                continue
-            }
-            let escape = raw[index + 1]
-            index += 2
-            switch escape {
-            case UInt8(ascii: "\""): output.append(0x22)
-            case UInt8(ascii: "\\"): output.append(0x5C)
-            case UInt8(ascii: "/"): output.append(0x2F)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
-            default:
-                // `\uXXXX`, possibly a surrogate pair (validated hex digits).
-                guard let unit = hex4(raw, index) else { return nil }
-                index += 4
-                var scalarValue = UInt32(unit)
-                if (0xD800...0xDBFF).contains(unit) {
-                    guard index + 6 <= raw.count, raw[index] == UInt8(ascii: "\\"), raw[index + 1] == UInt8(ascii: "u"),
-                        let low = hex4(raw, index + 2), (0xDC00...0xDFFF).contains(low)
-                    else { return nil }
-                    index += 6
-                    scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                } else if (0xDC00...0xDFFF).contains(unit) {
-                    return nil
-                }
-                guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
-                output.append(contentsOf: String(Character(scalar)).utf8)
-            }
-        }
-        return String(validating: output, as: UTF8.self)
-    }
-
-    private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ index: Int) -> UInt16? {
-        guard index + 4 <= raw.count else { return nil }
-        var value: UInt16 = 0
-        for offset in 0..<4 {
-            guard let digit = hexValue(raw[index + offset]) else { return nil }
-            value = value << 4 | digit
-        }
-        return value
     }
 
     /// A plain integer literal (no fraction or exponent) as `Int64`; `nil` otherwise or on overflow.

@@ -209,48 +209,16 @@ enum JSONObjectParser {
                 if byte < 0x20 { return nil }
                 position += 1
             }
-            var buffer = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<position]))
-            while position < bytes.count {
-                let byte = bytes[position]
-                switch byte {
-                case UInt8(ascii: "\""):
-                    position += 1
-                    return buffer.withUnsafeBufferPointer { Parser.validatedString($0) }
-                case UInt8(ascii: "\\"):
-                    position += 1
-                    guard let escape = current else { return nil }
-                    position += 1
-                    switch escape {
-                    case UInt8(ascii: "\""): buffer.append(0x22)
-                    case UInt8(ascii: "\\"): buffer.append(0x5C)
-                    case UInt8(ascii: "/"): buffer.append(0x2F)
-                    case UInt8(ascii: "b"): buffer.append(0x08)
-                    case UInt8(ascii: "f"): buffer.append(0x0C)
-                    case UInt8(ascii: "n"): buffer.append(0x0A)
-                    case UInt8(ascii: "r"): buffer.append(0x0D)
-                    case UInt8(ascii: "t"): buffer.append(0x09)
-                    case UInt8(ascii: "u"):
-                        guard let unit = parseHex4() else { return nil }
-                        var scalarValue = UInt32(unit)
-                        if (0xD800...0xDBFF).contains(unit) {
-                            guard current == UInt8(ascii: "\\"), position + 1 < bytes.count,
-                                bytes[position + 1] == UInt8(ascii: "u")
-                            else { return nil }
-                            position += 2
-                            guard let low = parseHex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                            scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                        } else if (0xDC00...0xDFFF).contains(unit) {
-                            return nil
-                        }
-                        guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
-                        buffer.append(contentsOf: String(Character(scalar)).utf8)
-                    default: return nil
-                    }
-                default:
-                    if byte < 0x20 { return nil }
-                    buffer.append(byte)
-                    position += 1
+            // Escapes: find the closing quote (an escaped character is skipped), then decode the whole string.
+            var end = position
+            while end < bytes.count {
+                let byte = bytes[end]
+                if byte == UInt8(ascii: "\"") {
+                    position = end + 1
+                    return JSONEscapes.unescape(UnsafeBufferPointer(rebasing: bytes[start..<end]))
                 }
+                if byte < 0x20 { return nil }
+                end += byte == UInt8(ascii: "\\") ? 2 : 1
             }
             return nil
         }
@@ -268,24 +236,6 @@ enum JSONObjectParser {
                 decoded.count == bytes.count
                     && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
             } ? string : nil
-        }
-
-        mutating func parseHex4() -> UInt16? {
-            guard position + 4 <= bytes.count else { return nil }
-            var value: UInt16 = 0
-            for _ in 0..<4 {
-                let byte = bytes[position]
-                let digit: UInt16
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt16(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt16(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt16(byte - UInt8(ascii: "A") + 10)
-                default: return nil
-                }
-                value = value << 4 | digit
-                position += 1
-            }
-            return value
         }
 
         /// An optional `-` then digits, as `Int64`; `nil` on overflow (then the number is parsed as a double).
@@ -336,5 +286,76 @@ enum JSONObjectParser {
             guard let value = Double(text), value.isFinite else { return nil }
             return .double(value)
         }
+    }
+}
+
+/// JSON string escapes, shared by ``JSONObjectParser`` and the fast path of ``ClerkJSONDecoder``.
+enum JSONEscapes {
+    static func hexValue(_ byte: UInt8) -> UInt16? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt16(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt16(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt16(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// Four hex digits at `index`, or `nil`.
+    static func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ index: Int) -> UInt16? {
+        guard index + 4 <= raw.count else { return nil }
+        var value: UInt16 = 0
+        for offset in 0..<4 {
+            guard let digit = hexValue(raw[index + offset]) else { return nil }
+            value = value << 4 | digit
+        }
+        return value
+    }
+
+    /// The characters between a string's quotes with its escapes decoded; `nil` for a control character, an
+    /// unknown or truncated escape, an unpaired surrogate, or bytes that are not UTF-8.
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+        var output: [UInt8] = []
+        output.reserveCapacity(raw.count)
+        var index = 0
+        while index < raw.count {
+            let byte = raw[index]
+            if byte < 0x20 { return nil }
+            guard byte == UInt8(ascii: "\\") else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            guard index + 1 < raw.count else { return nil }
+            let escape = raw[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "\""): output.append(0x22)
+            case UInt8(ascii: "\\"): output.append(0x5C)
+            case UInt8(ascii: "/"): output.append(0x2F)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let unit = hex4(raw, index) else { return nil }
+                index += 4
+                var scalarValue = UInt32(unit)
+                if (0xD800...0xDBFF).contains(unit) {
+                    guard index + 6 <= raw.count, raw[index] == UInt8(ascii: "\\"), raw[index + 1] == UInt8(ascii: "u"),
+                        let low = hex4(raw, index + 2), (0xDC00...0xDFFF).contains(low)
+                    else { return nil }
+                    index += 6
+                    scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(unit) {
+                    return nil
+                }
+                guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
+                output.append(contentsOf: String(Character(scalar)).utf8)
+            default:
+                return nil
+            }
+        }
+        return String(validating: output, as: UTF8.self)
     }
 }
