@@ -99,7 +99,7 @@ struct RequestAuthenticator {
             )
             return try signedIn(claims: claims, token: token)
         } catch {
-            return try await handleSessionError(error, carrier: .header)
+            return try await handleSessionError(error, carrier: .header, token: token, decoded: decoded)
         }
     }
 
@@ -224,7 +224,7 @@ struct RequestAuthenticator {
         do {
             decoded = try context.decodedSessionCookie ?? decodeJWT(sessionToken)
         } catch {
-            return try await handleSessionError(error, carrier: .cookie)
+            return try await handleSessionError(error, carrier: .cookie, token: nil, decoded: nil)
         }
         if MachineTokens.isMachineJWT(decoded)
             || (decoded.header.cat.map { $0 != TokenCategory.session && $0 != TokenCategory.ignore } ?? false)
@@ -244,7 +244,7 @@ struct RequestAuthenticator {
             // Claims that cannot become an auth object (a v2 `fea` without scopes) sign out; they are never thrown.
             signedInState = try signedIn(claims: claims, token: sessionToken)
         } catch {
-            return try await handleSessionError(error, carrier: .cookie)
+            return try await handleSessionError(error, carrier: .cookie, token: sessionToken, decoded: decoded)
         }
         if claims.azp == nil, OnceWarnings.once(OnceWarnings.azpMissing) {
             logger.info("Clerk: session token without azp claim; check that your Clerk instance sets it.")
@@ -305,7 +305,11 @@ struct RequestAuthenticator {
 
     // MARK: Errors and refresh (§2.9)
 
-    func handleSessionError(_ error: any Error, carrier: TokenVerificationError.TokenCarrier) async throws -> RequestState {
+    /// Turns a failed session-token check into a state. `token` is the token that failed, from `carrier`: an expired
+    /// one has passed the signature check (expiry is checked after it), so it alone may be refreshed.
+    func handleSessionError(
+        _ error: any Error, carrier: TokenVerificationError.TokenCarrier, token: String?, decoded: DecodedJWT?
+    ) async throws -> RequestState {
         guard var tokenError = error as? TokenVerificationError else {
             return signedOut(reason: .unexpectedError, message: "")
         }
@@ -315,14 +319,16 @@ struct RequestAuthenticator {
                 refreshError = "non-eligible-non-get"
             } else if context.refreshTokenInCookie == nil {
                 refreshError = "non-eligible-no-refresh-cookie"
-            } else {
-                switch await SessionRefresher(client: client, context: context).refresh() {
+            } else if let token, let expired = decoded ?? (try? decodeJWT(token)) {
+                switch await SessionRefresher(client: client, context: context).refresh(expiredToken: token, decoded: expired) {
                 case .success(let claims, let token, let headers):
                     if let state = try? signedIn(claims: claims, token: token, headers: headers) { return state }
                     refreshError = "invalid-session-token"
                 case .failure(let reason):
                     refreshError = reason
                 }
+            } else {
+                refreshError = "missing-session-token"
             }
         }
         tokenError.tokenCarrier = carrier

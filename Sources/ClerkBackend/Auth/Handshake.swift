@@ -3,7 +3,10 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Crypto
+import Metrics
 import NIOHTTP1
+import Synchronization
 
 /// Clerk's handshake: the redirect to the Frontend API that refreshes a browser's session cookies, and the
 /// resolution of its answer.
@@ -108,14 +111,7 @@ struct Handshake {
     func resolve() async throws -> RequestState {
         var directives: [String] = []
         if let nonce = context.handshakeNonce {
-            do {
-                var query = QueryItems()
-                query.append("nonce", nonce)
-                let payload: HandshakePayload = try await client.send(APIRequest(Handshake.handshakePayloadEndpoint, query: query))
-                directives = payload.directives ?? []
-            } catch {
-                client.options.logger.info("Clerk: fetching the handshake payload failed", metadata: ["error": "\(error)"])
-            }
+            directives = await client.handshakeDirectives(nonce: nonce)
         } else if let token = context.handshakeToken {
             directives = try await verifyHandshakeToken(token)
         }
@@ -185,7 +181,12 @@ struct Handshake {
     }
 }
 
-/// Refreshes an expired session cookie with the suffixed refresh cookie (§2.9).
+/// Refreshes an expired session token with the suffixed refresh cookie (§2.9).
+///
+/// Only for a token whose signature verified (it failed on its expiry alone): its own `sid` names the session, and the
+/// token itself is sent as `expired_token`, so nothing unverified reaches the Backend API. Calls are single-flight per
+/// token and refresh cookie, a rejected pair is remembered for a minute, and new calls spend the
+/// ``BackendAPIBudget/sessionRefresh`` budget.
 struct SessionRefresher {
     let client: ClerkClient
     let context: AuthenticateContext
@@ -195,11 +196,30 @@ struct SessionRefresher {
         case failure(String)
     }
 
-    func refresh() async -> Outcome {
-        guard let expired = context.sessionTokenInCookie else { return .failure("missing-session-token") }
+    /// A refresh token as Clerk issues it: printable ASCII without separators, at most 4 KiB.
+    static func isPlausibleRefreshToken(_ token: String) -> Bool {
+        let bytes = token.utf8
+        return !bytes.isEmpty && bytes.count <= 4096
+            && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: ";")
+                && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "\\") }
+    }
+
+    /// A Clerk object id (`sess_…`): 1–128 letters, digits, `_` and `-`.
+    static func isPlausibleID(_ id: String) -> Bool {
+        let bytes = id.utf8
+        return !bytes.isEmpty && bytes.count <= 128
+            && bytes.allSatisfy { byte in
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+    }
+
+    /// Refreshes `expiredToken`, a session token whose signature verified but which has expired.
+    func refresh(expiredToken: String, decoded: DecodedJWT) async -> Outcome {
         guard let refreshToken = context.refreshTokenInCookie else { return .failure("missing-refresh-token") }
-        guard let decoded = try? decodeJWT(expired) else { return .failure("expired-session-token-decode-failed") }
+        guard SessionRefresher.isPlausibleRefreshToken(refreshToken) else { return .failure("invalid-refresh-token") }
         guard let sessionId = decoded.claims.sid else { return .failure("expired-session-token-missing-sid-claim") }
+        guard SessionRefresher.isPlausibleID(sessionId) else { return .failure("expired-session-token-invalid-sid-claim") }
         var requestHeaders: [String: JSONValue] = [:]
         for (name, value) in context.request.headers {
             let key = name.lowercased()
@@ -207,12 +227,26 @@ struct SessionRefresher {
             requestHeaders[key] = .array(existing + [.string(value)])
         }
         let body = RefreshSessionBody(
-            expiredToken: expired, refreshToken: refreshToken, requestOrigin: context.origin,
+            expiredToken: expiredToken, refreshToken: refreshToken, requestOrigin: context.origin,
             requestHeaders: requestHeaders, format: "cookie"
         )
+        var query = QueryItems()
+        query.append("suffixed_cookies", context.usesSuffixedCookies ? true : nil)
         let result: SessionRefresh
         do {
-            result = try await client.sessions.refreshSession(sessionId, body, suffixedCookies: context.usesSuffixedCookies ? true : nil)
+            let request = try APIRequest(.refreshSession, path: [sessionId], query: query, json: body, retries: false)
+            let clock = client.options.clock
+            result = try await RequestGuards.shared(client.instanceScope).refreshes.run(
+                key: hexString(SHA256.hash(data: Array((expiredToken + "|" + refreshToken).utf8))),
+                now: clock.now(), failureTTL: .seconds(60), clockNow: clock.now,
+                admit: { await client.spendBudget(.sessionRefresh) },
+                refused: { BudgetRefused(category: .sessionRefresh) },
+                remember: ClerkClient.isDefiniteRejection
+            ) { [client] in
+                try await client.send(request) as SessionRefresh
+            }
+        } catch is BudgetRefused {
+            return .failure("budget-exhausted")
         } catch let error as ClerkAPIResponseError {
             guard let code = error.errors.first?.code else { return .failure("unexpected-bapi-error") }
             return .failure(code == .unexpectedError ? "fetch-error" : code.rawValue)
@@ -230,5 +264,82 @@ struct SessionRefresher {
             return .failure("invalid-session-token")
         }
         return .success(claims, newToken, headers)
+    }
+}
+
+/// A call refused because its ``BackendAPIBudget`` is spent.
+struct BudgetRefused: Error, CustomStringConvertible {
+    let category: BackendAPIBudget.Category
+    var description: String { "the Backend API budget for \(category.rawValue) is spent; no call was made" }
+}
+
+/// Per-instance single-flight tables for the calls that unauthenticated requests can cause, shared by every client
+/// of the instance in this process.
+final class RequestGuards: Sendable {
+    let handshakes = SingleFlight<[String]>()
+    let refreshes = SingleFlight<SessionRefresh>()
+
+    private static let registry = Mutex<[String: RequestGuards]>([:])
+
+    static func shared(_ scope: String) -> RequestGuards {
+        registry.withLock { guards in
+            if let existing = guards[scope] { return existing }
+            let created = RequestGuards()
+            guards[scope] = created
+            return created
+        }
+    }
+}
+
+extension Handshake {
+    /// A handshake nonce as Clerk issues it: 8–512 characters of letters, digits and `-_.~+/=`. Anything else is
+    /// refused before any call.
+    static func isPlausibleNonce(_ nonce: String) -> Bool {
+        let bytes = nonce.utf8
+        return bytes.count >= 8 && bytes.count <= 512
+            && bytes.allSatisfy { byte in
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                    || [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "+"),
+                        UInt8(ascii: "/"), UInt8(ascii: "=")].contains(byte)
+            }
+    }
+}
+
+extension ClerkClient {
+    /// The `Set-Cookie` directives behind a handshake nonce, or none when the nonce is malformed, the budget is spent,
+    /// or the Backend API does not give them (each logged, never thrown: the request then goes on signed out).
+    ///
+    /// Concurrent requests with the same nonce share one call, and a nonce the API rejected is remembered for a minute.
+    func handshakeDirectives(nonce: String) async -> [String] {
+        guard Handshake.isPlausibleNonce(nonce) else {
+            Counter(label: "clerk_handshake_nonce_malformed_total").increment()
+            options.logger.debug("Clerk: ignoring a malformed handshake nonce")
+            return []
+        }
+        var query = QueryItems()
+        query.append("nonce", nonce)
+        let request = APIRequest(Handshake.handshakePayloadEndpoint, query: query, retries: false)
+        let clock = options.clock
+        do {
+            return try await RequestGuards.shared(instanceScope).handshakes.run(
+                key: hexString(SHA256.hash(data: Array(nonce.utf8))), now: clock.now(), failureTTL: .seconds(60),
+                clockNow: clock.now, admit: { await self.spendBudget(.handshakePayload) },
+                refused: { BudgetRefused(category: .handshakePayload) }, remember: ClerkClient.isDefiniteRejection
+            ) { [self] in
+                let payload: Handshake.HandshakePayload = try await self.send(request)
+                return payload.directives ?? []
+            }
+        } catch is BudgetRefused {
+            return []
+        } catch {
+            options.logger.info("Clerk: fetching the handshake payload failed", metadata: ["error": "\(Redaction.redactText(String(describing: error)))"])
+            return []
+        }
+    }
+
+    /// A Backend API answer that will not change if asked again: a 4xx other than 429.
+    static func isDefiniteRejection(_ error: any Error) -> Bool {
+        guard let error = error as? ClerkAPIResponseError else { return false }
+        return (400..<500).contains(error.status) && error.status != 429
     }
 }

@@ -94,94 +94,152 @@ enum MachineTokens {
     }
 }
 
-/// Caches, single-flights and rate-caps opaque machine-token verifications against the Backend API, per instance.
+/// Caches and single-flights machine-token verifications against the Backend API, per instance, and keeps the
+/// budget for tokens it has not seen.
+///
+/// - A token that verified is answered from the cache for `ttl`; after that its next use revalidates it with the
+///   Backend API *without* spending the budget for unknown tokens, so a flood of random tokens can never lock out a
+///   known one. When the revalidation fails for a reason that says nothing about the token (429, 5xx, no answer), the
+///   earlier answer stands for up to `maxStaleness` past the TTL.
+/// - A token that the API rejected (not found, revoked, invalid) is remembered for `ttl` in a separate, bounded
+///   table: rejections never push out accepted tokens.
+/// - A token seen for the first time costs one call from the ``BackendAPIBudget/machineTokenVerification`` budget,
+///   and concurrent uses of one token share one call.
 final class MachineTokenGuard: Sendable {
-    private struct State: Sendable {
-        var cache: [String: (expires: Date, result: Result<MachineAuth, MachineTokenVerificationError>)] = [:]
-        var inFlight: [String: Task<MachineAuth, any Error>] = [:]
-        var tokens: Double
-        var refilledAt: Date?
+    private struct Accepted: Sendable {
+        var auth: MachineAuth
+        var verifiedAt: Date
     }
 
-    private let state: Mutex<State>
+    private struct State: Sendable {
+        var accepted: [String: Accepted] = [:]
+        var rejected: [String: (expires: Date, error: MachineTokenVerificationError)] = [:]
+        var inFlight: [String: Task<MachineAuth, any Error>] = [:]
+    }
+
+    private let state = Mutex(State())
     private static let registry = Mutex<[String: MachineTokenGuard]>([:])
     static let maxCacheEntries = 10_000
 
-    private init(burst: Double) { state = Mutex(State(tokens: burst)) }
-
-    static func shared(scope: String, burst: Double) -> MachineTokenGuard {
+    static func shared(scope: String) -> MachineTokenGuard {
         registry.withLock { guards in
             if let existing = guards[scope] { return existing }
-            let created = MachineTokenGuard(burst: burst)
+            let created = MachineTokenGuard()
             guards[scope] = created
             return created
         }
     }
 
-    /// Returns the cached or in-flight verification of `token`, or runs `verify` (if the rate allows).
+    /// Whether an error is the Backend API's definite answer about the token (as opposed to a failure to get one).
+    static func isDefinite(_ error: MachineTokenVerificationError) -> Bool {
+        error.code == .tokenInvalid || error.code == .tokenVerificationFailed
+    }
+
+    /// Returns the cached, revalidated or in-flight verification of `token`, or runs `verify` for an unknown token if
+    /// `admit` (the budget) allows.
     func verify(
-        token: String, now: Date, ttl: Duration, ratePerSecond: Double, burst: Double,
+        token: String, now: Date, ttl: Duration, maxStaleness: Duration, clockNow: @escaping @Sendable () -> Date,
+        admit: () async -> Bool,
         verify: @escaping @Sendable () async throws -> MachineAuth
     ) async throws -> MachineAuth {
         let key = hexString(SHA256.hash(data: Array(token.utf8)))
         enum Decision {
-            case cached(Result<MachineAuth, MachineTokenVerificationError>)
-            case wait(Task<MachineAuth, any Error>)
-            case limited
+            case answer(Result<MachineAuth, MachineTokenVerificationError>)
+            /// Wait for the call; if it fails without a definite answer, `fallback` (the earlier acceptance) stands.
+            case wait(Task<MachineAuth, any Error>, fallback: MachineAuth?)
+            case unknown
         }
         let decision: Decision = state.withLock { state in
-            if let entry = state.cache[key] {
-                if entry.expires > now { return .cached(entry.result) }
-                state.cache[key] = nil
-            }
-            if let task = state.inFlight[key] { return .wait(task) }
-            // Token bucket for Backend API calls.
-            if let refilled = state.refilledAt {
-                state.tokens = min(burst, state.tokens + max(0, now.timeIntervalSince(refilled)) * ratePerSecond)
-            }
-            state.refilledAt = now
-            guard state.tokens >= 1 else { return .limited }
-            state.tokens -= 1
-            let task = Task { [self] in
-                do {
-                    let result = try await verify()
-                    self.store(key: key, result: .success(result), now: now, ttl: ttl)
-                    return result
-                } catch let error as MachineTokenVerificationError {
-                    // Only definite answers are cached; transient failures are not.
-                    if error.code == .tokenInvalid || error.code == .tokenVerificationFailed {
-                        self.store(key: key, result: .failure(error), now: now, ttl: ttl)
-                    } else {
-                        self.store(key: key, result: nil, now: now, ttl: ttl)
-                    }
-                    throw error
-                } catch {
-                    self.store(key: key, result: nil, now: now, ttl: ttl)
-                    throw error
+            if let entry = state.accepted[key] {
+                let age = now.timeIntervalSince(entry.verifiedAt)
+                if age < ttl.seconds { return .answer(.success(entry.auth)) }
+                if age < ttl.seconds + maxStaleness.seconds {
+                    let task = state.inFlight[key] ?? startCall(&state, key: key, ttl: ttl, clockNow: clockNow, verify: verify)
+                    return .wait(task, fallback: entry.auth)
                 }
+                state.accepted[key] = nil
             }
-            state.inFlight[key] = task
-            return .wait(task)
+            if let entry = state.rejected[key] {
+                if entry.expires > now { return .answer(.failure(entry.error)) }
+                state.rejected[key] = nil
+            }
+            if let task = state.inFlight[key] { return .wait(task, fallback: nil) }
+            return .unknown
         }
+        let task: Task<MachineAuth, any Error>
+        var fallback: MachineAuth?
         switch decision {
-        case .cached(let result): return try result.get()
-        case .wait(let task): return try await task.value
-        case .limited:
-            throw MachineTokenVerificationError(
-                code: .rateLimited, message: "Too many machine tokens to verify; try again shortly"
-            )
+        case .answer(let result):
+            return try result.get()
+        case .wait(let running, let earlier):
+            task = running
+            fallback = earlier
+        case .unknown:
+            guard await admit() else {
+                throw MachineTokenVerificationError(
+                    code: .rateLimited, message: "Too many unknown machine tokens to verify; try again shortly"
+                )
+            }
+            task = state.withLock { state in
+                state.inFlight[key] ?? startCall(&state, key: key, ttl: ttl, clockNow: clockNow, verify: verify)
+            }
+        }
+        do {
+            return try await task.value
+        } catch let error as MachineTokenVerificationError where !MachineTokenGuard.isDefinite(error) {
+            guard let fallback else { throw error }
+            return fallback
+        } catch {
+            if let fallback, !(error is MachineTokenVerificationError) { return fallback }
+            throw error
         }
     }
 
-    private func store(key: String, result: Result<MachineAuth, MachineTokenVerificationError>?, now: Date, ttl: Duration) {
+    /// Starts the Backend API call for `key` (the caller holds the lock and checked that none is running).
+    private func startCall(
+        _ state: inout State, key: String, ttl: Duration, clockNow: @escaping @Sendable () -> Date,
+        verify: @escaping @Sendable () async throws -> MachineAuth
+    ) -> Task<MachineAuth, any Error> {
+        let task = Task { [self] in
+            do {
+                let auth = try await verify()
+                self.record(key: key, accepted: auth, rejected: nil, ttl: ttl, now: clockNow())
+                return auth
+            } catch let error as MachineTokenVerificationError {
+                self.record(
+                    key: key, accepted: nil, rejected: MachineTokenGuard.isDefinite(error) ? error : nil, ttl: ttl, now: clockNow()
+                )
+                throw error
+            } catch {
+                self.record(key: key, accepted: nil, rejected: nil, ttl: ttl, now: clockNow())
+                throw error
+            }
+        }
+        state.inFlight[key] = task
+        return task
+    }
+
+    private func record(
+        key: String, accepted: MachineAuth?, rejected: MachineTokenVerificationError?, ttl: Duration, now: Date
+    ) {
         state.withLock { state in
             state.inFlight[key] = nil
-            guard let result else { return }
-            if state.cache.count >= MachineTokenGuard.maxCacheEntries {
-                state.cache = state.cache.filter { $0.value.expires > now }
-                if state.cache.count >= MachineTokenGuard.maxCacheEntries { state.cache.removeAll() }
+            if let accepted {
+                state.rejected[key] = nil
+                if state.accepted[key] == nil, state.accepted.count >= MachineTokenGuard.maxCacheEntries,
+                    let oldest = state.accepted.min(by: { $0.value.verifiedAt < $1.value.verifiedAt })?.key
+                {
+                    state.accepted[oldest] = nil
+                }
+                state.accepted[key] = Accepted(auth: accepted, verifiedAt: now)
+            } else if let rejected {
+                state.accepted[key] = nil
+                if state.rejected.count >= MachineTokenGuard.maxCacheEntries {
+                    state.rejected = state.rejected.filter { $0.value.expires > now }
+                    if state.rejected.count >= MachineTokenGuard.maxCacheEntries { state.rejected.removeAll(keepingCapacity: true) }
+                }
+                state.rejected[key] = (now.addingTimeInterval(ttl.seconds), rejected)
             }
-            state.cache[key] = (now.addingTimeInterval(ttl.seconds), result)
         }
     }
 }
@@ -212,10 +270,10 @@ struct MachineTokenVerifier {
         let options = client.options
         let scopeKey = "\(client.apiBase)|\(options.secretKey?.revealed ?? "")|\(options.machineSecretKey?.revealed ?? "")"
         let scope = hexString(SHA256.hash(data: Array(scopeKey.utf8)))
-        let guardian = MachineTokenGuard.shared(scope: scope, burst: Double(options.machineTokenVerifyBurst))
-        return try await guardian.verify(
-            token: token, now: options.clock.now(), ttl: options.machineTokenCacheTTL,
-            ratePerSecond: options.machineTokenVerifyRate, burst: Double(options.machineTokenVerifyBurst)
+        let clock = options.clock
+        return try await MachineTokenGuard.shared(scope: scope).verify(
+            token: token, now: clock.now(), ttl: options.machineTokenCacheTTL, maxStaleness: options.machineTokenMaxStaleness,
+            clockNow: clock.now, admit: { await client.spendBudget(.machineTokenVerification) }
         ) { [client] in
             try await MachineTokenVerifier(client: client).verifyRemotely(token, type: type)
         }
@@ -226,7 +284,7 @@ struct MachineTokenVerifier {
             switch type {
             case .apiKey:
                 let key: VerifyApiKeyResponse = try await client.send(
-                    APIRequest(.verifyApiKey, json: VerifyApiKeyBody(secret: token))
+                    APIRequest(.verifyApiKey, json: VerifyApiKeyBody(secret: token), retries: false)
                 )
                 return MachineAuth(
                     id: key.id, subject: key.subject, scopes: key.scopes, name: key.name, claims: key.claims,
@@ -236,14 +294,14 @@ struct MachineTokenVerifier {
                 let m2m: VerifyM2MTokenResponse = try await client.send(
                     APIRequest(
                         .verifyM2MToken, json: VerifyM2MTokenBody(token: token),
-                        authorization: .machineSecretKeyOrSecretKey
+                        authorization: .machineSecretKeyOrSecretKey, retries: false
                     )
                 )
                 return MachineAuth(id: m2m.id, subject: m2m.subject, scopes: m2m.scopes ?? [], claims: m2m.claims, machineId: m2m.subject)
             default:
                 let response: VerifyOAuthAccessTokenResponse = try await client.send(
                     APIRequest(
-                        .verifyOAuthAccessToken, json: VerifyOAuthAccessTokenBody(accessToken: token)
+                        .verifyOAuthAccessToken, json: VerifyOAuthAccessTokenBody(accessToken: token), retries: false
                     )
                 )
                 guard case .clerkIdpOauthAccessToken(let oauth) = response else {

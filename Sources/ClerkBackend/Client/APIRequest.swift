@@ -29,6 +29,9 @@ struct APIRequest: Sendable {
     var authorization: Authorization
     /// Per-call override of ``RetryPolicy/retryNonIdempotent``.
     var retryNonIdempotent: Bool?
+    /// `false` for calls made while handling an incoming request (JWKS, handshake payload, refresh, machine-token
+    /// verification): one attempt only, so a 429 or 5xx storm is never multiplied by retries.
+    var retries: Bool
 
     init(
         _ endpoint: Endpoint,
@@ -36,7 +39,8 @@ struct APIRequest: Sendable {
         query: QueryItems = QueryItems(),
         body: Body = .none,
         authorization: Authorization = .secretKey,
-        retryNonIdempotent: Bool? = nil
+        retryNonIdempotent: Bool? = nil,
+        retries: Bool = true
     ) {
         self.endpoint = endpoint
         self.pathParameters = pathParameters
@@ -44,13 +48,15 @@ struct APIRequest: Sendable {
         self.body = body
         self.authorization = authorization
         self.retryNonIdempotent = retryNonIdempotent
+        self.retries = retries
     }
 
     /// A request with a JSON body encoded from `value`.
     init(
         _ endpoint: Endpoint, path: [String] = [], query: QueryItems = QueryItems(), json value: some Encodable,
         authorization: Authorization = .secretKey,
-        retryNonIdempotent: Bool? = nil
+        retryNonIdempotent: Bool? = nil,
+        retries: Bool = true
     ) throws {
         let data: Data
         do {
@@ -60,7 +66,7 @@ struct APIRequest: Sendable {
         }
         self.init(
             endpoint, path: path, query: query, body: .json(data), authorization: authorization,
-            retryNonIdempotent: retryNonIdempotent
+            retryNonIdempotent: retryNonIdempotent, retries: retries
         )
     }
 

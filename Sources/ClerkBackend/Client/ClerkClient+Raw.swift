@@ -8,7 +8,7 @@ extension ClerkClient {
     /// Sends any Backend API request, for operations you want to call by path (the `clerk api` command uses it).
     ///
     /// `path` is relative to the API version: `/users/user_123` (a leading `/v1` is accepted and dropped). Absolute
-    /// URLs, `//host` paths, `.`/`..` segments (also percent-encoded), `?`, `#`, braces and control characters are
+    /// URLs, `//host` paths, `.`/`..` segments (also percent-encoded), `?`, `#`, braces, backslashes (also `%5C`) and control characters are
     /// refused before anything is sent, so the request can only reach the configured API. The request gets the
     /// usual headers, retries, spans and error mapping; a non-2xx answer throws ``ClerkAPIResponseError``.
     ///
@@ -34,9 +34,10 @@ extension ClerkClient {
             throw ClerkError(.invalidArgument, "The path must be relative to the API, starting with one \"/\" (for example /users)")
         }
         guard !raw.contains("://"), !raw.contains("?"), !raw.contains("#"), !raw.contains("{"), !raw.contains("}"),
-            !raw.contains("\\"), !raw.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F })
+            !raw.contains("\\"), !raw.lowercased().contains("%5c"),
+            !raw.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F })
         else {
-            throw ClerkError(.invalidArgument, "The path may not contain a scheme, ?, #, braces, backslashes, spaces or control characters (pass query parameters separately)")
+            throw ClerkError(.invalidArgument, "The path may not contain a scheme, ?, #, braces, backslashes (also as %5C), spaces or control characters (pass query parameters separately)")
         }
         var path = raw
         if path == "/v1" || path.hasPrefix("/v1/") { path = String(path.dropFirst(3)) }
@@ -44,8 +45,8 @@ extension ClerkClient {
         for segment in path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
             var current = String(segment)
             for _ in 0..<10 {
-                if current == "." || current == ".." || current.contains("/") {
-                    throw ClerkError(.invalidArgument, "The path may not contain \".\" or \"..\" segments or encoded slashes")
+                if current == "." || current == ".." || current.contains("/") || current.contains("\\") {
+                    throw ClerkError(.invalidArgument, "The path may not contain \".\" or \"..\" segments, or encoded slashes or backslashes")
                 }
                 guard let decoded = current.percentDecoded, decoded != current else { break }
                 current = decoded

@@ -59,7 +59,7 @@ extension ClerkClient {
             span.attributes["clerk.operation_id"] = operation
             let result = try await sendWithRetries(
                 operation: operation, method: method, path: path, url: url, headers: headers, body: body,
-                retryNonIdempotent: request.retryNonIdempotent, span: span
+                retryNonIdempotent: request.retryNonIdempotent, retries: request.retries, span: span
             )
             span.attributes["http.response.status_code"] = result.status
             return result
@@ -100,13 +100,13 @@ extension ClerkClient {
 
     private func sendWithRetries(
         operation: String, method: String, path: String, url: String, headers: HTTPHeaders, body: Data?,
-        retryNonIdempotent: Bool?, span: any Span
+        retryNonIdempotent: Bool?, retries: Bool, span: any Span
     ) async throws -> ClerkHTTPResponse {
         let policy = options.retryPolicy
         let clock = options.clock
         let start = clock.now()
         let deadline = start.addingTimeInterval(policy.totalDeadline.seconds)
-        let mayRetry = policy.allowsRetry(method: method, overrideNonIdempotent: retryNonIdempotent)
+        let mayRetry = retries && policy.allowsRetry(method: method, overrideNonIdempotent: retryNonIdempotent)
         var attempt = 0
         var earlierAttemptMayHaveApplied = false
         let logger = options.logger

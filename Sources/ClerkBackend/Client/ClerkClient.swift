@@ -4,7 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 public import Configuration
+import Crypto
 import Logging
+import Metrics
 
 /// The entry point of ClerkBackend: Backend API resources and authentication helpers for one Clerk instance.
 ///
@@ -35,6 +37,11 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     let localKey: VerificationKey?
     /// The parsed `publishableKey` (parsed once, here), when it is valid.
     let parsedPublishableKey: PublishableKey?
+    /// The budget for calls that unauthenticated requests can cause (``ClerkOptions/apiBudget`` or the instance's
+    /// default).
+    let budget: BackendAPIBudget
+    /// This instance's name in budget stores and process-wide caches: a digest of the API URL and secret key.
+    let instanceScope: String
 
     /// Creates a client.
     ///
@@ -54,6 +61,10 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         versionedBase = apiBase + "/" + version
         if let secretKey = options.secretKey { try ClerkClient.validateSecretKey(secretKey, name: "secretKey") }
         parsedPublishableKey = options.publishableKey.flatMap { try? PublishableKey($0) }
+        budget = options.apiBudget ?? BackendAPIBudget.defaults(secretKey: options.secretKey)
+        instanceScope = String(
+            hexString(SHA256.hash(data: Array("\(apiBase)|\(options.secretKey?.revealed ?? "")".utf8))).prefix(32)
+        )
         if let jwtKey = options.jwtKey, !jwtKey.trimmed.isEmpty {
             localKey = try VerificationKey(pem: jwtKey)
         } else {
@@ -116,6 +127,19 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     }
 
     public var description: String { "ClerkClient(\(options))" }
+
+    /// Takes one call of `category` from the budget; `false` (and a count in `clerk_api_budget_refusals_total`) when
+    /// the budget is spent, in which case the caller makes no call.
+    func spendBudget(_ category: BackendAPIBudget.Category) async -> Bool {
+        let allowed = await options.apiBudgetStore.consume(
+            key: instanceScope + "|" + category.rawValue, rate: budget.rate(for: category), now: options.clock.now()
+        )
+        if !allowed {
+            Counter(label: "clerk_api_budget_refusals_total", dimensions: [("category", category.rawValue)]).increment()
+            options.logger.debug("Clerk: Backend API budget spent; call refused", metadata: ["category": "\(category.rawValue)"])
+        }
+        return allowed
+    }
     public var customMirror: Mirror { Mirror(self, children: ["options": options], displayStyle: .class) }
 
     // MARK: - Validation
@@ -147,8 +171,11 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         switch scheme {
         case "https": break
         case "http":
-            guard isLoopback(host: host) else {
-                throw ClerkError(.invalidAPIURL, "apiUrl must use https (http is allowed only on loopback, for the emulator)")
+            guard isLiteralLoopback(host: host) else {
+                throw ClerkError(
+                    .invalidAPIURL,
+                    "apiUrl must use https (http is allowed only for localhost, 127.x.x.x and [::1], for the emulator)"
+                )
             }
         default:
             throw ClerkError(.invalidAPIURL, "apiUrl must use https")
@@ -158,6 +185,17 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         return base
     }
 
+    /// `localhost`, `127.x.x.x` or `::1`: names that never leave the machine. Unlike ``isLoopback(host:)``, not
+    /// `*.localhost`: browsers map those to loopback themselves, but this process resolves them through DNS, and a
+    /// resolver that answers for `evil.localhost` would receive the secret key over plain http.
+    static func isLiteralLoopback(host: String) -> Bool {
+        let lowered = host.lowercased().trimming(["[", "]"])
+        if lowered == "localhost" || lowered == "::1" { return true }
+        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && UInt8($0) != nil }
+    }
+
+    /// A loopback host as a browser sees it: ``isLiteralLoopback(host:)`` or any `*.localhost` name.
     static func isLoopback(host: String) -> Bool {
         let lowered = host.lowercased().trimming(["[", "]"])
         if lowered == "localhost" || lowered.hasSuffix(".localhost") || lowered == "::1" { return true }

@@ -25,6 +25,15 @@ extension ClerkOptions {
     /// | `CLERK_SIGN_UP_URL` | `clerk.signUpUrl` | ``signUpUrl`` |
     /// | `CLERK_TELEMETRY_DISABLED` | `clerk.telemetryDisabled` | ``telemetry`` |
     /// | `CLERK_TELEMETRY_DEBUG` | `clerk.telemetryDebug` | ``telemetry`` |
+    /// | `CLERK_JWKS_CACHE_TTL` | `clerk.jwksCacheTTL` | ``jwksCacheTTL`` (seconds) |
+    /// | `CLERK_JWKS_MAX_STALENESS` | `clerk.jwksMaxStaleness` | ``jwksMaxStaleness`` (seconds) |
+    /// | `CLERK_JWKS_REFETCH_INTERVAL` | `clerk.jwksRefetchInterval` | ``jwksRefetchInterval`` (seconds) |
+    /// | `CLERK_MACHINE_TOKEN_CACHE_TTL` | `clerk.machineTokenCacheTTL` | ``machineTokenCacheTTL`` (seconds) |
+    /// | `CLERK_MACHINE_TOKEN_MAX_STALENESS` | `clerk.machineTokenMaxStaleness` | ``machineTokenMaxStaleness`` (seconds) |
+    /// | `CLERK_BUDGET_HANDSHAKE_PAYLOAD` | `clerk.budget.handshakePayload` | ``apiBudget`` (`calls/seconds`) |
+    /// | `CLERK_BUDGET_SESSION_REFRESH` | `clerk.budget.sessionRefresh` | ``apiBudget`` (`calls/seconds`) |
+    /// | `CLERK_BUDGET_MACHINE_TOKENS` | `clerk.budget.machineTokens` | ``apiBudget`` (`calls/seconds`) |
+    /// | `CLERK_BUDGET_JWKS_REFETCH` | `clerk.budget.jwksRefetch` | ``apiBudget`` (`calls/seconds`) |
     public static let environmentVariables: [(variable: String, configKey: String, isSecret: Bool)] = [
         ("CLERK_SECRET_KEY", "clerk.secretKey", true),
         ("CLERK_MACHINE_SECRET_KEY", "clerk.machineSecretKey", true),
@@ -40,6 +49,15 @@ extension ClerkOptions {
         ("CLERK_SIGN_UP_URL", "clerk.signUpUrl", false),
         ("CLERK_TELEMETRY_DISABLED", "clerk.telemetryDisabled", false),
         ("CLERK_TELEMETRY_DEBUG", "clerk.telemetryDebug", false),
+        ("CLERK_JWKS_CACHE_TTL", "clerk.jwksCacheTTL", false),
+        ("CLERK_JWKS_MAX_STALENESS", "clerk.jwksMaxStaleness", false),
+        ("CLERK_JWKS_REFETCH_INTERVAL", "clerk.jwksRefetchInterval", false),
+        ("CLERK_MACHINE_TOKEN_CACHE_TTL", "clerk.machineTokenCacheTTL", false),
+        ("CLERK_MACHINE_TOKEN_MAX_STALENESS", "clerk.machineTokenMaxStaleness", false),
+        ("CLERK_BUDGET_HANDSHAKE_PAYLOAD", "clerk.budget.handshakePayload", false),
+        ("CLERK_BUDGET_SESSION_REFRESH", "clerk.budget.sessionRefresh", false),
+        ("CLERK_BUDGET_MACHINE_TOKENS", "clerk.budget.machineTokens", false),
+        ("CLERK_BUDGET_JWKS_REFETCH", "clerk.budget.jwksRefetch", false),
     ]
 
     /// Options read from environment variables (see ``environmentVariables``).
@@ -47,7 +65,8 @@ extension ClerkOptions {
     /// - Parameter environment: the variables to read; the process environment by default. Tests pass a
     ///   dictionary instead of calling `setenv`.
     /// - Throws: ``ClerkError`` with ``ClerkError/Code/invalidConfiguration`` when a boolean variable holds
-    ///   something that is not a boolean.
+    ///   something that is not a boolean, a duration variable something that is not a number of seconds, or a budget
+    ///   variable something that is not `calls` or `calls/seconds`.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         try self.init(lookup: { name, _ in environment[name] })
     }
@@ -94,6 +113,37 @@ extension ClerkOptions {
             disabled: try flag("CLERK_TELEMETRY_DISABLED") ?? false,
             debug: try flag("CLERK_TELEMETRY_DEBUG") ?? false
         )
+        func seconds(_ name: String) throws -> Duration? {
+            guard let value = read(name) else { return nil }
+            guard let number = Double(value), number.isFinite, number >= 0, number <= 31_536_000 else {
+                throw ClerkError(.invalidConfiguration, "\(name) must be a number of seconds")
+            }
+            return .milliseconds(Int64((number * 1000).rounded()))
+        }
+        if let value = try seconds("CLERK_JWKS_CACHE_TTL") { jwksCacheTTL = value }
+        if let value = try seconds("CLERK_JWKS_MAX_STALENESS") { jwksMaxStaleness = value }
+        if let value = try seconds("CLERK_JWKS_REFETCH_INTERVAL") { jwksRefetchInterval = value }
+        if let value = try seconds("CLERK_MACHINE_TOKEN_CACHE_TTL") { machineTokenCacheTTL = value }
+        if let value = try seconds("CLERK_MACHINE_TOKEN_MAX_STALENESS") { machineTokenMaxStaleness = value }
+        func rate(_ name: String) throws -> BackendAPIBudget.Rate? {
+            guard let value = read(name) else { return nil }
+            guard let rate = BackendAPIBudget.Rate(parsing: value) else {
+                throw ClerkError(.invalidConfiguration, "\(name) must be calls or calls/seconds, for example 30/10")
+            }
+            return rate
+        }
+        let handshake = try rate("CLERK_BUDGET_HANDSHAKE_PAYLOAD")
+        let refresh = try rate("CLERK_BUDGET_SESSION_REFRESH")
+        let machine = try rate("CLERK_BUDGET_MACHINE_TOKENS")
+        let jwks = try rate("CLERK_BUDGET_JWKS_REFETCH")
+        if handshake != nil || refresh != nil || machine != nil || jwks != nil {
+            var budget = BackendAPIBudget.defaults(secretKey: secretKey)
+            if let handshake { budget.handshakePayload = handshake }
+            if let refresh { budget.sessionRefresh = refresh }
+            if let machine { budget.machineTokenVerification = machine }
+            if let jwks { budget.jwksRefetch = jwks }
+            apiBudget = budget
+        }
     }
 
     /// Parses a boolean the way Clerk's SDKs do: `true`/`false` in any case, or an integer (`> 0` is true).

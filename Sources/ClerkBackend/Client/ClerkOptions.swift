@@ -55,19 +55,36 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     public var authorizedParties: [String]?
     /// Allowed clock difference for `exp`, `nbf` and `iat` (default 5 s, as the reference).
     public var clockSkew: Duration
-    /// How long fetched JWKS keys are kept (default 5 minutes).
+    /// How long fetched JWKS keys are fresh (default 5 minutes, `CLERK_JWKS_CACHE_TTL` in seconds). The first lookup
+    /// after that refetches the key set.
     public var jwksCacheTTL: Duration
-    /// The shortest time between two JWKS refetches caused by unknown kids or by failed fetches (default 5 s): a
-    /// flood of tokens with random kids makes at most one Backend API request per interval.
+    /// How long past ``jwksCacheTTL`` the last good key set keeps verifying tokens while refetching it fails (default
+    /// 1 hour, `CLERK_JWKS_MAX_STALENESS` in seconds; zero turns stale keys off). Failed refetches are retried in the
+    /// background with exponential backoff, from ``jwksRefetchInterval`` up to 5 minutes. A key removed from the
+    /// instance's JWKS stops verifying at the first successful refetch.
+    public var jwksMaxStaleness: Duration
+    /// The shortest time between two JWKS refetches caused by unknown kids, and the first backoff after a failed
+    /// fetch (default 5 s, `CLERK_JWKS_REFETCH_INTERVAL` in seconds): a flood of tokens with random kids makes at most
+    /// one Backend API request per interval (and no more than ``BackendAPIBudget/jwksRefetch`` allows).
     public var jwksRefetchInterval: Duration
-    /// How long a machine-token verification by the Backend API is remembered (default 10 s). Revoking an API key or
-    /// M2M token takes effect within this time.
+    /// How long a machine-token verification by the Backend API is remembered (default 10 s,
+    /// `CLERK_MACHINE_TOKEN_CACHE_TTL` in seconds). After that, a token that verified is revalidated on its next use
+    /// (outside the ``BackendAPIBudget/machineTokenVerification`` budget), so revoking an API key or M2M token takes
+    /// effect within this time.
     public var machineTokenCacheTTL: Duration
-    /// Backend API verifications of unknown machine tokens allowed per second (default 10), with bursts of
-    /// ``machineTokenVerifyBurst``: random tokens from an attacker cannot use up the app's Backend API rate limit.
-    public var machineTokenVerifyRate: Double
-    /// The burst size for ``machineTokenVerifyRate`` (default 50).
-    public var machineTokenVerifyBurst: Int
+    /// How long past ``machineTokenCacheTTL`` a machine token that verified keeps working when its revalidation fails
+    /// for a reason that says nothing about the token (the Backend API answers 429 or 5xx, or cannot be reached); default
+    /// 5 minutes, `CLERK_MACHINE_TOKEN_MAX_STALENESS` in seconds. A definite answer (revoked, not found) ends it at once.
+    public var machineTokenMaxStaleness: Duration
+    /// The limits on Backend API calls that requests without valid credentials can cause (handshake nonces, session
+    /// refreshes, unknown machine tokens, unknown JWKS kids). `nil` (the default) picks ``BackendAPIBudget/production``
+    /// for a `sk_live_` secret key and ``BackendAPIBudget/development`` otherwise. Each rate can also be set with
+    /// `CLERK_BUDGET_HANDSHAKE_PAYLOAD`, `CLERK_BUDGET_SESSION_REFRESH`, `CLERK_BUDGET_MACHINE_TOKENS` and
+    /// `CLERK_BUDGET_JWKS_REFETCH` (`calls/seconds`, for example `30/10`).
+    public var apiBudget: BackendAPIBudget?
+    /// Where the budget's buckets live (default: ``InMemoryBackendAPIBudgetStore/shared``, this process). Give every
+    /// replica of an app the same shared store to enforce one budget across a fleet.
+    public var apiBudgetStore: any BackendAPIBudgetStore
     /// The sign-in page, for integrations that redirect signed-out page navigations.
     public var signInUrl: String?
     /// The sign-up page.
@@ -107,10 +124,12 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         authorizedParties: [String]? = nil,
         clockSkew: Duration = .seconds(5),
         jwksCacheTTL: Duration = .seconds(300),
+        jwksMaxStaleness: Duration = .seconds(3600),
         jwksRefetchInterval: Duration = .seconds(5),
         machineTokenCacheTTL: Duration = .seconds(10),
-        machineTokenVerifyRate: Double = 10,
-        machineTokenVerifyBurst: Int = 50,
+        machineTokenMaxStaleness: Duration = .seconds(300),
+        apiBudget: BackendAPIBudget? = nil,
+        apiBudgetStore: any BackendAPIBudgetStore = InMemoryBackendAPIBudgetStore.shared,
         requestTimeout: Duration = .seconds(30),
         retryPolicy: RetryPolicy = .default,
         logger: Logger = ClerkOptions.disabledLogger,
@@ -139,10 +158,12 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         self.authorizedParties = authorizedParties
         self.clockSkew = clockSkew
         self.jwksCacheTTL = jwksCacheTTL
+        self.jwksMaxStaleness = jwksMaxStaleness
         self.jwksRefetchInterval = jwksRefetchInterval
         self.machineTokenCacheTTL = machineTokenCacheTTL
-        self.machineTokenVerifyRate = machineTokenVerifyRate
-        self.machineTokenVerifyBurst = machineTokenVerifyBurst
+        self.machineTokenMaxStaleness = machineTokenMaxStaleness
+        self.apiBudget = apiBudget
+        self.apiBudgetStore = apiBudgetStore
         self.requestTimeout = requestTimeout
         self.retryPolicy = retryPolicy
         self.logger = logger

@@ -92,6 +92,21 @@ public struct JWTHeader: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
 }
 
+/// Clerk's token categories: the `cat` header of the JWTs an instance signs. Open: a value Clerk adds later is kept
+/// as it is.
+public struct JWTCategory: OpenStringEnum {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// A session token (`cl_B7d4PD111AAA`), also used for handshake tokens.
+    public static let session: Self = "cl_B7d4PD111AAA"
+    /// A token minted from a JWT template (`cl_B7d4PD222AAA`): never a session token.
+    public static let jwtTemplate: Self = "cl_B7d4PD222AAA"
+    /// A machine-to-machine token in JWT form (`cl_B7d4PD333AAA`).
+    public static let m2m: Self = "cl_B7d4PD333AAA"
+    /// The category of instances that opted out of tagging (`cl_I7d4PD111III`), treated as a session token.
+    public static let ignore: Self = "cl_I7d4PD111III"
+}
+
 /// The claims of a JWT: every member of its payload, with typed accessors for the ones Clerk uses.
 ///
 /// Decode your own custom session claims with ``decode(as:)``:
@@ -102,6 +117,11 @@ public struct JWTHeader: Sendable, Hashable {
 /// ```
 public struct JWTClaims: Sendable, Hashable {
     let members: JWTMembers
+
+    /// The category (`cat` header) of the token these claims were verified from: ``JWTCategory/session`` for a
+    /// session token, ``JWTCategory/jwtTemplate`` for a token minted from a JWT template; `nil` when the token has no
+    /// `cat` (tokens from before Clerk added it) or the claims were not produced by a verification.
+    public internal(set) var category: JWTCategory?
 
     /// Claims from a dictionary (for tests and hand-built auth objects).
     public init(raw: [String: JSONValue]) {

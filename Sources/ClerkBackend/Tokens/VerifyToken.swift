@@ -33,19 +33,30 @@ public struct VerifyTokenOptions: Sendable, Hashable {
 
 /// Clerk's JWT header categories (`cat`).
 enum TokenCategory {
-    static let session = "cl_B7d4PD111AAA"
-    static let jwtTemplate = "cl_B7d4PD222AAA"
-    static let m2m = "cl_B7d4PD333AAA"
-    static let ignore = "cl_I7d4PD111III"
+    static let session = JWTCategory.session.rawValue
+    static let jwtTemplate = JWTCategory.jwtTemplate.rawValue
+    static let m2m = JWTCategory.m2m.rawValue
+    static let ignore = JWTCategory.ignore.rawValue
 }
 
 extension ClerkClient {
-    /// Verifies a Clerk session token and returns its claims: the Swift `verifyToken` of `@clerk/backend`.
+    /// Verifies a JWT signed by your Clerk instance and returns its claims: the Swift `verifyToken` of
+    /// `@clerk/backend`.
     ///
     /// With `jwtKey` configured the check is networkless; otherwise the instance's JWKS is fetched with the secret
     /// key and cached (see ``ClerkOptions/jwksCacheTTL``). The signature is checked before any claim; then `sub`,
     /// `aud`, `azp`, `exp`, `nbf`, `iat` in that order, with ``ClerkOptions/clockSkew``. Only RS256, RS384 and RS512
     /// are accepted, and the header's `alg` must be the key's.
+    ///
+    /// **Which tokens it accepts**, by their `cat` header, as the reference SDK does:
+    /// - session tokens (``JWTCategory/session``), tokens of instances that opted out of tagging
+    ///   (``JWTCategory/ignore``), and tokens with no `cat`;
+    /// - tokens minted from your JWT templates (``JWTCategory/jwtTemplate``), so that you can verify them too. Such a
+    ///   token is *not* a session: tell it apart with ``JWTClaims/category`` before treating `sub` as a signed-in
+    ///   user. ``authenticateRequest(_:options:)`` never accepts one as a session token, on any path.
+    ///
+    /// M2M tokens in JWT form (``JWTCategory/m2m``) are refused (`token-invalid`); verify machine tokens with
+    /// ``authenticateRequest(_:options:)`` and an `acceptsToken` that names them.
     ///
     /// ```swift
     /// let claims = try await clerk.verifyToken(token, options: .init(authorizedParties: ["https://app.example.com"]))
@@ -103,7 +114,9 @@ extension ClerkClient {
         }
         try checkHeaderAndSignature(decoded, key: key, headerType: options.headerType)
         try checkClaims(decoded.claims, options: options)
-        return decoded.claims
+        var claims = decoded.claims
+        if let cat = decoded.header.cat { claims.category = JWTCategory(rawValue: cat) }
+        return claims
     }
 
     func resolveKey(for header: JWTHeader, skipCache: Bool) async throws -> VerificationKey {
@@ -122,9 +135,14 @@ extension ClerkClient {
         }
         let cache = jwksCache(secretKey: secretKey)
         let clock = options.clock
+        let policy = JWKSCache.Policy(
+            ttl: options.jwksCacheTTL, maxStaleness: options.jwksMaxStaleness, refetchInterval: options.jwksRefetchInterval
+        )
         return try await cache.key(
-            kid: kid, now: clock.now(), ttl: options.jwksCacheTTL, refetchInterval: options.jwksRefetchInterval,
-            skipCache: skipCache, fetch: { [self] in try await self.fetchJWKS() }, clockNow: clock.now
+            kid: kid, now: clock.now(), policy: policy, skipCache: skipCache,
+            fetch: { [self] in try await self.fetchJWKS() },
+            admitMissRefetch: { await self.spendBudget(.jwksRefetch) },
+            clockNow: clock.now
         )
     }
 
@@ -139,7 +157,7 @@ extension ClerkClient {
     func fetchJWKS() async throws -> [String: VerificationKey] {
         let response: ClerkHTTPResponse
         do {
-            response = try await sendRaw(APIRequest(.getJWKS))
+            response = try await sendRaw(APIRequest(.getJWKS, retries: false))
         } catch let error as ClerkAPIResponseError {
             if let invalid = error.errors.first(where: { $0.code == .clerkKeyInvalid }) {
                 throw TokenVerificationError(

@@ -186,14 +186,14 @@ struct AuthenticateRequestHandshakeResolutionTests {
         let routes = payloadServer { ["__session=\(token); Path=/", "__client_uat=1; Path=/"] }
         try await withServer(routes.handle) { server in
             let client = try serverClient(server, pk: AuthKeys.pkTest)
-            let url = appOrigin + "/p?a=1&__clerk_handshake_nonce=n&__clerk_help=1&__clerk_db_jwt=db&__clerk_handshake=h&b=%20x&c=%2B#frag"
+            let url = appOrigin + "/p?a=1&__clerk_handshake_nonce=nonce_abcdef&__clerk_help=1&__clerk_db_jwt=db&__clerk_handshake=h&b=%20x&c=%2B#frag"
             let state = try await client.authenticateRequest(authRequest(url))
             expectState(state, .signedIn, nil)
             #expect(state.location == appOrigin + "/p?a=1&b=%20x&c=%2B#frag")
             #expect(state.headers.first(name: "cache-control") == "no-store")
 
             // Only handshake parameters: a clean URL. The nonce in a cookie: the URL unchanged.
-            let only = try await client.authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=n&__clerk_db_jwt=db"))
+            let only = try await client.authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=nonce_abcdef&__clerk_db_jwt=db"))
             #expect(only.location == appOrigin + "/p")
             let cookie = try await client.authenticateRequest(authRequest(appOrigin + "/p?x=1", cookies: [("__clerk_handshake_nonce", "n")]))
             #expect(cookie.location == appOrigin + "/p?x=1")
@@ -204,11 +204,11 @@ struct AuthenticateRequestHandshakeResolutionTests {
     func noSession() async throws {
         for routes in [payloadServer(directives: { ["__client_uat=0; Path=/"] }), payloadServer(directives: { [] }, status: 500)] {
             try await withServer(routes.handle) { server in
-                let dev = try await serverClient(server, pk: AuthKeys.pkTest).authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=n"))
+                let dev = try await serverClient(server, pk: AuthKeys.pkTest).authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=nonce_abcdef"))
                 expectState(dev, .signedOut, .sessionTokenMissing)
                 #expect(dev.location == appOrigin + "/p")
                 #expect(dev.headers.first(name: "access-control-allow-origin") == "null")
-                let prod = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=n"))
+                let prod = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=nonce_abcdef"))
                 expectState(prod, .signedOut, .sessionTokenMissing)
                 #expect(prod.location == nil)
             }
@@ -221,7 +221,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
         let last = try sessionToken(userId: "user_last")
         let routes = payloadServer { ["__session=\(first); Path=/", "__session_Qx9Ab=\(last); Path=/"] }
         try await withServer(routes.handle) { server in
-            let state = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=n"))
+            let state = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef"))
             #expect(state.token == last)
         }
     }
@@ -233,7 +233,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
         try await withServer(routes.handle) { server in
             let store = CapturingLogHandler.Store()
             let client = try serverClient(server, pk: AuthKeys.pkTest) { $0.logger = Logger(label: "t", factory: { _ in CapturingLogHandler(store: store) }) }
-            let state = try await client.authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=n", cookies: [("__clerk_db_jwt", "dvb")]))
+            let state = try await client.authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef", cookies: [("__clerk_db_jwt", "dvb")]))
             expectState(state, .signedOut, .sessionTokenAndUATMissing)
             #expect(store.all.contains("handshake"))
         }
@@ -244,17 +244,17 @@ struct AuthenticateRequestHandshakeResolutionTests {
         let expired = try sessionToken(now: tokenNow.addingTimeInterval(-3_600), userId: "user_skewed")
         let routes = payloadServer { ["__session=\(expired); Path=/"] }
         try await withServer(routes.handle) { server in
-            let dev = try await serverClient(server, pk: AuthKeys.pkTest).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=n"))
+            let dev = try await serverClient(server, pk: AuthKeys.pkTest).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef"))
             expectState(dev, .signedIn, nil)
             #expect(dev.toAuth()?.userId == "user_skewed")
-            let prod = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=n", secFetchDest: nil))
+            let prod = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef", secFetchDest: nil))
             expectState(prod, .signedOut, .sessionTokenAndUATMissing)
             // Two days off is too much even in development: logged, and the flow continues.
             let ancient = try sessionToken(now: tokenNow.addingTimeInterval(-2 * 86_400))
             let ancientRoutes = payloadServer { ["__session=\(ancient); Path=/"] }
             try await withServer(ancientRoutes.handle) { other in
                 let state = try await serverClient(other, pk: AuthKeys.pkTest).authenticateRequest(
-                    authRequest(appOrigin + "/?__clerk_handshake_nonce=n", cookies: [("__clerk_db_jwt", "dvb")])
+                    authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef", cookies: [("__clerk_db_jwt", "dvb")])
                 )
                 expectState(state, .signedOut, .sessionTokenAndUATMissing)
             }

@@ -233,7 +233,7 @@ struct MachineTokenVerificationTests {
     @Test(".any and .oneOf accept each machine type; verification goes to the spec's /v1 paths")
     func anyAcceptsMachines() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
-            let client = try serverClient(server)
+            let client = try serverClient(server) { $0.apiBudget = .unlimited }
             for (prefix, type) in [("ak_", TokenType.apiKey), ("oat_", .oauthToken), ("mt_", .m2mToken)] {
                 let any = try await client.authenticateRequest(apiRequest(authorization: "Bearer \(MachineFixtures.opaque(prefix))"), options: AuthenticateRequestOptions(acceptsToken: .any))
                 expectState(any, .signedIn, nil)
@@ -340,7 +340,7 @@ struct MachineTokenVerificationTests {
         }
     }
 
-    @Test("Rate cap: a flood of distinct well-formed tokens makes at most `burst` requests; the rest are refused locally")
+    @Test("Budget: a flood of distinct well-formed tokens makes at most the budget in requests; the rest are refused locally")
     func rateCap() async throws {
         try await withServer(MachineFixtures.routes(status: 404).handle) { server in
             let clock = ManualClock(now: tokenNow)
@@ -354,25 +354,25 @@ struct MachineTokenVerificationTests {
                 states.append(state)
                 if state.reason == .machineTokenRateLimited { limited += 1 }
             }
-            #expect(server.requests.count == 50, "the default burst")
-            #expect(limited == 30)
+            #expect(server.requests.count == 3, "the development default: 3 per 10 s")
+            #expect(limited == 77)
             #expect(states.last?.reason?.rawValue == "machine-token-rate-limited")
             #expect(states.last?.status == .signedOut)
             #expect(states.last?.tokenType == .apiKey)
-            // The bucket refills at 10 per second.
-            clock.advance(by: .seconds(1))
+            // The bucket refills at 3 per 10 seconds.
+            clock.advance(by: .seconds(10))
             for _ in 0..<20 { _ = try await machineError(client, MachineFixtures.opaque("ak_")) }
-            #expect(server.requests.count == 60)
+            #expect(server.requests.count == 6)
         }
     }
 
-    @Test("The rate cap is configurable, and cached tokens do not use it")
+    @Test("The budget is configurable, and cached tokens do not use it")
     func rateCapConfigured() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
             let clock = ManualClock(now: tokenNow)
             let client = try serverClient(server, clock: clock) {
-                $0.machineTokenVerifyBurst = 3
-                $0.machineTokenVerifyRate = 1
+                $0.apiBudget = .production
+                $0.apiBudget?.machineTokenVerification = .init(calls: 3, per: .seconds(3))
             }
             let known = MachineFixtures.opaque("ak_")
             _ = try await verify(client, known)

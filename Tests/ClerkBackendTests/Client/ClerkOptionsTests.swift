@@ -123,9 +123,9 @@ struct ClerkOptionsTests {
         #expect(fromEnv.apiVersion == "v1")
     }
 
-    @Test("apiUrl must be https, except on loopback", arguments: [
+    @Test("apiUrl must be https, except on literal loopback (never *.localhost, resolved through DNS here)", arguments: [
         ("https://api.clerk.com", true), ("https://api.clerk.com/", true), ("http://127.0.0.1:8787", true),
-        ("http://localhost:8787", true), ("http://[::1]:8787", true), ("http://emulator.localhost:8787", true),
+        ("http://localhost:8787", true), ("http://[::1]:8787", true), ("http://emulator.localhost:8787", false),
         ("http://api.clerk.com", false), ("http://10.0.0.1", false), ("ftp://api.clerk.com", false),
         ("api.clerk.com", false), ("https://user:pw@api.clerk.com", false), ("https://api.clerk.com?x=1", false),
     ])

@@ -102,12 +102,12 @@ struct JWKSTests {
         }
     }
 
-    @Test("A flood of random kids makes at most one refetch per interval")
+    @Test("A flood of random kids makes at most one refetch per interval (with a budget that does not bind)")
     func randomKidFlood() async throws {
         let state = JWKSServerState(TestIssuers.primary.jwksJSON)
         try await withServer(state.handle) { server in
             let clock = ManualClock(now: tokenNow)
-            let client = try jwksClient(server, clock: clock)
+            let client = try jwksClient(server, clock: clock) { $0.apiBudget = .unlimited }
             _ = try await client.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
             #expect(state.hits.withLock { $0 } == 1)
             for round in 0..<3 {
@@ -175,9 +175,14 @@ struct JWKSTests {
             } catch let error as TokenVerificationError {
                 #expect(error.reason == .remoteJWKFailedToLoad)
             }
+            // Two failures in a row: the next attempt waits twice the interval (backoff), then succeeds.
             state.status.withLock { $0 = 200 }
             clock.advance(by: .seconds(6))
+            await #expect(throws: TokenVerificationError.self) { try await client.verifyToken(token) }
+            #expect(state.hits.withLock { $0 } == 2)
+            clock.advance(by: .seconds(5))
             #expect(try await client.verifyToken(token).sub != nil)
+            #expect(state.hits.withLock { $0 } == 3)
         }
     }
 
