@@ -10,9 +10,92 @@ enum CLIExit {
     static let configuration = ExitCode(2)
 }
 
-/// Prints to standard error.
+/// Prints to standard error, made terminal-safe (messages often quote what the API answered).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(text, keepingLineBreaks: true) + "\n").utf8))
+}
+
+/// Prints human-readable output to standard output, made terminal-safe.
+func printText(_ text: String, keepingLineBreaks: Bool = false) {
+    print(terminalSafe(text, keepingLineBreaks: keepingLineBreaks))
+}
+
+// MARK: - terminal safety
+
+/// Text from the API is chosen by users (names, usernames, metadata, organization names), and a terminal obeys
+/// control characters wherever they come from: an OSC sequence (`ESC ] 0 ; … BEL`) retitles the window or, on some
+/// terminals, writes the clipboard; CSI sequences clear the screen or recolour and hide text; a bare CR or a backspace
+/// overwrites what was already printed; C1 controls (U+0080–U+009F) act like ESC sequences on terminals that honour
+/// them; bidi overrides (U+202E) reorder what is displayed. So every human-readable output of the CLI (tables, plain
+/// lines, error messages) goes through this function, which swaps each such character for a visible, printable
+/// escape:
+///
+/// - `\n`, `\r` and `\t` for line feed, carriage return and tab;
+/// - `\xHH` (two lowercase hex digits) for the rest of C0 (U+0000–U+001F), DEL (U+007F) and C1 (U+0080–U+009F):
+///   ESC shows as `\x1b`, BEL as `\x07`, CSI (U+009B) as `\x9b`;
+/// - `\u{HHHH}` for the bidi controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and the line and
+///   paragraph separators U+2028 and U+2029.
+///
+/// A backslash itself is left alone, so a name that literally contains `\x1b` prints like one holding ESC; that is
+/// ambiguous to read but harmless. With `keepingLineBreaks`, line feeds, CR LF pairs and tabs stay as they are (for
+/// multi-line messages and bodies); a CR not followed by LF is still escaped.
+///
+/// JSON output does not come through here: it must stay exact (see ``jsonTerminalSafe(_:)``).
+func terminalSafe(_ text: String, keepingLineBreaks: Bool = false) -> String {
+    guard text.unicodeScalars.contains(where: isTerminalControl) else { return text }
+    var result = ""
+    result.reserveCapacity(text.utf8.count + 16)
+    let scalars = Array(text.unicodeScalars)
+    for (index, scalar) in scalars.enumerated() {
+        guard isTerminalControl(scalar) else {
+            result.unicodeScalars.append(scalar)
+            continue
+        }
+        switch scalar.value {
+        case 0x0A where keepingLineBreaks, 0x09 where keepingLineBreaks:
+            result.unicodeScalars.append(scalar)
+        case 0x0D where keepingLineBreaks && index + 1 < scalars.count && scalars[index + 1] == "\n":
+            result.unicodeScalars.append(scalar)
+        case 0x0A: result += "\\n"
+        case 0x0D: result += "\\r"
+        case 0x09: result += "\\t"
+        case 0...0xFF: result += "\\x" + hexDigits(scalar.value, width: 2)
+        default: result += "\\u{" + hexDigits(scalar.value, width: 4) + "}"
+        }
+    }
+    return result
+}
+
+/// Whether a terminal would act on `scalar` rather than show it: C0, DEL, C1, bidi controls, U+2028 and U+2029.
+func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return true
+    default: return false
+    }
+}
+
+private func hexDigits(_ value: UInt32, width: Int) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+/// JSON text with DEL, C1 controls, bidi controls and U+2028/U+2029 written as `\uHHHH` escapes. JSONEncoder already
+/// escapes C0 (ESC, BEL, CR, …) but writes those others raw, and they act on a terminal too. Outside its string
+/// literals, JSON text is ASCII punctuation, digits, letters and whitespace, so any of these scalars sits inside a
+/// string, where the escape stands for exactly the same scalar: a JSON parser reads back the original string, byte for
+/// byte.
+func jsonTerminalSafe(_ json: String) -> String {
+    guard json.unicodeScalars.contains(where: { $0.value >= 0x7F && isTerminalControl($0) }) else { return json }
+    var result = ""
+    result.reserveCapacity(json.utf8.count + 16)
+    for scalar in json.unicodeScalars {
+        if scalar.value >= 0x7F && isTerminalControl(scalar) {
+            result += "\\u" + hexDigits(scalar.value, width: 4)
+        } else {
+            result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
 }
 
 /// Reads a secret or a value from `@file`, `-` (standard input) or the literal text.
@@ -117,11 +200,14 @@ let prettyEncoder: JSONEncoder = {
 }()
 
 func printJSON(_ value: some Encodable) throws {
-    print(String(decoding: try prettyEncoder.encode(value), as: UTF8.self))
+    print(jsonTerminalSafe(String(decoding: try prettyEncoder.encode(value), as: UTF8.self)))
 }
 
-/// A plain text table: a header row and aligned columns.
+/// A plain text table: a header row and aligned columns. Every cell is made terminal-safe first (a line break in a
+/// cell shows as `\n` and keeps the row on one line), and the column widths are measured on that escaped text.
 func printTable(_ header: [String], _ rows: [[String]]) {
+    let header = header.map { terminalSafe($0) }
+    let rows = rows.map { $0.map { terminalSafe($0) } }
     var widths = header.map(\.count)
     for row in rows {
         for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }

@@ -54,7 +54,7 @@ struct UsersCommand: AsyncParsableCommand {
                 ))
                 if output.json { try printJSON(page.data) } else {
                     printTable(UsersCommand.header, page.data.map(UsersCommand.row))
-                    print("\(page.data.count) of \(page.totalCount)")
+                    printText("\(page.data.count) of \(page.totalCount)")
                 }
             }
         }
@@ -144,7 +144,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let deleted = try await client.client().users.deleteUser(userId)
-                if output.json { try printJSON(deleted) } else { print("deleted \(deleted.id ?? userId)") }
+                if output.json { try printJSON(deleted) } else { printText("deleted \(deleted.id ?? userId)") }
             }
         }
     }
@@ -197,7 +197,7 @@ struct OrgsCommand: AsyncParsableCommand {
                 )
                 if output.json { try printJSON(page.data) } else {
                     printTable(OrgsCommand.header, page.data.map(OrgsCommand.row))
-                    print("\(page.data.count) of \(page.totalCount)")
+                    printText("\(page.data.count) of \(page.totalCount)")
                 }
             }
         }
@@ -242,7 +242,7 @@ struct OrgsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let deleted = try await client.client().organizations.deleteOrganization(organizationId)
-                if output.json { try printJSON(deleted) } else { print("deleted \(deleted.id ?? organizationId)") }
+                if output.json { try printJSON(deleted) } else { printText("deleted \(deleted.id ?? organizationId)") }
             }
         }
     }
@@ -268,7 +268,7 @@ struct OrgsCommand: AsyncParsableCommand {
                     )
                     if output.json { try printJSON(page.data) } else {
                         printTable(Members.header, page.data.map(Members.row))
-                        print("\(page.data.count) of \(page.totalCount)")
+                        printText("\(page.data.count) of \(page.totalCount)")
                     }
                 }
             }
@@ -300,7 +300,7 @@ struct OrgsCommand: AsyncParsableCommand {
             func run() async throws {
                 try await runReporting {
                     let membership = try await client.client().organizations.deleteOrganizationMembership(organizationId: organizationId, userId: userId)
-                    if output.json { try printJSON(membership) } else { print("removed \(userId) from \(organizationId)") }
+                    if output.json { try printJSON(membership) } else { printText("removed \(userId) from \(organizationId)") }
                 }
             }
         }
@@ -330,7 +330,7 @@ struct InvitationsCommand: AsyncParsableCommand {
                 ))
                 if output.json { try printJSON(page.data) } else {
                     printTable(InvitationsCommand.header, page.data.map { [$0.id, $0.emailAddress, $0.status.rawValue, formatTime($0.createdAt)] })
-                    print("\(page.data.count) of \(page.totalCount)")
+                    printText("\(page.data.count) of \(page.totalCount)")
                 }
             }
         }
@@ -361,7 +361,7 @@ struct InvitationsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let revoked = try await client.client().invitations.revokeInvitation(invitationId)
-                if output.json { try printJSON(revoked) } else { print("revoked \(revoked.id)") }
+                if output.json { try printJSON(revoked) } else { printText("revoked \(revoked.id)") }
             }
         }
     }
@@ -389,7 +389,7 @@ struct SessionsCommand: AsyncParsableCommand {
                 ))
                 if output.json { try printJSON(page.data) } else {
                     printTable(SessionsCommand.header, page.data.map { [$0.id, $0.userId, $0.status.rawValue, formatTime($0.lastActiveAt)] })
-                    print("\(page.data.count) of \(page.totalCount)")
+                    printText("\(page.data.count) of \(page.totalCount)")
                 }
             }
         }
@@ -403,7 +403,7 @@ struct SessionsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let session = try await client.client().sessions.revokeSession(sessionId)
-                if output.json { try printJSON(session) } else { print("revoked \(session.id) (\(session.status.rawValue))") }
+                if output.json { try printJSON(session) } else { printText("revoked \(session.id) (\(session.status.rawValue))") }
             }
         }
     }
@@ -437,7 +437,7 @@ struct AllowlistCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let value = try await client.client().allowlistIdentifiers.createAllowlistIdentifier(CreateAllowlistIdentifierBody(identifier: identifier))
-                if output.json { try printJSON(value) } else { print("added \(value.identifier ?? identifier) (\(value.id ?? "-"))") }
+                if output.json { try printJSON(value) } else { printText("added \(value.identifier ?? identifier) (\(value.id ?? "-"))") }
             }
         }
     }
@@ -450,7 +450,7 @@ struct AllowlistCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let deleted = try await client.client().allowlistIdentifiers.deleteAllowlistIdentifier(identifierId)
-                if output.json { try printJSON(deleted) } else { print("removed \(deleted.id ?? identifierId)") }
+                if output.json { try printJSON(deleted) } else { printText("removed \(deleted.id ?? identifierId)") }
             }
         }
     }
@@ -484,7 +484,7 @@ struct BlocklistCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let value = try await client.client().blocklistIdentifiers.createBlocklistIdentifier(CreateBlocklistIdentifierBody(identifier: identifier))
-                if output.json { try printJSON(value) } else { print("added \(value.identifier ?? identifier) (\(value.id ?? "-"))") }
+                if output.json { try printJSON(value) } else { printText("added \(value.identifier ?? identifier) (\(value.id ?? "-"))") }
             }
         }
     }
@@ -497,7 +497,7 @@ struct BlocklistCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let deleted = try await client.client().blocklistIdentifiers.deleteBlocklistIdentifier(identifierId)
-                if output.json { try printJSON(deleted) } else { print("removed \(deleted.id ?? identifierId)") }
+                if output.json { try printJSON(deleted) } else { printText("removed \(deleted.id ?? identifierId)") }
             }
         }
     }
@@ -558,9 +558,9 @@ struct APICommand: AsyncParsableCommand {
             if let value = try? JSONDecoder().decode(JSONValue.self, from: response.body) {
                 try printJSON(value)
             } else if !response.body.isEmpty {
-                print(String(decoding: response.body, as: UTF8.self))
+                printText(String(decoding: response.body, as: UTF8.self), keepingLineBreaks: true)
             } else {
-                print("\(response.status)")
+                printText("\(response.status)")
             }
         }
     }

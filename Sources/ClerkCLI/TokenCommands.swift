@@ -127,7 +127,7 @@ struct WebhooksCommand: AsyncParsableCommand {
                 do {
                     let verifier = try WebhookVerifier(signingSecret: Secret(signingSecret), tolerance: .seconds(toleranceSeconds))
                     let event = try verifier.verify(body: body, headers: headers)
-                    print(event.type.rawValue)
+                    printText(event.type.rawValue)
                 } catch let error as WebhookVerificationError {
                     printError("invalid webhook: \(error.reason.rawValue): \(error.message)")
                     throw error.isConfigurationError ? CLIExit.configuration : CLIExit.failure
