@@ -28,45 +28,115 @@ enum CSV {
         return value
     }
 
-    /// Parses RFC 4180 CSV (quoted cells, doubled quotes, newlines inside quotes).
-    static func parse(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
+    /// What ``scan(_:)`` finds in CSV bytes.
+    struct Scan {
+        /// The records that end with a line break outside quotes; blank lines (and lines holding only `""`) are left
+        /// out.
+        var records: [[String]] = []
+        /// The line (1-based, counting the line breaks inside quoted cells too) on which each of `records` starts.
+        var startLines: [Int] = []
+        /// How many bytes, from the start, the complete records take (with any blank lines among them): the place to
+        /// cut the file to keep only whole records.
+        var completeLength = 0
+        /// A last record that no line break outside quotes ends, if the bytes have one: an interrupted write, or a
+        /// hand-made file without a final newline.
+        var trailing: [String]?
+        /// The line on which `trailing` starts.
+        var trailingStartLine = 0
+        /// Whether `trailing` stops inside a quoted cell (its closing quote never came).
+        var unterminatedQuote = false
+    }
+
+    /// Reads CSV as RFC 4180 writes it: cells separated by commas, records by LF, CR LF or a lone CR; a cell that
+    /// starts with a double quote runs to the matching closing quote, holding commas, CRs and LFs, with `""` standing
+    /// for one quote. Lenient where the RFC is strict: a quote in the middle of an unquoted cell, and text after a
+    /// closing quote, are kept as text.
+    ///
+    /// A record counts as complete only once the line break after it (outside quotes) has been read, so a file cut
+    /// anywhere, even just after a line break inside a quoted multi-line cell, never passes its partial last record
+    /// off as complete. Works on bytes (every byte the grammar looks at is ASCII, which never occurs inside a UTF-8
+    /// sequence), so `completeLength` is an exact byte offset and a cut in the middle of a character does no harm.
+    static func scan(_ bytes: [UInt8]) -> Scan {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var result = Scan()
         var row: [String] = []
-        var cell = ""
+        var cell: [UInt8] = []
         var quoted = false
-        var iterator = Array(text).makeIterator()
-        var pending: Character? = nil
-        while let character = pending ?? iterator.next() {
-            pending = nil
+        var cellStarted = false
+        var recordStarted = false
+        var line = 1
+        var recordLine = 1
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
             if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { cell.append("\"") } else { quoted = false; pending = next }
-                    } else {
-                        quoted = false
+                if byte == quote {
+                    if index + 1 < bytes.count && bytes[index + 1] == quote {
+                        cell.append(quote)
+                        index += 2
+                        continue
                     }
+                    quoted = false
                 } else {
-                    cell.append(character)
+                    if byte == lf || (byte == cr && !(index + 1 < bytes.count && bytes[index + 1] == lf)) { line += 1 }
+                    cell.append(byte)
                 }
-            } else if character == "\"" && cell.isEmpty {
-                quoted = true
-            } else if character == "," {
-                row.append(cell)
-                cell = ""
-            } else if character == "\n" || character == "\r\n" {
-                row.append(cell)
-                rows.append(row)
-                row = []
-                cell = ""
-            } else if character != "\r" {
-                cell.append(character)
+                index += 1
+                continue
             }
+            switch byte {
+            case quote where !cellStarted:
+                quoted = true
+                cellStarted = true
+                recordStarted = true
+            case comma:
+                row.append(String(decoding: cell, as: UTF8.self))
+                cell = []
+                cellStarted = false
+                recordStarted = true
+            case lf, cr:
+                var end = index + 1
+                if byte == cr && end < bytes.count && bytes[end] == lf { end += 1 }
+                row.append(String(decoding: cell, as: UTF8.self))
+                if row != [""] {
+                    result.records.append(row)
+                    result.startLines.append(recordLine)
+                }
+                row = []
+                cell = []
+                cellStarted = false
+                recordStarted = false
+                line += 1
+                recordLine = line
+                result.completeLength = end
+                index = end
+                continue
+            default:
+                cell.append(byte)
+                cellStarted = true
+                recordStarted = true
+            }
+            index += 1
         }
-        if !cell.isEmpty || !row.isEmpty {
-            row.append(cell)
-            rows.append(row)
+        if recordStarted {
+            row.append(String(decoding: cell, as: UTF8.self))
+            result.trailing = row
+            result.trailingStartLine = recordLine
+            result.unterminatedQuote = quoted
         }
-        return rows.filter { !($0.count == 1 && $0[0].isEmpty) }
+        return result
+    }
+
+    /// Every record of a CSV file to import, with the line it starts on; the last one may lack its final newline.
+    /// A quoted cell that is never closed is an error: it would swallow the rest of the file into one cell.
+    static func records(_ text: String, file: String) throws -> [(cells: [String], line: Int)] {
+        let scan = scan(Array(text.utf8))
+        if scan.unterminatedQuote {
+            throw CLIError("line \(scan.trailingStartLine) of \(file): a quoted cell is never closed")
+        }
+        var result = Array(zip(scan.records, scan.startLines)).map { (cells: $0.0, line: $0.1) }
+        if let trailing = scan.trailing, trailing != [""] { result.append((trailing, scan.trailingStartLine)) }
+        return result
     }
 
     static func row(_ user: User) throws -> String {
@@ -140,42 +210,33 @@ struct UsersExport: AsyncParsableCommand {
             let clerk = try client.client()
             var cursor: String?
             var alreadyWritten: Int64 = 0
+            var needsHeader = format == "csv"
             let handle: FileHandle
             if let output {
                 let exists = FileManager.default.fileExists(atPath: output)
                 if resume && exists {
-                    // Keep only complete records: an interrupted export may have left a partial last line.
-                    var text = try readFile(output)
-                    if !text.isEmpty && !text.hasSuffix("\n") {
-                        text = String(text[..<(text.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex)])
-                        try Data(text.utf8).write(to: URL(fileURLWithPath: output))
-                    }
-                    if format == "jsonl" {
-                        let lines = text.split(separator: "\n").filter { !$0.isEmpty }
-                        alreadyWritten = Int64(lines.count)
-                        cursor = lines.last.flatMap { (try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)))?["id"]?.stringValue }
-                    } else {
-                        let rows = CSV.parse(text)
-                        alreadyWritten = Int64(max(0, rows.count - 1))
-                        if rows.count > 1 { cursor = rows.last?.first }
-                    }
-                    if alreadyWritten > 0 && cursor == nil {
-                        throw CLIError("cannot resume: the last record of \(output) has no user id")
-                    }
+                    let resumed = try Self.resumePoint(output, format: format)
+                    (cursor, alreadyWritten) = (resumed.cursor, resumed.written)
+                    if format == "csv" { needsHeader = resumed.keptLength == 0 }
+                    guard let opened = FileHandle(forWritingAtPath: output) else { throw CLIError("cannot write \(output)", exit: CLIExit.configuration) }
+                    handle = opened
+                    // Drop the partial last record an interrupted run may have left; the new records go right after
+                    // the last complete one.
+                    try handle.truncate(atOffset: UInt64(resumed.keptLength))
                 } else {
                     guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                         throw CLIError("cannot write \(output)", exit: CLIExit.configuration)
                     }
+                    guard let opened = FileHandle(forWritingAtPath: output) else { throw CLIError("cannot write \(output)", exit: CLIExit.configuration) }
+                    handle = opened
                 }
-                guard let opened = FileHandle(forWritingAtPath: output) else { throw CLIError("cannot write \(output)", exit: CLIExit.configuration) }
-                handle = opened
                 handle.seekToEndOfFile()
             } else {
                 handle = FileHandle.standardOutput
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            if format == "csv" && cursor == nil && alreadyWritten == 0 {
+            if needsHeader {
                 handle.write(Data((CSV.columns.joined(separator: ",") + "\n").utf8))
             }
             let total = try await clerk.users.getCount()
@@ -207,6 +268,52 @@ struct UsersExport: AsyncParsableCommand {
                 printError("exported \(written) users")
             }
         }
+    }
+
+    /// Where an interrupted export into `path` left off: how many bytes of the file hold complete records (the rest
+    /// is a partial record, to be cut off), how many users those records are, and the id of the last of them (the
+    /// cursor to continue after).
+    ///
+    /// A JSON line never holds a raw line break (JSON escapes them), so for jsonl a record ends at each LF. A CSV cell
+    /// may, inside quotes, so CSV is parsed as CSV: cutting at the last LF could cut inside a quoted multi-line cell,
+    /// and the records written after it would then land inside that open quote.
+    static func resumePoint(_ path: String, format: String) throws -> (keptLength: Int, written: Int64, cursor: String?) {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw CLIError("cannot read \(path): \(error.localizedDescription)", exit: CLIExit.configuration)
+        }
+        if format == "jsonl" {
+            let kept = (bytes.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+            let lines = bytes[..<kept].split(separator: UInt8(ascii: "\n")).filter {
+                !$0.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            }
+            guard let last = lines.last else { return (kept, 0, nil) }
+            guard let id = (try? JSONDecoder().decode(JSONValue.self, from: Data(last)))?["id"]?.stringValue else {
+                throw CLIError("cannot resume: the last record of \(path) has no user id")
+            }
+            return (kept, Int64(lines.count), id)
+        }
+        let scan = CSV.scan(bytes)
+        guard let header = scan.records.first else {
+            // Not even the header is complete: start over, but only over what looks like the start of one (never
+            // empty some other file given by mistake).
+            guard Array((CSV.columns.joined(separator: ",") + "\n").utf8).starts(with: bytes) else {
+                throw CLIError("cannot resume: \(path) does not start with the header `clerk users export --format csv` writes")
+            }
+            return (0, 0, nil)
+        }
+        guard header == CSV.columns else {
+            throw CLIError("cannot resume: \(path) does not start with the header `clerk users export --format csv` writes")
+        }
+        let users = scan.records.dropFirst()
+        guard let last = users.last else { return (scan.completeLength, 0, nil) }
+        let id = CSV.unguard(last[0])
+        guard last.count == CSV.columns.count, !id.isEmpty else {
+            throw CLIError("cannot resume: the last complete record of \(path) (line \(scan.startLines[scan.records.count - 1])) is not a user row")
+        }
+        return (scan.completeLength, Int64(users.count), id)
     }
 }
 
@@ -251,10 +358,11 @@ struct UsersImport: AsyncParsableCommand {
         let text = try readFile(file)
         let kind = format ?? (file.lowercased().hasSuffix(".csv") ? "csv" : "jsonl")
         if kind == "csv" {
-            let table = CSV.parse(text)
-            guard let header = table.first else { return [] }
+            // Line numbers come from the parse: a quoted cell may span several lines, so record n is not line n + 1.
+            let table = try CSV.records(text, file: file)
+            guard let header = table.first?.cells else { return [] }
             let index = Dictionary(header.enumerated().map { ($1.trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { first, _ in first })
-            return try table.dropFirst().enumerated().map { offset, cells in
+            return try table.dropFirst().map { cells, line in
                 func value(_ names: String...) -> String? {
                     for name in names {
                         if let position = index[name], position < cells.count {
@@ -272,13 +380,13 @@ struct UsersImport: AsyncParsableCommand {
                     }
                     return nil
                 }
-                return Row(line: offset + 2, body: CreateUserBody(
+                return Row(line: line, body: CreateUserBody(
                     externalId: value("external_id"), firstName: value("first_name"), lastName: value("last_name"),
                     emailAddress: list("email_address", "email_addresses"), phoneNumber: list("phone_number", "phone_numbers"),
                     username: value("username"), password: value("password"), passwordDigest: value("password_digest"),
                     passwordHasher: value("password_hasher"), skipPasswordChecks: value("password") == nil ? nil : true,
-                    publicMetadata: try metadataCell(value("public_metadata"), name: "public_metadata (line \(offset + 2))"),
-                    privateMetadata: try metadataCell(value("private_metadata"), name: "private_metadata (line \(offset + 2))")
+                    publicMetadata: try metadataCell(value("public_metadata"), name: "public_metadata (line \(line))"),
+                    privateMetadata: try metadataCell(value("private_metadata"), name: "private_metadata (line \(line))")
                 ))
             }
         }
