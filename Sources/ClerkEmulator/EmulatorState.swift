@@ -54,6 +54,7 @@ final class EmulatorState: Sendable {
             WebhookDispatcher(endpoint: $0, instanceID: kid, logger: options.logger)
         }
         handlers = Self.makeHandlers()
+        try seedOrganizationRoles()
     }
 
     /// The handler of every operation the emulator implements, by operationId.
@@ -68,6 +69,7 @@ final class EmulatorState: Sendable {
         registerAccounts(&table)
         registerInstance(&table)
         registerOrganizationInvitations(&table)
+        registerOrganizationRoles(&table)
         return table
     }
 

@@ -96,6 +96,10 @@ extension EmulatorState {
         doc["inviter_id"] = inviter.map { .string($0) } ?? .null
         doc["public_inviter_data"] = .null
         try store.writer.write { db in
+            // Only a role the instance defines can be offered.
+            let defined = try Self.definedRole(role, parameter: "role", db)
+            doc["role"] = defined["key"] ?? .string(role)
+            doc["role_name"] = defined["name"] ?? .string(Self.roleName(role))
             if let inviter {
                 guard let user = try EmulatorStore.fetch(inviter, kind: "user", db) else { throw EmulatorError.notFound("User") }
                 let fields = user.doc

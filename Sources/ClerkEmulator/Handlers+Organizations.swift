@@ -3,12 +3,6 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static let adminPermissions = [
-        "org:sys_profile:manage", "org:sys_profile:delete", "org:sys_memberships:read", "org:sys_memberships:manage",
-        "org:sys_domains:read", "org:sys_domains:manage",
-    ]
-    static let memberPermissions = ["org:sys_memberships:read"]
-
     static func registerOrganizations(_ table: inout [String: EmulatorHandler]) {
         table["CreateOrganization"] = { state, request in try state.createOrganization(BodyReader(object: try request.jsonObject())) }
         table["GetOrganization"] = { state, request in try .json(try state.organization(request.path("organization_id")).doc) }
@@ -133,12 +127,11 @@ extension EmulatorState {
         }
         table["UpdateOrganizationMembership"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let role = try body.requiredString("role")
+            let key = try body.requiredString("role")
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
+            let role = try state.store.writer.read { db in try Self.definedRole(key, parameter: "role", db) }
             return try state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
-                doc["role"] = .string(role)
-                doc["role_name"] = .string(Self.roleName(role))
-                doc["permissions"] = .array((role == "org:admin" ? Self.adminPermissions : Self.memberPermissions).map { .string($0) })
+                for (name, value) in Self.membershipRoleFields(role) { doc[name] = value }
             }
         }
         table["UpdateOrganizationMembershipMetadata"] = { state, request in
@@ -227,7 +220,11 @@ extension EmulatorState {
             if try EmulatorStore.owner(of: slug, kind: "organization_slug", db) != nil {
                 throw EmulatorError(status: 422, code: "form_identifier_exists", message: "That slug is taken. Please try another.", meta: ["param_name": "slug"])
             }
-            if let createdBy, try EmulatorStore.fetch(createdBy, kind: "user", db) == nil { throw EmulatorError.notFound("User") }
+            if let createdBy {
+                if try EmulatorStore.fetch(createdBy, kind: "user", db) == nil { throw EmulatorError.notFound("User") }
+                // The creator becomes an admin: the role must exist before the organization does.
+                _ = try Self.definedRole("org:admin", parameter: "created_by", db)
+            }
             try EmulatorStore.claim(slug, kind: "organization_slug", owner: id, db)
             try EmulatorStore.insert(record, db)
             try self.emitEvent("organization.created", .object(doc), db)
@@ -262,14 +259,14 @@ extension EmulatorState {
             if max > 0 && count >= max {
                 throw EmulatorError(status: 403, code: "organization_membership_quota_exceeded", message: "Membership quota exceeded", longMessage: "The organization allows at most \(max) members.")
             }
+            let roleFields = Self.membershipRoleFields(try Self.definedRole(role, parameter: "role", db))
             let now = nowMillis()
             let id = EmulatorIDs.make("orgmem")
             let primaryEmail = user.doc["email_addresses"]?.arrayMember?.first?["email_address"]
             var organizationDoc = organization.doc.objectMembers ?? [:]
             organizationDoc["private_metadata"] = nil
-            let doc: JSONValue = [
-                "object": "organization_membership", "id": .string(id), "role": .string(role), "role_name": .string(Self.roleName(role)),
-                "permissions": .array((role == "org:admin" ? Self.adminPermissions : Self.memberPermissions).map { .string($0) }),
+            var fields: [String: JSONValue] = [
+                "object": "organization_membership", "id": .string(id),
                 "public_metadata": [:], "private_metadata": [:],
                 "organization": .object(organizationDoc),
                 "public_user_data": [
@@ -280,6 +277,8 @@ extension EmulatorState {
                 ],
                 "created_at": .int(now), "updated_at": .int(now),
             ]
+            for (name, value) in roleFields { fields[name] = value }
+            let doc = JSONValue.object(fields)
             try EmulatorStore.insert(
                 EmulatorStore.Record(id: id, kind: "organization_membership", parentID: organization.id, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
                 db
