@@ -10,17 +10,36 @@ extension EmulatorState {
         table["createSession"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
+            let activeOrganizationID = try body.string("active_organization_id")
             let now = nowMillis()
             let sessionID = EmulatorIDs.make("sess")
             let clientID = EmulatorIDs.make("client")
             let doc: JSONValue = [
                 "object": "session", "id": .string(sessionID), "user_id": .string(userID), "client_id": .string(clientID),
-                "actor": .null, "status": "active", "last_active_organization_id": .null,
+                "actor": .null, "status": "active", "last_active_organization_id": activeOrganizationID.map { .string($0) } ?? .null,
                 "last_active_at": .int(now), "expire_at": .int(now + 7 * 86_400_000), "abandon_at": .int(now + 30 * 86_400_000),
                 "created_at": .int(now), "updated_at": .int(now), "tasks": .null,
             ]
             try state.store.writer.write { db in
                 guard try EmulatorStore.fetch(userID, kind: "user", db) != nil else { throw EmulatorError.notFound("User") }
+                if let activeOrganizationID {
+                    // The active organization must be one the user belongs to.
+                    guard try EmulatorStore.fetch(activeOrganizationID, kind: "organization", db) != nil else {
+                        throw EmulatorError.notFound("Organization")
+                    }
+                    let isMember = try Bool.fetchOne(
+                        db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM resources WHERE kind = 'organization_membership' AND parent_id = ? AND json_extract(doc, '$.public_user_data.user_id') = ?)",
+                        arguments: [activeOrganizationID, userID]
+                    ) ?? false
+                    guard isMember else {
+                        throw EmulatorError(
+                            status: 422, code: "form_param_value_invalid", message: "is invalid",
+                            longMessage: "The user is not a member of the organization active_organization_id names.",
+                            meta: ["param_name": "active_organization_id"]
+                        )
+                    }
+                }
                 try EmulatorStore.insert(
                     EmulatorStore.Record(id: sessionID, kind: "session", parentID: userID, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
                     db
@@ -177,7 +196,9 @@ extension EmulatorState {
     }
 
     /// A session token for the session's user: RS256 by the instance key, `iss` the frontend host; with a template,
-    /// its claims (shortcodes such as `{{user.id}}` filled in) are added.
+    /// its claims (shortcodes such as `{{user.id}}` filled in) are added. When the session has an active organization
+    /// the user is a member of, the token has the `o` claim and the organization's features in `fea`, from the
+    /// membership's role.
     func sessionToken(_ session: EmulatorStore.Record, lifetime: Int64, template: JSONValue?) throws -> String {
         guard session.doc["status"]?.stringMember == "active" else {
             throw EmulatorError(status: 422, code: "session_not_active", message: "The session is not active.", longMessage: "Tokens can only be created for active sessions.")
@@ -190,8 +211,13 @@ extension EmulatorState {
             "iat": .int(now), "nbf": .int(now - 10), "exp": .int(now + max(lifetime, 1)),
             "jti": .string(EmulatorIDs.random(length: 20)), "v": 2, "fva": [0, -1],
         ]
-        if let organizationID = session.doc["last_active_organization_id"]?.stringMember {
-            claims["o"] = ["id": .string(organizationID)]
+        if let organizationID = session.doc["last_active_organization_id"]?.stringMember,
+            let organization = try organizationClaims(organizationID: organizationID, userID: userID)
+        {
+            claims["o"] = organization.organization
+            if !organization.features.isEmpty {
+                claims["fea"] = .string(organization.features.map { "o:" + $0 }.joined(separator: ","))
+            }
         }
         if let templateClaims = template?["claims"]?.objectMembers {
             for (name, value) in templateClaims {
