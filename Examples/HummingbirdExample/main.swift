@@ -8,7 +8,8 @@
 //   GET  /user               401 when signed out, else the user from clerk.users.getUser(userId)
 //   GET  /reports            403 unless the session has the permission org:reports:read
 //   POST /webhooks/clerk     verified Clerk webhooks (Svix signatures over the raw body)
-//   POST /dev/session-token  emulator mode only: a session token for a demo user (text/plain)
+//   POST /dev/session-token  emulator mode only: a session token for a demo user (text/plain);
+//                            ?permissions=true: its session's active organization grants org:reports:read
 
 import ClerkBackend
 import ClerkEmulator
@@ -83,26 +84,58 @@ struct ExampleError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Creates (once) a demo user in the emulator and mints session tokens for it.
+/// Creates (once) demo data in the emulator and mints session tokens for its user.
 actor DemoSessions {
+    struct Account: Sendable {
+        let userId: String
+        let organizationId: String
+    }
+
     private let clerk: ClerkClient
-    private var userId: String?
+    /// The one creation of the demo data (concurrent first requests wait for the same one).
+    private var account: Task<Account, any Error>?
 
     init(clerk: ClerkClient) { self.clerk = clerk }
 
-    func token() async throws -> String {
-        let userId: String
-        if let existing = self.userId {
-            userId = existing
-        } else {
-            let user = try await clerk.users.createUser(
-                CreateUserBody(firstName: "Demo", lastName: "User", emailAddress: ["demo@example.com"])
-            )
-            self.userId = user.id
-            userId = user.id
-        }
-        let session = try await clerk.sessions.createSession(CreateSessionBody(userId: userId))
+    /// A token of a new session of the demo user. With `withPermissions`, the session's active organization is the
+    /// demo organization, where the user's role `org:analyst` grants `org:reports:read`: the token's organization
+    /// claims carry both, as a real instance's do.
+    func token(withPermissions: Bool) async throws -> String {
+        let demo = try await setUp()
+        let session = try await clerk.sessions.createSession(
+            CreateSessionBody(userId: demo.userId, activeOrganizationId: withPermissions ? demo.organizationId : nil)
+        )
         return try await clerk.sessions.getToken(sessionId: session.id, expiresInSeconds: 600)
+    }
+
+    /// The user, the `org:reports:read` permission, an `org:analyst` role with it, and an organization the user
+    /// joins with that role.
+    private func setUp() async throws -> Account {
+        let task = account ?? Task { [clerk] in try await Self.create(clerk) }
+        account = task
+        do {
+            return try await task.value
+        } catch {
+            account = nil  // try again on the next request
+            throw error
+        }
+    }
+
+    private static func create(_ clerk: ClerkClient) async throws -> Account {
+        let user = try await clerk.users.createUser(
+            CreateUserBody(firstName: "Demo", lastName: "User", emailAddress: ["demo@example.com"])
+        )
+        let readReports = try await clerk.organizationPermissions.createOrganizationPermission(
+            CreateOrganizationPermissionBody(name: "Read reports", key: "org:reports:read")
+        )
+        _ = try await clerk.organizationRoles.createOrganizationRole(
+            CreateOrganizationRoleBody(name: "Analyst", key: "org:analyst", permissions: [readReports.id])
+        )
+        let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Demo Reports"))
+        _ = try await clerk.organizations.createOrganizationMembership(
+            organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+        )
+        return Account(userId: user.id, organizationId: organization.id)
     }
 }
 
@@ -157,8 +190,8 @@ func buildRouter(clerk: ClerkClient, authorizedParties: [String]?, demo: DemoSes
 
     if let demo {
         // Emulator mode only: never expose such an endpoint with a real instance.
-        router.post("dev/session-token") { _, _ -> String in
-            try await demo.token()
+        router.post("dev/session-token") { request, _ -> String in
+            try await demo.token(withPermissions: request.uri.queryParameters["permissions"] == "true")
         }
     }
     return router
@@ -192,7 +225,12 @@ func runExample() async throws {
               TOKEN=$(curl -s -X POST \(appURL)/dev/session-token)
               curl -i \(appURL)/user -H "Authorization: Bearer $TOKEN"      # 200 and the user
               curl -i \(appURL)/user                                         # 401
-              curl -i \(appURL)/reports -H "Authorization: Bearer $TOKEN"   # 403: no org:reports:read permission
+              curl -i \(appURL)/reports -H "Authorization: Bearer $TOKEN"   # 403: no active organization
+
+            With an active organization whose role grants org:reports:read:
+
+              TOKEN=$(curl -s -X POST '\(appURL)/dev/session-token?permissions=true')
+              curl -i \(appURL)/reports -H "Authorization: Bearer $TOKEN"   # 200
 
             Set CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY to use a real Clerk instance instead.
 

@@ -8,36 +8,43 @@ import ClerkVapor
 import Foundation
 import Vapor
 
-/// The demo user and session created in the emulator.
+/// The demo user, organization and sessions created in the emulator.
 struct DemoData: Sendable {
     let userId: String
+    /// A session without an active organization: its tokens carry no organization role or permission.
     let sessionId: String
+    /// A session whose active organization is ``organizationId``: its tokens carry the `org:analyst` role and the
+    /// `org:reports:read` permission in their organization claims.
+    let organizationSessionId: String
     let organizationId: String
-    /// The JWT template whose tokens carry an organization role and the `org:reports:read` permission.
-    static let permissionsTemplate = "vapor-example-permissions"
 
-    /// Creates a user with a session, an organization, and a JWT template adding the organization claims (the
-    /// emulator's session tokens carry no roles or permissions; a real instance adds them for organization members).
+    /// Creates a user, an `org:analyst` role granting `org:reports:read`, an organization the user joins with that
+    /// role, and two sessions (one with that organization active), as a real instance would have them set up in the
+    /// Dashboard and by the user's sign-in.
     static func seed(_ clerk: ClerkClient) async throws -> DemoData {
         let user = try await clerk.users.createUser(
             CreateUserBody(firstName: "Ada", lastName: "Lovelace", emailAddress: ["ada@example.com"])
         )
+        let readReports = try await clerk.organizationPermissions.createOrganizationPermission(
+            CreateOrganizationPermissionBody(name: "Read reports", key: "org:reports:read", description: "See the reports")
+        )
+        _ = try await clerk.organizationRoles.createOrganizationRole(
+            CreateOrganizationRoleBody(name: "Analyst", key: "org:analyst", permissions: [readReports.id])
+        )
         let organization = try await clerk.organizations.createOrganization(
-            CreateOrganizationBody(name: "Analytical Engines", createdBy: user.id)
+            CreateOrganizationBody(name: "Analytical Engines")
+        )
+        _ = try await clerk.organizations.createOrganizationMembership(
+            organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
         )
         let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-        _ = try await clerk.jwtTemplates.create(
-            CreateJWTTemplateBody(
-                name: permissionsTemplate,
-                claims: [
-                    // Session-token v2 organization claims: role admin, permission "read" of feature "reports".
-                    "o": ["id": .string(organization.id), "slg": "analytical-engines", "rol": "admin", "per": "read", "fpm": "1"],
-                    "fea": "o:reports",
-                ],
-                lifetime: 3600
-            )
+        let organizationSession = try await clerk.sessions.createSession(
+            CreateSessionBody(userId: user.id, activeOrganizationId: organization.id)
         )
-        return DemoData(userId: user.id, sessionId: session.id, organizationId: organization.id)
+        return DemoData(
+            userId: user.id, sessionId: session.id, organizationSessionId: organizationSession.id,
+            organizationId: organization.id
+        )
     }
 }
 
@@ -104,11 +111,12 @@ func routes(_ app: Application, demo: DemoData?) throws {
     }
 
     if let demo {
-        // Emulator only: hands out session tokens for the demo user, as a signed-in frontend would.
+        // Emulator only: hands out session tokens for the demo user, as a signed-in frontend would. With
+        // ?permissions=true the token is the one of the session whose active organization grants org:reports:read.
         app.get("dev", "token") { req async throws -> String in
             let withPermissions = (try? req.query.get(Bool.self, at: "permissions")) ?? false
             return try await req.clerk.client.sessions.getToken(
-                sessionId: demo.sessionId, template: withPermissions ? DemoData.permissionsTemplate : nil
+                sessionId: withPermissions ? demo.organizationSessionId : demo.sessionId
             )
         }
     }
