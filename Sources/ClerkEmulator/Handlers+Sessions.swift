@@ -95,7 +95,8 @@ extension EmulatorState {
         table["CreateJWTTemplate"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let name = try body.requiredString("name")
-            guard case .object? = body.object["claims"] else { throw EmulatorError.missing("claims") }
+            guard case .object(let claims)? = body.object["claims"] else { throw EmulatorError.missing("claims") }
+            try Self.refuseReservedClaims(claims)
             let now = nowMillis()
             let id = EmulatorIDs.make("jtmp")
             let doc: JSONValue = [
@@ -119,7 +120,10 @@ extension EmulatorState {
             let body = BodyReader(object: try request.jsonObject())
             return try state.mutate(request.path("template_id"), kind: "jwt_template", name: "JWT template") { doc in
                 if let name = try body.string("name") { doc["name"] = .string(name) }
-                if case .object? = body.object["claims"] { doc["claims"] = body.object["claims"] }
+                if case .object(let claims)? = body.object["claims"] {
+                    try Self.refuseReservedClaims(claims)
+                    doc["claims"] = .object(claims)
+                }
                 if let lifetime = try body.int("lifetime") { doc["lifetime"] = .int(try Self.lifetime(lifetime)) }
                 if let skew = try body.int("allowed_clock_skew") { doc["allowed_clock_skew"] = .int(skew) }
             }
@@ -195,36 +199,67 @@ extension EmulatorState {
         return .rawList(records.map(\.docText), total: total, wrapped: wrapped)
     }
 
-    /// A session token for the session's user: RS256 by the instance key, `iss` the frontend host; with a template,
-    /// its claims (shortcodes such as `{{user.id}}` filled in) are added. When the session has an active organization
-    /// the user is a member of, the token has the `o` claim and the organization's features in `fea`, from the
-    /// membership's role.
+    /// Clerk's `cat` header of session tokens.
+    static let sessionTokenCategory = "cl_B7d4PD111AAA"
+    /// Clerk's `cat` header of JWT-template tokens (which the SDK never accepts as session tokens).
+    static let jwtTemplateTokenCategory = "cl_B7d4PD222AAA"
+
+    /// Claims a JWT template cannot set: those every token has (`azp exp iat iss jti nbf sub`), those bound to a
+    /// session (`sid v pla fea o fva sts`), the actor, and the organization claims of v1 session tokens.
+    static let reservedTemplateClaims: Set<String> = [
+        "azp", "exp", "iat", "iss", "jti", "nbf", "sub",
+        "sid", "v", "pla", "fea", "o", "fva", "sts",
+        "act", "org_id", "org_slug", "org_role", "org_permissions",
+    ]
+
+    /// A 422 naming `claims` when a template's claims include a reserved one.
+    static func refuseReservedClaims(_ claims: [String: JSONValue]) throws {
+        let reserved = claims.keys.filter(reservedTemplateClaims.contains).sorted()
+        guard !reserved.isEmpty else { return }
+        throw EmulatorError(
+            status: 422, code: "form_param_value_invalid", message: "is invalid",
+            longMessage: "claims cannot include \(reserved.joined(separator: ", ")): reserved claims are set by Clerk or belong to session tokens only.",
+            meta: ["param_name": "claims"]
+        )
+    }
+
+    /// A token for the session's user, RS256 by the instance key, `iss` the frontend host.
+    ///
+    /// Without a template it is a session token (`cat` session): `sid`, `v` 2, `fva`, and when the session has an
+    /// active organization the user is a member of, the `o` claim and the organization's features in `fea`, from the
+    /// membership's role. With a template it is a JWT-template token (`cat` template): the claims every token has
+    /// plus the template's own (shortcodes such as `{{user.id}}` filled in), none of the session-bound ones; a
+    /// reserved claim in a template (stored before they were refused) is left out.
     func sessionToken(_ session: EmulatorStore.Record, lifetime: Int64, template: JSONValue?) throws -> String {
         guard session.doc["status"]?.stringMember == "active" else {
             throw EmulatorError(status: 422, code: "session_not_active", message: "The session is not active.", longMessage: "Tokens can only be created for active sessions.")
         }
         let userID = session.doc["user_id"]?.stringMember ?? ""
-        let user = try? self.user(userID)
         let now = Int64(Date().timeIntervalSince1970)
         var claims: [String: JSONValue] = [
-            "sub": .string(userID), "sid": .string(session.id), "iss": .string(keys.issuer),
+            "sub": .string(userID), "iss": .string(keys.issuer),
             "iat": .int(now), "nbf": .int(now - 10), "exp": .int(now + max(lifetime, 1)),
-            "jti": .string(EmulatorIDs.random(length: 20)), "v": 2, "fva": [0, -1],
+            "jti": .string(EmulatorIDs.random(length: 20)),
         ]
-        if let organizationID = session.doc["last_active_organization_id"]?.stringMember,
-            let organization = try organizationClaims(organizationID: organizationID, userID: userID)
-        {
-            claims["o"] = organization.organization
-            if !organization.features.isEmpty {
-                claims["fea"] = .string(organization.features.map { "o:" + $0 }.joined(separator: ","))
+        guard let template else {
+            claims["sid"] = .string(session.id)
+            claims["v"] = 2
+            claims["fva"] = [0, -1]
+            if let organizationID = session.doc["last_active_organization_id"]?.stringMember,
+                let organization = try organizationClaims(organizationID: organizationID, userID: userID)
+            {
+                claims["o"] = organization.organization
+                if !organization.features.isEmpty {
+                    claims["fea"] = .string(organization.features.map { "o:" + $0 }.joined(separator: ","))
+                }
             }
+            return try keys.signer.sign(claims: claims, header: ["cat": .string(Self.sessionTokenCategory)])
         }
-        if let templateClaims = template?["claims"]?.objectMembers {
-            for (name, value) in templateClaims {
-                claims[name] = Self.fillShortcodes(value, user: user?.doc ?? .null)
-            }
+        let user = try? self.user(userID)
+        for (name, value) in template["claims"]?.objectMembers ?? [:] where !Self.reservedTemplateClaims.contains(name) {
+            claims[name] = Self.fillShortcodes(value, user: user?.doc ?? .null)
         }
-        return try keys.signer.sign(claims: claims)
+        return try keys.signer.sign(claims: claims, header: ["cat": .string(Self.jwtTemplateTokenCategory)])
     }
 
     static func fillShortcodes(_ value: JSONValue, user: JSONValue) -> JSONValue {

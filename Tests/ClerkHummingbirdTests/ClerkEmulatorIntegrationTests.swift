@@ -143,6 +143,43 @@ struct ClerkEmulatorIntegrationTests {
         }
     }
 
+    @Test("/reports from an emulator session token: 200 when the active organization's role grants org:reports:read, 403 otherwise; template tokens are refused")
+    func permissionFromEmulatorRole() async throws {
+        try await withEmulator { emulator, admin in
+            let read = try await admin.organizationPermissions.createOrganizationPermission(
+                CreateOrganizationPermissionBody(name: "Read reports", key: "org:reports:read")
+            )
+            _ = try await admin.organizationRoles.createOrganizationRole(CreateOrganizationRoleBody(name: "Analyst", key: "org:analyst", permissions: [read.id]))
+            let user = try await admin.users.createUser(CreateUserBody(emailAddress: ["analyst@example.com"]))
+            let reporting = try await admin.organizations.createOrganization(CreateOrganizationBody(name: "Reporting"))
+            let other = try await admin.organizations.createOrganization(CreateOrganizationBody(name: "Other"))
+            _ = try await admin.organizations.createOrganizationMembership(reporting.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst"))
+            _ = try await admin.organizations.createOrganizationMembership(other.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:member"))
+            func token(activeOrganization: String?) async throws -> String {
+                let session = try await admin.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: activeOrganization))
+                return try await admin.sessions.getToken(sessionId: session.id)
+            }
+            let analyst = try await token(activeOrganization: reporting.id)
+            let member = try await token(activeOrganization: other.id)
+            let noOrganization = try await token(activeOrganization: nil)
+            _ = try await admin.jwtTemplates.create(CreateJWTTemplateBody(name: "api", claims: ["aud": "my-api"]))
+            let template = try await admin.sessions.getToken(
+                sessionId: try await admin.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: reporting.id)).id,
+                template: "api"
+            )
+            let app = makeApp(makeRouter(ClerkAuthenticator(client: try appClient(emulator))))
+            try await app.test(.router) { client async throws in
+                func status(_ token: String) async throws -> HTTPResponse.Status {
+                    try await client.execute(uri: "/reports", method: .get, headers: fields([("Authorization", "Bearer \(token)")])).status
+                }
+                #expect(try await status(analyst) == .ok)
+                #expect(try await status(member) == .forbidden)
+                #expect(try await status(noOrganization) == .forbidden)
+                #expect(try await status(template) == .unauthorized)
+            }
+        }
+    }
+
     @Test("Webhooks sent by the emulator to a live Hummingbird app verify and decode (user.created)")
     func emulatorWebhooks() async throws {
         let secret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()

@@ -164,30 +164,40 @@ struct ClerkVaporEmulatorTests {
         }
     }
 
-    @Test("has(permission:) with an emulator JWT-template token carrying v2 organization claims")
-    func permissionFromEmulatorToken() async throws {
+    @Test("has(permission:) from an emulator session token whose active organization's role grants it; a template token never signs in")
+    func permissionFromEmulatorRole() async throws {
         try await withEmulator { emulator, clerk in
-            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["perm@example.com"]))
-            let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Perm Org", createdBy: user.id))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            _ = try await clerk.jwtTemplates.create(
-                CreateJWTTemplateBody(
-                    name: "with-permissions",
-                    claims: ["o": ["id": .string(organization.id), "rol": "admin", "per": "read", "fpm": "1"], "fea": "o:reports"]
-                )
+            let read = try await clerk.organizationPermissions.createOrganizationPermission(
+                CreateOrganizationPermissionBody(name: "Read reports", key: "org:reports:read")
             )
-            let plain = try await clerk.sessions.getToken(sessionId: session.id)
-            let withPermissions = try await clerk.sessions.getToken(sessionId: session.id, template: "with-permissions")
+            _ = try await clerk.organizationRoles.createOrganizationRole(CreateOrganizationRoleBody(name: "Analyst", key: "org:analyst", permissions: [read.id]))
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["perm@example.com"]))
+            let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Perm Org"))
+            _ = try await clerk.organizations.createOrganizationMembership(
+                organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+            )
+            let plain = try await clerk.sessions.getToken(sessionId: try await clerk.sessions.createSession(CreateSessionBody(userId: user.id)).id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: organization.id))
+            let withPermissions = try await clerk.sessions.getToken(sessionId: session.id)
+            // A template can no longer forge organization claims, and its tokens are not session tokens.
+            await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.jwtTemplates.create(
+                    CreateJWTTemplateBody(name: "forged", claims: ["o": ["id": .string(organization.id), "rol": "admin", "per": "read", "fpm": "1"], "fea": "o:reports"])
+                )
+            }
+            _ = try await clerk.jwtTemplates.create(CreateJWTTemplateBody(name: "api", claims: ["aud": "my-api"]))
+            let template = try await clerk.sessions.getToken(sessionId: session.id, template: "api")
             try await withClerkApp(options: emulatorOptions(emulator), routes: { app in
                 app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.require(permission: "org:reports:read")).get("reports") { req in
-                    req.clerk.auth.orgId ?? ""
+                    "\(req.clerk.auth.orgId ?? "")|\(req.clerk.auth.orgRole ?? "")"
                 }
             }) { app in
                 try await app.testing().test(.GET, "reports", headers: bearer(plain)) { #expect($0.status == .forbidden) }
                 try await app.testing().test(.GET, "reports", headers: bearer(withPermissions)) { response throws in
                     #expect(response.status == .ok)
-                    #expect(response.body.string == organization.id)
+                    #expect(response.body.string == "\(organization.id)|org:analyst")
                 }
+                try await app.testing().test(.GET, "reports", headers: bearer(template)) { #expect($0.status == .unauthorized) }
             }
         }
     }
