@@ -20,14 +20,16 @@ import NIOHTTP1
 ///   On development instances (or when `AuthenticateRequestOptions.debugHeaders` is on, or with
 ///   `exposeReason: true`) `meta.reason` says why (`session-token-and-uat-missing`, `token-invalid-authorized-parties`,
 ///   …); production instances do not tell a caller why it was refused, unless asked to.
-/// - **Page navigations** (a browser `GET` of a document), when `signInUrl` is set: `302` to the sign-in page with
-///   `redirect_url` set to the page asked for (as `requireAuth` of `@clerk/express`, plus the return URL).
+/// - **Page navigations** (a browser `GET` of a document): `302` to the sign-in page with `redirect_url` set to the
+///   page asked for (as `requireAuth` of `@clerk/express`): `signInUrl` when set, else the instance's hosted sign-in
+///   page derived from the publishable key (`RequestState.redirectToSignIn()`, which needs a context that keeps the
+///   request state, such as ``ClerkRequestContext``).
 ///
 /// Put it after ``ClerkAuthenticator``. With `tokenTypes`, only those credential types pass (for example
 /// `[.apiKey]` behind an authenticator that accepts `.any`).
 public struct ClerkIsAuthenticatedMiddleware<Context: AuthRequestContext>: RouterMiddleware
 where Context.Identity == ClerkAuth {
-    /// Where to send signed-out page navigations; `nil` answers them `401` like API requests.
+    /// Where to send signed-out page navigations; `nil`: the instance's hosted sign-in page.
     public let signInUrl: String?
     /// Add `redirect_url=<the page asked for>` to the sign-in redirect (default `true`).
     public let includeReturnUrl: Bool
@@ -80,10 +82,16 @@ where Context.Identity == ClerkAuth {
     }
 
     func unauthenticatedResponse(request: Request, context: Context, typeMismatch: Bool) -> Response {
-        if let signInUrl, ClerkRequestBuilding.isPageNavigation(request) {
-            return Response.redirect(to: redirectLocation(signInUrl: signInUrl, request: request), type: .found)
-        }
         let state = (context as? any ClerkAuthRequestContext)?.clerkRequestState
+        if ClerkRequestBuilding.isPageNavigation(request) {
+            if let signInUrl {
+                return Response.redirect(to: redirectLocation(signInUrl: signInUrl, request: request), type: .found)
+            }
+            // Without a configured page: the instance's hosted sign-in page (the request state's redirect).
+            if let state, let location = try? (includeReturnUrl ? state.redirectToSignIn() : state.redirect.redirectToSignIn()) {
+                return Response.redirect(to: location, type: .found)
+            }
+        }
         // By default the reason is told when Clerk's debug headers are (development instances, or the
         // `debugHeaders` option), or on a development instance.
         let expose =

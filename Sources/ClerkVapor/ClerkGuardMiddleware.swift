@@ -6,8 +6,9 @@ import Vapor
 ///
 /// - **Signed out**: a browser page navigation (`GET`/`HEAD` with `Sec-Fetch-Dest: document`, or without
 ///   `Sec-Fetch-Dest` and with an `Accept` that includes `text/html`) is redirected (`307`) to the sign-in page
-///   (``ClerkVaporOptions/signInUrl``, else `CLERK_SIGN_IN_URL`) with `redirect_url` set to the page; any other
-///   request, or any request when no sign-in page is configured, gets `401` with a Clerk-style JSON body:
+///   (``ClerkVaporOptions/signInUrl``, else `CLERK_SIGN_IN_URL`, else the instance's hosted sign-in page derived from
+///   the publishable key, as `RequestState.redirectToSignIn()` builds it) with `redirect_url` set to the page; any
+///   other request gets `401` with a Clerk-style JSON body:
 ///   `{"errors":[{"code":"authentication_invalid","message":"Unauthenticated","long_message":"…"}]}`.
 /// - **Signed in without the requirement**: `403` with
 ///   `{"errors":[{"code":"authorization_invalid","message":"Forbidden","long_message":"…"}]}`. When only a
@@ -127,8 +128,10 @@ public struct ClerkGuardMiddleware: Middleware {
         let auth = acceptsToken.map { request.clerk.auth(acceptsToken: $0) } ?? request.clerk.auth
         guard auth.isAuthenticated else {
             let target = signInUrl ?? (try? request.application.clerk.configuration())?.signInUrl
-            if let target, ClerkGuardMiddleware.isPageNavigation(request),
-                let location = ClerkGuardMiddleware.signInLocation(target, returningTo: request)
+            // Without a configured page: the hosted sign-in page of the instance (the request state's redirect).
+            if ClerkGuardMiddleware.isPageNavigation(request),
+                let location = target.flatMap({ ClerkGuardMiddleware.signInLocation($0, returningTo: request) })
+                    ?? (try? request.clerk.requestState?.redirectToSignIn())
             {
                 var headers = HTTPHeaders()
                 headers.add(name: .location, value: location)

@@ -345,9 +345,14 @@ struct ClerkVaporSessionTests {
                 #expect(query["__clerk_hs_reason"] == "satellite-needs-syncing")
                 #expect(query["redirect_url"] == "https://satellite.example.test/dashboard")
             }
-            // After the sync (__clerk_synced=true) a signed-out page is not redirected again.
+            // After the sync (__clerk_synced=true) a signed-out page is not synced again: the guard sends it to the
+            // hosted sign-in page, whose return URL tells the satellite to sync once more (__clerk_synced=false).
             try await app.testing().test(.GET, "dashboard?__clerk_synced=true", headers: documentRequest(cookies: [], host: "satellite.example.test")) { response throws in
-                #expect(response.status == .unauthorized)
+                #expect(response.status == .temporaryRedirect)
+                let location = try #require(response.headers.first(name: "location").flatMap { URLComponents(string: $0) })
+                #expect(location.path == "/sign-in" && location.host?.hasPrefix("accounts.") == true, "\(location)")
+                let redirect = location.queryItems?.first { $0.name == "redirect_url" }?.value
+                #expect(redirect == "https://satellite.example.test/dashboard?__clerk_synced=false")
             }
             let token = try issuer().sessionToken(userId: "user_satellite")
             try await app.testing().test(.GET, "user", headers: bearer(token)) { response throws in
@@ -355,10 +360,15 @@ struct ClerkVaporSessionTests {
                 #expect(try response.content.decode(WhoAmI.self).userId == "user_satellite")
             }
         }
-        // Without satelliteAutoSync, a first visit without cookies is signed out rather than redirected.
+        // Without satelliteAutoSync, a first visit without cookies is signed out rather than synced: a page goes to
+        // sign in, an API call gets 401.
         vapor.authenticate.satelliteAutoSync = nil
         try await withClerkApp(options: options, vapor: vapor, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [], host: "satellite.example.test")) { response throws in
+                #expect(response.status == .temporaryRedirect)
+                #expect(response.headers.first(name: "location")?.contains("/sign-in?redirect_url=") == true)
+            }
+            try await app.testing().test(.GET, "dashboard", headers: ["Host": "satellite.example.test"]) { response throws in
                 #expect(response.status == .unauthorized)
             }
         }

@@ -283,7 +283,10 @@ struct RequestAuthenticator {
                 return false
             }
         }
-        if AuthenticateContext.origin(of: referrerURL) == "https://" + Handshake.accountsPortalHost(for: context.frontendApi) {
+        let portalHost = Handshake.accountsPortalHost(for: context.frontendApi)
+        if AuthenticateContext.origin(of: referrerURL)
+            == FrontendAPIURL.scheme(forHost: portalHost, isProduction: context.isProduction) + "://" + portalHost
+        {
             return false
         }
         return true
@@ -420,7 +423,8 @@ struct RequestAuthenticator {
             status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType,
             publishableKey: context.publishableKey?.key ?? "", proxyUrl: context.proxyUrl, domain: context.domain,
             isSatellite: context.isSatellite, signInUrl: context.signInUrl, signUpUrl: context.signUpUrl,
-            afterSignInUrl: context.afterSignInUrl, afterSignUpUrl: context.afterSignUpUrl, auth: auth
+            afterSignInUrl: context.afterSignInUrl, afterSignUpUrl: context.afterSignUpUrl, auth: auth,
+            devBrowserToken: context.devBrowserToken, requestURL: context.clerkUrlString
         )
     }
 }

@@ -51,7 +51,7 @@ struct Handshake {
     static func redirectURL(context: AuthenticateContext, reason: AuthReason, organizationTarget: OrganizationSync.Target?)
         -> String
     {
-        var base = context.frontendApi.hasPrefix("http") ? context.frontendApi : "https://" + context.frontendApi
+        var base = FrontendAPIURL.absolute(context.frontendApi, isProduction: context.isProduction)
         while base.hasSuffix("/") { base.removeLast() }
         let redirect = Handshake.removingQueryParameters(["__clerk_db_jwt", "__dev_session"], from: context.clerkUrl)
         var items: [URLQueryItem] = [

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 public import NIOHTTP1
 
 /// The outcome of ``ClerkClient/authenticateRequest(_:options:)``.
@@ -92,8 +97,10 @@ public struct RequestState: Sendable {
         let afterSignInUrl: String
         let afterSignUpUrl: String
         let auth: ClerkAuth?
+        let devBrowserToken: String?
+        let requestURL: String
 
-        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?) {
+        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?, devBrowserToken: String?, requestURL: String) {
             self.status = status
             self.reason = reason
             self.message = message
@@ -109,12 +116,41 @@ public struct RequestState: Sendable {
             self.afterSignInUrl = afterSignInUrl
             self.afterSignUpUrl = afterSignUpUrl
             self.auth = auth
+            self.devBrowserToken = devBrowserToken
+            self.requestURL = requestURL
         }
     }
     private let storage: Storage
 
-    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?) {
-        storage = Storage(status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType, publishableKey: publishableKey, proxyUrl: proxyUrl, domain: domain, isSatellite: isSatellite, signInUrl: signInUrl, signUpUrl: signUpUrl, afterSignInUrl: afterSignInUrl, afterSignUpUrl: afterSignUpUrl, auth: auth)
+    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?, devBrowserToken: String? = nil, requestURL: String = "") {
+        storage = Storage(status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType, publishableKey: publishableKey, proxyUrl: proxyUrl, domain: domain, isSatellite: isSatellite, signInUrl: signInUrl, signUpUrl: signUpUrl, afterSignInUrl: afterSignInUrl, afterSignUpUrl: afterSignUpUrl, auth: auth, devBrowserToken: devBrowserToken, requestURL: requestURL)
+    }
+
+    /// The redirect builder for this request: the instance's keys and URLs, the app's origin, the browser's
+    /// dev-browser token and the session's status (see ``ClerkRedirect``).
+    public var redirect: ClerkRedirect {
+        let base = URLComponents(string: storage.requestURL).map(AuthenticateContext.origin(of:))
+        return ClerkRedirect(
+            publishableKey: publishableKey.isEmpty ? nil : publishableKey, signInURL: signInUrl, signUpURL: signUpUrl,
+            baseURL: base, devBrowserToken: storage.devBrowserToken, sessionStatus: auth?.sessionStatus,
+            isSatellite: isSatellite
+        )
+    }
+
+    /// Where to send this visitor to sign in: your sign-in URL or the hosted page, with `redirect_url` back to
+    /// `returnBackURL` (default: the URL of this request). See ``ClerkRedirect``.
+    ///
+    /// - Throws: ``ClerkError`` when neither a sign-in URL nor a valid publishable key is configured.
+    public func redirectToSignIn(returnBackURL: String? = nil) throws -> String {
+        try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? storage.requestURL)
+    }
+
+    /// Where to send this visitor to sign up, with `redirect_url` back to `returnBackURL` (default: this request's
+    /// URL). See ``ClerkRedirect``.
+    ///
+    /// - Throws: ``ClerkError`` when neither a sign-up or sign-in URL nor a valid publishable key is configured.
+    public func redirectToSignUp(returnBackURL: String? = nil) throws -> String {
+        try redirect.redirectToSignUp(returnBackURL: returnBackURL ?? storage.requestURL)
     }
 
     public var isAuthenticated: Bool { status == .signedIn }
