@@ -164,6 +164,24 @@ struct ClerkAuthenticatorTests {
         }
     }
 
+    @Test("Without a sign-in URL, signed-out page navigations go to the instance's hosted sign-in page")
+    func hostedSignInRedirect() async throws {
+        let clerk = try networklessClient()
+        let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
+        try await app.test(.router) { client async throws in
+            let page = fields([("Sec-Fetch-Dest", "document"), ("Accept", "text/html"), ("Cookie", "__client_uat=0")])
+            try await client.execute(uri: "/dashboard?x=1", method: .get, headers: page) { response in
+                #expect(response.status == .found)
+                let location = try #require(response.header("location").flatMap { URLComponents(string: $0) })
+                #expect(location.scheme == "https" && location.host?.hasPrefix("accounts.") == true && location.path == "/sign-in", "\(location)")
+                #expect(location.queryItems?.first { $0.name == "redirect_url" }?.value == "http://localhost/dashboard?x=1")
+            }
+            try await client.execute(uri: "/dashboard", method: .get, headers: fields([("Accept", "application/json")])) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
     @Test("Satellite app (isSatellite + domain): handshake through clerk.<domain>; header tokens sign in")
     func satellite() async throws {
         let clerk = try networklessClient()
