@@ -152,10 +152,29 @@ func buildRouter(clerk: ClerkClient, authorizedParties: [String]?, demo: DemoSes
         .add(middleware: ClerkIsAuthenticatedMiddleware())
         .get { _, context -> String in context.identity?.userId ?? "" }
 
-    router.get("/") { _, context -> String in
-        let who = context.identity?.userId.map { "signed in as \($0)" } ?? "signed out"
-        return "Clerk + Hummingbird example (\(who)). Try GET /user, GET /reports, POST /webhooks/clerk.\n"
+    // Pages for a browser. `/` shows who is signed in (or a sign-in link, back to /account); `/account` needs a
+    // signed-in user: a signed-out page visit goes to the instance's hosted sign-in page and comes back here.
+    router.get("/") { _, context -> Response in
+        var body = "<h1>Clerk + Hummingbird example</h1>"
+        if let userId = context.identity?.userId {
+            body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userId))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
+        } else {
+            let signIn = (try? context.clerkRequestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
+            body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
+        }
+        body += "<p>Also: GET /user, GET /reports, POST /webhooks/clerk.</p>"
+        return htmlPage(title: "Clerk + Hummingbird example", body: body)
     }
+    router.group("account")
+        .add(middleware: ClerkIsAuthenticatedMiddleware())
+        .get { _, context -> Response in
+            let auth = try context.requireIdentity()
+            return htmlPage(title: "Account", body: """
+                <h1>Account</h1><p>User <span id="user-id">\(htmlEscaped(auth.userId ?? ""))</span>,
+                session <span id="session-id">\(htmlEscaped(auth.sessionId ?? ""))</span>,
+                organization <span id="org-id">\(htmlEscaped(auth.orgId ?? ""))</span>.</p><p><a href="/">Home</a></p>
+                """)
+        }
 
     // 401 with a Clerk-style JSON body when signed out.
     router.group("user")
@@ -254,4 +273,29 @@ do {
 } catch {
     FileHandle.standardError.write(Data("HummingbirdExample: \(error)\n".utf8))
     exit(1)
+}
+
+/// An HTML page (no scripts, no external assets), never cached.
+func htmlPage(title: String, body: String) -> Response {
+    let html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(htmlEscaped(title))</title></head><body>\(body)</body></html>"
+    return Response(
+        status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+        body: ResponseBody(byteBuffer: ByteBuffer(string: html))
+    )
+}
+
+/// `text` with the five HTML special characters escaped.
+func htmlEscaped(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        switch character {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(character)
+        }
+    }
+    return out
 }

@@ -50,20 +50,37 @@ struct DemoData: Sendable {
 
 /// The routes of the example.
 func routes(_ app: Application, demo: DemoData?) throws {
-    app.get { _ in
-        """
-        ClerkVapor example. Routes:
-          GET  /user           the signed-in user (401 when signed out)
-          GET  /reports        needs the org:reports:read permission (403 without it)
-          GET  /machine/whoami an API key or M2M token as Bearer
-          POST /webhooks/clerk Clerk webhooks (Svix-signed)
-        \(demo == nil ? "" : "  GET  /dev/token      a session token for the demo user (emulator only; ?permissions=true)\n")
-        """
-    }
-
     // Session-token routes: ClerkMiddleware reads the Authorization header or the __session cookie.
     let session = app.grouped(ClerkMiddleware())
     let signedIn = session.grouped(ClerkGuardMiddleware.requireAuth())
+
+    // Pages for a browser. `/` shows who is signed in (or a sign-in link, back to /account); `/account` needs a
+    // signed-in user: a signed-out page visit is sent to the sign-in page (configured, or the instance's hosted one)
+    // and comes back here afterwards.
+    session.get { req -> Response in
+        let auth = req.clerk.auth
+        var body = "<h1>ClerkVapor example</h1>"
+        if let userId = auth.userId {
+            body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userId))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
+        } else {
+            let signIn = (try? req.clerk.requestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
+            body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
+        }
+        body += """
+            <h2>Routes</h2><ul><li>GET /account: a page that needs sign-in</li><li>GET /user: the signed-in user (401 when signed out)</li>
+            <li>GET /reports: needs the org:reports:read permission (403 without it)</li><li>GET /machine/whoami: an API key or M2M token as Bearer</li>
+            <li>POST /webhooks/clerk: Clerk webhooks (Svix-signed)</li>\(demo == nil ? "" : "<li>GET /dev/token: a session token for the demo user (emulator only; ?permissions=true)</li>")</ul>
+            """
+        return htmlPage(title: "ClerkVapor example", body: body)
+    }
+    signedIn.get("account") { req -> Response in
+        let auth = req.clerk.auth
+        return htmlPage(title: "Account", body: """
+            <h1>Account</h1><p>User <span id="user-id">\(htmlEscaped(auth.userId ?? ""))</span>,
+            session <span id="session-id">\(htmlEscaped(auth.sessionId ?? ""))</span>,
+            organization <span id="org-id">\(htmlEscaped(auth.orgId ?? ""))</span>.</p><p><a href="/">Home</a></p>
+            """)
+    }
 
     // Two trivial routes for Benchmarks/Load/middleware-load.sh: the same answer without and with Clerk.
     app.get("ping") { _ in "pong" }
@@ -178,3 +195,28 @@ do {
 }
 await emulator?.stop()
 try await app.asyncShutdown()
+
+/// An HTML page (no scripts, no external assets), never cached.
+func htmlPage(title: String, body: String) -> Response {
+    var headers = HTTPHeaders()
+    headers.contentType = .html
+    headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+    let html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(htmlEscaped(title))</title></head><body>\(body)</body></html>"
+    return Response(status: .ok, headers: headers, body: .init(string: html))
+}
+
+/// `text` with the five HTML special characters escaped.
+func htmlEscaped(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        switch character {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(character)
+        }
+    }
+    return out
+}
