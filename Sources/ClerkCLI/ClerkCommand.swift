@@ -31,7 +31,10 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Run a local, Clerk-compatible Backend API on SQLite.",
         discussion: """
             Point any Backend API client at the printed URL with the printed secret key. The keys stay the same across
-            restarts of the same database. Operations the emulator does not implement answer 501 in Clerk's error format.
+            restarts of the same database (and port). Operations the emulator does not implement answer 501 in Clerk's
+            error format. The same port also serves a Frontend API (the handshake) on clerk.emulator.localhost and
+            hosted sign-in, sign-up, sign-out and organization pages on accounts.emulator.localhost, so browsers can
+            sign in to an app that uses the printed publishable key.
 
             Examples:
               clerk emulator
@@ -39,6 +42,7 @@ struct EmulatorCommand: AsyncParsableCommand {
               clerk emulator --in-memory --seed seed.json
               clerk emulator --webhook-url http://localhost:3000/api/webhooks/clerk
               clerk emulator --fault-rate 0.2 --fault-status 503 --latency-ms 150
+              clerk emulator --session-token-lifetime 10
 
             Webhooks are signed as Svix signs them: verify them with the printed
             CLERK_WEBHOOK_SIGNING_SECRET.
@@ -81,9 +85,15 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds added to every API response.")
     var latencyMs: Int = 0
 
+    @Option(help: "Lifetime of session tokens in seconds (Clerk's is 60): shorter ones exercise refresh sooner.")
+    var sessionTokenLifetime: Int = 60
+
     func run() async throws {
         guard (0...600_000).contains(latencyMs) else {
             throw ValidationError("--latency-ms must be between 0 and 600000")
+        }
+        guard (1...315_360_000).contains(sessionTokenLifetime) else {
+            throw ValidationError("--session-token-lifetime must be between 1 and 315360000 seconds")
         }
         var secret = webhookSecret
         if secret == nil, webhookURL != nil,
@@ -95,7 +105,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             host: host, port: port, databasePath: inMemory ? nil : databasePath, seedFile: seed,
             allowNonLoopback: allowNonLoopback, webhookURL: webhookURL, webhookSigningSecret: secret,
             faultRate: faultRate, faultStatuses: faultStatus.isEmpty ? [429, 503] : faultStatus,
-            latency: .milliseconds(latencyMs)
+            latency: .milliseconds(latencyMs), sessionTokenLifetime: .seconds(sessionTokenLifetime)
         )
         let emulator = try await ClerkEmulator.start(options)
         var extras = ""
@@ -113,6 +123,8 @@ struct EmulatorCommand: AsyncParsableCommand {
               CLERK_SECRET_KEY=\(emulator.secretKey)
               CLERK_PUBLISHABLE_KEY=\(emulator.publishableKey)
               JWKS: \(emulator.jwksURL)
+              Frontend API: \(emulator.frontendAPIURL)
+              sign-in page: \(emulator.signInURL)
               database: \(inMemory ? "in memory" : databasePath)
             \(extras)Press Ctrl-C to stop.
 

@@ -44,6 +44,10 @@ public struct EmulatorOptions: Sendable {
     /// Added to every API response (after the request is handled).
     public var latency: Duration
 
+    /// Lifetime of session tokens (60 seconds, as Clerk's): those the Frontend API hands out in handshakes and
+    /// refreshes, and the Backend API's when the request names no `expires_in_seconds`. Whole seconds, 1 s to 10 years.
+    public var sessionTokenLifetime: Duration
+
     /// Called with every answer of a routed operation (operationId, status, body): for tests that check the
     /// emulator's answers against the spec.
     public var responseObserver: (@Sendable (_ operationID: String, _ status: Int, _ body: Data) -> Void)?
@@ -56,7 +60,8 @@ public struct EmulatorOptions: Sendable {
         logger: Logger = Logger(label: "clerk.emulator"),
         webhookURL: String? = nil, webhookSigningSecret: String? = nil, webhookMaxAttempts: Int = 6,
         webhookRetryDelay: Duration = .seconds(1),
-        faultRate: Double = 0, faultStatuses: [Int] = [429, 503], latency: Duration = .zero
+        faultRate: Double = 0, faultStatuses: [Int] = [429, 503], latency: Duration = .zero,
+        sessionTokenLifetime: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -72,7 +77,11 @@ public struct EmulatorOptions: Sendable {
         self.faultRate = faultRate
         self.faultStatuses = faultStatuses
         self.latency = latency
+        self.sessionTokenLifetime = sessionTokenLifetime
     }
+
+    /// ``sessionTokenLifetime`` in whole seconds.
+    var sessionTokenLifetimeSeconds: Int64 { sessionTokenLifetime.components.seconds }
 }
 
 /// A running emulator: where it listens and the instance's keys.
@@ -87,8 +96,12 @@ public final class RunningEmulator: Sendable {
     public var jwksURL: String { apiURL + "/v1/jwks" }
     /// The PEM public key that signs session tokens (`jwtKey` for networkless verification).
     public let jwtPublicKeyPEM: String
-    /// The `iss` of session tokens.
+    /// The `iss` of session tokens: `http://` and the frontend host the publishable key encodes, port included.
     public let issuer: String
+    /// The Frontend API (`http://clerk.emulator.localhost:<port>`), served by this same listener.
+    public let frontendAPIURL: String
+    /// The hosted sign-in page (`http://accounts.emulator.localhost:<port>/sign-in`); it takes `redirect_url`.
+    public let signInURL: String
     /// The port actually bound.
     public let port: Int
     /// The instance id (`ins_…`): `instance_id` of webhook events.
@@ -108,6 +121,8 @@ public final class RunningEmulator: Sendable {
         self.publishableKey = state.keys.publishableKey
         self.jwtPublicKeyPEM = state.keys.signer.publicKeyPEM
         self.issuer = state.keys.issuer
+        self.frontendAPIURL = "http://" + state.keys.frontendHost
+        self.signInURL = "http://" + state.keys.accountsHost + "/sign-in"
         self.instanceID = state.keys.signer.kid
         self.webhookSigningSecret = state.webhooks?.endpoint.signingSecret
         self.webhooks = state.webhooks
@@ -149,6 +164,9 @@ public enum ClerkEmulator {
             }
             options.logger.warning("The emulator is listening on \(options.host), not loopback: anyone who can reach this address can use it.")
         }
+        guard (1...315_360_000).contains(options.sessionTokenLifetimeSeconds) else {
+            throw EmulatorStartError(message: "The session token lifetime must be between 1 second and 10 years")
+        }
         let store = try EmulatorStore(path: options.databasePath)
         let state = try EmulatorState(store: store, options: options)
         do {
@@ -170,7 +188,11 @@ public enum ClerkEmulator {
             configuration: ApplicationConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: "clerk-emulator"
             ),
-            onServerRunning: { channel in bound.set(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                state.setListeningPort(port)
+                bound.set(port)
+            },
             logger: Self.quietLogger(options.logger)
         )
         // Run under our own ServiceGroup (no signal handling: the caller owns the process) so that stop() can shut
@@ -259,7 +281,21 @@ struct EmulatorResponder: HTTPResponder {
             } catch is NIOTooManyBytesError {
                 throw EmulatorError(status: 413, code: "request_body_too_large", message: "Request body too large", longMessage: "Request bodies are limited to 10 MiB")
             }
-            if EmulatorState.isAdminPath(request.uri.path) {
+            if let authority = request.head.authority, let site = state.frontendSite(authority) {
+                // The Frontend API and the hosted pages: same listener, told apart by the Host header.
+                var headers: [String: String] = [:]
+                for field in request.headers {
+                    let name = field.name.canonicalName
+                    headers[name] = headers[name].map { $0 + (name == "cookie" ? "; " : ", ") + field.value } ?? field.value
+                }
+                result = try state.handleFrontend(
+                    site,
+                    FrontendRequest(
+                        method: request.method.rawValue, path: request.uri.path, query: EmulatorRoutes.parseQuery(request.uri.query),
+                        headers: headers, body: Data(buffer: body), authority: authority
+                    )
+                )
+            } else if EmulatorState.isAdminPath(request.uri.path) {
                 // The emulator's own endpoints: never routed as spec operations, never faulted or delayed.
                 result = try state.handleAdmin(
                     method: request.method.rawValue, path: request.uri.path,
@@ -293,6 +329,7 @@ struct EmulatorResponder: HTTPResponder {
         for (name, value) in result.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
+        for cookie in result.cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(
             status: HTTPResponse.Status(code: result.status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body))

@@ -55,6 +55,8 @@ struct EmulatorResponse: Sendable {
     var contentType: String?
     /// Further response headers (`Retry-After` on injected 429s).
     var headers: [String: String] = [:]
+    /// `Set-Cookie` values, each sent as its own header (Frontend API and hosted pages only).
+    var cookies: [String] = []
 
     static func json(_ value: JSONValue, status: Int = 200) throws -> EmulatorResponse {
         let encoder = JSONEncoder()

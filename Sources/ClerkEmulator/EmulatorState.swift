@@ -6,13 +6,19 @@ import GRDB
 import Logging
 import Synchronization
 
-/// The instance's keys, created on first start and kept in the database.
+/// The instance's keys, created on first start and kept in the database, and the names derived from the port.
 struct EmulatorKeys: Sendable {
     let secretKey: String
-    let publishableKey: String
-    let frontendHost: String
-    let issuer: String
     let signer: TestTokenIssuer
+    /// The Frontend API host with the port the emulator listens on (`clerk.emulator.localhost:8787`): what the
+    /// publishable key encodes, and the host of session tokens' `iss` (the SDK compares the two strings).
+    var frontendHost: String
+    /// The publishable key: `pk_test_` and the base64 of the frontend host and `$`.
+    var publishableKey: String { "pk_test_" + Data((frontendHost + "$").utf8).base64EncodedString() }
+    /// The `iss` of session tokens: plain http, since the emulator's Frontend API is served over http.
+    var issuer: String { "http://" + frontendHost }
+    /// The hosted pages' host (`accounts.emulator.localhost:8787`), derived as the SDK derives the Account Portal.
+    var accountsHost: String { "accounts." + frontendHost.dropFirst("clerk.".count) }
 }
 
 typealias EmulatorHandler = @Sendable (EmulatorState, EmulatorRequest) throws -> EmulatorResponse
@@ -20,7 +26,9 @@ typealias EmulatorHandler = @Sendable (EmulatorState, EmulatorRequest) throws ->
 /// Everything one emulator instance knows: its store, keys and the operation handlers.
 final class EmulatorState: Sendable {
     let store: EmulatorStore
-    let keys: EmulatorKeys
+    private let keysBox: Mutex<EmulatorKeys>
+    /// The keys and host names (the host names carry the port, known once the emulator listens).
+    var keys: EmulatorKeys { keysBox.withLock { $0 } }
     let options: EmulatorOptions
     let routes = EmulatorRoutes()
     private let apiURL = Mutex<String>("")
@@ -29,6 +37,8 @@ final class EmulatorState: Sendable {
     let webhooks: WebhookDispatcher?
     /// Fault injection and latency for API requests.
     let faults: FaultInjector
+    /// The key of the hosted pages' CSRF tokens (kept in the database, so forms survive a restart).
+    let frontendKey: SymmetricKey
 
     /// The frontend host every emulator's publishable key encodes: a `.localhost` name resolves to loopback.
     static let frontendHost = "clerk.emulator.localhost"
@@ -39,13 +49,12 @@ final class EmulatorState: Sendable {
         let secretKey = try store.instanceValue("secret_key") { "sk_test_" + EmulatorIDs.random(length: 40) }
         let pem = try store.instanceValue("signing_key_pem") { try TestTokenIssuer(kid: "x").privateKeyPEM }
         let kid = try store.instanceValue("signing_key_id") { "ins_" + EmulatorIDs.random(length: 27) }
-        let host = Self.frontendHost
-        let publishable = "pk_test_" + Data((host + "$").utf8).base64EncodedString()
-        let issuer = "https://" + host
-        keys = EmulatorKeys(
-            secretKey: secretKey, publishableKey: publishable, frontendHost: host, issuer: issuer,
-            signer: try TestTokenIssuer(privateKeyPEM: pem, kid: kid, issuer: issuer)
-        )
+        frontendKey = SymmetricKey(data: Data(try store.instanceValue("hosted_pages_key") { EmulatorIDs.random(length: 43) }.utf8))
+        let host = Self.frontendHost + (options.port == 0 ? "" : ":\(options.port)")
+        keysBox = Mutex(EmulatorKeys(
+            secretKey: secretKey, signer: try TestTokenIssuer(privateKeyPEM: pem, kid: kid, issuer: "http://" + Self.frontendHost),
+            frontendHost: host
+        ))
         let faultSettings = FaultSettings(rate: options.faultRate, statuses: options.faultStatuses, latency: options.latency)
         if let problem = faultSettings.problem { throw EmulatorStartError(message: "Fault injection: \(problem)") }
         faults = FaultInjector(faultSettings)
@@ -70,10 +79,16 @@ final class EmulatorState: Sendable {
         registerInstance(&table)
         registerOrganizationInvitations(&table)
         registerOrganizationRoles(&table)
+        registerFrontend(&table)
         return table
     }
 
     func setAPIURL(_ url: String) { apiURL.withLock { $0 = url } }
+
+    /// Records the port the emulator listens on: the frontend host (and so the publishable key and `iss`) carries it.
+    func setListeningPort(_ port: Int) {
+        keysBox.withLock { $0.frontendHost = Self.frontendHost + ":\(port)" }
+    }
 
     /// The operations the emulator implements (every other one answers 501).
     var implementedOperations: Set<String> { Set(handlers.keys) }
@@ -94,6 +109,10 @@ final class EmulatorState: Sendable {
     func handle(
         method: String, path: String, query: String?, authorization: String?, contentType: String?, body: Data
     ) async throws -> EmulatorResponse {
+        // Not a spec operation (the SDKs call it all the same): the directives behind a handshake nonce.
+        if path == Self.handshakePayloadPath {
+            return try handshakePayload(method: method, query: query, authorization: authorization)
+        }
         guard let (endpoint, parameters) = routes.match(method: method, path: path) else {
             throw EmulatorError(
                 status: 404, code: "resource_not_found", message: "not found",

@@ -53,6 +53,8 @@ final class EmulatorStore: Sendable {
                 CREATE INDEX identifiers_owner ON identifiers(owner_id);
                 """)
         }
+        // The Frontend API's browsers, clients, handshake nonces and refresh tokens.
+        migrator.registerMigration("v2-frontend") { db in try FrontendSchema.create(db) }
         try migrator.migrate(writer)
     }
 

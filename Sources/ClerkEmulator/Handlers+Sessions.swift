@@ -11,47 +11,8 @@ extension EmulatorState {
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
             let activeOrganizationID = try body.string("active_organization_id")
-            let now = nowMillis()
-            let sessionID = EmulatorIDs.make("sess")
-            let clientID = EmulatorIDs.make("client")
-            let doc: JSONValue = [
-                "object": "session", "id": .string(sessionID), "user_id": .string(userID), "client_id": .string(clientID),
-                "actor": .null, "status": "active", "last_active_organization_id": activeOrganizationID.map { .string($0) } ?? .null,
-                "last_active_at": .int(now), "expire_at": .int(now + 7 * 86_400_000), "abandon_at": .int(now + 30 * 86_400_000),
-                "created_at": .int(now), "updated_at": .int(now), "tasks": .null,
-            ]
-            try state.store.writer.write { db in
-                guard try EmulatorStore.fetch(userID, kind: "user", db) != nil else { throw EmulatorError.notFound("User") }
-                if let activeOrganizationID {
-                    // The active organization must be one the user belongs to.
-                    guard try EmulatorStore.fetch(activeOrganizationID, kind: "organization", db) != nil else {
-                        throw EmulatorError.notFound("Organization")
-                    }
-                    let isMember = try Bool.fetchOne(
-                        db,
-                        sql: "SELECT EXISTS (SELECT 1 FROM resources WHERE kind = 'organization_membership' AND parent_id = ? AND json_extract(doc, '$.public_user_data.user_id') = ?)",
-                        arguments: [activeOrganizationID, userID]
-                    ) ?? false
-                    guard isMember else {
-                        throw EmulatorError(
-                            status: 422, code: "form_param_value_invalid", message: "is invalid",
-                            longMessage: "The user is not a member of the organization active_organization_id names.",
-                            meta: ["param_name": "active_organization_id"]
-                        )
-                    }
-                }
-                try EmulatorStore.insert(
-                    EmulatorStore.Record(id: sessionID, kind: "session", parentID: userID, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
-                    db
-                )
-                // The user was active now.
-                if var user = try EmulatorStore.fetch(userID, kind: "user", db), var fields = user.doc.objectMembers {
-                    fields["last_active_at"] = .int(now)
-                    fields["last_sign_in_at"] = .int(now)
-                    user.doc = .object(fields)
-                    try EmulatorStore.update(user, db)
-                }
-                try state.emitEvent("session.created", doc, db)
+            let doc = try state.store.writer.write { db in
+                try state.insertSession(userID: userID, clientID: EmulatorIDs.make("client"), activeOrganizationID: activeOrganizationID, db)
             }
             return try .json(doc)
         }
@@ -75,7 +36,7 @@ extension EmulatorState {
         table["CreateSessionToken"] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let session = try state.session(request.path("session_id"))
-            let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? 60)
+            let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? state.options.sessionTokenLifetimeSeconds)
             return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: nil))])
         }
         table["CreateSessionTokenFromTemplate"] = { state, request in
@@ -136,6 +97,55 @@ extension EmulatorState {
             }
             return try deleted("jwt_template", id: id)
         }
+    }
+
+    /// Creates an active session of a user on a client (checking that an active organization is one the user belongs
+    /// to), marks the user active, and queues `session.created`; answers the session's document.
+    func insertSession(userID: String, clientID: String, activeOrganizationID: String?, _ db: Database) throws -> JSONValue {
+        let now = nowMillis()
+        let sessionID = EmulatorIDs.make("sess")
+        let doc: JSONValue = [
+            "object": "session", "id": .string(sessionID), "user_id": .string(userID), "client_id": .string(clientID),
+            "actor": .null, "status": "active", "last_active_organization_id": activeOrganizationID.map { .string($0) } ?? .null,
+            "last_active_at": .int(now), "expire_at": .int(now + 7 * 86_400_000), "abandon_at": .int(now + 30 * 86_400_000),
+            "created_at": .int(now), "updated_at": .int(now), "tasks": .null,
+        ]
+        guard try EmulatorStore.fetch(userID, kind: "user", db) != nil else { throw EmulatorError.notFound("User") }
+        if let activeOrganizationID {
+            // The active organization must be one the user belongs to.
+            guard try EmulatorStore.fetch(activeOrganizationID, kind: "organization", db) != nil else {
+                throw EmulatorError.notFound("Organization")
+            }
+            guard try Self.isMember(userID: userID, organizationID: activeOrganizationID, db) else {
+                throw EmulatorError(
+                    status: 422, code: "form_param_value_invalid", message: "is invalid",
+                    longMessage: "The user is not a member of the organization active_organization_id names.",
+                    meta: ["param_name": "active_organization_id"]
+                )
+            }
+        }
+        try EmulatorStore.insert(
+            EmulatorStore.Record(id: sessionID, kind: "session", parentID: userID, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil),
+            db
+        )
+        // The user was active now.
+        if var user = try EmulatorStore.fetch(userID, kind: "user", db), var fields = user.doc.objectMembers {
+            fields["last_active_at"] = .int(now)
+            fields["last_sign_in_at"] = .int(now)
+            user.doc = .object(fields)
+            try EmulatorStore.update(user, db)
+        }
+        try emitEvent("session.created", doc, db)
+        return doc
+    }
+
+    /// Whether the user has a membership in the organization.
+    static func isMember(userID: String, organizationID: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM resources WHERE kind = 'organization_membership' AND parent_id = ? AND json_extract(doc, '$.public_user_data.user_id') = ?)",
+            arguments: [organizationID, userID]
+        ) ?? false
     }
 
     /// A token lifetime in seconds: 1 s to 10 years (larger values would overflow the claims).
@@ -230,7 +240,11 @@ extension EmulatorState {
     /// membership's role. With a template it is a JWT-template token (`cat` template): the claims every token has
     /// plus the template's own (shortcodes such as `{{user.id}}` filled in), none of the session-bound ones; a
     /// reserved claim in a template (stored before they were refused) is left out.
-    func sessionToken(_ session: EmulatorStore.Record, lifetime: Int64, template: JSONValue?) throws -> String {
+    ///
+    /// `authorizedParty` becomes `azp`: the origin of the app the Frontend API hands the token to.
+    func sessionToken(
+        _ session: EmulatorStore.Record, lifetime: Int64, template: JSONValue?, authorizedParty: String? = nil
+    ) throws -> String {
         guard session.doc["status"]?.stringMember == "active" else {
             throw EmulatorError(status: 422, code: "session_not_active", message: "The session is not active.", longMessage: "Tokens can only be created for active sessions.")
         }
@@ -241,6 +255,7 @@ extension EmulatorState {
             "iat": .int(now), "nbf": .int(now - 10), "exp": .int(now + max(lifetime, 1)),
             "jti": .string(EmulatorIDs.random(length: 20)),
         ]
+        if let authorizedParty { claims["azp"] = .string(authorizedParty) }
         guard let template else {
             claims["sid"] = .string(session.id)
             claims["v"] = 2
