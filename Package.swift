@@ -154,6 +154,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Headless Chromium through chromedriver (W3C WebDriver over AsyncHTTPClient); skipped without a browser
+        // except under CI, where it must run.
+        .testTarget(
+            name: "ClerkBrowserTests",
+            dependencies: [
+                "ClerkBackend",
+                "ClerkEmulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ClerkCLITests",
             dependencies: [

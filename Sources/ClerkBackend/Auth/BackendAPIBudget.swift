@@ -27,39 +27,49 @@ import Synchronization
 /// options.apiBudget?.handshakePayload = .init(calls: 100, per: .seconds(10))  // a busy site with many page loads
 /// ```
 public struct BackendAPIBudget: Sendable, Hashable, CustomStringConvertible {
-    /// A token bucket: up to `calls` at once, refilled at `calls` per `interval`.
+    /// A token bucket: `calls` regained per `interval`, up to `burst` at once.
     public struct Rate: Sendable, Hashable, CustomStringConvertible {
-        /// The bucket's size, and the calls it regains per ``interval``. `0` refuses every call.
+        /// The calls regained per ``interval`` (the sustained rate an attacker can spend). `0` refuses every call.
         public var calls: Int
         /// The time in which ``calls`` calls are regained.
         public var interval: Duration
+        /// The bucket's size: how many calls may go at once after a quiet time (at least ``calls``). A person
+        /// clicking through sign-in, an organization switch and sign-out makes a few handshakes in seconds; the burst
+        /// absorbs that, while a flood is held to ``calls`` per ``interval``.
+        public var burst: Int
 
-        /// A rate of `calls` per `interval`.
-        public init(calls: Int, per interval: Duration) {
+        /// A rate of `calls` per `interval`, with a bucket of `burst` (default: `calls`).
+        public init(calls: Int, per interval: Duration, burst: Int? = nil) {
             self.calls = max(0, calls)
             self.interval = interval
+            self.burst = max(self.calls, burst ?? 0)
         }
 
-        /// Parses `"30/10"` (30 calls per 10 seconds) or `"30"` (per 10 seconds), as in the `CLERK_BUDGET_*`
-        /// environment variables. `nil` for anything else.
+        /// Parses `"30/10"` (30 calls per 10 seconds), `"30"` (per 10 seconds) or `"30/10/60"` (with a burst of 60),
+        /// as in the `CLERK_BUDGET_*` environment variables. `nil` for anything else.
         public init?(parsing text: String) {
             let parts = text.trimmed.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 1 || parts.count == 2, let calls = Int(parts[0].trimmed), calls >= 0 else { return nil }
+            guard (1...3).contains(parts.count), let calls = Int(parts[0].trimmed), calls >= 0 else { return nil }
             var seconds = 10.0
-            if parts.count == 2 {
+            if parts.count >= 2 {
                 var unit = parts[1].trimmed
                 if unit.hasSuffix("s") { unit.removeLast() }
                 guard let parsed = Double(unit), parsed.isFinite, parsed > 0, parsed <= 86_400 else { return nil }
                 seconds = parsed
             }
-            self.init(calls: calls, per: .milliseconds(Int64(seconds * 1000)))
+            var burst: Int?
+            if parts.count == 3 {
+                guard let parsed = Int(parts[2].trimmed), parsed >= calls else { return nil }
+                burst = parsed
+            }
+            self.init(calls: calls, per: .milliseconds(Int64(seconds * 1000)), burst: burst)
         }
 
-        /// `30/10s`.
+        /// `30/10s` (and `, burst 60` when the burst is larger than the rate).
         public var description: String {
             let seconds = interval.seconds
             let shown = seconds == seconds.rounded() ? String(Int64(seconds)) : String(seconds)
-            return "\(calls)/\(shown)s"
+            return "\(calls)/\(shown)s" + (burst > calls ? ", burst \(burst)" : "")
         }
 
         /// Calls regained per second.
@@ -100,18 +110,22 @@ public struct BackendAPIBudget: Sendable, Hashable, CustomStringConvertible {
         self.jwksRefetch = jwksRefetch
     }
 
-    /// For development instances (`sk_test_…`): 3 + 3 + 3 + 1 calls per 10 s, 10 % of the 100 per 10 s a development
-    /// instance allows.
+    /// For development instances (`sk_test_…`): 3 + 3 + 3 + 1 calls per 10 s sustained, 10 % of the 100 per 10 s a
+    /// development instance allows, with bursts of 10 for the first three (a developer clicking through the flows).
     public static let development = BackendAPIBudget(
-        handshakePayload: Rate(calls: 3, per: .seconds(10)), sessionRefresh: Rate(calls: 3, per: .seconds(10)),
-        machineTokenVerification: Rate(calls: 3, per: .seconds(10)), jwksRefetch: Rate(calls: 1, per: .seconds(10))
+        handshakePayload: Rate(calls: 3, per: .seconds(10), burst: 10),
+        sessionRefresh: Rate(calls: 3, per: .seconds(10), burst: 10),
+        machineTokenVerification: Rate(calls: 3, per: .seconds(10), burst: 10),
+        jwksRefetch: Rate(calls: 1, per: .seconds(10))
     )
 
-    /// For production instances (`sk_live_…`): 30 + 30 + 30 + 1 calls per 10 s, under 10 % of the 1,000 per 10 s a
-    /// production instance allows.
+    /// For production instances (`sk_live_…`): 30 + 30 + 30 + 1 calls per 10 s sustained, under 10 % of the 1,000
+    /// per 10 s a production instance allows, with bursts of 60 for the first three.
     public static let production = BackendAPIBudget(
-        handshakePayload: Rate(calls: 30, per: .seconds(10)), sessionRefresh: Rate(calls: 30, per: .seconds(10)),
-        machineTokenVerification: Rate(calls: 30, per: .seconds(10)), jwksRefetch: Rate(calls: 1, per: .seconds(10))
+        handshakePayload: Rate(calls: 30, per: .seconds(10), burst: 60),
+        sessionRefresh: Rate(calls: 30, per: .seconds(10), burst: 60),
+        machineTokenVerification: Rate(calls: 30, per: .seconds(10), burst: 60),
+        jwksRefetch: Rate(calls: 1, per: .seconds(10))
     )
 
     /// No limit at all (a bucket far larger than any flood). For tests of other behaviour; never for a deployed app.
@@ -155,7 +169,8 @@ public protocol BackendAPIBudgetStore: Sendable {
     ///
     /// - Parameters:
     ///   - key: the bucket: an instance scope (a digest, never a secret) and a ``BackendAPIBudget/Category``.
-    ///   - rate: the bucket's size and refill rate.
+    ///   - rate: the bucket's refill rate (``BackendAPIBudget/Rate/calls`` per ``BackendAPIBudget/Rate/interval``)
+    ///     and size (``BackendAPIBudget/Rate/burst``).
     ///   - now: the current time of the client's clock.
     /// - Returns: `true` when the call may go ahead.
     func consume(key: String, rate: BackendAPIBudget.Rate, now: Date) async -> Bool
@@ -188,8 +203,8 @@ public final class InMemoryBackendAPIBudgetStore: BackendAPIBudgetStore {
 
     /// The synchronous body of ``consume(key:rate:now:)``.
     func take(key: String, rate: BackendAPIBudget.Rate, now: Date) -> Bool {
-        let capacity = Double(rate.calls)
-        guard capacity >= 1 else { return false }
+        let capacity = Double(rate.burst)
+        guard rate.calls >= 1, capacity >= 1 else { return false }
         return buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: capacity, refilledAt: now)
             let elapsed = max(0, now.timeIntervalSince(bucket.refilledAt))

@@ -83,6 +83,7 @@ extension EmulatorState {
     func csrfProblem(_ request: FrontendRequest, _ context: PageContext) -> String? {
         let refused = "This form was not sent from this page, or it expired. Please try again."
         if let site = request.header("sec-fetch-site")?.lowercased(), site != "same-origin", site != "none" { return refused }
+        // (The pages send `Referrer-Policy: same-origin`: with `no-referrer` a browser posts `Origin: null`.)
         if let origin = request.header("origin")?.lowercased() {
             let own = request.authority.lowercased()
             guard origin == "http://" + own || origin == "https://" + own else { return refused }
@@ -223,7 +224,7 @@ extension EmulatorState {
             status: status, body: Data(document.utf8), contentType: "text/html; charset=utf-8",
             headers: [
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-                "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
             ]
         )
     }

@@ -56,7 +56,7 @@ struct HandshakeNonceFloodTests {
         }
     }
 
-    @Test("The default budget of a development instance: 3 calls per 10 s, refilled with time")
+    @Test("The default budget of a development instance: a burst of 10, then 3 calls per 10 s")
     func defaultBudget() async throws {
         let routes = RouteTable.withJWKS()
         routes.set("GET /v1/clients/handshake_payload", Flood.answer429)
@@ -67,12 +67,12 @@ struct HandshakeNonceFloodTests {
             for _ in 0..<20 {
                 _ = try await client.authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=" + Flood.nonce()))
             }
-            #expect(Flood.calls(server, "/v1/clients/handshake_payload") == 3)
+            #expect(Flood.calls(server, "/v1/clients/handshake_payload") == 10, "the burst")
             clock.advance(by: .seconds(10))
             for _ in 0..<20 {
                 _ = try await client.authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=" + Flood.nonce()))
             }
-            #expect(Flood.calls(server, "/v1/clients/handshake_payload") == 6)
+            #expect(Flood.calls(server, "/v1/clients/handshake_payload") == 13, "then 3 per 10 s")
             let live = try serverClient(server, secretKey: AuthKeys.liveSecretKey())
             #expect(live.budget == .production)
         }
@@ -358,11 +358,14 @@ struct BudgetConfigurationTests {
         #expect(BackendAPIBudget.Rate(parsing: "30/10") == .init(calls: 30, per: .seconds(10)))
         #expect(BackendAPIBudget.Rate(parsing: "5") == .init(calls: 5, per: .seconds(10)))
         #expect(BackendAPIBudget.Rate(parsing: " 7 / 1.5s ") == .init(calls: 7, per: .milliseconds(1500)))
-        for bad in ["", "x", "-1", "3/0", "3/-2", "1/2/3", "3/abc"] { #expect(BackendAPIBudget.Rate(parsing: bad) == nil, "\(bad)") }
+        #expect(BackendAPIBudget.Rate(parsing: "3/10/12") == .init(calls: 3, per: .seconds(10), burst: 12))
+        for bad in ["", "x", "-1", "3/0", "3/-2", "5/2/3", "3/abc", "1/2/3/4"] { #expect(BackendAPIBudget.Rate(parsing: bad) == nil, "\(bad)") }
         #expect(BackendAPIBudget.defaults(secretKey: "sk_live_abc") == .production)
         #expect(BackendAPIBudget.defaults(secretKey: "sk_test_abc") == .development)
         #expect(BackendAPIBudget.defaults(secretKey: nil) == .development)
         #expect(BackendAPIBudget.Rate(calls: 30, per: .seconds(10)).description == "30/10s")
+        #expect(BackendAPIBudget.Rate(calls: 3, per: .seconds(10), burst: 10).description == "3/10s, burst 10")
+        #expect(BackendAPIBudget.Rate(calls: 5, per: .seconds(1), burst: 2).burst == 5, "never smaller than the rate")
     }
 
     @Test("CLERK_* variables set the JWKS lifetimes, the machine-token cache and the budgets")

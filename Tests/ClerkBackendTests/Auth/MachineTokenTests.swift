@@ -354,15 +354,15 @@ struct MachineTokenVerificationTests {
                 states.append(state)
                 if state.reason == .machineTokenRateLimited { limited += 1 }
             }
-            #expect(server.requests.count == 3, "the development default: 3 per 10 s")
-            #expect(limited == 77)
+            #expect(server.requests.count == 10, "the development default: a burst of 10, then 3 per 10 s")
+            #expect(limited == 70)
             #expect(states.last?.reason?.rawValue == "machine-token-rate-limited")
             #expect(states.last?.status == .signedOut)
             #expect(states.last?.tokenType == .apiKey)
             // The bucket refills at 3 per 10 seconds.
             clock.advance(by: .seconds(10))
             for _ in 0..<20 { _ = try await machineError(client, MachineFixtures.opaque("ak_")) }
-            #expect(server.requests.count == 6)
+            #expect(server.requests.count == 13)
         }
     }
 
