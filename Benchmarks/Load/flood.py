@@ -280,12 +280,17 @@ def flood(app_name, kind, seconds, attackers, binary_dir):
             "attack_statuses": {str(k): v for k, v in statuses.items()},
         }
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         stand_in.stop()
+
+
+def stop_process(process):
+    """SIGTERM, then SIGKILL after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def main():

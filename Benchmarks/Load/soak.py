@@ -123,11 +123,7 @@ def main():
                 time.sleep(0.1)
     finally:
         for process in processes.values():
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            flood.stop_process(process)
         stand_in.stop()
 
     failed = False
