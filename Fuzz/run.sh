@@ -4,8 +4,7 @@
 #   FUZZ_RUNS=10000000 Fuzz/run.sh json        # stop after that many executions (no time limit unless one is given)
 # The parsers are compiled straight from Sources/ with swiftc -sanitize=fuzzer,address (no SwiftPM, no network
 # code), into .build-fuzz/. Crashes are written to .build-fuzz/<target>-artifacts/.
-# Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-jobs=1"); FUZZ_JSON_STRICT=1 makes the
-# json target crash on the known differences it otherwise tolerates (see Fuzz/Targets/FuzzJSONDifferential.swift).
+# Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-jobs=1").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:?usage: Fuzz/run.sh jwt|cookies|svix|json [seconds]}"

@@ -22,7 +22,7 @@ extension EmulatorState {
                 }
                 let now = nowMillis()
                 let id = EmulatorIDs.make(prefix)
-                var doc: [String: JSONValue] = [
+                let doc: [String: JSONValue] = [
                     "object": .string(object), "id": .string(id), "identifier": .string(identifier),
                     "identifier_type": .string(type), "instance_id": "ins_emulator", "created_at": .int(now), "updated_at": .int(now),
                 ]

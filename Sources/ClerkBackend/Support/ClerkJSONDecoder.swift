@@ -18,8 +18,10 @@ import Darwin
 /// it), then decodes straight from the bytes: object members are found by comparing their raw names with the coding
 /// keys, starting where the previous lookup ended (models decode their keys in the order the API sends them), and
 /// strings are built only for the fields a model reads. Anything it does not handle exactly as `JSONDecoder` does
-/// (a number that is not a plain integer for an integer field, invalid UTF-8, deep nesting, any decoding error at
-/// all) makes it give up, and `JSONDecoder` decodes the body instead, so results and errors are `JSONDecoder`'s.
+/// (a number that is not a plain integer for an integer field or a ``JSONValue``, an object with escaped, non-ASCII
+/// or possibly duplicate member names, invalid UTF-8, deep nesting, any decoding error at all) makes it give up, and
+/// `JSONDecoder` decodes the body instead, so results and errors are `JSONDecoder`'s. A differential fuzz target
+/// (`Fuzz/run.sh json`) holds the two to the same values.
 ///
 /// ```swift
 /// let users = try ClerkJSONDecoder().decode([User].self, from: body)
@@ -35,10 +37,19 @@ public struct ClerkJSONDecoder: Sendable {
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress, !raw.isEmpty else { return nil }
             let bytes = UnsafeBufferPointer(start: base, count: raw.count)
             guard let tape = JSONTape(bytes) else { return nil }
-            return try? T(from: TapeDecoder(tape: tape, node: 0))
+            return Self.decodeFast(T.self, tape: tape)
         }
         if let fast { return fast }
         return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// The fast path alone: `nil` when it fails or met anything it does not answer exactly as JSONDecoder would
+    /// (even when the type's own `init(from:)` caught that failure and went on, as `JSONValue` does when it tries
+    /// `Int64` before `Double`).
+    static func decodeFast<T: Decodable>(_ type: T.Type, tape: JSONTape) -> T? {
+        tape.gaveUp = false
+        guard let value = try? tape.decode(0, as: T.self), !tape.gaveUp else { return nil }
+        return value
     }
 }
 
@@ -48,7 +59,9 @@ public struct ClerkJSONDecoder: Sendable {
 /// number of children and the index just past its subtree.
 final class JSONTape {
     enum Kind: UInt8 {
-        case null, `true`, `false`, number, string, escapedString, array, object
+        /// `string`: plain ASCII between the quotes; `utf8String`: unescaped with bytes beyond ASCII (validated when
+        /// read); `escapedString`: with at least one escape.
+        case null, `true`, `false`, number, string, utf8String, escapedString, array, object
     }
 
     struct Node {
@@ -64,6 +77,16 @@ final class JSONTape {
 
     let bytes: UnsafeBufferPointer<UInt8>
     var nodes: [Node] = []
+    /// Set when a read failed where JSONDecoder might have succeeded (a number it reads by rules of its own, a name
+    /// it compares differently, a `Float`): the whole document then goes to JSONDecoder, even if the failure was
+    /// caught by the type being decoded.
+    var gaveUp = false
+
+    /// A failure that also gives up the fast path (see ``gaveUp``).
+    func unsupported() -> TapeDecodingFailure {
+        gaveUp = true
+        return TapeDecodingFailure()
+    }
 
     static let maxDepth = 256
 
@@ -145,12 +168,13 @@ final class JSONTape {
         position += 1
         let start = position
         var escaped = false
+        var high: UInt8 = 0
         while position < bytes.count {
             let byte = bytes[position]
+            high |= byte
             if byte == UInt8(ascii: "\"") {
-                nodes.append(
-                    Node(kind: escaped ? .escapedString : .string, start: start, end: position, count: 0, next: nodes.count + 1)
-                )
+                let kind: Kind = escaped ? .escapedString : high < 0x80 ? .string : .utf8String
+                nodes.append(Node(kind: kind, start: start, end: position, count: 0, next: nodes.count + 1))
                 position += 1
                 return true
             }
@@ -255,9 +279,8 @@ final class JSONTape {
         let raw = UnsafeBufferPointer(rebasing: bytes[node.start..<node.end])
         switch node.kind {
         case .string:
-            var ascii: UInt8 = 0
-            for byte in raw { ascii |= byte }
-            if ascii < 0x80 { return String(decoding: raw, as: UTF8.self) }
+            return String(decoding: raw, as: UTF8.self)
+        case .utf8String:
             return String(validating: raw, as: UTF8.self)
         case .escapedString:
             return JSONEscapes.unescape(raw)
@@ -279,6 +302,34 @@ final class JSONTape {
         hasher ^= first &* 0xC2B2_AE3D_27D4_EB4F
         hasher = (hasher << 31 | hasher >> 33) ^ (last &* 0x1656_67B1_9E37_79F9)
         return hasher
+    }
+
+    /// Whether the members of an object can be looked up by their bytes: every name plain ASCII (no escapes, so two
+    /// names are the same string exactly when they are the same bytes; Swift compares strings by canonical
+    /// equivalence, so "\u{212A}" equals "K") and no two names with the same fingerprint (length, first and last
+    /// eight bytes). Objects that fail (duplicates, escaped or non-ASCII names, a rare fingerprint clash) are left to
+    /// JSONDecoder, which decides which duplicate wins and refuses names that are not UTF-8.
+    func hasPlainDistinctNames(object: Int) -> Bool {
+        let memberCount = nodes[object].count
+        guard memberCount > 1 else { return memberCount == 0 || nodes[object + 1].kind == .string }
+        var prints: [UInt64] = []
+        prints.reserveCapacity(memberCount)
+        var key = object + 1
+        for _ in 0..<memberCount {
+            let node = nodes[key]
+            guard node.kind == .string else { return false }
+            prints.append(fingerprint(node))
+            key = nodes[key + 1].next
+        }
+        if memberCount <= 16 {
+            for i in 1..<memberCount {
+                for j in 0..<i where prints[i] == prints[j] { return false }
+            }
+        } else {
+            var seen = Set<UInt64>(minimumCapacity: memberCount)
+            for print in prints where !seen.insert(print).inserted { return false }
+        }
+        return true
     }
 
     /// Whether a string node's characters are exactly `key` (no allocation for unescaped keys).
@@ -314,13 +365,25 @@ final class JSONTape {
         return value
     }
 
-    /// Any number literal as `Double` (finite only).
+    /// Any number literal as `Double`, as JSONDecoder reads it: `-0` is -0.0; a literal beyond the finite range, or
+    /// one with a non-zero digit that rounds to zero (`1e-400`), is `nil` (JSONDecoder refuses both).
     func double(at index: Int) -> Double? {
         let node = nodes[index]
         guard node.kind == .number else { return nil }
-        if let integer = integer(at: index), integer.magnitude < 1 << 53 { return Double(integer) }
+        if let integer = integer(at: index), integer.magnitude < 1 << 53 {
+            if integer == 0, bytes[node.start] == UInt8(ascii: "-") { return -0.0 }
+            return Double(integer)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[node.start..<node.end]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { return nil }
+        if value == 0 {
+            // Zero only when every digit before the exponent is zero.
+            var position = node.start
+            while position < node.end, bytes[position] != UInt8(ascii: "e"), bytes[position] != UInt8(ascii: "E") {
+                if bytes[position] >= UInt8(ascii: "1"), bytes[position] <= UInt8(ascii: "9") { return nil }
+                position += 1
+            }
+        }
         return value
     }
 }
@@ -364,17 +427,27 @@ extension JSONTape {
     }
 
     func decodeString(_ node: Int) throws -> String {
-        guard let value = string(at: node) else { throw TapeDecodingFailure() }
+        guard let value = string(at: node) else {
+            // Not a string: JSONDecoder fails too. A string that does not decode (invalid UTF-8, a lone surrogate):
+            // left to JSONDecoder.
+            throw nodes[node].kind == .utf8String || nodes[node].kind == .escapedString ? unsupported() : TapeDecodingFailure()
+        }
         return value
     }
 
     func decodeInteger<T: FixedWidthInteger>(_ node: Int, as type: T.Type) throws -> T {
-        guard let value = integer(at: node), let exact = T(exactly: value) else { throw TapeDecodingFailure() }
+        guard let value = integer(at: node), let exact = T(exactly: value) else {
+            // A number that is not a plain integer within Int64 and the type: JSONDecoder may still read it (`1e3`,
+            // `1.0`, a UInt64 beyond Int64.max).
+            throw nodes[node].kind == .number ? unsupported() : TapeDecodingFailure()
+        }
         return exact
     }
 
     func decodeDouble(_ node: Int) throws -> Double {
-        guard let value = double(at: node) else { throw TapeDecodingFailure() }
+        guard let value = double(at: node) else {
+            throw nodes[node].kind == .number ? unsupported() : TapeDecodingFailure()
+        }
         return value
     }
 
@@ -397,11 +470,12 @@ extension JSONTape {
         case .true: return .bool(true)
         case .false: return .bool(false)
         case .number:
-            if let integer = integer(at: node) { return .int(integer) }
-            // Integers beyond Int64 fall back to JSONDecoder's handling.
-            guard !nodes[node].isIntegerLiteral(in: bytes) else { throw TapeDecodingFailure() }
-            return .double(try decodeDouble(node))
-        case .string, .escapedString: return .string(try decodeString(node))
+            // JSONValue tries Int64 first, and JSONDecoder reads many literals with a fraction or an exponent as
+            // integers (`1.0`, `1e2`, `-0.0`, even `1e-400` and `1.00000000000000000001`) by rules of its own; only
+            // plain integer literals within Int64 are read here, and any other number leaves the document to it.
+            guard let integer = integer(at: node) else { throw unsupported() }
+            return .int(integer)
+        case .string, .utf8String, .escapedString: return .string(try decodeString(node))
         case .array:
             var elements: [JSONValue] = []
             elements.reserveCapacity(value.count)
@@ -412,6 +486,7 @@ extension JSONTape {
             }
             return .array(elements)
         case .object:
+            guard hasPlainDistinctNames(object: node) else { throw unsupported() }
             var members: [String: JSONValue] = [:]
             members.reserveCapacity(value.count)
             var child = node + 1
@@ -425,13 +500,6 @@ extension JSONTape {
     }
 }
 
-extension JSONTape.Node {
-    /// Whether a number node is written without fraction or exponent.
-    func isIntegerLiteral(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        !(start..<end).contains { bytes[$0] == UInt8(ascii: ".") || bytes[$0] == UInt8(ascii: "e") || bytes[$0] == UInt8(ascii: "E") }
-    }
-}
-
 /// An object's members. Lookups start after the previous match: synthesized `init(from:)`s read keys in declaration
 /// order, which is usually the order of the JSON, so most lookups compare one name.
 final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
@@ -442,40 +510,14 @@ final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private var cursor: Int
     private var cursorOffset = 0
 
-    /// - Throws: ``TapeDecodingFailure`` for an object with an escaped member name or with two members that may have
-    ///   the same name (JSONDecoder keeps the last one; this path leaves such objects to it).
+    /// - Throws: ``TapeDecodingFailure`` unless every member name is plain ASCII and no two may be equal (see
+    ///   ``JSONTape/hasPlainDistinctNames(object:)``).
     init(tape: JSONTape, object: Int) throws {
         self.tape = tape
         self.object = object
         memberCount = tape.nodes[object].count
         cursor = object + 1
-        try checkDistinctNames()
-    }
-
-    /// Fingerprints (length, first and last eight bytes) of the names must all differ; a clash sends the object to
-    /// JSONDecoder, which also handles real duplicates.
-    private func checkDistinctNames() throws {
-        guard memberCount > 1 else {
-            if memberCount == 1, tape.nodes[object + 1].kind == .escapedString { throw TapeDecodingFailure() }
-            return
-        }
-        var prints: [UInt64] = []
-        prints.reserveCapacity(memberCount)
-        var key = object + 1
-        for _ in 0..<memberCount {
-            let node = tape.nodes[key]
-            guard node.kind == .string else { throw TapeDecodingFailure() }
-            prints.append(tape.fingerprint(node))
-            key = tape.nodes[key + 1].next
-        }
-        if memberCount <= 16 {
-            for i in 1..<memberCount {
-                for j in 0..<i where prints[i] == prints[j] { throw TapeDecodingFailure() }
-            }
-        } else {
-            var seen = Set<UInt64>(minimumCapacity: memberCount)
-            for print in prints where !seen.insert(print).inserted { throw TapeDecodingFailure() }
-        }
+        guard tape.hasPlainDistinctNames(object: object) else { throw tape.unsupported() }
     }
 
     var codingPath: [any CodingKey] { [] }
@@ -528,7 +570,7 @@ final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try tape.decodeBool(try require(key)) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try tape.decodeString(try require(key)) }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try tape.decodeDouble(try require(key)) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { throw TapeDecodingFailure() }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { throw tape.unsupported() }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try tape.decodeInteger(try require(key), as: Int.self) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try tape.decodeInteger(try require(key), as: Int8.self) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try tape.decodeInteger(try require(key), as: Int16.self) }
@@ -567,7 +609,7 @@ final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try TapeDecoder(tape: tape, node: try require(key)).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { throw TapeDecodingFailure() }
+    func superDecoder() throws -> any Decoder { throw tape.unsupported() }
     func superDecoder(forKey key: Key) throws -> any Decoder { TapeDecoder(tape: tape, node: try require(key)) }
 }
 
@@ -633,7 +675,7 @@ struct TapeSingleValueContainer: SingleValueDecodingContainer {
     func decode(_ type: Bool.Type) throws -> Bool { try tape.decodeBool(node) }
     func decode(_ type: String.Type) throws -> String { try tape.decodeString(node) }
     func decode(_ type: Double.Type) throws -> Double { try tape.decodeDouble(node) }
-    func decode(_ type: Float.Type) throws -> Float { throw TapeDecodingFailure() }
+    func decode(_ type: Float.Type) throws -> Float { throw tape.unsupported() }
     func decode(_ type: Int.Type) throws -> Int { try tape.decodeInteger(node, as: Int.self) }
     func decode(_ type: Int8.Type) throws -> Int8 { try tape.decodeInteger(node, as: Int8.self) }
     func decode(_ type: Int16.Type) throws -> Int16 { try tape.decodeInteger(node, as: Int16.self) }

@@ -105,8 +105,9 @@ public struct WebhookEvent: Sendable, Hashable {
         let envelope: [String: JSONValue]
         do {
             // The SDK's own strict parser first (several times faster than JSONDecoder into JSONValue); JSONDecoder
-            // for what it refuses (duplicate names, nesting deeper than 64), so nothing valid is lost.
-            if let parsed = JSONObjectParser.parseObject(Array(body)) {
+            // for what it refuses (duplicate names, nesting deeper than 64, numbers other than plain integers, which
+            // JSONDecoder reads by rules of its own), so nothing valid is lost and every value is JSONDecoder's.
+            if let parsed = JSONObjectParser.parseObject(Array(body), integersOnly: true) {
                 envelope = parsed
             } else {
                 envelope = try decoder.decode([String: JSONValue].self, from: body)

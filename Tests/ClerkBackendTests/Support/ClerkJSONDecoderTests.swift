@@ -10,7 +10,7 @@ struct ClerkJSONDecoderTests {
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress, !raw.isEmpty,
                 let tape = JSONTape(UnsafeBufferPointer(start: base, count: raw.count))
             else { return nil }
-            return try? T(from: TapeDecoder(tape: tape, node: 0))
+            return ClerkJSONDecoder.decodeFast(T.self, tape: tape)
         }
     }
 
@@ -56,7 +56,7 @@ struct ClerkJSONDecoderTests {
             var g: JSONValue?
             var h: Int?
         }
-        let text = #"{"a":-9223372036854775808,"b":1e-3,"c":"é\u00e9\ud83d\ude00\"\\\/\n","d":null,"f":[1,2.5,"x",null,{"k":[true]}],"g":null}"#
+        let text = #"{"a":-9223372036854775808,"b":1e-3,"c":"é\u00e9\ud83d\ude00\"\\\/\n","d":null,"f":[1,25,"x",null,{"k":[true]}],"g":null}"#
         let data = Data(text.utf8)
         let expected = try JSONDecoder().decode(Sample.self, from: data)
         let fast = try #require(Self.fastOnly(Sample.self, data), "the fast path gave up")
@@ -90,6 +90,82 @@ struct ClerkJSONDecoderTests {
         let expected = try? JSONDecoder().decode(Small.self, from: data)
         let actual = try? ClerkJSONDecoder().decode(Small.self, from: data)
         #expect(actual == expected)
+    }
+
+    // The five differences the differential fuzz target (Fuzz/Targets/FuzzJSONDifferential.swift) found; each of
+    // these failed before the fast path learnt to leave such documents to JSONDecoder.
+
+    @Test("JSONValue numbers with a fraction or an exponent are JSONDecoder's reading (1.0 is .int(1))", arguments: [
+        #"{"a":1.0,"b":1e2,"c":-0.0,"d":2.5,"e":1.00000000000000000001,"f":9007199254740993.0}"#,
+        #"[1E0,0.1e1,-1e18,1e19,99999999999999999999e-2]"#,
+        #"{"small":1e-400}"#,
+    ])
+    func jsonValueNumbers(_ text: String) throws {
+        let data = Data(text.utf8)
+        #expect(try ClerkJSONDecoder().decode(JSONValue.self, from: data) == JSONDecoder().decode(JSONValue.self, from: data))
+    }
+
+    @Test("A type that tries Int64 before Double gets JSONDecoder's reading, at the top level too", arguments: ["1e3", "1.0", "[1e3]", "-0.0"])
+    func probingTypes(_ text: String) throws {
+        let data = Data(text.utf8)
+        #expect(try ClerkJSONDecoder().decode(JSONValue.self, from: data) == JSONDecoder().decode(JSONValue.self, from: data))
+    }
+
+    @Test("A UInt64 beyond Int64.max decodes as with JSONDecoder")
+    func largeUnsigned() throws {
+        struct Sample: Codable, Equatable { var n: UInt64 }
+        let data = Data(#"{"n":18446744073709551615}"#.utf8)
+        #expect(try ClerkJSONDecoder().decode(Sample.self, from: data) == JSONDecoder().decode(Sample.self, from: data))
+    }
+
+    @Test("-0 into a Double is -0.0, as with JSONDecoder")
+    func negativeZero() throws {
+        struct Sample: Codable { var x: Double }
+        let data = Data(#"{"x":-0}"#.utf8)
+        #expect(try ClerkJSONDecoder().decode(Sample.self, from: data).x.bitPattern == (-0.0 as Double).bitPattern)
+        #expect(try JSONDecoder().decode(Sample.self, from: data).x.bitPattern == (-0.0 as Double).bitPattern)
+    }
+
+    @Test("A Double literal that underflows to zero is refused, as JSONDecoder refuses it", arguments: ["1e-400", "2e-324", "-0.1e-330"])
+    func underflow(_ literal: String) throws {
+        struct Sample: Codable { var x: Double }
+        let data = Data(#"{"x":\#(literal)}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Sample.self, from: data) }
+        #expect(throws: DecodingError.self) { try ClerkJSONDecoder().decode(Sample.self, from: data) }
+        #expect(try ClerkJSONDecoder().decode(Sample.self, from: Data(#"{"x":0e-400}"#.utf8)).x == 0)
+    }
+
+    @Test("Members with equal names inside JSONValue objects: JSONDecoder's choice", arguments: [
+        #"{"a":1,"a":2}"#,
+        #"{"a":1,"a":2}"#,
+        "{\"\u{212A}\":1,\"K\":2}",  // KELVIN SIGN, unescaped, is canonically equivalent to K
+        "{\"e\u{301}\":1,\"\u{E9}\":2}",  // decomposed and precomposed é
+    ])
+    func duplicateNames(_ text: String) throws {
+        let data = Data(text.utf8)
+        let expected = try JSONDecoder().decode(JSONValue.self, from: data)
+        #expect(try ClerkJSONDecoder().decode(JSONValue.self, from: data) == expected)
+        #expect(try ClerkJSONDecoder().decode([String: JSONValue].self, from: data) == JSONDecoder().decode([String: JSONValue].self, from: data))
+        struct Kelvin: Codable, Equatable { var K: Int? }
+        #expect(try ClerkJSONDecoder().decode(Kelvin.self, from: data) == JSONDecoder().decode(Kelvin.self, from: data))
+    }
+
+    @Test("A member name that is not UTF-8 is refused, as JSONDecoder refuses it")
+    func invalidUTF8Name() {
+        struct Small: Codable { var id: String }
+        let value = Data([UInt8(ascii: "{"), 0x22, 0x97, 0x22, UInt8(ascii: ":"), UInt8(ascii: "2"), UInt8(ascii: "}")])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(JSONValue.self, from: value) }
+        #expect(throws: DecodingError.self) { try ClerkJSONDecoder().decode(JSONValue.self, from: value) }
+        let model = Data(#"{"id":"a","#.utf8) + Data([0x22, 0x97, 0x22]) + Data(#":1}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Small.self, from: model) }
+        #expect(throws: DecodingError.self) { try ClerkJSONDecoder().decode(Small.self, from: model) }
+    }
+
+    @Test("The webhook envelope parser leaves numbers other than plain integers to JSONDecoder")
+    func envelopeNumbers() throws {
+        #expect(JSONObjectParser.parseObject(Array(#"{"a":1.0}"#.utf8), integersOnly: true) == nil)
+        #expect(JSONObjectParser.parseObject(Array(#"{"a":99999999999999999999}"#.utf8), integersOnly: true) == nil)
+        #expect(JSONObjectParser.parseObject(Array(#"{"a":[1,-2]}"#.utf8), integersOnly: true) == ["a": [1, -2]])
     }
 
     @Test("Invalid JSON is JSONDecoder's error", arguments: [#"{"a":}"#, "", #"{"a":"\x"}"#, "\u{FF}"])
