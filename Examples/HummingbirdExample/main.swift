@@ -7,6 +7,7 @@
 //   GET  /                   what this is
 //   GET  /user               401 when signed out, else the user from clerk.users.getUser(userId)
 //   GET  /reports            403 unless the session has the permission org:reports:read
+//   GET  /sign-in            the sign-in entry point for satellites (?redirect_url=, SATELLITE_ORIGINS)
 //   POST /webhooks/clerk     verified Clerk webhooks (Svix signatures over the raw body)
 //   POST /dev/session-token  emulator mode only: a session token for a demo user (text/plain);
 //                            ?permissions=true: its session's active organization grants org:reports:read
@@ -139,9 +140,9 @@ actor DemoSessions {
     }
 }
 
-func buildRouter(clerk: ClerkClient, authorizedParties: [String]?, demo: DemoSessions?, logger: Logger) throws
-    -> Router<ClerkRequestContext>
-{
+func buildRouter(
+    clerk: ClerkClient, authorizedParties: [String]?, satelliteOrigins: [String] = [], demo: DemoSessions?, logger: Logger
+) throws -> Router<ClerkRequestContext> {
     let router = Router(context: ClerkRequestContext.self)
     // Registered before the authenticator, so it runs without Clerk (the baseline of Benchmarks/Load/middleware-load.sh).
     router.get("ping") { _, _ -> String in "pong" }
@@ -162,8 +163,18 @@ func buildRouter(clerk: ClerkClient, authorizedParties: [String]?, demo: DemoSes
             let signIn = (try? context.clerkRequestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
             body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
         }
-        body += "<p>Also: GET /user, GET /reports, POST /webhooks/clerk.</p>"
+        body += "<p>Also: GET /user, GET /reports, GET /sign-in (the entry point for satellites), POST /webhooks/clerk.</p>"
         return htmlPage(title: "Clerk + Hummingbird example", body: body)
+    }
+    // The sign-in entry point of this app, for its satellites (CLERK_SIGN_IN_URL of an app on another domain points
+    // here): a signed-in visitor goes straight back to `redirect_url` (this app, or an origin in SATELLITE_ORIGINS);
+    // a signed-out one signs in on the hosted page first and comes back here. The return trip to a satellite carries
+    // `__clerk_synced=false`, so the satellite then syncs its session from this domain.
+    router.get("sign-in") { request, context -> Response in
+        let returnURL = allowedReturnURL(request.uri.queryParameters["redirect_url"].map(String.init), origins: satelliteOrigins) ?? "/account"
+        if context.identity?.userId != nil { return Response(status: .seeOther, headers: [.location: returnURL]) }
+        let signIn = (try? context.clerkRequestState?.redirectToSignIn()) ?? "/"
+        return Response(status: .seeOther, headers: [.location: signIn])
     }
     router.group("account")
         .add(middleware: ClerkIsAuthenticatedMiddleware())
@@ -231,7 +242,12 @@ func runExample() async throws {
 
     let setup = try await ClerkSetup.make(environment: environment, appURL: appURL, logger: logger)
     let demo = setup.emulator.map { _ in DemoSessions(clerk: setup.client) }
-    let router = try buildRouter(clerk: setup.client, authorizedParties: setup.authorizedParties, demo: demo, logger: logger)
+    // SATELLITE_ORIGINS: comma-separated origins of this app's satellites, which /sign-in may send a visitor back to.
+    let satellites = (environment["SATELLITE_ORIGINS"] ?? "").split(separator: ",")
+        .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+    let router = try buildRouter(
+        clerk: setup.client, authorizedParties: setup.authorizedParties, satelliteOrigins: satellites, demo: demo, logger: logger
+    )
     let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
 
     if let emulator = setup.emulator {
@@ -282,6 +298,18 @@ func htmlPage(title: String, body: String) -> Response {
         status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
         body: ResponseBody(byteBuffer: ByteBuffer(string: html))
     )
+}
+
+/// `raw` when it is a path on this app or an absolute http(s) URL on one of `origins`; `nil` otherwise (no open
+/// redirect).
+func allowedReturnURL(_ raw: String?, origins: [String]) -> String? {
+    guard let raw, !raw.isEmpty, raw.utf8.count <= 4096, !raw.contains("\\"), let url = URLComponents(string: raw) else { return nil }
+    if url.scheme == nil, url.host == nil { return raw.hasPrefix("/") && !raw.hasPrefix("//") ? raw : nil }
+    guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host?.lowercased(),
+        !host.isEmpty, url.user == nil, url.password == nil
+    else { return nil }
+    let origin = "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    return origins.contains(origin) ? raw : nil
 }
 
 /// `text` with the five HTML special characters escaped.

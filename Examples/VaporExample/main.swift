@@ -49,7 +49,7 @@ struct DemoData: Sendable {
 }
 
 /// The routes of the example.
-func routes(_ app: Application, demo: DemoData?) throws {
+func routes(_ app: Application, demo: DemoData?, variables: [String: String]) throws {
     // Session-token routes: ClerkMiddleware reads the Authorization header or the __session cookie.
     let session = app.grouped(ClerkMiddleware())
     let signedIn = session.grouped(ClerkGuardMiddleware.requireAuth())
@@ -67,11 +67,21 @@ func routes(_ app: Application, demo: DemoData?) throws {
             body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
         }
         body += """
-            <h2>Routes</h2><ul><li>GET /account: a page that needs sign-in</li><li>GET /user: the signed-in user (401 when signed out)</li>
+            <h2>Routes</h2><ul><li>GET /account: a page that needs sign-in</li><li>GET /sign-in: the sign-in entry point for satellites (?redirect_url=)</li><li>GET /user: the signed-in user (401 when signed out)</li>
             <li>GET /reports: needs the org:reports:read permission (403 without it)</li><li>GET /machine/whoami: an API key or M2M token as Bearer</li>
             <li>POST /webhooks/clerk: Clerk webhooks (Svix-signed)</li>\(demo == nil ? "" : "<li>GET /dev/token: a session token for the demo user (emulator only; ?permissions=true)</li>")</ul>
             """
         return htmlPage(title: "ClerkVapor example", body: body)
+    }
+    // The sign-in entry point of this app, for its satellites (CLERK_SIGN_IN_URL of an app on another domain points
+    // here): a signed-in visitor goes straight back to `redirect_url` (this app, or an origin in SATELLITE_ORIGINS);
+    // a signed-out one signs in on the hosted page first and comes back here. The return trip to a satellite carries
+    // `__clerk_synced=false`, so the satellite then syncs its session from this domain.
+    session.get("sign-in") { req -> Response in
+        let returnURL = allowedReturnURL(req.query[String.self, at: "redirect_url"], origins: satelliteOrigins(variables)) ?? "/account"
+        if req.clerk.auth.userId != nil { return req.redirect(to: returnURL, redirectType: .normal) }
+        guard let signIn = try? req.clerk.requestState?.redirectToSignIn() else { return req.redirect(to: "/") }
+        return req.redirect(to: signIn, redirectType: .normal)
     }
     signedIn.get("account") { req -> Response in
         let auth = req.clerk.auth
@@ -139,6 +149,25 @@ func routes(_ app: Application, demo: DemoData?) throws {
     }
 }
 
+/// `SATELLITE_ORIGINS`: comma-separated origins of this app's satellites, which `/sign-in` may send a visitor back to
+/// (an example-only variable; `http://satellite.localhost:8081`).
+func satelliteOrigins(_ environment: [String: String]) -> [String] {
+    (environment["SATELLITE_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        .filter { !$0.isEmpty }
+}
+
+/// `raw` when it is a path on this app or an absolute http(s) URL on one of `origins`; `nil` otherwise (no open
+/// redirect).
+func allowedReturnURL(_ raw: String?, origins: [String]) -> String? {
+    guard let raw, !raw.isEmpty, raw.utf8.count <= 4096, !raw.contains("\\"), let url = URLComponents(string: raw) else { return nil }
+    if url.scheme == nil, url.host == nil { return raw.hasPrefix("/") && !raw.hasPrefix("//") ? raw : nil }
+    guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host?.lowercased(),
+        !host.isEmpty, url.user == nil, url.password == nil
+    else { return nil }
+    let origin = "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    return origins.contains(origin) ? raw : nil
+}
+
 /// `CLERK_AUTHORIZED_PARTIES`: comma-separated origins of your frontend (an example-only variable).
 func authorizedParties(_ environment: [String: String]) -> [String]? {
     let list = (environment["CLERK_AUTHORIZED_PARTIES"] ?? "").split(separator: ",")
@@ -185,7 +214,7 @@ do {
         app.logger.notice("Then:  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:\(port)/user")
         app.logger.notice("With the org:reports:read permission:  TOKEN=$(curl -s 'http://127.0.0.1:\(port)/dev/token?permissions=true')")
     }
-    try routes(app, demo: demo)
+    try routes(app, demo: demo, variables: variables)
     try await app.execute()
 } catch {
     app.logger.report(error: error)

@@ -128,10 +128,8 @@ public struct ClerkGuardMiddleware: Middleware {
         let auth = acceptsToken.map { request.clerk.auth(acceptsToken: $0) } ?? request.clerk.auth
         guard auth.isAuthenticated else {
             let target = signInUrl ?? (try? request.application.clerk.configuration())?.signInUrl
-            // Without a configured page: the hosted sign-in page of the instance (the request state's redirect).
             if ClerkGuardMiddleware.isPageNavigation(request),
-                let location = target.flatMap({ ClerkGuardMiddleware.signInLocation($0, returningTo: request) })
-                    ?? (try? request.clerk.requestState?.redirectToSignIn())
+                let location = ClerkGuardMiddleware.signInRedirect(target: target, request: request)
             {
                 var headers = HTTPHeaders()
                 headers.add(name: .location, value: location)
@@ -157,6 +155,18 @@ public struct ClerkGuardMiddleware: Middleware {
             return destination == "document" || destination == "iframe"
         }
         return request.headers[.accept].contains { $0.lowercased().contains("text/html") }
+    }
+
+    /// Where a signed-out page navigation goes: the request state's redirect (``ClerkRedirect``: the satellite's
+    /// `__clerk_synced=false`, the dev-browser token across origins, session tasks) to `target`, else to the instance's
+    /// hosted sign-in page. A `target` that already names its `redirect_url` is used as it is.
+    static func signInRedirect(target: String?, request: Request) -> String? {
+        let target = target.flatMap { $0.isEmpty ? nil : $0 }
+        if let target, target.contains("redirect_url=") { return signInLocation(target, returningTo: request) }
+        guard let state = request.clerk.requestState else { return target.flatMap { signInLocation($0, returningTo: request) } }
+        var redirect = state.redirect
+        if let target { redirect.signInURL = target }
+        return (try? state.redirectToSignIn(using: redirect)) ?? target.flatMap { signInLocation($0, returningTo: request) }
     }
 
     /// The sign-in URL with `redirect_url` set to the request's public URL (an existing `redirect_url` is kept).

@@ -10,12 +10,15 @@ import Testing
 final class ExampleApp: Sendable {
     let process: Process
     let port: Int
-    /// `http://localhost:<port>` (Chromium sends `localhost` and `*.localhost` to loopback itself).
-    var origin: String { "http://localhost:\(port)" }
+    /// The name the browser uses for the app: `localhost`, or another `*.localhost` name (a satellite).
+    let host: String
+    /// `http://<host>:<port>` (Chromium sends `localhost` and `*.localhost` to loopback itself).
+    var origin: String { "http://\(host):\(port)" }
 
-    private init(process: Process, port: Int) {
+    private init(process: Process, port: Int, host: String) {
         self.process = process
         self.port = port
+        self.host = host
     }
 
     /// The directory of the built products (the example binaries sit beside the test bundle).
@@ -26,8 +29,11 @@ final class ExampleApp: Sendable {
             .appendingPathComponent(".build/debug")
     }
 
-    static func start(_ product: String, emulator: RunningEmulator, environment extra: [String: String] = [:]) async throws -> ExampleApp {
-        let port = try ChromeDriver.freePort()
+    static func start(
+        _ product: String, emulator: RunningEmulator, port: Int? = nil, host: String = "localhost",
+        environment extra: [String: String] = [:]
+    ) async throws -> ExampleApp {
+        let port = try port ?? ChromeDriver.freePort()
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent(product)
         var environment = ProcessInfo.processInfo.environment
@@ -40,7 +46,7 @@ final class ExampleApp: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let app = ExampleApp(process: process, port: port)
+        let app = ExampleApp(process: process, port: port, host: host)
         for _ in 0..<300 {
             if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/ping"), timeout: .seconds(2)),
                 response.status == .ok
@@ -67,7 +73,7 @@ struct BrowserWorld: Sendable {
     /// Runs `body`, and on failure saves a screenshot of the browser to `.build/browser-screenshots/<name>.png`.
     static func run(
         _ product: String, name: String, sessionTokenLifetime: Duration = .seconds(60),
-        _ body: (BrowserWorld) async throws -> Void
+        appEnvironment: [String: String] = [:], _ body: (BrowserWorld) async throws -> Void
     ) async throws {
         let driver = try await ChromeDriver.start()
         var options = EmulatorOptions(port: 0, databasePath: nil)
@@ -77,7 +83,7 @@ struct BrowserWorld: Sendable {
         var app: ExampleApp?
         var browser: BrowserSession?
         do {
-            app = try await ExampleApp.start(product, emulator: emulator)
+            app = try await ExampleApp.start(product, emulator: emulator, environment: appEnvironment)
             browser = try await driver.session()
             if let app, let browser { try await body(BrowserWorld(emulator: emulator, clerk: clerk, app: app, browser: browser)) }
         } catch {
@@ -108,17 +114,58 @@ struct BrowserWorld: Sendable {
         try await clerk.users.createUser(CreateUserBody(firstName: "Ada", lastName: "Lovelace", emailAddress: [email], password: password))
     }
 
-    /// Signs in on the hosted page the browser is on (identifier and password), and waits to be back on the app.
-    func signIn(_ email: String, password: String = "correct horse battery staple") async throws {
+    /// Signs in on the hosted page the browser is on (identifier and password), and waits to be back on the app (or
+    /// on `origin`).
+    func signIn(_ email: String, password: String = "correct horse battery staple", backOn origin: String? = nil) async throws {
         try await browser.type(email, into: "input[name=identifier]")
         try await browser.type(password, into: "input[name=password]")
+        try await Self.humanPause()
         try await browser.click("form[method=post] button[type=submit], form[method=post] input[type=submit]")
-        let deadline = ContinuousClock.now + .seconds(15)
+        try await waitForURL(prefix: origin ?? app.origin, "after signing in")
+    }
+
+    /// The time a person takes at least to fill in or pick something on a page. Without it, the handshakes of one
+    /// flow (dev browser created, synced after sign-in, a satellite's sync) fall within 2 s of each other, and the
+    /// SDK's handshake loop guard (`__clerk_redirect_count`, 3 within its 2 s lifetime, as in `@clerk/backend`)
+    /// answers signed out: a robot clicking faster than anyone can is what that guard is for.
+    static func humanPause() async throws { try await Task.sleep(for: .milliseconds(2100)) }
+
+    /// Waits until the browser's URL starts with `prefix` and, when `settled`, carries no handshake or dev-browser
+    /// parameter (the app's redirects are over; the hosted pages keep `__clerk_db_jwt` in their URL).
+    func waitForURL(prefix: String, _ what: String, settled: Bool = true, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if try await browser.url.hasPrefix(app.origin) { return }
+            let url = try await browser.url
+            if url.hasPrefix(prefix), !settled || (!url.contains("__clerk_handshake") && !url.contains("__clerk_db_jwt")) { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw WebDriverError(message: "not back on the app after signing in: \(try await browser.url)")
+        throw WebDriverError(message: "not on \(prefix) \(what): \(try await browser.url)")
+    }
+
+    /// A page of the emulator's hosted pages (`/organization`, `/sign-out`, …) with `redirect_url`.
+    func portal(_ path: String, redirect: String) throws -> String {
+        let portal = try #require(URLComponents(string: emulator.signInURL))
+        return "\(portal.scheme ?? "http")://\(portal.host ?? ""):\(portal.port ?? 0)\(path)?redirect_url="
+            + (redirect.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+
+    /// Picks an organization (or the personal account, `""`) on the hosted switcher and waits to be back on `returnTo`.
+    func switchOrganization(to organizationID: String, returnTo: String) async throws {
+        try await browser.go(try portal("/organization", redirect: returnTo))
+        try await Self.humanPause()
+        try await browser.click("form:has(input[name=organization_id][value=\"\(organizationID)\"]) button[type=submit]")
+        try await waitForURL(prefix: returnTo, "after switching organization")
+    }
+
+    /// The HTTP status of `path` on the app, asked outside the browser with the browser's cookies for the app (as an
+    /// API call from the page would be: no page navigation, so no redirect to sign-in).
+    func status(of path: String) async throws -> Int {
+        let cookies = try await browser.cookies()
+        var request = HTTPClientRequest(url: app.origin + path)
+        request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return Int(response.status.code)
     }
 }
 

@@ -21,7 +21,7 @@ struct SignInFlowTests {
             #expect(try await world.browser.text("#user-id") == user.id)
             let elapsed = ContinuousClock.now - started
             #expect(try await world.browser.url == world.app.origin + "/account")
-            print("browser round trip (\(product)): protected page → signed in in \(elapsed)")
+            print("browser round trip (\(product)): protected page → signed in in \(elapsed), of which 2.1 s is the pause for typing (BrowserWorld.humanPause)")
             // The home page shows the same user; a reload stays signed in without leaving the app.
             try await world.browser.go(world.app.origin + "/")
             #expect(try await world.browser.text("#user-id") == user.id)
@@ -54,13 +54,86 @@ struct SignInFlowTests {
             _ = try await world.user("hopper@example.com")
             try await world.browser.go(world.app.origin + "/account")
             try await world.signIn("hopper@example.com")
-            let portal = try #require(URLComponents(string: world.emulator.signInURL))
-            let signOut = "\(portal.scheme ?? "http")://\(portal.host ?? ""):\(portal.port ?? 0)/sign-out?redirect_url="
-                + (world.app.origin + "/").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            try await world.browser.go(signOut)
+            try await world.browser.go(try world.portal("/sign-out", redirect: world.app.origin + "/"))
             try await world.browser.click("form[method=post] button[type=submit], form[method=post] input[type=submit]")
             _ = try await world.browser.waitFor("#signed-out")
             #expect(try await world.browser.url.hasPrefix(world.app.origin))
+        }
+    }
+
+    @Test("Organization switch on the hosted page: a permission route answers 200, then 403 in an organization without it", arguments: apps)
+    func organizationSwitch(product: String) async throws {
+        try await BrowserWorld.run(product, name: "organization-switch-\(product)") { world in
+            let user = try await world.user("babbage@example.com")
+            let readReports = try await world.clerk.organizationPermissions.createOrganizationPermission(
+                CreateOrganizationPermissionBody(name: "Read reports", key: "org:reports:read")
+            )
+            _ = try await world.clerk.organizationRoles.createOrganizationRole(
+                CreateOrganizationRoleBody(name: "Analyst", key: "org:analyst", permissions: [readReports.id])
+            )
+            let engines = try await world.clerk.organizations.createOrganization(CreateOrganizationBody(name: "Analytical Engines"))
+            _ = try await world.clerk.organizations.createOrganizationMembership(
+                engines.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+            )
+            let looms = try await world.clerk.organizations.createOrganization(CreateOrganizationBody(name: "Jacquard Looms"))
+            _ = try await world.clerk.organizations.createOrganizationMembership(
+                looms.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:member")
+            )
+            try await world.browser.go(world.app.origin + "/account")
+            try await world.signIn("babbage@example.com")
+            #expect(try await world.browser.text("#org-id") == "")
+            #expect(try await world.status(of: "/reports") == 403, "no active organization")
+
+            // The analyst's organization: its role grants org:reports:read.
+            try await world.switchOrganization(to: engines.id, returnTo: world.app.origin + "/reports")
+            #expect(try await world.browser.text("body").contains(engines.id))
+            #expect(try await world.status(of: "/reports") == 200)
+            try await world.browser.go(world.app.origin + "/account")
+            #expect(try await world.browser.text("#org-id") == engines.id)
+
+            // A plain member's organization: no such permission.
+            try await world.switchOrganization(to: looms.id, returnTo: world.app.origin + "/account")
+            #expect(try await world.browser.text("#org-id") == looms.id)
+            #expect(try await world.status(of: "/reports") == 403)
+            try await world.browser.go(world.app.origin + "/reports")
+            #expect(!(try await world.browser.text("body").contains(looms.id)))
+        }
+    }
+
+    @Test("A satellite on a second *.localhost name syncs the session signed in on the primary", arguments: apps)
+    func satelliteSync(product: String) async throws {
+        let satellitePort = try ChromeDriver.freePort()
+        let satelliteOrigin = "http://satellite.localhost:\(satellitePort)"
+        try await BrowserWorld.run(product, name: "satellite-\(product)", appEnvironment: ["SATELLITE_ORIGINS": satelliteOrigin]) { world in
+            let user = try await world.user("noether@example.com")
+            // The same app, run as a satellite: its sign-in URL is the primary's /sign-in.
+            let satellite = try await ExampleApp.start(
+                product, emulator: world.emulator, port: satellitePort, host: "satellite.localhost",
+                environment: [
+                    "CLERK_IS_SATELLITE": "true", "CLERK_DOMAIN": "satellite.localhost",
+                    "CLERK_SIGN_IN_URL": world.app.origin + "/sign-in",
+                ]
+            )
+            defer { satellite.stop() }
+
+            // Signed out everywhere: the satellite sends the visitor through the primary to the hosted sign-in page,
+            // and the session comes back to the satellite.
+            try await world.browser.go(satelliteOrigin + "/account")
+            try await world.waitForURL(prefix: "http://accounts.emulator.localhost:", "for signing in", settled: false)
+            try await world.signIn("noether@example.com", backOn: satelliteOrigin + "/account")
+            #expect(try await world.browser.text("#user-id") == user.id)
+            try await world.browser.go(world.app.origin + "/")
+            #expect(try await world.browser.text("#user-id") == user.id, "the primary is signed in too")
+
+            // Signed out on the satellite only (its cookies cleared): the next visit syncs from the primary without
+            // a form.
+            try await world.browser.go(satelliteOrigin + "/")
+            try await world.browser.deleteCookies()
+            let started = ContinuousClock.now
+            try await world.browser.go(satelliteOrigin + "/account")
+            try await world.waitForURL(prefix: satelliteOrigin + "/account", "after syncing")
+            #expect(try await world.browser.text("#user-id") == user.id)
+            print("browser satellite sync (\(product)): signed-out satellite page → synced from the primary in \(ContinuousClock.now - started)")
         }
     }
 

@@ -195,6 +195,9 @@ struct BrowserSession: Sendable {
         return cookies
     }
 
+    /// Deletes every cookie of the current page's origin.
+    func deleteCookies() async throws { try await driver.call("DELETE", "/session/\(id)/cookie") }
+
     /// A PNG of the window.
     func screenshot() async throws -> Data {
         let answer = try await driver.call("GET", "/session/\(id)/screenshot")

@@ -214,11 +214,27 @@ struct ClerkVaporSessionTests {
             try standardRoutes(app)
             app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.requireAuth(signInUrl: "/login?from=guard")).get("admin") { _ in "admin" }
         }) { app in
+            // Relative sign-in URLs are resolved against the app's origin (as `createRedirect` does).
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
-                #expect(response.headers.first(name: "location") == "/sign-in?redirect_url=http%3A%2F%2Fapp.example.test%2Fdashboard")
+                #expect(response.headers.first(name: "location") == "http://app.example.test/sign-in?redirect_url=http%3A%2F%2Fapp.example.test%2Fdashboard")
             }
             try await app.testing().test(.GET, "admin", headers: documentRequest(cookies: [])) { response throws in
-                #expect(response.headers.first(name: "location") == "/login?from=guard&redirect_url=http%3A%2F%2Fapp.example.test%2Fadmin")
+                #expect(response.headers.first(name: "location") == "http://app.example.test/login?from=guard&redirect_url=http%3A%2F%2Fapp.example.test%2Fadmin")
+            }
+        }
+        // A satellite's sign-in redirect to the primary marks its return URL `__clerk_synced=false`, so that coming
+        // back triggers the sync (it used to be a plain redirect_url, and the satellite then looped between the two).
+        var satellite = try networklessOptions()
+        satellite.isSatellite = true
+        satellite.domain = "app.example.test"
+        satellite.signInUrl = "https://primary.example.test/sign-in"
+        try await withClerkApp(options: satellite, routes: standardRoutes) { app in
+            try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
+                #expect(response.status == .temporaryRedirect)
+                #expect(
+                    response.headers.first(name: "location")
+                        == "https://primary.example.test/sign-in?redirect_url=http%3A%2F%2Fapp.example.test%2Fdashboard%3F__clerk_synced%3Dfalse"
+                )
             }
         }
     }
