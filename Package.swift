@@ -61,7 +61,6 @@ let package = Package(
             name: "ClerkEmulator",
             dependencies: [
                 "ClerkBackend",
-                "ClerkTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -80,8 +79,11 @@ let package = Package(
             dependencies: [
                 "ClerkBackend",
                 "ClerkEmulator",
-                "ClerkTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The demo's webhook receiver.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Framework integrations: separate products, so core-only users never build Vapor or Hummingbird.

@@ -1,8 +1,11 @@
 import ArgumentParser
 import ClerkBackend
 import ClerkEmulator
-import ClerkTesting
 import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
 
 /// A scripted walk-through of ClerkBackend against an in-process emulator.
 struct DemoCommand: AsyncParsableCommand {
@@ -100,29 +103,54 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// A loopback HTTP endpoint that collects webhook deliveries (for the demo).
+/// A loopback HTTP endpoint that collects webhook deliveries (for the demo): a small Hummingbird app on a free port.
 final class WebhookReceiver: Sendable {
     struct Delivery: Sendable {
         let body: [UInt8]
         let headers: [(String, String)]
     }
 
-    let server: LoopbackHTTPServer
+    let port: Int
     let deliveries: AsyncStream<Delivery>
-    var url: String { server.baseURL + "/webhooks/clerk" }
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    var url: String { "http://127.0.0.1:\(port)/webhooks/clerk" }
 
-    private init(server: LoopbackHTTPServer, deliveries: AsyncStream<Delivery>) {
-        self.server = server
+    private init(port: Int, deliveries: AsyncStream<Delivery>, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.port = port
         self.deliveries = deliveries
+        self.group = group
+        self.task = task
     }
 
     static func start() async throws -> WebhookReceiver {
         let (stream, continuation) = AsyncStream<Delivery>.makeStream()
-        let server = try await LoopbackHTTPServer.start { request in
-            continuation.yield(Delivery(body: Array(request.body), headers: request.headers.map { ($0.name, $0.value) }))
-            return ClerkHTTPResponse(status: 204)
+        let router = Router()
+        router.post("webhooks/clerk") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            continuation.yield(
+                Delivery(body: Array(buffer: body), headers: request.headers.map { ($0.name.rawName, $0.value) })
+            )
+            return .noContent
         }
-        return WebhookReceiver(server: server, deliveries: stream)
+        var logger = Logger(label: "clerk.demo.webhooks")
+        logger.logLevel = .critical
+        let bound = Mutex<Int?>(nil)
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in bound.withLock { $0 = channel.localAddress?.port ?? 0 } },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
+        for _ in 0..<2_000 {
+            if let port = bound.withLock({ $0 }) {
+                return WebhookReceiver(port: port, deliveries: stream, group: group, task: task)
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await group.triggerGracefulShutdown()
+        throw ValidationError("the demo's webhook receiver did not start")
     }
 
     /// The next delivery, or an error after `timeout`.
@@ -144,5 +172,8 @@ final class WebhookReceiver: Sendable {
         }
     }
 
-    func stop() async { try? await server.shutdown() }
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
 }

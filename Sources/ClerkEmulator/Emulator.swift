@@ -1,5 +1,4 @@
 import ClerkBackend
-import ClerkTesting
 import Crypto
 import Foundation
 import HTTPTypes

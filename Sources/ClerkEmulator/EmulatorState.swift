@@ -1,5 +1,4 @@
 import ClerkBackend
-import ClerkTesting
 import Crypto
 import Foundation
 import GRDB
@@ -9,7 +8,7 @@ import Synchronization
 /// The instance's keys, created on first start and kept in the database, and the names derived from the port.
 struct EmulatorKeys: Sendable {
     let secretKey: String
-    let signer: TestTokenIssuer
+    let signer: EmulatorSigner
     /// The Frontend API host with the port the emulator listens on (`clerk.emulator.localhost:8787`): what the
     /// publishable key encodes, and the host of session tokens' `iss` (the SDK compares the two strings).
     var frontendHost: String
@@ -47,12 +46,12 @@ final class EmulatorState: Sendable {
         self.store = store
         self.options = options
         let secretKey = try store.instanceValue("secret_key") { "sk_test_" + EmulatorIDs.random(length: 40) }
-        let pem = try store.instanceValue("signing_key_pem") { try TestTokenIssuer(kid: "x").privateKeyPEM }
+        let pem = try store.instanceValue("signing_key_pem") { try EmulatorSigner.newPrivateKeyPEM() }
         let kid = try store.instanceValue("signing_key_id") { "ins_" + EmulatorIDs.random(length: 27) }
         frontendKey = SymmetricKey(data: Data(try store.instanceValue("hosted_pages_key") { EmulatorIDs.random(length: 43) }.utf8))
         let host = Self.frontendHost + (options.port == 0 ? "" : ":\(options.port)")
         keysBox = Mutex(EmulatorKeys(
-            secretKey: secretKey, signer: try TestTokenIssuer(privateKeyPEM: pem, kid: kid, issuer: "http://" + Self.frontendHost),
+            secretKey: secretKey, signer: try EmulatorSigner(privateKeyPEM: pem, kid: kid),
             frontendHost: host
         ))
         let faultSettings = FaultSettings(rate: options.faultRate, statuses: options.faultStatuses, latency: options.latency)
