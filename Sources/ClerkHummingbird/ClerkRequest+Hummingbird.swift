@@ -90,9 +90,9 @@ enum ClerkRequestBuilding {
     /// `Sec-Fetch-Dest: document` or `iframe`, or without `Sec-Fetch-Dest` and with `Accept: text/html…`.
     static func isPageNavigation(_ request: Request) -> Bool {
         guard request.method == .get || request.method == .head else { return false }
-        if let dest = request.headers.first(where: { $0.name.canonicalName == "sec-fetch-dest" })?.value.lowercased() {
-            return dest == "document" || dest == "iframe"
-        }
-        return request.headers[.accept]?.lowercased().hasPrefix("text/html") == true
+        return ClerkRequest.isDocumentRequest(
+            secFetchDest: request.headers.first(where: { $0.name.canonicalName == "sec-fetch-dest" })?.value,
+            accept: request.headers[.accept]
+        )
     }
 }

@@ -151,10 +151,9 @@ public struct ClerkGuardMiddleware: Middleware {
     /// `Sec-Fetch-Dest` and accepting `text/html`.
     static func isPageNavigation(_ request: Request) -> Bool {
         guard request.method == .GET || request.method == .HEAD else { return false }
-        if let destination = request.headers.first(name: "sec-fetch-dest")?.lowercased() {
-            return destination == "document" || destination == "iframe"
-        }
-        return request.headers[.accept].contains { $0.lowercased().contains("text/html") }
+        return ClerkRequest.isDocumentRequest(
+            secFetchDest: request.headers.first(name: "sec-fetch-dest"), accept: request.headers.first(name: .accept)
+        )
     }
 
     /// Where a signed-out page navigation goes: the request state's redirect (``ClerkRedirect``: the satellite's

@@ -379,11 +379,8 @@ struct RequestAuthenticator {
     func handshake(
         reason: AuthReason, message: String, location: String? = nil, organizationTarget: OrganizationSync.Target? = nil
     ) -> RequestState {
-        let fetchDest = context.secFetchDest
         let eligible =
-            context.method == "GET"
-            && (fetchDest == "document" || fetchDest == "iframe"
-                || (fetchDest == nil && (context.accept?.hasPrefix("text/html") ?? false)))
+            context.method == "GET" && ClerkRequest.isDocumentRequest(secFetchDest: context.secFetchDest, accept: context.accept)
         guard eligible else { return signedOut(reason: reason, message: message) }
         if context.redirectCount == 3 {
             logger.info(

@@ -88,3 +88,16 @@ public struct ClerkRequest: Sendable {
         }
     }
 }
+
+extension ClerkRequest {
+    /// Whether a request is a browser loading a page into a window or a frame: `Sec-Fetch-Dest: document` or
+    /// `iframe`, or, from a browser that sends no `Sec-Fetch-Dest`, an `Accept` header starting with `text/html`.
+    /// This is the test Clerk's handshake applies (with `GET`); the guards of ClerkVapor and ClerkHummingbird use it
+    /// (with `GET` or `HEAD`) to choose between a redirect to sign-in and a `401`.
+    public static func isDocumentRequest(secFetchDest: String?, accept: String?) -> Bool {
+        if let destination = secFetchDest?.lowercased() {
+            return destination == "document" || destination == "iframe"
+        }
+        return accept?.lowercased().hasPrefix("text/html") ?? false
+    }
+}
