@@ -237,3 +237,11 @@ func formatTime(_ milliseconds: Int64?) -> String {
     formatter.formatOptions = [.withInternetDateTime]
     return formatter.string(from: date)
 }
+
+let secretsDiscussion = """
+    The secret key comes from CLERK_SECRET_KEY, or from --secret-key-file (a path, or '-' for standard input), never
+    from the command line, so it does not show in `ps` or shell history. CLERK_API_URL (or --api-url) points the
+    command at another API, for example `clerk emulator`.
+
+    Exit codes: 0 success; 1 the API answered an error; 2 missing or unusable configuration; 64 bad usage.
+    """
