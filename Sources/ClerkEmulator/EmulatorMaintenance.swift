@@ -3,7 +3,7 @@ import GRDB
 
 extension ClerkEmulator {
     /// The operationIds the emulator implements, sorted; every other operation of the spec answers 501.
-    public static var implementedOperations: [String] { EmulatorState.makeHandlers().keys.sorted() }
+    public static var implementedOperations: [String] { EmulatorState.makeHandlers().keys.map(\.operationID).sorted() }
 
     /// Runs SQLite's `PRAGMA integrity_check` on an emulator database and returns its answer (`"ok"` when intact).
     public static func integrityCheck(databasePath: String) throws -> String {

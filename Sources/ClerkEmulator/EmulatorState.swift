@@ -31,7 +31,7 @@ final class EmulatorState: Sendable {
     let options: EmulatorOptions
     let routes = EmulatorRoutes()
     private let apiURL = Mutex<String>("")
-    let handlers: [String: EmulatorHandler]
+    let handlers: [Endpoint: EmulatorHandler]
     /// Sends webhook events; `nil` without a webhook URL.
     let webhooks: WebhookDispatcher?
     /// Fault injection and latency for API requests.
@@ -65,9 +65,9 @@ final class EmulatorState: Sendable {
         try seedOrganizationRoles()
     }
 
-    /// The handler of every operation the emulator implements, by operationId.
-    static func makeHandlers() -> [String: EmulatorHandler] {
-        var table: [String: EmulatorHandler] = [:]
+    /// The handler of every operation the emulator implements, by its ``Endpoint`` (the SDK's own constants).
+    static func makeHandlers() -> [Endpoint: EmulatorHandler] {
+        var table: [Endpoint: EmulatorHandler] = [:]
         registerUsers(&table)
         registerSessions(&table)
         registerOrganizations(&table)
@@ -90,7 +90,7 @@ final class EmulatorState: Sendable {
     }
 
     /// The operations the emulator implements (every other one answers 501).
-    var implementedOperations: Set<String> { Set(handlers.keys) }
+    var implementedOperations: Set<String> { Set(handlers.keys.map(\.operationID)) }
 
     /// Host names the emulator answers to: loopback names, `*.localhost`, and the address it was bound to.
     func acceptsHost(_ authority: String) -> Bool {
@@ -121,7 +121,7 @@ final class EmulatorState: Sendable {
         // M2M-token operations also accept a machine's secret key; everything else needs the instance key.
         let machineID = try machineCaller(operationID: endpoint.operationID, authorization: authorization)
         if machineID == nil { try authenticate(authorization) }
-        guard let handler = handlers[endpoint.operationID] else {
+        guard let handler = handlers[endpoint] else {
             throw EmulatorError(
                 status: 501, code: "not_implemented", message: "not implemented by the emulator",
                 longMessage: "The Clerk emulator does not implement \(endpoint.operationID) (\(endpoint.method) \(endpoint.path)). See the README for the operations it implements.",

@@ -32,21 +32,25 @@ extension EmulatorState {
         var isPhone: Bool { object == "phone_number" }
     }
 
-    static func registerAccounts(_ table: inout [String: EmulatorHandler]) {
-        for (kind, operation) in [(IdentificationKind.email, "EmailAddress"), (IdentificationKind.phone, "PhoneNumber")] {
-            table["Create\(operation)"] = { state, request in
+    static func registerAccounts(_ table: inout [Endpoint: EmulatorHandler]) {
+        let operations: [(IdentificationKind, create: Endpoint, get: Endpoint, update: Endpoint, delete: Endpoint)] = [
+            (.email, .createEmailAddress, .getEmailAddress, .updateEmailAddress, .deleteEmailAddress),
+            (.phone, .createPhoneNumber, .getPhoneNumber, .updatePhoneNumber, .deletePhoneNumber),
+        ]
+        for (kind, create, get, update, delete) in operations {
+            table[create] = { state, request in
                 try state.createIdentification(kind, BodyReader(object: try request.jsonObject()))
             }
-            table["Get\(operation)"] = { state, request in
+            table[get] = { state, request in
                 let id = request.path(kind.pathParameter)
                 let found = try state.store.writer.read { db in try Self.findIdentification(id, kind, db) }
                 guard case let (record, index)? = found, let items = record.doc[kind.list]?.arrayMember else { throw EmulatorError.notFound(kind.name) }
                 return try .json(items[index])
             }
-            table["Update\(operation)"] = { state, request in
+            table[update] = { state, request in
                 try state.updateIdentification(kind, id: request.path(kind.pathParameter), BodyReader(object: try request.jsonObject()))
             }
-            table["Delete\(operation)"] = { state, request in
+            table[delete] = { state, request in
                 try state.deleteIdentification(kind, id: request.path(kind.pathParameter))
             }
         }
@@ -209,15 +213,15 @@ extension EmulatorState {
 
     // MARK: Clients
 
-    static func registerClients(_ table: inout [String: EmulatorHandler]) {
-        table["GetClient"] = { state, request in
+    static func registerClients(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.getClient] = { state, request in
             let id = request.path("client_id")
             guard let client = try state.store.writer.read({ db in try Self.clientJSON(id, db) }) else {
                 throw EmulatorError.notFound("Client")
             }
             return try .json(client)
         }
-        table["GetClientList"] = { state, request in
+        table[.getClientList] = { state, request in
             let (limit, offset) = try Self.paging(request)
             let (clients, total) = try state.store.writer.read { db -> ([JSONValue], Int) in
                 let total = try Int.fetchOne(
@@ -236,7 +240,7 @@ extension EmulatorState {
             }
             return try Self.list(clients, total: total, wrapped: try request.queryBool("paginated") ?? false)
         }
-        table["VerifyClient"] = { state, request in
+        table[.verifyClient] = { state, request in
             let token = try badRequest { try BodyReader(object: try request.jsonObject()).requiredString("token") }
             let invalid = EmulatorError(
                 status: 400, code: "token_invalid", message: "Invalid token",
@@ -282,8 +286,8 @@ extension EmulatorState {
 
     // MARK: Domains
 
-    static func registerDomains(_ table: inout [String: EmulatorHandler]) {
-        table["ListDomains"] = { state, request in
+    static func registerDomains(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.listDomains] = { state, request in
             let (records, origin) = try state.store.writer.write { db -> ([EmulatorStore.Record], String) in
                 try Self.ensurePrimaryDomain(db)
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM resources WHERE kind = 'domain' ORDER BY created_at, rowid")
@@ -291,7 +295,7 @@ extension EmulatorState {
             }
             return try .json(["data": .array(records.map { Self.domainJSON($0, origin: origin) }), "total_count": .int(Int64(records.count))])
         }
-        table["AddDomain"] = { state, request in
+        table[.addDomain] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let name = try body.requiredString("name")
             try Self.checkDomainName(name)
@@ -316,7 +320,7 @@ extension EmulatorState {
             }
             return try .json(Self.domainJSON(record, origin: origin))
         }
-        table["UpdateDomain"] = { state, request in
+        table[.updateDomain] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let name = try body.string("name")
             if let name { try Self.checkDomainName(name) }
@@ -343,7 +347,7 @@ extension EmulatorState {
             }
             return try .json(Self.domainJSON(record, origin: origin))
         }
-        table["DeleteDomain"] = { state, request in
+        table[.deleteDomain] = { state, request in
             let id = request.path("domain_id")
             try state.store.writer.write { db in
                 try Self.ensurePrimaryDomain(db)

@@ -3,11 +3,13 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static func registerIdentifiers(_ table: inout [String: EmulatorHandler]) {
-        for (kind, prefix, object, operation) in [
-            ("allowlist", "alid", "allowlist_identifier", "Allowlist"), ("blocklist", "blid", "blocklist_identifier", "Blocklist"),
-        ] {
-            table["Create\(operation)Identifier"] = { state, request in
+    static func registerIdentifiers(_ table: inout [Endpoint: EmulatorHandler]) {
+        let operations: [(kind: String, prefix: String, object: String, create: Endpoint, list: Endpoint, delete: Endpoint)] = [
+            ("allowlist", "alid", "allowlist_identifier", .createAllowlistIdentifier, .listAllowlistIdentifiers, .deleteAllowlistIdentifier),
+            ("blocklist", "blid", "blocklist_identifier", .createBlocklistIdentifier, .listBlocklistIdentifiers, .deleteBlocklistIdentifier),
+        ]
+        for (kind, prefix, object, create, list, delete) in operations {
+            table[create] = { state, request in
                 let body = BodyReader(object: try request.jsonObject())
                 let identifier = try body.requiredString("identifier")
                 let type: String
@@ -35,7 +37,7 @@ extension EmulatorState {
                 }
                 return try .json(.object(doc))
             }
-            table["List\(operation)Identifiers"] = { state, request in
+            table[list] = { state, request in
                 // The allowlist is a bare array (paginated=true wraps it); the blocklist always {data, total_count}.
                 try state.listRecords(
                     ["kind = ?"], [object], request, order: "created_at DESC, rowid DESC", wrappedByDefault: kind == "blocklist",
@@ -43,7 +45,7 @@ extension EmulatorState {
                 )
             }
             let idParameter = kind == "allowlist" ? "identifier_id" : "identifier_id"
-            table["Delete\(operation)Identifier"] = { state, request in
+            table[delete] = { state, request in
                 let id = request.path(idParameter)
                 try state.store.writer.write { db in
                     guard try EmulatorStore.fetch(id, kind: object, db) != nil else { throw EmulatorError.notFound("Identifier") }
@@ -54,10 +56,10 @@ extension EmulatorState {
         }
 
         // Invitations
-        table["CreateInvitation"] = { state, request in
+        table[.createInvitation] = { state, request in
             try .json(try state.createInvitation(BodyReader(object: try request.jsonObject())))
         }
-        table["CreateBulkInvitations"] = { state, request in
+        table[.createBulkInvitations] = { state, request in
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: request.body), case .array(let items) = value else {
                 throw EmulatorError(status: 400, code: "request_body_invalid", message: "Request body must be a JSON array")
             }
@@ -66,7 +68,7 @@ extension EmulatorState {
                 return try state.createInvitation(BodyReader(object: object))
             }))
         }
-        table["ListInvitations"] = { state, request in
+        table[.listInvitations] = { state, request in
             var conditions = ["kind = 'invitation'"]
             var arguments: [any DatabaseValueConvertible] = []
             if let status = request.queryValue("status") {
@@ -83,7 +85,7 @@ extension EmulatorState {
             )
             return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: false)
         }
-        table["RevokeInvitation"] = { state, request in
+        table[.revokeInvitation] = { state, request in
             try state.mutate(request.path("invitation_id"), kind: "invitation", name: "Invitation") { doc in
                 guard doc["status"]?.stringMember == "pending" else {
                     throw EmulatorError(status: 400, code: "invitation_not_pending", message: "Only pending invitations can be revoked.")

@@ -17,15 +17,15 @@ extension EmulatorState {
 
     static let domainsEnrollmentModes: Set<String> = ["manual_invitation", "automatic_invitation", "automatic_suggestion"]
 
-    static func registerInstance(_ table: inout [String: EmulatorHandler]) {
-        table["GetInstance"] = { state, _ in
+    static func registerInstance(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.getInstance] = { state, _ in
             let settings = try state.store.writer.read { db in try Self.settings(instanceSettingsName, db) }
             return try .json([
                 "object": "instance", "id": .string(state.keys.signer.kid), "environment_type": "development",
                 "allowed_origins": settings["allowed_origins"] ?? .null, "workspace_id": .null,
             ])
         }
-        table["UpdateInstance"] = { state, request in
+        table[.updateInstance] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             try Self.rejectUnknownSettings(
                 body.object,
@@ -80,10 +80,10 @@ extension EmulatorState {
             }
             return .empty(status: 204)
         }
-        table["GetInstanceOrganizationSettings"] = { state, _ in
+        table[.getInstanceOrganizationSettings] = { state, _ in
             try .json(.object(try state.store.writer.read { db in try Self.organizationSettings(db) }))
         }
-        table["UpdateInstanceOrganizationSettings"] = { state, request in
+        table[.updateInstanceOrganizationSettings] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             try Self.rejectUnknownSettings(
                 body.object,

@@ -12,11 +12,11 @@ import GRDB
 /// (`getApiKeySecret`) and a machine's current secret key (`GetMachineSecretKey`). M2M tokens are stored as digests
 /// only; JWT-format M2M tokens are not stored at all (as Clerk).
 extension EmulatorState {
-    static func registerMachines(_ table: inout [String: EmulatorHandler]) {
+    static func registerMachines(_ table: inout [Endpoint: EmulatorHandler]) {
         registerAPIKeys(&table)
         registerM2MTokens(&table)
         registerMachineResources(&table)
-        table["verifyOAuthAccessToken"] = { _, request in
+        table[.verifyOAuthAccessToken] = { _, request in
             let body = try badRequest { BodyReader(object: try request.jsonObject()) }
             let token = try badRequest { try body.string("access_token") ?? body.string("secret") }
             guard let token, !token.isEmpty else { throw badRequestError(.missing("access_token")) }
@@ -60,8 +60,8 @@ extension EmulatorState {
     static let apiKeyCreateFields: Set<String> = ["type", "name", "description", "subject", "claims", "scopes", "created_by", "seconds_until_expiration"]
     static let apiKeyUpdateFields: Set<String> = ["claims", "scopes", "description", "subject", "seconds_until_expiration"]
 
-    static func registerAPIKeys(_ table: inout [String: EmulatorHandler]) {
-        table["createApiKey"] = { state, request in
+    static func registerAPIKeys(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.createApiKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: apiKeyCreateFields)
             let body = BodyReader(object: object)
@@ -104,7 +104,7 @@ extension EmulatorState {
             answer["secret"] = .string(secret)
             return try .json(.object(answer))
         }
-        table["getApiKeys"] = { state, request in
+        table[.getApiKeys] = { state, request in
             guard let subject = request.queryValue("subject"), !subject.isEmpty else { throw badRequestError(.missing("subject")) }
             var conditions = ["kind = 'api_key'", "parent_id = ?", "json_extract(doc, '$.type') = ?"]
             var arguments: [any DatabaseValueConvertible] = [subject, request.queryValue("type") ?? "api_key"]
@@ -129,11 +129,11 @@ extension EmulatorState {
                 "total_count": .int(Int64(total)),
             ])
         }
-        table["getApiKey"] = { state, request in
+        table[.getApiKey] = { state, request in
             let record = try state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
             return try .json(.object(expiring(record.doc.objectMembers ?? [:], now: nowMillis())))
         }
-        table["updateApiKey"] = { state, request in
+        table[.updateApiKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: apiKeyUpdateFields)
             let body = BodyReader(object: object)
@@ -165,7 +165,7 @@ extension EmulatorState {
             }
             return try .json(.object(expiring(doc, now: now)))
         }
-        table["deleteApiKey"] = { state, request in
+        table[.deleteApiKey] = { state, request in
             let id = request.path("apiKeyID")
             try state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "api_key", db) != nil else { throw EmulatorError.notFound("API key") }
@@ -173,7 +173,7 @@ extension EmulatorState {
             }
             return try deleted("api_key", id: id)
         }
-        table["revokeApiKey"] = { state, request in
+        table[.revokeApiKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: ["revocation_reason"])
             let reason = try badRequest { try BodyReader(object: object).string("revocation_reason") }
@@ -184,12 +184,12 @@ extension EmulatorState {
             }
             return try rendered(response, now: now)
         }
-        table["getApiKeySecret"] = { state, request in
+        table[.getApiKeySecret] = { state, request in
             let record = try state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
             guard let secret = record.secret else { throw EmulatorError.notFound("API key secret") }
             return try .json(["secret": .string(secret)])
         }
-        table["verifyApiKey"] = { state, request in
+        table[.verifyApiKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             let secret = try badRequest { try BodyReader(object: object).requiredString("secret") }
             let now = nowMillis()
@@ -210,8 +210,8 @@ extension EmulatorState {
 
     // MARK: M2M tokens
 
-    static func registerM2MTokens(_ table: inout [String: EmulatorHandler]) {
-        table["createM2MToken"] = { state, request in
+    static func registerM2MTokens(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.createM2MToken] = { state, request in
             guard let machineID = request.machineID else {
                 throw EmulatorError(
                     status: 400, code: "machine_secret_key_required", message: "a machine secret key is required",
@@ -270,7 +270,7 @@ extension EmulatorState {
             answer["token"] = .string(token)
             return try .json(.object(answer), status: 201)
         }
-        table["getM2MTokens"] = { state, request in
+        table[.getM2MTokens] = { state, request in
             guard let subject = request.queryValue("subject"), !subject.isEmpty else { throw badRequestError(.missing("subject")) }
             try badRequest { try checkSubject(subject, "subject", prefixes: ["mch"]) }
             if let caller = request.machineID, caller != subject {
@@ -295,7 +295,7 @@ extension EmulatorState {
                 "total_count": .int(Int64(total)),
             ])
         }
-        table["revokeM2MToken"] = { state, request in
+        table[.revokeM2MToken] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: ["revocation_reason"])
             let reason = try badRequest { try BodyReader(object: object).string("revocation_reason") }
@@ -311,7 +311,7 @@ extension EmulatorState {
             }
             return try rendered(response, now: now)
         }
-        table["verifyM2MToken"] = { state, request in
+        table[.verifyM2MToken] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             let token = try badRequest { try BodyReader(object: object).requiredString("token") }
             let now = nowMillis()
@@ -357,8 +357,8 @@ extension EmulatorState {
 
     // MARK: Machines
 
-    static func registerMachineResources(_ table: inout [String: EmulatorHandler]) {
-        table["ListMachines"] = { state, request in
+    static func registerMachineResources(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.listMachines] = { state, request in
             var conditions = ["kind = 'machine'"]
             var arguments: [any DatabaseValueConvertible] = []
             if let query = request.queryValue("query"), !query.isEmpty {
@@ -371,7 +371,7 @@ extension EmulatorState {
             let machines = try state.store.writer.read { db in try records.map { try Self.machineJSON($0, db) } }
             return try .json(["data": .array(machines), "total_count": .int(Int64(total))])
         }
-        table["CreateMachine"] = { state, request in
+        table[.createMachine] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let name = try body.requiredString("name")
             guard name.count <= 255 else { throw EmulatorError.invalid("name", "must be at most 255 characters") }
@@ -407,14 +407,14 @@ extension EmulatorState {
             object["secret_key"] = .string(secret)
             return try .json(.object(object))
         }
-        table["GetMachine"] = { state, request in
+        table[.getMachine] = { state, request in
             let id = request.path("machine_id")
             return try .json(try state.store.writer.read { db in
                 guard let record = try EmulatorStore.fetch(id, kind: "machine", db) else { throw EmulatorError.notFound("Machine") }
                 return try Self.machineJSON(record, db)
             })
         }
-        table["UpdateMachine"] = { state, request in
+        table[.updateMachine] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let name = try body.string("name")
             if let name, name.isEmpty || name.count > 255 { throw EmulatorError.invalid("name", "must be 1 to 255 characters") }
@@ -436,7 +436,7 @@ extension EmulatorState {
                 return try Self.machineJSON(record, db)
             })
         }
-        table["DeleteMachine"] = { state, request in
+        table[.deleteMachine] = { state, request in
             let id = request.path("machine_id")
             try state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "machine", db) != nil else { throw EmulatorError.notFound("Machine") }
@@ -455,7 +455,7 @@ extension EmulatorState {
             }
             return try deleted("machine", id: id)
         }
-        table["CreateMachineScope"] = { state, request in
+        table[.createMachineScope] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let other = try body.requiredString("to_machine_id")
             let id = request.path("machine_id")
@@ -472,7 +472,7 @@ extension EmulatorState {
                 return try Self.insertScope(from: id, to: other, now: nowMillis(), db)
             })
         }
-        table["DeleteMachineScope"] = { state, request in
+        table[.deleteMachineScope] = { state, request in
             let id = request.path("machine_id")
             let other = request.path("other_machine_id")
             try state.store.writer.write { db in
@@ -484,12 +484,12 @@ extension EmulatorState {
                 "object": "machine_scope", "from_machine_id": .string(id), "to_machine_id": .string(other), "deleted": true,
             ])
         }
-        table["GetMachineSecretKey"] = { state, request in
+        table[.getMachineSecretKey] = { state, request in
             let record = try state.record(request.path("machine_id"), kind: "machine", name: "Machine")
             guard let secret = record.secret else { throw EmulatorError.notFound("Machine secret key") }
             return try .json(["object": "machine_secret_key", "secret": .string(secret)])
         }
-        table["RotateMachineSecretKey"] = { state, request in
+        table[.rotateMachineSecretKey] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             guard let previousTTL = try body.int("previous_token_ttl") else { throw EmulatorError.missing("previous_token_ttl") }
             guard (0...28_800).contains(previousTTL) else {

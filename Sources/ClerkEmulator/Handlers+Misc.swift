@@ -3,8 +3,8 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static func registerMisc(_ table: inout [String: EmulatorHandler]) {
-        table["UpdateInstanceRestrictions"] = { state, request in
+    static func registerMisc(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.updateInstanceRestrictions] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let names = ["allowlist", "blocklist", "allowlist_blocklist_disabled_on_sign_in", "block_email_subaddresses", "block_disposable_email_domains"]
             var result: [String: JSONValue] = ["object": "instance_restrictions"]
@@ -19,13 +19,13 @@ extension EmulatorState {
             }
             return try .json(.object(result))
         }
-        table["CreateTestingToken"] = { _, _ in
+        table[.createTestingToken] = { _, _ in
             try .json([
                 "object": "testing_token", "token": .string("1713877200-" + EmulatorIDs.random(length: 32)),
                 "expires_at": .int(Int64(Date().timeIntervalSince1970) + 3600),
             ])
         }
-        table["CreateSignInToken"] = { state, request in
+        table[.createSignInToken] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
             _ = try state.user(userID)
@@ -43,14 +43,14 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["RevokeSignInToken"] = { state, request in
+        table[.revokeSignInToken] = { state, request in
             try state.mutate(request.path("sign_in_token_id"), kind: "sign_in_token", name: "Sign-in token") { doc in
                 doc["status"] = "revoked"
                 doc["token"] = nil
                 doc["url"] = nil
             }
         }
-        table["CreateRedirectURL"] = { state, request in
+        table[.createRedirectURL] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let url = try body.requiredString("url")
             guard let parsed = URL(string: url), parsed.scheme != nil else { throw EmulatorError.invalid("url", "must be a URL") }
@@ -64,11 +64,11 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["ListRedirectURLs"] = { state, request in
+        table[.listRedirectURLs] = { state, request in
             try state.listRecords(["kind = 'redirect_url'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
-        table["GetRedirectURL"] = { state, request in try .json(try state.record(request.path("id"), kind: "redirect_url", name: "Redirect URL").doc) }
-        table["DeleteRedirectURL"] = { state, request in
+        table[.getRedirectURL] = { state, request in try .json(try state.record(request.path("id"), kind: "redirect_url", name: "Redirect URL").doc) }
+        table[.deleteRedirectURL] = { state, request in
             let id = request.path("id")
             try state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "redirect_url", db) != nil else { throw EmulatorError.notFound("Redirect URL") }

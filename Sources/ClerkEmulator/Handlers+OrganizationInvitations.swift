@@ -3,12 +3,12 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static func registerOrganizationInvitations(_ table: inout [String: EmulatorHandler]) {
-        table["CreateOrganizationInvitation"] = { state, request in
+    static func registerOrganizationInvitations(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.createOrganizationInvitation] = { state, request in
             let organization = try state.organization(request.path("organization_id"))
             return try .json(try state.createOrganizationInvitation(organization, BodyReader(object: try request.jsonObject())))
         }
-        table["CreateOrganizationInvitationBulk"] = { state, request in
+        table[.createOrganizationInvitationBulk] = { state, request in
             let organization = try state.organization(request.path("organization_id"))
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: request.body), case .array(let items) = value else {
                 throw EmulatorError(status: 400, code: "request_body_invalid", message: "Request body must be a JSON array")
@@ -19,7 +19,7 @@ extension EmulatorState {
             }
             return try .json(["data": .array(created), "total_count": .int(Int64(created.count))])
         }
-        table["ListOrganizationInvitations"] = { state, request in
+        table[.listOrganizationInvitations] = { state, request in
             let organization = try state.organization(request.path("organization_id"))
             var conditions = ["kind = 'organization_invitation'", "parent_id = ?"]
             var arguments: [any DatabaseValueConvertible] = [organization.id]
@@ -35,14 +35,14 @@ extension EmulatorState {
             let order = try Self.order(request, allowed: ["created_at": "created_at", "email_address": "sort_key"], default: "-created_at")
             return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
-        table["ListPendingOrganizationInvitations"] = { state, request in
+        table[.listPendingOrganizationInvitations] = { state, request in
             let organization = try state.organization(request.path("organization_id"))
             return try state.listRecords(
                 ["kind = 'organization_invitation'", "parent_id = ?", "json_extract(doc, '$.status') = 'pending'"], [organization.id],
                 request, order: "created_at DESC, rowid DESC", wrappedByDefault: true
             )
         }
-        table["ListInstanceOrganizationInvitations"] = { state, request in
+        table[.listInstanceOrganizationInvitations] = { state, request in
             var conditions = ["kind = 'organization_invitation'"]
             var arguments: [any DatabaseValueConvertible] = []
             if let status = request.queryValue("status") {
@@ -56,10 +56,10 @@ extension EmulatorState {
             let order = try Self.order(request, allowed: ["created_at": "created_at", "email_address": "sort_key"], default: "-created_at")
             return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
-        table["GetOrganizationInvitation"] = { state, request in
+        table[.getOrganizationInvitation] = { state, request in
             .rawJSON(try state.organizationInvitation(request.path("organization_id"), request.path("invitation_id")).docText)
         }
-        table["RevokeOrganizationInvitation"] = { state, request in
+        table[.revokeOrganizationInvitation] = { state, request in
             let invitation = try state.organizationInvitation(request.path("organization_id"), request.path("invitation_id"))
             return try state.mutate(invitation.id, kind: "organization_invitation", name: "Organization invitation") { doc in
                 guard doc["status"]?.stringMember == "pending" else {

@@ -37,14 +37,14 @@ extension EmulatorState {
         "org:sys_profile:manage", "org:sys_profile:delete", "org:sys_memberships:read", "org:sys_memberships:manage",
     ]
 
-    static func registerOrganizationRoles(_ table: inout [String: EmulatorHandler]) {
+    static func registerOrganizationRoles(_ table: inout [Endpoint: EmulatorHandler]) {
         // Permissions
-        table["ListOrganizationPermissions"] = { state, request in
+        table[.listOrganizationPermissions] = { state, request in
             let (conditions, arguments) = Self.roleSearch(kind: permissionKind, request)
             let order = try Self.order(request, allowed: Self.roleOrders, default: "-created_at")
             return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
-        table["CreateOrganizationPermission"] = { state, request in
+        table[.createOrganizationPermission] = { state, request in
             let object = try request.jsonObject()
             try rejectUnknown(object, allowed: ["name", "key", "description"])
             let body = BodyReader(object: object)
@@ -62,10 +62,10 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["GetOrganizationPermission"] = { state, request in
+        table[.getOrganizationPermission] = { state, request in
             try .json(try state.record(request.path("permission_id"), kind: permissionKind, name: "Permission").doc)
         }
-        table["UpdateOrganizationPermission"] = { state, request in
+        table[.updateOrganizationPermission] = { state, request in
             let object = try request.jsonObject()
             try rejectUnknown(object, allowed: ["name", "key", "description"])
             let body = BodyReader(object: object)
@@ -99,7 +99,7 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["DeleteOrganizationPermission"] = { state, request in
+        table[.deleteOrganizationPermission] = { state, request in
             let id = request.path("permission_id")
             try state.store.writer.write { db in
                 guard let record = try EmulatorStore.fetch(id, kind: permissionKind, db) else { throw EmulatorError.notFound("Permission") }
@@ -112,12 +112,12 @@ extension EmulatorState {
         }
 
         // Roles
-        table["ListOrganizationRoles"] = { state, request in
+        table[.listOrganizationRoles] = { state, request in
             let (conditions, arguments) = Self.roleSearch(kind: roleKind, request)
             let order = try Self.order(request, allowed: Self.roleOrders, default: "-created_at")
             return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
-        table["CreateOrganizationRole"] = { state, request in
+        table[.createOrganizationRole] = { state, request in
             let object = try request.jsonObject()
             try rejectUnknown(object, allowed: ["name", "key", "description", "permissions", "include_in_initial_role_set"])
             let body = BodyReader(object: object)
@@ -139,10 +139,10 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["GetOrganizationRole"] = { state, request in
+        table[.getOrganizationRole] = { state, request in
             try .json(try state.record(request.path("organization_role_id"), kind: roleKind, name: "Organization role").doc)
         }
-        table["UpdateOrganizationRole"] = { state, request in
+        table[.updateOrganizationRole] = { state, request in
             let object = try request.jsonObject()
             try rejectUnknown(object, allowed: ["name", "key", "description", "permissions"])
             let body = BodyReader(object: object)
@@ -169,7 +169,7 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["DeleteOrganizationRole"] = { state, request in
+        table[.deleteOrganizationRole] = { state, request in
             let id = request.path("organization_role_id")
             try state.store.writer.write { db in
                 guard let record = try EmulatorStore.fetch(id, kind: roleKind, db) else { throw EmulatorError.notFound("Organization role") }
@@ -180,7 +180,7 @@ extension EmulatorState {
             }
             return try deleted("role", id: id)
         }
-        table["AssignPermissionToOrganizationRole"] = { state, request in
+        table[.assignPermissionToOrganizationRole] = { state, request in
             let roleID = request.path("organization_role_id")
             let permissionID = request.path("permission_id")
             let doc = try state.store.writer.write { db -> JSONValue in
@@ -202,7 +202,7 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["RemovePermissionFromOrganizationRole"] = { state, request in
+        table[.removePermissionFromOrganizationRole] = { state, request in
             let roleID = request.path("organization_role_id")
             let permissionID = request.path("permission_id")
             let doc = try state.store.writer.write { db -> JSONValue in

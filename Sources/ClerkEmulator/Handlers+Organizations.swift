@@ -3,10 +3,10 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static func registerOrganizations(_ table: inout [String: EmulatorHandler]) {
-        table["CreateOrganization"] = { state, request in try state.createOrganization(BodyReader(object: try request.jsonObject())) }
-        table["GetOrganization"] = { state, request in try .json(try state.organization(request.path("organization_id")).doc) }
-        table["ListOrganizations"] = { state, request in
+    static func registerOrganizations(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.createOrganization] = { state, request in try state.createOrganization(BodyReader(object: try request.jsonObject())) }
+        table[.getOrganization] = { state, request in try .json(try state.organization(request.path("organization_id")).doc) }
+        table[.listOrganizations] = { state, request in
             var conditions = ["kind = 'organization'"]
             var arguments: [any DatabaseValueConvertible] = []
             if let query = request.queryValue("query"), !query.isEmpty {
@@ -44,7 +44,7 @@ extension EmulatorState {
             })
             return try .json(.object(object))
         }
-        table["UpdateOrganization"] = { state, request in
+        table[.updateOrganization] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try state.organization(request.path("organization_id")).id
             return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
@@ -57,7 +57,7 @@ extension EmulatorState {
                 }
             }
         }
-        table["DeleteOrganization"] = { state, request in
+        table[.deleteOrganization] = { state, request in
             let organization = try state.organization(request.path("organization_id"))
             let id = organization.id
             try state.store.writer.write { db in
@@ -70,7 +70,7 @@ extension EmulatorState {
             }
             return try deleted("organization", id: id)
         }
-        table["MergeOrganizationMetadata"] = { state, request in
+        table[.mergeOrganizationMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try state.organization(request.path("organization_id")).id
             return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
@@ -79,7 +79,7 @@ extension EmulatorState {
                 }
             }
         }
-        table["ReplaceOrganizationMetadata"] = { state, request in
+        table[.replaceOrganizationMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try state.organization(request.path("organization_id")).id
             return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
@@ -90,14 +90,14 @@ extension EmulatorState {
         }
 
         // Memberships
-        table["CreateOrganizationMembership"] = { state, request in
+        table[.createOrganizationMembership] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let organization = try state.organization(request.path("organization_id"))
             let userID = try body.requiredString("user_id")
             let role = try body.requiredString("role")
             return try .json(try state.addMember(organization: organization, userID: userID, role: role))
         }
-        table["ListOrganizationMemberships"] = { state, request in
+        table[.listOrganizationMemberships] = { state, request in
             let organization = try state.organization(request.path("organization_id"))
             var conditions = ["kind = 'organization_membership'", "parent_id = ?"]
             var arguments: [any DatabaseValueConvertible] = [organization.id]
@@ -114,18 +114,18 @@ extension EmulatorState {
             let order = try Self.order(request, allowed: ["created_at": "created_at"], default: "-created_at")
             return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
-        table["InstanceGetOrganizationMemberships"] = { state, request in
+        table[.instanceGetOrganizationMemberships] = { state, request in
             let order = try Self.order(request, allowed: ["created_at": "created_at"], default: "-created_at")
             return try state.listRecords(["kind = 'organization_membership'"], [], request, order: order, wrappedByDefault: true)
         }
-        table["UsersGetOrganizationMemberships"] = { state, request in
+        table[.usersGetOrganizationMemberships] = { state, request in
             _ = try state.user(request.path("user_id"))
             return try state.listRecords(
                 ["kind = 'organization_membership'", "json_extract(doc, '$.public_user_data.user_id') = ?"], [request.path("user_id")],
                 request, order: "created_at DESC, rowid DESC", wrappedByDefault: true
             )
         }
-        table["UpdateOrganizationMembership"] = { state, request in
+        table[.updateOrganizationMembership] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let key = try body.requiredString("role")
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
@@ -134,7 +134,7 @@ extension EmulatorState {
                 for (name, value) in Self.membershipRoleFields(role) { doc[name] = value }
             }
         }
-        table["UpdateOrganizationMembershipMetadata"] = { state, request in
+        table[.updateOrganizationMembershipMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
             return try state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
@@ -143,7 +143,7 @@ extension EmulatorState {
                 }
             }
         }
-        table["DeleteOrganizationMembership"] = { state, request in
+        table[.deleteOrganizationMembership] = { state, request in
             let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
             try state.store.writer.write { db in
                 try EmulatorStore.delete(membership.id, db)

@@ -3,11 +3,11 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static func registerSessions(_ table: inout [String: EmulatorHandler]) {
-        table["GetJWKS"] = { state, _ in
+    static func registerSessions(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.getJWKS] = { state, _ in
             try .json(["keys": [state.keys.signer.jwk]])
         }
-        table["createSession"] = { state, request in
+        table[.createSession] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
             let activeOrganizationID = try body.string("active_organization_id")
@@ -16,8 +16,8 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["GetSession"] = { state, request in try .json(try state.session(request.path("session_id")).doc) }
-        table["GetSessionList"] = { state, request in
+        table[.getSession] = { state, request in try .json(try state.session(request.path("session_id")).doc) }
+        table[.getSessionList] = { state, request in
             var conditions = ["kind = 'session'"]
             var arguments: [any DatabaseValueConvertible] = []
             for (parameter, path) in [("user_id", "$.user_id"), ("client_id", "$.client_id"), ("status", "$.status")] {
@@ -28,18 +28,18 @@ extension EmulatorState {
             }
             return try state.listRecords(conditions, arguments, request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
-        table["RevokeSession"] = { state, request in
+        table[.revokeSession] = { state, request in
             try state.mutate(request.path("session_id"), kind: "session", name: "Session", event: "session.revoked") { doc in
                 doc["status"] = "revoked"
             }
         }
-        table["CreateSessionToken"] = { state, request in
+        table[.createSessionToken] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let session = try state.session(request.path("session_id"))
             let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? state.options.sessionTokenLifetimeSeconds)
             return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: nil))])
         }
-        table["CreateSessionTokenFromTemplate"] = { state, request in
+        table[.createSessionTokenFromTemplate] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let session = try state.session(request.path("session_id"))
             let name = request.path("template_name")
@@ -53,7 +53,7 @@ extension EmulatorState {
         }
 
         // JWT templates
-        table["CreateJWTTemplate"] = { state, request in
+        table[.createJWTTemplate] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let name = try body.requiredString("name")
             guard case .object(let claims)? = body.object["claims"] else { throw EmulatorError.missing("claims") }
@@ -73,11 +73,11 @@ extension EmulatorState {
             }
             return try .json(doc)
         }
-        table["ListJWTTemplates"] = { state, request in
+        table[.listJWTTemplates] = { state, request in
             try state.listRecords(["kind = 'jwt_template'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
-        table["GetJWTTemplate"] = { state, request in try .json(try state.record(request.path("template_id"), kind: "jwt_template", name: "JWT template").doc) }
-        table["UpdateJWTTemplate"] = { state, request in
+        table[.getJWTTemplate] = { state, request in try .json(try state.record(request.path("template_id"), kind: "jwt_template", name: "JWT template").doc) }
+        table[.updateJWTTemplate] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             return try state.mutate(request.path("template_id"), kind: "jwt_template", name: "JWT template") { doc in
                 if let name = try body.string("name") { doc["name"] = .string(name) }
@@ -89,7 +89,7 @@ extension EmulatorState {
                 if let skew = try body.int("allowed_clock_skew") { doc["allowed_clock_skew"] = .int(skew) }
             }
         }
-        table["DeleteJWTTemplate"] = { state, request in
+        table[.deleteJWTTemplate] = { state, request in
             let id = request.path("template_id")
             try state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "jwt_template", db) != nil else { throw EmulatorError.notFound("JWT template") }

@@ -5,21 +5,21 @@ import Foundation
 import GRDB
 
 extension EmulatorState {
-    static func registerUsers(_ table: inout [String: EmulatorHandler]) {
-        table["CreateUser"] = { state, request in try state.createUser(BodyReader(object: try request.jsonObject())) }
-        table["GetUser"] = { state, request in .rawJSON(try state.user(request.path("user_id")).docText) }
-        table["GetUserList"] = { state, request in
+    static func registerUsers(_ table: inout [Endpoint: EmulatorHandler]) {
+        table[.createUser] = { state, request in try state.createUser(BodyReader(object: try request.jsonObject())) }
+        table[.getUser] = { state, request in .rawJSON(try state.user(request.path("user_id")).docText) }
+        table[.getUserList] = { state, request in
             let (records, _) = try state.queryUsers(request, paged: true)
             return .rawList(records.map(\.docText), total: records.count, wrapped: false)
         }
-        table["GetUsersCount"] = { state, request in
+        table[.getUsersCount] = { state, request in
             let (_, total) = try state.queryUsers(request, paged: false)
             return try .json(["object": "total_count", "total_count": .int(Int64(total))])
         }
-        table["UpdateUser"] = { state, request in
+        table[.updateUser] = { state, request in
             try state.updateUser(request.path("user_id"), BodyReader(object: try request.jsonObject()))
         }
-        table["DeleteUser"] = { state, request in
+        table[.deleteUser] = { state, request in
             let id = request.path("user_id")
             let record = try state.store.writer.write { db -> EmulatorStore.Record in
                 guard let record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
@@ -39,7 +39,7 @@ extension EmulatorState {
             if let external = record.doc["external_id"], external != .null { extra["external_id"] = external }
             return try deleted("user", id: id, extra: extra)
         }
-        table["UpdateUserMetadata"] = { state, request in
+        table[.updateUserMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             return try state.mutateUser(request.path("user_id")) { doc in
                 for kind in ["public_metadata", "private_metadata", "unsafe_metadata"] {
@@ -47,7 +47,7 @@ extension EmulatorState {
                 }
             }
         }
-        table["ReplaceUserMetadata"] = { state, request in
+        table[.replaceUserMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             return try state.mutateUser(request.path("user_id")) { doc in
                 for kind in ["public_metadata", "private_metadata", "unsafe_metadata"] {
@@ -55,21 +55,21 @@ extension EmulatorState {
                 }
             }
         }
-        table["BanUser"] = { state, request in try state.mutateUser(request.path("user_id")) { $0["banned"] = true } }
-        table["UnbanUser"] = { state, request in try state.mutateUser(request.path("user_id")) { $0["banned"] = false } }
-        table["LockUser"] = { state, request in
+        table[.banUser] = { state, request in try state.mutateUser(request.path("user_id")) { $0["banned"] = true } }
+        table[.unbanUser] = { state, request in try state.mutateUser(request.path("user_id")) { $0["banned"] = false } }
+        table[.lockUser] = { state, request in
             try state.mutateUser(request.path("user_id")) { doc in
                 doc["locked"] = true
                 doc["lockout_expires_in_seconds"] = .null
             }
         }
-        table["UnlockUser"] = { state, request in
+        table[.unlockUser] = { state, request in
             try state.mutateUser(request.path("user_id")) { doc in
                 doc["locked"] = false
                 doc["lockout_expires_in_seconds"] = .null
             }
         }
-        table["VerifyPassword"] = { state, request in
+        table[.verifyPassword] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let password = try body.requiredString("password")
             let record = try state.user(request.path("user_id"))

@@ -27,9 +27,9 @@ extension EmulatorState {
         return try .json(["directives": .array(directives.map { .string($0) })])
     }
 
-    static func registerFrontend(_ table: inout [String: EmulatorHandler]) {
+    static func registerFrontend(_ table: inout [Endpoint: EmulatorHandler]) {
         // POST /sessions/{session_id}/refresh: any validation failure is a 401, the SDK's cue to handshake instead.
-        table["RefreshSession"] = { state, request in
+        table[.refreshSession] = { state, request in
             let body = try badRequest { BodyReader(object: try request.jsonObject()) }
             let (expiredToken, refreshToken, requestOrigin, format) = try badRequest {
                 (try body.requiredString("expired_token"), try body.requiredString("refresh_token"), try body.requiredString("request_origin"), try body.string("format") ?? "token")
