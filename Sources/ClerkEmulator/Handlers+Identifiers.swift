@@ -105,7 +105,7 @@ extension EmulatorState {
         let doc: JSONValue = [
             "object": "invitation", "id": .string(id), "email_address": .string(email),
             "public_metadata": try body.metadata("public_metadata") ?? [:], "revoked": false, "status": "pending",
-            "url": .string("https://\(Self.frontendHost)/v1/tickets/accept?ticket=" + EmulatorIDs.random(length: 32)),
+            "url": .string(ticketURL(EmulatorIDs.random(length: 32))),
             "expires_at": .int(now + days * 86_400_000), "created_at": .int(now), "updated_at": .int(now),
         ]
         try store.writer.write { db in

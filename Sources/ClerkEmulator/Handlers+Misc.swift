@@ -35,7 +35,7 @@ extension EmulatorState {
             let token = EmulatorIDs.random(length: 40)
             let doc: JSONValue = [
                 "object": "sign_in_token", "id": .string(id), "status": "pending", "user_id": .string(userID),
-                "token": .string(token), "url": .string("https://\(Self.frontendHost)/v1/tickets/accept?ticket=\(token)"),
+                "token": .string(token), "url": .string(state.ticketURL(token)),
                 "created_at": .int(now), "updated_at": .int(now),
             ]
             try state.store.writer.write { db in

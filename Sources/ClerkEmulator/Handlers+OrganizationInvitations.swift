@@ -90,7 +90,7 @@ extension EmulatorState {
             "role": .string(role), "role_name": .string(Self.roleName(role)), "organization_id": .string(organization.id),
             "status": "pending", "public_metadata": try body.metadata("public_metadata") ?? [:],
             "private_metadata": try body.metadata("private_metadata") ?? [:],
-            "url": .string("https://\(Self.frontendHost)/v1/tickets/accept?ticket=" + EmulatorIDs.random(length: 32)),
+            "url": .string(ticketURL(EmulatorIDs.random(length: 32))),
             "expires_at": .int(now + days * 86_400_000), "created_at": .int(now), "updated_at": .int(now),
         ]
         doc["inviter_id"] = inviter.map { .string($0) } ?? .null

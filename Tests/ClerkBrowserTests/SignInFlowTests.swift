@@ -143,6 +143,26 @@ struct SignInFlowTests {
         }
     }
 
+    @Test("A sign-in token's link (Backend API) signs its user in, once, and comes back to the app", arguments: apps)
+    func signInToken(product: String) async throws {
+        try await BrowserWorld.run(product, name: "sign-in-token-\(product)") { world in
+            let user = try await world.user("turing@example.com")
+            let token = try await world.clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            let link = try #require(token.url) + "&redirect_url="
+                + (world.app.origin + "/account").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await world.browser.go(link)
+            try await world.waitForURL(prefix: "http://accounts.emulator.localhost:", "for the ticket", settled: false)
+            try await BrowserWorld.humanPause()
+            try await world.browser.click("form[method=post] button[type=submit]")
+            try await world.waitForURL(prefix: world.app.origin + "/account", "after the ticket")
+            #expect(try await world.browser.text("#user-id") == user.id)
+            // The link works once.
+            try await world.browser.go(link)
+            _ = try await world.browser.waitFor("input[name=identifier]")
+            #expect(try await world.browser.element("input[name=__clerk_ticket]") == nil)
+        }
+    }
+
     @Test("A session revoked through the Backend API is signed out on the next load after its token expires", arguments: apps)
     func revoked(product: String) async throws {
         try await BrowserWorld.run(product, name: "revoked-\(product)", sessionTokenLifetime: .seconds(3)) { world in

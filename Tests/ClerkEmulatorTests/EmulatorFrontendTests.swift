@@ -297,6 +297,68 @@ struct EmulatorFrontendTests {
         }
     }
 
+    @Test("Tickets: a sign-in token's link signs its user in once, on a form post; an invitation's link prefills sign-up and is accepted by it")
+    func tickets() async throws {
+        try await withEmulator { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["ticket@example.com"]))
+            let token = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            let url = try #require(token.url)
+            #expect(url.hasPrefix("http://\(emulator.frontendHost)/v1/tickets/accept?ticket="), "the link is on the emulator's Frontend API, with its port")
+            let ticket = try #require(queryValue("ticket", in: url))
+
+            // The link leads to the hosted sign-in page with __clerk_ticket; a GET changes nothing.
+            let accept = try await send(
+                emulator, "GET", "/v1/tickets/accept?ticket=\(ticket)&redirect_url=" + queryEncode(Self.app + "/account"), host: emulator.frontendHost
+            )
+            #expect(accept.status == 303)
+            let page = try #require(accept.location)
+            #expect(page.hasPrefix("http://\(emulator.accountsHost)/sign-in?__clerk_ticket=\(ticket)&redirect_url="))
+            let pagePath = String(page.dropFirst("http://\(emulator.accountsHost)".count))
+            let shown = try await send(emulator, "GET", pagePath, host: emulator.accountsHost)
+            #expect(shown.status == 200 && shown.body.contains("ticket@example.com") && shown.hiddenField("__clerk_ticket") == ticket)
+            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userId: user.id)).data.isEmpty)
+            var jar = CookieJar()
+            jar.apply(shown.setCookies)
+            let form = [
+                ("csrf_token", try #require(shown.hiddenField("csrf_token"))), ("redirect_url", Self.app + "/account"), ("__clerk_ticket", ticket),
+            ]
+            let signedIn = try await send(emulator, "POST", "/sign-in", host: emulator.accountsHost, form: form, cookies: jar.values)
+            #expect(signedIn.status == 303 && signedIn.location?.hasPrefix(Self.app + "/account?__clerk_db_jwt=dvb_") == true)
+            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userId: user.id, status: "active")).data.count == 1)
+
+            // Used once: the same link again is refused, and so is a revoked token's.
+            let again = try await send(emulator, "POST", "/sign-in", host: emulator.accountsHost, form: form, cookies: jar.values)
+            #expect(again.status == 422 && again.location == nil && again.body.contains("already used"))
+            let revoked = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            _ = try await clerk.signInTokens.revokeSignInToken(revoked.id)
+            let revokedURL = try #require(revoked.url)
+            let revokedTicket = try #require(queryValue("ticket", in: revokedURL))
+            let revokedPage = try await send(emulator, "GET", "/sign-in?__clerk_ticket=" + revokedTicket, host: emulator.accountsHost)
+            #expect(revokedPage.body.contains("invalid") && revokedPage.hiddenField("__clerk_ticket") == nil)
+            let malformed = try await send(emulator, "GET", "/v1/tickets/accept?ticket=%3Cx%3E", host: emulator.frontendHost)
+            #expect(malformed.status == 400 && malformed.location == nil)
+
+            // An invitation: its link leads to sign-up with the invited address; signing up accepts it.
+            let invitation = try await clerk.invitations.createInvitation(CreateInvitationBody(emailAddress: "invited@example.com"))
+            let invitationURL = try #require(invitation.url)
+            let invitationTicket = try #require(queryValue("ticket", in: invitationURL))
+            let toSignUp = try await send(emulator, "GET", "/v1/tickets/accept?ticket=" + invitationTicket, host: emulator.frontendHost)
+            let signUpPath = String(try #require(toSignUp.location).dropFirst("http://\(emulator.accountsHost)".count))
+            #expect(signUpPath == "/sign-up?__clerk_ticket=" + invitationTicket)
+            let signUp = try await send(emulator, "GET", signUpPath, host: emulator.accountsHost)
+            #expect(signUp.body.contains("value=\"invited@example.com\""))
+            var signUpJar = CookieJar()
+            signUpJar.apply(signUp.setCookies)
+            let created = try await send(emulator, "POST", "/sign-up", host: emulator.accountsHost, form: [
+                ("csrf_token", try #require(signUp.hiddenField("csrf_token"))), ("__clerk_ticket", invitationTicket),
+                ("email_address", "invited@example.com"), ("password", "long enough pw"),
+            ], cookies: signUpJar.values)
+            #expect(created.status == 303)
+            let listed = try await clerk.invitations.getInvitationList()
+            #expect(listed.data.first { $0.id == invitation.id }?.status == .accepted)
+        }
+    }
+
     @Test("POST /v1/dev_browser creates a dev browser; CORS only for allowed origins")
     func devBrowser() async throws {
         try await withEmulator { emulator, _ in

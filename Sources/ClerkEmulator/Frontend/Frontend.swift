@@ -135,6 +135,8 @@ extension EmulatorState {
             addCORS(&response, request)
             response.headers["Access-Control-Allow-Methods"] = "POST"
             return response
+        case ("GET", "/v1/tickets/accept"):
+            return try acceptTicket(request)
         case ("GET", "/.well-known/jwks.json"), ("GET", "/v1/jwks"):
             return try .json(["keys": [keys.signer.jwk]])
         default:

@@ -7,6 +7,8 @@ import GRDB
 struct PageContext: Sendable {
     var redirect: RedirectTarget?
     var devBrowser: String?
+    /// A sign-in token's or invitation's ticket (`__clerk_ticket`), kept until the form is posted.
+    var ticket: String? = nil
     /// The per-browser secret kept in the host-only `__clerk_csrf` cookie.
     var csrfSecret: String
     /// Whether the cookie has to be (re)set with this answer.
@@ -19,6 +21,7 @@ struct PageContext: Sendable {
         var fields = "<input type=\"hidden\" name=\"csrf_token\" value=\"\(html(csrfToken))\">"
         if let redirect { fields += "<input type=\"hidden\" name=\"redirect_url\" value=\"\(html(redirect.string))\">" }
         if let devBrowser { fields += "<input type=\"hidden\" name=\"__clerk_db_jwt\" value=\"\(html(devBrowser))\">" }
+        if let ticket { fields += "<input type=\"hidden\" name=\"__clerk_ticket\" value=\"\(html(ticket))\">" }
         return fields
     }
 
@@ -70,7 +73,11 @@ extension EmulatorState {
         var secret = request.cookies[Self.csrfCookie] ?? ""
         let fresh = renewCSRF || secret.utf8.count != 32 || !secret.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
         if fresh { secret = EmulatorIDs.random(length: 32) }
-        return PageContext(redirect: redirect, devBrowser: devBrowser, csrfSecret: secret, newCSRFSecret: fresh, csrfToken: csrfToken(for: secret))
+        let ticket = value("__clerk_ticket").flatMap { Self.isTicketShape($0) ? $0 : nil }
+        return PageContext(
+            redirect: redirect, devBrowser: devBrowser, ticket: ticket, csrfSecret: secret, newCSRFSecret: fresh,
+            csrfToken: csrfToken(for: secret)
+        )
     }
 
     func csrfToken(for secret: String) -> String {
@@ -100,6 +107,26 @@ extension EmulatorState {
         let message = error.map { "<p class=\"error\" role=\"alert\">\(html($0))</p>" } ?? ""
         switch path {
         case "/sign-in":
+            if let ticket = context.ticket {
+                let found = try store.writer.read { db -> (EmulatorStore.Record, String)? in
+                    guard case .signInToken(_, let userID)? = try Self.findTicket(ticket, db),
+                        let user = try EmulatorStore.fetch(userID, kind: "user", db)
+                    else { return nil }
+                    return (user, userID)
+                }
+                if let (user, _) = found {
+                    return Self.htmlPage(title: "Sign in", status: status, body: """
+                        <h1>Sign in</h1>\(message)<p>This sign-in link is for \(html(Self.userLabel(user.doc))).</p>
+                        <form method="post" action="/sign-in">\(context.hiddenFields)<button type="submit">Continue as \(html(Self.userLabel(user.doc)))</button></form>
+                        """)
+                }
+                var plain = context
+                plain.ticket = nil
+                return try renderPage(
+                    path, plain, error: error ?? "This sign-in link is invalid, was already used, or has expired.", status: status,
+                    prefill: prefill
+                )
+            }
             let users = try store.writer.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM resources WHERE kind = 'user' ORDER BY created_at DESC, rowid DESC LIMIT 25").map(EmulatorStore.record)
             }
@@ -122,6 +149,12 @@ extension EmulatorState {
                 \(continueAs)
                 """)
         case "/sign-up":
+            var prefill = prefill
+            if let ticket = context.ticket, prefill == nil,
+                case .invitation(_, let email)? = try store.writer.read({ db in try Self.findTicket(ticket, db) })
+            {
+                prefill = email
+            }
             return Self.htmlPage(title: "Sign up", status: status, body: """
                 <h1>Sign up</h1>\(message)
                 <form method="post" action="/sign-up">\(context.hiddenFields)
@@ -261,6 +294,7 @@ extension EmulatorState {
     }
 
     func submitSignIn(_ request: FrontendRequest, _ context: PageContext) throws -> EmulatorResponse {
+        if let ticket = context.ticket { return try submitTicketSignIn(ticket, context) }
         let userID: String
         if let chosen = request.formValue("user_id"), !chosen.isEmpty {
             userID = chosen
@@ -297,6 +331,7 @@ extension EmulatorState {
         guard let userID = (try? JSONDecoder().decode(JSONValue.self, from: created.body))?["id"]?.stringMember else {
             throw EmulatorError(status: 500, code: "internal_clerk_error", message: "The user could not be created.")
         }
+        if let ticket = context.ticket { try acceptInvitation(ticket, email: email) }
         return try signIn(userID: userID, context)
     }
 
