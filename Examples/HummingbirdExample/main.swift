@@ -208,9 +208,10 @@ func buildRouter(
         let webhooks = try ClerkWebhookReceiver(client: clerk, deduplicator: InMemoryWebhookDeduplicator())
         router.post("webhooks/clerk") { request, context in
             try await webhooks.handle(request, context: context) { event in
-                switch event.data {
-                case .user(let user): logger.info("Webhook \(event.type.rawValue): user \(user.id)")
-                default: logger.info("Webhook \(event.type.rawValue)")
+                if let user = event.data.user {
+                    logger.info("Webhook \(event.type.rawValue): user \(user.id)")
+                } else {
+                    logger.info("Webhook \(event.type.rawValue)")
                 }
             }
         }

@@ -12,7 +12,7 @@ import Synchronization
 /// let webhooks = try ClerkWebhookReceiver(client: clerk)      // CLERK_WEBHOOK_SIGNING_SECRET, parsed once
 /// router.post("webhooks/clerk") { request, context in
 ///     try await webhooks.handle(request, context: context) { event in
-///         if case .user(let user) = event.data { try await upsert(user) }
+///         if let user = event.data.user { try await upsert(user) }
 ///     }
 /// }
 /// ```

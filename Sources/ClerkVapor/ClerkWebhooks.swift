@@ -32,10 +32,7 @@ extension RoutesBuilder {
     ///
     /// ```swift
     /// app.clerkWebhook("webhooks", "clerk", options: .init(deduplicator: InMemoryWebhookDeduplicator())) { req, event in
-    ///     switch event.data {
-    ///     case .user(let user): req.logger.info("user \(user.id): \(event.type.rawValue)")
-    ///     default: break
-    ///     }
+    ///     if let user = event.data.user { req.logger.info("user \(user.id): \(event.type.rawValue)") }
     ///     return HTTPStatus.ok
     /// }
     /// ```

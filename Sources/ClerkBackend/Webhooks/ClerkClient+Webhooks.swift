@@ -9,7 +9,7 @@ extension ClerkClient {
     ///
     /// ```swift
     /// let event = try clerk.verifyWebhook(body: rawBody, headers: req.headers)
-    /// if case .user(let user) = event.data { … }
+    /// if let user = event.data.user { … }
     /// ```
     ///
     /// **Pass the raw body bytes** exactly as received (`Data`, `[UInt8]`, a `ByteBuffer`'s `readableBytesView`),

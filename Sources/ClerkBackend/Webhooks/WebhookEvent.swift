@@ -13,17 +13,19 @@ import Foundation
 ///
 /// ```swift
 /// let event = try clerk.verifyWebhook(body: body, headers: headers)
-/// switch event.data {
-/// case .user(let user): try await upsert(user)                 // user.created, user.updated
-/// case .deletedObject(let deleted) where event.type == .userDeleted: try await remove(deleted.id ?? "")
-/// case .other(let json): log(event.type, json)                 // everything without a typed model
-/// default: break
+/// switch event.type {
+/// case .userCreated, .userUpdated:
+///     if let user = event.data.user { try await upsert(user) }
+/// case .userDeleted:
+///     if let id = event.data.deletedObject?.id { try await remove(id) }
+/// default:
+///     log(event.type, event.rawData)                            // everything else, typed or not
 /// }
 /// ```
 ///
 /// **Fallback.** An event type this SDK has no model for, or a payload that does not decode into the model
 /// of its type (a field Clerk renamed, a new required field missing…), does not make verification fail: the
-/// signature proves the event is authentic, so ``data`` is ``WebhookEventData/other(_:)`` with the raw JSON and
+/// signature proves the event is authentic, so ``data`` has only ``WebhookEventData/other`` (the raw JSON) and
 /// ``dataDecodingFailure`` says what the decoder reported. ``rawData`` always holds the payload as sent.
 public struct WebhookEvent: Sendable, Hashable {
     /// The event type (`user.created`, …).
@@ -46,7 +48,7 @@ public struct WebhookEvent: Sendable, Hashable {
     public var messageId: String
     /// When the message was signed (the `svix-timestamp` header, whole seconds).
     public var messageTimestamp: Date
-    /// When ``data`` is ``WebhookEventData/other(_:)`` although this SDK has a model for ``type``: what the decoder
+    /// When ``data`` is untyped (``WebhookEventData/other``) although this SDK has a model for ``type``: what the decoder
     /// reported. `nil` when the payload decoded, or when there is no model for the type.
     public var dataDecodingFailure: String?
 
@@ -138,53 +140,90 @@ public struct WebhookEvent: Sendable, Hashable {
 /// The payload of a webhook event, decoded into the Backend API model of its type.
 ///
 /// Clerk's webhooks specification describes these payloads with the same schemas as the Backend API, so they
-/// decode into the same models (`User`, `Organization`, …). The mapping, by event type:
+/// decode into the same models (`User`, `Organization`, …). Read the one you expect for the event's type; the others
+/// are `nil`:
 ///
-/// | Case | Event types |
+/// | Accessor | Event types |
 /// |---|---|
-/// | ``user(_:)`` | `user.created`, `user.updated` |
-/// | ``deletedObject(_:)`` | `user.deleted`, `organization.deleted`, `organizationDomain.deleted`, `role.deleted`, `permission.deleted`, and any other `*.deleted` type whose payload is a deleted-object stub |
-/// | ``session(_:)`` | `session.created`, `.pending`, `.ended`, `.removed`, `.revoked` |
-/// | ``organization(_:)`` | `organization.created`, `organization.updated` |
-/// | ``organizationMembership(_:)`` | `organizationMembership.created`, `.updated`, `.deleted` (the deleted membership itself) |
-/// | ``organizationInvitation(_:)`` | `organizationInvitation.created`, `.accepted`, `.revoked` |
-/// | ``other(_:)`` | every other type (email, SMS, roles, permissions, domains, billing, waitlist, types added later), and any payload that does not decode into its model |
+/// | ``user`` | `user.created`, `user.updated` |
+/// | ``deletedObject`` | `user.deleted`, `organization.deleted`, `organizationDomain.deleted`, `role.deleted`, `permission.deleted`, and any other `*.deleted` type whose payload is a deleted-object stub |
+/// | ``session`` | `session.created`, `.pending`, `.ended`, `.removed`, `.revoked` |
+/// | ``organization`` | `organization.created`, `organization.updated` |
+/// | ``organizationMembership`` | `organizationMembership.created`, `.updated`, `.deleted` (the deleted membership itself) |
+/// | ``organizationInvitation`` | `organizationInvitation.created`, `.accepted`, `.revoked` |
+/// | ``other`` | every other type (email, SMS, roles, permissions, domains, billing, waitlist, types added later), and any payload that does not decode into its model |
+///
+/// ```swift
+/// switch event.type {
+/// case .userCreated, .userUpdated:
+///     if let user = event.data.user { try await upsert(user) }
+/// case .userDeleted:
+///     if let id = event.data.deletedObject?.id { try await remove(id) }
+/// default:
+///     log(event.type, event.rawData)
+/// }
+/// ```
+///
+/// **Why a struct and not an enum.** Clerk sends more than 40 event types and adds more; this SDK types more of
+/// them over time. Each new case of a public enum would break every exhaustive `switch` over it in your code, while
+/// a new accessor here breaks nothing: a payload that gains a typed model moves from ``other`` to its accessor, and
+/// ``WebhookEvent/rawData`` keeps the JSON for every type. Switch on ``WebhookEvent/type`` (an open set of
+/// constants, so such a switch always has a `default`).
 ///
 /// For `organizationInvitation.accepted`, the accepting user's id is in ``WebhookEvent/rawData``:
 /// `event.rawData["user_id"]?.stringValue`.
-public enum WebhookEventData: Sendable, Hashable {
-    /// A user (`user.created`, `user.updated`).
-    case user(User)
-    /// The stub of a deleted object (`user.deleted`, `organization.deleted`, …): `id`, `object`, `deleted`, and
-    /// for some types `slug` or `external_id`.
-    case deletedObject(DeletedObject)
-    /// A session, with its user (`session.*`).
-    case session(SessionWebhookPayload)
-    /// An organization (`organization.created`, `organization.updated`).
-    case organization(Organization)
-    /// An organization membership (`organizationMembership.*`).
-    case organizationMembership(OrganizationMembership)
-    /// An organization invitation (`organizationInvitation.*`).
-    case organizationInvitation(OrganizationInvitation)
-    /// A payload without a typed model here, or one that did not decode into its model: the raw JSON.
-    case other(JSONValue)
+public struct WebhookEventData: Sendable, Hashable {
+    private enum Storage: Sendable, Hashable {
+        case user(User)
+        case deletedObject(DeletedObject)
+        case session(SessionWebhookPayload)
+        case organization(Organization)
+        case organizationMembership(OrganizationMembership)
+        case organizationInvitation(OrganizationInvitation)
+        case other(JSONValue)
+    }
 
-    /// The user, for ``user(_:)``; otherwise `nil`.
-    public var user: User? { if case .user(let value) = self { value } else { nil } }
-    /// The deleted-object stub, for ``deletedObject(_:)``; otherwise `nil`.
-    public var deletedObject: DeletedObject? { if case .deletedObject(let value) = self { value } else { nil } }
-    /// The session payload, for ``session(_:)``; otherwise `nil`.
-    public var session: SessionWebhookPayload? { if case .session(let value) = self { value } else { nil } }
-    /// The organization, for ``organization(_:)``; otherwise `nil`.
-    public var organization: Organization? { if case .organization(let value) = self { value } else { nil } }
-    /// The membership, for ``organizationMembership(_:)``; otherwise `nil`.
+    private let storage: Storage
+
+    private init(_ storage: Storage) { self.storage = storage }
+
+    /// A user payload (`user.created`, `user.updated`).
+    public static func user(_ value: User) -> Self { Self(.user(value)) }
+    /// The stub of a deleted object (`user.deleted`, `organization.deleted`, …).
+    public static func deletedObject(_ value: DeletedObject) -> Self { Self(.deletedObject(value)) }
+    /// A session payload, with its user (`session.*`).
+    public static func session(_ value: SessionWebhookPayload) -> Self { Self(.session(value)) }
+    /// An organization payload (`organization.created`, `organization.updated`).
+    public static func organization(_ value: Organization) -> Self { Self(.organization(value)) }
+    /// An organization membership payload (`organizationMembership.*`).
+    public static func organizationMembership(_ value: OrganizationMembership) -> Self { Self(.organizationMembership(value)) }
+    /// An organization invitation payload (`organizationInvitation.*`).
+    public static func organizationInvitation(_ value: OrganizationInvitation) -> Self { Self(.organizationInvitation(value)) }
+    /// A payload without a typed model here, or one that did not decode into its model.
+    public static func other(_ json: JSONValue) -> Self { Self(.other(json)) }
+
+    /// The user (`user.created`, `user.updated`); otherwise `nil`.
+    public var user: User? { if case .user(let value) = storage { value } else { nil } }
+    /// The deleted-object stub: `id`, `object`, `deleted`, and for some types `slug` or `external_id`; otherwise
+    /// `nil`.
+    public var deletedObject: DeletedObject? { if case .deletedObject(let value) = storage { value } else { nil } }
+    /// The session payload (`session.*`); otherwise `nil`.
+    public var session: SessionWebhookPayload? { if case .session(let value) = storage { value } else { nil } }
+    /// The organization (`organization.created`, `organization.updated`); otherwise `nil`.
+    public var organization: Organization? { if case .organization(let value) = storage { value } else { nil } }
+    /// The membership (`organizationMembership.*`); otherwise `nil`.
     public var organizationMembership: OrganizationMembership? {
-        if case .organizationMembership(let value) = self { value } else { nil }
+        if case .organizationMembership(let value) = storage { value } else { nil }
     }
-    /// The invitation, for ``organizationInvitation(_:)``; otherwise `nil`.
+    /// The invitation (`organizationInvitation.*`); otherwise `nil`.
     public var organizationInvitation: OrganizationInvitation? {
-        if case .organizationInvitation(let value) = self { value } else { nil }
+        if case .organizationInvitation(let value) = storage { value } else { nil }
     }
+    /// The raw JSON of a payload this SDK has no typed model for (or that did not decode into it); `nil` when the
+    /// payload is typed. ``WebhookEvent/rawData`` has the JSON of every payload.
+    public var other: JSONValue? { if case .other(let value) = storage { value } else { nil } }
+    /// Whether the payload decoded into a typed model (`false` exactly when ``other`` is set).
+    public var isTyped: Bool { other == nil }
 
     private enum Model {
         case user, deletedObject, session, organization, organizationMembership, organizationInvitation

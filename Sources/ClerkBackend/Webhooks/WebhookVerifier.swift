@@ -169,7 +169,7 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
     /// Verifies the signature, then decodes the event.
     ///
     /// An event type without a typed model, or a payload that does not fit its model, still verifies: ``WebhookEvent/data``
-    /// is then ``WebhookEventData/other(_:)`` (see ``WebhookEvent``).
+    /// is then untyped: ``WebhookEventData/other`` (see ``WebhookEvent``).
     ///
     /// - Parameters:
     ///   - body: the raw request body, exactly as received (never re-encoded JSON).
