@@ -25,8 +25,7 @@ extension ClerkRequest {
     public init(_ request: Request, scheme: String? = nil, remoteAddress: String? = nil) throws {
         let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
         let hostField = request.headers.first { $0.name.canonicalName == "host" }?.value
-        let host = request.head.authority ?? hostField ?? "localhost"
-        guard ClerkRequestBuilding.isAcceptableHost(host) else {
+        guard let host = ClerkRequest.validatedHost(request.head.authority ?? hostField ?? "localhost") else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
         var headers = HTTPHeaders()
@@ -46,15 +45,6 @@ enum ClerkRequestBuilding {
     static func pathAndQuery(of request: Request) -> String {
         let raw = request.head.path ?? "/"
         return raw.hasPrefix("/") ? raw : "/" + raw
-    }
-
-    /// `host`, `host:port`, `[v6]:port`: letters, digits, `.`, `-`, `_`, `:`, `[`, `]`; at most 255 bytes.
-    static func isAcceptableHost(_ host: String) -> Bool {
-        !host.isEmpty && host.utf8.count <= 255
-            && host.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == 0x2E || byte == 0x2D || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
-            }
     }
 
     /// NIO `HTTPHeaders` as `HTTPFields` (names that are not valid field names are skipped).

@@ -125,7 +125,7 @@ final class AuthenticateContext: Sendable {
                 let validProto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil }
                 if let host = forwardedHost, !host.isEmpty {
                     let proto = validProto ?? scheme
-                    if AuthenticateContext.isValidHost(host), let rebuilt = URLComponents(string: "\(proto)://\(host)"),
+                    if ClerkRequest.validatedHost(host) == host, let rebuilt = URLComponents(string: "\(proto)://\(host)"),
                         rebuilt.host != nil
                     {
                         url.scheme = proto
@@ -275,14 +275,6 @@ final class AuthenticateContext: Sendable {
             origin += ":\(port)"
         }
         return origin
-    }
-
-    static func isValidHost(_ host: String) -> Bool {
-        !host.isEmpty && host.utf8.count <= 255
-            && host.unicodeScalars.allSatisfy { scalar in
-                scalar.properties.isAlphabetic && scalar.isASCII || ("0"..."9").contains(scalar) || scalar == "."
-                    || scalar == "-" || scalar == ":" || scalar == "[" || scalar == "]" || scalar == "_"
-            }
     }
 
 }

@@ -101,3 +101,48 @@ extension ClerkRequest {
         return accept?.lowercased().hasPrefix("text/html") ?? false
     }
 }
+
+extension ClerkRequest {
+    /// The text without leading and trailing spaces and tabs (on bytes: this runs for every request).
+    static func trimmingSpaces(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last, first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
+        else { return text }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        while end > start, utf8[utf8.index(before: end)] == 0x20 || utf8[utf8.index(before: end)] == 0x09 {
+            end = utf8.index(before: end)
+        }
+        return String(text[start..<end])
+    }
+
+    /// The value, without surrounding spaces, when it is a plausible `host[:port]` (letters, digits, `-._`, an IPv6
+    /// literal in brackets, an optional port up to 65535), else `nil`: a hostile `Host` or `X-Forwarded-Host` header
+    /// never reaches a URL the SDK builds. The integrations check the `Host` of every request with it.
+    public static func validatedHost(_ value: String) -> String? {
+        let host = ClerkRequest.trimmingSpaces(value)
+        guard !host.isEmpty, host.utf8.count <= 261 else { return nil }
+        let isAllowed: (UInt8) -> Bool = { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
+        }
+        guard host.utf8.allSatisfy(isAllowed) else { return nil }
+        // The usual `name[:port]` (no IPv6 brackets) is checked here; anything else goes through URLComponents.
+        if !host.utf8.contains(0x5B) && !host.utf8.contains(0x5D) {
+            let parts = host.utf8.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 1, !parts[0].isEmpty { return host }
+            if parts.count == 2, !parts[0].isEmpty, (1...5).contains(parts[1].count),
+                parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let port = Int(Substring(parts[1])), port <= 65_535
+            {
+                return host
+            }
+            if parts.count > 2 { return nil }
+        }
+        guard let components = URLComponents(string: "http://\(host)"), let parsed = components.host, !parsed.isEmpty,
+            components.path.isEmpty, components.user == nil
+        else { return nil }
+        if let port = components.port, !(0...65_535).contains(port) { return nil }
+        return host
+    }
+}
