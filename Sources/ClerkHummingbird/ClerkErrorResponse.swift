@@ -3,33 +3,12 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+public import ClerkBackend
 public import Hummingbird
+import HTTPTypes
 
-/// One entry of a Clerk-style error body: `{"errors":[{"code","message","long_message","meta"}]}`, the shape of
-/// Clerk's own API errors, so one client-side error handler serves both.
-public struct ClerkErrorEntry: Sendable, Hashable, Encodable {
-    /// A machine-readable code (`authentication_invalid`, `authorization_invalid`, …).
-    public var code: String
-    /// A short message.
-    public var message: String
-    /// A longer explanation.
-    public var longMessage: String
-    /// Extra details (for example the authentication `reason` on development instances).
-    public var meta: [String: String]?
-
-    /// Creates an entry.
-    public init(code: String, message: String, longMessage: String, meta: [String: String]? = nil) {
-        self.code = code
-        self.message = message
-        self.longMessage = longMessage
-        self.meta = meta
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case code, message, meta
-        case longMessage = "long_message"
-    }
-}
+/// One entry of a Clerk-style error body: ``ClerkErrorBody/Entry`` of ClerkBackend.
+public typealias ClerkErrorEntry = ClerkErrorBody.Entry
 
 /// A Clerk-style JSON error response: `{"errors":[…]}` with a status (401, 403, 400…).
 ///
@@ -43,43 +22,43 @@ public struct ClerkHTTPError: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     /// The error entries of the body.
     public var errors: [ClerkErrorEntry]
+    /// Clerk's `clerk_error` object (the reverification hint), when there is one.
+    public var clerkError: JSONValue?
     /// Extra response headers.
     public var headers: HTTPFields
 
     /// Creates an error response.
-    public init(status: HTTPResponse.Status, errors: [ClerkErrorEntry], headers: HTTPFields = [:]) {
+    public init(status: HTTPResponse.Status, errors: [ClerkErrorEntry], clerkError: JSONValue? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.errors = errors
+        self.clerkError = clerkError
         self.headers = headers
+    }
+
+    /// The error of a ``ClerkErrorBody``.
+    public init(_ body: ClerkErrorBody) {
+        var fields = HTTPFields()
+        for (name, value) in body.headers.sorted(by: { $0.key < $1.key }) {
+            if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }
+        }
+        self.init(status: HTTPResponse.Status(code: body.status), errors: body.errors, clerkError: body.clerkError, headers: fields)
     }
 
     /// `401`: `authentication_invalid`, with `WWW-Authenticate: Bearer`. `reason` (an `AuthReason` value) goes in
     /// `meta.reason` when given.
     public static func unauthorized(reason: String? = nil) -> ClerkHTTPError {
-        ClerkHTTPError(
-            status: .unauthorized,
-            errors: [
-                ClerkErrorEntry(
-                    code: "authentication_invalid", message: "Unauthenticated",
-                    longMessage: "This request needs a valid Clerk session token or machine token.",
-                    meta: reason.map { ["reason": $0] }
-                )
-            ],
-            headers: [.wwwAuthenticate: "Bearer"]
-        )
+        ClerkHTTPError(.unauthenticated(reason: reason))
     }
 
     /// `403`: `authorization_invalid`.
     public static func forbidden() -> ClerkHTTPError {
-        ClerkHTTPError(
-            status: .forbidden,
-            errors: [
-                ClerkErrorEntry(
-                    code: "authorization_invalid", message: "Forbidden",
-                    longMessage: "You are not authorized to perform this request."
-                )
-            ]
-        )
+        ClerkHTTPError(.forbidden())
+    }
+
+    /// `403` with Clerk's reverification hint (`clerk_error.reason = "reverification-error"`), which clerk-js's
+    /// `useReverification` reads: throw it when `auth.has(reverification:)` is false.
+    public static func reverificationRequired(_ config: ReverificationConfig) -> ClerkHTTPError {
+        ClerkHTTPError(.reverificationRequired(config))
     }
 
     /// The JSON response.
@@ -89,12 +68,9 @@ public struct ClerkHTTPError: HTTPResponseError, Sendable {
 
     /// The JSON response (`Content-Type: application/json`, `Cache-Control: no-store`).
     public func response() -> Response {
-        struct Body: Encodable { let errors: [ClerkErrorEntry] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(errors: errors))) ?? Data(#"{"errors":[]}"#.utf8)
+        let body = ClerkErrorBody(status: Int(status.code), errors: errors, clerkError: clerkError)
         var fields: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         fields.append(contentsOf: headers)
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.json)))
     }
 }

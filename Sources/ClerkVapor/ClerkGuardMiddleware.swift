@@ -190,67 +190,45 @@ public struct ClerkGuardMiddleware: Middleware {
     }
 }
 
-/// The JSON error responses of the Vapor integration, shaped like Backend API errors.
+/// The JSON error responses of the Vapor integration: ``ClerkErrorBody`` (shaped like Backend API errors) as Vapor
+/// responses.
 public enum ClerkErrorResponse {
     /// `401` `{"errors":[{"code":"authentication_invalid","message":"Unauthenticated","long_message":"…"}]}`, with
     /// `WWW-Authenticate: Bearer`.
     public static func unauthenticated(
         longMessage: String = "You must be signed in to access this resource."
     ) -> Response {
-        let response = json(
-            status: .unauthorized,
-            ["errors": [["code": "authentication_invalid", "message": "Unauthenticated", "long_message": .string(longMessage)]]]
-        )
-        response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer")
-        return response
+        response(.unauthenticated(longMessage: longMessage))
     }
 
     /// `403` `{"errors":[{"code":"authorization_invalid","message":"Forbidden","long_message":"…"}]}`.
     public static func forbidden(
         longMessage: String = "You are not allowed to access this resource."
     ) -> Response {
-        json(
-            status: .forbidden,
-            ["errors": [["code": "authorization_invalid", "message": "Forbidden", "long_message": .string(longMessage)]]]
-        )
+        response(.forbidden(longMessage: longMessage))
     }
 
     /// `403` with the errors of ``forbidden(longMessage:)`` and Clerk's reverification hint
     /// (`clerk_error.reason = "reverification-error"`, the missing `level` and `afterMinutes`).
     public static func reverificationRequired(_ config: ReverificationConfig) -> Response {
-        json(
-            status: .forbidden,
-            [
-                "errors": [[
-                    "code": "authorization_invalid", "message": "Reverification required",
-                    "long_message": "Verify your identity again to perform this action.",
-                ]],
-                "clerk_error": [
-                    "type": "forbidden", "reason": "reverification-error",
-                    "metadata": ["reverification": ["level": .string(config.level.rawValue), "afterMinutes": .int(Int64(config.afterMinutes))]],
-                ],
-            ]
-        )
+        response(.reverificationRequired(config))
     }
 
-    /// `400` `{"errors":[{"code":…,"message":…,"long_message":…}]}`.
-    static func badRequest(code: String, message: String, longMessage: String, meta: JSONValue? = nil) -> Response {
-        error(status: .badRequest, code: code, message: message, longMessage: longMessage, meta: meta)
-    }
-
-    static func error(status: HTTPResponseStatus, code: String, message: String, longMessage: String, meta: JSONValue? = nil) -> Response {
-        var entry: [String: JSONValue] = ["code": .string(code), "message": .string(message), "long_message": .string(longMessage)]
-        if let meta { entry["meta"] = meta }
-        return json(status: status, ["errors": [.object(entry)]])
-    }
-
-    static func json(status: HTTPResponseStatus, _ body: JSONValue) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+    /// Any ``ClerkErrorBody`` as a response (`Content-Type: application/json`, `Cache-Control: no-store`).
+    public static func response(_ body: ClerkErrorBody) -> Response {
         var headers = HTTPHeaders()
         headers.add(name: .contentType, value: "application/json; charset=utf-8")
         headers.add(name: .cacheControl, value: "no-store")
-        return Response(status: status, headers: headers, body: .init(data: data))
+        for (name, value) in body.headers.sorted(by: { $0.key < $1.key }) { headers.replaceOrAdd(name: name, value: value) }
+        return Response(status: HTTPResponseStatus(statusCode: body.status), headers: headers, body: .init(data: body.json))
+    }
+
+    /// `400` `{"errors":[{"code":…,"message":…,"long_message":…}]}`.
+    static func badRequest(code: String, message: String, longMessage: String, meta: [String: String]? = nil) -> Response {
+        error(status: .badRequest, code: code, message: message, longMessage: longMessage, meta: meta)
+    }
+
+    static func error(status: HTTPResponseStatus, code: String, message: String, longMessage: String, meta: [String: String]? = nil) -> Response {
+        response(.error(status: Int(status.code), code: code, message: message, longMessage: longMessage, meta: meta))
     }
 }

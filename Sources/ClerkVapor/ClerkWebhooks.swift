@@ -146,12 +146,12 @@ enum ClerkWebhookResponses {
         if error.reason == .bodyTooLarge {
             return ClerkErrorResponse.error(
                 status: .payloadTooLarge, code: "webhook_verification_failed", message: "Webhook body too large",
-                longMessage: error.message, meta: ["reason": .string(error.reason.rawValue)]
+                longMessage: error.message, meta: ["reason": error.reason.rawValue]
             )
         }
         return ClerkErrorResponse.badRequest(
             code: "webhook_verification_failed", message: "Webhook verification failed", longMessage: error.message,
-            meta: ["reason": .string(error.reason.rawValue)]
+            meta: ["reason": error.reason.rawValue]
         )
     }
 }
