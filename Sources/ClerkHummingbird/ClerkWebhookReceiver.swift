@@ -97,19 +97,10 @@ public struct ClerkWebhookReceiver: Sendable {
         } catch let error as WebhookVerificationError {
             if error.isConfigurationError {
                 context.logger.error("Clerk webhook verifier is misconfigured", metadata: ["reason": "\(error.reason.rawValue)"])
-                throw ClerkHTTPError(
-                    status: .internalServerError,
-                    errors: [ClerkErrorEntry(code: "internal_error", message: "Internal error", longMessage: "The webhook receiver is not configured correctly.")]
-                )
+            } else {
+                context.logger.notice("Clerk webhook refused", metadata: ["reason": "\(error.reason.rawValue)"])
             }
-            context.logger.notice("Clerk webhook refused", metadata: ["reason": "\(error.reason.rawValue)"])
-            if error.reason == .bodyTooLarge { throw Self.tooLarge(maxBodySize) }
-            var meta = ["reason": error.reason.rawValue]
-            if !error.missingHeaders.isEmpty { meta["missing_headers"] = error.missingHeaders.joined(separator: ",") }
-            throw ClerkHTTPError(
-                status: .badRequest,
-                errors: [ClerkErrorEntry(code: "webhook_verification_failed", message: "Webhook verification failed", longMessage: error.message, meta: meta)]
-            )
+            throw ClerkHTTPError(.webhookRefused(error))
         }
     }
 
@@ -123,15 +114,8 @@ public struct ClerkWebhookReceiver: Sendable {
     ) async throws -> Response {
         let event = try await verify(request, context: context)
         if let deduplicator {
-            guard try await deduplicator.claim(event.messageId) else {
+            if try await deduplicator.handleOnce(event, { try await handler(event) }) == nil {
                 context.logger.debug("Clerk webhook already processed", metadata: ["svix_id": "\(event.messageId)"])
-                return Response(status: .ok)
-            }
-            do {
-                try await handler(event)
-            } catch {
-                await deduplicator.release(event.messageId)
-                throw error
             }
         } else {
             try await handler(event)
@@ -140,9 +124,6 @@ public struct ClerkWebhookReceiver: Sendable {
     }
 
     static func tooLarge(_ limit: Int) -> ClerkHTTPError {
-        ClerkHTTPError(
-            status: .contentTooLarge,
-            errors: [ClerkErrorEntry(code: "request_body_too_large", message: "Payload too large", longMessage: "The webhook body is larger than the \(limit) bytes accepted.")]
-        )
+        ClerkHTTPError(.webhookRefused(WebhookVerificationError(.bodyTooLarge, "The webhook body is larger than the \(limit) bytes accepted.")))
     }
 }

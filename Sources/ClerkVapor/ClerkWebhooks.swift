@@ -61,19 +61,15 @@ extension RoutesBuilder {
                 return ClerkWebhookResponses.response(for: error, request: request)
             }
             if let deduplicator = options.deduplicator {
-                guard try await deduplicator.claim(event.messageId) else {
+                // A non-2xx answer releases the id too, so that Svix's retry is processed.
+                let response = try await deduplicator.handleOnce(event, succeeded: { (200..<300).contains($0.status.code) }) {
+                    try await handler(request, event).encodeResponse(for: request)
+                }
+                guard let response else {
                     request.logger.debug("Clerk webhook already handled; dropped", metadata: ["svix-id": "\(event.messageId)"])
                     return Response(status: .ok)
                 }
-                do {
-                    let response = try await handler(request, event).encodeResponse(for: request)
-                    // Not handled (non-2xx): forget the id so that Svix's retry is processed.
-                    if !(200..<300).contains(response.status.code) { await deduplicator.release(event.messageId) }
-                    return response
-                } catch {
-                    await deduplicator.release(event.messageId)
-                    throw error
-                }
+                return response
             }
             return try await handler(request, event).encodeResponse(for: request)
         }
@@ -137,21 +133,9 @@ enum ClerkWebhookResponses {
     static func response(for error: WebhookVerificationError, request: Request) -> Response {
         if error.isConfigurationError {
             request.logger.error("Clerk webhook verification is misconfigured: \(error.message)", metadata: ["reason": "\(error.reason.rawValue)"])
-            return ClerkErrorResponse.error(
-                status: .internalServerError, code: "webhook_configuration_error", message: "Webhook verification is not configured",
-                longMessage: "The server cannot verify webhooks."
-            )
+        } else {
+            request.logger.info("Clerk webhook refused", metadata: ["reason": "\(error.reason.rawValue)"])
         }
-        request.logger.info("Clerk webhook refused", metadata: ["reason": "\(error.reason.rawValue)"])
-        if error.reason == .bodyTooLarge {
-            return ClerkErrorResponse.error(
-                status: .payloadTooLarge, code: "webhook_verification_failed", message: "Webhook body too large",
-                longMessage: error.message, meta: ["reason": error.reason.rawValue]
-            )
-        }
-        return ClerkErrorResponse.badRequest(
-            code: "webhook_verification_failed", message: "Webhook verification failed", longMessage: error.message,
-            meta: ["reason": error.reason.rawValue]
-        )
+        return ClerkErrorResponse.response(.webhookRefused(error))
     }
 }

@@ -92,6 +92,24 @@ public struct ClerkErrorBody: Sendable, Hashable {
         ]
     }
 
+    /// The answer to a webhook that failed verification: `500` `webhook_configuration_error` for a missing or
+    /// invalid secret (the sender is not at fault), `413` `request_body_too_large` past the size limit, else `400`
+    /// `webhook_verification_failed` with `meta.reason` (and `meta.missing_headers` when headers were missing).
+    public static func webhookRefused(_ error: WebhookVerificationError) -> Self {
+        if error.isConfigurationError {
+            return .error(
+                status: 500, code: "webhook_configuration_error", message: "Webhook verification is not configured",
+                longMessage: "The server cannot verify webhooks."
+            )
+        }
+        var meta = ["reason": error.reason.rawValue]
+        if !error.missingHeaders.isEmpty { meta["missing_headers"] = error.missingHeaders.joined(separator: ",") }
+        if error.reason == .bodyTooLarge {
+            return .error(status: 413, code: "request_body_too_large", message: "Payload too large", longMessage: error.message, meta: meta)
+        }
+        return .error(status: 400, code: "webhook_verification_failed", message: "Webhook verification failed", longMessage: error.message, meta: meta)
+    }
+
     /// Any status with one entry.
     public static func error(status: Int, code: String, message: String, longMessage: String, meta: [String: String]? = nil) -> Self {
         Self(status: status, errors: [Entry(code: code, message: message, longMessage: longMessage, meta: meta)])

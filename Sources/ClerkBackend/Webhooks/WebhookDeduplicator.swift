@@ -17,6 +17,26 @@ public protocol ClerkWebhookDeduplicator: Sendable {
     func release(_ messageId: String) async
 }
 
+extension ClerkWebhookDeduplicator {
+    /// Runs `handler` for a message not handled yet: `nil` (answer `200` without running it) when the message id is
+    /// already claimed; otherwise the handler's result. The claim is released when the handler throws or when
+    /// `succeeded` says its result is a failure (a non-2xx answer), so that Svix's retry is handled. Both
+    /// integrations' webhook routes go through this.
+    public func handleOnce<Result>(
+        _ event: WebhookEvent, succeeded: (Result) -> Bool = { _ in true }, _ handler: () async throws -> Result
+    ) async throws -> Result? {
+        guard try await claim(event.messageId) else { return nil }
+        do {
+            let result = try await handler()
+            if !succeeded(result) { await release(event.messageId) }
+            return result
+        } catch {
+            await release(event.messageId)
+            throw error
+        }
+    }
+}
+
 /// A ``ClerkWebhookDeduplicator`` in memory, for one process: the most recent `capacity` message ids, each for
 /// `retention`. Claims and releases take constant time.
 public final class InMemoryWebhookDeduplicator: ClerkWebhookDeduplicator {

@@ -27,4 +27,13 @@ struct ClerkErrorBodyTests {
         #expect(json["errors"]?.arrayValue?.first?["code"] == "authorization_invalid")
         #expect(ClerkErrorBody.reverificationError(.strictMFA)["metadata"]?["reverification"]?["level"] == "multi_factor")
     }
+
+    @Test("Webhook refusals: 500 for configuration, 413 past the limit, 400 with the reason and missing headers")
+    func webhookRefusals() {
+        #expect(ClerkErrorBody.webhookRefused(WebhookVerificationError(.missingSecret, "no secret")).status == 500)
+        let large = ClerkErrorBody.webhookRefused(WebhookVerificationError(.bodyTooLarge, "too large"))
+        #expect(large.status == 413 && large.errors.first?.code == "request_body_too_large")
+        let missing = ClerkErrorBody.webhookRefused(WebhookVerificationError(.missingHeaders, "missing", missingHeaders: ["svix-id"]))
+        #expect(missing.status == 400 && missing.errors.first?.meta == ["reason": "missing_headers", "missing_headers": "svix-id"])
+    }
 }

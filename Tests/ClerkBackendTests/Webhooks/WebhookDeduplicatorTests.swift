@@ -27,6 +27,21 @@ struct WebhookDeduplicatorTests {
         #expect(deduplicator.contains("m4999") && deduplicator.contains("m4998") && !deduplicator.contains("m4997"))
     }
 
+    @Test("handleOnce: runs a new message, skips a handled one, releases on a throw or a failed result")
+    func handleOnce() async throws {
+        struct Failure: Error {}
+        let deduplicator = InMemoryWebhookDeduplicator()
+        let event = WebhookEvent(type: .userCreated, data: .other(.null), rawData: .null, messageId: "msg_1")
+        #expect(try await deduplicator.handleOnce(event, succeeded: { $0 < 300 }) { 503 } == 503)
+        #expect(!deduplicator.contains("msg_1"), "a failed answer releases the id")
+        await #expect(throws: Failure.self) { try await deduplicator.handleOnce(event) { throw Failure() } }
+        #expect(!deduplicator.contains("msg_1"), "a throw releases the id")
+        #expect(try await deduplicator.handleOnce(event) { 200 } == 200)
+        var ran = false
+        #expect(try await deduplicator.handleOnce(event) { ran = true; return 200 } == nil)
+        #expect(!ran)
+    }
+
     @Test("An id is remembered for the retention only")
     func retention() async throws {
         let deduplicator = InMemoryWebhookDeduplicator(retention: .milliseconds(50))
