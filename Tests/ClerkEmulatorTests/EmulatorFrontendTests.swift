@@ -345,6 +345,10 @@ struct EmulatorFrontendTests {
             let toSignUp = try await send(emulator, "GET", "/v1/tickets/accept?ticket=" + invitationTicket, host: emulator.frontendHost)
             let signUpPath = String(try #require(toSignUp.location).dropFirst("http://\(emulator.accountsHost)".count))
             #expect(signUpPath == "/sign-up?__clerk_ticket=" + invitationTicket)
+            // Tickets are compared exactly: the same letters in another case are not the invitation's.
+            let otherCase = String(invitationTicket.map { $0.isUppercase ? Character($0.lowercased()) : Character($0.uppercased()) })
+            let wrongCase = try await send(emulator, "GET", "/v1/tickets/accept?ticket=" + otherCase, host: emulator.frontendHost)
+            #expect(wrongCase.location?.contains("/sign-in?") == true)
             let signUp = try await send(emulator, "GET", signUpPath, host: emulator.accountsHost)
             #expect(signUp.body.contains("value=\"invited@example.com\""))
             var signUpJar = CookieJar()

@@ -36,11 +36,12 @@ extension EmulatorState {
             else { return nil }
             return .signInToken(record: record, userID: userID)
         }
-        if let row = try Row.fetchOne(
+        // LIKE narrows the search (it ignores case); the exact suffix decides.
+        let candidates = try Row.fetchAll(
             db, sql: "SELECT * FROM resources WHERE kind = 'invitation' AND json_extract(doc, '$.url') LIKE ?",
             arguments: ["%/v1/tickets/accept?ticket=" + ticket]
-        ) {
-            let record = try EmulatorStore.record(row)
+        ).map(EmulatorStore.record)
+        if let record = candidates.first(where: { $0.doc["url"]?.stringMember?.hasSuffix("/v1/tickets/accept?ticket=" + ticket) == true }) {
             guard record.doc["status"]?.stringMember == "pending", (record.doc["expires_at"]?.intMember ?? 0) > nowMillis(),
                 let email = record.doc["email_address"]?.stringMember
             else { return nil }
