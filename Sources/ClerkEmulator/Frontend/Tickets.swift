@@ -73,15 +73,10 @@ extension EmulatorState {
     /// Signs in with a sign-in token (its status becomes `accepted`: it works once).
     func submitTicketSignIn(_ ticket: String, _ context: PageContext) throws -> EmulatorResponse {
         let userID = try store.writer.write { db -> String in
-            guard case .signInToken(var record, let userID)? = try Self.findTicket(ticket, db) else {
+            guard case .signInToken(let record, let userID)? = try Self.findTicket(ticket, db) else {
                 throw EmulatorError(status: 422, code: "ticket_invalid", message: "This sign-in link is invalid, was already used, or has expired.")
             }
-            var doc = record.doc.objectMembers ?? [:]
-            record.updatedAt = nowMillis()
-            doc["status"] = "accepted"
-            doc["updated_at"] = .int(record.updatedAt)
-            record.doc = .object(doc)
-            try EmulatorStore.update(record, db)
+            try Self.markAccepted(record, db)
             return userID
         }
         return try signIn(userID: userID, context)
@@ -90,15 +85,21 @@ extension EmulatorState {
     /// Marks the invitation of `ticket` accepted when the new user signed up with its email address.
     func acceptInvitation(_ ticket: String, email: String) throws {
         try store.writer.write { db in
-            guard case .invitation(var record, let invited)? = try Self.findTicket(ticket, db),
+            guard case .invitation(let record, let invited)? = try Self.findTicket(ticket, db),
                 invited.lowercased() == email.lowercased()
             else { return }
-            var doc = record.doc.objectMembers ?? [:]
-            record.updatedAt = nowMillis()
-            doc["status"] = "accepted"
-            doc["updated_at"] = .int(record.updatedAt)
-            record.doc = .object(doc)
-            try EmulatorStore.update(record, db)
+            try Self.markAccepted(record, db)
         }
+    }
+
+    /// Sets a ticket's object `status` to `accepted` (a ticket works once).
+    static func markAccepted(_ record: EmulatorStore.Record, _ db: Database) throws {
+        var record = record
+        var doc = record.doc.objectMembers ?? [:]
+        record.updatedAt = nowMillis()
+        doc["status"] = "accepted"
+        doc["updated_at"] = .int(record.updatedAt)
+        record.doc = .object(doc)
+        try EmulatorStore.update(record, db)
     }
 }
