@@ -10,11 +10,11 @@ import Synchronization
 /// ``InMemoryWebhookDeduplicator`` suits one process; with several instances, implement this protocol over a
 /// shared store (a unique key in your database, Redis `SET NX` with an expiry of a few days…).
 public protocol ClerkWebhookDeduplicator: Sendable {
-    /// Records `messageId` and returns `true` when it was not recorded yet; returns `false` for a message already
+    /// Records `messageID` and returns `true` when it was not recorded yet; returns `false` for a message already
     /// seen (the webhook is then answered `200` without calling the handler).
-    func claim(_ messageId: String) async throws -> Bool
-    /// Forgets `messageId` (its handler failed), so the next delivery is handled.
-    func release(_ messageId: String) async
+    func claim(_ messageID: String) async throws -> Bool
+    /// Forgets `messageID` (its handler failed), so the next delivery is handled.
+    func release(_ messageID: String) async
 }
 
 extension ClerkWebhookDeduplicator {
@@ -61,14 +61,14 @@ public final class InMemoryWebhookDeduplicator: ClerkWebhookDeduplicator {
         self.retention = retention
     }
 
-    /// Records `messageId`; `false` when it is already recorded and not expired.
-    public func claim(_ messageId: String) async throws -> Bool {
+    /// Records `messageID`; `false` when it is already recorded and not expired.
+    public func claim(_ messageID: String) async throws -> Bool {
         let now = ContinuousClock.now
         return state.withLock { state in
-            if let seen = state.seen[messageId], seen.at + retention > now { return false }
+            if let seen = state.seen[messageID], seen.at + retention > now { return false }
             state.nextSequence += 1
-            state.seen[messageId] = (now, state.nextSequence)
-            state.order.append((messageId, state.nextSequence))
+            state.seen[messageID] = (now, state.nextSequence)
+            state.order.append((messageID, state.nextSequence))
             while state.seen.count > capacity, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1
@@ -82,14 +82,14 @@ public final class InMemoryWebhookDeduplicator: ClerkWebhookDeduplicator {
         }
     }
 
-    /// Forgets `messageId`.
-    public func release(_ messageId: String) async {
-        state.withLock { state in _ = state.seen.removeValue(forKey: messageId) }
+    /// Forgets `messageID`.
+    public func release(_ messageID: String) async {
+        state.withLock { state in _ = state.seen.removeValue(forKey: messageID) }
     }
 
-    /// Whether `messageId` is remembered now (claimed, not released, not expired or forgotten).
-    public func contains(_ messageId: String) -> Bool {
+    /// Whether `messageID` is remembered now (claimed, not released, not expired or forgotten).
+    public func contains(_ messageID: String) -> Bool {
         let now = ContinuousClock.now
-        return state.withLock { state in state.seen[messageId].map { $0.at + retention > now } ?? false }
+        return state.withLock { state in state.seen[messageID].map { $0.at + retention > now } ?? false }
     }
 }
