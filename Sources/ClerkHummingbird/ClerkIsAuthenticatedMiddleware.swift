@@ -87,10 +87,10 @@ where Context.Identity == ClerkAuth {
             if let signInUrl {
                 // Through the request state's redirect when there is one (a satellite's `__clerk_synced=false`, the
                 // dev-browser token across origins), unless the URL already names its `redirect_url`.
-                if includeReturnUrl, !signInUrl.contains("redirect_url="), let state {
-                    var redirect = state.redirect
-                    redirect.signInURL = signInUrl
-                    if let location = try? state.redirectToSignIn(using: redirect) { return Response.redirect(to: location, type: .found) }
+                if includeReturnUrl, !signInUrl.contains("redirect_url="),
+                    let location = try? state?.redirectToSignIn(signInURL: signInUrl)
+                {
+                    return Response.redirect(to: location, type: .found)
                 }
                 return Response.redirect(to: redirectLocation(signInUrl: signInUrl, request: request), type: .found)
             }

@@ -162,10 +162,12 @@ public struct ClerkGuardMiddleware: Middleware {
     static func signInRedirect(target: String?, request: Request) -> String? {
         let target = target.flatMap { $0.isEmpty ? nil : $0 }
         if let target, target.contains("redirect_url=") { return signInLocation(target, returningTo: request) }
-        guard let state = request.clerk.requestState else { return target.flatMap { signInLocation($0, returningTo: request) } }
-        var redirect = state.redirect
-        if let target { redirect.signInURL = target }
-        return (try? state.redirectToSignIn(using: redirect)) ?? target.flatMap { signInLocation($0, returningTo: request) }
+        if let state = request.clerk.requestState,
+            let location = try? (target.map { try state.redirectToSignIn(signInURL: $0) } ?? state.redirectToSignIn())
+        {
+            return location
+        }
+        return target.flatMap { signInLocation($0, returningTo: request) }
     }
 
     /// The sign-in URL with `redirect_url` set to the request's public URL (an existing `redirect_url` is kept).

@@ -145,10 +145,12 @@ public struct RequestState: Sendable {
         try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? storage.requestURL)
     }
 
-    /// ``redirectToSignIn(returnBackURL:)`` with another redirect builder (a guard's own sign-in URL, say), back to
-    /// this request's URL.
-    public func redirectToSignIn(using redirect: ClerkRedirect, returnBackURL: String? = nil) throws -> String {
-        try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? storage.requestURL)
+    /// ``redirectToSignIn(returnBackURL:)`` to another sign-in page than the configured one (a guard's own), with
+    /// the same rules: a satellite's `__clerk_synced=false`, the dev-browser token across origins, session tasks.
+    public func redirectToSignIn(signInURL: String, returnBackURL: String? = nil) throws -> String {
+        var redirect = self.redirect
+        redirect.signInURL = signInURL
+        return try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? storage.requestURL)
     }
 
     /// Where to send this visitor to sign up, with `redirect_url` back to `returnBackURL` (default: this request's
