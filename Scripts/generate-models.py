@@ -67,6 +67,15 @@ RESERVED_TYPE_NAMES = {
     "DiscriminatorKey", "Never", "Void", "Result", "Character",
 }
 
+# Swift names of schemas whose spec name says nothing (`CommercePlan-2` beside `CommercePlan`): what sets them apart.
+SCHEMA_TYPE_NAMES = {
+    "CommercePlan-2": "CommercePlanWithAmounts",
+    "CommerceSubscriptionItem-2": "CommerceSubscriptionItemWithPaymentSource",
+    "CommercePayerResponse-2": "CommerceCompletePayerResponse",
+    "CommerceTotalsResponse-2": "CommerceTotalsWithBillingDiscountsResponse",
+    "FeatureResponse-2": "CompleteFeatureResponse",
+}
+
 # Members that an open-enum struct already has.
 OPEN_ENUM_RESERVED = {"rawValue", "description", "hashValue", "init", "self", "Type"}
 
@@ -81,10 +90,25 @@ def split_words(name):
     return [p for p in re.split(r"[^A-Za-z0-9]+", name) if p]
 
 
+# Acronyms Swift names spell in one case (`userID`, `apiURL`, `SAMLConnection`), never `userId` or `Saml`.
+ACRONYMS = {"Id": "ID", "Ids": "IDs", "Url": "URL", "Urls": "URLs", "Api": "API", "Apis": "APIs",
+            "Oauth": "OAuth", "Saml": "SAML", "Jwt": "JWT", "Jwts": "JWTs", "Jwks": "JWKS", "M2m": "M2M",
+            "Http": "HTTP"}
+# A mixed-case acronym: a capitalised word (after a lowercase letter or a digit, or at the start of a type
+# name) that ends the identifier or is followed by the next word. `IdP` (identity provider) keeps its case.
+ACRONYM_WORD = re.compile(r"(?:(?<=[a-z0-9])|^)(%s)(?=[A-Z0-9_]|$)(?!(?<=Id)P)" % "|".join(
+    sorted(ACRONYMS, key=len, reverse=True)))
+
+
+def swift_acronyms(identifier):
+    """`userId` -> `userID`, `getApiKey` -> `getAPIKey`, `VerificationOauth` -> `VerificationOAuth`."""
+    return ACRONYM_WORD.sub(lambda m: ACRONYMS[m.group(1)], identifier)
+
+
 def type_name(name):
-    """`CommercePlan-2` -> `CommercePlan2`, `JWKS.rsa.PublicKey` -> `JWKSRsaPublicKey`, `user_id` -> `UserId`."""
+    """`CommercePlan-2` -> `CommercePlan2`, `JWKS.rsa.PublicKey` -> `JWKSRsaPublicKey`, `user_id` -> `UserID`."""
     parts = split_words(name)
-    result = "".join(p[0].upper() + p[1:] for p in parts)
+    result = swift_acronyms("".join(p[0].upper() + p[1:] for p in parts))
     if not result:
         result = "Value"
     if result[0].isdigit():
@@ -93,12 +117,12 @@ def type_name(name):
 
 
 def camel(name):
-    """`user_id` -> `userId`, `web3_wallets` -> `web3Wallets`, `x5t#S256` -> `x5tS256` (mechanical)."""
+    """`user_id` -> `userID`, `web3_wallets` -> `web3Wallets`, `x5t#S256` -> `x5tS256` (mechanical)."""
     parts = split_words(name)
     if not parts:
         return "value"
     first = parts[0].lower() if parts[0].isupper() or parts[0].islower() else parts[0][0].lower() + parts[0][1:]
-    result = first + "".join(p[0].upper() + p[1:] for p in parts[1:])
+    result = swift_acronyms(first + "".join(p[0].upper() + p[1:] for p in parts[1:]))
     if result[0].isdigit():
         result = "_" + result
     return result
@@ -110,12 +134,26 @@ def property_name(json_name):
     return camel(json_name)
 
 
+def operation_type_base(op_id):
+    """Prefix of an operation's Body/Query/Response types: `createApiKey` -> `CreateAPIKey`."""
+    return swift_acronyms(op_id[0].upper() + op_id[1:])
+
+
+def endpoint_name(op_id):
+    """`Endpoint` constant of an operation: `GetOAuthApplication` -> `getOAuthApplication`."""
+    return swift_acronyms(op_id[0].lower() + op_id[1:])
+
+
 def escape(identifier):
     return "`%s`" % identifier if identifier in SWIFT_KEYWORDS else identifier
 
 
 def lower_camel_type(name):
-    """Lower-camel of a type name, lowering a leading acronym: `SAMLConnection` -> `samlConnection`."""
+    """Lower-camel of a type name, lowering a leading acronym: `SAMLConnection` -> `samlConnection`,
+    `OAuth` -> `oauth`."""
+    for acronym in sorted(ACRONYMS.values(), key=len, reverse=True):
+        if name.startswith(acronym) and re.match(r"[A-Z0-9_]|$", name[len(acronym):]):
+            return acronym.lower() + name[len(acronym):]
     i = 0
     while i < len(name) and name[i].isupper():
         i += 1
@@ -183,6 +221,43 @@ class Spec:
         return node
 
 
+def identical_schemas(spec):
+    """Schemas that are the same as an earlier one once descriptions and examples are set aside (`CommercePerUnitTotal-2`
+    and `CommercePerUnitTotal`): name -> the earlier schema's name. They share one Swift type."""
+    alias = {}
+
+    def canonical(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key in ("description", "example", "examples", "title"):
+                    continue
+                if key == "$ref" and value.startswith("#/components/schemas/"):
+                    target = ref_name(value)
+                    out[key] = alias.get(target, target)
+                else:
+                    out[key] = canonical(value)
+            return out
+        if isinstance(node, list):
+            return [canonical(x) for x in node]
+        return node
+
+    changed = True
+    while changed:
+        changed = False
+        seen = {}
+        for name, schema in spec.schemas.items():
+            if name in alias or name in SKIPPED_SCHEMAS:
+                continue
+            key = json.dumps(canonical(schema), sort_keys=True)
+            if key in seen:
+                alias[name] = seen[key]
+                changed = True
+            else:
+                seen[key] = name
+    return alias
+
+
 def ref_name(ref):
     return ref.split("/")[-1]
 
@@ -244,13 +319,16 @@ class Generator:
         self.spec_file_name = spec_file_name
         self.header = HEADER.format(spec=spec_file_name)
         self.schema_names = {}
+        self.aliases = identical_schemas(spec)
         for name in spec.schemas:
-            if name in SKIPPED_SCHEMAS:
+            if name in SKIPPED_SCHEMAS or name in self.aliases:
                 continue
             self.schema_names[name] = self.top_level_name(name)
         self.top_level = set(self.schema_names.values())
         if len(self.top_level) != len(self.schema_names):
             raise SystemExit("schema type names clash")
+        for name, target in self.aliases.items():
+            self.schema_names[name] = self.schema_names[target]
         self.response_names = {}
         for key, response in spec.responses.items():
             schema = ((response.get("content") or {}).get("application/json") or {}).get("schema")
@@ -268,7 +346,11 @@ class Generator:
         self.warnings = []
 
     def top_level_name(self, schema_name):
+        if schema_name in SCHEMA_TYPE_NAMES:
+            return SCHEMA_TYPE_NAMES[schema_name]
         name = type_name(schema_name)
+        if re.search(r"-\d+$", schema_name):
+            raise SystemExit("schema %s needs a name in SCHEMA_TYPE_NAMES (a numbered type says nothing)" % schema_name)
         if name in RESERVED_TYPE_NAMES:
             name = name + "Object"
         return name
@@ -678,6 +760,8 @@ class Generator:
 
     def generate_schemas(self):
         for schema_name, name in self.schema_names.items():
+            if schema_name in self.aliases:
+                continue
             schema = self.spec.schemas[schema_name]
             doc = "The `%s` object of the Backend API (schema `%s`)." % (name, schema_name)
             lines = self.top_level_decl(schema, name, doc,
@@ -706,7 +790,7 @@ class Generator:
         count = 0
         for path, method, op, common in self.operations():
             op_id = op["operationId"]
-            base = op_id[0].upper() + op_id[1:]
+            base = operation_type_base(op_id)
             label = "`%s` (`%s %s`)" % (op_id, method.upper(), path)
             blocks = []
             # Body
@@ -808,7 +892,7 @@ class Generator:
 
     def success_response_type(self, op):
         """Swift type expression of the JSON body of the 200/201 response of `op`, or None."""
-        base = op["operationId"][0].upper() + op["operationId"][1:]
+        base = operation_type_base(op["operationId"])
         for code in ("200", "201"):
             response = (op.get("responses") or {}).get(code)
             if response is None:
@@ -871,7 +955,7 @@ class Generator:
         names = set()
         for path, method, op, _ in self.operations():
             op_id = op["operationId"]
-            static = op_id[0].lower() + op_id[1:]
+            static = endpoint_name(op_id)
             if static in names or static in SWIFT_KEYWORDS or static == "all":
                 raise SystemExit("endpoint name clash: " + static)
             names.add(static)
@@ -1011,7 +1095,7 @@ RESOURCE_INFO = {
     "organizations": ("OrganizationsAPI", "Organizations, their memberships, invitations, domains, metadata and logo.", False),
     "phoneNumbers": ("PhoneNumbersAPI", "Phone numbers of users.", False),
     "proxyChecks": ("ProxyChecksAPI", "Checks of a Frontend API proxy configuration.", False),
-    "redirectUrls": ("RedirectURLsAPI", "Redirect URLs allowed for native and mobile applications.", False),
+    "redirectURLs": ("RedirectURLsAPI", "Redirect URLs allowed for native and mobile applications.", False),
     "roleSets": ("RoleSetsAPI", "Role sets: the roles organizations can use.", False),
     "samlConnections": ("SAMLConnectionsAPI", "SAML connections (deprecated in favour of enterprise connections).", False),
     "scimDirectories": ("SCIMDirectoriesAPI", "SCIM directories and their group-to-role mappings.", False),
@@ -1203,7 +1287,7 @@ def generate_resources(gen):
         if resource == "-":
             resource = TAG_RESOURCES[row[index["tag"]]]
             js_method = METHOD_NAMES.get(op_id) or (op_id[0].lower() + op_id[1:])
-        assignments[op_id] = (resource, js_method)
+        assignments[op_id] = (swift_acronyms(resource), swift_acronyms(js_method))
 
     by_resource = {}
     fixtures = {}
@@ -1323,7 +1407,7 @@ def swift_type_of_body(gen, op):
     if not json_body or "schema" not in json_body:
         return None
     schema = json_body["schema"]
-    base = op["operationId"][0].upper() + op["operationId"][1:]
+    base = operation_type_base(op["operationId"])
     if "$ref" in schema:
         type_expr = gen.schema_names[ref_name(schema["$ref"])]
     else:
@@ -1344,7 +1428,7 @@ def query_info(gen, op, common):
             params.append(p)
     if not params:
         return None
-    base = op["operationId"][0].upper() + op["operationId"][1:]
+    base = operation_type_base(op["operationId"])
     required = [p for p in params if p.get("required")]
     return base + "Query", params, required
 
@@ -1391,7 +1475,7 @@ def list_element(gen, op, type_expr):
 
 
 def method_lines(gen, op_id, path, method, op, common, resource, name, fixture):
-    endpoint = op_id[0].lower() + op_id[1:]
+    endpoint = endpoint_name(op_id)
     path_names = re.findall(r"\{([^}]+)\}", path)
     swift_path = [camel(n) for n in path_names]
     body = swift_type_of_body(gen, op)

@@ -5,7 +5,7 @@
 //
 // Routes:
 //   GET  /                   what this is
-//   GET  /user               401 when signed out, else the user from clerk.users.getUser(userId)
+//   GET  /user               401 when signed out, else the user from clerk.users.getUser(userID)
 //   GET  /reports            403 unless the session has the permission org:reports:read
 //   GET  /sign-in            the sign-in entry point for satellites (?redirect_url=, SATELLITE_ORIGINS)
 //   POST /webhooks/clerk     verified Clerk webhooks (Svix signatures over the raw body)
@@ -40,7 +40,7 @@ struct UserPayload: ResponseEncodable {
         id = user.id
         firstName = user.firstName
         lastName = user.lastName
-        primaryEmailAddress = user.emailAddresses.first { $0.id == user.primaryEmailAddressId }?.emailAddress
+        primaryEmailAddress = user.emailAddresses.first { $0.id == user.primaryEmailAddressID }?.emailAddress
         createdAt = user.createdAt
     }
 }
@@ -72,7 +72,7 @@ struct ClerkSetup {
         )
         let client = try ClerkClient(
             options: ClerkOptions(
-                secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL,
+                secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiURL: emulator.apiURL,
                 webhookSigningSecret: emulator.webhookSigningSecret.map { Secret($0) }, logger: logger
             )
         )
@@ -88,8 +88,8 @@ struct ExampleError: Error, CustomStringConvertible {
 /// Creates (once) demo data in the emulator and mints session tokens for its user.
 actor DemoSessions {
     struct Account: Sendable {
-        let userId: String
-        let organizationId: String
+        let userID: String
+        let organizationID: String
     }
 
     private let clerk: ClerkClient
@@ -104,9 +104,9 @@ actor DemoSessions {
     func token(withPermissions: Bool) async throws -> String {
         let demo = try await setUp()
         let session = try await clerk.sessions.createSession(
-            CreateSessionBody(userId: demo.userId, activeOrganizationId: withPermissions ? demo.organizationId : nil)
+            CreateSessionBody(userID: demo.userID, activeOrganizationID: withPermissions ? demo.organizationID : nil)
         )
-        return try await clerk.sessions.getToken(sessionId: session.id, expiresInSeconds: 600)
+        return try await clerk.sessions.getToken(sessionID: session.id, expiresInSeconds: 600)
     }
 
     /// The user, the `org:reports:read` permission, an `org:analyst` role with it, and an organization the user
@@ -134,9 +134,9 @@ actor DemoSessions {
         )
         let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Demo Reports"))
         _ = try await clerk.organizations.createOrganizationMembership(
-            organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+            organization.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst")
         )
-        return Account(userId: user.id, organizationId: organization.id)
+        return Account(userID: user.id, organizationID: organization.id)
     }
 }
 
@@ -151,14 +151,14 @@ func buildRouter(
     // The same trivial answer behind the authenticator and the guard (the measured route of the benchmark).
     router.group("me")
         .add(middleware: ClerkIsAuthenticatedMiddleware())
-        .get { _, context -> String in context.identity?.userId ?? "" }
+        .get { _, context -> String in context.identity?.userID ?? "" }
 
     // Pages for a browser. `/` shows who is signed in (or a sign-in link, back to /account); `/account` needs a
     // signed-in user: a signed-out page visit goes to the instance's hosted sign-in page and comes back here.
     router.get("/") { _, context -> Response in
         var body = "<h1>Clerk + Hummingbird example</h1>"
-        if let userId = context.identity?.userId {
-            body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userId))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
+        if let userID = context.identity?.userID {
+            body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userID))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
         } else {
             let signIn = (try? context.clerkRequestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
             body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
@@ -172,7 +172,7 @@ func buildRouter(
     // `__clerk_synced=false`, so the satellite then syncs its session from this domain.
     router.get("sign-in") { request, context -> Response in
         let returnURL = allowedReturnURL(request.uri.queryParameters["redirect_url"].map(String.init), origins: satelliteOrigins) ?? "/account"
-        if context.identity?.userId != nil { return Response(status: .seeOther, headers: [.location: returnURL]) }
+        if context.identity?.userID != nil { return Response(status: .seeOther, headers: [.location: returnURL]) }
         let signIn = (try? context.clerkRequestState?.redirectToSignIn()) ?? "/"
         return Response(status: .seeOther, headers: [.location: signIn])
     }
@@ -181,9 +181,9 @@ func buildRouter(
         .get { _, context -> Response in
             let auth = try context.requireIdentity()
             return htmlPage(title: "Account", body: """
-                <h1>Account</h1><p>User <span id="user-id">\(htmlEscaped(auth.userId ?? ""))</span>,
-                session <span id="session-id">\(htmlEscaped(auth.sessionId ?? ""))</span>,
-                organization <span id="org-id">\(htmlEscaped(auth.orgId ?? ""))</span>.</p><p><a href="/">Home</a></p>
+                <h1>Account</h1><p>User <span id="user-id">\(htmlEscaped(auth.userID ?? ""))</span>,
+                session <span id="session-id">\(htmlEscaped(auth.sessionID ?? ""))</span>,
+                organization <span id="org-id">\(htmlEscaped(auth.orgID ?? ""))</span>.</p><p><a href="/">Home</a></p>
                 """)
         }
 
@@ -191,8 +191,8 @@ func buildRouter(
     router.group("user")
         .add(middleware: ClerkIsAuthenticatedMiddleware())
         .get { _, context -> UserPayload in
-            guard let userId = try context.requireIdentity().userId else { throw ClerkHTTPError.unauthorized() }
-            return UserPayload(try await clerk.users.getUser(userId))
+            guard let userID = try context.requireIdentity().userID else { throw ClerkHTTPError.unauthorized() }
+            return UserPayload(try await clerk.users.getUser(userID))
         }
 
     // 403 unless the active organization grants org:reports:read (has(permission:)).
@@ -200,7 +200,7 @@ func buildRouter(
         .add(middleware: ClerkIsAuthenticatedMiddleware())
         .add(middleware: ClerkAuthorizationMiddleware(.permission("org:reports:read")))
         .get { _, context -> String in
-            "Reports of organization \(context.identity?.orgId ?? "?")\n"
+            "Reports of organization \(context.identity?.orgID ?? "?")\n"
         }
 
     // Webhooks: the raw body is verified (never re-encoded); a redelivered svix-id is acknowledged only once.

@@ -10,13 +10,13 @@ import Vapor
 
 /// The demo user, organization and sessions created in the emulator.
 struct DemoData: Sendable {
-    let userId: String
+    let userID: String
     /// A session without an active organization: its tokens carry no organization role or permission.
-    let sessionId: String
-    /// A session whose active organization is ``organizationId``: its tokens carry the `org:analyst` role and the
+    let sessionID: String
+    /// A session whose active organization is ``organizationID``: its tokens carry the `org:analyst` role and the
     /// `org:reports:read` permission in their organization claims.
-    let organizationSessionId: String
-    let organizationId: String
+    let organizationSessionID: String
+    let organizationID: String
 
     /// Creates a user, an `org:analyst` role granting `org:reports:read`, an organization the user joins with that
     /// role, and two sessions (one with that organization active), as a real instance would have them set up in the
@@ -35,15 +35,15 @@ struct DemoData: Sendable {
             CreateOrganizationBody(name: "Analytical Engines")
         )
         _ = try await clerk.organizations.createOrganizationMembership(
-            organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+            organization.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst")
         )
-        let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
+        let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
         let organizationSession = try await clerk.sessions.createSession(
-            CreateSessionBody(userId: user.id, activeOrganizationId: organization.id)
+            CreateSessionBody(userID: user.id, activeOrganizationID: organization.id)
         )
         return DemoData(
-            userId: user.id, sessionId: session.id, organizationSessionId: organizationSession.id,
-            organizationId: organization.id
+            userID: user.id, sessionID: session.id, organizationSessionID: organizationSession.id,
+            organizationID: organization.id
         )
     }
 }
@@ -60,8 +60,8 @@ func routes(_ app: Application, demo: DemoData?, variables: [String: String]) th
     session.get { req -> Response in
         let auth = req.clerk.auth
         var body = "<h1>ClerkVapor example</h1>"
-        if let userId = auth.userId {
-            body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userId))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
+        if let userID = auth.userID {
+            body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userID))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
         } else {
             let signIn = (try? req.clerk.requestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
             body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
@@ -79,27 +79,27 @@ func routes(_ app: Application, demo: DemoData?, variables: [String: String]) th
     // `__clerk_synced=false`, so the satellite then syncs its session from this domain.
     session.get("sign-in") { req -> Response in
         let returnURL = allowedReturnURL(req.query[String.self, at: "redirect_url"], origins: satelliteOrigins(variables)) ?? "/account"
-        if req.clerk.auth.userId != nil { return req.redirect(to: returnURL, redirectType: .normal) }
+        if req.clerk.auth.userID != nil { return req.redirect(to: returnURL, redirectType: .normal) }
         guard let signIn = try? req.clerk.requestState?.redirectToSignIn() else { return req.redirect(to: "/") }
         return req.redirect(to: signIn, redirectType: .normal)
     }
     signedIn.get("account") { req -> Response in
         let auth = req.clerk.auth
         return htmlPage(title: "Account", body: """
-            <h1>Account</h1><p>User <span id="user-id">\(htmlEscaped(auth.userId ?? ""))</span>,
-            session <span id="session-id">\(htmlEscaped(auth.sessionId ?? ""))</span>,
-            organization <span id="org-id">\(htmlEscaped(auth.orgId ?? ""))</span>.</p><p><a href="/">Home</a></p>
+            <h1>Account</h1><p>User <span id="user-id">\(htmlEscaped(auth.userID ?? ""))</span>,
+            session <span id="session-id">\(htmlEscaped(auth.sessionID ?? ""))</span>,
+            organization <span id="org-id">\(htmlEscaped(auth.orgID ?? ""))</span>.</p><p><a href="/">Home</a></p>
             """)
     }
 
     // Two trivial routes for Benchmarks/Load/middleware-load.sh: the same answer without and with Clerk.
     app.get("ping") { _ in "pong" }
-    signedIn.get("me") { req -> String in req.clerk.auth.userId ?? "" }
+    signedIn.get("me") { req -> String in req.clerk.auth.userID ?? "" }
     signedIn.get("user") { req async throws -> Response in
         // Vapor's own auth works too: the Auth object is Authenticatable.
         let auth = try req.auth.require(ClerkAuth.self)
-        guard let userId = auth.userId else { return ClerkErrorResponse.unauthenticated() }
-        let user = try await req.clerk.client.users.getUser(userId)
+        guard let userID = auth.userID else { return ClerkErrorResponse.unauthenticated() }
+        let user = try await req.clerk.client.users.getUser(userID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var headers = HTTPHeaders()
@@ -109,7 +109,7 @@ func routes(_ app: Application, demo: DemoData?, variables: [String: String]) th
 
     session.grouped(ClerkGuardMiddleware.require(permission: "org:reports:read")).get("reports") { req async -> [String: String] in
         let auth = req.clerk.auth
-        return ["organization": auth.orgId ?? "", "role": auth.orgRole ?? "", "report": "Q3 engine output: 42 difference engines"]
+        return ["organization": auth.orgID ?? "", "role": auth.orgRole ?? "", "report": "Q3 engine output: 42 difference engines"]
     }
 
     // Machine routes: API keys and M2M tokens, as Bearer tokens.
@@ -142,7 +142,7 @@ func routes(_ app: Application, demo: DemoData?, variables: [String: String]) th
         app.get("dev", "token") { req async throws -> String in
             let withPermissions = (try? req.query.get(Bool.self, at: "permissions")) ?? false
             return try await req.clerk.client.sessions.getToken(
-                sessionId: withPermissions ? demo.organizationSessionId : demo.sessionId
+                sessionID: withPermissions ? demo.organizationSessionID : demo.sessionID
             )
         }
     }
@@ -202,7 +202,7 @@ do {
         emulator = running
         try app.clerk.configure(
             options: ClerkOptions(
-                secretKey: Secret(running.secretKey), publishableKey: running.publishableKey, apiUrl: running.apiURL,
+                secretKey: Secret(running.secretKey), publishableKey: running.publishableKey, apiURL: running.apiURL,
                 webhookSigningSecret: running.webhookSigningSecret.map { Secret($0) }
             ),
             vapor: vapor

@@ -39,11 +39,11 @@ struct AllowlistCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove an allowlist identifier by id.", discussion: "Example:\n  clerk allowlist remove alid_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var identifierId: String
+        @Argument var identifierID: String
         func run() async throws {
             try await runReporting {
-                let deleted = try await client.client().allowlistIdentifiers.deleteAllowlistIdentifier(identifierId)
-                if output.json { try printJSON(deleted) } else { printText("removed \(deleted.id ?? identifierId)") }
+                let deleted = try await client.client().allowlistIdentifiers.deleteAllowlistIdentifier(identifierID)
+                if output.json { try printJSON(deleted) } else { printText("removed \(deleted.id ?? identifierID)") }
             }
         }
     }

@@ -39,11 +39,11 @@ struct BlocklistCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a blocklist identifier by id.", discussion: "Example:\n  clerk blocklist remove blid_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var identifierId: String
+        @Argument var identifierID: String
         func run() async throws {
             try await runReporting {
-                let deleted = try await client.client().blocklistIdentifiers.deleteBlocklistIdentifier(identifierId)
-                if output.json { try printJSON(deleted) } else { printText("removed \(deleted.id ?? identifierId)") }
+                let deleted = try await client.client().blocklistIdentifiers.deleteBlocklistIdentifier(identifierID)
+                if output.json { try printJSON(deleted) } else { printText("removed \(deleted.id ?? identifierID)") }
             }
         }
     }

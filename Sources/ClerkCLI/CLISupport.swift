@@ -136,7 +136,7 @@ struct ClientOptions: ParsableArguments {
     var secretKeyFile: String?
 
     @Option(help: ArgumentHelp("Backend API URL (default: CLERK_API_URL, else https://api.clerk.com).", valueName: "url"))
-    var apiUrl: String?
+    var apiURL: String?
 
     func client() throws -> ClerkClient {
         let environment = ProcessInfo.processInfo.environment
@@ -153,7 +153,7 @@ struct ClientOptions: ParsableArguments {
             throw CLIError("the secret key must start with sk_ (it is not shown here)", exit: CLIExit.configuration)
         }
         var options = ClerkOptions(secretKey: Secret(key))
-        if let url = apiUrl ?? environment["CLERK_API_URL"] { options.apiUrl = url }
+        if let url = apiURL ?? environment["CLERK_API_URL"] { options.apiURL = url }
         do {
             return try ClerkClient(options: options)
         } catch {
@@ -176,7 +176,7 @@ func runReporting(_ body: () async throws -> Void) async throws {
         for item in error.errors {
             printError("  \(item.code.rawValue): \(item.longMessage ?? item.message)")
         }
-        if let trace = error.clerkTraceId { printError("  clerk_trace_id: \(trace)") }
+        if let trace = error.clerkTraceID { printError("  clerk_trace_id: \(trace)") }
         throw CLIExit.failure
     } catch let error as CLIError {
         printError("error: \(error.message)")

@@ -39,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func walkThrough(_ emulator: RunningEmulator, receiver: WebhookReceiver) async throws {
-        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
         func step(_ text: String) { print("\n▸ " + text) }
 
         print("Emulator on \(emulator.apiURL) (in memory)")
@@ -71,14 +71,14 @@ struct DemoCommand: AsyncParsableCommand {
             CreateOrganizationBody(name: "Analytical Engines", createdBy: users[0].id)
         )
         _ = try await clerk.organizations.createOrganizationMembership(
-            organization.id, CreateOrganizationMembershipBody(userId: users[1].id, role: "org:member")
+            organization.id, CreateOrganizationMembershipBody(userID: users[1].id, role: "org:member")
         )
         let members = try await clerk.organizations.getOrganizationMembershipList(organization.id)
         print("  \(organization.id) \(organization.slug): " + members.data.map { "\($0.publicUserData?.firstName ?? "?") (\($0.role))" }.joined(separator: ", "))
 
         step("Sign Grace in: create a session and mint its token")
-        let session = try await clerk.sessions.createSession(CreateSessionBody(userId: users[2].id))
-        let token = try await clerk.sessions.getToken(sessionId: session.id)
+        let session = try await clerk.sessions.createSession(CreateSessionBody(userID: users[2].id))
+        let token = try await clerk.sessions.getToken(sessionID: session.id)
         print("  session \(session.id), token \(token.prefix(24))… (\(token.count) characters)")
 
         step("Authenticate a request carrying that token")
@@ -87,7 +87,7 @@ struct DemoCommand: AsyncParsableCommand {
             options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)
         )
         let auth = state.toAuth()
-        print("  status \(state.status.rawValue), userId \(auth?.userId ?? "none"), sessionId \(auth?.sessionId ?? "none")")
+        print("  status \(state.status.rawValue), userID \(auth?.userID ?? "none"), sessionID \(auth?.sessionID ?? "none")")
         let signedOut = try await clerk.authenticateRequest(
             ClerkRequest(method: "GET", url: "http://localhost:3000/api/profile", headers: [("Authorization", "Bearer not-a-token")]),
             options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)

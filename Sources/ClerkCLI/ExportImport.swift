@@ -146,10 +146,10 @@ enum CSV {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return String(decoding: try encoder.encode(metadata), as: UTF8.self)
         }
-        let primary = user.primaryEmailAddressId
+        let primary = user.primaryEmailAddressID
         let emails = user.emailAddresses.sorted { ($0.id == primary ? 0 : 1) < ($1.id == primary ? 0 : 1) }.map(\.emailAddress)
         let values = [
-            user.id, user.externalId ?? "", user.firstName ?? "", user.lastName ?? "", user.username ?? "",
+            user.id, user.externalID ?? "", user.firstName ?? "", user.lastName ?? "", user.username ?? "",
             emails.joined(separator: ";"), user.phoneNumbers.map(\.phoneNumber).joined(separator: ";"), "", "",
             try json(user.publicMetadata), try json(user.privateMetadata), String(user.createdAt), user.banned ? "true" : "false",
         ]
@@ -381,7 +381,7 @@ struct UsersImport: AsyncParsableCommand {
                     return nil
                 }
                 return Row(line: line, body: CreateUserBody(
-                    externalId: value("external_id"), firstName: value("first_name"), lastName: value("last_name"),
+                    externalID: value("external_id"), firstName: value("first_name"), lastName: value("last_name"),
                     emailAddress: list("email_address", "email_addresses"), phoneNumber: list("phone_number", "phone_numbers"),
                     username: value("username"), password: value("password"), passwordDigest: value("password_digest"),
                     passwordHasher: value("password_hasher"), skipPasswordChecks: value("password") == nil ? nil : true,
@@ -475,7 +475,7 @@ struct UsersImport: AsyncParsableCommand {
     static func dropRepeatedKeys(_ rows: [Row], report: (String) -> Void) -> [Row] {
         var seen = Set<String>()
         return rows.filter { row in
-            guard let key = row.body.externalId.map({ "external_id:" + $0 }) ?? row.body.emailAddress?.first.map({ "email:" + $0.lowercased() }) else {
+            guard let key = row.body.externalID.map({ "external_id:" + $0 }) ?? row.body.emailAddress?.first.map({ "email:" + $0.lowercased() }) else {
                 return true
             }
             if seen.insert(key).inserted { return true }
@@ -486,8 +486,8 @@ struct UsersImport: AsyncParsableCommand {
 
     /// Whether a user with the row's external id (or else its first email address) exists already.
     static func exists(_ body: CreateUserBody, _ clerk: ClerkClient) async throws -> Bool {
-        if let externalId = body.externalId {
-            return try await withRateLimit { try await clerk.users.getCount(GetUsersCountQuery(externalId: [externalId])) } > 0
+        if let externalID = body.externalID {
+            return try await withRateLimit { try await clerk.users.getCount(GetUsersCountQuery(externalID: [externalID])) } > 0
         }
         if let email = body.emailAddress?.first {
             return try await withRateLimit { try await clerk.users.getCount(GetUsersCountQuery(emailAddress: [email])) } > 0

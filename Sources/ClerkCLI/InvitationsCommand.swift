@@ -35,10 +35,10 @@ struct InvitationsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option var email: String
         @Flag(inversion: .prefixedNo, help: "Have Clerk send the invitation email.") var notify = true
-        @Option var redirectUrl: String?
+        @Option var redirectURL: String?
         func run() async throws {
             try await runReporting {
-                let invitation = try await client.client().invitations.createInvitation(CreateInvitationBody(emailAddress: email, redirectUrl: redirectUrl, notify: notify))
+                let invitation = try await client.client().invitations.createInvitation(CreateInvitationBody(emailAddress: email, redirectURL: redirectURL, notify: notify))
                 if output.json { try printJSON(invitation) } else {
                     printTable(InvitationsCommand.header, [[invitation.id, invitation.emailAddress, invitation.status.rawValue, formatTime(invitation.createdAt)]])
                 }
@@ -50,10 +50,10 @@ struct InvitationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a pending invitation.", discussion: "Example:\n  clerk invitations revoke inv_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var invitationId: String
+        @Argument var invitationID: String
         func run() async throws {
             try await runReporting {
-                let revoked = try await client.client().invitations.revokeInvitation(invitationId)
+                let revoked = try await client.client().invitations.revokeInvitation(invitationID)
                 if output.json { try printJSON(revoked) } else { printText("revoked \(revoked.id)") }
             }
         }

@@ -68,11 +68,11 @@ struct OrgsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete an organization.", discussion: "Example:\n  clerk orgs delete org_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var organizationId: String
+        @Argument var organizationID: String
         func run() async throws {
             try await runReporting {
-                let deleted = try await client.client().organizations.deleteOrganization(organizationId)
-                if output.json { try printJSON(deleted) } else { printText("deleted \(deleted.id ?? organizationId)") }
+                let deleted = try await client.client().organizations.deleteOrganization(organizationID)
+                if output.json { try printJSON(deleted) } else { printText("deleted \(deleted.id ?? organizationID)") }
             }
         }
     }
@@ -81,20 +81,20 @@ struct OrgsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List, add and remove an organization's members.", subcommands: [List.self, Add.self, Remove.self])
         static let header = ["USER", "IDENTIFIER", "ROLE", "SINCE"]
         static func row(_ membership: OrganizationMembership) -> [String] {
-            [membership.publicUserData?.userId ?? "-", membership.publicUserData?.identifier ?? "-", membership.role, formatTime(membership.createdAt)]
+            [membership.publicUserData?.userID ?? "-", membership.publicUserData?.identifier ?? "-", membership.role, formatTime(membership.createdAt)]
         }
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List members.", discussion: "Example:\n  clerk orgs members list org_2abc")
             @OptionGroup var client: ClientOptions
             @OptionGroup var output: OutputOptions
-            @Argument var organizationId: String
+            @Argument var organizationID: String
             @Option var limit = 100
             @Option var offset = 0
             func run() async throws {
                 try await runReporting {
                     let page = try await client.client().organizations.getOrganizationMembershipList(
-                        organizationId, query: ListOrganizationMembershipsQuery(limit: limit, offset: offset)
+                        organizationID, query: ListOrganizationMembershipsQuery(limit: limit, offset: offset)
                     )
                     if output.json { try printJSON(page.data) } else {
                         printTable(Members.header, page.data.map(Members.row))
@@ -108,13 +108,13 @@ struct OrgsCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a user with a role.", discussion: "Example:\n  clerk orgs members add org_2abc user_2def --role org:member")
             @OptionGroup var client: ClientOptions
             @OptionGroup var output: OutputOptions
-            @Argument var organizationId: String
-            @Argument var userId: String
+            @Argument var organizationID: String
+            @Argument var userID: String
             @Option var role = "org:member"
             func run() async throws {
                 try await runReporting {
                     let membership = try await client.client().organizations.createOrganizationMembership(
-                        organizationId, CreateOrganizationMembershipBody(userId: userId, role: role)
+                        organizationID, CreateOrganizationMembershipBody(userID: userID, role: role)
                     )
                     if output.json { try printJSON(membership) } else { printTable(Members.header, [Members.row(membership)]) }
                 }
@@ -125,12 +125,12 @@ struct OrgsCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Remove a member.", discussion: "Example:\n  clerk orgs members remove org_2abc user_2def")
             @OptionGroup var client: ClientOptions
             @OptionGroup var output: OutputOptions
-            @Argument var organizationId: String
-            @Argument var userId: String
+            @Argument var organizationID: String
+            @Argument var userID: String
             func run() async throws {
                 try await runReporting {
-                    let membership = try await client.client().organizations.deleteOrganizationMembership(organizationId: organizationId, userId: userId)
-                    if output.json { try printJSON(membership) } else { printText("removed \(userId) from \(organizationId)") }
+                    let membership = try await client.client().organizations.deleteOrganizationMembership(organizationID: organizationID, userID: userID)
+                    if output.json { try printJSON(membership) } else { printText("removed \(userID) from \(organizationID)") }
                 }
             }
         }

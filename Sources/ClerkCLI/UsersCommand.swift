@@ -54,9 +54,9 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one user.", discussion: "Example:\n  clerk users get user_2abc --json")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument(help: "The user id.") var userId: String
+        @Argument(help: "The user id.") var userID: String
         func run() async throws {
-            try await runReporting { try UsersCommand.show(try await client.client().users.getUser(userId), json: output.json) }
+            try await runReporting { try UsersCommand.show(try await client.client().users.getUser(userID), json: output.json) }
         }
     }
 
@@ -72,7 +72,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option var username: String?
         @Option var firstName: String?
         @Option var lastName: String?
-        @Option var externalId: String?
+        @Option var externalID: String?
         @Option(help: "Read the password from this file ('-' for standard input).") var passwordFile: String?
         @Option(help: "Public metadata as a JSON object (or @file).") var publicMetadata: String?
         @Option(help: "Private metadata as a JSON object (or @file).") var privateMetadata: String?
@@ -81,7 +81,7 @@ struct UsersCommand: AsyncParsableCommand {
             try await runReporting {
                 let password = try passwordFile.map { $0 == "-" ? try readValue("-") : try readFile($0).trimmingCharacters(in: .newlines) }
                 let user = try await client.client().users.createUser(CreateUserBody(
-                    externalId: externalId, firstName: firstName, lastName: lastName,
+                    externalID: externalID, firstName: firstName, lastName: lastName,
                     emailAddress: email.isEmpty ? nil : email, phoneNumber: phone.isEmpty ? nil : phone, username: username,
                     password: password, publicMetadata: try parseMetadata(publicMetadata, name: "--public-metadata"),
                     privateMetadata: try parseMetadata(privateMetadata, name: "--private-metadata")
@@ -98,11 +98,11 @@ struct UsersCommand: AsyncParsableCommand {
         )
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var userId: String
+        @Argument var userID: String
         @Option var username: String?
         @Option var firstName: String?
         @Option var lastName: String?
-        @Option var externalId: String?
+        @Option var externalID: String?
         @Option(help: "Public metadata to merge (JSON object; null deletes a key).") var publicMetadata: String?
         @Option(help: "Private metadata to merge (JSON object; null deletes a key).") var privateMetadata: String?
 
@@ -110,15 +110,15 @@ struct UsersCommand: AsyncParsableCommand {
             try await runReporting {
                 let clerk = try client.client()
                 var user: User?
-                if username != nil || firstName != nil || lastName != nil || externalId != nil {
-                    user = try await clerk.users.updateUser(userId, UpdateUserBody(
-                        externalId: externalId, firstName: firstName, lastName: lastName, username: username
+                if username != nil || firstName != nil || lastName != nil || externalID != nil {
+                    user = try await clerk.users.updateUser(userID, UpdateUserBody(
+                        externalID: externalID, firstName: firstName, lastName: lastName, username: username
                     ))
                 }
                 let publicPatch = try parseMetadata(publicMetadata, name: "--public-metadata")
                 let privatePatch = try parseMetadata(privateMetadata, name: "--private-metadata")
                 if publicPatch != nil || privatePatch != nil {
-                    user = try await clerk.users.updateUserMetadata(userId, UpdateUserMetadataBody(publicMetadata: publicPatch, privateMetadata: privatePatch))
+                    user = try await clerk.users.updateUserMetadata(userID, UpdateUserMetadataBody(publicMetadata: publicPatch, privateMetadata: privatePatch))
                 }
                 guard let user else { throw ValidationError("nothing to change: pass at least one option") }
                 try UsersCommand.show(user, json: output.json)
@@ -130,11 +130,11 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a user.", discussion: "Example:\n  clerk users delete user_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var userId: String
+        @Argument var userID: String
         func run() async throws {
             try await runReporting {
-                let deleted = try await client.client().users.deleteUser(userId)
-                if output.json { try printJSON(deleted) } else { printText("deleted \(deleted.id ?? userId)") }
+                let deleted = try await client.client().users.deleteUser(userID)
+                if output.json { try printJSON(deleted) } else { printText("deleted \(deleted.id ?? userID)") }
             }
         }
     }
@@ -143,9 +143,9 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Ban a user (revokes their sessions).", discussion: "Example:\n  clerk users ban user_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var userId: String
+        @Argument var userID: String
         func run() async throws {
-            try await runReporting { try UsersCommand.show(try await client.client().users.banUser(userId), json: output.json) }
+            try await runReporting { try UsersCommand.show(try await client.client().users.banUser(userID), json: output.json) }
         }
     }
 
@@ -153,9 +153,9 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lift a user's ban.", discussion: "Example:\n  clerk users unban user_2abc")
         @OptionGroup var client: ClientOptions
         @OptionGroup var output: OutputOptions
-        @Argument var userId: String
+        @Argument var userID: String
         func run() async throws {
-            try await runReporting { try UsersCommand.show(try await client.client().users.unbanUser(userId), json: output.json) }
+            try await runReporting { try UsersCommand.show(try await client.client().users.unbanUser(userID), json: output.json) }
         }
     }
 }

@@ -47,7 +47,7 @@ public struct EmulatorOptions: Sendable {
     /// refreshes, and the Backend API's when the request names no `expires_in_seconds`. Whole seconds, 1 s to 10 years.
     public var sessionTokenLifetime: Duration
 
-    /// Called with every answer of a routed operation (operationId, status, body): for tests that check the
+    /// Called with every answer of a routed operation (operationID, status, body): for tests that check the
     /// emulator's answers against the spec.
     public var responseObserver: (@Sendable (_ operationID: String, _ status: Int, _ body: Data) -> Void)?
 
@@ -85,7 +85,7 @@ public struct EmulatorOptions: Sendable {
 
 /// A running emulator: where it listens and the instance's keys.
 public final class RunningEmulator: Sendable {
-    /// `http://host:port` (the SDK's `apiUrl`).
+    /// `http://host:port` (the SDK's `apiURL`).
     public let apiURL: String
     /// The instance secret key (`sk_test_…`), stable across restarts of the same database.
     public let secretKey: String

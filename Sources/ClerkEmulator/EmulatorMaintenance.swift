@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 extension ClerkEmulator {
-    /// The operationIds the emulator implements, sorted; every other operation of the spec answers 501.
+    /// The operationIDs the emulator implements, sorted; every other operation of the spec answers 501.
     public static var implementedOperations: [String] { EmulatorState.makeHandlers().keys.map(\.operationID).sorted() }
 
     /// Runs SQLite's `PRAGMA integrity_check` on an emulator database and returns its answer (`"ok"` when intact).

@@ -9,7 +9,7 @@ import GRDB
 /// Secrets are looked up by their SHA-256 digest (the `identifiers` table): API-key secrets (`api_key_secret`),
 /// opaque M2M tokens (`m2m_token`) and machine secret keys (`machine_secret`). Only the plaintexts the API must be
 /// able to show again are kept, in the record's `secret` column (never in its JSON): an API key's secret
-/// (`getApiKeySecret`) and a machine's current secret key (`GetMachineSecretKey`). M2M tokens are stored as digests
+/// (`getAPIKeySecret`) and a machine's current secret key (`GetMachineSecretKey`). M2M tokens are stored as digests
 /// only; JWT-format M2M tokens are not stored at all (as Clerk).
 extension EmulatorState {
     static func registerMachines(_ table: inout [Endpoint: EmulatorHandler]) {
@@ -61,7 +61,7 @@ extension EmulatorState {
     static let apiKeyUpdateFields: Set<String> = ["claims", "scopes", "description", "subject", "seconds_until_expiration"]
 
     static func registerAPIKeys(_ table: inout [Endpoint: EmulatorHandler]) {
-        table[.createApiKey] = { state, request in
+        table[.createAPIKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: apiKeyCreateFields)
             let body = BodyReader(object: object)
@@ -104,7 +104,7 @@ extension EmulatorState {
             answer["secret"] = .string(secret)
             return try .json(.object(answer))
         }
-        table[.getApiKeys] = { state, request in
+        table[.getAPIKeys] = { state, request in
             guard let subject = request.queryValue("subject"), !subject.isEmpty else { throw badRequestError(.missing("subject")) }
             var conditions = ["kind = 'api_key'", "parent_id = ?", "json_extract(doc, '$.type') = ?"]
             var arguments: [any DatabaseValueConvertible] = [subject, request.queryValue("type") ?? "api_key"]
@@ -129,11 +129,11 @@ extension EmulatorState {
                 "total_count": .int(Int64(total)),
             ])
         }
-        table[.getApiKey] = { state, request in
+        table[.getAPIKey] = { state, request in
             let record = try state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
             return try .json(.object(expiring(record.doc.objectMembers ?? [:], now: nowMillis())))
         }
-        table[.updateApiKey] = { state, request in
+        table[.updateAPIKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: apiKeyUpdateFields)
             let body = BodyReader(object: object)
@@ -165,7 +165,7 @@ extension EmulatorState {
             }
             return try .json(.object(expiring(doc, now: now)))
         }
-        table[.deleteApiKey] = { state, request in
+        table[.deleteAPIKey] = { state, request in
             let id = request.path("apiKeyID")
             try state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "api_key", db) != nil else { throw EmulatorError.notFound("API key") }
@@ -173,7 +173,7 @@ extension EmulatorState {
             }
             return try deleted("api_key", id: id)
         }
-        table[.revokeApiKey] = { state, request in
+        table[.revokeAPIKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             try rejectUnknown(object, allowed: ["revocation_reason"])
             let reason = try badRequest { try BodyReader(object: object).string("revocation_reason") }
@@ -184,12 +184,12 @@ extension EmulatorState {
             }
             return try rendered(response, now: now)
         }
-        table[.getApiKeySecret] = { state, request in
+        table[.getAPIKeySecret] = { state, request in
             let record = try state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
             guard let secret = record.secret else { throw EmulatorError.notFound("API key secret") }
             return try .json(["secret": .string(secret)])
         }
-        table[.verifyApiKey] = { state, request in
+        table[.verifyAPIKey] = { state, request in
             let object = try badRequest { try request.jsonObject() }
             let secret = try badRequest { try BodyReader(object: object).requiredString("secret") }
             let now = nowMillis()

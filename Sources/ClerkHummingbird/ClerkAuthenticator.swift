@@ -15,7 +15,7 @@ import NIOHTTP1
 /// router.add(middleware: ClerkAuthenticator(client: clerk, options: .init(authorizedParties: ["https://app.example.com"])))
 /// router.group("api")
 ///     .add(middleware: ClerkIsAuthenticatedMiddleware())          // 401 with a Clerk-style JSON body
-///     .get("me") { _, context in try context.requireIdentity().userId ?? "" }
+///     .get("me") { _, context in try context.requireIdentity().userID ?? "" }
 /// ```
 ///
 /// For each request it runs `ClerkClient.authenticateRequest(_:options:)` (the `Authorization: Bearer` header or

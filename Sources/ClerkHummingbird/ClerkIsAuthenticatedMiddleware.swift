@@ -9,10 +9,10 @@ import NIOHTTP1
 /// ```swift
 /// router.group("api")
 ///     .add(middleware: ClerkIsAuthenticatedMiddleware())
-///     .get("me") { _, context in try context.requireIdentity().userId ?? "" }
+///     .get("me") { _, context in try context.requireIdentity().userID ?? "" }
 ///
 /// router.group("dashboard")
-///     .add(middleware: ClerkIsAuthenticatedMiddleware(signInUrl: "https://accounts.example.com/sign-in"))
+///     .add(middleware: ClerkIsAuthenticatedMiddleware(signInURL: "https://accounts.example.com/sign-in"))
 /// ```
 ///
 /// - **API requests**: `401` with a Clerk-style JSON body,
@@ -21,7 +21,7 @@ import NIOHTTP1
 ///   `exposeReason: true`) `meta.reason` says why (`session-token-and-uat-missing`, `token-invalid-authorized-parties`,
 ///   …); production instances do not tell a caller why it was refused, unless asked to.
 /// - **Page navigations** (a browser `GET` of a document): `302` to the sign-in page with `redirect_url` set to the
-///   page asked for (as `requireAuth` of `@clerk/express`): `signInUrl` when set, else the instance's hosted sign-in
+///   page asked for (as `requireAuth` of `@clerk/express`): `signInURL` when set, else the instance's hosted sign-in
 ///   page derived from the publishable key (`RequestState.redirectToSignIn()`, which needs a context that keeps the
 ///   request state, such as ``ClerkRequestContext``).
 ///
@@ -30,9 +30,9 @@ import NIOHTTP1
 public struct ClerkIsAuthenticatedMiddleware<Context: AuthRequestContext>: RouterMiddleware
 where Context.Identity == ClerkAuth {
     /// Where to send signed-out page navigations; `nil`: the instance's hosted sign-in page.
-    public let signInUrl: String?
+    public let signInURL: String?
     /// Add `redirect_url=<the page asked for>` to the sign-in redirect (default `true`).
-    public let includeReturnUrl: Bool
+    public let includeReturnURL: Bool
     /// The credential types that pass; `nil` lets every authenticated identity pass.
     public let tokenTypes: Set<TokenType>?
     /// Put the authentication `reason` in the 401 body: `nil` (default) does so on development instances and when
@@ -44,17 +44,17 @@ where Context.Identity == ClerkAuth {
     /// Creates the guard.
     ///
     /// - Parameters:
-    ///   - signInUrl: redirect signed-out page navigations there (absolute, or a path on this app).
-    ///   - includeReturnUrl: add `redirect_url` with the requested page to that redirect.
+    ///   - signInURL: redirect signed-out page navigations there (absolute, or a path on this app).
+    ///   - includeReturnURL: add `redirect_url` with the requested page to that redirect.
     ///   - tokenTypes: the credential types that pass (`nil`: all that the authenticator accepted).
     ///   - exposeReason: whether the 401 body says why (`nil`: on development instances and with debug headers).
     ///   - context: the request context type (for type inference only).
     public init(
-        signInUrl: String? = nil, includeReturnUrl: Bool = true, tokenTypes: Set<TokenType>? = nil,
+        signInURL: String? = nil, includeReturnURL: Bool = true, tokenTypes: Set<TokenType>? = nil,
         exposeReason: Bool? = nil, context: Context.Type = Context.self
     ) {
-        self.signInUrl = signInUrl.flatMap { $0.isEmpty ? nil : $0 }
-        self.includeReturnUrl = includeReturnUrl
+        self.signInURL = signInURL.flatMap { $0.isEmpty ? nil : $0 }
+        self.includeReturnURL = includeReturnURL
         self.tokenTypes = tokenTypes
         self.exposeReason = exposeReason
     }
@@ -84,18 +84,18 @@ where Context.Identity == ClerkAuth {
     func unauthenticatedResponse(request: Request, context: Context, typeMismatch: Bool) -> Response {
         let state = (context as? any ClerkAuthRequestContext)?.clerkRequestState
         if ClerkRequestBuilding.isPageNavigation(request) {
-            if let signInUrl {
+            if let signInURL {
                 // Through the request state's redirect when there is one (a satellite's `__clerk_synced=false`, the
                 // dev-browser token across origins), unless the URL already names its `redirect_url`.
-                if includeReturnUrl, !signInUrl.contains("redirect_url="),
-                    let location = try? state?.redirectToSignIn(signInURL: signInUrl)
+                if includeReturnURL, !signInURL.contains("redirect_url="),
+                    let location = try? state?.redirectToSignIn(signInURL: signInURL)
                 {
                     return Response.redirect(to: location, type: .found)
                 }
-                return Response.redirect(to: redirectLocation(signInUrl: signInUrl, request: request), type: .found)
+                return Response.redirect(to: redirectLocation(signInURL: signInURL, request: request), type: .found)
             }
             // Without a configured page: the instance's hosted sign-in page (the request state's redirect).
-            if let state, let location = try? (includeReturnUrl ? state.redirectToSignIn() : state.redirect.redirectToSignIn()) {
+            if let state, let location = try? (includeReturnURL ? state.redirectToSignIn() : state.redirect.redirectToSignIn()) {
                 return Response.redirect(to: location, type: .found)
             }
         }
@@ -111,11 +111,11 @@ where Context.Identity == ClerkAuth {
         return ClerkHTTPError.unauthorized(reason: reason).response()
     }
 
-    func redirectLocation(signInUrl: String, request: Request) -> String {
-        guard includeReturnUrl else { return signInUrl }
-        let returnUrl = (try? ClerkRequest(request))?.url ?? ClerkRequestBuilding.pathAndQuery(of: request)
-        let encoded = ClerkRequestBuilding.percentEncodeComponent(returnUrl)
-        var base = Substring(signInUrl)
+    func redirectLocation(signInURL: String, request: Request) -> String {
+        guard includeReturnURL else { return signInURL }
+        let returnURL = (try? ClerkRequest(request))?.url ?? ClerkRequestBuilding.pathAndQuery(of: request)
+        let encoded = ClerkRequestBuilding.percentEncodeComponent(returnURL)
+        var base = Substring(signInURL)
         var fragment = Substring("")
         if let hash = base.firstIndex(of: "#") {
             fragment = base[hash...]

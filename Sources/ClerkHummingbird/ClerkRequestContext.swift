@@ -42,7 +42,7 @@ extension ClerkAuthRequestContext {
 /// ```swift
 /// let router = Router(context: ClerkRequestContext.self)
 /// router.add(middleware: ClerkAuthenticator(client: clerk))
-/// router.get("me") { _, context in context.identity?.userId ?? "signed out" }
+/// router.get("me") { _, context in context.identity?.userID ?? "signed out" }
 /// ```
 ///
 /// - `identity`: the `ClerkAuth` of an authenticated request (a signed-in session, or an accepted machine token),

@@ -115,7 +115,7 @@ public struct ClerkWebhookReceiver: Sendable {
         let event = try await verify(request, context: context)
         if let deduplicator {
             if try await deduplicator.handleOnce(event, { try await handler(event) }) == nil {
-                context.logger.debug("Clerk webhook already processed", metadata: ["svix_id": "\(event.messageId)"])
+                context.logger.debug("Clerk webhook already processed", metadata: ["svix_id": "\(event.messageID)"])
             }
         } else {
             try await handler(event)

@@ -14,7 +14,7 @@ import Synchronization
 ///     .json(#"{"object":"total_count","total_count":1}"#)
 /// }
 /// defer { Task { try await server.shutdown() } }
-/// let clerk = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_x", apiUrl: server.baseURL))
+/// let clerk = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_x", apiURL: server.baseURL))
 /// ```
 public final class LoopbackHTTPServer: Sendable {
     /// A request as the server received it.
@@ -59,7 +59,7 @@ public final class LoopbackHTTPServer: Sendable {
     /// The port the server listens on.
     public let port: Int
 
-    /// `http://127.0.0.1:<port>`: pass it as `apiUrl`.
+    /// `http://127.0.0.1:<port>`: pass it as `apiURL`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every request received so far, in order.

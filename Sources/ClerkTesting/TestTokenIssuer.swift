@@ -8,7 +8,7 @@ import _CryptoExtras
 /// ```swift
 /// let issuer = try TestTokenIssuer()
 /// var options = ClerkOptions(jwtKey: issuer.publicKeyPEM)          // networkless verification
-/// let token = try issuer.sessionToken(userId: "user_123", orgId: "org_1", orgRole: "org:admin")
+/// let token = try issuer.sessionToken(userID: "user_123", orgID: "org_1", orgRole: "org:admin")
 /// let claims = try await ClerkClient(options: options).verifyToken(token)
 /// ```
 ///
@@ -59,26 +59,26 @@ public struct TestTokenIssuer: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// A session token (v2 claims when `orgId` is given with `version: 2`), valid from `now` for `lifetime`.
+    /// A session token (v2 claims when `orgID` is given with `version: 2`), valid from `now` for `lifetime`.
     public func sessionToken(
-        userId: String = "user_2NNEqL2nrIRdJ194ndJqAHwEfxC",
-        sessionId: String = "sess_2NNEqV7H4M9yKHnMB3v7lJHhMFE",
+        userID: String = "user_2NNEqL2nrIRdJ194ndJqAHwEfxC",
+        sessionID: String = "sess_2NNEqV7H4M9yKHnMB3v7lJHhMFE",
         now: Date = Date(),
         lifetime: TimeInterval = 60,
         authorizedParty: String? = "https://app.example.test",
-        orgId: String? = nil, orgSlug: String? = nil, orgRole: String? = nil, orgPermissions: [String]? = nil,
+        orgID: String? = nil, orgSlug: String? = nil, orgRole: String? = nil, orgPermissions: [String]? = nil,
         sessionStatus: String? = nil,
         extraClaims: [String: JSONValue] = [:],
         header extraHeader: [String: JSONValue] = [:]
     ) throws -> String {
         let iat = Int64(now.timeIntervalSince1970)
         var claims: [String: JSONValue] = [
-            "sub": .string(userId), "sid": .string(sessionId), "iss": .string(issuer),
+            "sub": .string(userID), "sid": .string(sessionID), "iss": .string(issuer),
             "iat": .int(iat), "nbf": .int(iat - 10), "exp": .int(iat + Int64(lifetime)),
             "jti": .string("jti_" + UUID().uuidString.prefix(12).lowercased()),
         ]
         if let authorizedParty { claims["azp"] = .string(authorizedParty) }
-        if let orgId { claims["org_id"] = .string(orgId) }
+        if let orgID { claims["org_id"] = .string(orgID) }
         if let orgSlug { claims["org_slug"] = .string(orgSlug) }
         if let orgRole { claims["org_role"] = .string(orgRole) }
         if let orgPermissions { claims["org_permissions"] = .array(orgPermissions.map { .string($0) }) }

@@ -7,8 +7,8 @@ struct ClerkConfiguration: Sendable {
     let options: ClerkVaporOptions
 
     /// The sign-in page for page navigations: the integration's option, else the client's.
-    var signInUrl: String? {
-        let value = options.signInUrl ?? client.options.signInUrl
+    var signInURL: String? {
+        let value = options.signInURL ?? client.options.signInURL
         guard let value, !value.isEmpty else { return nil }
         return value
     }
@@ -41,7 +41,7 @@ extension Application {
         /// ``ClerkVaporOptions/useApplicationHTTPClient`` is `false`), Backend API calls go through
         /// `app.http.client.shared`. Configuring again replaces the previous configuration.
         ///
-        /// - Throws: ``ClerkError`` for invalid options (an `apiUrl` that is not https, a malformed secret key…).
+        /// - Throws: ``ClerkError`` for invalid options (an `apiURL` that is not https, a malformed secret key…).
         public func configure(options: ClerkOptions, vapor: ClerkVaporOptions = ClerkVaporOptions()) throws {
             var options = options
             if options.sdkMetadata == nil { options.sdkMetadata = ClerkVaporVersion.sdkMetadata }

@@ -6,7 +6,7 @@ import Vapor
 ///
 /// - **Signed out**: a browser page navigation (`GET`/`HEAD` with `Sec-Fetch-Dest: document`, or without
 ///   `Sec-Fetch-Dest` and with an `Accept` that includes `text/html`) is redirected (`307`) to the sign-in page
-///   (``ClerkVaporOptions/signInUrl``, else `CLERK_SIGN_IN_URL`, else the instance's hosted sign-in page derived from
+///   (``ClerkVaporOptions/signInURL``, else `CLERK_SIGN_IN_URL`, else the instance's hosted sign-in page derived from
 ///   the publishable key, as `RequestState.redirectToSignIn()` builds it) with `redirect_url` set to the page; any
 ///   other request gets `401` with a Clerk-style JSON body:
 ///   `{"errors":[{"code":"authentication_invalid","message":"Unauthenticated","long_message":"…"}]}`.
@@ -68,43 +68,43 @@ public struct ClerkGuardMiddleware: Middleware {
     /// The credential types the guarded routes accept (`nil`: what ``ClerkMiddleware`` accepted).
     public let acceptsToken: AcceptsToken?
     /// The sign-in page for signed-out page navigations (`nil`: the application's).
-    public let signInUrl: String?
+    public let signInURL: String?
 
     /// Creates a guard.
     ///
     /// - Parameters:
     ///   - requirement: what the caller must have beyond being signed in.
     ///   - acceptsToken: the credential types accepted here; another type counts as signed out.
-    ///   - signInUrl: where signed-out page navigations go (default: ``ClerkVaporOptions/signInUrl``, else
+    ///   - signInURL: where signed-out page navigations go (default: ``ClerkVaporOptions/signInURL``, else
     ///     `CLERK_SIGN_IN_URL`; when neither is set they get `401`).
-    public init(requirement: Requirement? = nil, acceptsToken: AcceptsToken? = nil, signInUrl: String? = nil) {
+    public init(requirement: Requirement? = nil, acceptsToken: AcceptsToken? = nil, signInURL: String? = nil) {
         self.requirement = requirement
         self.acceptsToken = acceptsToken
-        self.signInUrl = signInUrl
+        self.signInURL = signInURL
     }
 
     /// Requires a signed-in caller (`requireAuth()`).
-    public static func requireAuth(acceptsToken: AcceptsToken? = nil, signInUrl: String? = nil) -> ClerkGuardMiddleware {
-        ClerkGuardMiddleware(acceptsToken: acceptsToken, signInUrl: signInUrl)
+    public static func requireAuth(acceptsToken: AcceptsToken? = nil, signInURL: String? = nil) -> ClerkGuardMiddleware {
+        ClerkGuardMiddleware(acceptsToken: acceptsToken, signInURL: signInURL)
     }
 
     /// Requires a signed-in caller for whom `has(role:permission:feature:plan:reverification:)` holds.
     public static func require(
         role: String? = nil, permission: String? = nil, feature: String? = nil, plan: String? = nil,
-        reverification: ReverificationConfig? = nil, acceptsToken: AcceptsToken? = nil, signInUrl: String? = nil
+        reverification: ReverificationConfig? = nil, acceptsToken: AcceptsToken? = nil, signInURL: String? = nil
     ) -> ClerkGuardMiddleware {
         ClerkGuardMiddleware(
             requirement: Requirement(role: role, permission: permission, feature: feature, plan: plan, reverification: reverification),
-            acceptsToken: acceptsToken, signInUrl: signInUrl
+            acceptsToken: acceptsToken, signInURL: signInURL
         )
     }
 
     /// Requires a signed-in caller for whom `predicate` holds (machine tokens too: check ``ClerkAuth/machine``).
     public static func require(
-        acceptsToken: AcceptsToken? = nil, signInUrl: String? = nil,
+        acceptsToken: AcceptsToken? = nil, signInURL: String? = nil,
         where predicate: @escaping @Sendable (ClerkAuth) -> Bool
     ) -> ClerkGuardMiddleware {
-        ClerkGuardMiddleware(requirement: Requirement(predicate: predicate), acceptsToken: acceptsToken, signInUrl: signInUrl)
+        ClerkGuardMiddleware(requirement: Requirement(predicate: predicate), acceptsToken: acceptsToken, signInURL: signInURL)
     }
 
     /// Lets the request through, or answers 401, a redirect or 403; see ``ClerkGuardMiddleware``.
@@ -127,7 +127,7 @@ public struct ClerkGuardMiddleware: Middleware {
         }
         let auth = acceptsToken.map { request.clerk.auth(acceptsToken: $0) } ?? request.clerk.auth
         guard auth.isAuthenticated else {
-            let target = signInUrl ?? (try? request.application.clerk.configuration())?.signInUrl
+            let target = signInURL ?? (try? request.application.clerk.configuration())?.signInURL
             if ClerkGuardMiddleware.isPageNavigation(request),
                 let location = ClerkGuardMiddleware.signInRedirect(target: target, request: request)
             {
@@ -171,8 +171,8 @@ public struct ClerkGuardMiddleware: Middleware {
     }
 
     /// The sign-in URL with `redirect_url` set to the request's public URL (an existing `redirect_url` is kept).
-    static func signInLocation(_ signInUrl: String, returningTo request: Request) -> String? {
-        guard var components = URLComponents(string: signInUrl), !signInUrl.contains(where: { $0.isNewline }) else {
+    static func signInLocation(_ signInURL: String, returningTo request: Request) -> String? {
+        guard var components = URLComponents(string: signInURL), !signInURL.contains(where: { $0.isNewline }) else {
             return nil
         }
         let existing = components.percentEncodedQuery ?? ""

@@ -10,7 +10,7 @@
 //
 //     let signedIn = app.grouped(ClerkGuardMiddleware.requireAuth())
 //     signedIn.get("me") { req async throws -> String in
-//         req.clerk.auth.userId ?? ""
+//         req.clerk.auth.userID ?? ""
 //     }
 //     app.clerkWebhook("webhooks", "clerk") { req, event in
 //         req.logger.info("Clerk event \(event.type.rawValue)")

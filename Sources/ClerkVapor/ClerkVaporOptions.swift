@@ -4,7 +4,7 @@
 /// ```swift
 /// var vapor = ClerkVaporOptions()
 /// vapor.authenticate.authorizedParties = ["https://app.example.com"]
-/// vapor.signInUrl = "https://app.example.com/sign-in"
+/// vapor.signInURL = "https://app.example.com/sign-in"
 /// try app.clerk.configure(options: ClerkOptions(secretKey: …, publishableKey: …), vapor: vapor)
 /// ```
 public struct ClerkVaporOptions: Sendable {
@@ -13,9 +13,9 @@ public struct ClerkVaporOptions: Sendable {
     /// `isSatellite`, …) come from the ``ClerkOptions``.
     public var authenticate: AuthenticateRequestOptions
     /// Where ``ClerkGuardMiddleware`` sends signed-out page navigations (a browser asking for a document). `nil`:
-    /// ``ClerkOptions/signInUrl`` (`CLERK_SIGN_IN_URL`); when that is unset too, page navigations get the same
+    /// ``ClerkOptions/signInURL`` (`CLERK_SIGN_IN_URL`); when that is unset too, page navigations get the same
     /// `401` as API requests.
-    public var signInUrl: String?
+    public var signInURL: String?
     /// A session with pending tasks (`sts: pending`) counts as signed out (default `true`, as the reference).
     public var treatPendingAsSignedOut: Bool
     /// The app's public origin (`https://app.example.com`). When set, it replaces the scheme and `Host` header of
@@ -36,14 +36,14 @@ public struct ClerkVaporOptions: Sendable {
     /// Creates options.
     public init(
         authenticate: AuthenticateRequestOptions = AuthenticateRequestOptions(),
-        signInUrl: String? = nil,
+        signInURL: String? = nil,
         treatPendingAsSignedOut: Bool = true,
         publicOrigin: String? = nil,
         useApplicationHTTPClient: Bool = true,
         webhookMaxBodySize: Int = WebhookVerifier.defaultMaxBodySize
     ) {
         self.authenticate = authenticate
-        self.signInUrl = signInUrl
+        self.signInURL = signInURL
         self.treatPendingAsSignedOut = treatPendingAsSignedOut
         self.publicOrigin = publicOrigin
         self.useApplicationHTTPClient = useApplicationHTTPClient

@@ -66,7 +66,7 @@ extension RoutesBuilder {
                     try await handler(request, event).encodeResponse(for: request)
                 }
                 guard let response else {
-                    request.logger.debug("Clerk webhook already handled; dropped", metadata: ["svix-id": "\(event.messageId)"])
+                    request.logger.debug("Clerk webhook already handled; dropped", metadata: ["svix-id": "\(event.messageID)"])
                     return Response(status: .ok)
                 }
                 return response

@@ -27,8 +27,8 @@ extension Request {
     ///
     /// ```swift
     /// let auth = req.clerk.auth                     // signed out unless ClerkMiddleware signed the request in
-    /// if let userId = auth.userId {
-    ///     let user = try await req.clerk.client.users.getUser(userId)
+    /// if let userID = auth.userID {
+    ///     let user = try await req.clerk.client.users.getUser(userID)
     /// }
     /// ```
     ///
@@ -42,7 +42,7 @@ extension Request {
         public let request: Request
 
         /// The Auth object of this request: what ``ClerkMiddleware`` found, or a signed-out session object when no
-        /// ``ClerkMiddleware`` ran (fail closed). Check ``ClerkAuth/isAuthenticated`` and read ``ClerkAuth/userId``,
+        /// ``ClerkMiddleware`` ran (fail closed). Check ``ClerkAuth/isAuthenticated`` and read ``ClerkAuth/userID``,
         /// or authorize with `has(role:permission:feature:plan:reverification:)`.
         public var auth: ClerkAuth { request.storage[ClerkRequestStorageKey.self]?.auth ?? .signedOut() }
 

@@ -79,7 +79,7 @@ struct BrowserWorld: Sendable {
         var options = EmulatorOptions(port: 0, databasePath: nil)
         options.sessionTokenLifetime = sessionTokenLifetime
         let emulator = try await ClerkEmulator.start(options)
-        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
         var app: ExampleApp?
         var browser: BrowserSession?
         do {

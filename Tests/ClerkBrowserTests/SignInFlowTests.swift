@@ -79,11 +79,11 @@ struct SignInFlowTests {
             )
             let engines = try await world.clerk.organizations.createOrganization(CreateOrganizationBody(name: "Analytical Engines"))
             _ = try await world.clerk.organizations.createOrganizationMembership(
-                engines.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+                engines.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst")
             )
             let looms = try await world.clerk.organizations.createOrganization(CreateOrganizationBody(name: "Jacquard Looms"))
             _ = try await world.clerk.organizations.createOrganizationMembership(
-                looms.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:member")
+                looms.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:member")
             )
             try await world.browser.go(world.app.origin + "/account")
             try await world.signIn("babbage@example.com")
@@ -147,7 +147,7 @@ struct SignInFlowTests {
     func signInToken(product: String) async throws {
         try await BrowserWorld.run(product, name: "sign-in-token-\(product)") { world in
             let user = try await world.user("turing@example.com")
-            let token = try await world.clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            let token = try await world.clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userID: user.id))
             let link = try #require(token.url) + "&redirect_url="
                 + (world.app.origin + "/account").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             try await world.browser.go(link)
@@ -171,7 +171,7 @@ struct SignInFlowTests {
             try await world.browser.go(world.app.origin + "/account")
             try await world.signIn("lamarr@example.com")
             #expect(try await world.browser.text("#user-id") == user.id)
-            let sessions = try await world.clerk.sessions.getSessionList(.init(userId: user.id, status: "active"))
+            let sessions = try await world.clerk.sessions.getSessionList(.init(userID: user.id, status: "active"))
             for session in sessions.data { _ = try await world.clerk.sessions.revokeSession(session.id) }
             #expect(!sessions.data.isEmpty)
             // Until the token expires (3 s lifetime + the SDK's 5 s clock skew) the page still shows the user.

@@ -55,7 +55,7 @@ struct CLICSVMultilineTests {
         var users: [User] = []
         for index in 0..<count {
             users.append(try await clerk.users.createUser(CreateUserBody(
-                externalId: "ml-\(index)", firstName: "First\(index) Zoë\nsecond \"line\", too", lastName: "Last\(index)\r\n\"quoted\"",
+                externalID: "ml-\(index)", firstName: "First\(index) Zoë\nsecond \"line\", too", lastName: "Last\(index)\r\n\"quoted\"",
                 emailAddress: ["ml\(index)@example.com"], publicMetadata: ["note": .string("a\nb \"c\" \(index)")]
             )))
         }
@@ -89,7 +89,7 @@ struct CLICSVMultilineTests {
             #expect(records.dropFirst().allSatisfy { $0[2].hasPrefix("First") && $0[2].hasSuffix("\nsecond \"line\", too") && $0[3].contains("\r\n\"quoted\"") })
 
             // A record in the middle of the file, and the user whose record follows it.
-            let middle = try #require(users.first { $0.externalId == "ml-4" })
+            let middle = try #require(users.first { $0.externalID == "ml-4" })
             let cuts: [(String, Int)] = [
                 ("right after a newline inside a quoted cell", try Self.bytes(full, after: "First4 Zoë\n")),
                 ("right after a CR LF inside a quoted cell", try Self.bytes(full, after: "Last4\r\n")),
@@ -118,7 +118,7 @@ struct CLICSVMultilineTests {
                 for record in read?.dropFirst() ?? [] {
                     let user = users.first { $0.id == record[0] }
                     #expect(
-                        record.count == 13 && user != nil && record[1] == user?.externalId && record[2] == user?.firstName
+                        record.count == 13 && user != nil && record[1] == user?.externalID && record[2] == user?.firstName
                             && record[3] == user?.lastName,
                         "cut \(name): a record read back does not match its user: \(record)"
                     )
@@ -131,7 +131,7 @@ struct CLICSVMultilineTests {
             let imported = try await CLI.run(["users", "import", file.path], environment: env)
             #expect(imported.stdout.contains("created 9, skipped 0 (already there), failed 0"), "\(imported.stdout) \(imported.stderr)")
             for index in 0..<9 {
-                let user = try #require(try await clerk.users.getUserList(GetUserListQuery(externalId: ["ml-\(index)"])).data.first)
+                let user = try #require(try await clerk.users.getUserList(GetUserListQuery(externalID: ["ml-\(index)"])).data.first)
                 #expect(user.firstName == "First\(index) Zoë\nsecond \"line\", too")
                 #expect(user.lastName == "Last\(index)\r\n\"quoted\"")
                 #expect(user.publicMetadata["note"] == .string("a\nb \"c\" \(index)"))

@@ -63,7 +63,7 @@ struct CLICommandTests {
             #expect(try await CLI.run(["invitations", "list", "--status", "pending"], environment: env).stdout.contains("new@example.com"))
             #expect(try await CLI.run(["invitations", "revoke", invitationID], environment: env).status == 0)
 
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: owner.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: owner.id))
             #expect(try await CLI.run(["sessions", "list", "--user-id", owner.id], environment: env).stdout.contains(session.id))
             #expect(try await CLI.run(["sessions", "revoke", session.id], environment: env).stdout.contains("revoked"))
 
@@ -120,8 +120,8 @@ struct CLICommandTests {
     func tokens() async throws {
         try await withCLIEmulator { emulator, clerk, env in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["t@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             let viaJWKS = try await CLI.run(["tokens", "verify", "-"], environment: env, stdin: token)
             #expect(viaJWKS.status == 0, "\(viaJWKS.stderr)")
             #expect(viaJWKS.json?["sub"]?.stringValue == user.id)

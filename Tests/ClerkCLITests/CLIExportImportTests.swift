@@ -12,7 +12,7 @@ struct CLIExportImportTests {
                 group.addTask {
                     for index in stride(from: worker, to: count, by: 8) {
                         _ = try await clerk.users.createUser(CreateUserBody(
-                            externalId: "ext-\(index)", firstName: "User\(index)", emailAddress: ["user\(index)@example.com"],
+                            externalID: "ext-\(index)", firstName: "User\(index)", emailAddress: ["user\(index)@example.com"],
                             publicMetadata: ["index": .int(Int64(index))]
                         ))
                     }
@@ -56,7 +56,7 @@ struct CLIExportImportTests {
                 #expect(again.stdout.contains("created 0, skipped 2000"), "\(again.stdout)")
                 let emails = try await Self.emails(clerk).sorted()
                 #expect(emails == expected, "\(file): \(emails.count) users after import")
-                let user = try #require(try await clerk.users.getUserList(GetUserListQuery(externalId: ["ext-42"])).data.first)
+                let user = try #require(try await clerk.users.getUserList(GetUserListQuery(externalID: ["ext-42"])).data.first)
                 #expect(user.publicMetadata["index"] == 42 && user.firstName == "User42")
             }
         }
@@ -87,7 +87,7 @@ struct CLIExportImportTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("users.csv").path
         try await withCLIEmulator { _, clerk, env in
-            _ = try await clerk.users.createUser(CreateUserBody(externalId: "x1", firstName: "=HYPERLINK(\"http://evil\")", lastName: "+1", emailAddress: ["f@example.com"]))
+            _ = try await clerk.users.createUser(CreateUserBody(externalID: "x1", firstName: "=HYPERLINK(\"http://evil\")", lastName: "+1", emailAddress: ["f@example.com"]))
             #expect(try await CLI.run(["users", "export", "--format", "csv", "--output", file], environment: env).status == 0)
             let text = try String(contentsOfFile: file, encoding: .utf8)
             #expect(text.contains(#""'=HYPERLINK(""http://evil"")""#))
@@ -117,7 +117,7 @@ struct CLIExportImportTests {
             #expect(run.stdout.contains("created 2, skipped 0 (already there), failed 1"))
             #expect(run.stderr.contains("line 2:") && run.stderr.contains("422"))
             let user = try #require(try await clerk.users.getUserList(GetUserListQuery(emailAddress: ["ok1@example.com"])).data.first)
-            #expect(try await clerk.users.verifyPassword(userId: user.id, password: "hunter22").verified == true)
+            #expect(try await clerk.users.verifyPassword(userID: user.id, password: "hunter22").verified == true)
         }
         let broken = directory.appendingPathComponent("broken.jsonl")
         try "{not json}\n".write(to: broken, atomically: true, encoding: .utf8)

@@ -78,7 +78,7 @@ enum CLI {
 func withCLIEmulator<T>(_ body: (RunningEmulator, ClerkClient, [String: String]) async throws -> T) async throws -> T {
     let emulator = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 1_000))
     do {
-        let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
         let environment = ["CLERK_SECRET_KEY": emulator.secretKey, "CLERK_API_URL": emulator.apiURL]
         let result = try await body(emulator, client, environment)
         await emulator.stop()

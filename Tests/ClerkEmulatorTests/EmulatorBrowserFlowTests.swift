@@ -100,7 +100,7 @@ struct EmulatorBrowserFlowTests {
             EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 1_000, sessionTokenLifetime: .seconds(3))
         )
         do {
-            let admin = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+            let admin = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
             let user = try await admin.users.createUser(
                 CreateUserBody(firstName: "Ada", emailAddress: ["ada@example.com"], password: "correct horse battery")
             )
@@ -109,7 +109,7 @@ struct EmulatorBrowserFlowTests {
             // Backend API budget: the development default (3 handshake payloads per 10 s) is meant for a person's
             // pace, and this test makes six handshakes within a few seconds.
             let app = try ClerkClient(options: ClerkOptions(
-                secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL,
+                secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiURL: emulator.apiURL,
                 clockSkew: .zero, apiBudget: .unlimited
             ))
             let browser = Browser(emulator: emulator, app: app)
@@ -144,14 +144,14 @@ struct EmulatorBrowserFlowTests {
             state = try await browser.open(back)
             #expect(browser.hops == ["app handshake dev-browser-sync", "fapi 307", "app signed-in ", "app signed-in "])
             #expect(state.status == .signedIn)
-            #expect(state.toAuth()?.userId == user.id && state.toAuth()?.orgId == nil)
+            #expect(state.toAuth()?.userID == user.id && state.toAuth()?.orgID == nil)
             let firstToken = try #require(state.token)
             let firstClaims = try unverifiedClaims(firstToken)
             #expect(firstClaims["azp"] == "http://localhost:8080")
             #expect(firstClaims.iss == emulator.issuer && emulator.issuer == "http://\(emulator.frontendHost)")
             #expect(try decodeJWT(firstToken).header.cat == "cl_B7d4PD111AAA")
             #expect(Int64(browser.appCookies["__client_uat"] ?? "0") ?? 0 > 0)
-            let sessions = try await admin.sessions.getSessionList(GetSessionListQuery(userId: user.id))
+            let sessions = try await admin.sessions.getSessionList(GetSessionListQuery(userID: user.id))
             #expect(sessions.data.count == 1 && sessions.data.first?.status == .active)
 
             // 4. The token expires (3 s): the next page load goes through the handshake and gets a new one.
@@ -162,7 +162,7 @@ struct EmulatorBrowserFlowTests {
             state = try await browser.open(Self.appURL)
             #expect(browser.hops.first == "app handshake session-token-expired-refresh-non-eligible-no-refresh-cookie")
             #expect(browser.hops.last == "app signed-in ")
-            #expect(state.status == .signedIn && state.toAuth()?.userId == user.id)
+            #expect(state.status == .signedIn && state.toAuth()?.userID == user.id)
             #expect(state.token != firstToken)
 
             // 5. The organization switcher sets the active organization: the o claim follows.
@@ -173,10 +173,10 @@ struct EmulatorBrowserFlowTests {
             #expect(switched.status == 303)
             state = try await browser.open(try #require(switched.location))
             #expect(state.status == .signedIn)
-            #expect(state.toAuth()?.orgId == organization.id && state.toAuth()?.orgRole == "org:admin")
+            #expect(state.toAuth()?.orgID == organization.id && state.toAuth()?.orgRole == "org:admin")
             let organizationClaim = try unverifiedClaims(try #require(state.token))["o"]
             #expect(organizationClaim?["id"] == .string(organization.id) && organizationClaim?["rol"] == "admin")
-            #expect(try await admin.sessions.getSession(sessions.data[0].id).lastActiveOrganizationId == organization.id)
+            #expect(try await admin.sessions.getSession(sessions.data[0].id).lastActiveOrganizationID == organization.id)
 
             // 6. Sign-out ends the session; the very next page load is signed out.
             browser.pause()
@@ -200,7 +200,7 @@ struct EmulatorBrowserFlowTests {
             let continued = try await browser.submit("/sign-in", page: again, fields: [("user_id", user.id)])
             #expect(continued.status == 303)
             state = try await browser.open(try #require(continued.location))
-            #expect(state.status == .signedIn && state.toAuth()?.userId == user.id && state.toAuth()?.orgId == nil)
+            #expect(state.status == .signedIn && state.toAuth()?.userID == user.id && state.toAuth()?.orgID == nil)
             await emulator.stop()
         } catch {
             await emulator.stop()

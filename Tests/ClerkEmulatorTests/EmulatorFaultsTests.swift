@@ -22,7 +22,7 @@ struct EmulatorFaultsTests {
             #expect(error?.status == 503)
             #expect(error?.firstCode == "service_unavailable")
             #expect(error?.errors.first?.longMessage?.contains("fault injection") == true)
-            #expect(error?.clerkTraceId?.hasPrefix("trace_") == true)
+            #expect(error?.clerkTraceID?.hasPrefix("trace_") == true)
             #expect(transport.count == 3)
 
             let settings = try await adminRequest(emulator, "GET", key: emulator.secretKey)

@@ -51,13 +51,13 @@ struct EmulatorFrontendTests {
     @Test("Hosts: the publishable key encodes the Frontend API host with its port, iss matches it, the Backend API stays on 127.0.0.1")
     func hosts() async throws {
         try await withEmulator { emulator, clerk in
-            #expect(try PublishableKey(emulator.publishableKey).frontendApi == "clerk.emulator.localhost:\(emulator.port)")
+            #expect(try PublishableKey(emulator.publishableKey).frontendAPI == "clerk.emulator.localhost:\(emulator.port)")
             #expect(emulator.issuer == "http://clerk.emulator.localhost:\(emulator.port)")
             #expect(emulator.frontendAPIURL == "http://clerk.emulator.localhost:\(emulator.port)")
             #expect(emulator.signInURL == "http://accounts.emulator.localhost:\(emulator.port)/sign-in")
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["h@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             #expect(try unverifiedClaims(token).iss == emulator.issuer)
 
             let jwks = try await send(emulator, "GET", "/.well-known/jwks.json", host: emulator.frontendHost)
@@ -142,7 +142,7 @@ struct EmulatorFrontendTests {
             }
             // A redirect URL configured on the instance allows its origin; https targets get Secure cookies.
             #expect(try await send(emulator, "GET", Self.handshakePath(redirect: "https://app.example.com/home"), host: emulator.frontendHost).status == 400)
-            _ = try await clerk.redirectUrls.createRedirectUrl(CreateRedirectURLBody(url: "https://app.example.com/callback"))
+            _ = try await clerk.redirectURLs.createRedirectURL(CreateRedirectURLBody(url: "https://app.example.com/callback"))
             let configured = try await Self.handshake(emulator, redirect: "https://app.example.com/home")
             #expect(configured.location.hasPrefix("https://app.example.com/home?__clerk_db_jwt="))
             #expect(configured.directives.allSatisfy { $0.hasSuffix("; Secure") })
@@ -205,7 +205,7 @@ struct EmulatorFrontendTests {
             wrongOrigin["request_origin"] = "https://evil.example"
             var forged = good
             forged["expired_token"] = .string(String(token.dropLast(4)) + "AAAA")
-            let other = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
+            let other = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
             for (session, body) in [(sessionID, wrongToken), (sessionID, wrongOrigin), (sessionID, forged), (other.id, good)] {
                 let answer = try await refresh(session, body)
                 #expect(answer.status == 401 && answer.json?["errors"]?.arrayValue?.first?["code"] == "authentication_invalid")
@@ -282,7 +282,7 @@ struct EmulatorFrontendTests {
             #expect(created.status == 303 && created.location?.hasPrefix(Self.app + "/welcome?__clerk_db_jwt=dvb_") == true)
             let grace = try await clerk.users.getUserList(GetUserListQuery(emailAddress: ["grace@example.com"]))
             #expect(grace.data.count == 1 && grace.data.first?.firstName == "Grace")
-            let graceSessions = try await clerk.sessions.getSessionList(GetSessionListQuery(userId: grace.data.first?.id))
+            let graceSessions = try await clerk.sessions.getSessionList(GetSessionListQuery(userID: grace.data.first?.id))
             #expect(graceSessions.data.map(\.status) == [.active])
 
             // The organization switcher refuses an organization the user is not in.
@@ -301,7 +301,7 @@ struct EmulatorFrontendTests {
     func tickets() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["ticket@example.com"]))
-            let token = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            let token = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userID: user.id))
             let url = try #require(token.url)
             #expect(url.hasPrefix("http://\(emulator.frontendHost)/v1/tickets/accept?ticket="), "the link is on the emulator's Frontend API, with its port")
             let ticket = try #require(queryValue("ticket", in: url))
@@ -316,7 +316,7 @@ struct EmulatorFrontendTests {
             let pagePath = String(page.dropFirst("http://\(emulator.accountsHost)".count))
             let shown = try await send(emulator, "GET", pagePath, host: emulator.accountsHost)
             #expect(shown.status == 200 && shown.body.contains("ticket@example.com") && shown.hiddenField("__clerk_ticket") == ticket)
-            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userId: user.id)).data.isEmpty)
+            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userID: user.id)).data.isEmpty)
             var jar = CookieJar()
             jar.apply(shown.setCookies)
             let form = [
@@ -324,12 +324,12 @@ struct EmulatorFrontendTests {
             ]
             let signedIn = try await send(emulator, "POST", "/sign-in", host: emulator.accountsHost, form: form, cookies: jar.values)
             #expect(signedIn.status == 303 && signedIn.location?.hasPrefix(Self.app + "/account?__clerk_db_jwt=dvb_") == true)
-            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userId: user.id, status: "active")).data.count == 1)
+            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userID: user.id, status: "active")).data.count == 1)
 
             // Used once: the same link again is refused, and so is a revoked token's.
             let again = try await send(emulator, "POST", "/sign-in", host: emulator.accountsHost, form: form, cookies: jar.values)
             #expect(again.status == 422 && again.location == nil && again.body.contains("already used"))
-            let revoked = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            let revoked = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userID: user.id))
             _ = try await clerk.signInTokens.revokeSignInToken(revoked.id)
             let revokedURL = try #require(revoked.url)
             let revokedTicket = try #require(queryValue("ticket", in: revokedURL))
@@ -382,10 +382,10 @@ struct EmulatorFrontendTests {
     func sessionTokenLifetime() async throws {
         let emulator = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 1_000, sessionTokenLifetime: .seconds(7)))
         do {
-            let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+            let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["l@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let claims = try unverifiedClaims(try await clerk.sessions.getToken(sessionId: session.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let claims = try unverifiedClaims(try await clerk.sessions.getToken(sessionID: session.id))
             #expect((claims.exp ?? 0) - (claims.iat ?? 0) == 7)
             await emulator.stop()
         } catch {

@@ -9,7 +9,7 @@ private func authClient(_ emulator: RunningEmulator, machineSecretKey: String? =
     try ClerkClient(
         options: ClerkOptions(
             secretKey: Secret(emulator.secretKey), machineSecretKey: machineSecretKey.map { Secret($0) },
-            publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL, machineTokenCacheTTL: .zero
+            publishableKey: emulator.publishableKey, apiURL: emulator.apiURL, machineTokenCacheTTL: .zero
         )
     )
 }
@@ -31,7 +31,7 @@ struct EmulatorMachineAndAccountTests {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["keys@example.com"]))
             let key = try await clerk.apiKeys.create(
-                CreateApiKeyBody(name: "Reports key", subject: user.id, claims: ["team": "ops"], scopes: ["read:reports"])
+                CreateAPIKeyBody(name: "Reports key", subject: user.id, claims: ["team": "ops"], scopes: ["read:reports"])
             )
             #expect(key.id.hasPrefix("ak_") && key.id.count == 35)
             #expect(key.secret.hasPrefix("ak_") && key.secret != key.id)
@@ -39,47 +39,47 @@ struct EmulatorMachineAndAccountTests {
             #expect(try await clerk.apiKeys.getSecret(key.id).secret == key.secret)
             #expect(try await clerk.apiKeys.get(key.id).name == "Reports key")
 
-            let updated = try await clerk.apiKeys.update(key.id, UpdateApiKeyBody(scopes: ["read:reports", "write:reports"], secondsUntilExpiration: 3600))
+            let updated = try await clerk.apiKeys.update(key.id, UpdateAPIKeyBody(scopes: ["read:reports", "write:reports"], secondsUntilExpiration: 3600))
             #expect(updated.scopes == ["read:reports", "write:reports"])
             #expect((updated.expiration ?? 0) > Double(Date().timeIntervalSince1970 * 1000) && !updated.expired)
-            let listed = try await clerk.apiKeys.list(GetApiKeysQuery(subject: user.id))
+            let listed = try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id))
             #expect(listed.totalCount == 1 && listed.data.map(\.id) == [key.id])
-            #expect(try await clerk.apiKeys.list(GetApiKeysQuery(subject: user.id, query: "nothing")).totalCount == 0)
+            #expect(try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id, query: "nothing")).totalCount == 0)
 
             let auth = try authClient(emulator)
             let state = try await auth.authenticateRequest(bearerRequest(key.secret), options: AuthenticateRequestOptions(acceptsToken: .apiKey))
             #expect(state.status == .signedIn)
             let signedIn = try #require(state.toAuth())
-            #expect(signedIn.tokenType == .apiKey && signedIn.userId == user.id)
+            #expect(signedIn.tokenType == .apiKey && signedIn.userID == user.id)
             #expect(signedIn.machine?.id == key.id && signedIn.machine?.scopes == ["read:reports", "write:reports"])
             #expect(signedIn.machine?.claims == ["team": "ops"] && signedIn.machine?.name == "Reports key")
             #expect(try await clerk.apiKeys.get(key.id).lastUsedAt != nil)
 
             // An organization's key carries the organization.
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Keys Org"))
-            let orgKey = try await clerk.apiKeys.create(CreateApiKeyBody(name: "Org key", subject: organization.id))
+            let orgKey = try await clerk.apiKeys.create(CreateAPIKeyBody(name: "Org key", subject: organization.id))
             let orgState = try await auth.authenticateRequest(bearerRequest(orgKey.secret), options: AuthenticateRequestOptions(acceptsToken: .apiKey))
-            #expect(orgState.toAuth()?.orgId == organization.id && orgState.toAuth()?.userId == nil)
+            #expect(orgState.toAuth()?.orgID == organization.id && orgState.toAuth()?.userID == nil)
 
-            let revoked = try await clerk.apiKeys.revoke(key.id, RevokeApiKeyBody(revocationReason: "rotated"))
+            let revoked = try await clerk.apiKeys.revoke(key.id, RevokeAPIKeyBody(revocationReason: "rotated"))
             #expect(revoked.revoked && revoked.revocationReason == "rotated")
             let after = try await auth.authenticateRequest(bearerRequest(key.secret), options: AuthenticateRequestOptions(acceptsToken: .apiKey))
             #expect(after.status == .signedOut && after.toAuth()?.isAuthenticated != true)
             #expect(after.reason?.rawValue == "token-invalid")
-            let verify = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.apiKeys.verify(VerifyApiKeyBody(secret: key.secret)) }
+            let verify = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.apiKeys.verify(VerifyAPIKeyBody(secret: key.secret)) }
             #expect(verify?.status == 404)
             #expect(verify.map { "\($0)".contains(key.secret) } == false)
             // Revoked keys are listed only with include_invalid.
-            #expect(try await clerk.apiKeys.list(GetApiKeysQuery(subject: user.id)).totalCount == 0)
-            #expect(try await clerk.apiKeys.list(GetApiKeysQuery(subject: user.id, includeInvalid: .true)).totalCount == 1)
+            #expect(try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id)).totalCount == 0)
+            #expect(try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id, includeInvalid: .true)).totalCount == 1)
 
             // Unknown secrets, bad bodies, delete.
             let unknown = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.apiKeys.verify(VerifyApiKeyBody(secret: "ak_" + String(repeating: "x", count: 40)))
+                _ = try await clerk.apiKeys.verify(VerifyAPIKeyBody(secret: "ak_" + String(repeating: "x", count: 40)))
             }
             #expect(unknown?.status == 404)
             let badSubject = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.apiKeys.create(CreateApiKeyBody(name: "Bad", subject: "nobody"))
+                _ = try await clerk.apiKeys.create(CreateAPIKeyBody(name: "Bad", subject: "nobody"))
             }
             #expect(badSubject?.status == 400)
             #expect(try await clerk.apiKeys.delete(key.id).deleted == true)
@@ -105,7 +105,7 @@ struct EmulatorMachineAndAccountTests {
             let state = try await auth.authenticateRequest(bearerRequest(token.token), options: AuthenticateRequestOptions(acceptsToken: .m2mToken))
             #expect(state.status == .signedIn)
             let signedIn = try #require(state.toAuth())
-            #expect(signedIn.tokenType == .m2mToken && signedIn.machine?.machineId == worker.id && signedIn.machine?.id == token.id)
+            #expect(signedIn.tokenType == .m2mToken && signedIn.machine?.machineID == worker.id && signedIn.machine?.id == token.id)
             #expect(signedIn.machine?.claims == ["job": "nightly"] && signedIn.machine?.scopes == [api.id])
             // The wrong accepted type does not sign in.
             let asKey = try await auth.authenticateRequest(bearerRequest(token.token), options: AuthenticateRequestOptions(acceptsToken: .apiKey))
@@ -140,7 +140,7 @@ struct EmulatorMachineAndAccountTests {
             let jwt = try await clerk.m2m.createToken(CreateM2MTokenBody(tokenFormat: .jwt, secondsUntilExpiration: 120), machineSecretKey: worker.secretKey)
             #expect(jwt.token.split(separator: ".").count == 3)
             let jwtState = try await auth.authenticateRequest(bearerRequest(jwt.token), options: AuthenticateRequestOptions(acceptsToken: .m2mToken))
-            #expect(jwtState.status == .signedIn && jwtState.toAuth()?.machine?.machineId == worker.id)
+            #expect(jwtState.status == .signedIn && jwtState.toAuth()?.machine?.machineID == worker.id)
             #expect(try await clerk.m2m.verify(VerifyM2MTokenBody(token: jwt.token)).id == jwt.id)
             #expect(try await clerk.m2m.list(GetM2MTokensQuery(subject: worker.id, revoked: true)).totalCount == 1)
 
@@ -158,7 +158,7 @@ struct EmulatorMachineAndAccountTests {
             let first = try await clerk.machines.create(CreateMachineBody(name: "Alpha"))
             let second = try await clerk.machines.create(CreateMachineBody(name: "Beta"))
             #expect(first.id.hasPrefix("mch_") && first.defaultTokenTtl == 3600 && first.scopedMachines.isEmpty)
-            #expect(try await clerk.instance.get().id == first.instanceId)
+            #expect(try await clerk.instance.get().id == first.instanceID)
             let list = try await clerk.machines.list()
             #expect(list.totalCount == 2 && list.data.map(\.id) == [second.id, first.id])
             #expect(try await clerk.machines.list(ListMachinesQuery(query: "alp")).data.map(\.id) == [first.id])
@@ -166,14 +166,14 @@ struct EmulatorMachineAndAccountTests {
 
             let renamed = try await clerk.machines.update(first.id, UpdateMachineBody(name: "Alpha 2", defaultTokenTtl: 60))
             #expect(renamed.name == "Alpha 2" && renamed.defaultTokenTtl == 60)
-            let scope = try await clerk.machines.createScope(first.id, CreateMachineScopeBody(toMachineId: second.id))
-            #expect(scope.fromMachineId == first.id && scope.toMachineId == second.id)
+            let scope = try await clerk.machines.createScope(first.id, CreateMachineScopeBody(toMachineID: second.id))
+            #expect(scope.fromMachineID == first.id && scope.toMachineID == second.id)
             #expect(try await clerk.machines.get(first.id).scopedMachines.map(\.id) == [second.id])
             let duplicate = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.machines.createScope(first.id, CreateMachineScopeBody(toMachineId: second.id))
+                _ = try await clerk.machines.createScope(first.id, CreateMachineScopeBody(toMachineID: second.id))
             }
             #expect(duplicate?.status == 409)
-            #expect(try await clerk.machines.deleteScope(machineId: first.id, otherMachineId: second.id).deleted)
+            #expect(try await clerk.machines.deleteScope(machineID: first.id, otherMachineID: second.id).deleted)
             #expect(try await clerk.machines.get(first.id).scopedMachines.isEmpty)
 
             // Secret keys: the previous one keeps working during previous_token_ttl, then not at all.
@@ -204,26 +204,26 @@ struct EmulatorMachineAndAccountTests {
         try await withEmulator { _, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["first@example.com"]))
             let other = try await clerk.users.createUser(CreateUserBody(emailAddress: ["other@example.com"]))
-            let added = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userId: user.id, emailAddress: "second@example.com"))
+            let added = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userID: user.id, emailAddress: "second@example.com"))
             let addedID = try #require(added.id)
             #expect(added.emailAddress == "second@example.com" && added.verification == nil)
             var fetched = try await clerk.users.getUser(user.id)
             #expect(fetched.emailAddresses.map(\.emailAddress) == ["first@example.com", "second@example.com"])
-            #expect(fetched.primaryEmailAddressId == user.primaryEmailAddressId)
+            #expect(fetched.primaryEmailAddressID == user.primaryEmailAddressID)
             #expect(try await clerk.users.getUserList(GetUserListQuery(emailAddress: ["second@example.com"])).data.map(\.id) == [user.id])
 
             for taken in ["second@example.com", "OTHER@example.com"] {
                 let duplicate = await #expect(throws: ClerkAPIResponseError.self) {
-                    _ = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userId: user.id, emailAddress: taken))
+                    _ = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userID: user.id, emailAddress: taken))
                 }
                 #expect(duplicate?.status == 422 && duplicate?.firstCode == "form_identifier_exists")
             }
             let invalid = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userId: user.id, emailAddress: "not-an-email"))
+                _ = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userID: user.id, emailAddress: "not-an-email"))
             }
             #expect(invalid?.status == 422)
             let noUser = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userId: "user_missing", emailAddress: "x@example.com"))
+                _ = try await clerk.emailAddresses.createEmailAddress(CreateEmailAddressBody(userID: "user_missing", emailAddress: "x@example.com"))
             }
             #expect(noUser?.status == 404)
 
@@ -235,19 +235,19 @@ struct EmulatorMachineAndAccountTests {
                 Issue.record("expected an admin verification, got \(String(describing: verified.verification))")
             }
             fetched = try await clerk.users.getUser(user.id)
-            #expect(fetched.primaryEmailAddressId == addedID)
+            #expect(fetched.primaryEmailAddressID == addedID)
 
             // Deleting the primary address: it leaves the user, the next one becomes primary, the address is free again.
             let deleted = try await clerk.emailAddresses.deleteEmailAddress(addedID)
             #expect(deleted.deleted && deleted.id == addedID && deleted.object == "email_address")
             fetched = try await clerk.users.getUser(user.id)
             #expect(fetched.emailAddresses.map(\.emailAddress) == ["first@example.com"])
-            #expect(fetched.primaryEmailAddressId == fetched.emailAddresses.first?.id)
+            #expect(fetched.primaryEmailAddressID == fetched.emailAddresses.first?.id)
             #expect(try await clerk.users.getUserList(GetUserListQuery(emailAddress: ["second@example.com"])).data.isEmpty)
             let missing = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.emailAddresses.getEmailAddress(addedID) }
             #expect(missing?.status == 404)
             let reused = try await clerk.emailAddresses.createEmailAddress(
-                CreateEmailAddressBody(userId: other.id, emailAddress: "second@example.com", verified: true)
+                CreateEmailAddressBody(userID: other.id, emailAddress: "second@example.com", verified: true)
             )
             #expect(reused.emailAddress == "second@example.com")
             #expect(try await clerk.users.getUser(other.id).emailAddresses.count == 2)
@@ -258,12 +258,12 @@ struct EmulatorMachineAndAccountTests {
     func phoneNumbers() async throws {
         try await withEmulator { _, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["phone@example.com"]))
-            let phone = try await clerk.phoneNumbers.createPhoneNumber(CreatePhoneNumberBody(userId: user.id, phoneNumber: "+15555550123"))
+            let phone = try await clerk.phoneNumbers.createPhoneNumber(CreatePhoneNumberBody(userID: user.id, phoneNumber: "+15555550123"))
             let phoneID = try #require(phone.id)
             // The first phone number is primary.
-            #expect(try await clerk.users.getUser(user.id).primaryPhoneNumberId == phoneID)
+            #expect(try await clerk.users.getUser(user.id).primaryPhoneNumberID == phoneID)
             let duplicate = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.phoneNumbers.createPhoneNumber(CreatePhoneNumberBody(userId: user.id, phoneNumber: "+15555550123"))
+                _ = try await clerk.phoneNumbers.createPhoneNumber(CreatePhoneNumberBody(userID: user.id, phoneNumber: "+15555550123"))
             }
             #expect(duplicate?.status == 422 && duplicate?.firstCode == "form_identifier_exists")
             let unverified = await #expect(throws: ClerkAPIResponseError.self) {
@@ -274,9 +274,9 @@ struct EmulatorMachineAndAccountTests {
             #expect(reserved.reservedForSecondFactor == true && reserved.defaultSecondFactor == true)
             #expect(try await clerk.users.getUser(user.id).twoFactorEnabled)
             let second = try await clerk.phoneNumbers.createPhoneNumber(
-                CreatePhoneNumberBody(userId: user.id, phoneNumber: "+15555550124", verified: true, primary: true)
+                CreatePhoneNumberBody(userID: user.id, phoneNumber: "+15555550124", verified: true, primary: true)
             )
-            #expect(try await clerk.users.getUser(user.id).primaryPhoneNumberId == second.id)
+            #expect(try await clerk.users.getUser(user.id).primaryPhoneNumberID == second.id)
             #expect(try await clerk.phoneNumbers.getPhoneNumber(phoneID).phoneNumber == "+15555550123")
             #expect(try await clerk.phoneNumbers.deletePhoneNumber(phoneID).deleted)
             let fetched = try await clerk.users.getUser(user.id)
@@ -288,23 +288,23 @@ struct EmulatorMachineAndAccountTests {
     func clients() async throws {
         try await withEmulator { _, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["client@example.com"]))
-            let first = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let second = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let client = try await clerk.clients.getClient(first.clientId)
-            #expect(client.sessionIds == [first.id] && client.sessions.map(\.id) == [first.id])
-            #expect(client.lastActiveSessionId == first.id && client.signInId == nil)
+            let first = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let second = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let client = try await clerk.clients.getClient(first.clientID)
+            #expect(client.sessionIDs == [first.id] && client.sessions.map(\.id) == [first.id])
+            #expect(client.lastActiveSessionID == first.id && client.signInID == nil)
             let list = try await clientList(clerk)
-            #expect(list.totalCount == 2 && list.data.map(\.id) == [second.clientId, first.clientId])
+            #expect(list.totalCount == 2 && list.data.map(\.id) == [second.clientID, first.clientID])
 
-            let token = try await clerk.sessions.getToken(sessionId: second.id)
-            #expect(try await clerk.clients.verifyClient(VerifyClientBody(token: token)).id == second.clientId)
+            let token = try await clerk.sessions.getToken(sessionID: second.id)
+            #expect(try await clerk.clients.verifyClient(VerifyClientBody(token: token)).id == second.clientID)
             let bad = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.clients.verifyClient(VerifyClientBody(token: "nope")) }
             #expect(bad?.status == 400)
             let missing = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.clients.getClient("client_missing") }
             #expect(missing?.status == 404)
 
             _ = try await clerk.sessions.revokeSession(first.id)
-            #expect(try await clerk.clients.getClient(first.clientId).lastActiveSessionId == nil)
+            #expect(try await clerk.clients.getClient(first.clientID).lastActiveSessionID == nil)
         }
     }
 
@@ -314,7 +314,7 @@ struct EmulatorMachineAndAccountTests {
             let initial = try await clerk.domains.list()
             let primary = try #require(initial.data.first)
             #expect(initial.totalCount == 1 && !primary.isSatellite && primary.name == "clerk.emulator.localhost")
-            #expect(primary.frontendApiUrl == "https://clerk.emulator.localhost")
+            #expect(primary.frontendAPIURL == "https://clerk.emulator.localhost")
 
             let satellite = try await clerk.domains.add(AddDomainBody(name: "satellite.example.com", isSatellite: true))
             #expect(satellite.isSatellite && satellite.id.hasPrefix("dmn_"))
@@ -326,8 +326,8 @@ struct EmulatorMachineAndAccountTests {
                 _ = try await clerk.domains.add(AddDomainBody(name: "second.example.com", isSatellite: false))
             }
             #expect(notSatellite?.status == 422)
-            let updated = try await clerk.domains.update(satellite.id, UpdateDomainBody(name: "sat.example.com", proxyUrl: "https://sat.example.com/__clerk"))
-            #expect(updated.name == "sat.example.com" && updated.proxyUrl == "https://sat.example.com/__clerk")
+            let updated = try await clerk.domains.update(satellite.id, UpdateDomainBody(name: "sat.example.com", proxyURL: "https://sat.example.com/__clerk"))
+            #expect(updated.name == "sat.example.com" && updated.proxyURL == "https://sat.example.com/__clerk")
             #expect(try await clerk.domains.list().data.map(\.id) == [primary.id, satellite.id])
 
             let primaryDelete = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.domains.deleteDomain(primary.id) }
@@ -355,7 +355,7 @@ struct EmulatorMachineAndAccountTests {
             #expect(defaults.enabled && defaults.creatorRole == "org:admin" && defaults.domainsDefaultRole == "org:member")
             let settings = try await clerk.instance.updateOrganizationSettings(
                 UpdateInstanceOrganizationSettingsBody(
-                    maxAllowedMemberships: 25, domainsEnabled: true, domainsEnrollmentModes: ["automatic_invitation"], creatorRoleId: "org:owner"
+                    maxAllowedMemberships: 25, domainsEnabled: true, domainsEnrollmentModes: ["automatic_invitation"], creatorRoleID: "org:owner"
                 )
             )
             #expect(settings.maxAllowedMemberships == 25 && settings.domainsEnabled && settings.creatorRole == "org:owner")
@@ -386,11 +386,11 @@ struct EmulatorMachineAndAccountTests {
         let validator = try SpecValidator.shared.get()
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["spec@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             let machine = try await clerk.machines.create(CreateMachineBody(name: "Spec"))
             let other = try await clerk.machines.create(CreateMachineBody(name: "Other", scopedMachines: [machine.id]))
-            let key = try await clerk.apiKeys.create(CreateApiKeyBody(name: "Spec key", subject: user.id))
+            let key = try await clerk.apiKeys.create(CreateAPIKeyBody(name: "Spec key", subject: user.id))
             let secret = emulator.secretKey
             var problems: [String] = []
             func check(_ operation: String, _ method: String, _ path: String, key: String? = nil, body: String? = nil) async throws -> JSONValue? {
@@ -433,7 +433,7 @@ struct EmulatorMachineAndAccountTests {
             _ = try await check("GetPhoneNumber", "GET", "/v1/phone_numbers/\(phoneID)")
             _ = try await check("UpdatePhoneNumber", "PATCH", "/v1/phone_numbers/\(phoneID)", body: #"{"verified": false, "reserved_for_second_factor": false}"#)
             _ = try await check("DeletePhoneNumber", "DELETE", "/v1/phone_numbers/\(phoneID)")
-            _ = try await check("GetClient", "GET", "/v1/clients/\(session.clientId)")
+            _ = try await check("GetClient", "GET", "/v1/clients/\(session.clientID)")
             _ = try await check("GetClientList", "GET", "/v1/clients")
             _ = try await check("VerifyClient", "POST", "/v1/clients/verify", body: #"{"token": "\#(token)"}"#)
             _ = try await check("ListDomains", "GET", "/v1/domains")

@@ -9,14 +9,14 @@ struct EmulatorResourcesTests {
     func sessionTokens() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["s@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            #expect(session.status == .active && session.userId == user.id)
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            #expect(session.status == .active && session.userID == user.id)
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             let claims = try await clerk.verifyToken(token)
             #expect(claims.sub == user.id && claims.sid == session.id && claims.iss == emulator.issuer)
 
             // Networkless too, with the emulator's PEM as jwtKey.
-            let networkless = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), jwtKey: emulator.jwtPublicKeyPEM, apiUrl: emulator.apiURL))
+            let networkless = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), jwtKey: emulator.jwtPublicKeyPEM, apiURL: emulator.apiURL))
             #expect(try await networkless.verifyToken(token).sub == user.id)
 
             let state = try await clerk.authenticateRequest(
@@ -24,18 +24,18 @@ struct EmulatorResourcesTests {
                 options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)
             )
             #expect(state.status == .signedIn)
-            #expect(state.toAuth()?.userId == user.id)
+            #expect(state.toAuth()?.userID == user.id)
 
             // JWT templates: claims with shortcodes.
             _ = try await clerk.jwtTemplates.create(CreateJWTTemplateBody(name: "api", claims: ["uid": "{{user.id}}", "aud": "my-api"], lifetime: 120))
-            let templated = try await clerk.sessions.getToken(sessionId: session.id, template: "api")
+            let templated = try await clerk.sessions.getToken(sessionID: session.id, template: "api")
             let templateClaims = try await clerk.verifyToken(templated, options: VerifyTokenOptions(audience: ["my-api"]))
             #expect(templateClaims["uid"] == .string(user.id))
 
             // Revoked sessions mint no tokens.
             #expect(try await clerk.sessions.revokeSession(session.id).status == .revoked)
-            await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.sessions.getToken(sessionId: session.id) }
-            let listed = try await clerk.sessions.getSessionList(GetSessionListQuery(userId: user.id))
+            await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.sessions.getToken(sessionID: session.id) }
+            let listed = try await clerk.sessions.getSessionList(GetSessionListQuery(userID: user.id))
             #expect(listed.data.map(\.id) == [session.id] && listed.totalCount == 1)
         }
     }
@@ -51,15 +51,15 @@ struct EmulatorResourcesTests {
             #expect(organization.slug == "acme-inc" && organization.id.hasPrefix("org_"))
             #expect(try await clerk.organizations.getOrganization("acme-inc").id == organization.id)
             let membership = try await clerk.organizations.createOrganizationMembership(
-                organization.id, CreateOrganizationMembershipBody(userId: member.id, role: "org:member")
+                organization.id, CreateOrganizationMembershipBody(userID: member.id, role: "org:member")
             )
             #expect(membership.role == "org:member" && membership.organization.id == organization.id)
             let members = try await clerk.organizations.getOrganizationMembershipList(organization.id)
             #expect(members.totalCount == 2)
-            #expect(Set(members.data.compactMap(\.publicUserData?.userId)) == [owner.id, member.id])
-            #expect(members.data.first { $0.publicUserData?.userId == owner.id }?.role == "org:admin")
+            #expect(Set(members.data.compactMap(\.publicUserData?.userID)) == [owner.id, member.id])
+            #expect(members.data.first { $0.publicUserData?.userID == owner.id }?.role == "org:admin")
             let duplicate = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userId: member.id, role: "org:member"))
+                _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userID: member.id, role: "org:member"))
             }
             #expect(duplicate?.firstCode == "already_a_member_in_organization")
 
@@ -70,7 +70,7 @@ struct EmulatorResourcesTests {
             let userMemberships = try await clerk.users.getOrganizationMembershipList(member.id)
             #expect(userMemberships.data.map(\.organization.id) == [organization.id])
 
-            _ = try await clerk.organizations.deleteOrganizationMembership(organizationId: organization.id, userId: member.id)
+            _ = try await clerk.organizations.deleteOrganizationMembership(organizationID: organization.id, userID: member.id)
             #expect(try await clerk.organizations.getOrganizationMembershipList(organization.id).totalCount == 1)
             #expect(try await clerk.organizations.deleteOrganization(organization.id).deleted)
             #expect(try await clerk.organizations.getOrganizationList().totalCount == 0)
@@ -114,13 +114,13 @@ struct EmulatorResourcesTests {
             #expect(try await clerk.invitations.revokeInvitation(invitation.id).status == .revoked)
             #expect(try await clerk.invitations.getInvitationList(ListInvitationsQuery(status: .pending)).totalCount == 2)
 
-            let redirect = try await clerk.redirectUrls.createRedirectUrl(CreateRedirectURLBody(url: "myapp://callback"))
-            #expect(try await clerk.redirectUrls.getRedirectUrl(redirect.id).url == "myapp://callback")
-            #expect(try await clerk.redirectUrls.getRedirectUrlList().data.count == 1)
-            #expect(try await clerk.redirectUrls.deleteRedirectUrl(redirect.id).deleted)
+            let redirect = try await clerk.redirectURLs.createRedirectURL(CreateRedirectURLBody(url: "myapp://callback"))
+            #expect(try await clerk.redirectURLs.getRedirectURL(redirect.id).url == "myapp://callback")
+            #expect(try await clerk.redirectURLs.getRedirectURLList().data.count == 1)
+            #expect(try await clerk.redirectURLs.deleteRedirectURL(redirect.id).deleted)
 
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["t@example.com"]))
-            let signIn = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userId: user.id))
+            let signIn = try await clerk.signInTokens.createSignInToken(CreateSignInTokenBody(userID: user.id))
             #expect(signIn.status == .pending && signIn.token?.isEmpty == false)
             #expect(try await clerk.signInTokens.revokeSignInToken(signIn.id).status == .revoked)
             #expect(try await clerk.testingTokens.createTestingToken().token.isEmpty == false)
@@ -130,10 +130,10 @@ struct EmulatorResourcesTests {
     @Test("Wire behaviour: 401 for a missing or wrong key, 501 naming unimplemented operations, 404 for unknown paths, Host check, machine routes without /v1")
     func wire() async throws {
         try await withEmulator { emulator, clerk in
-            let wrong = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_wrong", apiUrl: emulator.apiURL))
+            let wrong = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_wrong", apiURL: emulator.apiURL))
             let unauthorized = await #expect(throws: ClerkAPIResponseError.self) { _ = try await wrong.users.getCount() }
             #expect(unauthorized?.status == 401 && unauthorized?.firstCode == "authentication_invalid")
-            #expect(unauthorized?.clerkTraceId?.isEmpty == false)
+            #expect(unauthorized?.clerkTraceID?.isEmpty == false)
             let missing = try await rawRequest(emulator, "GET", "/v1/users", key: nil)
             #expect(missing.status == 401)
 
@@ -161,7 +161,7 @@ struct EmulatorResourcesTests {
         try await withEmulator(databasePath: path) { (emulator, clerk) async throws -> Void in
             #expect(emulator.secretKey == firstKey)
             #expect(try await clerk.users.getUser(userID).emailAddresses.first?.emailAddress == "keep@example.com")
-            #expect(try await clerk.users.verifyPassword(userId: userID, password: "persisted password").verified == true)
+            #expect(try await clerk.users.verifyPassword(userID: userID, password: "persisted password").verified == true)
         }
     }
 
@@ -181,9 +181,9 @@ struct EmulatorOrganizationInvitationTests {
             let owner = try await clerk.users.createUser(CreateUserBody(emailAddress: ["owner@example.com"]))
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Invites", createdBy: owner.id))
             let invitation = try await clerk.organizations.createOrganizationInvitation(
-                organization.id, CreateOrganizationInvitationBody(emailAddress: "new@example.com", inviterUserId: owner.id, role: "org:member")
+                organization.id, CreateOrganizationInvitationBody(emailAddress: "new@example.com", inviterUserID: owner.id, role: "org:member")
             )
-            #expect(invitation.status == "pending" && invitation.organizationId == organization.id && invitation.role == "org:member")
+            #expect(invitation.status == "pending" && invitation.organizationID == organization.id && invitation.role == "org:member")
             let duplicate = await #expect(throws: ClerkAPIResponseError.self) {
                 _ = try await clerk.organizations.createOrganizationInvitation(organization.id, CreateOrganizationInvitationBody(emailAddress: "new@example.com", role: "org:member"))
             }
@@ -194,8 +194,8 @@ struct EmulatorOrganizationInvitationTests {
             ])
             #expect(bulk.totalCount == 2)
             #expect(try await clerk.organizations.getOrganizationInvitationList(organization.id).totalCount == 3)
-            #expect(try await clerk.organizations.getOrganizationInvitation(organizationId: organization.id, invitationId: invitation.id).emailAddress == "new@example.com")
-            let revoked = try await clerk.organizations.revokeOrganizationInvitation(organizationId: organization.id, invitationId: invitation.id)
+            #expect(try await clerk.organizations.getOrganizationInvitation(organizationID: organization.id, invitationID: invitation.id).emailAddress == "new@example.com")
+            let revoked = try await clerk.organizations.revokeOrganizationInvitation(organizationID: organization.id, invitationID: invitation.id)
             #expect(revoked.status == "revoked")
             let pending = try await clerk.organizations.getOrganizationInvitationList(organization.id, query: ListOrganizationInvitationsQuery(status: .pending))
             #expect(pending.totalCount == 2)
@@ -215,7 +215,7 @@ struct EmulatorLifecycleTests {
         }
         await first.stop()
         let again = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil))
-        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(again.secretKey), apiUrl: again.apiURL))
+        let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(again.secretKey), apiURL: again.apiURL))
         #expect(try await clerk.users.getCount() == 0)
         await again.stop()
     }

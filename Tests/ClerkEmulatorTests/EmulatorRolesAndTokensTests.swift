@@ -27,13 +27,13 @@ struct EmulatorRolesAndTokensTests {
     func tokenCategories() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["cat@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             #expect(try decodeJWT(token).header.cat == sessionCategory)
             #expect(try await authenticate(clerk, emulator, token).status == .signedIn)
 
             _ = try await clerk.jwtTemplates.create(CreateJWTTemplateBody(name: "api", claims: ["uid": "{{user.id}}"]))
-            let templated = try await clerk.sessions.getToken(sessionId: session.id, template: "api")
+            let templated = try await clerk.sessions.getToken(sessionID: session.id, template: "api")
             #expect(try decodeJWT(templated).header.cat == templateCategory)
             // Verifiable as a JWT of the instance, never a session token.
             #expect(try await clerk.verifyToken(templated)["uid"] == .string(user.id))
@@ -47,7 +47,7 @@ struct EmulatorRolesAndTokensTests {
         try await withEmulator { emulator, clerk in
             let victim = try await clerk.users.createUser(CreateUserBody(emailAddress: ["victim@example.com"]))
             let attacker = try await clerk.users.createUser(CreateUserBody(emailAddress: ["attacker@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: attacker.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: attacker.id))
 
             let reserved = [
                 "azp", "exp", "iat", "iss", "jti", "nbf", "sub", "sid", "v", "pla", "fea", "o", "fva", "sts", "act",
@@ -78,7 +78,7 @@ struct EmulatorRolesAndTokensTests {
                 _ = try await clerk.jwtTemplates.update(template.id, UpdateJWTTemplateBody(name: "api", claims: ["sub": .string(victim.id)]))
             }
             #expect(update?.status == 422 && update?.errors.first?.meta?["param_name"] == "claims")
-            let token = try await clerk.sessions.getToken(sessionId: session.id, template: "api")
+            let token = try await clerk.sessions.getToken(sessionID: session.id, template: "api")
             let claims = try await clerk.verifyToken(token)
             #expect(claims.sub == attacker.id && claims["uid"] == .string(attacker.id))
         }
@@ -89,18 +89,18 @@ struct EmulatorRolesAndTokensTests {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(firstName: "Ada", emailAddress: ["ada@example.com"]))
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Engines", createdBy: user.id))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: organization.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: organization.id))
             _ = try await clerk.jwtTemplates.create(
                 CreateJWTTemplateBody(name: "api", claims: ["name": "{{user.first_name}}", "aud": "my-api"], lifetime: 300)
             )
-            let token = try await clerk.sessions.getToken(sessionId: session.id, template: "api")
+            let token = try await clerk.sessions.getToken(sessionID: session.id, template: "api")
             let claims = try await clerk.verifyToken(token, options: VerifyTokenOptions(audience: ["my-api"]))
             #expect(Set(claims.raw.keys) == ["sub", "iss", "iat", "nbf", "exp", "jti", "name", "aud"])
             #expect(claims.sub == user.id && claims.iss == emulator.issuer && claims["name"] == "Ada")
             #expect((claims.exp ?? 0) - (claims.iat ?? 0) == 300)
 
             // The plain session token of the same session keeps its session claims.
-            let sessionClaims = try await clerk.verifyToken(try await clerk.sessions.getToken(sessionId: session.id))
+            let sessionClaims = try await clerk.verifyToken(try await clerk.sessions.getToken(sessionID: session.id))
             #expect(sessionClaims.sid == session.id && sessionClaims.version == 2 && sessionClaims["fva"] != nil)
             #expect(sessionClaims["o"]?["id"] == .string(organization.id))
         }
@@ -160,13 +160,13 @@ struct EmulatorRolesAndTokensTests {
                 _ = try await clerk.organizationRoles.createOrganizationRole(CreateOrganizationRoleBody(name: "X", key: "org:x", permissions: ["perm_missing"]))
             }
             #expect(unknownPermission?.status == 404)
-            let assigned = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleId: analyst.id, permissionId: manage.id)
+            let assigned = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleID: analyst.id, permissionID: manage.id)
             #expect(assigned.permissions.map(\.key) == ["org:reports:read", "org:reports:manage"])
             let twice = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleId: analyst.id, permissionId: manage.id)
+                _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleID: analyst.id, permissionID: manage.id)
             }
             #expect(twice?.status == 409)
-            let removed = try await clerk.organizationRoles.removePermissionFromOrganizationRole(organizationRoleId: analyst.id, permissionId: manage.id)
+            let removed = try await clerk.organizationRoles.removePermissionFromOrganizationRole(organizationRoleID: analyst.id, permissionID: manage.id)
             #expect(removed.permissions.map(\.key) == ["org:reports:read"])
             #expect(try await clerk.organizationRoles.getOrganizationRole(analyst.id).permissions.map(\.key) == ["org:reports:read"])
 
@@ -174,7 +174,7 @@ struct EmulatorRolesAndTokensTests {
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["analyst@example.com"]))
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Numbers"))
             let membership = try await clerk.organizations.createOrganizationMembership(
-                organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+                organization.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst")
             )
             #expect(membership.role == "org:analyst" && membership.roleName == "Analyst" && membership.permissions == ["org:reports:read"])
             _ = try await clerk.organizationRoles.updateOrganizationRole(
@@ -193,7 +193,7 @@ struct EmulatorRolesAndTokensTests {
             // A role in use cannot be deleted; an unused one can.
             let inUse = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.organizationRoles.deleteOrganizationRole(analyst.id) }
             #expect(inUse?.status == 422)
-            _ = try await clerk.organizations.deleteOrganizationMembership(organizationId: organization.id, userId: user.id)
+            _ = try await clerk.organizations.deleteOrganizationMembership(organizationID: organization.id, userID: user.id)
             #expect(try await clerk.organizationRoles.deleteOrganizationRole(analyst.id).deleted)
             let roles = try await clerk.organizationRoles.getOrganizationRoleList(ListOrganizationRolesQuery(orderBy: "key"))
             #expect(roles.data.map(\.key) == ["org:admin", "org:member"] && roles.totalCount == 2)
@@ -210,16 +210,16 @@ struct EmulatorRolesAndTokensTests {
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Roles Inc"))
             for key in ["org:superuser", "admin", "org:ADMIN "] {
                 let error = await #expect(throws: ClerkAPIResponseError.self, "\(key)") {
-                    _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userId: user.id, role: key))
+                    _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userID: user.id, role: key))
                 }
                 #expect(error?.status == 422 && error?.errors.first?.meta?["param_name"] == "role", "\(key)")
             }
             #expect(try await clerk.organizations.getOrganizationMembershipList(organization.id).totalCount == 0)
 
-            _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:member"))
+            _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:member"))
             let update = await #expect(throws: ClerkAPIResponseError.self) {
                 _ = try await clerk.organizations.updateOrganizationMembership(
-                    organizationId: organization.id, userId: user.id, UpdateOrganizationMembershipBody(role: "org:owner")
+                    organizationID: organization.id, userID: user.id, UpdateOrganizationMembershipBody(role: "org:owner")
                 )
             }
             #expect(update?.status == 422)
@@ -243,12 +243,12 @@ struct EmulatorRolesAndTokensTests {
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["member@example.com"]))
             let reporting = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Reporting", slug: "reporting"))
             let other = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Other"))
-            _ = try await clerk.organizations.createOrganizationMembership(reporting.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst"))
-            _ = try await clerk.organizations.createOrganizationMembership(other.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:member"))
+            _ = try await clerk.organizations.createOrganizationMembership(reporting.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst"))
+            _ = try await clerk.organizations.createOrganizationMembership(other.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:member"))
 
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: reporting.id))
-            #expect(session.lastActiveOrganizationId == reporting.id)
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: reporting.id))
+            #expect(session.lastActiveOrganizationID == reporting.id)
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             #expect(try decodeJWT(token).header.cat == sessionCategory)
             let claims = try await clerk.verifyToken(token)
             #expect(claims["o"] == ["id": .string(reporting.id), "slg": "reporting", "rol": "analyst", "per": "read", "fpm": "1"])
@@ -256,40 +256,40 @@ struct EmulatorRolesAndTokensTests {
 
             let state = try await authenticate(clerk, emulator, token)
             let auth = try #require(state.toAuth())
-            #expect(state.status == .signedIn && auth.userId == user.id && auth.orgId == reporting.id)
+            #expect(state.status == .signedIn && auth.userID == user.id && auth.orgID == reporting.id)
             #expect(auth.orgRole == "org:analyst" && auth.orgSlug == "reporting")
             #expect(auth.has(permission: "org:reports:read") && auth.has(role: "org:analyst", permission: "reports:read"))
             #expect(!auth.has(permission: "org:reports:manage"))
             #expect(try ClerkAuth(sessionClaims: claims, token: token).has(permission: "org:reports:read"))
 
             // The other organization's role lacks the permission.
-            let otherSession = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: other.id))
-            let otherToken = try await clerk.sessions.getToken(sessionId: otherSession.id)
+            let otherSession = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: other.id))
+            let otherToken = try await clerk.sessions.getToken(sessionID: otherSession.id)
             let otherAuth = try #require(try await authenticate(clerk, emulator, otherToken).toAuth())
-            #expect(otherAuth.orgId == other.id && otherAuth.orgRole == "org:member")
+            #expect(otherAuth.orgID == other.id && otherAuth.orgRole == "org:member")
             #expect(!otherAuth.has(permission: "org:reports:read"))
             let otherClaims = try await clerk.verifyToken(otherToken)
             #expect(otherClaims["o"]?["per"] == nil && otherClaims["fea"] == nil)
 
             // No active organization: no o claim, no permission.
-            let plain = try await clerk.sessions.getToken(sessionId: try await clerk.sessions.createSession(CreateSessionBody(userId: user.id)).id)
+            let plain = try await clerk.sessions.getToken(sessionID: try await clerk.sessions.createSession(CreateSessionBody(userID: user.id)).id)
             #expect(try await clerk.verifyToken(plain)["o"] == nil)
             #expect(try await authenticate(clerk, emulator, plain).toAuth()?.has(permission: "org:reports:read") == false)
 
             // The role changes, and the next token follows it; several features and permissions encode as in Clerk's tokens.
             let manage = try await clerk.organizationPermissions.createOrganizationPermission(CreateOrganizationPermissionBody(name: "Manage reports", key: "org:reports:manage"))
             let teams = try await clerk.organizationPermissions.createOrganizationPermission(CreateOrganizationPermissionBody(name: "Read teams", key: "org:teams:read"))
-            _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleId: analyst.id, permissionId: teams.id)
-            _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleId: analyst.id, permissionId: manage.id)
-            let richer = try await clerk.verifyToken(try await clerk.sessions.getToken(sessionId: session.id))
+            _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleID: analyst.id, permissionID: teams.id)
+            _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleID: analyst.id, permissionID: manage.id)
+            let richer = try await clerk.verifyToken(try await clerk.sessions.getToken(sessionID: session.id))
             #expect(richer["fea"] == "o:reports,o:teams")
             #expect(richer["o"]?["per"] == "manage,read" && richer["o"]?["fpm"] == "3,2")
             let richerAuth = try ClerkAuth(sessionClaims: richer, token: "")
             #expect(Set(richerAuth.orgPermissions ?? []) == ["org:reports:manage", "org:reports:read", "org:teams:read"])
 
             // Removed from the organization: the session's token no longer names it.
-            _ = try await clerk.organizations.deleteOrganizationMembership(organizationId: reporting.id, userId: user.id)
-            #expect(try await clerk.verifyToken(try await clerk.sessions.getToken(sessionId: session.id))["o"] == nil)
+            _ = try await clerk.organizations.deleteOrganizationMembership(organizationID: reporting.id, userID: user.id)
+            #expect(try await clerk.verifyToken(try await clerk.sessions.getToken(sessionID: session.id))["o"] == nil)
         }
     }
 
@@ -299,14 +299,14 @@ struct EmulatorRolesAndTokensTests {
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["outsider@example.com"]))
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Closed"))
             let notMember = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: organization.id))
+                _ = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: organization.id))
             }
             #expect(notMember?.status == 422 && notMember?.errors.first?.meta?["param_name"] == "active_organization_id")
             let unknown = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: "org_missing"))
+                _ = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: "org_missing"))
             }
             #expect(unknown?.status == 404)
-            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userId: user.id)).totalCount == 0)
+            #expect(try await clerk.sessions.getSessionList(GetSessionListQuery(userID: user.id)).totalCount == 0)
         }
     }
 
@@ -321,7 +321,7 @@ struct EmulatorRolesAndTokensTests {
             let refused = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.organizationRoles.deleteOrganizationRole(member.id) }
             #expect(refused?.firstCode == "organization_role_in_use")
             let admin = try await role(clerk, key: "org:admin")
-            _ = try await clerk.instance.updateOrganizationSettings(UpdateInstanceOrganizationSettingsBody(domainsDefaultRoleId: admin.id))
+            _ = try await clerk.instance.updateOrganizationSettings(UpdateInstanceOrganizationSettingsBody(domainsDefaultRoleID: admin.id))
             #expect(try await clerk.organizationRoles.deleteOrganizationRole(member.id).deleted)
         }
         try await withEmulator(databasePath: path) { _, clerk in

@@ -17,7 +17,7 @@ func withEmulator<T>(
     options.responseObserver = conformance.observe
     let emulator = try await ClerkEmulator.start(options)
     do {
-        let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
         let result = try await body(emulator, client)
         await emulator.stop()
         conformance.expectConformance()

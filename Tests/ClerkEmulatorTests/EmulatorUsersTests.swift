@@ -11,19 +11,19 @@ struct EmulatorUsersTests {
         try await withEmulator { _, clerk in
             let created = try await clerk.users.createUser(
                 CreateUserBody(
-                    externalId: "ext-1", firstName: "Ada", lastName: "Lovelace", emailAddress: ["ada@example.com"],
+                    externalID: "ext-1", firstName: "Ada", lastName: "Lovelace", emailAddress: ["ada@example.com"],
                     phoneNumber: ["+15555550100"], username: "ada_l", password: "correct horse battery",
                     publicMetadata: ["plan": "pro", "limits": ["seats": 3, "storage": 10]]
                 )
             )
             #expect(created.id.hasPrefix("user_"))
             #expect(created.emailAddresses.first?.emailAddress == "ada@example.com")
-            #expect(created.primaryEmailAddressId == created.emailAddresses.first?.id)
+            #expect(created.primaryEmailAddressID == created.emailAddresses.first?.id)
             #expect(created.passwordEnabled)
             #expect(created.createdAt > 1_700_000_000_000)
 
             let fetched = try await clerk.users.getUser(created.id)
-            #expect(fetched.id == created.id && fetched.username == "ada_l" && fetched.externalId == "ext-1")
+            #expect(fetched.id == created.id && fetched.username == "ada_l" && fetched.externalID == "ext-1")
 
             let updated = try await clerk.users.updateUser(created.id, UpdateUserBody(firstName: "Augusta"))
             #expect(updated.firstName == "Augusta" && updated.lastName == "Lovelace")
@@ -41,9 +41,9 @@ struct EmulatorUsersTests {
             #expect(try await clerk.users.lockUser(created.id).locked)
             #expect(try await clerk.users.unlockUser(created.id).locked == false)
 
-            #expect(try await clerk.users.verifyPassword(userId: created.id, password: "correct horse battery").verified == true)
+            #expect(try await clerk.users.verifyPassword(userID: created.id, password: "correct horse battery").verified == true)
             let wrong = await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.users.verifyPassword(userId: created.id, password: "wrong password")
+                _ = try await clerk.users.verifyPassword(userID: created.id, password: "wrong password")
             }
             #expect(wrong?.status == 422 && wrong?.firstCode == "form_password_incorrect")
 
@@ -85,16 +85,16 @@ struct EmulatorUsersTests {
                 passwordDigest: "20d2fe5e369db54ec7090639a9dc30ec4d608604936239d39e2de07fda09eb0b", passwordHasher: "sha256"
             ))
             #expect(sha.passwordEnabled)
-            #expect(try await clerk.users.verifyPassword(userId: sha.id, password: "hunter22").verified == true)
+            #expect(try await clerk.users.verifyPassword(userID: sha.id, password: "hunter22").verified == true)
             // Django's pbkdf2_sha256 format: pbkdf2_sha256$iterations$salt$base64(hash).
             let django = try await clerk.users.createUser(CreateUserBody(
                 emailAddress: ["django@example.com"],
                 passwordDigest: "pbkdf2_sha256$1000$saltsalt$\(Self.pbkdf2("hunter22", salt: "saltsalt", rounds: 1000))",
                 passwordHasher: "pbkdf2_sha256_django"
             ))
-            #expect(try await clerk.users.verifyPassword(userId: django.id, password: "hunter22").verified == true)
+            #expect(try await clerk.users.verifyPassword(userID: django.id, password: "hunter22").verified == true)
             await #expect(throws: ClerkAPIResponseError.self) {
-                _ = try await clerk.users.verifyPassword(userId: django.id, password: "hunter23")
+                _ = try await clerk.users.verifyPassword(userID: django.id, password: "hunter23")
             }
             let bcrypt = await #expect(throws: ClerkAPIResponseError.self) {
                 _ = try await clerk.users.createUser(CreateUserBody(
@@ -181,7 +181,7 @@ struct EmulatorHostileInputTests {
     func outOfRange() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["h@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
             let huge = try await rawRequest(emulator, "POST", "/v1/sessions/\(session.id)/tokens", key: emulator.secretKey, body: #"{"expires_in_seconds": 9223372036854775807}"#)
             #expect(huge.status == 422)
             let days = try await rawRequest(emulator, "POST", "/v1/invitations", key: emulator.secretKey, body: #"{"email_address":"d@example.com","expires_in_days":9223372036854775807}"#)

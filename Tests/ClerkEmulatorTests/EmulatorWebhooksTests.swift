@@ -22,7 +22,7 @@ struct EmulatorWebhooksTests {
 
             let user = try await clerk.users.createUser(CreateUserBody(firstName: "Ada", emailAddress: ["ada@example.com"]))
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Acme", createdBy: user.id))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
             let before = Date().timeIntervalSince1970
 
             let requests = try await waitForRequests(receiver, count: 4)
@@ -37,7 +37,7 @@ struct EmulatorWebhooksTests {
                 #expect(abs(timestamp - before) < 60)
                 let event = try receiverClient.verifyWebhook(body: request.body, headers: request.headers)
                 #expect(event.object == "event")
-                #expect(event.instanceId == emulator.instanceID && emulator.instanceID.hasPrefix("ins_"))
+                #expect(event.instanceID == emulator.instanceID && emulator.instanceID.hasPrefix("ins_"))
                 #expect((event.timestamp ?? 0) > 1_700_000_000_000)  // milliseconds
                 events[event.type.rawValue] = event
             }
@@ -47,7 +47,7 @@ struct EmulatorWebhooksTests {
             #expect(events["organization.created"]?.data.organization?.id == organization.id)
             #expect(events["organizationMembership.created"]?.data.organizationMembership?.role == "org:admin")
             let sessionPayload = try #require(events["session.created"]?.data.session)
-            #expect(sessionPayload.id == session.id && sessionPayload.userId == user.id)
+            #expect(sessionPayload.id == session.id && sessionPayload.userID == user.id)
             #expect(sessionPayload.user?.id == user.id)
 
             // The data is the resource as the API returns it.
@@ -74,19 +74,19 @@ struct EmulatorWebhooksTests {
         defer { Task { try? await receiver.shutdown() } }
         try await withOptionsEmulator(EmulatorOptions(webhookURL: receiver.baseURL)) { emulator, clerk in
             let secret = try #require(emulator.webhookSigningSecret)
-            let user = try await clerk.users.createUser(CreateUserBody(externalId: "ext-9", emailAddress: ["u@example.com"]))
+            let user = try await clerk.users.createUser(CreateUserBody(externalID: "ext-9", emailAddress: ["u@example.com"]))
             let member = try await clerk.users.createUser(CreateUserBody(emailAddress: ["m@example.com"]))
             _ = try await clerk.users.updateUser(user.id, UpdateUserBody(firstName: "First"))
             _ = try await clerk.users.updateUserMetadata(user.id, UpdateUserMetadataBody(publicMetadata: ["plan": "pro"]))
             _ = try await clerk.users.banUser(user.id)
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Org One"))
             _ = try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(name: "Org Renamed"))
-            _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userId: member.id, role: "org:member"))
+            _ = try await clerk.organizations.createOrganizationMembership(organization.id, CreateOrganizationMembershipBody(userID: member.id, role: "org:member"))
             _ = try await clerk.organizations.updateOrganizationMembership(
-                organizationId: organization.id, userId: member.id, UpdateOrganizationMembershipBody(role: "org:admin")
+                organizationID: organization.id, userID: member.id, UpdateOrganizationMembershipBody(role: "org:admin")
             )
-            _ = try await clerk.organizations.deleteOrganizationMembership(organizationId: organization.id, userId: member.id)
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: member.id))
+            _ = try await clerk.organizations.deleteOrganizationMembership(organizationID: organization.id, userID: member.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: member.id))
             _ = try await clerk.sessions.revokeSession(session.id)
             _ = try await clerk.organizations.deleteOrganization(organization.id)
             _ = try await clerk.users.deleteUser(user.id)
@@ -261,7 +261,7 @@ func withOptionsEmulator<T>(
     let emulator = try await ClerkEmulator.start(options)
     do {
         let client = try ClerkClient(options: ClerkOptions(
-            secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL, retryPolicy: retryPolicy, transport: transport
+            secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL, retryPolicy: retryPolicy, transport: transport
         ))
         let result = try await body(emulator, client)
         await emulator.stop()

@@ -9,7 +9,7 @@ import Yams
 /// with Clerk's MIT licence beside it).
 struct SpecValidator: Sendable {
     let root: JSONValue
-    /// operationId -> (status code -> response schema).
+    /// operationID -> (status code -> response schema).
     let responses: [String: [String: JSONValue]]
 
     static let shared: Result<SpecValidator, any Error> = Result { try SpecValidator.load() }

@@ -15,7 +15,7 @@ struct ClerkAuthenticatorTests {
     func bearerSignedIn() async throws {
         let transport = refusingTransport()
         let clerk = try networklessClient(transport: transport)
-        let token = try primaryIssuer().sessionToken(userId: "user_header")
+        let token = try primaryIssuer().sessionToken(userID: "user_header")
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
         try await app.test(.router) { client async throws in
             try await client.execute(uri: "/api/me", method: .get, headers: fields([("Authorization", "Bearer \(token)")])) { response in
@@ -39,7 +39,7 @@ struct ClerkAuthenticatorTests {
     func cookieSignedIn() async throws {
         let clerk = try networklessClient()
         let now = Date()
-        let token = try primaryIssuer().sessionToken(userId: "user_cookie", now: now)
+        let token = try primaryIssuer().sessionToken(userID: "user_cookie", now: now)
         let uat = Int64(now.timeIntervalSince1970) - 30
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
         try await app.test(.router) { client async throws in
@@ -80,7 +80,7 @@ struct ClerkAuthenticatorTests {
 
     @Test("Expired token: 401; the reason is in the body on development instances (or when asked)")
     func expiredToken() async throws {
-        let token = try primaryIssuer().sessionToken(userId: "user_old", now: Date().addingTimeInterval(-3600), lifetime: 60)
+        let token = try primaryIssuer().sessionToken(userID: "user_old", now: Date().addingTimeInterval(-3600), lifetime: 60)
         let production = makeApp(makeRouter(ClerkAuthenticator(client: try networklessClient())))
         try await production.test(.router) { client async throws in
             try await client.execute(uri: "/api/me", method: .get, headers: fields([("Authorization", "Bearer \(token)")])) { response in
@@ -114,7 +114,7 @@ struct ClerkAuthenticatorTests {
     func handshakeRedirect() async throws {
         let clerk = try networklessClient()
         let issuedAt = Date().addingTimeInterval(-600)
-        let token = try primaryIssuer().sessionToken(userId: "user_hs", now: issuedAt, lifetime: 60)
+        let token = try primaryIssuer().sessionToken(userID: "user_hs", now: issuedAt, lifetime: 60)
         let uat = Int64(issuedAt.timeIntervalSince1970) - 10
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
         try await app.test(.router) { client async throws in
@@ -143,7 +143,7 @@ struct ClerkAuthenticatorTests {
     @Test("The guard redirects signed-out page navigations to the sign-in URL with redirect_url; API calls still get 401")
     func signInRedirect() async throws {
         let clerk = try networklessClient()
-        let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk), signInUrl: "https://accounts.example.test/sign-in"))
+        let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk), signInURL: "https://accounts.example.test/sign-in"))
         try await app.test(.router) { client async throws in
             let page = fields([("Sec-Fetch-Dest", "document"), ("Accept", "text/html")])
             try await client.execute(uri: "/dashboard?x=a%26b", method: .get, headers: page) { response in
@@ -187,7 +187,7 @@ struct ClerkAuthenticatorTests {
         let clerk = try networklessClient()
         let options = AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: true)
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk, options: options)))
-        let token = try primaryIssuer().sessionToken(userId: "user_sat")
+        let token = try primaryIssuer().sessionToken(userID: "user_sat")
         try await app.test(.router) { client async throws in
             try await client.execute(uri: "/dashboard", method: .get, headers: fields([("Sec-Fetch-Dest", "document")])) { response in
                 #expect(response.status == .temporaryRedirect)
@@ -220,10 +220,10 @@ struct ClerkAuthenticatorTests {
     func authorization() async throws {
         let clerk = try networklessClient()
         let issuer = try primaryIssuer()
-        let reader = try issuer.sessionToken(userId: "user_reader", orgId: "org_1", orgRole: "org:member", orgPermissions: ["org:reports:read"])
-        let member = try issuer.sessionToken(userId: "user_member", orgId: "org_1", orgRole: "org:member", orgPermissions: [])
-        let admin = try issuer.sessionToken(userId: "user_admin", orgId: "org_1", orgRole: "admin")
-        let noOrg = try issuer.sessionToken(userId: "user_solo")
+        let reader = try issuer.sessionToken(userID: "user_reader", orgID: "org_1", orgRole: "org:member", orgPermissions: ["org:reports:read"])
+        let member = try issuer.sessionToken(userID: "user_member", orgID: "org_1", orgRole: "org:member", orgPermissions: [])
+        let admin = try issuer.sessionToken(userID: "user_admin", orgID: "org_1", orgRole: "admin")
+        let noOrg = try issuer.sessionToken(userID: "user_solo")
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
         try await app.test(.router) { client async throws in
             func get(_ uri: String, _ token: String?) async throws -> TestResponse {
@@ -252,7 +252,7 @@ struct ClerkAuthenticatorTests {
     func policies() async throws {
         let issuer = try primaryIssuer()
         let token = try issuer.sessionToken(
-            userId: "user_p", orgId: "org_1", orgRole: "org:admin", orgPermissions: ["org:reports:read"],
+            userID: "user_p", orgID: "org_1", orgRole: "org:admin", orgPermissions: ["org:reports:read"],
             extraClaims: ["fea": "o:reports,u:export", "pla": "o:pro"]
         )
         let claims = try await networklessClient().verifyToken(token)
@@ -273,7 +273,7 @@ struct ClerkAuthenticatorTests {
         #expect(try await allowed(.tokenType([.sessionToken])))
         #expect(try await !allowed(.tokenType([.apiKey])))
         #expect(try await !allowed(.scope("read")))
-        #expect(try await allowed(.custom { auth, request in auth.orgId == "org_1" && request.uri.path == "/x" }))
+        #expect(try await allowed(.custom { auth, request in auth.orgID == "org_1" && request.uri.path == "/x" }))
         #expect(try await !allowed(.role("admin"), .signedOut()))
         #expect(try await !allowed(.has(), auth))
     }
@@ -281,7 +281,7 @@ struct ClerkAuthenticatorTests {
     @Test("Pending sessions count as signed out unless treatPendingAsSignedOut is false")
     func pendingSession() async throws {
         let clerk = try networklessClient()
-        let token = try primaryIssuer().sessionToken(userId: "user_pending", sessionStatus: "pending")
+        let token = try primaryIssuer().sessionToken(userID: "user_pending", sessionStatus: "pending")
         let headers = fields([("Authorization", "Bearer \(token)")])
         try await makeApp(makeRouter(ClerkAuthenticator(client: clerk))).test(.router) { client async throws in
             try await client.execute(uri: "/api/me", method: .get, headers: headers) { response in
@@ -303,9 +303,9 @@ struct ClerkAuthenticatorTests {
     func authorizedParties() async throws {
         let clerk = try networklessClient()
         let issuer = try primaryIssuer()
-        let listed = try issuer.sessionToken(userId: "user_web", authorizedParty: "https://app.example.test")
-        let unlisted = try issuer.sessionToken(userId: "user_evil", authorizedParty: "https://evil.example")
-        let native = try issuer.sessionToken(userId: "user_native", authorizedParty: nil)
+        let listed = try issuer.sessionToken(userID: "user_web", authorizedParty: "https://app.example.test")
+        let unlisted = try issuer.sessionToken(userID: "user_evil", authorizedParty: "https://evil.example")
+        let native = try issuer.sessionToken(userID: "user_native", authorizedParty: nil)
         let restricted = makeApp(makeRouter(ClerkAuthenticator(client: clerk, options: AuthenticateRequestOptions(authorizedParties: ["https://app.example.test"]))))
         try await restricted.test(.router) { client async throws in
             func status(_ token: String) async throws -> HTTPResponse.Status {
@@ -331,7 +331,7 @@ struct ClerkAuthenticatorTests {
     @Test("Tokens signed by another key, malformed tokens and other schemes are signed out")
     func invalidTokens() async throws {
         let clerk = try networklessClient()
-        let forged = try #require(Issuers.other).sessionToken(userId: "user_forged")
+        let forged = try #require(Issuers.other).sessionToken(userID: "user_forged")
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
         try await app.test(.router) { client async throws in
             for value in ["Bearer \(forged)", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz", "Bearer "] {
@@ -353,7 +353,7 @@ struct ClerkAuthenticatorTests {
         let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk)))
         try await app.test(.router) { client async throws in
             for index in 0..<5 {
-                let token = try issuer.sessionToken(userId: "user_\(index)")
+                let token = try issuer.sessionToken(userID: "user_\(index)")
                 let response = try await client.execute(uri: "/api/me", method: .get, headers: fields([("Authorization", "Bearer \(token)")]))
                 #expect(response.status == .ok)
                 #expect(response.text == "user_\(index)")
@@ -398,16 +398,16 @@ struct HummingbirdAuthInteropTests {
         router.group("guarded")
             .add(middleware: authenticator)
             .add(middleware: IsAuthenticatedMiddleware())
-            .get { _, context -> String in try context.requireIdentity().userId ?? "-" }
+            .get { _, context -> String in try context.requireIdentity().userID ?? "-" }
         router.group("clerk-guarded")
             .add(middleware: authenticator)
             .add(middleware: ClerkIsAuthenticatedMiddleware(exposeReason: true))
             .get { _, _ -> String in "ok" }
         // The AuthenticatorMiddleware requirement, called directly.
         router.get("direct") { request, context -> String in
-            try await authenticator.authenticate(request: request, context: context)?.userId ?? "signed out"
+            try await authenticator.authenticate(request: request, context: context)?.userID ?? "signed out"
         }
-        let token = try primaryIssuer().sessionToken(userId: "user_basic")
+        let token = try primaryIssuer().sessionToken(userID: "user_basic")
         let issuedAt = Date().addingTimeInterval(-600)
         let expired = try primaryIssuer().sessionToken(now: issuedAt, lifetime: 60)
         try await makeBasicApp(router).test(.router) { client async throws in

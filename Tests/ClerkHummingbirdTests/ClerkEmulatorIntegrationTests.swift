@@ -21,7 +21,7 @@ func withEmulator<T>(
         )
     )
     do {
-        let admin = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        let admin = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
         let result = try await body(emulator, admin)
         await emulator.stop()
         return result
@@ -42,7 +42,7 @@ func quietLogger() -> Logger {
 func appClient(_ emulator: RunningEmulator) throws -> ClerkClient {
     try ClerkClient(
         options: ClerkOptions(
-            secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL,
+            secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiURL: emulator.apiURL,
             machineTokenCacheTTL: .zero
         )
     )
@@ -54,15 +54,15 @@ struct ClerkEmulatorIntegrationTests {
     func sessionTokens() async throws {
         try await withEmulator { emulator, admin in
             let user = try await admin.users.createUser(CreateUserBody(firstName: "Ada", emailAddress: ["ada@example.com"]))
-            let session = try await admin.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await admin.sessions.getToken(sessionId: session.id)
+            let session = try await admin.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await admin.sessions.getToken(sessionID: session.id)
             let clerk = try appClient(emulator)
             let router = makeRouter(ClerkAuthenticator(client: clerk))
             router.group("user")
                 .add(middleware: ClerkIsAuthenticatedMiddleware())
                 .get { _, context -> String in
-                    let userId = try context.requireIdentity().userId ?? ""
-                    let fetched = try await clerk.users.getUser(userId)
+                    let userID = try context.requireIdentity().userID ?? ""
+                    let fetched = try await clerk.users.getUser(userID)
                     return "\(fetched.id)|\(fetched.firstName ?? "")"
                 }
             try await makeApp(router).test(.router) { client async throws in
@@ -86,7 +86,7 @@ struct ClerkEmulatorIntegrationTests {
             }
             // A revoked session's token still verifies until it expires (tokens are stateless), but no new one is minted.
             _ = try await admin.sessions.revokeSession(session.id)
-            await #expect(throws: ClerkAPIResponseError.self) { _ = try await admin.sessions.getToken(sessionId: session.id) }
+            await #expect(throws: ClerkAPIResponseError.self) { _ = try await admin.sessions.getToken(sessionID: session.id) }
         }
     }
 
@@ -94,12 +94,12 @@ struct ClerkEmulatorIntegrationTests {
     func machineTokens() async throws {
         try await withEmulator { emulator, admin in
             let user = try await admin.users.createUser(CreateUserBody(emailAddress: ["keys@example.com"]))
-            let key = try await admin.apiKeys.create(CreateApiKeyBody(name: "Reports", subject: user.id, scopes: ["read:reports"]))
+            let key = try await admin.apiKeys.create(CreateAPIKeyBody(name: "Reports", subject: user.id, scopes: ["read:reports"]))
             let api = try await admin.machines.create(CreateMachineBody(name: "Reports API"))
             let worker = try await admin.machines.create(CreateMachineBody(name: "Worker", scopedMachines: [api.id]))
             let m2m = try await admin.m2m.createToken(CreateM2MTokenBody(), machineSecretKey: worker.secretKey)
-            let session = try await admin.sessions.createSession(CreateSessionBody(userId: user.id))
-            let sessionToken = try await admin.sessions.getToken(sessionId: session.id)
+            let session = try await admin.sessions.createSession(CreateSessionBody(userID: user.id))
+            let sessionToken = try await admin.sessions.getToken(sessionID: session.id)
             let clerk = try appClient(emulator)
 
             func whoami(_ accepts: AcceptsToken, _ token: String) async throws -> String {
@@ -138,7 +138,7 @@ struct ClerkEmulatorIntegrationTests {
             }
 
             // A revoked key is refused.
-            _ = try await admin.apiKeys.revoke(key.id, RevokeApiKeyBody(revocationReason: "rotated"))
+            _ = try await admin.apiKeys.revoke(key.id, RevokeAPIKeyBody(revocationReason: "rotated"))
             #expect(try await whoami(.apiKey, key.secret) == "false|-|api_key|token-invalid")
         }
     }
@@ -153,18 +153,18 @@ struct ClerkEmulatorIntegrationTests {
             let user = try await admin.users.createUser(CreateUserBody(emailAddress: ["analyst@example.com"]))
             let reporting = try await admin.organizations.createOrganization(CreateOrganizationBody(name: "Reporting"))
             let other = try await admin.organizations.createOrganization(CreateOrganizationBody(name: "Other"))
-            _ = try await admin.organizations.createOrganizationMembership(reporting.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst"))
-            _ = try await admin.organizations.createOrganizationMembership(other.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:member"))
+            _ = try await admin.organizations.createOrganizationMembership(reporting.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst"))
+            _ = try await admin.organizations.createOrganizationMembership(other.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:member"))
             func token(activeOrganization: String?) async throws -> String {
-                let session = try await admin.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: activeOrganization))
-                return try await admin.sessions.getToken(sessionId: session.id)
+                let session = try await admin.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: activeOrganization))
+                return try await admin.sessions.getToken(sessionID: session.id)
             }
             let analyst = try await token(activeOrganization: reporting.id)
             let member = try await token(activeOrganization: other.id)
             let noOrganization = try await token(activeOrganization: nil)
             _ = try await admin.jwtTemplates.create(CreateJWTTemplateBody(name: "api", claims: ["aud": "my-api"]))
             let template = try await admin.sessions.getToken(
-                sessionId: try await admin.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: reporting.id)).id,
+                sessionID: try await admin.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: reporting.id)).id,
                 template: "api"
             )
             let app = makeApp(makeRouter(ClerkAuthenticator(client: try appClient(emulator))))
@@ -210,7 +210,7 @@ struct ClerkEmulatorIntegrationTests {
                 let event = try #require(received)
                 #expect(event.data.user?.id == user.id)
                 #expect(event.data.user?.firstName == "Grace")
-                #expect(!event.messageId.isEmpty)
+                #expect(!event.messageID.isEmpty)
             }
         }
         continuation.finish()

@@ -73,8 +73,8 @@ struct ClerkWebhookReceiverTests {
         #expect(log.all.count == 1)
         #expect(event.type == .userDeleted)
         #expect(event.data.deletedObject?.id == "user_gone")
-        #expect(event.messageId == "msg_1")
-        #expect(event.instanceId == "ins_1")
+        #expect(event.messageID == "msg_1")
+        #expect(event.instanceID == "ins_1")
     }
 
     @Test("Bad signatures answer 400 with a Clerk-style body and never reach the handler")
@@ -144,7 +144,7 @@ struct ClerkWebhookReceiverTests {
             #expect(try await deliver("msg_c") == .ok)  // capacity 2: msg_a is forgotten
             #expect(!deduplicator.contains("msg_a") && deduplicator.contains("msg_c"))
         }
-        #expect(log.all.map(\.messageId) == ["msg_a", "msg_b", "msg_c"])
+        #expect(log.all.map(\.messageID) == ["msg_a", "msg_b", "msg_c"])
     }
 
     @Test("ClerkWebhookReceiver(client:) uses the client's webhookSigningSecret; no secret at all is a configuration error")

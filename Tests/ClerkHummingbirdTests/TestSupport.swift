@@ -54,27 +54,27 @@ func networklessClient(
 }
 
 /// The routes most tests use:
-/// - `GET /whoami` (not guarded): `<isAuthenticated>|<userId>|<tokenType>|<reason>`;
+/// - `GET /whoami` (not guarded): `<isAuthenticated>|<userID>|<tokenType>|<reason>`;
 /// - `GET /api/me` (guarded): the user id;
-/// - `GET /dashboard` (guarded, signed-out page navigations go to `signInUrl`);
+/// - `GET /dashboard` (guarded, signed-out page navigations go to `signInURL`);
 /// - `GET /reports` (guarded, needs `org:reports:read`);
 /// - `GET /admin` (authorization only: role `admin` or permission `org:settings:manage`);
 /// - `GET /keys` (guarded, API keys only).
 func makeRouter(
-    _ authenticator: ClerkAuthenticator<ClerkRequestContext>, signInUrl: String? = nil, exposeReason: Bool? = nil
+    _ authenticator: ClerkAuthenticator<ClerkRequestContext>, signInURL: String? = nil, exposeReason: Bool? = nil
 ) -> Router<ClerkRequestContext> {
     let router = Router(context: ClerkRequestContext.self)
     router.add(middleware: authenticator)
     router.get("whoami") { _, context -> String in
         let auth = context.auth
         let reason = context.clerkRequestState?.reason?.rawValue ?? "-"
-        return "\(auth.isAuthenticated)|\(auth.userId ?? "-")|\(auth.tokenType?.rawValue ?? "-")|\(reason)"
+        return "\(auth.isAuthenticated)|\(auth.userID ?? "-")|\(auth.tokenType?.rawValue ?? "-")|\(reason)"
     }
     router.group("api")
         .add(middleware: ClerkIsAuthenticatedMiddleware(exposeReason: exposeReason))
-        .get("me") { _, context -> String in try context.requireIdentity().userId ?? "-" }
+        .get("me") { _, context -> String in try context.requireIdentity().userID ?? "-" }
     router.group("dashboard")
-        .add(middleware: ClerkIsAuthenticatedMiddleware(signInUrl: signInUrl, exposeReason: exposeReason))
+        .add(middleware: ClerkIsAuthenticatedMiddleware(signInURL: signInURL, exposeReason: exposeReason))
         .get { _, _ -> String in "dashboard" }
     router.group("reports")
         .add(middleware: ClerkIsAuthenticatedMiddleware())

@@ -9,7 +9,7 @@ import VaporTesting
 struct ClerkVaporConfigurationTests {
     @Test("configureFromEnvironment reads CLERK_* variables; a missing CLERK_SECRET_KEY is an error naming the variable only")
     func fromEnvironment() async throws {
-        let token = try issuer().sessionToken(userId: "user_env")
+        let token = try issuer().sessionToken(userID: "user_env")
         try await withApp { app in
             try app.clerk.configureFromEnvironment([
                 "CLERK_SECRET_KEY": testSecretKey.revealed, "CLERK_PUBLISHABLE_KEY": productionPublishableKey,
@@ -20,7 +20,7 @@ struct ClerkVaporConfigurationTests {
             #expect(try app.clerk.client.options.httpClient === app.http.client.shared)
             try standardRoutes(app)
             try await app.testing().test(.GET, "user", headers: bearer(token)) { response throws in
-                #expect(try response.content.decode(WhoAmI.self).userId == "user_env")
+                #expect(try response.content.decode(WhoAmI.self).userID == "user_env")
             }
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
                 #expect(response.headers.first(name: "location")?.hasPrefix("https://accounts.example.test/sign-in?redirect_url=") == true)
@@ -57,14 +57,14 @@ struct ClerkVaporConfigurationTests {
 
     @Test("Without configuration: ClerkMiddleware answers 500, req.clerk.client throws; a middleware with its own client works")
     func notConfigured() async throws {
-        let token = try issuer().sessionToken(userId: "user_own_client")
+        let token = try issuer().sessionToken(userID: "user_own_client")
         let ownClient = try ClerkClient(options: try networklessOptions())
         try await withApp { app in
             #expect(!app.clerk.isConfigured)
             #expect(throws: ClerkError.self) { _ = try app.clerk.client }
             try standardRoutes(app)
             app.grouped("own").grouped(ClerkMiddleware(options: AuthenticateRequestOptions(), client: ownClient)).get("whoami") { req async throws -> String in
-                "\(try req.clerk.client === ownClient) \(req.clerk.auth.userId ?? "")"
+                "\(try req.clerk.client === ownClient) \(req.clerk.auth.userID ?? "")"
             }
             try await app.testing().test(.GET, "whoami", headers: bearer(token)) { response throws in
                 #expect(response.status == .internalServerError)
@@ -97,11 +97,11 @@ struct ClerkVaporConfigurationTests {
 
     @Test("Middleware order: a group's ClerkMiddleware with other accepted types replaces the outer one's Auth; the same middleware twice runs once")
     func nestedMiddlewares() async throws {
-        let token = try issuer().sessionToken(userId: "user_nested")
+        let token = try issuer().sessionToken(userID: "user_nested")
         try await withClerkApp(routes: { app in
             let outer = ClerkMiddleware()
             let session = app.grouped(outer)
-            session.grouped(outer).get("twice") { req in req.clerk.auth.userId ?? "" }
+            session.grouped(outer).get("twice") { req in req.clerk.auth.userID ?? "" }
             // A machine-only middleware inside a session one: a session token is not accepted there.
             session.grouped(ClerkMiddleware(acceptsToken: .apiKey)).get("machine") { req in
                 "\(req.clerk.auth.isAuthenticated) \(req.auth.has(ClerkAuth.self)) \(req.clerk.auth.tokenType?.rawValue ?? "nil")"
@@ -120,10 +120,10 @@ struct ClerkVaporConfigurationTests {
     func acceptedToken() throws {
         let claims = JWTClaims(raw: ["sub": "user_1", "sid": "sess_1", "exp": 4_000_000_000, "iat": 1])
         let session = try ClerkAuth(sessionClaims: claims, token: "token")
-        #expect(session.forAcceptedToken(.any).userId == "user_1")
-        #expect(session.forAcceptedToken(.sessionToken).userId == "user_1")
+        #expect(session.forAcceptedToken(.any).userID == "user_1")
+        #expect(session.forAcceptedToken(.sessionToken).userID == "user_1")
         let asKey = session.forAcceptedToken(.apiKey)
-        #expect(!asKey.isAuthenticated && asKey.tokenType == .apiKey && asKey.userId == nil)
+        #expect(!asKey.isAuthenticated && asKey.tokenType == .apiKey && asKey.userID == nil)
         #expect(session.forAcceptedToken(.oneOf([.sessionToken, .apiKey])).isAuthenticated)
         let invalid = session.forAcceptedToken(.oneOf([.apiKey]))
         #expect(!invalid.isAuthenticated && invalid.tokenType == nil)

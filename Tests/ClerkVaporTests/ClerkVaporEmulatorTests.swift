@@ -5,11 +5,11 @@ import Foundation
 import Testing
 import VaporTesting
 
-/// `/user`: the user from `getUser(userId)`, as the example app answers it.
+/// `/user`: the user from `getUser(userID)`, as the example app answers it.
 func userRoute(_ app: Application) {
     app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.requireAuth()).get("user") { req async throws -> Response in
         let auth = try req.auth.require(ClerkAuth.self)
-        let user = try await req.clerk.client.users.getUser(auth.userId ?? "")
+        let user = try await req.clerk.client.users.getUser(auth.userID ?? "")
         var headers = HTTPHeaders()
         headers.contentType = .json
         return Response(status: .ok, headers: headers, body: .init(data: try JSONEncoder().encode(user)))
@@ -22,8 +22,8 @@ struct ClerkVaporEmulatorTests {
     func sessionTokenHeader() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(firstName: "Grace", emailAddress: ["grace@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             try await withClerkApp(options: emulatorOptions(emulator), routes: { app in
                 userRoute(app)
                 app.grouped(ClerkMiddleware()).get("whoami") { req async throws -> WhoAmI in
@@ -39,7 +39,7 @@ struct ClerkVaporEmulatorTests {
                 }
                 try await app.testing().test(.GET, "whoami", headers: bearer(token)) { response throws in
                     let body = try response.content.decode(WhoAmI.self)
-                    #expect(body.userId == user.id && body.sessionId == session.id && body.vaporLoggedIn)
+                    #expect(body.userID == user.id && body.sessionID == session.id && body.vaporLoggedIn)
                 }
                 try await app.testing().test(.GET, "user") { response throws in
                     #expect(response.status == .unauthorized)
@@ -55,14 +55,14 @@ struct ClerkVaporEmulatorTests {
     func sessionTokenCookie() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["cookie@example.com"]))
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let token = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let token = try await clerk.sessions.getToken(sessionID: session.id)
             let uat = Int64(Date().timeIntervalSince1970) - 60
             try await withClerkApp(options: emulatorOptions(emulator), routes: standardRoutes) { app in
                 let cookie = "__session=\(token); __client_uat=\(uat); __clerk_db_jwt=dvb_test"
                 try await app.testing().test(.GET, "user", headers: headers([("Host", "localhost:3000"), ("Cookie", cookie)])) { response throws in
                     #expect(response.status == .ok)
-                    #expect(try response.content.decode(WhoAmI.self).userId == user.id)
+                    #expect(try response.content.decode(WhoAmI.self).userID == user.id)
                 }
                 // Without the dev-browser cookie a development instance cannot trust the cookies: signed out.
                 let noDevBrowser = "__session=\(token); __client_uat=\(uat)"
@@ -85,15 +85,15 @@ struct ClerkVaporEmulatorTests {
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["jwks@example.com"]))
             var tokens: [String] = []
             for _ in 0..<3 {
-                let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-                tokens.append(try await clerk.sessions.getToken(sessionId: session.id))
+                let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+                tokens.append(try await clerk.sessions.getToken(sessionID: session.id))
             }
             let transport = CountingTransport()
             try await withClerkApp(options: emulatorOptions(emulator, transport: transport), routes: standardRoutes) { app in
                 for _ in 0..<3 {
                     for token in tokens {
                         try await app.testing().test(.GET, "whoami", headers: bearer(token)) { response throws in
-                            #expect(try response.content.decode(WhoAmI.self).userId == user.id)
+                            #expect(try response.content.decode(WhoAmI.self).userID == user.id)
                         }
                     }
                 }
@@ -106,12 +106,12 @@ struct ClerkVaporEmulatorTests {
     func machineTokens() async throws {
         try await withEmulator { emulator, clerk in
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["machines@example.com"]))
-            let apiKey = try await clerk.apiKeys.create(CreateApiKeyBody(name: "Reports key", subject: user.id, scopes: ["read:reports"]))
+            let apiKey = try await clerk.apiKeys.create(CreateAPIKeyBody(name: "Reports key", subject: user.id, scopes: ["read:reports"]))
             let target = try await clerk.machines.create(CreateMachineBody(name: "Reports API"))
             let worker = try await clerk.machines.create(CreateMachineBody(name: "Worker", scopedMachines: [target.id]))
             let m2m = try await clerk.m2m.createToken(CreateM2MTokenBody(claims: ["job": "nightly"]), machineSecretKey: worker.secretKey)
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id))
-            let sessionToken = try await clerk.sessions.getToken(sessionId: session.id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let sessionToken = try await clerk.sessions.getToken(sessionID: session.id)
 
             try await withClerkApp(options: emulatorOptions(emulator), routes: { app in
                 try standardRoutes(app)
@@ -128,12 +128,12 @@ struct ClerkVaporEmulatorTests {
                 try await app.testing().test(.GET, "keys/whoami", headers: bearer(apiKey.secret)) { response throws in
                     #expect(response.status == .ok)
                     let body = try response.content.decode(WhoAmI.self)
-                    #expect(body.tokenType == "api_key" && body.subject == user.id && body.userId == user.id && body.vaporLoggedIn)
+                    #expect(body.tokenType == "api_key" && body.subject == user.id && body.userID == user.id && body.vaporLoggedIn)
                 }
                 try await app.testing().test(.GET, "m2m/whoami", headers: bearer(m2m.token)) { response throws in
                     #expect(response.status == .ok)
                     let body = try response.content.decode(WhoAmI.self)
-                    #expect(body.tokenType == "m2m_token" && body.machineId == worker.id)
+                    #expect(body.tokenType == "m2m_token" && body.machineID == worker.id)
                 }
                 // Wrong types: 401.
                 try await app.testing().test(.GET, "keys/whoami", headers: bearer(m2m.token)) { #expect($0.status == .unauthorized) }
@@ -158,7 +158,7 @@ struct ClerkVaporEmulatorTests {
                     #expect(try response.content.decode(WhoAmI.self).tokenType == "api_key")
                 }
                 // A revoked API key no longer signs in (machineTokenCacheTTL is zero here).
-                _ = try await clerk.apiKeys.revoke(apiKey.id, RevokeApiKeyBody(revocationReason: "rotated"))
+                _ = try await clerk.apiKeys.revoke(apiKey.id, RevokeAPIKeyBody(revocationReason: "rotated"))
                 try await app.testing().test(.GET, "keys/whoami", headers: bearer(apiKey.secret)) { #expect($0.status == .unauthorized) }
             }
         }
@@ -174,11 +174,11 @@ struct ClerkVaporEmulatorTests {
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["perm@example.com"]))
             let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Perm Org"))
             _ = try await clerk.organizations.createOrganizationMembership(
-                organization.id, CreateOrganizationMembershipBody(userId: user.id, role: "org:analyst")
+                organization.id, CreateOrganizationMembershipBody(userID: user.id, role: "org:analyst")
             )
-            let plain = try await clerk.sessions.getToken(sessionId: try await clerk.sessions.createSession(CreateSessionBody(userId: user.id)).id)
-            let session = try await clerk.sessions.createSession(CreateSessionBody(userId: user.id, activeOrganizationId: organization.id))
-            let withPermissions = try await clerk.sessions.getToken(sessionId: session.id)
+            let plain = try await clerk.sessions.getToken(sessionID: try await clerk.sessions.createSession(CreateSessionBody(userID: user.id)).id)
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id, activeOrganizationID: organization.id))
+            let withPermissions = try await clerk.sessions.getToken(sessionID: session.id)
             // A template can no longer forge organization claims, and its tokens are not session tokens.
             await #expect(throws: ClerkAPIResponseError.self) {
                 _ = try await clerk.jwtTemplates.create(
@@ -186,10 +186,10 @@ struct ClerkVaporEmulatorTests {
                 )
             }
             _ = try await clerk.jwtTemplates.create(CreateJWTTemplateBody(name: "api", claims: ["aud": "my-api"]))
-            let template = try await clerk.sessions.getToken(sessionId: session.id, template: "api")
+            let template = try await clerk.sessions.getToken(sessionID: session.id, template: "api")
             try await withClerkApp(options: emulatorOptions(emulator), routes: { app in
                 app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.require(permission: "org:reports:read")).get("reports") { req in
-                    "\(req.clerk.auth.orgId ?? "")|\(req.clerk.auth.orgRole ?? "")"
+                    "\(req.clerk.auth.orgID ?? "")|\(req.clerk.auth.orgRole ?? "")"
                 }
             }) { app in
                 try await app.testing().test(.GET, "reports", headers: bearer(plain)) { #expect($0.status == .forbidden) }

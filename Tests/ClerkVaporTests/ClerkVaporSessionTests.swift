@@ -10,19 +10,19 @@ import VaporTesting
 struct ClerkVaporSessionTests {
     @Test("Signed in through the Authorization header: req.clerk.auth, req.auth.require and Vapor's guard middleware")
     func signedInWithHeader() async throws {
-        let token = try issuer().sessionToken(userId: "user_header", sessionId: "sess_header")
+        let token = try issuer().sessionToken(userID: "user_header", sessionID: "sess_header")
         try await withClerkApp(routes: standardRoutes) { app in
             try await app.testing().test(.GET, "whoami", headers: bearer(token)) { response throws in
                 #expect(response.status == .ok)
                 let body = try response.content.decode(WhoAmI.self)
-                #expect(body.isAuthenticated && body.userId == "user_header" && body.sessionId == "sess_header")
+                #expect(body.isAuthenticated && body.userID == "user_header" && body.sessionID == "sess_header")
                 #expect(body.tokenType == "session_token" && body.vaporLoggedIn)
                 // Signed-in states carry no debug headers.
                 #expect(response.headers.first(name: "x-clerk-auth-status") == nil)
             }
             try await app.testing().test(.GET, "user", headers: bearer(token)) { response throws in
                 #expect(response.status == .ok)
-                #expect(try response.content.decode(WhoAmI.self).userId == "user_header")
+                #expect(try response.content.decode(WhoAmI.self).userID == "user_header")
             }
             try await app.testing().test(.GET, "vapor-guard", headers: bearer(token)) { response throws in
                 #expect(response.status == .ok)
@@ -34,7 +34,7 @@ struct ClerkVaporSessionTests {
     @Test("Signed in through the __session cookie (with __client_uat)")
     func signedInWithCookie() async throws {
         let now = Date()
-        let token = try issuer().sessionToken(userId: "user_cookie", now: now)
+        let token = try issuer().sessionToken(userID: "user_cookie", now: now)
         let uat = Int64(now.timeIntervalSince1970) - 5
         try await withClerkApp(routes: standardRoutes) { app in
             let cookies = headers([
@@ -43,7 +43,7 @@ struct ClerkVaporSessionTests {
             try await app.testing().test(.GET, "user", headers: cookies) { response throws in
                 #expect(response.status == .ok)
                 let body = try response.content.decode(WhoAmI.self)
-                #expect(body.userId == "user_cookie" && body.vaporLoggedIn)
+                #expect(body.userID == "user_cookie" && body.vaporLoggedIn)
             }
             // A browser page load with the same cookies is signed in too (same-origin: no handshake).
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [("__session", token), ("__client_uat", "\(uat)")])) { response throws in
@@ -59,7 +59,7 @@ struct ClerkVaporSessionTests {
             try await app.testing().test(.GET, "whoami", headers: headers([("Accept", "application/json")])) { response throws in
                 #expect(response.status == .ok)
                 let body = try response.content.decode(WhoAmI.self)
-                #expect(!body.isAuthenticated && body.userId == nil && !body.vaporLoggedIn)
+                #expect(!body.isAuthenticated && body.userID == nil && !body.vaporLoggedIn)
                 #expect(body.tokenType == "session_token")
             }
             try await app.testing().test(.GET, "user") { response throws in
@@ -89,7 +89,7 @@ struct ClerkVaporSessionTests {
 
     @Test("An expired token in the Authorization header: 401 for an API request, never a redirect")
     func expiredToken() async throws {
-        let expired = try issuer().sessionToken(userId: "user_expired", now: Date().addingTimeInterval(-3600), lifetime: 60)
+        let expired = try issuer().sessionToken(userID: "user_expired", now: Date().addingTimeInterval(-3600), lifetime: 60)
         try await withClerkApp(routes: standardRoutes) { app in
             try await app.testing().test(.GET, "user", headers: bearer(expired)) { response throws in
                 #expect(response.status == .unauthorized)
@@ -104,7 +104,7 @@ struct ClerkVaporSessionTests {
     @Test("Handshake: a browser document request with an expired session cookie and __client_uat gets a 307 to the Frontend API with the state's headers")
     func handshakeRedirect() async throws {
         let issued = Date().addingTimeInterval(-3600)
-        let expired = try issuer().sessionToken(userId: "user_hs", now: issued, lifetime: 60)
+        let expired = try issuer().sessionToken(userID: "user_hs", now: issued, lifetime: 60)
         let uat = Int64(issued.timeIntervalSince1970) - 1
         let called = CallCounter()
         try await withClerkApp(routes: { app in
@@ -186,7 +186,7 @@ struct ClerkVaporSessionTests {
     @Test("requireAuth redirects signed-out page navigations to the sign-in page (with redirect_url), API requests get 401")
     func signInRedirect() async throws {
         var vapor = ClerkVaporOptions()
-        vapor.signInUrl = "https://accounts.example.test/sign-in"
+        vapor.signInURL = "https://accounts.example.test/sign-in"
         try await withClerkApp(vapor: vapor, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard?a=1&b=2", headers: documentRequest(cookies: [])) { response throws in
                 #expect(response.status == .temporaryRedirect)
@@ -207,12 +207,12 @@ struct ClerkVaporSessionTests {
                 #expect(response.status == .unauthorized)
             }
         }
-        // CLERK_SIGN_IN_URL (ClerkOptions.signInUrl) is the fallback; a guard's own signInUrl wins.
+        // CLERK_SIGN_IN_URL (ClerkOptions.signInURL) is the fallback; a guard's own signInURL wins.
         var options = try networklessOptions()
-        options.signInUrl = "/sign-in"
+        options.signInURL = "/sign-in"
         try await withClerkApp(options: options, routes: { app in
             try standardRoutes(app)
-            app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.requireAuth(signInUrl: "/login?from=guard")).get("admin") { _ in "admin" }
+            app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.requireAuth(signInURL: "/login?from=guard")).get("admin") { _ in "admin" }
         }) { app in
             // Relative sign-in URLs are resolved against the app's origin (as `createRedirect` does).
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
@@ -227,7 +227,7 @@ struct ClerkVaporSessionTests {
         var satellite = try networklessOptions()
         satellite.isSatellite = true
         satellite.domain = "app.example.test"
-        satellite.signInUrl = "https://primary.example.test/sign-in"
+        satellite.signInURL = "https://primary.example.test/sign-in"
         try await withClerkApp(options: satellite, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
                 #expect(response.status == .temporaryRedirect)
@@ -242,11 +242,11 @@ struct ClerkVaporSessionTests {
     @Test("has() guards: role, permission, feature, plan answer 403 with a Clerk-style body when not met, 401 when signed out")
     func authorizationGuards() async throws {
         let member = try issuer().sessionToken(
-            userId: "user_member", orgId: "org_1", orgSlug: "acme", orgRole: "org:member", orgPermissions: ["org:reports:read"],
+            userID: "user_member", orgID: "org_1", orgSlug: "acme", orgRole: "org:member", orgPermissions: ["org:reports:read"],
             extraClaims: ["fea": "o:analytics,u:beta", "pla": "u:pro"]
         )
         let admin = try issuer().sessionToken(
-            userId: "user_admin", orgId: "org_1", orgRole: "org:admin", orgPermissions: ["org:reports:read", "org:reports:manage"]
+            userID: "user_admin", orgID: "org_1", orgRole: "org:admin", orgPermissions: ["org:reports:read", "org:reports:manage"]
         )
         try await withClerkApp(routes: { app in
             let clerk = app.grouped(ClerkMiddleware())
@@ -316,7 +316,7 @@ struct ClerkVaporSessionTests {
             var open = AuthenticateRequestOptions()
             open.authorizedParties = []
             app.grouped("api").grouped(ClerkMiddleware(options: open)).grouped(ClerkGuardMiddleware.requireAuth()).get("me") { req in
-                req.clerk.auth.userId ?? ""
+                req.clerk.auth.userID ?? ""
             }
         }) { app in
             try await app.testing().test(.GET, "user", headers: bearer(listed)) { #expect($0.status == .ok) }
@@ -330,11 +330,11 @@ struct ClerkVaporSessionTests {
 
     @Test("A pending session is signed out by default; treatPendingAsSignedOut: false lets it in")
     func pendingSession() async throws {
-        let pending = try issuer().sessionToken(userId: "user_pending", sessionStatus: "pending")
+        let pending = try issuer().sessionToken(userID: "user_pending", sessionStatus: "pending")
         try await withClerkApp(routes: { app in
             try standardRoutes(app)
             app.grouped("lenient").grouped(ClerkMiddleware(treatPendingAsSignedOut: false)).grouped(ClerkGuardMiddleware.requireAuth())
-                .get("user") { req in req.clerk.auth.userId ?? "" }
+                .get("user") { req in req.clerk.auth.userID ?? "" }
         }) { app in
             try await app.testing().test(.GET, "user", headers: bearer(pending)) { #expect($0.status == .unauthorized) }
             try await app.testing().test(.GET, "lenient/user", headers: bearer(pending)) { response throws in
@@ -370,10 +370,10 @@ struct ClerkVaporSessionTests {
                 let redirect = location.queryItems?.first { $0.name == "redirect_url" }?.value
                 #expect(redirect == "https://satellite.example.test/dashboard?__clerk_synced=false")
             }
-            let token = try issuer().sessionToken(userId: "user_satellite")
+            let token = try issuer().sessionToken(userID: "user_satellite")
             try await app.testing().test(.GET, "user", headers: bearer(token)) { response throws in
                 #expect(response.status == .ok)
-                #expect(try response.content.decode(WhoAmI.self).userId == "user_satellite")
+                #expect(try response.content.decode(WhoAmI.self).userID == "user_satellite")
             }
         }
         // Without satelliteAutoSync, a first visit without cookies is signed out rather than synced: a page goes to
@@ -388,7 +388,7 @@ struct ClerkVaporSessionTests {
                 #expect(response.status == .unauthorized)
             }
         }
-        // A satellite without domain or proxyUrl is a configuration error: 500, never signed in.
+        // A satellite without domain or proxyURL is a configuration error: 500, never signed in.
         options.domain = nil
         try await withClerkApp(options: options, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "whoami", headers: bearer(try issuer().sessionToken())) { response throws in

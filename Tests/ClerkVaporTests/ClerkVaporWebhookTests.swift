@@ -26,7 +26,7 @@ struct ClerkVaporWebhookTests {
     func goodSignature() async throws {
         let secret = newWebhookSecret()
         let log = EventLog()
-        let body = userCreatedBody(userId: "user_wh_1")
+        let body = userCreatedBody(userID: "user_wh_1")
         try await withClerkApp(options: try webhookOptions(secret: secret), routes: { app in
             app.clerkWebhook("webhooks", "clerk") { _, event in
                 log.append(event)
@@ -40,7 +40,7 @@ struct ClerkVaporWebhookTests {
         }
         let event = try #require(log.all.first)
         #expect(log.all.count == 1)
-        #expect(event.type == .userCreated && event.object == "event" && event.messageId == "msg_good")
+        #expect(event.type == .userCreated && event.object == "event" && event.messageID == "msg_good")
         #expect(event.data.user?.id == "user_wh_1" && event.data.user?.firstName == "Ada")
         #expect(event.dataDecodingFailure == nil)
     }
@@ -124,7 +124,7 @@ struct ClerkVaporWebhookTests {
         try await withClerkApp(options: try webhookOptions(secret: secret), routes: { app in
             let options = ClerkWebhookOptions(deduplicator: InMemoryWebhookDeduplicator())
             app.clerkWebhook("webhooks", "clerk", options: options) { _, event in
-                if event.messageId == "msg_flaky", failures.withLock({ value in defer { value -= 1 }; return value > 0 }) {
+                if event.messageID == "msg_flaky", failures.withLock({ value in defer { value -= 1 }; return value > 0 }) {
                     throw Abort(.serviceUnavailable)
                 }
                 log.append(event)
@@ -151,7 +151,7 @@ struct ClerkVaporWebhookTests {
                 #expect(response.status == .ok)
             }
         }
-        #expect(log.all.map(\.messageId) == ["msg_dup", "msg_flaky", "msg_new"])
+        #expect(log.all.map(\.messageID) == ["msg_dup", "msg_flaky", "msg_new"])
     }
 
     @Test("No signing secret configured: 500 (a server problem), never accepted; an explicit secret wins")
@@ -200,7 +200,7 @@ struct ClerkVaporWebhookTests {
                 try await withEmulator(options) { emulator, clerk in
                     let secret = try #require(emulator.webhookSigningSecret)
                     try app.clerk.configure(
-                        options: ClerkOptions(secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL, webhookSigningSecret: Secret(secret))
+                        options: ClerkOptions(secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiURL: emulator.apiURL, webhookSigningSecret: Secret(secret))
                     )
                     let user = try await clerk.users.createUser(CreateUserBody(firstName: "Hopper", emailAddress: ["hopper@example.com"]))
                     for _ in 0..<100 where !log.all.contains(where: { $0.type == .userCreated }) {
@@ -208,7 +208,7 @@ struct ClerkVaporWebhookTests {
                     }
                     let created = try #require(log.all.first { $0.type == .userCreated })
                     #expect(created.data.user?.id == user.id && created.data.user?.firstName == "Hopper")
-                    #expect(created.instanceId == emulator.instanceID)
+                    #expect(created.instanceID == emulator.instanceID)
                 }
             } catch {
                 await app.server.shutdown()

@@ -51,7 +51,7 @@ func standardRoutes(_ app: Application) throws {
         return WhoAmI(auth, vaporLoggedIn: true)
     }
     clerk.grouped(ClerkAuth.guardMiddleware()).get("vapor-guard") { req async throws -> String in
-        try req.auth.require(ClerkAuth.self).userId ?? ""
+        try req.auth.require(ClerkAuth.self).userID ?? ""
     }
     clerk.grouped(ClerkGuardMiddleware.requireAuth()).get("dashboard") { _ in "dashboard" }
 }
@@ -59,21 +59,21 @@ func standardRoutes(_ app: Application) throws {
 /// What `/whoami` answers.
 struct WhoAmI: Content, Equatable {
     var isAuthenticated: Bool
-    var userId: String?
-    var sessionId: String?
+    var userID: String?
+    var sessionID: String?
     var tokenType: String?
-    var orgId: String?
-    var machineId: String?
+    var orgID: String?
+    var machineID: String?
     var subject: String?
     var vaporLoggedIn: Bool
 
     init(_ auth: ClerkAuth, vaporLoggedIn: Bool) {
         isAuthenticated = auth.isAuthenticated
-        userId = auth.userId
-        sessionId = auth.sessionId
+        userID = auth.userID
+        sessionID = auth.sessionID
         tokenType = auth.tokenType?.rawValue
-        orgId = auth.orgId
-        machineId = auth.machine?.machineId
+        orgID = auth.orgID
+        machineID = auth.machine?.machineID
         subject = auth.machine?.subject
         self.vaporLoggedIn = vaporLoggedIn
     }
@@ -114,7 +114,7 @@ func withEmulator<T>(
 ) async throws -> T {
     let emulator = try await ClerkEmulator.start(options)
     do {
-        let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
         let result = try await body(emulator, client)
         await emulator.stop()
         return result
@@ -127,7 +127,7 @@ func withEmulator<T>(
 /// Options for an app authenticating against the emulator (JWKS verification, no jwtKey).
 func emulatorOptions(_ emulator: RunningEmulator, transport: (any ClerkHTTPTransport)? = nil) -> ClerkOptions {
     ClerkOptions(
-        secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiUrl: emulator.apiURL,
+        secretKey: Secret(emulator.secretKey), publishableKey: emulator.publishableKey, apiURL: emulator.apiURL,
         machineTokenCacheTTL: .zero, transport: transport
     )
 }
@@ -175,9 +175,9 @@ func svixHeaders(secret: String, id: String = "msg_" + UUID().uuidString, timest
 }
 
 /// A `user.created` event body with a user that decodes into `User`. `padding` spaces make it larger.
-func userCreatedBody(userId: String = "user_webhook_1", padding: Int = 0) -> [UInt8] {
+func userCreatedBody(userID: String = "user_webhook_1", padding: Int = 0) -> [UInt8] {
     let user = """
-        {"id":"\(userId)","object":"user","first_name":"Ada","has_image":false,"public_metadata":{},\
+        {"id":"\(userID)","object":"user","first_name":"Ada","has_image":false,"public_metadata":{},\
         "email_addresses":[],"phone_numbers":[],"web3_wallets":[],"passkeys":[],"password_enabled":false,\
         "two_factor_enabled":false,"totp_enabled":false,"backup_code_enabled":false,"external_accounts":[],\
         "saml_accounts":[],"enterprise_accounts":[],"banned":false,"locked":false,"updated_at":1700000000000,\

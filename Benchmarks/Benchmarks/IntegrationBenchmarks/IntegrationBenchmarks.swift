@@ -38,7 +38,7 @@ enum VaporFixture {
         )
         app.get("open", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
         app.grouped(ClerkMiddleware(), ClerkGuardMiddleware()).get("protected", "me") { request in
-            request.clerk.auth.userId ?? ""
+            request.clerk.auth.userID ?? ""
         }
         try await app.asyncBoot()
         self.app = app
@@ -103,7 +103,7 @@ enum HummingbirdFixture {
         router.group("protected")
             .add(middleware: ClerkAuthenticator(client: Fixture.client))
             .add(middleware: ClerkIsAuthenticatedMiddleware())
-            .get("me") { _, context in context.identity?.userId ?? "" }
+            .get("me") { _, context in context.identity?.userID ?? "" }
         return router.buildResponder()
     }()
     static let logger: Logger = {
@@ -158,7 +158,7 @@ enum WalkFixture {
             )
         )
         self.emulator = emulator
-        client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiUrl: emulator.apiURL))
+        client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
     }
 
     /// The SDK: `users.all(pageSize: 500)`, counting users (nothing is kept).

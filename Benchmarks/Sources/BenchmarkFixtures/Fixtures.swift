@@ -14,7 +14,7 @@ public enum Fixture {
 
     /// A realistic Clerk session token: v2 claims with an organization, features and plans, ~900 bytes.
     public static let token: String = try! issuer.sessionToken(
-        userId: "user_2NNEqL2nrIRdJ194ndJqAHwEfxC", sessionId: "sess_2NNEqV7H4M9yKHnMB3v7lJHhMFE", now: now,
+        userID: "user_2NNEqL2nrIRdJ194ndJqAHwEfxC", sessionID: "sess_2NNEqV7H4M9yKHnMB3v7lJHhMFE", now: now,
         lifetime: 3600, authorizedParty: "https://app.example.test",
         extraClaims: [
             "v": 2, "fva": [3, -1], "sts": "active",
@@ -76,7 +76,7 @@ public enum Fixture {
     public static let verifier = try! WebhookVerifier(signingSecret: Secret(webhookSecret))
     public static let webhookHeaders: [String: String] = [
         "svix-id": "msg_2bench", "svix-timestamp": String(Int(now.timeIntervalSince1970)),
-        "svix-signature": verifier.sign(messageId: "msg_2bench", timestamp: Int64(now.timeIntervalSince1970), body: webhookBody),
+        "svix-signature": verifier.sign(messageID: "msg_2bench", timestamp: Int64(now.timeIntervalSince1970), body: webhookBody),
     ]
     public static let hmacKey = SymmetricKey(data: Data(base64Encoded: String(webhookSecret.dropFirst(6)))!)
     public static let hmacInput = Data("msg_2bench.\(Int(now.timeIntervalSince1970)).".utf8) + webhookBody

@@ -14,27 +14,27 @@ final class AuthenticateContext: Sendable {
     let isProduction: Bool
     let isSatellite: Bool
     let domain: String
-    let proxyUrl: String
-    let signInUrl: String
-    let signUpUrl: String
-    let afterSignInUrl: String
-    let afterSignUpUrl: String
+    let proxyURL: String
+    let signInURL: String
+    let signUpURL: String
+    let afterSignInURL: String
+    let afterSignUpURL: String
     let satelliteAutoSync: Bool
     let organizationSync: OrganizationSyncOptions?
     let allowedRedirectOrigins: [String]
     let debugHeaders: Bool
 
     /// The public URL of the request, as text (scheme lower-cased).
-    let clerkUrlString: String
+    let clerkURLString: String
     /// The public URL of the request, parsed (on demand: only handshakes, satellites and organization sync need it).
-    var clerkUrl: URLComponents { URLComponents(string: clerkUrlString) ?? URLComponents() }
-    /// `scheme://host[:port]` of ``clerkUrl``.
+    var clerkURL: URLComponents { URLComponents(string: clerkURLString) ?? URLComponents() }
+    /// `scheme://host[:port]` of ``clerkURL``.
     let origin: String
     /// The query items of the URL, for looking up Clerk's `__clerk_*` parameters: empty when the query cannot name
     /// one (it has no `__` and no percent escape), so do not use it for other parameters.
     let clerkQueryItems: [URLQueryItem]
     /// The Frontend API (host, or absolute proxy URL).
-    let frontendApi: String
+    let frontendAPI: String
     /// The token issuer host expected for cookie selection.
     let expectedIssuerHost: String
 
@@ -71,10 +71,10 @@ final class AuthenticateContext: Sendable {
         )
         isSatellite = options.isSatellite ?? clientOptions.isSatellite
         domain = options.domain ?? clientOptions.domain ?? ""
-        signInUrl = options.signInUrl ?? clientOptions.signInUrl ?? ""
-        signUpUrl = options.signUpUrl ?? clientOptions.signUpUrl ?? ""
-        afterSignInUrl = options.afterSignInUrl ?? ""
-        afterSignUpUrl = options.afterSignUpUrl ?? ""
+        signInURL = options.signInURL ?? clientOptions.signInURL ?? ""
+        signUpURL = options.signUpURL ?? clientOptions.signUpURL ?? ""
+        afterSignInURL = options.afterSignInURL ?? ""
+        afterSignUpURL = options.afterSignUpURL ?? ""
         satelliteAutoSync = (options.satelliteAutoSync ?? clientOptions.satelliteAutoSync) == true
         organizationSync = options.organizationSyncOptions
         allowedRedirectOrigins = options.allowedRedirectOrigins
@@ -110,7 +110,7 @@ final class AuthenticateContext: Sendable {
         // are read without URLComponents; anything unusual (IDNA, IPv6, user info, odd characters) goes through it.
         let trusted = options.trustedProxies.trusts(request.remoteAddress)
         if !trusted, let simple = SimpleURL(request.url) {
-            clerkUrlString = simple.text
+            clerkURLString = simple.text
             origin = simple.origin
             clerkQueryItems = simple.mayHaveClerkParameters ? (URLComponents(string: simple.text)?.queryItems ?? []) : []
         } else {
@@ -137,46 +137,46 @@ final class AuthenticateContext: Sendable {
                     url.scheme = validProto
                 }
             }
-            clerkUrlString = url.string ?? request.url
+            clerkURLString = url.string ?? request.url
             origin = AuthenticateContext.origin(of: url)
             clerkQueryItems = url.queryItems ?? []
         }
 
         // Proxy URL (relative ones resolve against the request origin).
-        var proxy = options.proxyUrl ?? clientOptions.proxyUrl ?? ""
+        var proxy = options.proxyURL ?? clientOptions.proxyURL ?? ""
         if proxy.hasPrefix("/") { proxy = origin + proxy }
         while proxy.hasSuffix("/") { proxy.removeLast() }
-        proxyUrl = proxy
+        proxyURL = proxy
 
         // Satellite assertions.
         if isSatellite && !acceptsOnlyM2M {
             let secret = clientOptions.secretKey?.revealed ?? ""
             let devSecret = secret.hasPrefix("sk_test_") || secret.hasPrefix("test_")
-            if devSecret && signInUrl.isEmpty {
-                throw ClerkError(.invalidConfiguration, "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite")
+            if devSecret && signInURL.isEmpty {
+                throw ClerkError(.invalidConfiguration, "Missing signInURL. Pass a signInURL for dev instances if an app is satellite")
             }
-            if !signInUrl.isEmpty, let requestOrigin = request.header("origin") {
-                guard let signIn = URLComponents(string: signInUrl), signIn.scheme != nil, signIn.host != nil else {
-                    throw ClerkError(.invalidConfiguration, "The signInUrl needs to have a absolute url format.")
+            if !signInURL.isEmpty, let requestOrigin = request.header("origin") {
+                guard let signIn = URLComponents(string: signInURL), signIn.scheme != nil, signIn.host != nil else {
+                    throw ClerkError(.invalidConfiguration, "The signInURL needs to have a absolute url format.")
                 }
                 if AuthenticateContext.origin(of: signIn) == requestOrigin {
-                    throw ClerkError(.invalidConfiguration, "The signInUrl needs to be on a different origin than your satellite application.")
+                    throw ClerkError(.invalidConfiguration, "The signInURL needs to be on a different origin than your satellite application.")
                 }
             }
-            if proxyUrl.isEmpty && domain.isEmpty {
-                throw ClerkError(.invalidConfiguration, "Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl")
+            if proxyURL.isEmpty && domain.isEmpty {
+                throw ClerkError(.invalidConfiguration, "Missing domain and proxyURL. A satellite application needs to specify a domain or a proxyURL")
             }
         }
 
         // Frontend API host.
-        var issuerHost = publishableKey?.frontendApi ?? ""
+        var issuerHost = publishableKey?.frontendAPI ?? ""
         if isProduction && isSatellite && !domain.isEmpty {
             // The expected issuer keeps the satellite override even behind a proxy (the reference's
-            // `originalFrontendApi`); only `frontendApi` becomes the proxy URL.
+            // `originalFrontendAPI`); only `frontendAPI` becomes the proxy URL.
             issuerHost = "clerk." + domain
         }
         expectedIssuerHost = issuerHost
-        frontendApi = proxyUrl.isEmpty ? issuerHost : proxyUrl
+        frontendAPI = proxyURL.isEmpty ? issuerHost : proxyURL
         debugHeaders = options.debugHeaders ?? !isProduction
 
         // Cookies and tokens.
@@ -252,13 +252,13 @@ final class AuthenticateContext: Sendable {
         var clockSkew: Duration { client.options.clockSkew }
         var isSatellite: Bool { client.options.isSatellite }
         var domain: String? { client.options.domain }
-        var signInUrl: String? { client.options.signInUrl }
-        var signUpUrl: String? { client.options.signUpUrl }
+        var signInURL: String? { client.options.signInURL }
+        var signUpURL: String? { client.options.signUpURL }
         var satelliteAutoSync: Bool? { client.options.satelliteAutoSync }
         var publishableKey: String? { client.options.publishableKey }
         var machineSecretKey: Secret? { client.options.machineSecretKey }
         var secretKey: Secret? { client.options.secretKey }
-        var proxyUrl: String? { client.options.proxyUrl }
+        var proxyURL: String? { client.options.proxyURL }
     }
 
     /// The text after a leading `https://` or `http://` (no regex: this runs on every cookie request).

@@ -181,11 +181,11 @@ struct RequestAuthenticator {
                 if context.isProduction {
                     return handshake(reason: .satelliteCookieNeedsSyncing, message: "")
                 }
-                guard var signIn = URLComponents(string: context.signInUrl) else {
-                    return signedOut(reason: .satelliteCookieNeedsSyncing, message: "Invalid signInUrl")
+                guard var signIn = URLComponents(string: context.signInURL) else {
+                    return signedOut(reason: .satelliteCookieNeedsSyncing, message: "Invalid signInURL")
                 }
-                // signInUrl's own parameters keep their encoding; the return URL is encoded whole (`+` too).
-                let redirect = "__clerk_redirect_url=" + APIRequest.percentEncodeSegment(context.clerkUrlString)
+                // signInURL's own parameters keep their encoding; the return URL is encoded whole (`+` too).
+                let redirect = "__clerk_redirect_url=" + APIRequest.percentEncodeSegment(context.clerkURLString)
                 signIn.percentEncodedQuery = ([signIn.percentEncodedQuery].compactMap { $0 } + [redirect]).joined(separator: "&")
                 return handshake(reason: .satelliteCookieNeedsSyncing, message: "", location: signIn.string)
             }
@@ -252,8 +252,8 @@ struct RequestAuthenticator {
         if isCrossOriginDocumentNavigation() {
             return handshake(reason: .primaryDomainCrossOriginSync, message: "Cross-origin request from satellite domain requires handshake")
         }
-        if let auth = signedInState.toAuth(), auth.userId != nil, let sync = context.organizationSync,
-            let target = OrganizationSync.target(for: context.clerkUrl.path, options: sync),
+        if let auth = signedInState.toAuth(), auth.userID != nil, let sync = context.organizationSync,
+            let target = OrganizationSync.target(for: context.clerkURL.path, options: sync),
             OrganizationSync.mustActivate(target, auth: auth)
         {
             if context.redirectCount >= 3 {
@@ -271,7 +271,7 @@ struct RequestAuthenticator {
             let referrerURL = URLComponents(string: referrer), let referrerHost = referrerURL.host
         else { return false }
         if AuthenticateContext.origin(of: referrerURL) == context.origin { return false }
-        let fapiHost = URLComponents(string: context.frontendApi.hasPrefix("http") ? context.frontendApi : "https://" + context.frontendApi)?.host ?? context.frontendApi
+        let fapiHost = URLComponents(string: context.frontendAPI.hasPrefix("http") ? context.frontendAPI : "https://" + context.frontendAPI)?.host ?? context.frontendAPI
         if referrerHost.lowercased() == fapiHost.lowercased() { return false }
         if !context.isProduction {
             let host = referrerHost.lowercased()
@@ -283,7 +283,7 @@ struct RequestAuthenticator {
                 return false
             }
         }
-        let portalHost = Handshake.accountsPortalHost(for: context.frontendApi)
+        let portalHost = Handshake.accountsPortalHost(for: context.frontendAPI)
         if AuthenticateContext.origin(of: referrerURL)
             == FrontendAPIURL.scheme(forHost: portalHost, isProduction: context.isProduction) + "://" + portalHost
         {
@@ -370,8 +370,8 @@ struct RequestAuthenticator {
         addDebugHeaders(&headers, status: .signedOut, reason: .tokenTypeMismatch, message: "")
         return RequestState(
             status: .signedOut, reason: .tokenTypeMismatch, message: "", headers: headers, token: nil, tokenType: nil,
-            publishableKey: "", proxyUrl: "", domain: "", isSatellite: false, signInUrl: "", signUpUrl: "",
-            afterSignInUrl: "", afterSignUpUrl: "", auth: nil
+            publishableKey: "", proxyURL: "", domain: "", isSatellite: false, signInURL: "", signUpURL: "",
+            afterSignInURL: "", afterSignUpURL: "", auth: nil
         )
     }
 
@@ -385,7 +385,7 @@ struct RequestAuthenticator {
         if context.redirectCount == 3 {
             logger.info(
                 reason == .satelliteCookieNeedsSyncing
-                    ? "Clerk: satellite sync is looping; check the satellite's domain, proxyUrl and signInUrl."
+                    ? "Clerk: satellite sync is looping; check the satellite's domain, proxyURL and signInURL."
                     : "Clerk: handshake is looping; check that the publishable and secret keys belong to the same instance."
             )
             return signedOut(reason: reason, message: message)
@@ -418,10 +418,10 @@ struct RequestAuthenticator {
     ) -> RequestState {
         RequestState(
             status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType,
-            publishableKey: context.publishableKey?.key ?? "", proxyUrl: context.proxyUrl, domain: context.domain,
-            isSatellite: context.isSatellite, signInUrl: context.signInUrl, signUpUrl: context.signUpUrl,
-            afterSignInUrl: context.afterSignInUrl, afterSignUpUrl: context.afterSignUpUrl, auth: auth,
-            devBrowserToken: context.devBrowserToken, requestURL: context.clerkUrlString
+            publishableKey: context.publishableKey?.key ?? "", proxyURL: context.proxyURL, domain: context.domain,
+            isSatellite: context.isSatellite, signInURL: context.signInURL, signUpURL: context.signUpURL,
+            afterSignInURL: context.afterSignInURL, afterSignUpURL: context.afterSignUpURL, auth: auth,
+            devBrowserToken: context.devBrowserToken, requestURL: context.clerkURLString
         )
     }
 }

@@ -82,18 +82,18 @@ public struct AuthenticateRequestOptions: Sendable {
     public var domain: String?
     /// Overrides ``ClerkOptions/isSatellite``.
     public var isSatellite: Bool?
-    /// Overrides ``ClerkOptions/proxyUrl``; a relative path (`/__clerk`) resolves against the request origin.
-    public var proxyUrl: String?
+    /// Overrides ``ClerkOptions/proxyURL``; a relative path (`/__clerk`) resolves against the request origin.
+    public var proxyURL: String?
     /// Sync a satellite on the first page load even without cookies (default: only when `__clerk_synced=false`).
     public var satelliteAutoSync: Bool?
     /// The sign-in page (required for development satellites; absolute and on another origin).
-    public var signInUrl: String?
+    public var signInURL: String?
     /// The sign-up page.
-    public var signUpUrl: String?
+    public var signUpURL: String?
     /// Where to go after signing in (copied into the state).
-    public var afterSignInUrl: String?
+    public var afterSignInURL: String?
     /// Where to go after signing up (copied into the state).
-    public var afterSignUpUrl: String?
+    public var afterSignUpURL: String?
     /// Organization sync from URL patterns.
     public var organizationSyncOptions: OrganizationSyncOptions?
     /// Whose forwarded headers to believe (default: nobody's).
@@ -108,8 +108,8 @@ public struct AuthenticateRequestOptions: Sendable {
     public init(
         acceptsToken: AcceptsToken = .sessionToken, authorizedParties: [String]? = nil, audience: [String]? = nil,
         clockSkew: Duration? = nil, publishableKey: String? = nil, domain: String? = nil, isSatellite: Bool? = nil,
-        proxyUrl: String? = nil, satelliteAutoSync: Bool? = nil, signInUrl: String? = nil, signUpUrl: String? = nil,
-        afterSignInUrl: String? = nil, afterSignUpUrl: String? = nil,
+        proxyURL: String? = nil, satelliteAutoSync: Bool? = nil, signInURL: String? = nil, signUpURL: String? = nil,
+        afterSignInURL: String? = nil, afterSignUpURL: String? = nil,
         organizationSyncOptions: OrganizationSyncOptions? = nil, trustedProxies: TrustedProxies = .none,
         allowedRedirectOrigins: [String] = [], debugHeaders: Bool? = nil
     ) {
@@ -120,12 +120,12 @@ public struct AuthenticateRequestOptions: Sendable {
         self.publishableKey = publishableKey
         self.domain = domain
         self.isSatellite = isSatellite
-        self.proxyUrl = proxyUrl
+        self.proxyURL = proxyURL
         self.satelliteAutoSync = satelliteAutoSync
-        self.signInUrl = signInUrl
-        self.signUpUrl = signUpUrl
-        self.afterSignInUrl = afterSignInUrl
-        self.afterSignUpUrl = afterSignUpUrl
+        self.signInURL = signInURL
+        self.signUpURL = signUpURL
+        self.afterSignInURL = afterSignInURL
+        self.afterSignUpURL = afterSignUpURL
         self.organizationSyncOptions = organizationSyncOptions
         self.trustedProxies = trustedProxies
         self.allowedRedirectOrigins = allowedRedirectOrigins

@@ -44,7 +44,7 @@ extension ClerkAuth {
         role: String? = nil, permission: String? = nil, feature: String? = nil, plan: String? = nil,
         reverification: ReverificationConfig? = nil
     ) -> Bool {
-        guard let userId, !userId.isEmpty, machine == nil else { return false }
+        guard let userID, !userID.isEmpty, machine == nil else { return false }
         var asked = false
         if role != nil || permission != nil {
             asked = true
@@ -69,7 +69,7 @@ extension ClerkAuth {
     }
 
     private func checkOrganization(role: String?, permission: String?) -> Bool {
-        guard orgId != nil else { return false }
+        guard orgID != nil else { return false }
         if let role {
             guard let orgRole, !orgRole.isEmpty, ClerkAuth.normalizedOrgName(orgRole) == ClerkAuth.normalizedOrgName(role)
             else { return false }
@@ -122,11 +122,11 @@ extension ClerkAuth {
     /// their raw token. `nil` when signed out.
     public func getToken(template: String? = nil, expiresInSeconds: Int64? = nil) async throws -> String? {
         if machine != nil { return isAuthenticated ? rawToken : nil }
-        guard isAuthenticated, let sessionId else { return nil }
+        guard isAuthenticated, let sessionID else { return nil }
         if template == nil && expiresInSeconds == nil { return rawToken }
         guard let client else {
             throw ClerkError(.invalidConfiguration, "getToken(template:) needs the ClerkClient that authenticated the request")
         }
-        return try await client.sessions.getToken(sessionId: sessionId, template: template, expiresInSeconds: expiresInSeconds)
+        return try await client.sessions.getToken(sessionID: sessionID, template: template, expiresInSeconds: expiresInSeconds)
     }
 }

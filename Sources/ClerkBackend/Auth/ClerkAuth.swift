@@ -15,7 +15,7 @@ public struct TokenType: OpenStringEnum {
 /// Who is calling: the Auth object of `@clerk/backend`, for sessions and machines alike.
 ///
 /// Get one from ``RequestState/toAuth(treatPendingAsSignedOut:)`` (or the framework integrations). Check
-/// ``isAuthenticated``, read ``userId``/``orgId``…, and authorize with ``has(role:permission:feature:plan:reverification:)``.
+/// ``isAuthenticated``, read ``userID``/``orgID``…, and authorize with ``has(role:permission:feature:plan:reverification:)``.
 public struct ClerkAuth: Sendable {
     /// Whether the request is authenticated (a signed-in session, or a verified machine token).
     public var isAuthenticated: Bool { storage.isAuthenticated }
@@ -24,13 +24,13 @@ public struct ClerkAuth: Sendable {
     /// The verified session claims (sessions only).
     public var sessionClaims: JWTClaims? { storage.sessionClaims }
     /// `sub` of a session token; for machine tokens, the user the token belongs to (API keys of users, OAuth tokens).
-    public var userId: String? { storage.userId }
+    public var userID: String? { storage.userID }
     /// `sid`.
-    public var sessionId: String? { storage.sessionId }
+    public var sessionID: String? { storage.sessionID }
     /// `sts`: `active`, or `pending` when the user still has session tasks to complete.
     public var sessionStatus: String? { storage.sessionStatus }
     /// The active organization's id.
-    public var orgId: String? { storage.orgId }
+    public var orgID: String? { storage.orgID }
     /// The user's role in the active organization (`org:admin`).
     public var orgRole: String? { storage.orgRole }
     /// The active organization's slug.
@@ -69,10 +69,10 @@ public struct ClerkAuth: Sendable {
         let isAuthenticated: Bool
         let tokenType: TokenType?
         let sessionClaims: JWTClaims?
-        let userId: String?
-        let sessionId: String?
+        let userID: String?
+        let sessionID: String?
         let sessionStatus: String?
-        let orgId: String?
+        let orgID: String?
         let orgRole: String?
         let orgSlug: String?
         let factorVerificationAge: [Int]?
@@ -84,14 +84,14 @@ public struct ClerkAuth: Sendable {
         let planClaim: String
         let client: ClerkClient?
 
-        init(isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userId: String?, sessionId: String?, sessionStatus: String?, orgId: String?, orgRole: String?, orgSlug: String?, factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?, permissionsSource: PermissionsSource, featureClaim: String, planClaim: String, client: ClerkClient?) {
+        init(isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userID: String?, sessionID: String?, sessionStatus: String?, orgID: String?, orgRole: String?, orgSlug: String?, factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?, permissionsSource: PermissionsSource, featureClaim: String, planClaim: String, client: ClerkClient?) {
             self.isAuthenticated = isAuthenticated
             self.tokenType = tokenType
             self.sessionClaims = sessionClaims
-            self.userId = userId
-            self.sessionId = sessionId
+            self.userID = userID
+            self.sessionID = sessionID
             self.sessionStatus = sessionStatus
-            self.orgId = orgId
+            self.orgID = orgID
             self.orgRole = orgRole
             self.orgSlug = orgSlug
             self.factorVerificationAge = factorVerificationAge
@@ -114,28 +114,28 @@ public struct ClerkAuth: Sendable {
     /// A signed-out session auth object (`pending` keeps ``sessionStatus``).
     public static func signedOut(tokenType: TokenType = .sessionToken, sessionStatus: String? = nil) -> ClerkAuth {
         ClerkAuth(
-            isAuthenticated: false, tokenType: tokenType, sessionClaims: nil, userId: nil, sessionId: nil,
-            sessionStatus: sessionStatus, orgId: nil, orgRole: nil, orgSlug: nil, orgPermissions: nil,
+            isAuthenticated: false, tokenType: tokenType, sessionClaims: nil, userID: nil, sessionID: nil,
+            sessionStatus: sessionStatus, orgID: nil, orgRole: nil, orgSlug: nil, orgPermissions: nil,
             factorVerificationAge: nil, actor: nil, machine: nil, rawToken: nil, client: nil
         )
     }
 
     /// The auth object for a token of a type the route does not accept.
     public static let invalidToken = ClerkAuth(
-        isAuthenticated: false, tokenType: nil, sessionClaims: nil, userId: nil, sessionId: nil, sessionStatus: nil,
-        orgId: nil, orgRole: nil, orgSlug: nil, orgPermissions: nil, factorVerificationAge: nil, actor: nil,
+        isAuthenticated: false, tokenType: nil, sessionClaims: nil, userID: nil, sessionID: nil, sessionStatus: nil,
+        orgID: nil, orgRole: nil, orgSlug: nil, orgPermissions: nil, factorVerificationAge: nil, actor: nil,
         machine: nil, rawToken: nil, client: nil
     )
 
     init(
-        isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userId: String?, sessionId: String?,
-        sessionStatus: String?, orgId: String?, orgRole: String?, orgSlug: String?, orgPermissions: [String]?,
+        isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userID: String?, sessionID: String?,
+        sessionStatus: String?, orgID: String?, orgRole: String?, orgSlug: String?, orgPermissions: [String]?,
         factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?,
         permissionsSource: PermissionsSource? = nil, featureClaim: String = "", planClaim: String = "", client: ClerkClient?
     ) {
         storage = Storage(
-            isAuthenticated: isAuthenticated, tokenType: tokenType, sessionClaims: sessionClaims, userId: userId,
-            sessionId: sessionId, sessionStatus: sessionStatus, orgId: orgId, orgRole: orgRole, orgSlug: orgSlug,
+            isAuthenticated: isAuthenticated, tokenType: tokenType, sessionClaims: sessionClaims, userID: userID,
+            sessionID: sessionID, sessionStatus: sessionStatus, orgID: orgID, orgRole: orgRole, orgSlug: orgSlug,
             factorVerificationAge: factorVerificationAge, actor: actor, machine: machine, rawToken: rawToken,
             permissionsSource: permissionsSource ?? .list(orgPermissions), featureClaim: featureClaim,
             planClaim: planClaim, client: client
@@ -151,13 +151,13 @@ public struct ClerkAuth: Sendable {
         let isV2 = claims.version == 2
         let featureClaim = raw["fea"]?.stringValue ?? ""
         let planClaim = raw["pla"]?.stringValue ?? ""
-        var orgId: String?
+        var orgID: String?
         var orgSlug: String?
         var orgRole: String?
         var permissions = PermissionsSource.list(nil)
         if isV2 {
             if let org = raw["o"]?.objectValue {
-                orgId = org["id"]?.stringValue
+                orgID = org["id"]?.stringValue
                 orgSlug = org["slg"]?.stringValue
                 if let role = org["rol"]?.stringValue, !role.isEmpty { orgRole = "org:" + role }
                 guard ClerkAuth.isValidScopedList(featureClaim) else {
@@ -166,7 +166,7 @@ public struct ClerkAuth: Sendable {
                 permissions = .featureMasks(permissions: org["per"]?.stringValue, masks: org["fpm"]?.stringValue)
             }
         } else {
-            orgId = raw["org_id"]?.stringValue
+            orgID = raw["org_id"]?.stringValue
             orgSlug = raw["org_slug"]?.stringValue
             orgRole = raw["org_role"]?.stringValue
             permissions = .list(raw["org_permissions"]?.arrayValue?.compactMap(\.stringValue))
@@ -177,8 +177,8 @@ public struct ClerkAuth: Sendable {
             if ints.count == values.count { fva = ints }
         }
         self.init(
-            isAuthenticated: true, tokenType: .sessionToken, sessionClaims: claims, userId: claims.sub,
-            sessionId: claims.sid, sessionStatus: claims.sts, orgId: orgId, orgRole: orgRole, orgSlug: orgSlug,
+            isAuthenticated: true, tokenType: .sessionToken, sessionClaims: claims, userID: claims.sub,
+            sessionID: claims.sid, sessionStatus: claims.sts, orgID: orgID, orgRole: orgRole, orgSlug: orgSlug,
             orgPermissions: nil, factorVerificationAge: fva, actor: raw["act"], machine: nil, rawToken: token,
             permissionsSource: permissions, featureClaim: featureClaim, planClaim: planClaim, client: client
         )
@@ -313,23 +313,23 @@ public struct MachineAuth: Sendable, Hashable {
     /// Custom claims.
     public var claims: JSONValue?
     /// The machine id (M2M tokens).
-    public var machineId: String?
+    public var machineID: String?
     /// The OAuth client id (OAuth tokens).
-    public var clientId: String?
+    public var clientID: String?
     /// The organization id, for API keys owned by an organization.
-    public var orgId: String?
+    public var orgID: String?
 
     public init(
         id: String, subject: String, scopes: [String] = [], name: String? = nil, claims: JSONValue? = nil,
-        machineId: String? = nil, clientId: String? = nil, orgId: String? = nil
+        machineID: String? = nil, clientID: String? = nil, orgID: String? = nil
     ) {
         self.id = id
         self.subject = subject
         self.scopes = scopes
         self.name = name
         self.claims = claims
-        self.machineId = machineId
-        self.clientId = clientId
-        self.orgId = orgId
+        self.machineID = machineID
+        self.clientID = clientID
+        self.orgID = orgID
     }
 }

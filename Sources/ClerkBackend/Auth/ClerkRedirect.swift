@@ -63,7 +63,7 @@ public struct ClerkRedirect: Sendable, Hashable {
         if let signInURL = nonEmpty(signInURL) {
             target = signInURL
         } else {
-            target = try accountsPortal(missing: "signInUrl") + "/sign-in"
+            target = try accountsPortal(missing: "signInURL") + "/sign-in"
         }
         return try build(target: target, returnBackURL: returnBackURL)
     }
@@ -79,7 +79,7 @@ public struct ClerkRedirect: Sendable, Hashable {
         } else if let signInURL = nonEmpty(signInURL) {
             target = signInURL.hasSuffix("/") ? signInURL + "create" : signInURL + "/create"
         } else {
-            target = try accountsPortal(missing: "signUpUrl") + "/sign-up"
+            target = try accountsPortal(missing: "signUpURL") + "/sign-up"
         }
         return try build(target: target, returnBackURL: returnBackURL)
     }
@@ -100,7 +100,7 @@ public struct ClerkRedirect: Sendable, Hashable {
                 "Missing publishableKey: set it, or set \(option), to build a redirect to Clerk's hosted pages"
             )
         }
-        let host = Handshake.accountsPortalHost(for: key.frontendApi)
+        let host = Handshake.accountsPortalHost(for: key.frontendAPI)
         return FrontendAPIURL.scheme(forHost: host, isProduction: key.isProduction) + "://" + host
     }
 
@@ -157,9 +157,9 @@ enum FrontendAPIURL {
     }
 
     /// An absolute URL for a Frontend API value that may lack a scheme (`clerk.example.com` → `https://clerk.example.com`).
-    static func absolute(_ frontendApi: String, isProduction: Bool) -> String {
-        if frontendApi.hasPrefix("http://") || frontendApi.hasPrefix("https://") { return frontendApi }
-        return scheme(forHost: frontendApi, isProduction: isProduction) + "://" + frontendApi
+    static func absolute(_ frontendAPI: String, isProduction: Bool) -> String {
+        if frontendAPI.hasPrefix("http://") || frontendAPI.hasPrefix("https://") { return frontendAPI }
+        return scheme(forHost: frontendAPI, isProduction: isProduction) + "://" + frontendAPI
     }
 
     /// `host` of `host[:port]`, `[v6]:port` or `host/path`.

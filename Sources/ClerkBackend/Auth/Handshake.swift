@@ -51,9 +51,9 @@ struct Handshake {
     static func redirectURL(context: AuthenticateContext, reason: AuthReason, organizationTarget: OrganizationSync.Target?)
         -> String
     {
-        var base = FrontendAPIURL.absolute(context.frontendApi, isProduction: context.isProduction)
+        var base = FrontendAPIURL.absolute(context.frontendAPI, isProduction: context.isProduction)
         while base.hasSuffix("/") { base.removeLast() }
-        let redirect = Handshake.removingQueryParameters(["__clerk_db_jwt", "__dev_session"], from: context.clerkUrl)
+        let redirect = Handshake.removingQueryParameters(["__clerk_db_jwt", "__dev_session"], from: context.clerkURL)
         var items: [URLQueryItem] = [
             URLQueryItem(name: "redirect_url", value: redirect.string ?? context.request.url),
             URLQueryItem(name: "__clerk_api_version", value: ClerkBackendVersion.apiDateVersion),
@@ -69,7 +69,7 @@ struct Handshake {
         }
         if let organizationTarget {
             switch organizationTarget {
-            case .organizationId(let id): items.append(URLQueryItem(name: "organization_id", value: id))
+            case .organizationID(let id): items.append(URLQueryItem(name: "organization_id", value: id))
             case .organizationSlug(let slug): items.append(URLQueryItem(name: "organization_id", value: slug))
             case .personalAccount: items.append(URLQueryItem(name: "organization_id", value: ""))
             }
@@ -95,8 +95,8 @@ struct Handshake {
     }
 
     /// The Account Portal host of a Frontend API host (`clerk.example.com` → `accounts.example.com`).
-    static func accountsPortalHost(for frontendApi: String) -> String {
-        var host = AuthenticateContext.strippingScheme(frontendApi)
+    static func accountsPortalHost(for frontendAPI: String) -> String {
+        var host = AuthenticateContext.strippingScheme(frontendAPI)
         if host.hasPrefix("clerk.accountsstage.") {
             host = "accountsstage." + host.dropFirst("clerk.accountsstage.".count)
         } else if let range = host.firstRange(of: "clerk.accounts.") {
@@ -128,7 +128,7 @@ struct Handshake {
         }
         if !context.isProduction {
             let cleaned = Handshake.removingQueryParameters(
-                ["__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce"], from: context.clerkUrl
+                ["__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce"], from: context.clerkURL
             )
             headers.add(name: "Location", value: cleaned.string ?? context.request.url)
             headers.add(name: "Cache-Control", value: "no-store")
@@ -218,8 +218,8 @@ struct SessionRefresher {
     func refresh(expiredToken: String, decoded: DecodedJWT) async -> Outcome {
         guard let refreshToken = context.refreshTokenInCookie else { return .failure("missing-refresh-token") }
         guard SessionRefresher.isPlausibleRefreshToken(refreshToken) else { return .failure("invalid-refresh-token") }
-        guard let sessionId = decoded.claims.sid else { return .failure("expired-session-token-missing-sid-claim") }
-        guard SessionRefresher.isPlausibleID(sessionId) else { return .failure("expired-session-token-invalid-sid-claim") }
+        guard let sessionID = decoded.claims.sid else { return .failure("expired-session-token-missing-sid-claim") }
+        guard SessionRefresher.isPlausibleID(sessionID) else { return .failure("expired-session-token-invalid-sid-claim") }
         var requestHeaders: [String: JSONValue] = [:]
         for (name, value) in context.request.headers {
             let key = name.lowercased()
@@ -234,7 +234,7 @@ struct SessionRefresher {
         query.append("suffixed_cookies", context.usesSuffixedCookies ? true : nil)
         let result: SessionRefresh
         do {
-            let request = try APIRequest(.refreshSession, path: [sessionId], query: query, json: body, retries: false)
+            let request = try APIRequest(.refreshSession, path: [sessionID], query: query, json: body, retries: false)
             let clock = client.options.clock
             result = try await RequestGuards.shared(client.instanceScope).refreshes.run(
                 key: hexString(SHA256.hash(data: Array((expiredToken + "|" + refreshToken).utf8))),

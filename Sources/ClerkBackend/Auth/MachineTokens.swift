@@ -283,12 +283,12 @@ struct MachineTokenVerifier {
         do {
             switch type {
             case .apiKey:
-                let key: VerifyApiKeyResponse = try await client.send(
-                    APIRequest(.verifyApiKey, json: VerifyApiKeyBody(secret: token), retries: false)
+                let key: VerifyAPIKeyResponse = try await client.send(
+                    APIRequest(.verifyAPIKey, json: VerifyAPIKeyBody(secret: token), retries: false)
                 )
                 return MachineAuth(
                     id: key.id, subject: key.subject, scopes: key.scopes, name: key.name, claims: key.claims,
-                    orgId: key.subject.hasPrefix("org_") ? key.subject : nil
+                    orgID: key.subject.hasPrefix("org_") ? key.subject : nil
                 )
             case .m2mToken:
                 let m2m: VerifyM2MTokenResponse = try await client.send(
@@ -297,17 +297,17 @@ struct MachineTokenVerifier {
                         authorization: .machineSecretKeyOrSecretKey, retries: false
                     )
                 )
-                return MachineAuth(id: m2m.id, subject: m2m.subject, scopes: m2m.scopes ?? [], claims: m2m.claims, machineId: m2m.subject)
+                return MachineAuth(id: m2m.id, subject: m2m.subject, scopes: m2m.scopes ?? [], claims: m2m.claims, machineID: m2m.subject)
             default:
                 let response: VerifyOAuthAccessTokenResponse = try await client.send(
                     APIRequest(
                         .verifyOAuthAccessToken, json: VerifyOAuthAccessTokenBody(accessToken: token), retries: false
                     )
                 )
-                guard case .clerkIdpOauthAccessToken(let oauth) = response else {
+                guard case .clerkIdpOAuthAccessToken(let oauth) = response else {
                     throw MachineTokenVerificationError(code: .tokenInvalid, message: "OAuth token not found", status: 404)
                 }
-                return MachineAuth(id: oauth.id, subject: oauth.subject, scopes: oauth.scopes, clientId: oauth.clientId)
+                return MachineAuth(id: oauth.id, subject: oauth.subject, scopes: oauth.scopes, clientID: oauth.clientID)
             }
         } catch let error as ClerkAPIResponseError {
             switch error.status {
@@ -363,7 +363,7 @@ struct MachineTokenVerifier {
             for reserved in ["iss", "sub", "exp", "nbf", "iat", "jti"] { custom[reserved] = nil }
             return MachineAuth(
                 id: claims.jti ?? "", subject: subject, scopes: scopes, claims: custom.isEmpty ? nil : .object(custom),
-                machineId: subject
+                machineID: subject
             )
         }
         let scopes: [String]
@@ -372,22 +372,22 @@ struct MachineTokenVerifier {
         } else {
             scopes = claims["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) } ?? []
         }
-        return MachineAuth(id: claims.jti ?? "", subject: subject, scopes: scopes, clientId: claims["client_id"]?.stringValue)
+        return MachineAuth(id: claims.jti ?? "", subject: subject, scopes: scopes, clientID: claims["client_id"]?.stringValue)
     }
 }
 
 extension ClerkAuth {
     /// An authenticated machine auth object.
     static func machine(_ machine: MachineAuth, type: TokenType, token: String) -> ClerkAuth {
-        let userId: String?
+        let userID: String?
         switch type {
-        case .apiKey: userId = machine.subject.hasPrefix("user_") ? machine.subject : nil
-        case .oauthToken: userId = machine.subject
-        default: userId = nil
+        case .apiKey: userID = machine.subject.hasPrefix("user_") ? machine.subject : nil
+        case .oauthToken: userID = machine.subject
+        default: userID = nil
         }
         return ClerkAuth(
-            isAuthenticated: true, tokenType: type, sessionClaims: nil, userId: userId, sessionId: nil, sessionStatus: nil,
-            orgId: type == .apiKey ? machine.orgId : nil, orgRole: nil, orgSlug: nil, orgPermissions: nil,
+            isAuthenticated: true, tokenType: type, sessionClaims: nil, userID: userID, sessionID: nil, sessionStatus: nil,
+            orgID: type == .apiKey ? machine.orgID : nil, orgRole: nil, orgSlug: nil, orgPermissions: nil,
             factorVerificationAge: nil, actor: nil, machine: machine, rawToken: token,
             client: nil
         )

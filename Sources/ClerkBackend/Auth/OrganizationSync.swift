@@ -8,7 +8,7 @@ import Foundation
 /// case-insensitive, optional trailing slash, anchored.
 enum OrganizationSync {
     enum Target: Sendable, Hashable {
-        case organizationId(String)
+        case organizationID(String)
         case organizationSlug(String)
         case personalAccount
     }
@@ -17,7 +17,7 @@ enum OrganizationSync {
     static func target(for path: String, options: OrganizationSyncOptions) -> Target? {
         for pattern in options.organizationPatterns {
             guard let parameters = match(pattern: pattern, path: path) else { continue }
-            if let id = parameters["id"], !id.isEmpty { return .organizationId(id) }
+            if let id = parameters["id"], !id.isEmpty { return .organizationID(id) }
             if let slug = parameters["slug"], !slug.isEmpty { return .organizationSlug(slug) }
             break
         }
@@ -31,8 +31,8 @@ enum OrganizationSync {
     static func mustActivate(_ target: Target, auth: ClerkAuth) -> Bool {
         switch target {
         case .organizationSlug(let slug): auth.orgSlug != slug
-        case .organizationId(let id): auth.orgId != id
-        case .personalAccount: auth.orgId != nil
+        case .organizationID(let id): auth.orgID != id
+        case .personalAccount: auth.orgID != nil
         }
     }
 

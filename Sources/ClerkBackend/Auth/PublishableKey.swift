@@ -20,7 +20,7 @@ public struct PublishableKey: Sendable, Hashable, CustomStringConvertible {
     /// `production` for `pk_live_`, else `development`.
     public let instanceType: InstanceType
     /// The Frontend API host encoded in the key (`clerk.example.com`, `foo-bar-13.clerk.accounts.dev`).
-    public let frontendApi: String
+    public let frontendAPI: String
     /// The suffix of this instance's cookie names: the first 8 characters of the URL-safe base64 SHA-1 of the key
     /// (computed once: every cookie request reads it).
     public let cookieSuffix: String
@@ -50,7 +50,7 @@ public struct PublishableKey: Sendable, Hashable, CustomStringConvertible {
         else { throw invalid }
         self.key = key
         self.instanceType = parts[1] == "live" ? .production : .development
-        self.frontendApi = host
+        self.frontendAPI = host
         self.cookieSuffix = String(Base64URL.encode(Array(Insecure.SHA1.hash(data: Array(key.utf8)))).prefix(8))
         self.refreshCookieName = "__refresh_" + cookieSuffix
     }

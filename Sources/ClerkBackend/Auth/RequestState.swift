@@ -64,19 +64,19 @@ public struct RequestState: Sendable {
     /// The publishable key in use.
     public var publishableKey: String { storage.publishableKey }
     /// The Frontend API proxy URL in use.
-    public var proxyUrl: String { storage.proxyUrl }
+    public var proxyURL: String { storage.proxyURL }
     /// The satellite domain in use.
     public var domain: String { storage.domain }
     /// Whether the app is a satellite.
     public var isSatellite: Bool { storage.isSatellite }
     /// The sign-in page in use (empty when none is configured).
-    public var signInUrl: String { storage.signInUrl }
+    public var signInURL: String { storage.signInURL }
     /// The sign-up page in use.
-    public var signUpUrl: String { storage.signUpUrl }
+    public var signUpURL: String { storage.signUpURL }
     /// Where to go after signing in.
-    public var afterSignInUrl: String { storage.afterSignInUrl }
+    public var afterSignInURL: String { storage.afterSignInURL }
     /// Where to go after signing up.
-    public var afterSignUpUrl: String { storage.afterSignUpUrl }
+    public var afterSignUpURL: String { storage.afterSignUpURL }
     var auth: ClerkAuth? { storage.auth }
     /// `true` when signed in.
 
@@ -89,18 +89,18 @@ public struct RequestState: Sendable {
         let token: String?
         let tokenType: TokenType?
         let publishableKey: String
-        let proxyUrl: String
+        let proxyURL: String
         let domain: String
         let isSatellite: Bool
-        let signInUrl: String
-        let signUpUrl: String
-        let afterSignInUrl: String
-        let afterSignUpUrl: String
+        let signInURL: String
+        let signUpURL: String
+        let afterSignInURL: String
+        let afterSignUpURL: String
         let auth: ClerkAuth?
         let devBrowserToken: String?
         let requestURL: String
 
-        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?, devBrowserToken: String?, requestURL: String) {
+        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyURL: String, domain: String, isSatellite: Bool, signInURL: String, signUpURL: String, afterSignInURL: String, afterSignUpURL: String, auth: ClerkAuth?, devBrowserToken: String?, requestURL: String) {
             self.status = status
             self.reason = reason
             self.message = message
@@ -108,13 +108,13 @@ public struct RequestState: Sendable {
             self.token = token
             self.tokenType = tokenType
             self.publishableKey = publishableKey
-            self.proxyUrl = proxyUrl
+            self.proxyURL = proxyURL
             self.domain = domain
             self.isSatellite = isSatellite
-            self.signInUrl = signInUrl
-            self.signUpUrl = signUpUrl
-            self.afterSignInUrl = afterSignInUrl
-            self.afterSignUpUrl = afterSignUpUrl
+            self.signInURL = signInURL
+            self.signUpURL = signUpURL
+            self.afterSignInURL = afterSignInURL
+            self.afterSignUpURL = afterSignUpURL
             self.auth = auth
             self.devBrowserToken = devBrowserToken
             self.requestURL = requestURL
@@ -122,8 +122,8 @@ public struct RequestState: Sendable {
     }
     private let storage: Storage
 
-    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyUrl: String, domain: String, isSatellite: Bool, signInUrl: String, signUpUrl: String, afterSignInUrl: String, afterSignUpUrl: String, auth: ClerkAuth?, devBrowserToken: String? = nil, requestURL: String = "") {
-        storage = Storage(status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType, publishableKey: publishableKey, proxyUrl: proxyUrl, domain: domain, isSatellite: isSatellite, signInUrl: signInUrl, signUpUrl: signUpUrl, afterSignInUrl: afterSignInUrl, afterSignUpUrl: afterSignUpUrl, auth: auth, devBrowserToken: devBrowserToken, requestURL: requestURL)
+    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyURL: String, domain: String, isSatellite: Bool, signInURL: String, signUpURL: String, afterSignInURL: String, afterSignUpURL: String, auth: ClerkAuth?, devBrowserToken: String? = nil, requestURL: String = "") {
+        storage = Storage(status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType, publishableKey: publishableKey, proxyURL: proxyURL, domain: domain, isSatellite: isSatellite, signInURL: signInURL, signUpURL: signUpURL, afterSignInURL: afterSignInURL, afterSignUpURL: afterSignUpURL, auth: auth, devBrowserToken: devBrowserToken, requestURL: requestURL)
     }
 
     /// The redirect builder for this request: the instance's keys and URLs, the app's origin, the browser's
@@ -131,7 +131,7 @@ public struct RequestState: Sendable {
     public var redirect: ClerkRedirect {
         let base = URLComponents(string: storage.requestURL).map(AuthenticateContext.origin(of:))
         return ClerkRedirect(
-            publishableKey: publishableKey.isEmpty ? nil : publishableKey, signInURL: signInUrl, signUpURL: signUpUrl,
+            publishableKey: publishableKey.isEmpty ? nil : publishableKey, signInURL: signInURL, signUpURL: signUpURL,
             baseURL: base, devBrowserToken: storage.devBrowserToken, sessionStatus: auth?.sessionStatus,
             isSatellite: isSatellite
         )

@@ -198,11 +198,11 @@ extension ClerkClient {
             var clerk_trace_id: String?
         }
         let parsed = try? decoder.decode(ErrorBody.self, from: response.body)
-        let traceId = parsed?.clerk_trace_id.flatMap { $0.isEmpty ? nil : $0 } ?? response.headers.first(name: "cf-ray")
+        let traceID = parsed?.clerk_trace_id.flatMap { $0.isEmpty ? nil : $0 } ?? response.headers.first(name: "cf-ray")
         return ClerkAPIResponseError(
             status: response.status,
             errors: (parsed?.errors ?? []).map(Redaction.redactError),
-            clerkTraceId: traceId,
+            clerkTraceID: traceID,
             retryAfter: retryAfter,
             operationID: operation,
             method: method,

@@ -45,12 +45,12 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
 
     /// Creates a client.
     ///
-    /// - Throws: ``ClerkError`` when `apiUrl` is not a valid https URL (http is accepted on loopback only, for the
+    /// - Throws: ``ClerkError`` when `apiURL` is not a valid https URL (http is accepted on loopback only, for the
     ///   emulator), or when a secret key is given that does not look like a Clerk secret key. A missing secret key
     ///   is not an error here: it is reported by the first API call that needs one.
     public init(options: ClerkOptions) throws {
         self.options = options
-        apiBase = try ClerkClient.validateAPIURL(options.apiUrl)
+        apiBase = try ClerkClient.validateAPIURL(options.apiURL)
         let version = options.apiVersion.trimmed.trimming(["/"])
         let versionIsSegment = version.unicodeScalars.allSatisfy { scalar in
             scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" || scalar == "."
@@ -162,11 +162,11 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty
         else {
-            throw ClerkError(.invalidAPIURL, "apiUrl must be an absolute URL such as https://api.clerk.com")
+            throw ClerkError(.invalidAPIURL, "apiURL must be an absolute URL such as https://api.clerk.com")
         }
         guard components.query == nil, components.fragment == nil, components.user == nil, components.password == nil
         else {
-            throw ClerkError(.invalidAPIURL, "apiUrl must not contain credentials, a query or a fragment")
+            throw ClerkError(.invalidAPIURL, "apiURL must not contain credentials, a query or a fragment")
         }
         switch scheme {
         case "https": break
@@ -174,11 +174,11 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
             guard isLiteralLoopback(host: host) else {
                 throw ClerkError(
                     .invalidAPIURL,
-                    "apiUrl must use https (http is allowed only for localhost, 127.x.x.x and [::1], for the emulator)"
+                    "apiURL must use https (http is allowed only for localhost, 127.x.x.x and [::1], for the emulator)"
                 )
             }
         default:
-            throw ClerkError(.invalidAPIURL, "apiUrl must use https")
+            throw ClerkError(.invalidAPIURL, "apiURL must use https")
         }
         var base = trimmed
         while base.hasSuffix("/") { base.removeLast() }

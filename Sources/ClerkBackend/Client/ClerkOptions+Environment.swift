@@ -14,15 +14,15 @@ extension ClerkOptions {
     /// | `CLERK_SECRET_KEY` | `clerk.secretKey` (secret) | ``secretKey`` |
     /// | `CLERK_MACHINE_SECRET_KEY` | `clerk.machineSecretKey` (secret) | ``machineSecretKey`` |
     /// | `CLERK_WEBHOOK_SIGNING_SECRET` | `clerk.webhookSigningSecret` (secret) | ``webhookSigningSecret`` |
-    /// | `CLERK_API_URL` | `clerk.apiUrl` | ``apiUrl`` |
+    /// | `CLERK_API_URL` | `clerk.apiURL` | ``apiURL`` |
     /// | `CLERK_API_VERSION` | `clerk.apiVersion` | ``apiVersion`` |
     /// | `CLERK_JWT_KEY` | `clerk.jwtKey` | ``jwtKey`` |
     /// | `CLERK_PUBLISHABLE_KEY` | `clerk.publishableKey` | ``publishableKey`` |
     /// | `CLERK_DOMAIN` | `clerk.domain` | ``domain`` |
     /// | `CLERK_IS_SATELLITE` | `clerk.isSatellite` | ``isSatellite`` |
-    /// | `CLERK_PROXY_URL` | `clerk.proxyUrl` | ``proxyUrl`` |
-    /// | `CLERK_SIGN_IN_URL` | `clerk.signInUrl` | ``signInUrl`` |
-    /// | `CLERK_SIGN_UP_URL` | `clerk.signUpUrl` | ``signUpUrl`` |
+    /// | `CLERK_PROXY_URL` | `clerk.proxyURL` | ``proxyURL`` |
+    /// | `CLERK_SIGN_IN_URL` | `clerk.signInURL` | ``signInURL`` |
+    /// | `CLERK_SIGN_UP_URL` | `clerk.signUpURL` | ``signUpURL`` |
     /// | `CLERK_TELEMETRY_DISABLED` | `clerk.telemetryDisabled` | ``telemetry`` |
     /// | `CLERK_TELEMETRY_DEBUG` | `clerk.telemetryDebug` | ``telemetry`` |
     /// | `CLERK_JWKS_CACHE_TTL` | `clerk.jwksCacheTTL` | ``jwksCacheTTL`` (seconds) |
@@ -38,15 +38,15 @@ extension ClerkOptions {
         ("CLERK_SECRET_KEY", "clerk.secretKey", true),
         ("CLERK_MACHINE_SECRET_KEY", "clerk.machineSecretKey", true),
         ("CLERK_WEBHOOK_SIGNING_SECRET", "clerk.webhookSigningSecret", true),
-        ("CLERK_API_URL", "clerk.apiUrl", false),
+        ("CLERK_API_URL", "clerk.apiURL", false),
         ("CLERK_API_VERSION", "clerk.apiVersion", false),
         ("CLERK_JWT_KEY", "clerk.jwtKey", false),
         ("CLERK_PUBLISHABLE_KEY", "clerk.publishableKey", false),
         ("CLERK_DOMAIN", "clerk.domain", false),
         ("CLERK_IS_SATELLITE", "clerk.isSatellite", false),
-        ("CLERK_PROXY_URL", "clerk.proxyUrl", false),
-        ("CLERK_SIGN_IN_URL", "clerk.signInUrl", false),
-        ("CLERK_SIGN_UP_URL", "clerk.signUpUrl", false),
+        ("CLERK_PROXY_URL", "clerk.proxyURL", false),
+        ("CLERK_SIGN_IN_URL", "clerk.signInURL", false),
+        ("CLERK_SIGN_UP_URL", "clerk.signUpURL", false),
         ("CLERK_TELEMETRY_DISABLED", "clerk.telemetryDisabled", false),
         ("CLERK_TELEMETRY_DEBUG", "clerk.telemetryDebug", false),
         ("CLERK_JWKS_CACHE_TTL", "clerk.jwksCacheTTL", false),
@@ -100,15 +100,15 @@ extension ClerkOptions {
         secretKey = read("CLERK_SECRET_KEY", secret: true).map { Secret($0) }
         machineSecretKey = read("CLERK_MACHINE_SECRET_KEY", secret: true).map { Secret($0) }
         webhookSigningSecret = read("CLERK_WEBHOOK_SIGNING_SECRET", secret: true).map { Secret($0) }
-        if let value = read("CLERK_API_URL") { apiUrl = value }
+        if let value = read("CLERK_API_URL") { apiURL = value }
         if let value = read("CLERK_API_VERSION") { apiVersion = value }
         jwtKey = read("CLERK_JWT_KEY")
         publishableKey = read("CLERK_PUBLISHABLE_KEY")
         domain = read("CLERK_DOMAIN")
         isSatellite = try flag("CLERK_IS_SATELLITE") ?? false
-        proxyUrl = read("CLERK_PROXY_URL")
-        signInUrl = read("CLERK_SIGN_IN_URL")
-        signUpUrl = read("CLERK_SIGN_UP_URL")
+        proxyURL = read("CLERK_PROXY_URL")
+        signInURL = read("CLERK_SIGN_IN_URL")
+        signUpURL = read("CLERK_SIGN_UP_URL")
         telemetry = TelemetryOptions(
             disabled: try flag("CLERK_TELEMETRY_DISABLED") ?? false,
             debug: try flag("CLERK_TELEMETRY_DEBUG") ?? false

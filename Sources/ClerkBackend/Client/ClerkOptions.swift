@@ -33,7 +33,7 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// Whether a satellite syncs its session with the primary domain on the first page load.
     public var satelliteAutoSync: Bool?
     /// The Frontend API proxy URL, if the app proxies Clerk's Frontend API.
-    public var proxyUrl: String?
+    public var proxyURL: String?
     /// Identifies a framework integration built on this SDK (sent in the `User-Agent`).
     public var sdkMetadata: SDKMetadata?
     /// Telemetry switches. This SDK never sends telemetry to Clerk; `debug` logs what would have been sent.
@@ -41,13 +41,13 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// A `User-Agent` to send instead of this SDK's own.
     public var userAgent: String?
     /// The Backend API base URL. Must be https, except on loopback (for the emulator).
-    public var apiUrl: String
+    public var apiURL: String
     /// The API path version (`v1`).
     public var apiVersion: String
     /// Expected `aud` claim(s) of session tokens.
     public var audience: [String]?
     /// URLs of session task pages (`{"choose-organization": "/onboarding/org"}`), keyed by task key.
-    public var taskUrls: [String: String]?
+    public var taskURLs: [String: String]?
     /// The webhook signing secret (`whsec_…`), used by `verifyWebhook` when none is passed.
     public var webhookSigningSecret: Secret?
     /// Allowed `azp` values of session tokens: the origins your frontend runs on (`https://app.example.com`).
@@ -86,9 +86,9 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// replica of an app the same shared store to enforce one budget across a fleet.
     public var apiBudgetStore: any BackendAPIBudgetStore
     /// The sign-in page, for integrations that redirect signed-out page navigations.
-    public var signInUrl: String?
+    public var signInURL: String?
     /// The sign-up page.
-    public var signUpUrl: String?
+    public var signUpURL: String?
     /// Time allowed for one HTTP attempt.
     public var requestTimeout: Duration
     /// Retry behaviour of API calls.
@@ -110,17 +110,17 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         domain: String? = nil,
         isSatellite: Bool = false,
         satelliteAutoSync: Bool? = nil,
-        proxyUrl: String? = nil,
+        proxyURL: String? = nil,
         sdkMetadata: SDKMetadata? = nil,
         telemetry: TelemetryOptions = TelemetryOptions(),
         userAgent: String? = nil,
-        apiUrl: String = ClerkOptions.defaultAPIURL,
+        apiURL: String = ClerkOptions.defaultAPIURL,
         apiVersion: String = ClerkOptions.defaultAPIVersion,
         audience: [String]? = nil,
-        taskUrls: [String: String]? = nil,
+        taskURLs: [String: String]? = nil,
         webhookSigningSecret: Secret? = nil,
-        signInUrl: String? = nil,
-        signUpUrl: String? = nil,
+        signInURL: String? = nil,
+        signUpURL: String? = nil,
         authorizedParties: [String]? = nil,
         clockSkew: Duration = .seconds(5),
         jwksCacheTTL: Duration = .seconds(300),
@@ -144,17 +144,17 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         self.domain = domain
         self.isSatellite = isSatellite
         self.satelliteAutoSync = satelliteAutoSync
-        self.proxyUrl = proxyUrl
+        self.proxyURL = proxyURL
         self.sdkMetadata = sdkMetadata
         self.telemetry = telemetry
         self.userAgent = userAgent
-        self.apiUrl = apiUrl
+        self.apiURL = apiURL
         self.apiVersion = apiVersion
         self.audience = audience
-        self.taskUrls = taskUrls
+        self.taskURLs = taskURLs
         self.webhookSigningSecret = webhookSigningSecret
-        self.signInUrl = signInUrl
-        self.signUpUrl = signUpUrl
+        self.signInURL = signInURL
+        self.signUpURL = signUpURL
         self.authorizedParties = authorizedParties
         self.clockSkew = clockSkew
         self.jwksCacheTTL = jwksCacheTTL
@@ -186,11 +186,11 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         if webhookSigningSecret != nil { parts.append("webhookSigningSecret: (redacted)") }
         if let publishableKey { parts.append("publishableKey: \(publishableKey)") }
         if jwtKey != nil { parts.append("jwtKey: (set)") }
-        parts.append("apiUrl: \(apiUrl)")
+        parts.append("apiURL: \(apiURL)")
         parts.append("apiVersion: \(apiVersion)")
         if let domain { parts.append("domain: \(domain)") }
         if isSatellite { parts.append("isSatellite: true") }
-        if let proxyUrl { parts.append("proxyUrl: \(proxyUrl)") }
+        if let proxyURL { parts.append("proxyURL: \(proxyURL)") }
         parts.append("requestTimeout: \(requestTimeout)")
         parts.append("maxAttempts: \(retryPolicy.maxAttempts)")
         return "ClerkOptions(\(parts.joined(separator: ", ")))"
@@ -202,8 +202,8 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
             children: [
                 "secretKey": secretKey as Any, "machineSecretKey": machineSecretKey as Any,
                 "webhookSigningSecret": webhookSigningSecret as Any, "publishableKey": publishableKey as Any,
-                "apiUrl": apiUrl, "apiVersion": apiVersion, "domain": domain as Any, "isSatellite": isSatellite,
-                "proxyUrl": proxyUrl as Any, "requestTimeout": requestTimeout, "retryPolicy": retryPolicy,
+                "apiURL": apiURL, "apiVersion": apiVersion, "domain": domain as Any, "isSatellite": isSatellite,
+                "proxyURL": proxyURL as Any, "requestTimeout": requestTimeout, "retryPolicy": retryPolicy,
             ],
             displayStyle: .struct
         )

@@ -3,7 +3,7 @@
 /// Every SDK method sends its request through one of the ``Endpoint`` constants, so the table of endpoints
 /// is the same table the SDK uses (a test compares it with the spec).
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
-    /// The spec's `operationId`, for example `GetUser`.
+    /// The spec's `operationID`, for example `GetUser`.
     public let operationID: String
     /// The HTTP method, upper-case (`GET`, `POST`, `PATCH`, `PUT`, `DELETE`).
     public let method: String

@@ -474,21 +474,21 @@ extension Endpoint {
     /// `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`).
     public static let revokeAdminPortalLinkToken = Endpoint(operationID: "revokeAdminPortalLinkToken", method: "POST", path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke")
     /// `POST /api_keys` (`createApiKey`).
-    public static let createApiKey = Endpoint(operationID: "createApiKey", method: "POST", path: "/api_keys")
+    public static let createAPIKey = Endpoint(operationID: "createApiKey", method: "POST", path: "/api_keys")
     /// `GET /api_keys` (`getApiKeys`).
-    public static let getApiKeys = Endpoint(operationID: "getApiKeys", method: "GET", path: "/api_keys")
+    public static let getAPIKeys = Endpoint(operationID: "getApiKeys", method: "GET", path: "/api_keys")
     /// `GET /api_keys/{apiKeyID}` (`getApiKey`).
-    public static let getApiKey = Endpoint(operationID: "getApiKey", method: "GET", path: "/api_keys/{apiKeyID}")
+    public static let getAPIKey = Endpoint(operationID: "getApiKey", method: "GET", path: "/api_keys/{apiKeyID}")
     /// `PATCH /api_keys/{apiKeyID}` (`updateApiKey`).
-    public static let updateApiKey = Endpoint(operationID: "updateApiKey", method: "PATCH", path: "/api_keys/{apiKeyID}")
+    public static let updateAPIKey = Endpoint(operationID: "updateApiKey", method: "PATCH", path: "/api_keys/{apiKeyID}")
     /// `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`).
-    public static let deleteApiKey = Endpoint(operationID: "deleteApiKey", method: "DELETE", path: "/api_keys/{apiKeyID}")
+    public static let deleteAPIKey = Endpoint(operationID: "deleteApiKey", method: "DELETE", path: "/api_keys/{apiKeyID}")
     /// `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`).
-    public static let getApiKeySecret = Endpoint(operationID: "getApiKeySecret", method: "GET", path: "/api_keys/{apiKeyID}/secret")
+    public static let getAPIKeySecret = Endpoint(operationID: "getApiKeySecret", method: "GET", path: "/api_keys/{apiKeyID}/secret")
     /// `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`).
-    public static let revokeApiKey = Endpoint(operationID: "revokeApiKey", method: "POST", path: "/api_keys/{apiKeyID}/revoke")
+    public static let revokeAPIKey = Endpoint(operationID: "revokeApiKey", method: "POST", path: "/api_keys/{apiKeyID}/revoke")
     /// `POST /api_keys/verify` (`verifyApiKey`).
-    public static let verifyApiKey = Endpoint(operationID: "verifyApiKey", method: "POST", path: "/api_keys/verify")
+    public static let verifyAPIKey = Endpoint(operationID: "verifyApiKey", method: "POST", path: "/api_keys/verify")
     /// `POST /m2m_tokens` (`createM2MToken`).
     public static let createM2MToken = Endpoint(operationID: "createM2MToken", method: "POST", path: "/m2m_tokens")
     /// `GET /m2m_tokens` (`getM2MTokens`).
@@ -738,14 +738,14 @@ extension Endpoint {
         .deleteDirectoryGroupRoleMapping,
         .createAdminPortalLinkToken,
         .revokeAdminPortalLinkToken,
-        .createApiKey,
-        .getApiKeys,
-        .getApiKey,
-        .updateApiKey,
-        .deleteApiKey,
-        .getApiKeySecret,
-        .revokeApiKey,
-        .verifyApiKey,
+        .createAPIKey,
+        .getAPIKeys,
+        .getAPIKey,
+        .updateAPIKey,
+        .deleteAPIKey,
+        .getAPIKeySecret,
+        .revokeAPIKey,
+        .verifyAPIKey,
         .createM2MToken,
         .getM2MTokens,
         .revokeM2MToken,

@@ -7,11 +7,11 @@ import Foundation
 /// The Backend API answered with an error status (4xx or 5xx).
 ///
 /// Mirrors `ClerkAPIResponseError` of `@clerk/backend`: the HTTP ``status``, Clerk's ``errors`` (code, message,
-/// long message, meta), the ``clerkTraceId`` to quote to Clerk support, and ``retryAfter`` for 429s.
+/// long message, meta), the ``clerkTraceID`` to quote to Clerk support, and ``retryAfter`` for 429s.
 ///
 /// ```swift
 /// do {
-///     let user = try await clerk.users.getUser(userId)
+///     let user = try await clerk.users.getUser(userID)
 /// } catch let error as ClerkAPIResponseError where error.status == 404 {
 ///     // no such user
 /// } catch ClerkAPIError.Code.formIdentifierExists {
@@ -25,7 +25,7 @@ public struct ClerkAPIResponseError: Error, Sendable, CustomStringConvertible, C
     /// (for example an HTML page from a proxy).
     public let errors: [ClerkAPIError]
     /// The `clerk_trace_id` of the body, else the `cf-ray` header; `nil` if neither was present.
-    public let clerkTraceId: String?
+    public let clerkTraceID: String?
     /// Seconds to wait before retrying, from an integer `Retry-After` header.
     public let retryAfter: Int?
     /// The operation that failed (`GetUser`, …).
@@ -43,13 +43,13 @@ public struct ClerkAPIResponseError: Error, Sendable, CustomStringConvertible, C
     public let redactedBody: String
 
     public init(
-        status: Int, errors: [ClerkAPIError], clerkTraceId: String? = nil, retryAfter: Int? = nil,
+        status: Int, errors: [ClerkAPIError], clerkTraceID: String? = nil, retryAfter: Int? = nil,
         operationID: String = "", method: String = "", path: String = "", attempts: Int = 1,
         isNotFoundAfterRetriedDelete: Bool = false, redactedBody: String = ""
     ) {
         self.status = status
         self.errors = errors
-        self.clerkTraceId = clerkTraceId
+        self.clerkTraceID = clerkTraceID
         self.retryAfter = retryAfter
         self.operationID = operationID
         self.method = method
@@ -75,7 +75,7 @@ public struct ClerkAPIResponseError: Error, Sendable, CustomStringConvertible, C
             }
             text += ", errors: [\(entries.joined(separator: "; "))]"
         }
-        if let clerkTraceId { text += ", clerkTraceId: \(clerkTraceId)" }
+        if let clerkTraceID { text += ", clerkTraceID: \(clerkTraceID)" }
         if let retryAfter { text += ", retryAfter: \(retryAfter)s" }
         if attempts > 1 { text += ", attempts: \(attempts)" }
         if isNotFoundAfterRetriedDelete { text += ", notFoundAfterRetriedDelete" }
@@ -119,7 +119,7 @@ public struct ClerkAPIError: Sendable, Hashable, Codable, CustomStringConvertibl
     /// `meta.param_name`: the request parameter the error is about.
     public var paramName: String? { meta?["param_name"]?.stringValue }
     /// `meta.session_id`.
-    public var sessionId: String? { meta?["session_id"]?.stringValue }
+    public var sessionID: String? { meta?["session_id"]?.stringValue }
     /// `meta.email_addresses`.
     public var emailAddresses: [String]? { meta?["email_addresses"]?.arrayValue?.compactMap(\.stringValue) }
     /// `meta.identifiers`.

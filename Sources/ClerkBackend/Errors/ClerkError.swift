@@ -8,7 +8,7 @@ public struct ClerkError: Error, Sendable, CustomStringConvertible {
         public static let missingSecretKey: Self = "missing_secret_key"
         /// The secret key does not look like a Clerk secret key (`sk_live_…` / `sk_test_…`).
         public static let malformedSecretKey: Self = "malformed_secret_key"
-        /// `apiUrl` is not a valid URL, or not https on a non-loopback host.
+        /// `apiURL` is not a valid URL, or not https on a non-loopback host.
         public static let invalidAPIURL: Self = "invalid_api_url"
         /// The publishable key cannot be parsed.
         public static let invalidPublishableKey: Self = "invalid_publishable_key"

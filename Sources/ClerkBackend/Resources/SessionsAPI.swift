@@ -34,8 +34,8 @@ public struct SessionsAPI: Sendable {
     }
 
     /// Fetches a session by id.
-    public func getSession(_ sessionId: String) async throws -> Session {
-        try await client.send(APIRequest(.getSession, path: [sessionId]))
+    public func getSession(_ sessionID: String) async throws -> Session {
+        try await client.send(APIRequest(.getSession, path: [sessionID]))
     }
 
     /// Creates a session for a user (development and testing instances).
@@ -44,26 +44,26 @@ public struct SessionsAPI: Sendable {
     }
 
     /// Revokes a session: the user is signed out of it.
-    public func revokeSession(_ sessionId: String) async throws -> Session {
-        try await client.send(APIRequest(.revokeSession, path: [sessionId]))
+    public func revokeSession(_ sessionID: String) async throws -> Session {
+        try await client.send(APIRequest(.revokeSession, path: [sessionID]))
     }
 
     /// Mints a token for the session: a session token, or (with `template`) a JWT-template token.
     /// Sends `expires_in_seconds` only when given.
-    public func getToken(sessionId: String, template: String? = nil, expiresInSeconds: Int64? = nil) async throws
+    public func getToken(sessionID: String, template: String? = nil, expiresInSeconds: Int64? = nil) async throws
         -> String
     {
         if let template {
             let response: CreateSessionTokenFromTemplateResponse = try await client.send(
                 APIRequest(
-                    .createSessionTokenFromTemplate, path: [sessionId, template],
+                    .createSessionTokenFromTemplate, path: [sessionID, template],
                     json: CreateSessionTokenFromTemplateBody(expiresInSeconds: expiresInSeconds)
                 )
             )
             return try Self.jwt(response.jwt, operation: "CreateSessionTokenFromTemplate")
         }
         let response: CreateSessionTokenResponse = try await client.send(
-            APIRequest(.createSessionToken, path: [sessionId], json: CreateSessionTokenBody(expiresInSeconds: expiresInSeconds))
+            APIRequest(.createSessionToken, path: [sessionID], json: CreateSessionTokenBody(expiresInSeconds: expiresInSeconds))
         )
         return try Self.jwt(response.jwt, operation: "CreateSessionToken")
     }
@@ -80,11 +80,11 @@ public struct SessionsAPI: Sendable {
 
     /// Refreshes an expired session token with the session's refresh token; answers a new token, or the
     /// `Set-Cookie` values to send to the browser when `format` is `cookie`. `suffixedCookies` goes in the query.
-    public func refreshSession(_ sessionId: String, _ params: RefreshSessionBody, suffixedCookies: Bool? = nil)
+    public func refreshSession(_ sessionID: String, _ params: RefreshSessionBody, suffixedCookies: Bool? = nil)
         async throws -> SessionRefresh
     {
         var query = QueryItems()
         query.append("suffixed_cookies", suffixedCookies)
-        return try await client.send(APIRequest(.refreshSession, path: [sessionId], query: query, json: params))
+        return try await client.send(APIRequest(.refreshSession, path: [sessionID], query: query, json: params))
     }
 }

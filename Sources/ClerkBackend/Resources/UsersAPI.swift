@@ -70,8 +70,8 @@ public struct UsersAPI: Sendable {
     // MARK: One user
 
     /// Fetches a user by id.
-    public func getUser(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.getUser, path: [userId]))
+    public func getUser(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.getUser, path: [userID]))
     }
 
     /// Creates a user.
@@ -84,161 +84,161 @@ public struct UsersAPI: Sendable {
     /// Since API version 2026-05-12 this endpoint no longer takes metadata: use ``updateUserMetadata(_:_:)``
     /// (merge) or ``replaceUserMetadata(_:_:)`` (replace). Unlike the JS SDK, this method never sends a second
     /// request behind your back.
-    public func updateUser(_ userId: String, _ params: UpdateUserBody) async throws -> User {
-        try await client.send(APIRequest(.updateUser, path: [userId], json: params))
+    public func updateUser(_ userID: String, _ params: UpdateUserBody) async throws -> User {
+        try await client.send(APIRequest(.updateUser, path: [userID], json: params))
     }
 
     /// Merges metadata into the user's (`PATCH /users/{user_id}/metadata`): nested objects are merged deeply and a
     /// `null` value deletes its key.
-    public func updateUserMetadata(_ userId: String, _ params: UpdateUserMetadataBody) async throws -> User {
-        try await client.send(APIRequest(.updateUserMetadata, path: [userId], json: params))
+    public func updateUserMetadata(_ userID: String, _ params: UpdateUserMetadataBody) async throws -> User {
+        try await client.send(APIRequest(.updateUserMetadata, path: [userID], json: params))
     }
 
     /// Replaces the user's metadata (`PUT /users/{user_id}/metadata`): each given kind of metadata is replaced as a
     /// whole; kinds you leave `nil` are kept.
-    public func replaceUserMetadata(_ userId: String, _ params: ReplaceUserMetadataBody) async throws -> User {
-        try await client.send(APIRequest(.replaceUserMetadata, path: [userId], json: params))
+    public func replaceUserMetadata(_ userID: String, _ params: ReplaceUserMetadataBody) async throws -> User {
+        try await client.send(APIRequest(.replaceUserMetadata, path: [userID], json: params))
     }
 
-    /// Deletes a user. The result's `externalId` carries the deleted user's external id, if it had one.
-    public func deleteUser(_ userId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteUser, path: [userId]))
+    /// Deletes a user. The result's `externalID` carries the deleted user's external id, if it had one.
+    public func deleteUser(_ userID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteUser, path: [userID]))
     }
 
     /// Replaces the user's primary email address (`PUT /users/{user_id}/email_address`).
-    public func replaceUserEmailAddress(_ userId: String, _ params: ReplaceUserEmailAddressBody) async throws
+    public func replaceUserEmailAddress(_ userID: String, _ params: ReplaceUserEmailAddressBody) async throws
         -> EmailAddress
     {
-        try await client.send(APIRequest(.replaceUserEmailAddress, path: [userId], json: params))
+        try await client.send(APIRequest(.replaceUserEmailAddress, path: [userID], json: params))
     }
 
     /// Replaces the user's primary phone number (`PUT /users/{user_id}/phone_number`).
-    public func replaceUserPhoneNumber(_ userId: String, _ params: ReplaceUserPhoneNumberBody) async throws
+    public func replaceUserPhoneNumber(_ userID: String, _ params: ReplaceUserPhoneNumberBody) async throws
         -> PhoneNumber
     {
-        try await client.send(APIRequest(.replaceUserPhoneNumber, path: [userId], json: params))
+        try await client.send(APIRequest(.replaceUserPhoneNumber, path: [userID], json: params))
     }
 
     // MARK: Ban and lock
 
     /// Bans a user: all their sessions are revoked and they cannot sign in.
-    public func banUser(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.banUser, path: [userId]))
+    public func banUser(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.banUser, path: [userID]))
     }
 
     /// Lifts a user's ban.
-    public func unbanUser(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.unbanUser, path: [userId]))
+    public func unbanUser(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.unbanUser, path: [userID]))
     }
 
     /// Bans several users at once (`POST /users/ban`, up to 100 ids). Returns the banned users.
-    public func banUsers(_ userIds: [String]) async throws -> [User] {
-        guard !userIds.isEmpty else { throw ClerkError(.invalidArgument, "banUsers needs at least one user id") }
-        return try await client.send(APIRequest(.usersBan, json: UsersBanBody(userIds: userIds)))
+    public func banUsers(_ userIDs: [String]) async throws -> [User] {
+        guard !userIDs.isEmpty else { throw ClerkError(.invalidArgument, "banUsers needs at least one user id") }
+        return try await client.send(APIRequest(.usersBan, json: UsersBanBody(userIDs: userIDs)))
     }
 
     /// Lifts the ban of several users at once (`POST /users/unban`). Returns the unbanned users.
-    public func unbanUsers(_ userIds: [String]) async throws -> [User] {
-        guard !userIds.isEmpty else { throw ClerkError(.invalidArgument, "unbanUsers needs at least one user id") }
-        return try await client.send(APIRequest(.usersUnban, json: UsersUnbanBody(userIds: userIds)))
+    public func unbanUsers(_ userIDs: [String]) async throws -> [User] {
+        guard !userIDs.isEmpty else { throw ClerkError(.invalidArgument, "unbanUsers needs at least one user id") }
+        return try await client.send(APIRequest(.usersUnban, json: UsersUnbanBody(userIDs: userIDs)))
     }
 
     /// Locks a user out of signing in (as after too many failed attempts).
-    public func lockUser(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.lockUser, path: [userId]))
+    public func lockUser(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.lockUser, path: [userID]))
     }
 
     /// Unlocks a locked user.
-    public func unlockUser(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.unlockUser, path: [userId]))
+    public func unlockUser(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.unlockUser, path: [userID]))
     }
 
     // MARK: Profile image
 
     /// Uploads a new profile image (`multipart/form-data`, field `file`).
     public func updateUserProfileImage(
-        _ userId: String, file: Data, filename: String = "profile_image", contentType: String = "application/octet-stream"
+        _ userID: String, file: Data, filename: String = "profile_image", contentType: String = "application/octet-stream"
     ) async throws -> User {
         var form = MultipartFormData()
         form.addFile(name: "file", filename: filename, contentType: contentType, content: file)
         return try await client.send(
-            APIRequest(.setUserProfileImage, path: [userId], body: .multipart(form.finished(), boundary: form.boundary))
+            APIRequest(.setUserProfileImage, path: [userID], body: .multipart(form.finished(), boundary: form.boundary))
         )
     }
 
     /// Removes the user's profile image.
-    public func deleteUserProfileImage(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.deleteUserProfileImage, path: [userId]))
+    public func deleteUserProfileImage(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.deleteUserProfileImage, path: [userID]))
     }
 
     // MARK: Passwords and second factors
 
     /// Checks a password against the user's. A wrong password answers `verified: false` or a 422 error
     /// (`form_password_incorrect`), depending on the instance.
-    public func verifyPassword(userId: String, password: String) async throws -> VerifyPasswordResponse {
-        try await client.send(APIRequest(.verifyPassword, path: [userId], json: VerifyPasswordBody(password: password)))
+    public func verifyPassword(userID: String, password: String) async throws -> VerifyPasswordResponse {
+        try await client.send(APIRequest(.verifyPassword, path: [userID], json: VerifyPasswordBody(password: password)))
     }
 
     /// Checks a TOTP or backup code against the user's.
-    public func verifyTOTP(userId: String, code: String) async throws -> VerifyTOTPResponse {
-        try await client.send(APIRequest(.verifyTOTP, path: [userId], json: VerifyTOTPBody(code: code)))
+    public func verifyTOTP(userID: String, code: String) async throws -> VerifyTOTPResponse {
+        try await client.send(APIRequest(.verifyTOTP, path: [userID], json: VerifyTOTPBody(code: code)))
     }
 
     /// Removes the user's password.
-    public func removePassword(_ userId: String, signOutOfOtherSessions: Bool? = nil) async throws -> User {
+    public func removePassword(_ userID: String, signOutOfOtherSessions: Bool? = nil) async throws -> User {
         try await client.send(
             APIRequest(
-                .removeUserPassword, path: [userId],
+                .removeUserPassword, path: [userID],
                 json: RemoveUserPasswordBody(signOutOfOtherSessions: signOutOfOtherSessions)
             )
         )
     }
 
     /// Marks the user's password as compromised: they must reset it at the next sign-in.
-    public func setPasswordCompromised(_ userId: String, revokeAllSessions: Bool? = nil) async throws -> User {
+    public func setPasswordCompromised(_ userID: String, revokeAllSessions: Bool? = nil) async throws -> User {
         try await client.send(
             APIRequest(
-                .setUserPasswordCompromised, path: [userId],
+                .setUserPasswordCompromised, path: [userID],
                 json: SetUserPasswordCompromisedBody(revokeAllSessions: revokeAllSessions)
             )
         )
     }
 
     /// Clears the compromised mark of the user's password.
-    public func unsetPasswordCompromised(_ userId: String) async throws -> User {
-        try await client.send(APIRequest(.unsetUserPasswordCompromised, path: [userId]))
+    public func unsetPasswordCompromised(_ userID: String) async throws -> User {
+        try await client.send(APIRequest(.unsetUserPasswordCompromised, path: [userID]))
     }
 
     /// Disables every second factor of the user.
-    public func disableUserMFA(_ userId: String) async throws -> DisableMFAResponse {
-        try await client.send(APIRequest(.disableMFA, path: [userId]))
+    public func disableUserMFA(_ userID: String) async throws -> DisableMFAResponse {
+        try await client.send(APIRequest(.disableMFA, path: [userID]))
     }
 
     /// Deletes the user's backup codes.
-    public func deleteUserBackupCodes(_ userId: String) async throws -> DeleteBackupCodeResponse {
-        try await client.send(APIRequest(.deleteBackupCode, path: [userId]))
+    public func deleteUserBackupCodes(_ userID: String) async throws -> DeleteBackupCodeResponse {
+        try await client.send(APIRequest(.deleteBackupCode, path: [userID]))
     }
 
     /// Deletes the user's TOTP authenticator.
-    public func deleteUserTOTP(_ userId: String) async throws -> DeleteTOTPResponse {
-        try await client.send(APIRequest(.deleteTOTP, path: [userId]))
+    public func deleteUserTOTP(_ userID: String) async throws -> DeleteTOTPResponse {
+        try await client.send(APIRequest(.deleteTOTP, path: [userID]))
     }
 
     // MARK: Identifications
 
     /// Deletes one of the user's passkeys.
-    public func deleteUserPasskey(userId: String, passkeyIdentificationId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.userPasskeyDelete, path: [userId, passkeyIdentificationId]))
+    public func deleteUserPasskey(userID: String, passkeyIdentificationID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.userPasskeyDelete, path: [userID, passkeyIdentificationID]))
     }
 
     /// Deletes one of the user's Web3 wallets.
-    public func deleteUserWeb3Wallet(userId: String, web3WalletIdentificationId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.userWeb3WalletDelete, path: [userId, web3WalletIdentificationId]))
+    public func deleteUserWeb3Wallet(userID: String, web3WalletIdentificationID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.userWeb3WalletDelete, path: [userID, web3WalletIdentificationID]))
     }
 
     /// Deletes one of the user's external (OAuth) accounts.
-    public func deleteUserExternalAccount(userId: String, externalAccountId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteExternalAccount, path: [userId, externalAccountId]))
+    public func deleteUserExternalAccount(userID: String, externalAccountID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteExternalAccount, path: [userID, externalAccountID]))
     }
 
     /// The OAuth access tokens the user holds for a provider.
@@ -246,13 +246,13 @@ public struct UsersAPI: Sendable {
     /// `provider` may be given with or without the `oauth_` prefix (`google` or `oauth_google`); the prefix is added
     /// when missing, as the JS SDK does. Sends `paginated=true`, and accepts both the paginated and the bare-array
     /// answer.
-    public func getUserOauthAccessToken(
-        _ userId: String, provider: String, limit: Int? = nil, offset: Int? = nil
+    public func getUserOAuthAccessToken(
+        _ userID: String, provider: String, limit: Int? = nil, offset: Int? = nil
     ) async throws -> PaginatedResourceResponse<OAuthAccessTokenItem> {
         let providerSegment = provider.hasPrefix("oauth_") ? provider : "oauth_" + provider
         let query = GetOAuthAccessTokenQuery(paginated: true, limit: limit, offset: offset)
         return try await client.send(
-            APIRequest(.getOAuthAccessToken, path: [userId, providerSegment], query: query.queryItems)
+            APIRequest(.getOAuthAccessToken, path: [userID, providerSegment], query: query.queryItems)
         )
     }
 
@@ -260,18 +260,18 @@ public struct UsersAPI: Sendable {
 
     /// The user's organization memberships.
     public func getOrganizationMembershipList(
-        _ userId: String, _ query: UsersGetOrganizationMembershipsQuery = UsersGetOrganizationMembershipsQuery()
+        _ userID: String, _ query: UsersGetOrganizationMembershipsQuery = UsersGetOrganizationMembershipsQuery()
     ) async throws -> PaginatedResourceResponse<OrganizationMembership> {
-        try await client.send(APIRequest(.usersGetOrganizationMemberships, path: [userId], query: query.queryItems))
+        try await client.send(APIRequest(.usersGetOrganizationMemberships, path: [userID], query: query.queryItems))
     }
 
     /// Walks every organization membership of the user, `pageSize` per request (offset paging).
-    public func allOrganizationMemberships(_ userId: String, pageSize: Int = 100) -> PaginatedSequence<OrganizationMembership> {
+    public func allOrganizationMemberships(_ userID: String, pageSize: Int = 100) -> PaginatedSequence<OrganizationMembership> {
         let client = self.client
         return .offsetPaged(pageSize: min(max(pageSize, 1), 500)) { limit, offset in
             let query = UsersGetOrganizationMembershipsQuery(limit: limit, offset: offset)
             let page: PaginatedResourceResponse<OrganizationMembership> = try await client.send(
-                APIRequest(.usersGetOrganizationMemberships, path: [userId], query: query.queryItems)
+                APIRequest(.usersGetOrganizationMemberships, path: [userID], query: query.queryItems)
             )
             return page.data
         }
@@ -279,13 +279,13 @@ public struct UsersAPI: Sendable {
 
     /// Walks every organization invitation of the user (optionally of one status), `pageSize` per request.
     public func allOrganizationInvitations(
-        _ userId: String, status: UsersGetOrganizationInvitationsQuery.Status? = nil, pageSize: Int = 100
+        _ userID: String, status: UsersGetOrganizationInvitationsQuery.Status? = nil, pageSize: Int = 100
     ) -> PaginatedSequence<OrganizationInvitationWithPublicOrganizationData> {
         let client = self.client
         return .offsetPaged(pageSize: min(max(pageSize, 1), 500)) { limit, offset in
             let query = UsersGetOrganizationInvitationsQuery(limit: limit, offset: offset, status: status)
             let page: PaginatedResourceResponse<OrganizationInvitationWithPublicOrganizationData> = try await client.send(
-                APIRequest(.usersGetOrganizationInvitations, path: [userId], query: query.queryItems)
+                APIRequest(.usersGetOrganizationInvitations, path: [userID], query: query.queryItems)
             )
             return page.data
         }
@@ -293,34 +293,34 @@ public struct UsersAPI: Sendable {
 
     /// The organization invitations sent to the user's email addresses.
     public func getOrganizationInvitationList(
-        _ userId: String, _ query: UsersGetOrganizationInvitationsQuery = UsersGetOrganizationInvitationsQuery()
+        _ userID: String, _ query: UsersGetOrganizationInvitationsQuery = UsersGetOrganizationInvitationsQuery()
     ) async throws -> PaginatedResourceResponse<OrganizationInvitationWithPublicOrganizationData> {
-        try await client.send(APIRequest(.usersGetOrganizationInvitations, path: [userId], query: query.queryItems))
+        try await client.send(APIRequest(.usersGetOrganizationInvitations, path: [userID], query: query.queryItems))
     }
 
     // MARK: Trusted devices
 
     /// The devices the user has marked as trusted.
-    public func getUserTrustedDevices(_ userId: String) async throws -> PaginatedResourceResponse<TrustedDevice> {
-        try await client.send(APIRequest(.listUserTrustedDevices, path: [userId]))
+    public func getUserTrustedDevices(_ userID: String) async throws -> PaginatedResourceResponse<TrustedDevice> {
+        try await client.send(APIRequest(.listUserTrustedDevices, path: [userID]))
     }
 
     /// Revokes one of the user's trusted devices.
-    public func revokeUserTrustedDevice(userId: String, trustedDeviceId: String) async throws -> TrustedDevice {
-        try await client.send(APIRequest(.revokeUserTrustedDevice, path: [userId, trustedDeviceId]))
+    public func revokeUserTrustedDevice(userID: String, trustedDeviceID: String) async throws -> TrustedDevice {
+        try await client.send(APIRequest(.revokeUserTrustedDevice, path: [userID, trustedDeviceID]))
     }
 
     // MARK: Billing
 
     /// The user's billing credit balance.
-    public func getUserBillingCreditBalance(_ userId: String) async throws -> CommerceCreditBalanceResponse {
-        try await client.send(APIRequest(.getUserBillingCreditBalance, path: [userId]))
+    public func getUserBillingCreditBalance(_ userID: String) async throws -> CommerceCreditBalanceResponse {
+        try await client.send(APIRequest(.getUserBillingCreditBalance, path: [userID]))
     }
 
     /// Adds credit to, or removes credit from, the user's billing balance.
-    public func adjustUserBillingCreditBalance(_ userId: String, _ params: AdjustCreditBalanceRequest) async throws
+    public func adjustUserBillingCreditBalance(_ userID: String, _ params: AdjustCreditBalanceRequest) async throws
         -> CommerceCreditLedgerResponse
     {
-        try await client.send(APIRequest(.adjustUserBillingCreditBalance, path: [userId], json: params))
+        try await client.send(APIRequest(.adjustUserBillingCreditBalance, path: [userID], json: params))
     }
 }

@@ -9,7 +9,7 @@ import Synchronization
 
 /// The signing keys of one Clerk instance, fetched from `GET /v1/jwks` and cached.
 ///
-/// - One cache per instance: caches are shared process-wide by `apiUrl + apiVersion + secret key` (the key is kept
+/// - One cache per instance: caches are shared process-wide by `apiURL + apiVersion + secret key` (the key is kept
 ///   only as a SHA-256 digest), so a kid of one instance never verifies another instance's token, and every
 ///   `ClerkClient` of the same instance (one per request in a web framework, say) shares one cache.
 /// - Keys are fresh for the TTL (5 minutes by default). The first lookup after that refetches them (concurrent
@@ -66,8 +66,8 @@ final class JWKSCache: Sendable {
     private static let registry = Mutex<[String: JWKSCache]>([:])
 
     /// The cache for one instance scope.
-    static func shared(apiUrl: String, apiVersion: String, secretKey: String) -> JWKSCache {
-        let digest = SHA256.hash(data: Array("\(apiUrl)|\(apiVersion)|\(secretKey)".utf8))
+    static func shared(apiURL: String, apiVersion: String, secretKey: String) -> JWKSCache {
+        let digest = SHA256.hash(data: Array("\(apiURL)|\(apiVersion)|\(secretKey)".utf8))
         let scope = hexString(digest)
         return registry.withLock { caches in
             if let cache = caches[scope] { return cache }

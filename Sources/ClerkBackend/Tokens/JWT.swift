@@ -191,7 +191,7 @@ public struct DecodedJWT: Sendable {
 /// The longest token accepted, in bytes (session tokens are around 1–2 KB; this leaves room for custom claims).
 let maxTokenBytes = 32 * 1024
 
-/// Decodes a JWT without verifying it: the reference's `decodeJwt`.
+/// Decodes a JWT without verifying it: the reference's `decodeJWT`.
 ///
 /// - Throws: ``TokenVerificationError`` with reason `token-invalid` when the token does not have three parts or a
 ///   part does not decode.

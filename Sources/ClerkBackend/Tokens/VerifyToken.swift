@@ -17,17 +17,17 @@ public struct VerifyTokenOptions: Sendable, Hashable {
     /// Allowed `typ` header values. `nil`: `JWT`, or no `typ` at all.
     public var headerType: [String]?
     /// Refetch the JWKS even when the cache has the key.
-    public var skipJwksCache: Bool
+    public var skipJWKSCache: Bool
 
     public init(
         authorizedParties: [String]? = nil, audience: [String]? = nil, clockSkew: Duration? = nil,
-        headerType: [String]? = nil, skipJwksCache: Bool = false
+        headerType: [String]? = nil, skipJWKSCache: Bool = false
     ) {
         self.authorizedParties = authorizedParties
         self.audience = audience
         self.clockSkew = clockSkew
         self.headerType = headerType
-        self.skipJwksCache = skipJwksCache
+        self.skipJWKSCache = skipJWKSCache
     }
 }
 
@@ -110,7 +110,7 @@ extension ClerkClient {
         if let localKey {
             key = localKey  // networkless: no suspension point at all
         } else {
-            key = try await resolveKey(for: decoded.header, skipCache: options.skipJwksCache)
+            key = try await resolveKey(for: decoded.header, skipCache: options.skipJWKSCache)
         }
         try checkHeaderAndSignature(decoded, key: key, headerType: options.headerType)
         try checkClaims(decoded.claims, options: options)
@@ -147,7 +147,7 @@ extension ClerkClient {
     }
 
     func jwksCache(secretKey: Secret) -> JWKSCache {
-        JWKSCache.shared(apiUrl: apiBase, apiVersion: options.apiVersion, secretKey: secretKey.revealed)
+        JWKSCache.shared(apiURL: apiBase, apiVersion: options.apiVersion, secretKey: secretKey.revealed)
     }
 
     /// The largest JWKS response accepted.

@@ -25,13 +25,13 @@ extension ClerkWebhookDeduplicator {
     public func handleOnce<Result>(
         _ event: WebhookEvent, succeeded: (Result) -> Bool = { _ in true }, _ handler: () async throws -> Result
     ) async throws -> Result? {
-        guard try await claim(event.messageId) else { return nil }
+        guard try await claim(event.messageID) else { return nil }
         do {
             let result = try await handler()
-            if !succeeded(result) { await release(event.messageId) }
+            if !succeeded(result) { await release(event.messageID) }
             return result
         } catch {
-            await release(event.messageId)
+            await release(event.messageID)
             throw error
         }
     }

@@ -39,13 +39,13 @@ public struct WebhookEvent: Sendable, Hashable {
     /// The envelope's `event_attributes` (the HTTP request that caused the event), if present.
     public var eventAttributes: WebhookEventAttributes?
     /// The envelope's `instance_id` (the Clerk instance), if present. Not returned by `@clerk/backend`.
-    public var instanceId: String?
+    public var instanceID: String?
     /// The envelope's `timestamp`, as sent (Clerk sends Unix epoch milliseconds), if present. Not returned by
     /// `@clerk/backend`.
     public var timestamp: Int64?
     /// The `svix-id` (or `webhook-id`) header: the message id, the same on every delivery attempt of one event.
-    /// Use it to process each event only once. Empty for events made with ``init(decodingUnverified:messageId:)``.
-    public var messageId: String
+    /// Use it to process each event only once. Empty for events made with ``init(decodingUnverified:messageID:)``.
+    public var messageID: String
     /// When the message was signed (the `svix-timestamp` header, whole seconds).
     public var messageTimestamp: Date
     /// When ``data`` is untyped (``WebhookEventData/other``) although this SDK has a model for ``type``: what the decoder
@@ -55,8 +55,8 @@ public struct WebhookEvent: Sendable, Hashable {
     /// Creates an event from its parts (for tests of your own webhook handlers).
     public init(
         type: WebhookEventType, object: String = "event", data: WebhookEventData, rawData: JSONValue,
-        eventAttributes: WebhookEventAttributes? = nil, instanceId: String? = nil, timestamp: Int64? = nil,
-        messageId: String = "", messageTimestamp: Date = Date(timeIntervalSince1970: 0),
+        eventAttributes: WebhookEventAttributes? = nil, instanceID: String? = nil, timestamp: Int64? = nil,
+        messageID: String = "", messageTimestamp: Date = Date(timeIntervalSince1970: 0),
         dataDecodingFailure: String? = nil
     ) {
         self.type = type
@@ -64,9 +64,9 @@ public struct WebhookEvent: Sendable, Hashable {
         self.data = data
         self.rawData = rawData
         self.eventAttributes = eventAttributes
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.timestamp = timestamp
-        self.messageId = messageId
+        self.messageID = messageID
         self.messageTimestamp = messageTimestamp
         self.dataDecodingFailure = dataDecodingFailure
     }
@@ -77,10 +77,10 @@ public struct WebhookEvent: Sendable, Hashable {
     ///
     /// - Throws: ``WebhookVerificationError`` with ``WebhookVerificationError/Reason/invalidPayload`` when the body
     ///   is not a JSON object.
-    public init(decodingUnverified body: some Collection<UInt8>, messageId: String = "") throws {
+    public init(decodingUnverified body: some Collection<UInt8>, messageID: String = "") throws {
         let data = body as? Data ?? Data(body)
         self = try WebhookEvent.decode(
-            body: data, messageId: messageId, messageTimestamp: Date(timeIntervalSince1970: 0)
+            body: data, messageID: messageID, messageTimestamp: Date(timeIntervalSince1970: 0)
         )
     }
 
@@ -102,7 +102,7 @@ public struct WebhookEvent: Sendable, Hashable {
     // MARK: - Decoding
 
     /// Decodes a verified body. Throws only when it is not a JSON object.
-    static func decode(body: Data, messageId: String, messageTimestamp: Date) throws -> WebhookEvent {
+    static func decode(body: Data, messageID: String, messageTimestamp: Date) throws -> WebhookEvent {
         let decoder = ClerkJSONDecoder()
         let envelope: [String: JSONValue]
         do {
@@ -128,9 +128,9 @@ public struct WebhookEvent: Sendable, Hashable {
             data: data,
             rawData: rawData,
             eventAttributes: envelope["event_attributes"].map(WebhookEventAttributes.init(raw:)),
-            instanceId: envelope["instance_id"]?.stringValue,
+            instanceID: envelope["instance_id"]?.stringValue,
             timestamp: envelope["timestamp"]?.intValue,
-            messageId: messageId,
+            messageID: messageID,
             messageTimestamp: messageTimestamp,
             dataDecodingFailure: failure
         )
@@ -286,7 +286,7 @@ public struct WebhookEventData: Sendable, Hashable {
 
 /// The payload of `session.*` events: the session (the Backend API `Session` model) and its user.
 ///
-/// Session properties read straight through: `payload.id`, `payload.userId`, `payload.status`.
+/// Session properties read straight through: `payload.id`, `payload.userID`, `payload.status`.
 @dynamicMemberLookup
 public struct SessionWebhookPayload: Codable, Hashable, Sendable {
     /// The session.

@@ -202,13 +202,13 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
     ///
     /// ```swift
     /// let body = Data(#"{"type":"user.created","object":"event","data":{…}}"#.utf8)
-    /// let signature = verifier.sign(messageId: "msg_test", timestamp: 1_700_000_000, body: body)
+    /// let signature = verifier.sign(messageID: "msg_test", timestamp: 1_700_000_000, body: body)
     /// let headers = [("svix-id", "msg_test"), ("svix-timestamp", "1700000000"), ("svix-signature", signature)]
     /// ```
     ///
     /// - Returns: the value of the `svix-signature` header: `v1,<base64 HMAC-SHA256>`.
-    public func sign(messageId: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
-        "v1," + expectedSignature(id: messageId, timestamp: timestamp, body: body)
+    public func sign(messageID: String, timestamp: Int64, body: some Collection<UInt8>) -> String {
+        "v1," + expectedSignature(id: messageID, timestamp: timestamp, body: body)
     }
 
     /// The options and the secret's masked form (`whsec_…(redacted)`), never the secret.
@@ -234,7 +234,7 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
     func verifyEvent(body: some Collection<UInt8>, headers: WebhookHeaderValues) throws -> WebhookEvent {
         let verified = try checkSignature(body: body, headers: headers)
         return try WebhookEvent.decode(
-            body: body as? Data ?? Data(body), messageId: verified.messageId, messageTimestamp: verified.date
+            body: body as? Data ?? Data(body), messageID: verified.messageID, messageTimestamp: verified.date
         )
     }
 
@@ -281,7 +281,7 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
                     + "endpoint's, or the body is not the exact raw bytes that were signed"
             )
         }
-        return VerifiedWebhook(messageId: id, timestamp: timestamp)
+        return VerifiedWebhook(messageID: id, timestamp: timestamp)
     }
 
     private func tooOld(by seconds: Int64?) -> WebhookVerificationError {
@@ -349,13 +349,13 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
 public struct VerifiedWebhook: Sendable, Hashable {
     /// The `svix-id` (or `webhook-id`) header: the same on every delivery attempt of one message. Use it to process
     /// each message only once.
-    public let messageId: String
+    public let messageID: String
     /// The signed timestamp, in Unix seconds (the header's integer part).
     public let timestamp: Int64
 
     /// Creates a value.
-    public init(messageId: String, timestamp: Int64) {
-        self.messageId = messageId
+    public init(messageID: String, timestamp: Int64) {
+        self.messageID = messageID
         self.timestamp = timestamp
     }
 

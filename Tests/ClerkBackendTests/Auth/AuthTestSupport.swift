@@ -50,7 +50,7 @@ func serverClient(
 ) throws -> ClerkClient {
     var options = ClerkOptions(
         secretKey: Secret(secretKey), jwtKey: jwtKey ? TestIssuers.primary.publicKeyPEM : nil, publishableKey: pk,
-        apiUrl: server.baseURL, retryPolicy: .none, clock: clock.clerkClock
+        apiURL: server.baseURL, retryPolicy: .none, clock: clock.clerkClock
     )
     configure(&options)
     return try ClerkClient(options: options)
@@ -73,12 +73,12 @@ func authRequest(
 
 /// A valid session token of `TestIssuers.primary` issued at `now` (default `tokenNow`).
 func sessionToken(
-    now: Date = tokenNow, lifetime: TimeInterval = 60, userId: String = "user_1", sessionId: String = "sess_1",
-    orgId: String? = nil, orgSlug: String? = nil, sessionStatus: String? = nil, claims: [String: JSONValue] = [:],
+    now: Date = tokenNow, lifetime: TimeInterval = 60, userID: String = "user_1", sessionID: String = "sess_1",
+    orgID: String? = nil, orgSlug: String? = nil, sessionStatus: String? = nil, claims: [String: JSONValue] = [:],
     header: [String: JSONValue] = [:]
 ) throws -> String {
     try TestIssuers.primary.sessionToken(
-        userId: userId, sessionId: sessionId, now: now, lifetime: lifetime, orgId: orgId, orgSlug: orgSlug,
+        userID: userID, sessionID: sessionID, now: now, lifetime: lifetime, orgID: orgID, orgSlug: orgSlug,
         sessionStatus: sessionStatus, extraClaims: claims, header: header
     )
 }

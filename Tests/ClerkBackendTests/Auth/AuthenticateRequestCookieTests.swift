@@ -80,13 +80,13 @@ struct AuthenticateRequestCookieTests {
             expectState(state, .signedIn, nil)
             #expect(state.token == token)
             #expect(state.headers.isEmpty)
-            #expect(state.toAuth()?.userId == "user_1")
+            #expect(state.toAuth()?.userID == "user_1")
         }
     }
 
     @Test("A cookie token without azp still signs in (the warning is only logged)")
     func noAzpCookie() async throws {
-        let token = try TestIssuers.primary.sessionToken(userId: "user_1", now: tokenNow, authorizedParty: nil)
+        let token = try TestIssuers.primary.sessionToken(userID: "user_1", now: tokenNow, authorizedParty: nil)
         let state = try await authClient().authenticateRequest(authRequest(cookies: [("__session", token), ("__client_uat", tokenNowSeconds)]))
         expectState(state, .signedIn, nil)
     }
@@ -210,11 +210,11 @@ struct AuthenticateRequestSuffixedCookieTests {
 
     /// Session tokens: `own` from this instance, `foreign` from another app on the same site.
     static func own(iat offset: Int64 = 0, expired: Bool = false) throws -> String {
-        try sessionToken(now: tokenNow.addingTimeInterval(TimeInterval(offset) - (expired ? 3_600 : 0)), userId: "user_own")
+        try sessionToken(now: tokenNow.addingTimeInterval(TimeInterval(offset) - (expired ? 3_600 : 0)), userID: "user_own")
     }
 
     static func foreign() throws -> String {
-        try TestIssuers.other.sessionToken(userId: "user_foreign", now: tokenNow, extraClaims: ["iss": "https://clerk.other-app.test"])
+        try TestIssuers.other.sessionToken(userID: "user_foreign", now: tokenNow, extraClaims: ["iss": "https://clerk.other-app.test"])
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -297,7 +297,7 @@ struct AuthenticateRequestSuffixedCookieTests {
             ])
         )
         expectState(state, .signedIn, nil)
-        #expect(state.toAuth()?.userId == "user_own")
+        #expect(state.toAuth()?.userID == "user_own")
         // And a handshake then says suffixed_cookies=true.
         let handshake = try await authClient().authenticateRequest(
             authRequest(cookies: [("__session", try Self.foreign()), ("__client_uat_\(suffix)", String(Self.iat))])
@@ -318,7 +318,7 @@ struct AuthenticateRequestSatelliteTests {
     func devSatellite(autoSync: Bool? = nil) throws -> (ClerkClient, AuthenticateRequestOptions) {
         (
             try authClient(pk: AuthKeys.pkTest),
-            AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: autoSync, signInUrl: devSignIn)
+            AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: autoSync, signInURL: devSignIn)
         )
     }
 
@@ -337,7 +337,7 @@ struct AuthenticateRequestSatelliteTests {
         #expect(state.domain == "satellite.test")
     }
 
-    @Test("Development satellite with satelliteAutoSync: redirect to signInUrl with __clerk_redirect_url")
+    @Test("Development satellite with satelliteAutoSync: redirect to signInURL with __clerk_redirect_url")
     func devAutoSync() async throws {
         let (client, options) = try devSatellite(autoSync: true)
         let state = try await client.authenticateRequest(authRequest(satelliteURL), options: options)
@@ -349,11 +349,11 @@ struct AuthenticateRequestSatelliteTests {
         #expect(state.headers.first(name: "cache-control") == "no-store")
     }
 
-    @Test("Development satellite sync: signInUrl's parameters keep their encoding; the return URL round-trips exactly, + included")
+    @Test("Development satellite sync: signInURL's parameters keep their encoding; the return URL round-trips exactly, + included")
     func devSyncEncoding() async throws {
         let client = try authClient(pk: AuthKeys.pkTest)
         let options = AuthenticateRequestOptions(
-            domain: "satellite.test", isSatellite: true, satelliteAutoSync: true, signInUrl: devSignIn + "?lang=en&plus=%2B"
+            domain: "satellite.test", isSatellite: true, satelliteAutoSync: true, signInURL: devSignIn + "?lang=en&plus=%2B"
         )
         let page = "https://satellite.test/search?q=a+b&r=%2B"
         let state = try await client.authenticateRequest(authRequest(page), options: options)
@@ -411,7 +411,7 @@ struct AuthenticateRequestSatelliteTests {
     @Test("A satellite with a valid token and client_uat is signed in (no cross-origin handshake for satellites)")
     func satelliteSignedIn() async throws {
         let (client, options) = try prodSatellite(autoSync: true)
-        let token = try TestIssuers.primary.sessionToken(userId: "user_1", now: tokenNow, extraClaims: ["iss": "https://clerk.satellite.test"])
+        let token = try TestIssuers.primary.sessionToken(userID: "user_1", now: tokenNow, extraClaims: ["iss": "https://clerk.satellite.test"])
         let state = try await client.authenticateRequest(
             authRequest(satelliteURL, cookies: [("__session", token), ("__client_uat", tokenNowSeconds)], headers: [("Referer", "https://elsewhere.test/")]),
             options: options
@@ -560,7 +560,7 @@ struct AuthenticateRequestCrossOriginTests {
         let cookies = [("__session", try sessionToken()), ("__client_uat", tokenNowSeconds)]
         let state = try await authClient().authenticateRequest(
             authRequest(cookies: cookies, headers: [("Referer", "https://proxy.example.test/__clerk/v1/client")]),
-            options: AuthenticateRequestOptions(proxyUrl: "https://proxy.example.test/__clerk")
+            options: AuthenticateRequestOptions(proxyURL: "https://proxy.example.test/__clerk")
         )
         expectState(state, .signedIn, nil)
     }
@@ -573,16 +573,16 @@ struct AuthenticateRequestOrganizationSyncTests {
         personalAccountPatterns: ["/me", "/me/(.*)"]
     )
 
-    func authenticate(path: String, orgId: String? = "org_active", orgSlug: String? = "active", count: String? = nil, status: String? = nil)
+    func authenticate(path: String, orgID: String? = "org_active", orgSlug: String? = "active", count: String? = nil, status: String? = nil)
         async throws -> RequestState
     {
-        var cookies = [("__session", try sessionToken(orgId: orgId, orgSlug: orgSlug, sessionStatus: status)), ("__client_uat", tokenNowSeconds)]
+        var cookies = [("__session", try sessionToken(orgID: orgID, orgSlug: orgSlug, sessionStatus: status)), ("__client_uat", tokenNowSeconds)]
         if let count { cookies.append(("__clerk_redirect_count", count)) }
         return try await authClient().authenticateRequest(authRequest(appOrigin + path, cookies: cookies), options: AuthenticateRequestOptions(organizationSyncOptions: sync))
     }
 
     @Test("Another organization's id in the URL: handshake with organization_id=<id> last")
-    func byId() async throws {
+    func byID() async throws {
         let state = try await authenticate(path: "/orgs/org_other/settings")
         expectState(state, .handshake, .activeOrganizationMismatch)
         #expect(queryItems(of: state.location).last?.name == "organization_id")
@@ -603,7 +603,7 @@ struct AuthenticateRequestOrganizationSyncTests {
         #expect(queryItems(of: state.location).last?.name == "organization_id")
         #expect(queryValue("organization_id", in: state.location) == "")
         // Without an active organization the personal account is already active.
-        expectState(try await authenticate(path: "/me", orgId: nil, orgSlug: nil), .signedIn, nil)
+        expectState(try await authenticate(path: "/me", orgID: nil, orgSlug: nil), .signedIn, nil)
     }
 
     @Test("Matching targets and unrelated paths are signed in")

@@ -60,9 +60,9 @@ struct AuthenticateRequestHandshakeRedirectTests {
         ("/__clerk", appOrigin + "/__clerk/v1/client/handshake"),
         ("/__clerk///", appOrigin + "/__clerk/v1/client/handshake"),
     ] as [(String, String)])
-    func proxy(proxyUrl: String, expected: String) async throws {
+    func proxy(proxyURL: String, expected: String) async throws {
         let state = try await authClient().authenticateRequest(
-            authRequest(cookies: [("__client_uat", "1")]), options: AuthenticateRequestOptions(proxyUrl: proxyUrl)
+            authRequest(cookies: [("__client_uat", "1")]), options: AuthenticateRequestOptions(proxyURL: proxyURL)
         )
         expectState(state, .handshake, .clientUATWithoutSessionToken)
         #expect(state.location?.hasPrefix(expected + "?") == true, "\(state.location ?? "nil")")
@@ -125,7 +125,7 @@ struct AuthenticateRequestHandshakeRedirectTests {
 
 @Suite("authenticateRequest: handshake resolution (§2.11)")
 struct AuthenticateRequestHandshakeResolutionTests {
-    static let newToken: @Sendable () throws -> String = { try sessionToken(userId: "user_from_handshake") }
+    static let newToken: @Sendable () throws -> String = { try sessionToken(userID: "user_from_handshake") }
 
     /// A server for the handshake payload (any nonce) and the JWKS.
     func payloadServer(directives: @escaping @Sendable () throws -> [String], status: Int = 200) -> RouteTable {
@@ -153,7 +153,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
             let state = try await client.authenticateRequest(authRequest(appOrigin + "/cb?__clerk_handshake_nonce=nonce_123&keep=1"))
             expectState(state, .signedIn, nil)
             #expect(state.token == token)
-            #expect(state.toAuth()?.userId == "user_from_handshake")
+            #expect(state.toAuth()?.userID == "user_from_handshake")
             #expect(state.setCookies == ["__session=\(token); Path=/; Secure; SameSite=Lax", "__client_uat=1764432000; Path=/", "__clerk_db_jwt_Qx9=abc; Path=/"])
             #expect(state.headers.first(name: "access-control-allow-origin") == "null")
             #expect(state.headers.first(name: "access-control-allow-credentials") == "true")
@@ -217,8 +217,8 @@ struct AuthenticateRequestHandshakeResolutionTests {
 
     @Test("The session token of the last __session directive wins")
     func lastSessionDirective() async throws {
-        let first = try sessionToken(userId: "user_first")
-        let last = try sessionToken(userId: "user_last")
+        let first = try sessionToken(userID: "user_first")
+        let last = try sessionToken(userID: "user_last")
         let routes = payloadServer { ["__session=\(first); Path=/", "__session_Qx9Ab=\(last); Path=/"] }
         try await withServer(routes.handle) { server in
             let state = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef"))
@@ -241,12 +241,12 @@ struct AuthenticateRequestHandshakeResolutionTests {
 
     @Test("Development: an expired handshake session token is retried with a 24 h skew; production does not retry")
     func devClockSkewRetry() async throws {
-        let expired = try sessionToken(now: tokenNow.addingTimeInterval(-3_600), userId: "user_skewed")
+        let expired = try sessionToken(now: tokenNow.addingTimeInterval(-3_600), userID: "user_skewed")
         let routes = payloadServer { ["__session=\(expired); Path=/"] }
         try await withServer(routes.handle) { server in
             let dev = try await serverClient(server, pk: AuthKeys.pkTest).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef"))
             expectState(dev, .signedIn, nil)
-            #expect(dev.toAuth()?.userId == "user_skewed")
+            #expect(dev.toAuth()?.userID == "user_skewed")
             let prod = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/?__clerk_handshake_nonce=nonce_abcdef", secFetchDest: nil))
             expectState(prod, .signedOut, .sessionTokenAndUATMissing)
             // Two days off is too much even in development: logged, and the flow continues.
@@ -315,7 +315,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
 @Suite("authenticateRequest: session refresh with the suffixed refresh cookie (§2.9)")
 struct AuthenticateRequestRefreshTests {
     let suffix = try! PublishableKey(AuthKeys.pkLive).cookieSuffix
-    let expired = try! sessionToken(now: tokenNow.addingTimeInterval(-3_600), sessionId: "sess_refresh")
+    let expired = try! sessionToken(now: tokenNow.addingTimeInterval(-3_600), sessionID: "sess_refresh")
     let expiredUat = String(Int64(tokenNow.timeIntervalSince1970) - 3_600)
 
     func refreshRoutes(cookies: @escaping @Sendable () throws -> [String], status: Int = 200, errorCode: String = "unexpected_error") -> RouteTable {
@@ -339,7 +339,7 @@ struct AuthenticateRequestRefreshTests {
 
     @Test("An expired session with the suffixed refresh cookie is refreshed: POST /v1/sessions/{sid}/refresh, signed in with the new cookies")
     func refresh() async throws {
-        let fresh = try sessionToken(userId: "user_refreshed", sessionId: "sess_refresh")
+        let fresh = try sessionToken(userID: "user_refreshed", sessionID: "sess_refresh")
         let suffix = self.suffix
         let routes = refreshRoutes {
             ["__session_\(suffix)=\(fresh); Path=/; Secure", "__client_uat_\(suffix)=1764432000; Path=/", "intruder=1; Path=/"]
@@ -350,7 +350,7 @@ struct AuthenticateRequestRefreshTests {
             )
             expectState(state, .signedIn, nil)
             #expect(state.token == fresh)
-            #expect(state.toAuth()?.userId == "user_refreshed")
+            #expect(state.toAuth()?.userID == "user_refreshed")
             #expect(state.setCookies == ["__session_\(suffix)=\(fresh); Path=/; Secure", "__client_uat_\(suffix)=1764432000; Path=/"])
 
             let request = try #require(server.requests.first { $0.method == "POST" })
@@ -381,7 +381,7 @@ struct AuthenticateRequestRefreshTests {
     @Test("No refresh when the token is not expired, or for a POST")
     func notEligible() async throws {
         try await withServer(refreshRoutes(cookies: { [] }).handle) { server in
-            let notYet = try sessionToken(sessionId: "sess_refresh", claims: ["nbf": .int(Int64(tokenNow.timeIntervalSince1970) + 60)])
+            let notYet = try sessionToken(sessionID: "sess_refresh", claims: ["nbf": .int(Int64(tokenNow.timeIntervalSince1970) + 60)])
             let state = try await serverClient(server).authenticateRequest(
                 authRequest(cookies: [("__session_\(suffix)", notYet), ("__client_uat_\(suffix)", "1"), ("__refresh_\(suffix)", "r")])
             )
@@ -415,7 +415,7 @@ struct AuthenticateRequestRefreshTests {
     @Test("A refreshed token whose claims cannot become an auth object is refused, not thrown")
     func refreshUnreadableClaims() async throws {
         let suffix = self.suffix
-        let fresh = try sessionToken(sessionId: "sess_refresh", claims: ["v": 2, "fea": "unscoped", "o": ["id": "org_1"]])
+        let fresh = try sessionToken(sessionID: "sess_refresh", claims: ["v": 2, "fea": "unscoped", "o": ["id": "org_1"]])
         try await withServer(refreshRoutes(cookies: { ["__session_\(suffix)=\(fresh); Path=/"] }).handle) { server in
             let state = try await serverClient(server).authenticateRequest(authRequest(cookies: suffixedCookies()))
             expectState(state, .handshake, "session-token-expired-refresh-invalid-session-token")
@@ -480,7 +480,7 @@ struct AuthenticateRequestDebugHeaderTests {
 
     @Test("Unsafe values (non-ASCII, control characters) are skipped without throwing")
     func unsafeValues() async throws {
-        let token = try TestIssuers.primary.sessionToken(userId: "user_1", now: tokenNow, authorizedParty: "https://übel.example\r\nX-Evil: 1")
+        let token = try TestIssuers.primary.sessionToken(userID: "user_1", now: tokenNow, authorizedParty: "https://übel.example\r\nX-Evil: 1")
         let state = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
             apiRequest(authorization: "Bearer \(token)"), options: AuthenticateRequestOptions(authorizedParties: ["https://app.example.test"])
         )

@@ -16,7 +16,7 @@ struct AuthenticateRequestHeaderTests {
     func validHeaderToken() async throws {
         let transport = refusingTransport()
         let client = try authClient(transport: transport)
-        let token = try sessionToken(userId: "user_42", sessionId: "sess_42")
+        let token = try sessionToken(userID: "user_42", sessionID: "sess_42")
         let state = try await client.authenticateRequest(apiRequest(authorization: "Bearer \(token)"))
         expectState(state, .signedIn, nil)
         #expect(state.isAuthenticated)
@@ -26,8 +26,8 @@ struct AuthenticateRequestHeaderTests {
         #expect(state.headers.isEmpty)
         #expect(state.publishableKey == AuthKeys.pkLive)
         let auth = try #require(state.toAuth())
-        #expect(auth.userId == "user_42")
-        #expect(auth.sessionId == "sess_42")
+        #expect(auth.userID == "user_42")
+        #expect(auth.sessionID == "sess_42")
         #expect(auth.isAuthenticated)
         #expect(try await auth.getToken() == token)
         #expect(transport.requests.isEmpty, "jwtKey verification is networkless")
@@ -64,7 +64,7 @@ struct AuthenticateRequestHeaderTests {
 
     @Test("A header token without azp is signed in (no azp requirement without authorizedParties)")
     func noAzp() async throws {
-        let token = try TestIssuers.primary.sessionToken(userId: "user_1", now: tokenNow, authorizedParty: nil)
+        let token = try TestIssuers.primary.sessionToken(userID: "user_1", now: tokenNow, authorizedParty: nil)
         expectState(try await authClient().authenticateRequest(apiRequest(authorization: "Bearer \(token)")), .signedIn, nil)
     }
 
@@ -216,7 +216,7 @@ struct AuthenticateRequestAcceptsTokenTests {
     func listMismatch() async throws {
         let client = try authClient()
         let options = AuthenticateRequestOptions(
-            acceptsToken: .oneOf([.apiKey, .m2mToken]), proxyUrl: "https://proxy.example.test", signInUrl: "https://app.example.test/sign-in"
+            acceptsToken: .oneOf([.apiKey, .m2mToken]), proxyURL: "https://proxy.example.test", signInURL: "https://app.example.test/sign-in"
         )
         for request in [
             apiRequest(authorization: "Bearer \(try sessionToken())"),
@@ -227,7 +227,7 @@ struct AuthenticateRequestAcceptsTokenTests {
             expectState(state, .signedOut, .tokenTypeMismatch)
             #expect(state.tokenType == nil)
             // The reference's signedOutInvalidToken carries none of the context's URLs or keys.
-            #expect(state.publishableKey == "" && state.proxyUrl == "" && state.signInUrl == "")
+            #expect(state.publishableKey == "" && state.proxyURL == "" && state.signInURL == "")
             let auth = try #require(state.toAuth())
             #expect(auth.tokenType == nil)
             #expect(!auth.isAuthenticated)
@@ -289,13 +289,13 @@ struct AuthenticateRequestToAuthTests {
         let auth = try #require(state.toAuth())
         #expect(!auth.isAuthenticated)
         #expect(auth.sessionStatus == "pending")
-        #expect(auth.userId == nil)
-        #expect(auth.sessionId == nil)
+        #expect(auth.userID == nil)
+        #expect(auth.sessionID == nil)
         #expect(auth.tokenType == .sessionToken)
         #expect(try await auth.getToken() == nil)
         let kept = try #require(state.toAuth(treatPendingAsSignedOut: false))
         #expect(kept.isAuthenticated)
-        #expect(kept.userId == "user_1")
+        #expect(kept.userID == "user_1")
         #expect(kept.sessionStatus == "pending")
     }
 
@@ -313,7 +313,7 @@ struct AuthenticateRequestToAuthTests {
         let signedOut = try await client.authenticateRequest(apiRequest())
         let auth = try #require(signedOut.toAuth())
         #expect(!auth.isAuthenticated)
-        #expect(auth.userId == nil && auth.sessionId == nil && auth.orgId == nil && auth.sessionClaims == nil)
+        #expect(auth.userID == nil && auth.sessionID == nil && auth.orgID == nil && auth.sessionClaims == nil)
         #expect(auth.sessionStatus == nil)
         #expect(!auth.has(permission: "org:x:read"))
         let handshake = try await client.authenticateRequest(authRequest(cookies: [("__client_uat", "1")]))
@@ -328,18 +328,18 @@ struct AuthenticateRequestToAuthTests {
         let state = try await client.authenticateRequest(
             apiRequest(),
             options: AuthenticateRequestOptions(
-                domain: "satellite.test", isSatellite: true, proxyUrl: "https://proxy.test/__clerk/", signInUrl: "https://primary.test/sign-in",
-                signUpUrl: "https://primary.test/sign-up", afterSignInUrl: "/after-in", afterSignUpUrl: "/after-up"
+                domain: "satellite.test", isSatellite: true, proxyURL: "https://proxy.test/__clerk/", signInURL: "https://primary.test/sign-in",
+                signUpURL: "https://primary.test/sign-up", afterSignInURL: "/after-in", afterSignUpURL: "/after-up"
             )
         )
         #expect(state.publishableKey == AuthKeys.pkLive)
         #expect(state.domain == "satellite.test")
         #expect(state.isSatellite)
-        #expect(state.proxyUrl == "https://proxy.test/__clerk")
-        #expect(state.signInUrl == "https://primary.test/sign-in")
-        #expect(state.signUpUrl == "https://primary.test/sign-up")
-        #expect(state.afterSignInUrl == "/after-in")
-        #expect(state.afterSignUpUrl == "/after-up")
+        #expect(state.proxyURL == "https://proxy.test/__clerk")
+        #expect(state.signInURL == "https://primary.test/sign-in")
+        #expect(state.signUpURL == "https://primary.test/sign-up")
+        #expect(state.afterSignInURL == "/after-in")
+        #expect(state.afterSignUpURL == "/after-up")
     }
 }
 
@@ -419,35 +419,35 @@ struct AuthenticateRequestPreflightTests {
 
     @Test("A satellite needs a domain or a proxy URL")
     func satelliteNeedsDomain() async throws {
-        await expectClerkError(.invalidConfiguration, "Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl") {
+        await expectClerkError(.invalidConfiguration, "Missing domain and proxyURL. A satellite application needs to specify a domain or a proxyURL") {
             _ = try await authClient(secretKey: AuthKeys.liveSecretKey()).authenticateRequest(apiRequest(), options: AuthenticateRequestOptions(isSatellite: true))
         }
         let withProxy = try await authClient(secretKey: AuthKeys.liveSecretKey()).authenticateRequest(
-            apiRequest(), options: AuthenticateRequestOptions(isSatellite: true, proxyUrl: "/__clerk")
+            apiRequest(), options: AuthenticateRequestOptions(isSatellite: true, proxyURL: "/__clerk")
         )
         expectState(withProxy, .signedOut, .sessionTokenAndUATMissing)
     }
 
-    @Test("A development satellite needs a signInUrl: absolute and on another origin than the request's Origin")
-    func devSatelliteSignInUrl() async throws {
-        await expectClerkError(.invalidConfiguration, "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite") {
+    @Test("A development satellite needs a signInURL: absolute and on another origin than the request's Origin")
+    func devSatelliteSignInURL() async throws {
+        await expectClerkError(.invalidConfiguration, "Missing signInURL. Pass a signInURL for dev instances if an app is satellite") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
                 apiRequest(), options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true)
             )
         }
         let origin = ClerkRequest(method: "GET", url: "https://sat.test/", headers: [("Origin", "https://sat.test")])
-        await expectClerkError(.invalidConfiguration, "The signInUrl needs to have a absolute url format.") {
+        await expectClerkError(.invalidConfiguration, "The signInURL needs to have a absolute url format.") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
-                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInUrl: "/sign-in")
+                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "/sign-in")
             )
         }
-        await expectClerkError(.invalidConfiguration, "The signInUrl needs to be on a different origin than your satellite application.") {
+        await expectClerkError(.invalidConfiguration, "The signInURL needs to be on a different origin than your satellite application.") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
-                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInUrl: "https://sat.test/sign-in")
+                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "https://sat.test/sign-in")
             )
         }
-        // The signInUrl is checked before the domain.
-        await expectClerkError(.invalidConfiguration, "Missing signInUrl") {
+        // The signInURL is checked before the domain.
+        await expectClerkError(.invalidConfiguration, "Missing signInURL") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(apiRequest(), options: AuthenticateRequestOptions(isSatellite: true))
         }
     }
@@ -504,14 +504,14 @@ struct AuthenticateRequestOptionMergingTests {
         let store = CapturingLogHandler.Store()
         let client = try authClient { $0.logger = Logger(label: "t", factory: { _ in CapturingLogHandler(store: store) }) }
         for _ in 0..<3 {
-            let token = try TestIssuers.primary.sessionToken(userId: "user_1", now: tokenNow, authorizedParty: nil)
+            let token = try TestIssuers.primary.sessionToken(userID: "user_1", now: tokenNow, authorizedParty: nil)
             let state = try await client.authenticateRequest(authRequest(cookies: [("__session", token), ("__client_uat", tokenNowSeconds)]))
             expectState(state, .signedIn, nil)
         }
         let warnings = store.lines.withLock { $0 }.filter { $0.contains("without azp") }
         #expect(warnings.count <= 1)
         // A header token without azp never warns.
-        let header = try TestIssuers.primary.sessionToken(userId: "user_1", now: tokenNow, authorizedParty: nil)
+        let header = try TestIssuers.primary.sessionToken(userID: "user_1", now: tokenNow, authorizedParty: nil)
         let before = store.lines.withLock { $0.count }
         _ = try await client.authenticateRequest(apiRequest(authorization: "Bearer \(header)"))
         #expect(store.lines.withLock { $0.count } == before)

@@ -118,7 +118,7 @@ struct HandshakeNonceFloodTests {
 @Suite("Availability: session refresh")
 struct RefreshFloodTests {
     let suffix = try! PublishableKey(AuthKeys.pkLive).cookieSuffix
-    let expired = try! sessionToken(now: tokenNow.addingTimeInterval(-3_600), sessionId: "sess_REAL")
+    let expired = try! sessionToken(now: tokenNow.addingTimeInterval(-3_600), sessionID: "sess_REAL")
 
     func routes(_ answer: @escaping RouteTable.Route = Flood.answer429) -> RouteTable {
         let routes = RouteTable.withJWKS()
@@ -165,7 +165,7 @@ struct RefreshFloodTests {
     func forgedCookie() async throws {
         // An attacker's forged token: a valid-looking JWT with another key, naming a session that is not theirs.
         let forged = try TestIssuers.other.sessionToken(
-            userId: "user_victim", sessionId: "sess_FORGED_unverified", now: tokenNow.addingTimeInterval(-3_600),
+            userID: "user_victim", sessionID: "sess_FORGED_unverified", now: tokenNow.addingTimeInterval(-3_600),
             header: ["kid": "ins_primary"]
         )
         try await withServer(routes().handle) { server in
@@ -418,13 +418,13 @@ struct BudgetConfigurationTests {
 
 @Suite("Security: smaller findings of the availability review")
 struct AvailabilityReviewFindingsTests {
-    @Test("Plain-http apiUrl only for localhost and literal loopback addresses, never *.localhost")
+    @Test("Plain-http apiURL only for localhost and literal loopback addresses, never *.localhost")
     func plainHTTP() throws {
         for good in ["http://localhost:4010", "http://127.0.0.1:8080", "http://127.3.2.1", "http://[::1]:9000", "https://evil.localhost"] {
-            #expect(throws: Never.self, "\(good)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiUrl: good)) }
+            #expect(throws: Never.self, "\(good)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiURL: good)) }
         }
         for bad in ["http://evil.localhost", "http://clerk.emulator.localhost:4010", "http://127.0.0.1.nip.io", "http://10.0.0.1", "http://localhost.evil.test"] {
-            #expect(throws: ClerkError.self, "\(bad)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiUrl: bad)) }
+            #expect(throws: ClerkError.self, "\(bad)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiURL: bad)) }
         }
     }
 

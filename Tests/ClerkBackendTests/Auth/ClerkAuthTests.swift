@@ -20,9 +20,9 @@ struct ClerkAuthClaimTests {
         ])
         #expect(auth.isAuthenticated)
         #expect(auth.tokenType == .sessionToken)
-        #expect(auth.userId == "user_1")
-        #expect(auth.sessionId == "sess_1")
-        #expect(auth.orgId == "org_1")
+        #expect(auth.userID == "user_1")
+        #expect(auth.sessionID == "sess_1")
+        #expect(auth.orgID == "org_1")
         #expect(auth.orgSlug == "acme")
         #expect(auth.orgRole == "admin", "v1 roles are kept as they are")
         #expect(auth.orgPermissions == ["org:f1:read", "org:f2:manage"])
@@ -35,7 +35,7 @@ struct ClerkAuthClaimTests {
     @Test("v1 without organization claims: nil organization fields (orgPermissions absent, not empty)")
     func v1NoOrg() throws {
         let auth = try sessionAuth([:])
-        #expect(auth.orgId == nil && auth.orgSlug == nil && auth.orgRole == nil && auth.orgPermissions == nil)
+        #expect(auth.orgID == nil && auth.orgSlug == nil && auth.orgRole == nil && auth.orgPermissions == nil)
         #expect(auth.sessionStatus == nil)
         #expect(auth.factorVerificationAge == nil)
         #expect(auth.actor == nil)
@@ -48,7 +48,7 @@ struct ClerkAuthClaimTests {
             "o": ["id": "org_2", "slg": "beta", "rol": "admin", "per": "read,manage", "fpm": "2,3"],
             "org_id": "org_ignored", "org_role": "org:ignored", "org_permissions": ["org:ignored:read"],
         ])
-        #expect(auth.orgId == "org_2")
+        #expect(auth.orgID == "org_2")
         #expect(auth.orgSlug == "beta")
         #expect(auth.orgRole == "org:admin")
         #expect(auth.orgPermissions == ["org:reservations:manage", "org:support-chat:read", "org:support-chat:manage"])
@@ -57,14 +57,14 @@ struct ClerkAuthClaimTests {
     @Test("v2 without o: no organization at all, even with org_* claims")
     func v2WithoutO() throws {
         let auth = try sessionAuth(["v": 2, "org_id": "org_x", "org_slug": "x", "org_role": "org:admin", "fea": "u:a"])
-        #expect(auth.orgId == nil && auth.orgSlug == nil && auth.orgRole == nil && auth.orgPermissions == nil)
+        #expect(auth.orgID == nil && auth.orgSlug == nil && auth.orgRole == nil && auth.orgPermissions == nil)
         #expect(auth.has(feature: "a"))
     }
 
     @Test("v2 with o but no rol, per or fpm: no role, empty permissions")
     func v2Sparse() throws {
         let auth = try sessionAuth(["v": 2, "o": ["id": "org_3"], "fea": "o:f"])
-        #expect(auth.orgId == "org_3")
+        #expect(auth.orgID == "org_3")
         #expect(auth.orgRole == nil)
         #expect(auth.orgPermissions == [])
         let emptyRole = try sessionAuth(["v": 2, "o": ["id": "org_3", "rol": ""]])
@@ -128,7 +128,7 @@ struct ClerkAuthClaimTests {
 
 @Suite("ClerkAuth: has() (§3.4)")
 struct ClerkAuthHasTests {
-    @Test("Nothing asked, signed out, or no userId: false")
+    @Test("Nothing asked, signed out, or no userID: false")
     func nothing() throws {
         #expect(!(try sessionAuth(["org_id": "org_1", "org_role": "org:admin"])).has())
         #expect(!ClerkAuth.signedOut().has(role: "org:admin"))
@@ -151,7 +151,7 @@ struct ClerkAuthHasTests {
 
     @Test("Organization checks fail without an organization or a role")
     func noOrganization() throws {
-        #expect(!(try sessionAuth(["org_role": "org:admin"])).has(role: "admin"), "no orgId")
+        #expect(!(try sessionAuth(["org_role": "org:admin"])).has(role: "admin"), "no orgID")
         #expect(!(try sessionAuth(["org_id": "org_1"])).has(role: "admin"), "no role")
         #expect(!(try sessionAuth(["org_id": "org_1", "org_role": ""])).has(role: ""))
         #expect(!(try sessionAuth(["org_id": "org_1"])).has(permission: "org:a:b"), "no permissions")

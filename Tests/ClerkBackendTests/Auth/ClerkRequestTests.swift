@@ -131,12 +131,12 @@ struct AuthenticateContextTests {
         ClerkRequest(method: "GET", url: url, headers: headers, remoteAddress: remote)
     }
 
-    // MARK: clerkUrl (clerkRequest.test.ts)
+    // MARK: clerkURL (clerkRequest.test.ts)
 
     @Test("Without forwarded headers the public URL is the request URL (path and query kept)")
     func plainURL() throws {
         let ctx = try context(forwarded([], url: "https://app.example.test/a/b?x=1&y=2"))
-        #expect(ctx.clerkUrlString == "https://app.example.test/a/b?x=1&y=2")
+        #expect(ctx.clerkURLString == "https://app.example.test/a/b?x=1&y=2")
         #expect(ctx.origin == "https://app.example.test")
     }
 
@@ -166,14 +166,14 @@ struct AuthenticateContextTests {
     func trustedForwarded(headers: [(String, String)], origin: String) throws {
         let ctx = try context(forwarded(headers), options: AuthenticateRequestOptions(trustedProxies: .all))
         #expect(ctx.origin == origin)
-        #expect(ctx.clerkUrlString == origin + "/path?q=1")
+        #expect(ctx.clerkURLString == origin + "/path?q=1")
     }
 
     @Test("Duplicate leading slashes in the path are kept as a path")
     func duplicateSlashes() throws {
         let ctx = try context(forwarded([], url: "https://app.example.test//evil.test/x"))
         #expect(ctx.origin == "https://app.example.test")
-        #expect(ctx.clerkUrl.host == "app.example.test")
+        #expect(ctx.clerkURL.host == "app.example.test")
     }
 
     @Test("Trusted proxies by CIDR: only peers in the range are believed", arguments: [
@@ -195,23 +195,23 @@ struct AuthenticateContextTests {
         #expect(ctx.origin == (trusted ? "https://app.example.test" : "http://internal:3000"))
     }
 
-    // MARK: proxyUrl (authenticateContext.test.ts)
+    // MARK: proxyURL (authenticateContext.test.ts)
 
-    @Test("A relative proxyUrl resolves against the (forwarded) public origin; an absolute one is kept")
+    @Test("A relative proxyURL resolves against the (forwarded) public origin; an absolute one is kept")
     func proxyURL() throws {
         let behindProxy = try context(
             forwarded([("X-Forwarded-Host", "app.example.test"), ("X-Forwarded-Proto", "https")]),
-            options: AuthenticateRequestOptions(proxyUrl: "/__clerk", trustedProxies: .all)
+            options: AuthenticateRequestOptions(proxyURL: "/__clerk", trustedProxies: .all)
         )
-        #expect(behindProxy.proxyUrl == "https://app.example.test/__clerk")
-        #expect(behindProxy.frontendApi == "https://app.example.test/__clerk")
+        #expect(behindProxy.proxyURL == "https://app.example.test/__clerk")
+        #expect(behindProxy.frontendAPI == "https://app.example.test/__clerk")
         #expect(behindProxy.expectedIssuerHost == "clerk.example.test")
 
-        let direct = try context(forwarded([], url: "https://direct.example.test/x"), options: AuthenticateRequestOptions(proxyUrl: "/__clerk/"))
-        #expect(direct.proxyUrl == "https://direct.example.test/__clerk")
+        let direct = try context(forwarded([], url: "https://direct.example.test/x"), options: AuthenticateRequestOptions(proxyURL: "/__clerk/"))
+        #expect(direct.proxyURL == "https://direct.example.test/__clerk")
 
-        let absolute = try context(forwarded([]), options: AuthenticateRequestOptions(proxyUrl: "https://proxy.example.test/__clerk"))
-        #expect(absolute.proxyUrl == "https://proxy.example.test/__clerk")
+        let absolute = try context(forwarded([]), options: AuthenticateRequestOptions(proxyURL: "https://proxy.example.test/__clerk"))
+        #expect(absolute.proxyURL == "https://proxy.example.test/__clerk")
     }
 
     @Test("Production satellite: the Frontend API and the expected issuer are clerk.<domain>, even behind a proxy")
@@ -221,22 +221,22 @@ struct AuthenticateContextTests {
         let plain = try AuthenticateContext(
             request: request, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true), client: client
         )
-        #expect(plain.frontendApi == "clerk.satellite.test")
+        #expect(plain.frontendAPI == "clerk.satellite.test")
         #expect(plain.expectedIssuerHost == "clerk.satellite.test")
         let proxied = try AuthenticateContext(
             request: request,
-            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, proxyUrl: "https://sat.example.test/__clerk"),
+            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, proxyURL: "https://sat.example.test/__clerk"),
             client: client
         )
-        #expect(proxied.frontendApi == "https://sat.example.test/__clerk")
+        #expect(proxied.frontendAPI == "https://sat.example.test/__clerk")
         #expect(proxied.expectedIssuerHost == "clerk.satellite.test")
         // A development satellite keeps the key's host.
         let dev = try AuthenticateContext(
             request: request,
-            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInUrl: "https://primary.test/sign-in"),
+            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "https://primary.test/sign-in"),
             client: try authClient(pk: AuthKeys.pkTest)
         )
-        #expect(dev.frontendApi == "clerk.example.test")
+        #expect(dev.frontendAPI == "clerk.example.test")
     }
 
     // MARK: Cookie values

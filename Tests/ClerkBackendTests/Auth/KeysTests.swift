@@ -24,7 +24,7 @@ struct KeysTests {
         let state = JWKSServerState(TestIssuers.primary.jwksJSON)
         try await withServer(state.handle) { server in
             let client = try ClerkClient(
-                options: ClerkOptions(secretKey: Secret(uniqueSecretKey()), apiUrl: server.baseURL, retryPolicy: .none, clock: ManualClock(now: tokenNow).clerkClock)
+                options: ClerkOptions(secretKey: Secret(uniqueSecretKey()), apiURL: server.baseURL, retryPolicy: .none, clock: ManualClock(now: tokenNow).clerkClock)
             )
             _ = try await client.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
             let token = try TestIssuers.primary.sessionToken(now: tokenNow, header: ["kid": "ins_unknown"])
@@ -50,7 +50,7 @@ struct KeysTests {
             for version in ["v1", "v2", "v1"] {
                 let client = try ClerkClient(
                     options: ClerkOptions(
-                        secretKey: Secret(secret), apiUrl: server.baseURL, apiVersion: version, retryPolicy: .none,
+                        secretKey: Secret(secret), apiURL: server.baseURL, apiVersion: version, retryPolicy: .none,
                         clock: ManualClock(now: tokenNow).clerkClock
                     )
                 )

@@ -37,7 +37,7 @@ enum MachineFixtures {
      "claims":{"foo":"bar"},"scopes":["read:foo","write:bar"],"revoked":false,"expired":false,"created_at":1745185445567,
      "updated_at":1745185445567}
     """#
-    static let orgApiKeyJSON = apiKeyJSON.replacingOccurrences(of: "user_2vYVtestTESTtestTESTtestTESTtest", with: "org_2vYVorgORG")
+    static let orgAPIKeyJSON = apiKeyJSON.replacingOccurrences(of: "user_2vYVtestTESTtestTESTtestTESTtest", with: "org_2vYVorgORG")
     static let m2mJSON = #"""
     {"object":"machine_to_machine_token","id":"mt_id_123","subject":"mch_1xxxxx","claims":{"k":"v"},"scopes":["mch_2xxxxx"],
      "revoked":false,"expired":false,"created_at":1745185445567,"updated_at":1745185445567}
@@ -162,24 +162,24 @@ struct MachineTokenVerificationTests {
             let auth = try #require(state.toAuth())
             #expect(auth.isAuthenticated)
             #expect(auth.tokenType == .apiKey)
-            #expect(auth.userId == "user_2vYVtestTESTtestTESTtestTESTtest")
-            #expect(auth.orgId == nil)
+            #expect(auth.userID == "user_2vYVtestTESTtestTESTtestTESTtest")
+            #expect(auth.orgID == nil)
             #expect(auth.machine?.id == "ak_id_123")
             #expect(auth.machine?.name == "My key")
             #expect(auth.machine?.scopes == ["read:foo", "write:bar"])
             #expect(auth.machine?.claims == ["foo": "bar"])
-            #expect(auth.sessionId == nil && auth.sessionClaims == nil)
+            #expect(auth.sessionID == nil && auth.sessionClaims == nil)
             #expect(!auth.has(role: "admin"))
             #expect(!auth.has(permission: "org:x:read"))
             #expect(try await auth.getToken() == token)
         }
-        try await withServer(MachineFixtures.routes(apiKey: MachineFixtures.orgApiKeyJSON).handle) { server in
+        try await withServer(MachineFixtures.routes(apiKey: MachineFixtures.orgAPIKeyJSON).handle) { server in
             let state = try await serverClient(server).authenticateRequest(
                 apiRequest(authorization: "Bearer \(MachineFixtures.opaque("ak_"))"), options: AuthenticateRequestOptions(acceptsToken: .apiKey)
             )
             let auth = try #require(state.toAuth())
-            #expect(auth.orgId == "org_2vYVorgORG")
-            #expect(auth.userId == nil)
+            #expect(auth.orgID == "org_2vYVorgORG")
+            #expect(auth.userID == nil)
         }
     }
 
@@ -197,10 +197,10 @@ struct MachineTokenVerificationTests {
             #expect(request.jsonBody == ["token": .string(token)])
             let auth = try #require(state.toAuth())
             #expect(auth.tokenType == .m2mToken)
-            #expect(auth.machine?.machineId == "mch_1xxxxx")
+            #expect(auth.machine?.machineID == "mch_1xxxxx")
             #expect(auth.machine?.subject == "mch_1xxxxx")
             #expect(auth.machine?.claims == ["k": "v"])
-            #expect(auth.userId == nil && auth.orgId == nil)
+            #expect(auth.userID == nil && auth.orgID == nil)
             #expect(!auth.has(role: "admin"))
             #expect(try await auth.getToken() == token)
 
@@ -221,9 +221,9 @@ struct MachineTokenVerificationTests {
             #expect(request.jsonBody == ["access_token": .string(token)])
             let auth = try #require(state.toAuth())
             #expect(auth.tokenType == .oauthToken)
-            #expect(auth.userId == "user_2vYVtestTESTtestTESTtestTESTtest")
-            #expect(auth.orgId == nil)
-            #expect(auth.machine?.clientId == "client_2VTWUzvGC5UhdJCNx6xG1D98edc")
+            #expect(auth.userID == "user_2vYVtestTESTtestTESTtestTESTtest")
+            #expect(auth.orgID == nil)
+            #expect(auth.machine?.clientID == "client_2VTWUzvGC5UhdJCNx6xG1D98edc")
             #expect(auth.machine?.scopes == ["read:foo", "write:bar"])
             #expect(!auth.has(feature: "x"))
             #expect(try await auth.getToken() == token)
@@ -410,7 +410,7 @@ struct MachineJWTTests {
         let machine = try await verify(try MachineFixtures.m2mJWT(), client: client)
         #expect(machine.id == "mt_jwt_1")
         #expect(machine.subject == "mch_1xxxxx")
-        #expect(machine.machineId == "mch_1xxxxx")
+        #expect(machine.machineID == "mch_1xxxxx")
         #expect(machine.scopes == ["mch_1xxxxx", "mch_2xxxxx"])
         #expect(machine.claims == ["aud": ["mch_1xxxxx", "mch_2xxxxx"], "scopes": "mch_1xxxxx mch_2xxxxx"])
         #expect(transport.requests.isEmpty)
@@ -460,7 +460,7 @@ struct MachineJWTTests {
         for typ in ["at+jwt", "application/at+jwt"] {
             let machine = try await verify(try MachineFixtures.oauthJWT(typ: typ))
             #expect(machine.id == "oat_jwt_1")
-            #expect(machine.clientId == "client_2VTWUzvGC5UhdJCNx6xG1D98edc")
+            #expect(machine.clientID == "client_2VTWUzvGC5UhdJCNx6xG1D98edc")
             #expect(machine.subject == "user_2vYVtestTESTtestTESTtestTESTtest")
             #expect(machine.scopes == ["read:foo", "write:bar"])
         }
@@ -494,11 +494,11 @@ struct MachineJWTTests {
         let client = try authClient(transport: transport)
         let m2m = try await client.authenticateRequest(apiRequest(authorization: "Bearer \(try MachineFixtures.m2mJWT())"), options: AuthenticateRequestOptions(acceptsToken: .m2mToken))
         expectState(m2m, .signedIn, nil)
-        #expect(m2m.toAuth()?.machine?.machineId == "mch_1xxxxx")
+        #expect(m2m.toAuth()?.machine?.machineID == "mch_1xxxxx")
         let oauth = try await client.authenticateRequest(apiRequest(authorization: "Bearer \(try MachineFixtures.oauthJWT())"), options: AuthenticateRequestOptions(acceptsToken: .any))
         expectState(oauth, .signedIn, nil)
         #expect(oauth.tokenType == .oauthToken)
-        #expect(oauth.toAuth()?.userId == "user_2vYVtestTESTtestTESTtestTESTtest")
+        #expect(oauth.toAuth()?.userID == "user_2vYVtestTESTtestTESTtestTESTtest")
         let wrongCat = try await client.authenticateRequest(
             apiRequest(authorization: "Bearer \(try MachineFixtures.m2mJWT(header: ["cat": "cl_I7d4PD111III"]))"), options: AuthenticateRequestOptions(acceptsToken: .any)
         )
@@ -510,21 +510,21 @@ struct MachineJWTTests {
 
 @Suite("Machine tokens: auth objects")
 struct MachineAuthObjectTests {
-    @Test("userId / orgId rules per type (§3.7); has() is false; getToken returns the token", arguments: [
+    @Test("userID / orgID rules per type (§3.7); has() is false; getToken returns the token", arguments: [
         (TokenType.apiKey, "user_1", "user_1", nil),
         (TokenType.apiKey, "org_1", nil, "org_1"),
         (TokenType.apiKey, "mch_1", nil, nil),
         (TokenType.m2mToken, "mch_1", nil, nil),
         (TokenType.oauthToken, "user_1", "user_1", nil),
     ] as [(TokenType, String, String?, String?)])
-    func rules(type: TokenType, subject: String, userId: String?, orgId: String?) async throws {
-        let machine = MachineAuth(id: "id_1", subject: subject, orgId: subject.hasPrefix("org_") ? subject : nil)
+    func rules(type: TokenType, subject: String, userID: String?, orgID: String?) async throws {
+        let machine = MachineAuth(id: "id_1", subject: subject, orgID: subject.hasPrefix("org_") ? subject : nil)
         let auth = ClerkAuth.machine(machine, type: type, token: "tok_raw")
         #expect(auth.isAuthenticated)
         #expect(auth.tokenType == type)
-        #expect(auth.userId == userId)
-        #expect(auth.orgId == orgId)
-        #expect(auth.sessionId == nil)
+        #expect(auth.userID == userID)
+        #expect(auth.orgID == orgID)
+        #expect(auth.sessionID == nil)
         #expect(!auth.has())
         #expect(!auth.has(role: "org:admin"))
         #expect(!auth.has(plan: "pro"))
@@ -538,7 +538,7 @@ struct MachineAuthObjectTests {
         #expect(!auth.isAuthenticated)
         #expect(auth.tokenType == .m2mToken)
         #expect(auth.machine == nil)
-        #expect(auth.userId == nil)
+        #expect(auth.userID == nil)
         #expect(try await auth.getToken() == nil)
         #expect(!auth.has(role: "x"))
     }

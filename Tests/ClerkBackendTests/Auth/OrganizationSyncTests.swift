@@ -26,20 +26,20 @@ struct OrganizationSyncTests {
     /// The reference's getOrganizationSyncTarget table, plus edge cases.
     static let cases: [Case] = [
         Case("none activates nothing", "/orgs/org_foo", nil),
-        Case("Can activate an org by ID (basic)", "/orgs/org_foo", org: ["/orgs/:id"], .organizationId("org_foo")),
+        Case("Can activate an org by ID (basic)", "/orgs/org_foo", org: ["/orgs/:id"], .organizationID("org_foo")),
         Case("mismatch activates nothing", "/personal-account/my-org", org: ["/orgs/:id"], nil),
-        Case("Can activate an org by ID (recommended matchers)", "/orgs/org_foo", org: recommended, .organizationId("org_foo")),
-        Case("…with a trailing slash", "/orgs/org_foo/", org: recommended, .organizationId("org_foo")),
-        Case("…with a trailing path component", "/orgs/org_foo/nested", org: recommended, .organizationId("org_foo")),
-        Case("…with many trailing path components", "/orgs/org_foo/nested/deeper/path", org: recommended, .organizationId("org_foo")),
+        Case("Can activate an org by ID (recommended matchers)", "/orgs/org_foo", org: recommended, .organizationID("org_foo")),
+        Case("…with a trailing slash", "/orgs/org_foo/", org: recommended, .organizationID("org_foo")),
+        Case("…with a trailing path component", "/orgs/org_foo/nested", org: recommended, .organizationID("org_foo")),
+        Case("…with many trailing path components", "/orgs/org_foo/nested/deeper/path", org: recommended, .organizationID("org_foo")),
         Case(
             "…with an unrelated path token in the prefix", "/unrelated/orgs/org_foo/nested/deeper/path",
-            org: ["/unrelated/orgs/:id", "/unrelated/orgs/:id/", "/unrelated/orgs/:id/(.*)"], .organizationId("org_foo")
+            org: ["/unrelated/orgs/:id", "/unrelated/orgs/:id/", "/unrelated/orgs/:id/(.*)"], .organizationID("org_foo")
         ),
         Case("Can activate an org by slug", "/orgs/my-org", org: ["/orgs/:slug"], .organizationSlug("my-org")),
         Case("Can activate the personal account", "/personal-account", personal: ["/personal-account"], .personalAccount),
-        Case("ID match precedes slug match", "/orgs/org_foo", org: ["/orgs/:id", "/orgs/:slug"], .organizationId("org_foo")),
-        Case("Within one pattern, id wins over slug", "/orgs/acme/org_foo", org: ["/orgs/:slug/:id"], .organizationId("org_foo")),
+        Case("ID match precedes slug match", "/orgs/org_foo", org: ["/orgs/:id", "/orgs/:slug"], .organizationID("org_foo")),
+        Case("Within one pattern, id wins over slug", "/orgs/acme/org_foo", org: ["/orgs/:slug/:id"], .organizationID("org_foo")),
         Case(
             "org match precedes personal account", "/personal-account/my-org", org: ["/personal-account/:slug"],
             personal: ["/personal-account/(.*)"], .organizationSlug("my-org")
@@ -74,12 +74,12 @@ struct OrganizationSyncTests {
     func mustActivate() throws {
         let inOrg = try sessionAuth(["org_id": "org_1", "org_slug": "acme"])
         let personal = try sessionAuth([:])
-        #expect(!OrganizationSync.mustActivate(.organizationId("org_1"), auth: inOrg))
-        #expect(OrganizationSync.mustActivate(.organizationId("org_2"), auth: inOrg))
+        #expect(!OrganizationSync.mustActivate(.organizationID("org_1"), auth: inOrg))
+        #expect(OrganizationSync.mustActivate(.organizationID("org_2"), auth: inOrg))
         #expect(!OrganizationSync.mustActivate(.organizationSlug("acme"), auth: inOrg))
         #expect(OrganizationSync.mustActivate(.organizationSlug("other"), auth: inOrg))
         #expect(OrganizationSync.mustActivate(.personalAccount, auth: inOrg))
         #expect(!OrganizationSync.mustActivate(.personalAccount, auth: personal))
-        #expect(OrganizationSync.mustActivate(.organizationId("org_1"), auth: personal))
+        #expect(OrganizationSync.mustActivate(.organizationID("org_1"), auth: personal))
     }
 }

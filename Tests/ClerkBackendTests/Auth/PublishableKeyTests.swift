@@ -16,7 +16,7 @@ struct PublishableKeyTests {
     func valid(_ vector: (key: String, host: String, production: Bool)) throws {
         let (key, host, production) = vector
         let pk = try PublishableKey(key)
-        #expect(pk.frontendApi == host)
+        #expect(pk.frontendAPI == host)
         #expect(pk.isProduction == production)
         #expect(pk.instanceType == (production ? .production : .development))
         #expect(pk.key == key)

@@ -26,15 +26,15 @@ struct ClerkOptionsTests {
         #expect(options.secretKey?.revealed == testSecretKey)
         #expect(options.machineSecretKey?.revealed == "ak_machinesecret0123456789")
         #expect(options.webhookSigningSecret?.revealed == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-        #expect(options.apiUrl == "http://127.0.0.1:8787")
+        #expect(options.apiURL == "http://127.0.0.1:8787")
         #expect(options.apiVersion == "v1")
         #expect(options.jwtKey?.hasPrefix("-----BEGIN PUBLIC KEY-----") == true)
         #expect(options.publishableKey == "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k")
         #expect(options.domain == "satellite.example.com")
         #expect(options.isSatellite)
-        #expect(options.proxyUrl == "https://example.com/__clerk")
-        #expect(options.signInUrl == "/sign-in")
-        #expect(options.signUpUrl == "/sign-up")
+        #expect(options.proxyURL == "https://example.com/__clerk")
+        #expect(options.signInURL == "/sign-in")
+        #expect(options.signUpURL == "/sign-up")
         #expect(options.telemetry == TelemetryOptions(disabled: true, debug: false))
     }
 
@@ -42,7 +42,7 @@ struct ClerkOptionsTests {
     func defaults() throws {
         let options = try ClerkOptions(environment: [:])
         #expect(options.secretKey == nil)
-        #expect(options.apiUrl == "https://api.clerk.com")
+        #expect(options.apiURL == "https://api.clerk.com")
         #expect(options.apiVersion == "v1")
         #expect(!options.isSatellite)
         #expect(options.requestTimeout == .seconds(30))
@@ -53,7 +53,7 @@ struct ClerkOptionsTests {
     func blankIsUnset() throws {
         let options = try ClerkOptions(environment: ["CLERK_SECRET_KEY": "  ", "CLERK_API_URL": ""])
         #expect(options.secretKey == nil)
-        #expect(options.apiUrl == "https://api.clerk.com")
+        #expect(options.apiURL == "https://api.clerk.com")
     }
 
     @Test("CLERK_IS_SATELLITE parses like the reference: true/false in any case, or an integer", arguments: [
@@ -107,13 +107,13 @@ struct ClerkOptionsTests {
     func configReader() throws {
         let provider = InMemoryProvider(values: [
             "clerk.secretKey": .init(.string(testSecretKey), isSecret: true),
-            "clerk.apiUrl": "http://localhost:8787",
+            "clerk.apiURL": "http://localhost:8787",
             "clerk.isSatellite": "true",
             "clerk.domain": "sat.example.com",
         ])
         let client = try ClerkClient.fromConfig(ConfigReader(provider: provider))
         #expect(client.options.secretKey?.revealed == testSecretKey)
-        #expect(client.options.apiUrl == "http://localhost:8787")
+        #expect(client.options.apiURL == "http://localhost:8787")
         #expect(client.options.isSatellite)
         #expect(client.options.domain == "sat.example.com")
 
@@ -123,14 +123,14 @@ struct ClerkOptionsTests {
         #expect(fromEnv.apiVersion == "v1")
     }
 
-    @Test("apiUrl must be https, except on literal loopback (never *.localhost, resolved through DNS here)", arguments: [
+    @Test("apiURL must be https, except on literal loopback (never *.localhost, resolved through DNS here)", arguments: [
         ("https://api.clerk.com", true), ("https://api.clerk.com/", true), ("http://127.0.0.1:8787", true),
         ("http://localhost:8787", true), ("http://[::1]:8787", true), ("http://emulator.localhost:8787", false),
         ("http://api.clerk.com", false), ("http://10.0.0.1", false), ("ftp://api.clerk.com", false),
         ("api.clerk.com", false), ("https://user:pw@api.clerk.com", false), ("https://api.clerk.com?x=1", false),
     ])
     func apiURLValidation(url: String, valid: Bool) {
-        let result = Result { try ClerkClient(options: ClerkOptions(secretKey: Secret(testSecretKey), apiUrl: url)) }
+        let result = Result { try ClerkClient(options: ClerkOptions(secretKey: Secret(testSecretKey), apiURL: url)) }
         switch result {
         case .success: #expect(valid, "\(url) should be refused")
         case .failure(let error):
@@ -153,16 +153,16 @@ struct ClerkOptionsTests {
     func everyOption() throws {
         let options = ClerkOptions(
             secretKey: Secret(testSecretKey), machineSecretKey: "ak_m", jwtKey: nil, publishableKey: "pk_test_x",
-            domain: "d.example.com", isSatellite: true, satelliteAutoSync: true, proxyUrl: "https://p.example.com",
+            domain: "d.example.com", isSatellite: true, satelliteAutoSync: true, proxyURL: "https://p.example.com",
             sdkMetadata: SDKMetadata(name: "clerk-vapor", version: "1.0.0", environment: "production"),
             telemetry: TelemetryOptions(disabled: true, debug: true), userAgent: "my-agent/1",
-            apiUrl: "https://api.clerk.com", apiVersion: "v1", audience: ["aud1"],
-            taskUrls: ["choose-organization": "/org"], requestTimeout: .seconds(3), retryPolicy: .none
+            apiURL: "https://api.clerk.com", apiVersion: "v1", audience: ["aud1"],
+            taskURLs: ["choose-organization": "/org"], requestTimeout: .seconds(3), retryPolicy: .none
         )
         let client = try ClerkClient(options: options)
         #expect(client.options.satelliteAutoSync == true)
         #expect(client.options.audience == ["aud1"])
-        #expect(client.options.taskUrls?["choose-organization"] == "/org")
+        #expect(client.options.taskURLs?["choose-organization"] == "/org")
         #expect(client.options.sdkMetadata?.name == "clerk-vapor")
         #expect(client.options.userAgent == "my-agent/1")
     }

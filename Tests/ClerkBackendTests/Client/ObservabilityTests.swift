@@ -24,19 +24,19 @@ struct ObservabilityTests {
     @Test("Each call makes a client span named after the operation, and counts requests, retries and 429s")
     func spansAndMetrics() async throws {
         let (metrics, tracer) = TestObservability.shared
-        let userId = "user_observed_\(UInt32.random(in: 0...UInt32.max))"
+        let userID = "user_observed_\(UInt32.random(in: 0...UInt32.max))"
         let attempts = ManagedAttempts()
         try await withServer({ request in
-            if request.path.hasSuffix(userId), attempts.next() == 1 {
+            if request.path.hasSuffix(userID), attempts.next() == 1 {
                 return .json(status: 429, #"{"errors":[{"code":"too_many_requests","message":"slow"}]}"#, headers: [("Retry-After", "0")])
             }
-            return .json(try Fixtures.userJSON(id: userId))
+            return .json(try Fixtures.userJSON(id: userID))
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, jitter: false))
-            let user = try await clerk.users.getUser(userId)
-            #expect(user.id == userId)
+            let clerk = try makeClient(apiURL: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, jitter: false))
+            let user = try await clerk.users.getUser(userID)
+            #expect(user.id == userID)
         }
-        let span = try #require(tracer.finishedSpans.last { $0.attributes["url.path"]?.toSpanAttribute() == .string("/users/\(userId)") })
+        let span = try #require(tracer.finishedSpans.last { $0.attributes["url.path"]?.toSpanAttribute() == .string("/users/\(userID)") })
         #expect(span.operationName == "GetUser")
         #expect(span.kind == .client)
         #expect(span.attributes["http.request.method"]?.toSpanAttribute() == .string("GET"))
@@ -78,7 +78,7 @@ struct TokenObservabilityTests {
         let state = JWKSServerState(TestIssuers.primary.jwksJSON)
         try await withServer(state.handle) { server in
             let jwksClient = try ClerkClient(
-                options: ClerkOptions(secretKey: Secret(uniqueSecretKey()), apiUrl: server.baseURL, retryPolicy: .none, clock: ManualClock(now: tokenNow).clerkClock)
+                options: ClerkOptions(secretKey: Secret(uniqueSecretKey()), apiURL: server.baseURL, retryPolicy: .none, clock: ManualClock(now: tokenNow).clerkClock)
             )
             _ = try await jwksClient.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
         }

@@ -39,7 +39,7 @@ struct PaginationTests {
     func walksAllUsers() async throws {
         let directory = try FakeUserDirectory(count: 1_000)
         try await withServer({ directory.respond($0) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             var seen: [String] = []
             for try await user in clerk.users.all(pageSize: 100) { seen.append(user.id) }
             #expect(seen == directory.ids)
@@ -57,7 +57,7 @@ struct PaginationTests {
     func shortLastPage() async throws {
         let directory = try FakeUserDirectory(count: 250)
         try await withServer({ directory.respond($0) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             var count = 0
             for try await _ in clerk.users.all(pageSize: 100) { count += 1 }
             #expect(count == 250)
@@ -69,7 +69,7 @@ struct PaginationTests {
     func offsetFallback() async throws {
         let directory = try FakeUserDirectory(count: 30)
         try await withServer({ directory.respond($0) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             var count = 0
             for try await _ in clerk.users.all(GetUserListQuery(orderBy: "+username"), pageSize: 10) { count += 1 }
             #expect(count == 30)
@@ -82,7 +82,7 @@ struct PaginationTests {
     func cancellation() async throws {
         let directory = try FakeUserDirectory(count: 1_000)
         try await withServer({ directory.respond($0) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let consumed = Mutex(0)
             let task = Task {
                 for try await _ in clerk.users.all(pageSize: 50) {
@@ -104,7 +104,7 @@ struct PaginationTests {
     func getUserList() async throws {
         let directory = try FakeUserDirectory(count: 42)
         try await withServer({ directory.respond($0) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let page = try await clerk.users.getUserList(GetUserListQuery(limit: 5, offset: 10))
             #expect(page.totalCount == 42)
             #expect(page.data.map(\.id) == Array(directory.ids[10..<15]))

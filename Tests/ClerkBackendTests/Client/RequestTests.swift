@@ -8,7 +8,7 @@ struct RequestTests {
     @Test("Headers: Bearer secret key, Clerk-API-Version, User-Agent with the SDK version")
     func headers() async throws {
         try await withServer({ _ in .json(#"{"object":"total_count","total_count":7}"#) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let count = try await clerk.users.getCount()
             #expect(count == 7)
             let request = try #require(server.requests.first)
@@ -34,11 +34,11 @@ struct RequestTests {
     @Test("sdkMetadata is prefixed to the User-Agent; userAgent replaces it")
     func userAgentOptions() async throws {
         try await withServer({ _ in .json(#"{"object":"total_count","total_count":0}"#) }) { server in
-            let withMetadata = try makeClient(apiUrl: server.baseURL) {
+            let withMetadata = try makeClient(apiURL: server.baseURL) {
                 $0.sdkMetadata = SDKMetadata(name: "clerk-vapor", version: "0.1.0")
             }
             _ = try await withMetadata.users.getCount()
-            let custom = try makeClient(apiUrl: server.baseURL) { $0.userAgent = "my-app/2.0" }
+            let custom = try makeClient(apiURL: server.baseURL) { $0.userAgent = "my-app/2.0" }
             _ = try await custom.users.getCount()
             let agents = server.requests.map { $0.headers.first(name: "user-agent") }
             #expect(agents[0] == "clerk-vapor/0.1.0 clerk-backend-swift/\(ClerkBackendVersion.current)")
@@ -51,7 +51,7 @@ struct RequestTests {
         try await withServer({ request in
             request.path.hasSuffix("/count") ? .json(#"{"object":"total_count","total_count":0}"#) : .json("[]")
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             _ = try await clerk.users.getUserList(
                 GetUserListQuery(
                     emailAddress: ["a@example.com", "b+tag@example.com"], query: "", banned: false,
@@ -77,9 +77,9 @@ struct RequestTests {
     @Test("Path injection: unsafe ids are refused before any request", arguments: [
         "", " ", ".", "..", "%2e%2e", "%2E%2E", "%252e%252e", "a/../b", "../users", "..\\x", "a/./b",
     ])
-    func refusesUnsafeIds(id: String) async throws {
+    func refusesUnsafeIDs(id: String) async throws {
         try await withServer({ _ in .json("{}") }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.getUser(id)
                 Issue.record("\(id) was not refused")
@@ -94,9 +94,9 @@ struct RequestTests {
         ("a/b", "/v1/users/a%2Fb"), ("a%2Fb", "/v1/users/a%252Fb"), ("x?admin=1", "/v1/users/x%3Fadmin%3D1"),
         ("x#frag", "/v1/users/x%23frag"), ("user_1/ban", "/v1/users/user_1%2Fban"), ("é", "/v1/users/%C3%A9"),
     ])
-    func encodesIds(id: String, expectedPath: String) async throws {
+    func encodesIDs(id: String, expectedPath: String) async throws {
         try await withServer({ _ in .json(#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#, status: 404) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             await #expect(throws: ClerkAPIResponseError.self) { try await clerk.users.getUser(id) }
             let request = try #require(server.requests.first)
             #expect(request.path == expectedPath)
@@ -108,7 +108,7 @@ struct RequestTests {
     @Test("A missing secret key fails before any request, naming the setting")
     func missingSecretKey() async throws {
         try await withServer({ _ in .json("{}") }) { server in
-            let clerk = try ClerkClient(options: ClerkOptions(apiUrl: server.baseURL))
+            let clerk = try ClerkClient(options: ClerkOptions(apiURL: server.baseURL))
             do {
                 _ = try await clerk.users.getUser("user_1")
                 Issue.record("expected missingSecretKey")
@@ -127,7 +127,7 @@ struct RequestTests {
             response.headers.add(name: "Location", value: "/elsewhere")
             return response
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.getCount()
                 Issue.record("a redirect must not be followed")

@@ -205,7 +205,7 @@ struct RetryTests {
             }
             return .json(Self.countBody)
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 3, jitter: false))
+            let clerk = try makeClient(apiURL: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 3, jitter: false))
             #expect(try await clerk.users.getCount() == 3)
             let times = server.requests.map(\.receivedAt)
             #expect(times.count == 2)

@@ -16,13 +16,13 @@ struct ErrorTests {
     @Test("A Clerk 422 body becomes ClerkAPIResponseError with every field")
     func clerkErrorBody() async throws {
         try await withServer({ _ in .json(status: 422, Self.clerkErrorBody) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["a@example.com"]))
                 Issue.record("expected an error")
             } catch let error as ClerkAPIResponseError {
                 #expect(error.status == 422)
-                #expect(error.clerkTraceId == "trace_abc123")
+                #expect(error.clerkTraceID == "trace_abc123")
                 #expect(error.errors.count == 2)
                 #expect(error.errors[0].code == .formIdentifierExists)
                 #expect(error.errors[0].message == "That email address is taken.")
@@ -42,7 +42,7 @@ struct ErrorTests {
     @Test("Error codes pattern-match in catch clauses")
     func patternMatching() async throws {
         try await withServer({ _ in .json(status: 422, Self.clerkErrorBody) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             var matched = false
             do {
                 _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["a@example.com"]))
@@ -60,14 +60,14 @@ struct ErrorTests {
         try await withServer({ _ in
             .json(status: status, #"{"errors":[{"code":"internal_clerk_error","message":"Oops","long_message":"Oops"}]}"#, headers: [("cf-ray", "8a1b2c3d4e-IAD")])
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.getUser("user_1")
                 Issue.record("expected an error")
             } catch let error as ClerkAPIResponseError {
                 #expect(error.status == status)
                 #expect(error.code == .internalClerkError)
-                #expect(error.clerkTraceId == "8a1b2c3d4e-IAD")
+                #expect(error.clerkTraceID == "8a1b2c3d4e-IAD")
             }
         }
     }
@@ -79,14 +79,14 @@ struct ErrorTests {
             response.headers.add(name: "Content-Type", value: "text/html")
             return response
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.getUser("user_1")
                 Issue.record("expected an error")
             } catch let error as ClerkAPIResponseError {
                 #expect(error.status == 502)
                 #expect(error.errors.isEmpty)
-                #expect(error.clerkTraceId == nil)
+                #expect(error.clerkTraceID == nil)
                 #expect(error.redactedBody.contains("502 Bad Gateway"))
             }
         }
@@ -98,7 +98,7 @@ struct ErrorTests {
             let value = request.path.hasSuffix("/count") ? "Wed, 21 Oct 2015 07:28:00 GMT" : "30"
             return .json(status: 429, #"{"errors":[{"code":"too_many_requests","message":"slow"}]}"#, headers: [("Retry-After", value)])
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do { _ = try await clerk.users.getUser("u1") } catch let error as ClerkAPIResponseError {
                 #expect(error.retryAfter == 30)
             }
@@ -114,7 +114,7 @@ struct ErrorTests {
             try await Task.sleep(for: .seconds(30))
             return .json("{}")
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL) { $0.requestTimeout = .milliseconds(300) }
+            let clerk = try makeClient(apiURL: server.baseURL) { $0.requestTimeout = .milliseconds(300) }
             let started = ContinuousClock.now
             do {
                 _ = try await clerk.users.getUser("user_1")
@@ -133,7 +133,7 @@ struct ErrorTests {
         let server = try await LoopbackHTTPServer.start { _ in .json("{}") }
         let url = server.baseURL
         try await server.shutdown()
-        let clerk = try makeClient(apiUrl: url)
+        let clerk = try makeClient(apiURL: url)
         do {
             _ = try await clerk.users.getUser("user_1")
             Issue.record("expected a connection failure")
@@ -147,7 +147,7 @@ struct ErrorTests {
     func droppedConnection() async throws {
         let server = try await LoopbackHTTPServer.start { _ in throw DropConnection() }
         defer { Task { try? await server.shutdown() } }
-        let clerk = try makeClient(apiUrl: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(10), jitter: false))
+        let clerk = try makeClient(apiURL: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(10), jitter: false))
         await #expect(throws: ClerkTransportError.self) { try await clerk.users.getUser("user_1") }
         #expect(server.requests.count == 2)
     }
@@ -157,7 +157,7 @@ struct ErrorTests {
     ])
     func undecodable(body: String) async throws {
         try await withServer({ _ in .json(body) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.getUser("user_1")
                 Issue.record("expected a decoding error")
@@ -174,7 +174,7 @@ struct ErrorTests {
     func decodingErrorRedacts() async throws {
         let body = #"{"object":"sign_in_token","token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln","secret":"ak_123456789abcdefghi","note":"key sk_live_abcdefghijklmnop123 leaked"}"#
         try await withServer({ _ in .json(body) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             do {
                 _ = try await clerk.users.getUser("user_1")
             } catch let error as ClerkDecodingError {

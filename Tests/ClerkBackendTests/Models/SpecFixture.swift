@@ -16,7 +16,7 @@ struct SpecFixture: Sendable {
     let root: JSONValue
     /// `components/schemas`.
     let schemas: [String: JSONValue]
-    /// Every operation, sorted by operationId.
+    /// Every operation, sorted by operationID.
     let operations: [Operation]
     /// The largest number of variants of a `oneOf`/`anyOf` anywhere in the spec.
     private(set) var maxVariantCount = 1

@@ -5,8 +5,8 @@ extension OperationCall {
     /// One call of every generated resource method, with the fixture's body and sample path values.
     static func generated() -> [OperationCall] {
         var calls: [OperationCall] = []
-        calls.append(OperationCall("GetJWKS", "jwks.getJwks()") { clerk, fixture in
-            _ = try await clerk.jwks.getJwks()
+        calls.append(OperationCall("GetJWKS", "jwks.getJWKS()") { clerk, fixture in
+            _ = try await clerk.jwks.getJWKS()
         })
         calls.append(OperationCall("VerifyClient", "clients.verifyClient(_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.clients.verifyClient(try fixture.body(VerifyClientBody.self))
@@ -191,8 +191,8 @@ extension OperationCall {
         calls.append(OperationCall("CreateMachineScope", "machines.createScope(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.machines.createScope("sample_machine_id", try fixture.body(CreateMachineScopeBody.self))
         })
-        calls.append(OperationCall("DeleteMachineScope", "machines.deleteScope(machineId:otherMachineId:)") { clerk, fixture in
-            _ = try await clerk.machines.deleteScope(machineId: "sample_machine_id", otherMachineId: "sample_other_machine_id")
+        calls.append(OperationCall("DeleteMachineScope", "machines.deleteScope(machineID:otherMachineID:)") { clerk, fixture in
+            _ = try await clerk.machines.deleteScope(machineID: "sample_machine_id", otherMachineID: "sample_other_machine_id")
         })
         calls.append(OperationCall("ListOrganizations", "organizations.getOrganizationList(_:)") { clerk, fixture in
             _ = try await clerk.organizations.getOrganizationList()
@@ -236,11 +236,11 @@ extension OperationCall {
         calls.append(OperationCall("CreateOrganizationInvitationBulk", "organizations.createOrganizationInvitationBulk(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.organizations.createOrganizationInvitationBulk("sample_organization_id", try fixture.body(CreateOrganizationInvitationBulkBody.self))
         })
-        calls.append(OperationCall("GetOrganizationInvitation", "organizations.getOrganizationInvitation(organizationId:invitationId:)") { clerk, fixture in
-            _ = try await clerk.organizations.getOrganizationInvitation(organizationId: "sample_organization_id", invitationId: "sample_invitation_id")
+        calls.append(OperationCall("GetOrganizationInvitation", "organizations.getOrganizationInvitation(organizationID:invitationID:)") { clerk, fixture in
+            _ = try await clerk.organizations.getOrganizationInvitation(organizationID: "sample_organization_id", invitationID: "sample_invitation_id")
         })
-        calls.append(OperationCall("RevokeOrganizationInvitation", "organizations.revokeOrganizationInvitation(organizationId:invitationId:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.organizations.revokeOrganizationInvitation(organizationId: "sample_organization_id", invitationId: "sample_invitation_id", try fixture.body(RevokeOrganizationInvitationBody.self))
+        calls.append(OperationCall("RevokeOrganizationInvitation", "organizations.revokeOrganizationInvitation(organizationID:invitationID:_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.organizations.revokeOrganizationInvitation(organizationID: "sample_organization_id", invitationID: "sample_invitation_id", try fixture.body(RevokeOrganizationInvitationBody.self))
         })
         calls.append(OperationCall("ListOrganizationRoles", "organizationRoles.getOrganizationRoleList(_:)") { clerk, fixture in
             _ = try await clerk.organizationRoles.getOrganizationRoleList()
@@ -257,11 +257,11 @@ extension OperationCall {
         calls.append(OperationCall("DeleteOrganizationRole", "organizationRoles.deleteOrganizationRole(_:)") { clerk, fixture in
             _ = try await clerk.organizationRoles.deleteOrganizationRole("sample_organization_role_id")
         })
-        calls.append(OperationCall("AssignPermissionToOrganizationRole", "organizationRoles.assignPermissionToOrganizationRole(organizationRoleId:permissionId:)") { clerk, fixture in
-            _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleId: "sample_organization_role_id", permissionId: "sample_permission_id")
+        calls.append(OperationCall("AssignPermissionToOrganizationRole", "organizationRoles.assignPermissionToOrganizationRole(organizationRoleID:permissionID:)") { clerk, fixture in
+            _ = try await clerk.organizationRoles.assignPermissionToOrganizationRole(organizationRoleID: "sample_organization_role_id", permissionID: "sample_permission_id")
         })
-        calls.append(OperationCall("RemovePermissionFromOrganizationRole", "organizationRoles.removePermissionFromOrganizationRole(organizationRoleId:permissionId:)") { clerk, fixture in
-            _ = try await clerk.organizationRoles.removePermissionFromOrganizationRole(organizationRoleId: "sample_organization_role_id", permissionId: "sample_permission_id")
+        calls.append(OperationCall("RemovePermissionFromOrganizationRole", "organizationRoles.removePermissionFromOrganizationRole(organizationRoleID:permissionID:)") { clerk, fixture in
+            _ = try await clerk.organizationRoles.removePermissionFromOrganizationRole(organizationRoleID: "sample_organization_role_id", permissionID: "sample_permission_id")
         })
         calls.append(OperationCall("CreateOrganizationMembership", "organizations.createOrganizationMembership(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.organizations.createOrganizationMembership("sample_organization_id", try fixture.body(CreateOrganizationMembershipBody.self))
@@ -269,14 +269,14 @@ extension OperationCall {
         calls.append(OperationCall("ListOrganizationMemberships", "organizations.getOrganizationMembershipList(_:query:)") { clerk, fixture in
             _ = try await clerk.organizations.getOrganizationMembershipList("sample_organization_id")
         })
-        calls.append(OperationCall("UpdateOrganizationMembership", "organizations.updateOrganizationMembership(organizationId:userId:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.organizations.updateOrganizationMembership(organizationId: "sample_organization_id", userId: "sample_user_id", try fixture.body(UpdateOrganizationMembershipBody.self))
+        calls.append(OperationCall("UpdateOrganizationMembership", "organizations.updateOrganizationMembership(organizationID:userID:_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.organizations.updateOrganizationMembership(organizationID: "sample_organization_id", userID: "sample_user_id", try fixture.body(UpdateOrganizationMembershipBody.self))
         })
-        calls.append(OperationCall("DeleteOrganizationMembership", "organizations.deleteOrganizationMembership(organizationId:userId:)") { clerk, fixture in
-            _ = try await clerk.organizations.deleteOrganizationMembership(organizationId: "sample_organization_id", userId: "sample_user_id")
+        calls.append(OperationCall("DeleteOrganizationMembership", "organizations.deleteOrganizationMembership(organizationID:userID:)") { clerk, fixture in
+            _ = try await clerk.organizations.deleteOrganizationMembership(organizationID: "sample_organization_id", userID: "sample_user_id")
         })
-        calls.append(OperationCall("UpdateOrganizationMembershipMetadata", "organizations.updateOrganizationMembershipMetadata(organizationId:userId:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.organizations.updateOrganizationMembershipMetadata(organizationId: "sample_organization_id", userId: "sample_user_id", try fixture.body(UpdateOrganizationMembershipMetadataBody.self))
+        calls.append(OperationCall("UpdateOrganizationMembershipMetadata", "organizations.updateOrganizationMembershipMetadata(organizationID:userID:_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.organizations.updateOrganizationMembershipMetadata(organizationID: "sample_organization_id", userID: "sample_user_id", try fixture.body(UpdateOrganizationMembershipMetadataBody.self))
         })
         calls.append(OperationCall("CreateOrganizationDomain", "organizations.createOrganizationDomain(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.organizations.createOrganizationDomain("sample_organization_id", try fixture.body(CreateOrganizationDomainBody.self))
@@ -284,14 +284,14 @@ extension OperationCall {
         calls.append(OperationCall("ListOrganizationDomains", "organizations.getOrganizationDomainList(_:query:)") { clerk, fixture in
             _ = try await clerk.organizations.getOrganizationDomainList("sample_organization_id")
         })
-        calls.append(OperationCall("UpdateOrganizationDomain", "organizations.updateOrganizationDomain(organizationId:domainId:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.organizations.updateOrganizationDomain(organizationId: "sample_organization_id", domainId: "sample_domain_id", try fixture.body(UpdateOrganizationDomainBody.self))
+        calls.append(OperationCall("UpdateOrganizationDomain", "organizations.updateOrganizationDomain(organizationID:domainID:_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.organizations.updateOrganizationDomain(organizationID: "sample_organization_id", domainID: "sample_domain_id", try fixture.body(UpdateOrganizationDomainBody.self))
         })
-        calls.append(OperationCall("DeleteOrganizationDomain", "organizations.deleteOrganizationDomain(organizationId:domainId:)") { clerk, fixture in
-            _ = try await clerk.organizations.deleteOrganizationDomain(organizationId: "sample_organization_id", domainId: "sample_domain_id")
+        calls.append(OperationCall("DeleteOrganizationDomain", "organizations.deleteOrganizationDomain(organizationID:domainID:)") { clerk, fixture in
+            _ = try await clerk.organizations.deleteOrganizationDomain(organizationID: "sample_organization_id", domainID: "sample_domain_id")
         })
-        calls.append(OperationCall("VerifyOrganizationDomainOwnership", "organizations.verifyOrganizationDomainOwnership(organizationId:domainId:)") { clerk, fixture in
-            _ = try await clerk.organizations.verifyOrganizationDomainOwnership(organizationId: "sample_organization_id", domainId: "sample_domain_id")
+        calls.append(OperationCall("VerifyOrganizationDomainOwnership", "organizations.verifyOrganizationDomainOwnership(organizationID:domainID:)") { clerk, fixture in
+            _ = try await clerk.organizations.verifyOrganizationDomainOwnership(organizationID: "sample_organization_id", domainID: "sample_domain_id")
         })
         calls.append(OperationCall("ListAllOrganizationDomains", "organizations.getInstanceOrganizationDomainList(_:)") { clerk, fixture in
             _ = try await clerk.organizations.getInstanceOrganizationDomainList()
@@ -299,17 +299,17 @@ extension OperationCall {
         calls.append(OperationCall("VerifyDomainProxy", "proxyChecks.verify(_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.proxyChecks.verify(try fixture.body(VerifyDomainProxyBody.self))
         })
-        calls.append(OperationCall("ListRedirectURLs", "redirectUrls.getRedirectUrlList(_:)") { clerk, fixture in
-            _ = try await clerk.redirectUrls.getRedirectUrlList()
+        calls.append(OperationCall("ListRedirectURLs", "redirectURLs.getRedirectURLList(_:)") { clerk, fixture in
+            _ = try await clerk.redirectURLs.getRedirectURLList()
         })
-        calls.append(OperationCall("CreateRedirectURL", "redirectUrls.createRedirectUrl(_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.redirectUrls.createRedirectUrl(try fixture.body(CreateRedirectURLBody.self))
+        calls.append(OperationCall("CreateRedirectURL", "redirectURLs.createRedirectURL(_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.redirectURLs.createRedirectURL(try fixture.body(CreateRedirectURLBody.self))
         })
-        calls.append(OperationCall("GetRedirectURL", "redirectUrls.getRedirectUrl(_:)") { clerk, fixture in
-            _ = try await clerk.redirectUrls.getRedirectUrl("sample_id")
+        calls.append(OperationCall("GetRedirectURL", "redirectURLs.getRedirectURL(_:)") { clerk, fixture in
+            _ = try await clerk.redirectURLs.getRedirectURL("sample_id")
         })
-        calls.append(OperationCall("DeleteRedirectURL", "redirectUrls.deleteRedirectUrl(_:)") { clerk, fixture in
-            _ = try await clerk.redirectUrls.deleteRedirectUrl("sample_id")
+        calls.append(OperationCall("DeleteRedirectURL", "redirectURLs.deleteRedirectURL(_:)") { clerk, fixture in
+            _ = try await clerk.redirectURLs.deleteRedirectURL("sample_id")
         })
         calls.append(OperationCall("CreateSignInToken", "signInTokens.createSignInToken(_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.signInTokens.createSignInToken(try fixture.body(CreateSignInTokenBody.self))
@@ -419,8 +419,8 @@ extension OperationCall {
         calls.append(OperationCall("ApplyBillingSubscriptionItemDiscount", "billing.applySubscriptionItemDiscount(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.billing.applySubscriptionItemDiscount("sample_subscription_item_id", try fixture.body(ApplyCommerceDiscountRequest.self))
         })
-        calls.append(OperationCall("RemoveBillingSubscriptionItemDiscount", "billing.removeSubscriptionItemDiscount(subscriptionItemId:discountId:)") { clerk, fixture in
-            _ = try await clerk.billing.removeSubscriptionItemDiscount(subscriptionItemId: "sample_subscription_item_id", discountId: "sample_discount_id")
+        calls.append(OperationCall("RemoveBillingSubscriptionItemDiscount", "billing.removeSubscriptionItemDiscount(subscriptionItemID:discountID:)") { clerk, fixture in
+            _ = try await clerk.billing.removeSubscriptionItemDiscount(subscriptionItemID: "sample_subscription_item_id", discountID: "sample_discount_id")
         })
         calls.append(OperationCall("GetBillingStatementList", "billing.getStatementList(_:)") { clerk, fixture in
             _ = try await clerk.billing.getStatementList()
@@ -494,8 +494,8 @@ extension OperationCall {
         calls.append(OperationCall("ReplaceSCIMGroupRoleMappings", "scimDirectories.replaceSCIMGroupRoleMappings(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.scimDirectories.replaceSCIMGroupRoleMappings("sample_scim_directory_id", try fixture.body(ReplaceSCIMGroupRoleMappingsBody.self))
         })
-        calls.append(OperationCall("DeleteSCIMGroupRoleMapping", "scimDirectories.deleteSCIMGroupRoleMapping(scimDirectoryId:mappingId:)") { clerk, fixture in
-            _ = try await clerk.scimDirectories.deleteSCIMGroupRoleMapping(scimDirectoryId: "sample_scim_directory_id", mappingId: "sample_mapping_id")
+        calls.append(OperationCall("DeleteSCIMGroupRoleMapping", "scimDirectories.deleteSCIMGroupRoleMapping(scimDirectoryID:mappingID:)") { clerk, fixture in
+            _ = try await clerk.scimDirectories.deleteSCIMGroupRoleMapping(scimDirectoryID: "sample_scim_directory_id", mappingID: "sample_mapping_id")
         })
         calls.append(OperationCall("ListDirectories", "directories.getDirectoryList(_:)") { clerk, fixture in
             _ = try await clerk.directories.getDirectoryList()
@@ -524,8 +524,8 @@ extension OperationCall {
         calls.append(OperationCall("ReplaceDirectoryGroupRoleMappings", "directories.replaceDirectoryGroupRoleMappings(_:_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.directories.replaceDirectoryGroupRoleMappings("sample_directory_id", try fixture.body(ReplaceDirectoryGroupRoleMappingsBody.self))
         })
-        calls.append(OperationCall("DeleteDirectoryGroupRoleMapping", "directories.deleteDirectoryGroupRoleMapping(directoryId:mappingId:)") { clerk, fixture in
-            _ = try await clerk.directories.deleteDirectoryGroupRoleMapping(directoryId: "sample_directory_id", mappingId: "sample_mapping_id")
+        calls.append(OperationCall("DeleteDirectoryGroupRoleMapping", "directories.deleteDirectoryGroupRoleMapping(directoryID:mappingID:)") { clerk, fixture in
+            _ = try await clerk.directories.deleteDirectoryGroupRoleMapping(directoryID: "sample_directory_id", mappingID: "sample_mapping_id")
         })
         calls.append(OperationCall("createAdminPortalLinkToken", "adminPortalLinkTokens.create(_:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.adminPortalLinkTokens.create(try fixture.body(CreateAdminPortalLinkTokenBody.self))
@@ -534,16 +534,16 @@ extension OperationCall {
             _ = try await clerk.adminPortalLinkTokens.revoke("sample_adminPortalLinkTokenID", try fixture.body(RevokeAdminPortalLinkTokenBody.self))
         })
         calls.append(OperationCall("createApiKey", "apiKeys.create(_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.apiKeys.create(try fixture.body(CreateApiKeyBody.self))
+            _ = try await clerk.apiKeys.create(try fixture.body(CreateAPIKeyBody.self))
         })
         calls.append(OperationCall("getApiKeys", "apiKeys.list(_:)") { clerk, fixture in
-            _ = try await clerk.apiKeys.list(GetApiKeysQuery(subject: "sample-subject"))
+            _ = try await clerk.apiKeys.list(GetAPIKeysQuery(subject: "sample-subject"))
         })
         calls.append(OperationCall("getApiKey", "apiKeys.get(_:)") { clerk, fixture in
             _ = try await clerk.apiKeys.get("sample_apiKeyID")
         })
         calls.append(OperationCall("updateApiKey", "apiKeys.update(_:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.apiKeys.update("sample_apiKeyID", try fixture.body(UpdateApiKeyBody.self))
+            _ = try await clerk.apiKeys.update("sample_apiKeyID", try fixture.body(UpdateAPIKeyBody.self))
         })
         calls.append(OperationCall("deleteApiKey", "apiKeys.delete(_:)") { clerk, fixture in
             _ = try await clerk.apiKeys.delete("sample_apiKeyID")
@@ -552,10 +552,10 @@ extension OperationCall {
             _ = try await clerk.apiKeys.getSecret("sample_apiKeyID")
         })
         calls.append(OperationCall("revokeApiKey", "apiKeys.revoke(_:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.apiKeys.revoke("sample_apiKeyID", try fixture.body(RevokeApiKeyBody.self))
+            _ = try await clerk.apiKeys.revoke("sample_apiKeyID", try fixture.body(RevokeAPIKeyBody.self))
         })
         calls.append(OperationCall("verifyApiKey", "apiKeys.verify(_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.apiKeys.verify(try fixture.body(VerifyApiKeyBody.self))
+            _ = try await clerk.apiKeys.verify(try fixture.body(VerifyAPIKeyBody.self))
         })
         calls.append(OperationCall("createM2MToken", "m2m.createToken(_:machineSecretKey:)", sendsFixtureBody: true) { clerk, fixture in
             _ = try await clerk.m2m.createToken(try fixture.body(CreateM2MTokenBody.self))
@@ -614,20 +614,20 @@ enum DeprecatedOperationCalls: DeprecatedOperationCallsProvider {
         calls.append(OperationCall("ListPendingOrganizationInvitations", "organizations.getPendingOrganizationInvitationList(_:query:)") { clerk, fixture in
             _ = try await clerk.organizations.getPendingOrganizationInvitationList("sample_organization_id")
         })
-        calls.append(OperationCall("ListSAMLConnections", "samlConnections.getSamlConnectionList(_:)") { clerk, fixture in
-            _ = try await clerk.samlConnections.getSamlConnectionList()
+        calls.append(OperationCall("ListSAMLConnections", "samlConnections.getSAMLConnectionList(_:)") { clerk, fixture in
+            _ = try await clerk.samlConnections.getSAMLConnectionList()
         })
-        calls.append(OperationCall("CreateSAMLConnection", "samlConnections.createSamlConnection(_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.samlConnections.createSamlConnection(try fixture.body(CreateSAMLConnectionBody.self))
+        calls.append(OperationCall("CreateSAMLConnection", "samlConnections.createSAMLConnection(_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.samlConnections.createSAMLConnection(try fixture.body(CreateSAMLConnectionBody.self))
         })
-        calls.append(OperationCall("GetSAMLConnection", "samlConnections.getSamlConnection(_:)") { clerk, fixture in
-            _ = try await clerk.samlConnections.getSamlConnection("sample_saml_connection_id")
+        calls.append(OperationCall("GetSAMLConnection", "samlConnections.getSAMLConnection(_:)") { clerk, fixture in
+            _ = try await clerk.samlConnections.getSAMLConnection("sample_saml_connection_id")
         })
-        calls.append(OperationCall("UpdateSAMLConnection", "samlConnections.updateSamlConnection(_:_:)", sendsFixtureBody: true) { clerk, fixture in
-            _ = try await clerk.samlConnections.updateSamlConnection("sample_saml_connection_id", try fixture.body(UpdateSAMLConnectionBody.self))
+        calls.append(OperationCall("UpdateSAMLConnection", "samlConnections.updateSAMLConnection(_:_:)", sendsFixtureBody: true) { clerk, fixture in
+            _ = try await clerk.samlConnections.updateSAMLConnection("sample_saml_connection_id", try fixture.body(UpdateSAMLConnectionBody.self))
         })
-        calls.append(OperationCall("DeleteSAMLConnection", "samlConnections.deleteSamlConnection(_:)") { clerk, fixture in
-            _ = try await clerk.samlConnections.deleteSamlConnection("sample_saml_connection_id")
+        calls.append(OperationCall("DeleteSAMLConnection", "samlConnections.deleteSAMLConnection(_:)") { clerk, fixture in
+            _ = try await clerk.samlConnections.deleteSAMLConnection("sample_saml_connection_id")
         })
         return calls
     }

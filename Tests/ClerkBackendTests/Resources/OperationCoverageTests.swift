@@ -5,7 +5,7 @@ import Testing
 
 /// Every operation of the spec is reached by exactly one SDK method, over real HTTP on loopback.
 ///
-/// The table (``OperationCall/all``) has one call per operationId: the generated half comes from
+/// The table (``OperationCall/all``) has one call per operationID: the generated half comes from
 /// `Scripts/generate-models.py`, the other half (the hand-written Users and Sessions APIs, the uploads and the
 /// interstitial) is below. Each call runs against a loopback server that knows nothing of the SDK: it finds the
 /// operation from the request's method and path with the spec's own path templates, and answers the operation's
@@ -82,7 +82,7 @@ struct OperationCoverageTests {
             }
             return try OperationFixture.answer(fixtures[id])
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             try await call.call(clerk, fixture)
 
             let received = server.requests
@@ -109,7 +109,7 @@ struct OperationCoverageTests {
 
 /// One SDK call for one operation.
 struct OperationCall: Sendable, CustomTestStringConvertible {
-    /// The operationId the call must reach.
+    /// The operationID the call must reach.
     let operationID: String
     /// `resource.method(labels:)`, as a user writes it.
     let method: String
@@ -148,7 +148,7 @@ struct OperationCall: Sendable, CustomTestStringConvertible {
         "jwtTemplates": "JWTTemplatesAPI", "m2m": "M2MTokensAPI", "machines": "MachinesAPI",
         "oauthApplications": "OAuthApplicationsAPI", "organizationPermissions": "OrganizationPermissionsAPI",
         "organizationRoles": "OrganizationRolesAPI", "organizations": "OrganizationsAPI", "phoneNumbers": "PhoneNumbersAPI",
-        "proxyChecks": "ProxyChecksAPI", "redirectUrls": "RedirectURLsAPI", "roleSets": "RoleSetsAPI",
+        "proxyChecks": "ProxyChecksAPI", "redirectURLs": "RedirectURLsAPI", "roleSets": "RoleSetsAPI",
         "samlConnections": "SAMLConnectionsAPI", "scimDirectories": "SCIMDirectoriesAPI", "sessions": "SessionsAPI",
         "signInTokens": "SignInTokensAPI", "signUps": "SignUpsAPI", "templates": "TemplatesAPI",
         "testingTokens": "TestingTokensAPI", "users": "UsersAPI", "waitlistEntries": "WaitlistEntriesAPI",
@@ -184,8 +184,8 @@ struct OperationCall: Sendable, CustomTestStringConvertible {
             OperationCall("AdjustUserBillingCreditBalance", "users.adjustUserBillingCreditBalance(_:_:)", sendsFixtureBody: true) { clerk, fixture in
                 _ = try await clerk.users.adjustUserBillingCreditBalance(user, try fixture.body(AdjustCreditBalanceRequest.self))
             },
-            OperationCall("DeleteExternalAccount", "users.deleteUserExternalAccount(userId:externalAccountId:)") { clerk, _ in
-                _ = try await clerk.users.deleteUserExternalAccount(userId: user, externalAccountId: "sample_external_account_id")
+            OperationCall("DeleteExternalAccount", "users.deleteUserExternalAccount(userID:externalAccountID:)") { clerk, _ in
+                _ = try await clerk.users.deleteUserExternalAccount(userID: user, externalAccountID: "sample_external_account_id")
             },
             OperationCall("LockUser", "users.lockUser(_:)") { clerk, _ in _ = try await clerk.users.lockUser(user) },
             OperationCall("ReplaceUserMetadata", "users.replaceUserMetadata(_:_:)", sendsFixtureBody: true) { clerk, fixture in
@@ -196,10 +196,10 @@ struct OperationCall: Sendable, CustomTestStringConvertible {
             },
             OperationCall("DisableMFA", "users.disableUserMFA(_:)") { clerk, _ in _ = try await clerk.users.disableUserMFA(user) },
             OperationCall(
-                "GetOAuthAccessToken", "users.getUserOauthAccessToken(_:provider:limit:offset:)",
+                "GetOAuthAccessToken", "users.getUserOAuthAccessToken(_:provider:limit:offset:)",
                 pathValues: ["provider": "oauth_sample_provider"]  // the `oauth_` prefix is added, as in JS
             ) { clerk, _ in
-                _ = try await clerk.users.getUserOauthAccessToken(user, provider: "sample_provider")
+                _ = try await clerk.users.getUserOAuthAccessToken(user, provider: "sample_provider")
             },
             OperationCall("UsersGetOrganizationInvitations", "users.getOrganizationInvitationList(_:_:)") { clerk, _ in
                 _ = try await clerk.users.getOrganizationInvitationList(user)
@@ -207,8 +207,8 @@ struct OperationCall: Sendable, CustomTestStringConvertible {
             OperationCall("UsersGetOrganizationMemberships", "users.getOrganizationMembershipList(_:_:)") { clerk, _ in
                 _ = try await clerk.users.getOrganizationMembershipList(user)
             },
-            OperationCall("UserPasskeyDelete", "users.deleteUserPasskey(userId:passkeyIdentificationId:)") { clerk, _ in
-                _ = try await clerk.users.deleteUserPasskey(userId: user, passkeyIdentificationId: "sample_passkey_identification_id")
+            OperationCall("UserPasskeyDelete", "users.deleteUserPasskey(userID:passkeyIdentificationID:)") { clerk, _ in
+                _ = try await clerk.users.deleteUserPasskey(userID: user, passkeyIdentificationID: "sample_passkey_identification_id")
             },
             OperationCall("SetUserPasswordCompromised", "users.setPasswordCompromised(_:revokeAllSessions:)") { clerk, _ in
                 _ = try await clerk.users.setPasswordCompromised(user, revokeAllSessions: true)
@@ -229,19 +229,19 @@ struct OperationCall: Sendable, CustomTestStringConvertible {
             OperationCall("ListUserTrustedDevices", "users.getUserTrustedDevices(_:)") { clerk, _ in
                 _ = try await clerk.users.getUserTrustedDevices(user)
             },
-            OperationCall("RevokeUserTrustedDevice", "users.revokeUserTrustedDevice(userId:trustedDeviceId:)") { clerk, _ in
-                _ = try await clerk.users.revokeUserTrustedDevice(userId: user, trustedDeviceId: "sample_trusted_device_id")
+            OperationCall("RevokeUserTrustedDevice", "users.revokeUserTrustedDevice(userID:trustedDeviceID:)") { clerk, _ in
+                _ = try await clerk.users.revokeUserTrustedDevice(userID: user, trustedDeviceID: "sample_trusted_device_id")
             },
             OperationCall("UnbanUser", "users.unbanUser(_:)") { clerk, _ in _ = try await clerk.users.unbanUser(user) },
             OperationCall("UnlockUser", "users.unlockUser(_:)") { clerk, _ in _ = try await clerk.users.unlockUser(user) },
-            OperationCall("VerifyPassword", "users.verifyPassword(userId:password:)") { clerk, _ in
-                _ = try await clerk.users.verifyPassword(userId: user, password: "correct horse")
+            OperationCall("VerifyPassword", "users.verifyPassword(userID:password:)") { clerk, _ in
+                _ = try await clerk.users.verifyPassword(userID: user, password: "correct horse")
             },
-            OperationCall("VerifyTOTP", "users.verifyTOTP(userId:code:)") { clerk, _ in
-                _ = try await clerk.users.verifyTOTP(userId: user, code: "123456")
+            OperationCall("VerifyTOTP", "users.verifyTOTP(userID:code:)") { clerk, _ in
+                _ = try await clerk.users.verifyTOTP(userID: user, code: "123456")
             },
-            OperationCall("UserWeb3WalletDelete", "users.deleteUserWeb3Wallet(userId:web3WalletIdentificationId:)") { clerk, _ in
-                _ = try await clerk.users.deleteUserWeb3Wallet(userId: user, web3WalletIdentificationId: "sample_web3_wallet_identification_id")
+            OperationCall("UserWeb3WalletDelete", "users.deleteUserWeb3Wallet(userID:web3WalletIdentificationID:)") { clerk, _ in
+                _ = try await clerk.users.deleteUserWeb3Wallet(userID: user, web3WalletIdentificationID: "sample_web3_wallet_identification_id")
             },
             OperationCall("ReplaceUserEmailAddress", "users.replaceUserEmailAddress(_:_:)", sendsFixtureBody: true) { clerk, fixture in
                 _ = try await clerk.users.replaceUserEmailAddress(user, try fixture.body(ReplaceUserEmailAddressBody.self))
@@ -261,21 +261,21 @@ struct OperationCall: Sendable, CustomTestStringConvertible {
             OperationCall("RevokeSession", "sessions.revokeSession(_:)") { clerk, _ in
                 _ = try await clerk.sessions.revokeSession("sample_session_id")
             },
-            OperationCall("CreateSessionToken", "sessions.getToken(sessionId:template:expiresInSeconds:)") { clerk, _ in
-                _ = try await clerk.sessions.getToken(sessionId: "sample_session_id")
+            OperationCall("CreateSessionToken", "sessions.getToken(sessionID:template:expiresInSeconds:)") { clerk, _ in
+                _ = try await clerk.sessions.getToken(sessionID: "sample_session_id")
             },
-            OperationCall("CreateSessionTokenFromTemplate", "sessions.getToken(sessionId:template:expiresInSeconds:)") { clerk, _ in
-                _ = try await clerk.sessions.getToken(sessionId: "sample_session_id", template: "sample_template_name")
+            OperationCall("CreateSessionTokenFromTemplate", "sessions.getToken(sessionID:template:expiresInSeconds:)") { clerk, _ in
+                _ = try await clerk.sessions.getToken(sessionID: "sample_session_id", template: "sample_template_name")
             },
             // Uploads and the interstitial
-            OperationCall("UploadOrganizationLogo", "organizations.updateOrganizationLogo(_:file:filename:contentType:uploaderUserId:)") { clerk, _ in
-                _ = try await clerk.organizations.updateOrganizationLogo("sample_organization_id", file: png, uploaderUserId: user)
+            OperationCall("UploadOrganizationLogo", "organizations.updateOrganizationLogo(_:file:filename:contentType:uploaderUserID:)") { clerk, _ in
+                _ = try await clerk.organizations.updateOrganizationLogo("sample_organization_id", file: png, uploaderUserID: user)
             },
-            OperationCall("UploadOAuthApplicationLogo", "oauthApplications.uploadLogo(_:file:filename:contentType:uploaderUserId:)") { clerk, _ in
+            OperationCall("UploadOAuthApplicationLogo", "oauthApplications.uploadLogo(_:file:filename:contentType:uploaderUserID:)") { clerk, _ in
                 _ = try await clerk.oauthApplications.uploadLogo("sample_oauth_application_id", file: png)
             },
             OperationCall("GetPublicInterstitial", "interstitial.getPublicInterstitial(_:)") { clerk, _ in
-                _ = try await clerk.interstitial.getPublicInterstitial(GetPublicInterstitialQuery(frontendApi: "clerk.example.com"))
+                _ = try await clerk.interstitial.getPublicInterstitial(GetPublicInterstitialQuery(frontendAPI: "clerk.example.com"))
             },
         ]
     }
@@ -315,7 +315,7 @@ struct OperationFixture: Sendable {
     }
 }
 
-/// The spec's path templates as matchers: method + concrete path -> operationId. A template with fewer
+/// The spec's path templates as matchers: method + concrete path -> operationID. A template with fewer
 /// parameters wins (`/users/count` over `/users/{user_id}`).
 struct SpecRoutes: Sendable {
     struct Route: Sendable {

@@ -32,9 +32,9 @@ struct ResourceRequestTests {
     func organizationLogo() async throws {
         let organization = try Self.fixtureResponse("UploadOrganizationLogo")
         try await withServer({ _ in try Self.answer(organization) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let result = try await clerk.organizations.updateOrganizationLogo(
-                "org_1", file: Self.png, filename: "logo.png", contentType: "image/png", uploaderUserId: "user_1"
+                "org_1", file: Self.png, filename: "logo.png", contentType: "image/png", uploaderUserID: "user_1"
             )
             #expect(result.id == organization["id"]?.stringValue)
             let request = try #require(server.requests.first)
@@ -53,7 +53,7 @@ struct ResourceRequestTests {
     func oauthApplicationLogo() async throws {
         let application = try Self.fixtureResponse("UploadOAuthApplicationLogo")
         try await withServer({ _ in try Self.answer(application) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let result = try await clerk.oauthApplications.uploadLogo("oa_1", file: Self.png)
             #expect(result.id == application["id"]?.stringValue)
             let request = try #require(server.requests.first)
@@ -68,10 +68,10 @@ struct ResourceRequestTests {
     @Test("Organization list: arrays as repeated parameters, false and 0 kept, order_by and paging")
     func organizationListQuery() async throws {
         try await withServer({ _ in try Self.answer(["data": [], "total_count": 0]) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let page = try await clerk.organizations.getOrganizationList(
                 ListOrganizationsQuery(
-                    includeMembersCount: false, query: "acme & co", userId: ["user_1", "user_2"], orderBy: "-members_count",
+                    includeMembersCount: false, query: "acme & co", userID: ["user_1", "user_2"], orderBy: "-members_count",
                     limit: 20, offset: 0
                 )
             )
@@ -92,7 +92,7 @@ struct ResourceRequestTests {
         let answers: [JSONValue] = [["data": [invitation], "total_count": 7], [invitation, invitation]]
         let index = Counter()
         try await withServer({ _ in try Self.answer(answers[index.next() % 2]) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let wrapped = try await clerk.invitations.getInvitationList()
             #expect(wrapped.data.count == 1 && wrapped.totalCount == 7)
             let bare = try await clerk.invitations.getInvitationList(ListInvitationsQuery(paginated: false))
@@ -106,7 +106,7 @@ struct ResourceRequestTests {
     func bulkInvitations() async throws {
         let invitation = try Self.fixtureResponse("CreateInvitation")
         try await withServer({ _ in try Self.answer([invitation, invitation]) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let created = try await clerk.invitations.createInvitationBulk([
                 CreateBulkInvitationsBodyItem(emailAddress: "a@example.com", publicMetadata: ["plan": "pro", "seats": 3]),
                 CreateBulkInvitationsBodyItem(emailAddress: "b@example.com", notify: false, expiresInDays: 7),
@@ -125,7 +125,7 @@ struct ResourceRequestTests {
     func bulkOrganizationInvitations() async throws {
         let invitation = try Self.fixtureResponse("CreateOrganizationInvitation")
         try await withServer({ _ in try Self.answer(["data": [invitation], "total_count": 1]) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let created = try await clerk.organizations.createOrganizationInvitationBulk(
                 "org_1", [CreateOrganizationInvitationBulkBodyItem(emailAddress: "a@example.com", role: "org:member")]
             )
@@ -140,8 +140,8 @@ struct ResourceRequestTests {
     func m2mAuthorization() async throws {
         let token = try Self.fixtureResponse("createM2MToken")
         try await withServer({ _ in try Self.answer(token) }) { server in
-            let plain = try makeClient(apiUrl: server.baseURL)
-            let machine = try makeClient(apiUrl: server.baseURL) { $0.machineSecretKey = Secret("ak_machine_secret") }
+            let plain = try makeClient(apiURL: server.baseURL)
+            let machine = try makeClient(apiURL: server.baseURL) { $0.machineSecretKey = Secret("ak_machine_secret") }
             _ = try await plain.m2m.createToken(CreateM2MTokenBody(secondsUntilExpiration: 60))
             _ = try await machine.m2m.createToken()
             _ = try await machine.m2m.createToken(machineSecretKey: "ak_per_call")
@@ -157,9 +157,9 @@ struct ResourceRequestTests {
         try await withServer({ request in
             ClerkHTTPResponse(status: request.path.hasSuffix("/svix") ? 204 : 202)
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             try await clerk.webhooks.deleteSvixApp()
-            try await clerk.betaFeatures.changeProductionInstanceDomain(ChangeProductionInstanceDomainBody(homeUrl: "https://example.com"))
+            try await clerk.betaFeatures.changeProductionInstanceDomain(ChangeProductionInstanceDomainBody(homeURL: "https://example.com"))
             #expect(server.requests.map { "\($0.method) \($0.path)" } == [
                 "DELETE /v1/webhooks/svix", "POST /v1/instance/change_domain",
             ])
@@ -172,7 +172,7 @@ struct ResourceRequestTests {
         try await withServer({ _ in
             ClerkHTTPResponse(status: 200, headers: ["content-type": "text/html"], body: Data(html.utf8))
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let page = try await clerk.interstitial.getPublicInterstitial(
                 GetPublicInterstitialQuery(publishableKey: "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k")
             )
@@ -186,13 +186,13 @@ struct ResourceRequestTests {
         try await withServer({ _ in
             .json(status: 422, #"{"errors":[{"code":"form_identifier_exists","message":"taken","long_message":"That email address is taken."}],"clerk_trace_id":"t1"}"#)
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let error = await #expect(throws: ClerkAPIResponseError.self) {
                 _ = try await clerk.allowlistIdentifiers.createAllowlistIdentifier(CreateAllowlistIdentifierBody(identifier: "a@example.com"))
             }
             #expect(error?.status == 422)
             #expect(error?.errors.first?.code == "form_identifier_exists")
-            #expect(error?.clerkTraceId == "t1")
+            #expect(error?.clerkTraceID == "t1")
         }
     }
 
@@ -201,7 +201,7 @@ struct ResourceRequestTests {
         try await withServer({ _ in
             ClerkHTTPResponse(status: 200, headers: ["content-type": "application/json"], body: try Fixtures.data("Responses/commerce_subscription.json"))
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             let subscription = try await clerk.billing.getUserBillingSubscription("user_1")
             #expect(server.requests.first?.path == "/v1/users/user_1/billing/subscription")
             #expect(subscription.id == "csub_2dFC5jK7lM9nP1qR3sT5uV7wX9y")

@@ -13,7 +13,7 @@ struct UsersAPITests {
     @Test("Sends the exact request and decodes the answer", arguments: Case.all)
     func sendsExactRequest(_ testCase: Case) async throws {
         try await withServer({ request in try testCase.respond(request) }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL)
+            let clerk = try makeClient(apiURL: server.baseURL)
             try await testCase.call(clerk.users)
 
             // Concurrent requests (getUserList) arrive in any order: compare both lists sorted by path, keeping the
@@ -59,13 +59,13 @@ struct UsersAPITests {
         "unbanUser", "banUsers", "unbanUsers", "lockUser", "unlockUser", "updateUserProfileImage",
         "deleteUserProfileImage", "verifyPassword", "verifyTOTP", "removePassword", "setPasswordCompromised",
         "unsetPasswordCompromised", "disableUserMFA", "deleteUserBackupCodes", "deleteUserTOTP", "deleteUserPasskey",
-        "deleteUserWeb3Wallet", "deleteUserExternalAccount", "getUserOauthAccessToken",
+        "deleteUserWeb3Wallet", "deleteUserExternalAccount", "getUserOAuthAccessToken",
         "getOrganizationMembershipList", "getOrganizationInvitationList", "getUserTrustedDevices",
         "revokeUserTrustedDevice", "getUserBillingCreditBalance",
         "adjustUserBillingCreditBalance", "allOrganizationMemberships", "allOrganizationInvitations",
     ]
 
-    /// The operationIds of every operation under `/users` in `clerk-bapi-2026-05-12.yml`.
+    /// The operationIDs of every operation under `/users` in `clerk-bapi-2026-05-12.yml`.
     static let usersOperations: Set<String> = [
         "GetUserList", "GetUsersCount", "GetUser", "CreateUser", "UpdateUser", "DeleteUser", "UpdateUserMetadata",
         "ReplaceUserMetadata", "ReplaceUserEmailAddress", "ReplaceUserPhoneNumber", "BanUser", "UnbanUser",
@@ -97,7 +97,7 @@ extension UsersAPITests {
 
     /// One request as it must appear on the wire.
     struct Expected: Sendable {
-        /// The spec's operationId this request is for.
+        /// The spec's operationID this request is for.
         let operation: String
         let method: String
         /// The path, `/v1` prefix and percent-encoded path parameters included.
@@ -259,7 +259,7 @@ extension UsersAPITests {
     }
 }
 
-// MARK: - Ids and answers
+// MARK: - IDs and answers
 
 extension UsersAPITests {
     enum ID {
@@ -370,7 +370,7 @@ extension UsersAPITests.Case {
             call: { users in
                 let count = try await users.getCount(
                     GetUsersCountQuery(
-                        organizationId: ["org_2dF9Zq8wX7vU6tS5rQ4pO3nM2lK", "org_2dHaB1cD2eF3gH4iJ5kL6mN7oP"],
+                        organizationID: ["org_2dF9Zq8wX7vU6tS5rQ4pO3nM2lK", "org_2dHaB1cD2eF3gH4iJ5kL6mN7oP"],
                         nameQuery: "Ada", lastSignInAtBefore: 1_716_300_000_000, provider: "oauth_google"
                     )
                 )
@@ -449,7 +449,7 @@ extension UsersAPITests.Case {
             call: { users in
                 let user = try await users.createUser(
                     CreateUserBody(
-                        externalId: "ext-1001", firstName: "Grace", lastName: "Hopper",
+                        externalID: "ext-1001", firstName: "Grace", lastName: "Hopper",
                         emailAddress: ["grace@example.com", "ghopper@navy.example"],
                         emailAddressIdentificationStatus: [.verified, .reserved],
                         phoneNumber: ["+15555550123", "+15555550124"], username: "grace",
@@ -487,7 +487,7 @@ extension UsersAPITests.Case {
                 let user = try await users.updateUser(
                     ID.user,
                     UpdateUserBody(
-                        firstName: "Augusta Ada", primaryEmailAddressId: "idn_2dF7kQm1xVb9ZrT3yW8pLcN0sHa",
+                        firstName: "Augusta Ada", primaryEmailAddressID: "idn_2dF7kQm1xVb9ZrT3yW8pLcN0sHa",
                         notifyPrimaryEmailAddressChanged: false, username: "countess",
                         password: "correct horse battery staple", signOutOfOtherSessions: true,
                         backupCodes: ["k9l8m7n6"], createOrganizationsLimit: 0, bypassClientTrust: false
@@ -557,7 +557,7 @@ extension UsersAPITests.Case {
                 #expect(deleted.deleted)
                 #expect(deleted.object == "user")
                 #expect(deleted.id == "user_2NNEqL2nrIRdJ194ndJqAHwEfxC")
-                #expect(deleted.externalId == "ext-42")
+                #expect(deleted.externalID == "ext-42")
             }
         ),
         Self(
@@ -725,7 +725,7 @@ extension UsersAPITests.Case {
                     ID.user, file: imageBytes, filename: "ada-avatar.png", contentType: "image/png"
                 )
                 #expect(user.hasImage)
-                #expect(user.imageUrl == uploadedImageURL)
+                #expect(user.imageURL == uploadedImageURL)
                 // The defaults: filename `profile_image`, `application/octet-stream`.
                 _ = try await users.updateUserProfileImage(ID.user, file: Data("GIF89a".utf8))
             }
@@ -755,7 +755,7 @@ extension UsersAPITests.Case {
             ],
             respond: { _ in .json(#"{"verified":true}"#) },
             call: { users in
-                let result = try await users.verifyPassword(userId: ID.user, password: "correct horse battery staple")
+                let result = try await users.verifyPassword(userID: ID.user, password: "correct horse battery staple")
                 #expect(result.verified == true)
             }
         ),
@@ -764,7 +764,7 @@ extension UsersAPITests.Case {
             requests: [Expected("VerifyTOTP", "POST", "\(userPath)/verify_totp", body: .json(["code": "048213"]))],
             respond: { _ in .json(#"{"verified":true,"code_type":"backup_code"}"#) },
             call: { users in
-                let result = try await users.verifyTOTP(userId: ID.user, code: "048213")
+                let result = try await users.verifyTOTP(userID: ID.user, code: "048213")
                 #expect(result.verified == true)
                 #expect(result.codeType == .backupCode)
             }
@@ -815,7 +815,7 @@ extension UsersAPITests.Case {
             respond: { _ in .json(#"{"user_id":"\#(ID.user)"}"#) },
             call: { users in
                 let result = try await users.disableUserMFA(ID.user)
-                #expect(result.userId == ID.user)
+                #expect(result.userID == ID.user)
             }
         ),
         Self(
@@ -824,7 +824,7 @@ extension UsersAPITests.Case {
             respond: { _ in .json(#"{"user_id":"\#(ID.user)"}"#) },
             call: { users in
                 let result = try await users.deleteUserBackupCodes(ID.user)
-                #expect(result.userId == ID.user)
+                #expect(result.userID == ID.user)
             }
         ),
         Self(
@@ -833,7 +833,7 @@ extension UsersAPITests.Case {
             respond: { _ in .json(#"{"user_id":"\#(ID.user)"}"#) },
             call: { users in
                 let result = try await users.deleteUserTOTP(ID.user)
-                #expect(result.userId == ID.user)
+                #expect(result.userID == ID.user)
             }
         ),
     ]
@@ -846,7 +846,7 @@ extension UsersAPITests.Case {
             requests: [Expected("UserPasskeyDelete", "DELETE", "\(userPath)/passkeys/\(ID.passkey)")],
             respond: { _ in .json(#"{"object":"passkey","id":"\#(ID.passkey)","deleted":true}"#) },
             call: { users in
-                let deleted = try await users.deleteUserPasskey(userId: ID.user, passkeyIdentificationId: ID.passkey)
+                let deleted = try await users.deleteUserPasskey(userID: ID.user, passkeyIdentificationID: ID.passkey)
                 #expect(deleted.deleted)
                 #expect(deleted.id == ID.passkey)
                 #expect(deleted.object == "passkey")
@@ -858,7 +858,7 @@ extension UsersAPITests.Case {
             respond: { _ in .json(#"{"object":"web3_wallet","id":"\#(ID.web3Wallet)","deleted":true}"#) },
             call: { users in
                 let deleted = try await users.deleteUserWeb3Wallet(
-                    userId: ID.user, web3WalletIdentificationId: ID.web3Wallet
+                    userID: ID.user, web3WalletIdentificationID: ID.web3Wallet
                 )
                 #expect(deleted.deleted)
                 #expect(deleted.id == ID.web3Wallet)
@@ -872,14 +872,14 @@ extension UsersAPITests.Case {
             respond: { _ in .json(#"{"object":"external_account","id":"\#(ID.externalAccount)","deleted":true}"#) },
             call: { users in
                 let deleted = try await users.deleteUserExternalAccount(
-                    userId: ID.user, externalAccountId: ID.externalAccount
+                    userID: ID.user, externalAccountID: ID.externalAccount
                 )
                 #expect(deleted.deleted)
                 #expect(deleted.id == ID.externalAccount)
             }
         ),
         Self(
-            method: "getUserOauthAccessToken",
+            method: "getUserOAuthAccessToken",
             requests: [
                 // `google` gets the `oauth_` prefix; `oauth_google` keeps its single one.
                 Expected(
@@ -897,17 +897,17 @@ extension UsersAPITests.Case {
                 return try Answer.json(request.query == "paginated=true" ? ["data": tokens, "total_count": 4] : tokens)
             },
             call: { users in
-                let paginated = try await users.getUserOauthAccessToken(ID.user, provider: "google")
+                let paginated = try await users.getUserOAuthAccessToken(ID.user, provider: "google")
                 #expect(paginated.totalCount == 4)
                 #expect(paginated.data.first?.token == "ya29.a0AfB_byC1-test-access-token")
                 #expect(paginated.data.first?.provider == "oauth_google")
                 #expect(paginated.data.first?.scopes == ["email", "profile", "openid"])
 
-                let bare = try await users.getUserOauthAccessToken(
+                let bare = try await users.getUserOAuthAccessToken(
                     ID.user, provider: "oauth_google", limit: 10, offset: 20
                 )
                 #expect(bare.totalCount == 1)
-                #expect(bare.data.first?.externalAccountId == "eac_2NNEqTGoogle")
+                #expect(bare.data.first?.externalAccountID == "eac_2NNEqTGoogle")
                 #expect(bare.data.first?.expiresAt == 1_700_003_600_000)
             }
         ),
@@ -1021,7 +1021,7 @@ extension UsersAPITests.Case {
                 return try Answer.json(.object(device))
             },
             call: { users in
-                let device = try await users.revokeUserTrustedDevice(userId: ID.user, trustedDeviceId: ID.trustedDevice)
+                let device = try await users.revokeUserTrustedDevice(userID: ID.user, trustedDeviceID: ID.trustedDevice)
                 #expect(device.id == ID.trustedDevice)
                 #expect(device.status == .revoked)
                 #expect(device.revokedAt == 1_700_007_200_000)

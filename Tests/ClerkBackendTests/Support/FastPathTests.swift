@@ -53,7 +53,7 @@ struct SimpleURLTests {
                 request: slowRequest, options: AuthenticateRequestOptions(trustedProxies: .addresses(["10.0.0.9"])),
                 client: client
             )
-            #expect(fast.clerkUrlString == slow.clerkUrlString)
+            #expect(fast.clerkURLString == slow.clerkURLString)
             #expect(fast.origin == slow.origin)
             let names = ["__clerk_synced", "__clerk_db_jwt", "__clerk_redirect_url", "__clerk_handshake"]
             for name in names {

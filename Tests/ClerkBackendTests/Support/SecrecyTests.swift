@@ -52,7 +52,7 @@ struct SecrecyTests {
             default: return .json(status: 503, "{}")
             }
         }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1))) {
+            let clerk = try makeClient(apiURL: server.baseURL, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1))) {
                 $0.logger = logger
             }
             var errors: [any Error] = []
@@ -60,7 +60,7 @@ struct SecrecyTests {
                 do { _ = try await clerk.users.getUser(id) } catch { errors.append(error) }
             }
             do { _ = try await clerk.users.getUser("..") } catch { errors.append(error) }
-            let dead = try makeClient(apiUrl: "http://127.0.0.1:1") { $0.logger = logger }
+            let dead = try makeClient(apiURL: "http://127.0.0.1:1") { $0.logger = logger }
             do { _ = try await dead.users.getUser("x") } catch { errors.append(error) }
             #expect(errors.count == 5)
             for error in errors {
@@ -79,7 +79,7 @@ struct SecrecyTests {
         let store = CapturingLogHandler.Store()
         let logger = Logger(label: "test", factory: { _ in CapturingLogHandler(store: store) })
         try await withServer({ _ in .json(status: 500, "{}") }) { server in
-            let clerk = try makeClient(apiUrl: server.baseURL) { $0.logger = logger }
+            let clerk = try makeClient(apiURL: server.baseURL) { $0.logger = logger }
             _ = try? await clerk.users.getUser("x")
         }
         #expect(!store.all.contains("warning") && !store.all.contains("error ") && !store.all.contains("critical"))

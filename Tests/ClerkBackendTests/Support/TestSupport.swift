@@ -34,10 +34,10 @@ enum Fixtures {
 
 /// Builds a client against a server, with retries off and a manual clock unless told otherwise.
 func makeClient(
-    apiUrl: String, retryPolicy: RetryPolicy = .none, clock: ClerkClock? = nil,
+    apiURL: String, retryPolicy: RetryPolicy = .none, clock: ClerkClock? = nil,
     configure: (inout ClerkOptions) -> Void = { _ in }
 ) throws -> ClerkClient {
-    var options = ClerkOptions(secretKey: Secret(testSecretKey), apiUrl: apiUrl)
+    var options = ClerkOptions(secretKey: Secret(testSecretKey), apiURL: apiURL)
     options.retryPolicy = retryPolicy
     if let clock { options.clock = clock }
     configure(&options)

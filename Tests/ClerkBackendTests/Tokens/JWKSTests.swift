@@ -7,7 +7,7 @@ import Testing
 @Suite("verifyToken through JWKS over loopback")
 struct JWKSTests {
     func jwksClient(_ server: LoopbackHTTPServer, clock: ManualClock, secret: String = uniqueSecretKey(), configure: (inout ClerkOptions) -> Void = { _ in }) throws -> ClerkClient {
-        var options = ClerkOptions(secretKey: Secret(secret), apiUrl: server.baseURL, retryPolicy: .none, clock: clock.clerkClock)
+        var options = ClerkOptions(secretKey: Secret(secret), apiURL: server.baseURL, retryPolicy: .none, clock: clock.clerkClock)
         configure(&options)
         return try ClerkClient(options: options)
     }

@@ -23,7 +23,7 @@ struct VerifyTokenNetworklessTests {
 
     @Test("A valid token verifies and returns its claims")
     func valid() async throws {
-        let token = try issuer.sessionToken(userId: "user_1", sessionId: "sess_1", now: tokenNow, orgId: "org_1")
+        let token = try issuer.sessionToken(userID: "user_1", sessionID: "sess_1", now: tokenNow, orgID: "org_1")
         let claims = try await networklessClient().verifyToken(token)
         #expect(claims.sub == "user_1")
         #expect(claims.sid == "sess_1")
@@ -92,7 +92,7 @@ struct VerifyTokenNetworklessTests {
 
     @Test("Tampered payload, stripped or truncated signature are rejected")
     func tampering() async throws {
-        let token = try issuer.sessionToken(userId: "user_1", now: tokenNow)
+        let token = try issuer.sessionToken(userID: "user_1", now: tokenNow)
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let evilPayload = base64url(Data(#"{"sub":"user_admin","exp":1764432060,"iat":1764432000,"azp":"https://app.example.test"}"#.utf8))
         try await expectReason(.tokenInvalidSignature, "\(parts[0]).\(evilPayload).\(parts[2])")

@@ -37,7 +37,7 @@ struct ClerkClientWebhookTests {
         let body = webhookSmallBody
         let headers = try webhookSignedHeaders(body: body)
         let wrongOption = try Self.client(secret: otherWebhookSecret)
-        #expect(try wrongOption.verifyWebhook(body: Data(body.utf8), headers: headers, signingSecret: Secret(webhookTestSecret)).messageId == "msg_test")
+        #expect(try wrongOption.verifyWebhook(body: Data(body.utf8), headers: headers, signingSecret: Secret(webhookTestSecret)).messageID == "msg_test")
         expectWebhookError(.noMatchingSignature) { _ = try wrongOption.verifyWebhook(body: Data(body.utf8), headers: headers) }
         let rightOption = try Self.client()
         expectWebhookError(.noMatchingSignature) {
@@ -78,7 +78,7 @@ struct ClerkClientWebhookTests {
         #expect(try client.verifyWebhook(body: Data(webhookSmallBody.utf8), headers: dictionary).type == .userCreated)
         #expect(try client.verifyWebhook(body: Data(webhookSmallBody.utf8), headers: httpHeaders).type == .userCreated)
         let verifier = try client.makeWebhookVerifier()
-        #expect(try verifier.verify(body: Data(webhookSmallBody.utf8), headers: httpHeaders).messageId == "msg_test")
+        #expect(try verifier.verify(body: Data(webhookSmallBody.utf8), headers: httpHeaders).messageID == "msg_test")
         let late = try Self.client(now: webhookTestNow - 400).makeWebhookVerifier()
         expectWebhookError(.timestampTooNew) { _ = try late.verify(body: Data(webhookSmallBody.utf8), headers: pairs) }
     }

@@ -31,7 +31,7 @@ struct WebhookDeduplicatorTests {
     func handleOnce() async throws {
         struct Failure: Error {}
         let deduplicator = InMemoryWebhookDeduplicator()
-        let event = WebhookEvent(type: .userCreated, data: .other(.null), rawData: .null, messageId: "msg_1")
+        let event = WebhookEvent(type: .userCreated, data: .other(.null), rawData: .null, messageID: "msg_1")
         #expect(try await deduplicator.handleOnce(event, succeeded: { $0 < 300 }) { 503 } == 503)
         #expect(!deduplicator.contains("msg_1"), "a failed answer releases the id")
         await #expect(throws: Failure.self) { try await deduplicator.handleOnce(event) { throw Failure() } }

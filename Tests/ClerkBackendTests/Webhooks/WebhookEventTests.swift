@@ -56,9 +56,9 @@ struct WebhookEventTests {
         #expect(event.type.rawValue == type)
         #expect(event.object == "event")
         #expect(event.rawData == example["data"])
-        #expect(event.instanceId == example["instance_id"]?.stringValue)
+        #expect(event.instanceID == example["instance_id"]?.stringValue)
         #expect(event.timestamp == example["timestamp"]?.intValue)
-        #expect(event.messageId == "msg_test")
+        #expect(event.messageID == "msg_test")
         #expect(event.messageTimestamp == Date(timeIntervalSince1970: TimeInterval(webhookTestNow)))
         #expect(event.dataDecodingFailure == nil, "\(event.dataDecodingFailure ?? "")")
         #expect(Self.caseName(event.data) == (Self.expectedCase[type] ?? "other"))
@@ -80,12 +80,12 @@ struct WebhookEventTests {
         #expect(user.lastName == "Doe")
         #expect(user.hasImage)
         #expect(user.passwordEnabled)
-        #expect(user.primaryEmailAddressId == "idn_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
+        #expect(user.primaryEmailAddressID == "idn_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
         #expect(user.createdAt == event.rawData["created_at"]?.intValue)
         #expect(user.publicMetadata.isEmpty)
         #expect(event.eventAttributes?.httpRequest?.clientIp == "192.168.1.100")
         #expect(event.eventAttributes?.httpRequest?.userAgent?.hasPrefix("Mozilla/5.0 (Macintosh;") == true)
-        #expect(event.instanceId == "ins_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
+        #expect(event.instanceID == "ins_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
         #expect(event.timestamp == 1_716_883_200)
         #expect(event.data.organization == nil)
     }
@@ -96,7 +96,7 @@ struct WebhookEventTests {
         let deleted = try #require(event.data.deletedObject)
         #expect(event.type == .userDeleted)
         #expect(deleted.id == "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
-        #expect(deleted.externalId == "ex_123456789")
+        #expect(deleted.externalID == "ex_123456789")
         #expect(deleted.object == "user")
         #expect(deleted.deleted)
         #expect(event.data.user == nil)
@@ -108,12 +108,12 @@ struct WebhookEventTests {
         let payload = try #require(event.data.session)
         #expect(event.type == .sessionCreated)
         #expect(payload.id == "sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
-        #expect(payload.session.userId == "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
+        #expect(payload.session.userID == "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
         #expect(payload.status == .active)
-        #expect(payload.clientId == "client_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
+        #expect(payload.clientID == "client_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
         #expect(payload.latestActivity?.browserName == "Chrome")
         #expect(payload.expireAt == 1_716_969_600_000)
-        #expect(payload.user?.id == payload.userId)
+        #expect(payload.user?.id == payload.userID)
         #expect(payload.user?.firstName == "John")
         // Re-encoding the payload gives back the example's data.
         let reencoded = try JSONValue(encoding: payload)
@@ -155,8 +155,8 @@ struct WebhookEventTests {
         #expect(membership.id == event.rawData["id"]?.stringValue)
         #expect(membership.role == event.rawData["role"]?.stringValue)
         #expect(membership.organization.id == event.rawData["organization"]?["id"]?.stringValue)
-        #expect(membership.publicUserData?.userId == event.rawData["public_user_data"]?["user_id"]?.stringValue)
-        #expect(membership.publicUserData?.userId.isEmpty == false)
+        #expect(membership.publicUserData?.userID == event.rawData["public_user_data"]?["user_id"]?.stringValue)
+        #expect(membership.publicUserData?.userID.isEmpty == false)
     }
 
     @Test("organizationInvitation.created and .accepted: a typed invitation; the accepting user is in rawData")
@@ -168,7 +168,7 @@ struct WebhookEventTests {
         #expect(invitation.emailAddress == created.rawData["email_address"]?.stringValue)
         #expect(invitation.role == created.rawData["role"]?.stringValue)
         #expect(invitation.status == created.rawData["status"]?.stringValue)
-        #expect(invitation.inviterId == nil)  // absent in the spec's example
+        #expect(invitation.inviterID == nil)  // absent in the spec's example
 
         let accepted = try WebhookSpecExamples.verifiedEvent("organizationInvitation.accepted")
         #expect(accepted.data.organizationInvitation?.status == "accepted")
@@ -184,7 +184,7 @@ struct WebhookEventTests {
         #expect(event.data == .other(["id": "ship_1", "fuel": 0.75, "crew": [1, 2]]))
         #expect(event.dataDecodingFailure == nil)
         #expect(event.eventAttributes == nil)
-        #expect(event.instanceId == nil)
+        #expect(event.instanceID == nil)
         #expect(event.timestamp == nil)
     }
 
@@ -271,9 +271,9 @@ struct WebhookEventTests {
     @Test("WebhookEvent(decodingUnverified:) decodes without any signature, and refuses non-objects")
     func unverifiedDecoding() throws {
         let body = try WebhookSpecExamples.body("organization.updated")
-        let event = try WebhookEvent(decodingUnverified: Data(body.utf8), messageId: "msg_local")
+        let event = try WebhookEvent(decodingUnverified: Data(body.utf8), messageID: "msg_local")
         #expect(event.type == .organizationUpdated)
-        #expect(event.messageId == "msg_local")
+        #expect(event.messageID == "msg_local")
         #expect(event.data.organization != nil)
         expectWebhookError(.invalidPayload) { _ = try WebhookEvent(decodingUnverified: Array("[]".utf8)) }
     }
@@ -282,7 +282,7 @@ struct WebhookEventTests {
     func handBuilt() {
         let event = WebhookEvent(type: .smsCreated, data: .other(["to": "+15555550100"]), rawData: ["to": "+15555550100"])
         #expect(event.object == "event")
-        #expect(event.messageId.isEmpty)
+        #expect(event.messageID.isEmpty)
         #expect(event.eventAttributes == nil)
         #expect(event.data.user == nil)
     }

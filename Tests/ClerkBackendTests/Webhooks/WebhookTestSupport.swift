@@ -39,7 +39,7 @@ struct WebhookVerifierSettings {
 func webhookSignature(
     secret: String = webhookTestSecret, id: String = "msg_test", timestamp: Int64 = webhookTestNow, body: String
 ) throws -> String {
-    try WebhookVerifier(signingSecret: Secret(secret)).sign(messageId: id, timestamp: timestamp, body: Array(body.utf8))
+    try WebhookVerifier(signingSecret: Secret(secret)).sign(messageID: id, timestamp: timestamp, body: Array(body.utf8))
 }
 
 /// Svix headers for `body`, signed with `secret`.

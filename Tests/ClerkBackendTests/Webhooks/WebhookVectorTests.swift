@@ -21,10 +21,10 @@ struct WebhookVectorTests {
         do {
             let verified = try verifier.verifySignature(body: body, headers: vector.headers)
             #expect(vector.valid, "accepted, but svix rejects \(vector.name)")
-            #expect(verified.messageId == (vector.headers["svix-id"] ?? vector.headers["webhook-id"]))
+            #expect(verified.messageID == (vector.headers["svix-id"] ?? vector.headers["webhook-id"]))
             // The full path (signature and event) agrees.
             let event = try verifier.verify(body: body, headers: vector.headers)
-            #expect(event.messageId == verified.messageId)
+            #expect(event.messageID == verified.messageID)
             #expect(!event.type.rawValue.isEmpty)
         } catch let error as WebhookVerificationError {
             #expect(!vector.valid, "rejected (\(error)), but svix accepts \(vector.name)")
@@ -59,7 +59,7 @@ struct WebhookVectorTests {
         let timestampText = try #require(vector.headers["svix-timestamp"] ?? vector.headers["webhook-timestamp"])
         let timestamp = try #require(Int64(timestampText))
         let header = try #require(vector.headers["svix-signature"] ?? vector.headers["webhook-signature"])
-        let signature = verifier.sign(messageId: id, timestamp: timestamp, body: Array(vector.body.utf8))
+        let signature = verifier.sign(messageID: id, timestamp: timestamp, body: Array(vector.body.utf8))
         #expect(header.split(separator: " ").map(String.init).contains(signature))
     }
 }

@@ -27,7 +27,7 @@ struct WebhookVerifierTests {
             (names[2], signature),
         ]
         let verified = try verifier.verifySignature(body: Data(webhookSmallBody.utf8), headers: headers)
-        #expect(verified.messageId == "msg_names")
+        #expect(verified.messageID == "msg_names")
         #expect(verified.timestamp == webhookTestNow)
         #expect(verified.date == Date(timeIntervalSince1970: TimeInterval(webhookTestNow)))
     }
@@ -59,21 +59,21 @@ struct WebhookVerifierTests {
         let padded = [UInt8(ascii: "x")] + bytes + [UInt8(ascii: "y")]
         let buffer = ByteBuffer(bytes: bytes)
 
-        #expect(try verifier.verifySignature(body: Data(bytes), headers: pairs).messageId == "msg_test")
-        #expect(try verifier.verifySignature(body: bytes, headers: dictionary).messageId == "msg_test")
-        #expect(try verifier.verifySignature(body: padded[1..<(padded.count - 1)], headers: httpHeaders).messageId == "msg_test")
-        #expect(try verifier.verifySignature(body: webhookSmallBody.utf8, headers: pairs).messageId == "msg_test")
-        #expect(try verifier.verifySignature(body: buffer.readableBytesView, headers: httpHeaders).messageId == "msg_test")
+        #expect(try verifier.verifySignature(body: Data(bytes), headers: pairs).messageID == "msg_test")
+        #expect(try verifier.verifySignature(body: bytes, headers: dictionary).messageID == "msg_test")
+        #expect(try verifier.verifySignature(body: padded[1..<(padded.count - 1)], headers: httpHeaders).messageID == "msg_test")
+        #expect(try verifier.verifySignature(body: webhookSmallBody.utf8, headers: pairs).messageID == "msg_test")
+        #expect(try verifier.verifySignature(body: buffer.readableBytesView, headers: httpHeaders).messageID == "msg_test")
         #expect(try verifier.verify(body: buffer.readableBytesView, headers: dictionary).type == .userCreated)
         #expect(try verifier.verify(body: bytes, headers: httpHeaders).type == .userCreated)
         // A body that is not contiguous in memory.
-        #expect(try verifier.verifySignature(body: bytes.lazy.map { $0 }, headers: pairs).messageId == "msg_test")
+        #expect(try verifier.verifySignature(body: bytes.lazy.map { $0 }, headers: pairs).messageID == "msg_test")
         // A literal dictionary picks the dictionary overload.
         let signature = try webhookSignature(body: webhookSmallBody)
         let literal = try verifier.verifySignature(
             body: bytes, headers: ["svix-id": "msg_test", "svix-timestamp": String(webhookTestNow), "svix-signature": signature]
         )
-        #expect(literal.messageId == "msg_test")
+        #expect(literal.messageID == "msg_test")
     }
 
     @Test("Several signatures: any v1 entry may match, wherever it is")
@@ -141,7 +141,7 @@ struct WebhookVerifierTests {
             ("svix-id", "  msg_test\t"), ("svix-timestamp", "\n\(webhookTestNow)  "),
             ("svix-signature", "  v1,garbage    \(good)  "),
         ]
-        #expect(try verifier.verifySignature(body: Data(webhookSmallBody.utf8), headers: headers).messageId == "msg_test")
+        #expect(try verifier.verifySignature(body: Data(webhookSmallBody.utf8), headers: headers).messageID == "msg_test")
     }
 
     @Test(
@@ -278,7 +278,7 @@ struct WebhookVerifierTests {
     }
 
     @Test("A changed id or timestamp breaks the signature")
-    func tamperedIdAndTimestamp() throws {
+    func tamperedIDAndTimestamp() throws {
         let verifier = try makeTestWebhookVerifier()
         let body = Data(webhookSmallBody.utf8)
         let signature = try webhookSignature(id: "msg_test", timestamp: webhookTestNow, body: webhookSmallBody)
@@ -353,7 +353,7 @@ struct WebhookVerifierTests {
         let headers = try webhookSignedHeaders(body: webhookSmallBody)
         for secret in [webhookTestSecret, webhookTestKey, " \(webhookTestSecret)\n", "\t\(webhookTestKey) "] {
             let verifier = try makeTestWebhookVerifier(secret: secret)
-            #expect(try verifier.verifySignature(body: Data(webhookSmallBody.utf8), headers: headers).messageId == "msg_test")
+            #expect(try verifier.verifySignature(body: Data(webhookSmallBody.utf8), headers: headers).messageID == "msg_test")
         }
     }
 
@@ -447,5 +447,5 @@ func webhookSignatureOverRawTimestamp(_ rawTimestamp: String) throws -> String {
     let integer = try #require(parts.count == 2 ? Int64(parts[0]) : nil)
     // "<id>.<integer>.<fraction>.<body>": sign the fraction as the start of the body.
     return try WebhookVerifier(signingSecret: Secret(webhookTestSecret))
-        .sign(messageId: "msg_test", timestamp: integer, body: Array((parts[1] + "." + webhookSmallBody).utf8))
+        .sign(messageID: "msg_test", timestamp: integer, body: Array((parts[1] + "." + webhookSmallBody).utf8))
 }

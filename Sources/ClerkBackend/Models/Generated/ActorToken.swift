@@ -9,7 +9,7 @@ public struct ActorToken: Codable, Hashable, Sendable {
     /// JSON `status`.
     public var status: Status
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `actor`.
     public var actor: [String: JSONValue]
     /// JSON `token`.
@@ -26,7 +26,7 @@ public struct ActorToken: Codable, Hashable, Sendable {
         object: Object,
         id: String,
         status: Status,
-        userId: String,
+        userID: String,
         actor: [String: JSONValue],
         token: String? = nil,
         url: String? = nil,
@@ -36,7 +36,7 @@ public struct ActorToken: Codable, Hashable, Sendable {
         self.object = object
         self.id = id
         self.status = status
-        self.userId = userId
+        self.userID = userID
         self.actor = actor
         self.token = token
         self.url = url
@@ -48,7 +48,7 @@ public struct ActorToken: Codable, Hashable, Sendable {
         case object
         case id
         case status
-        case userId = "user_id"
+        case userID = "user_id"
         case actor
         case token
         case url

@@ -5,39 +5,39 @@ public struct AgentTask: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object
     /// JSON `agent_id`.
-    public var agentId: String
+    public var agentID: String
     /// JSON `agent_task_id`.
-    public var agentTaskId: String
+    public var agentTaskID: String
     /// JSON `task_id`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var taskId: String {
-        get { _taskId }
-        set { _taskId = newValue }
+    public var taskID: String {
+        get { _taskID }
+        set { _taskID = newValue }
     }
-    private var _taskId: String
+    private var _taskID: String
     /// JSON `url`.
     public var url: String?
 
     /// Creates a value from its properties.
     public init(
         object: Object,
-        agentId: String,
-        agentTaskId: String,
-        taskId: String,
+        agentID: String,
+        agentTaskID: String,
+        taskID: String,
         url: String? = nil
     ) {
         self.object = object
-        self.agentId = agentId
-        self.agentTaskId = agentTaskId
-        self._taskId = taskId
+        self.agentID = agentID
+        self.agentTaskID = agentTaskID
+        self._taskID = taskID
         self.url = url
     }
 
     enum CodingKeys: String, CodingKey {
         case object
-        case agentId = "agent_id"
-        case agentTaskId = "agent_task_id"
-        case _taskId = "task_id"
+        case agentID = "agent_id"
+        case agentTaskID = "agent_task_id"
+        case _taskID = "task_id"
         case url
     }
 

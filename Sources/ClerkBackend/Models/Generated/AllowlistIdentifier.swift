@@ -7,13 +7,13 @@ public struct AllowlistIdentifier: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String?
     /// JSON `invitation_id`.
-    public var invitationId: String?
+    public var invitationID: String?
     /// JSON `identifier`.
     public var identifier: String?
     /// JSON `identifier_type`.
     public var identifierType: IdentifierType?
     /// JSON `instance_id`.
-    public var instanceId: String?
+    public var instanceID: String?
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64?
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -23,19 +23,19 @@ public struct AllowlistIdentifier: Codable, Hashable, Sendable {
     public init(
         object: Object? = nil,
         id: String? = nil,
-        invitationId: String? = nil,
+        invitationID: String? = nil,
         identifier: String? = nil,
         identifierType: IdentifierType? = nil,
-        instanceId: String? = nil,
+        instanceID: String? = nil,
         createdAt: Int64? = nil,
         updatedAt: Int64? = nil
     ) {
         self.object = object
         self.id = id
-        self.invitationId = invitationId
+        self.invitationID = invitationID
         self.identifier = identifier
         self.identifierType = identifierType
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -43,10 +43,10 @@ public struct AllowlistIdentifier: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case invitationId = "invitation_id"
+        case invitationID = "invitation_id"
         case identifier
         case identifierType = "identifier_type"
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

@@ -3,16 +3,16 @@
 /// The `ApplyCommerceDiscountRequest` object of the Backend API (schema `ApplyCommerceDiscountRequest`).
 public struct ApplyCommerceDiscountRequest: Codable, Hashable, Sendable {
     /// JSON `discount_id`.
-    public var discountId: String
+    public var discountID: String
 
     /// Creates a value from its properties.
     public init(
-        discountId: String
+        discountID: String
     ) {
-        self.discountId = discountId
+        self.discountID = discountID
     }
 
     enum CodingKeys: String, CodingKey {
-        case discountId = "discount_id"
+        case discountID = "discount_id"
     }
 }

@@ -7,37 +7,37 @@ public struct BillingPaymentAttempt: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `payment_id`.
-    public var paymentId: String
+    public var paymentID: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `charge_type`.
     public var chargeType: String
     /// JSON `payee_id`.
-    public var payeeId: String
+    public var payeeID: String
     /// JSON `payee`.
     public var payee: [String: JSONValue]
     /// JSON `payer_id`.
-    public var payerId: String
+    public var payerID: String
     /// JSON `payer`.
     public var payer: CommercePayerResponse
     /// JSON `subscription_item_id`.
-    public var subscriptionItemId: String?
+    public var subscriptionItemID: String?
     /// JSON `subscription_item`.
     public var subscriptionItem: [String: JSONValue]?
     /// JSON `amount`.
     public var amount: CommerceMoneyResponse
     /// JSON `totals`.
-    public var totals: CommerceTotalsResponse2?
+    public var totals: CommerceTotalsWithBillingDiscountsResponse?
     /// JSON `payment_method_id`.
-    public var paymentMethodId: String
+    public var paymentMethodID: String
     /// JSON `payment_method`.
     public var paymentMethod: CommercePaymentMethodResponse
     /// JSON `statement_id`.
-    public var statementId: String
+    public var statementID: String
     /// JSON `gateway_external_id`.
-    public var gatewayExternalId: String?
+    public var gatewayExternalID: String?
     /// JSON `gateway_external_url`.
-    public var gatewayExternalUrl: String?
+    public var gatewayExternalURL: String?
     /// JSON `status`.
     public var status: Status
     /// JSON `paid_at`. Unix epoch milliseconds.
@@ -53,22 +53,22 @@ public struct BillingPaymentAttempt: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        paymentId: String,
-        instanceId: String,
+        paymentID: String,
+        instanceID: String,
         chargeType: String,
-        payeeId: String,
+        payeeID: String,
         payee: [String: JSONValue],
-        payerId: String,
+        payerID: String,
         payer: CommercePayerResponse,
-        subscriptionItemId: String? = nil,
+        subscriptionItemID: String? = nil,
         subscriptionItem: [String: JSONValue]? = nil,
         amount: CommerceMoneyResponse,
-        totals: CommerceTotalsResponse2? = nil,
-        paymentMethodId: String,
+        totals: CommerceTotalsWithBillingDiscountsResponse? = nil,
+        paymentMethodID: String,
         paymentMethod: CommercePaymentMethodResponse,
-        statementId: String,
-        gatewayExternalId: String? = nil,
-        gatewayExternalUrl: String? = nil,
+        statementID: String,
+        gatewayExternalID: String? = nil,
+        gatewayExternalURL: String? = nil,
         status: Status,
         paidAt: Int64? = nil,
         failedAt: Int64? = nil,
@@ -77,22 +77,22 @@ public struct BillingPaymentAttempt: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.paymentId = paymentId
-        self.instanceId = instanceId
+        self.paymentID = paymentID
+        self.instanceID = instanceID
         self.chargeType = chargeType
-        self.payeeId = payeeId
+        self.payeeID = payeeID
         self.payee = payee
-        self.payerId = payerId
+        self.payerID = payerID
         self.payer = payer
-        self.subscriptionItemId = subscriptionItemId
+        self.subscriptionItemID = subscriptionItemID
         self.subscriptionItem = subscriptionItem
         self.amount = amount
         self.totals = totals
-        self.paymentMethodId = paymentMethodId
+        self.paymentMethodID = paymentMethodID
         self.paymentMethod = paymentMethod
-        self.statementId = statementId
-        self.gatewayExternalId = gatewayExternalId
-        self.gatewayExternalUrl = gatewayExternalUrl
+        self.statementID = statementID
+        self.gatewayExternalID = gatewayExternalID
+        self.gatewayExternalURL = gatewayExternalURL
         self.status = status
         self.paidAt = paidAt
         self.failedAt = failedAt
@@ -103,22 +103,22 @@ public struct BillingPaymentAttempt: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case paymentId = "payment_id"
-        case instanceId = "instance_id"
+        case paymentID = "payment_id"
+        case instanceID = "instance_id"
         case chargeType = "charge_type"
-        case payeeId = "payee_id"
+        case payeeID = "payee_id"
         case payee
-        case payerId = "payer_id"
+        case payerID = "payer_id"
         case payer
-        case subscriptionItemId = "subscription_item_id"
+        case subscriptionItemID = "subscription_item_id"
         case subscriptionItem = "subscription_item"
         case amount
         case totals
-        case paymentMethodId = "payment_method_id"
+        case paymentMethodID = "payment_method_id"
         case paymentMethod = "payment_method"
-        case statementId = "statement_id"
-        case gatewayExternalId = "gateway_external_id"
-        case gatewayExternalUrl = "gateway_external_url"
+        case statementID = "statement_id"
+        case gatewayExternalID = "gateway_external_id"
+        case gatewayExternalURL = "gateway_external_url"
         case status
         case paidAt = "paid_at"
         case failedAt = "failed_at"

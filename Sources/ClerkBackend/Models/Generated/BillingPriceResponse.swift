@@ -7,9 +7,9 @@ public struct BillingPriceResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `plan_id`.
-    public var planId: String
+    public var planID: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `currency`.
     public var currency: String
     /// JSON `currency_symbol`.
@@ -35,8 +35,8 @@ public struct BillingPriceResponse: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        planId: String,
-        instanceId: String,
+        planID: String,
+        instanceID: String,
         currency: String,
         currencySymbol: String,
         amount: Int64,
@@ -50,8 +50,8 @@ public struct BillingPriceResponse: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.planId = planId
-        self.instanceId = instanceId
+        self.planID = planID
+        self.instanceID = instanceID
         self.currency = currency
         self.currencySymbol = currencySymbol
         self.amount = amount
@@ -67,8 +67,8 @@ public struct BillingPriceResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case planId = "plan_id"
-        case instanceId = "instance_id"
+        case planID = "plan_id"
+        case instanceID = "instance_id"
         case currency
         case currencySymbol = "currency_symbol"
         case amount

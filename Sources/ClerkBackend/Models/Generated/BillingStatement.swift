@@ -7,7 +7,7 @@ public struct BillingStatement: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `timestamp`.
     public var timestamp: Int64
     /// JSON `payer`.
@@ -23,7 +23,7 @@ public struct BillingStatement: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        instanceId: String,
+        instanceID: String,
         timestamp: Int64,
         payer: CommercePayerResponse,
         status: Status,
@@ -32,7 +32,7 @@ public struct BillingStatement: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.timestamp = timestamp
         self.payer = payer
         self.status = status
@@ -43,7 +43,7 @@ public struct BillingStatement: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case timestamp
         case payer
         case status

@@ -11,7 +11,7 @@ public struct BlocklistIdentifier: Codable, Hashable, Sendable {
     /// JSON `identifier_type`.
     public var identifierType: IdentifierType?
     /// JSON `instance_id`.
-    public var instanceId: String?
+    public var instanceID: String?
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64?
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -23,7 +23,7 @@ public struct BlocklistIdentifier: Codable, Hashable, Sendable {
         id: String? = nil,
         identifier: String? = nil,
         identifierType: IdentifierType? = nil,
-        instanceId: String? = nil,
+        instanceID: String? = nil,
         createdAt: Int64? = nil,
         updatedAt: Int64? = nil
     ) {
@@ -31,7 +31,7 @@ public struct BlocklistIdentifier: Codable, Hashable, Sendable {
         self.id = id
         self.identifier = identifier
         self.identifierType = identifierType
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -41,7 +41,7 @@ public struct BlocklistIdentifier: Codable, Hashable, Sendable {
         case id
         case identifier
         case identifierType = "identifier_type"
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

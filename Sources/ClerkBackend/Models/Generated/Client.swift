@@ -7,15 +7,15 @@ public struct Client: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `session_ids`.
-    public var sessionIds: [String]
+    public var sessionIDs: [String]
     /// JSON `sessions`.
     public var sessions: [Session]
     /// JSON `sign_in_id`.
-    public var signInId: String?
+    public var signInID: String?
     /// JSON `sign_up_id`.
-    public var signUpId: String?
+    public var signUpID: String?
     /// JSON `last_active_session_id`.
-    public var lastActiveSessionId: String?
+    public var lastActiveSessionID: String?
     /// JSON `last_authentication_strategy`.
     public var lastAuthenticationStrategy: String?
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -27,22 +27,22 @@ public struct Client: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        sessionIds: [String],
+        sessionIDs: [String],
         sessions: [Session],
-        signInId: String? = nil,
-        signUpId: String? = nil,
-        lastActiveSessionId: String? = nil,
+        signInID: String? = nil,
+        signUpID: String? = nil,
+        lastActiveSessionID: String? = nil,
         lastAuthenticationStrategy: String? = nil,
         updatedAt: Int64,
         createdAt: Int64
     ) {
         self.object = object
         self.id = id
-        self.sessionIds = sessionIds
+        self.sessionIDs = sessionIDs
         self.sessions = sessions
-        self.signInId = signInId
-        self.signUpId = signUpId
-        self.lastActiveSessionId = lastActiveSessionId
+        self.signInID = signInID
+        self.signUpID = signUpID
+        self.lastActiveSessionID = lastActiveSessionID
         self.lastAuthenticationStrategy = lastAuthenticationStrategy
         self.updatedAt = updatedAt
         self.createdAt = createdAt
@@ -51,11 +51,11 @@ public struct Client: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case sessionIds = "session_ids"
+        case sessionIDs = "session_ids"
         case sessions
-        case signInId = "sign_in_id"
-        case signUpId = "sign_up_id"
-        case lastActiveSessionId = "last_active_session_id"
+        case signInID = "sign_in_id"
+        case signUpID = "sign_up_id"
+        case lastActiveSessionID = "last_active_session_id"
         case lastAuthenticationStrategy = "last_authentication_strategy"
         case updatedAt = "updated_at"
         case createdAt = "created_at"

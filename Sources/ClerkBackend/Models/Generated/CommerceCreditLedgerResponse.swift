@@ -7,13 +7,13 @@ public struct CommerceCreditLedgerResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `payer_id`.
-    public var payerId: String
+    public var payerID: String
     /// JSON `amount`.
     public var amount: CommerceMoneyResponse
     /// JSON `source_type`.
     public var sourceType: String
     /// JSON `source_id`.
-    public var sourceId: String
+    public var sourceID: String
     /// JSON `note`.
     public var note: String?
     /// JSON `created_at`.
@@ -23,19 +23,19 @@ public struct CommerceCreditLedgerResponse: Codable, Hashable, Sendable {
     public init(
         object: String,
         id: String,
-        payerId: String,
+        payerID: String,
         amount: CommerceMoneyResponse,
         sourceType: String,
-        sourceId: String,
+        sourceID: String,
         note: String? = nil,
         createdAt: String
     ) {
         self.object = object
         self.id = id
-        self.payerId = payerId
+        self.payerID = payerID
         self.amount = amount
         self.sourceType = sourceType
-        self.sourceId = sourceId
+        self.sourceID = sourceID
         self.note = note
         self.createdAt = createdAt
     }
@@ -43,10 +43,10 @@ public struct CommerceCreditLedgerResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case payerId = "payer_id"
+        case payerID = "payer_id"
         case amount
         case sourceType = "source_type"
-        case sourceId = "source_id"
+        case sourceID = "source_id"
         case note
         case createdAt = "created_at"
     }

@@ -7,9 +7,9 @@ public struct CommerceDiscountRedemptionResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `subscription_item_id`.
-    public var subscriptionItemId: String
+    public var subscriptionItemID: String
     /// JSON `discount_id`.
-    public var discountId: String
+    public var discountID: String
     /// JSON `name`.
     public var name: String?
     /// JSON `source`.
@@ -39,8 +39,8 @@ public struct CommerceDiscountRedemptionResponse: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        subscriptionItemId: String,
-        discountId: String,
+        subscriptionItemID: String,
+        discountID: String,
         name: String? = nil,
         source: Source,
         promoCode: String? = nil,
@@ -56,8 +56,8 @@ public struct CommerceDiscountRedemptionResponse: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.subscriptionItemId = subscriptionItemId
-        self.discountId = discountId
+        self.subscriptionItemID = subscriptionItemID
+        self.discountID = discountID
         self.name = name
         self.source = source
         self.promoCode = promoCode
@@ -75,8 +75,8 @@ public struct CommerceDiscountRedemptionResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case subscriptionItemId = "subscription_item_id"
-        case discountId = "discount_id"
+        case subscriptionItemID = "subscription_item_id"
+        case discountID = "discount_id"
         case name
         case source
         case promoCode = "promo_code"

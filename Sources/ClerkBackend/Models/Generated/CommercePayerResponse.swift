@@ -7,9 +7,9 @@ public struct CommercePayerResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `user_id`.
-    public var userId: String?
+    public var userID: String?
     /// JSON `first_name`.
     public var firstName: String?
     /// JSON `last_name`.
@@ -17,11 +17,11 @@ public struct CommercePayerResponse: Codable, Hashable, Sendable {
     /// JSON `email`.
     public var email: String?
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `organization_name`.
     public var organizationName: String?
     /// JSON `image_url`.
-    public var imageUrl: String?
+    public var imageURL: String?
     /// JSON `credits_balance`.
     public var creditsBalance: CommerceMoneyResponse?
     /// JSON `created_at`. Unix epoch milliseconds.
@@ -33,28 +33,28 @@ public struct CommercePayerResponse: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        instanceId: String,
-        userId: String? = nil,
+        instanceID: String,
+        userID: String? = nil,
         firstName: String? = nil,
         lastName: String? = nil,
         email: String? = nil,
-        organizationId: String? = nil,
+        organizationID: String? = nil,
         organizationName: String? = nil,
-        imageUrl: String? = nil,
+        imageURL: String? = nil,
         creditsBalance: CommerceMoneyResponse? = nil,
         createdAt: Int64? = nil,
         updatedAt: Int64? = nil
     ) {
         self.object = object
         self.id = id
-        self.instanceId = instanceId
-        self.userId = userId
+        self.instanceID = instanceID
+        self.userID = userID
         self.firstName = firstName
         self.lastName = lastName
         self.email = email
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.organizationName = organizationName
-        self.imageUrl = imageUrl
+        self.imageURL = imageURL
         self.creditsBalance = creditsBalance
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -63,14 +63,14 @@ public struct CommercePayerResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case instanceId = "instance_id"
-        case userId = "user_id"
+        case instanceID = "instance_id"
+        case userID = "user_id"
         case firstName = "first_name"
         case lastName = "last_name"
         case email
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case organizationName = "organization_name"
-        case imageUrl = "image_url"
+        case imageURL = "image_url"
         case creditsBalance = "credits_balance"
         case createdAt = "created_at"
         case updatedAt = "updated_at"

@@ -7,7 +7,7 @@ public struct CommercePaymentMethodResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `payer_id`.
-    public var payerId: String
+    public var payerID: String
     /// JSON `payment_type`.
     public var paymentType: PaymentType
     /// JSON `is_default`.
@@ -15,9 +15,9 @@ public struct CommercePaymentMethodResponse: Codable, Hashable, Sendable {
     /// JSON `gateway`.
     public var gateway: String
     /// JSON `gateway_external_id`.
-    public var gatewayExternalId: String
+    public var gatewayExternalID: String
     /// JSON `gateway_external_account_id`.
-    public var gatewayExternalAccountId: String?
+    public var gatewayExternalAccountID: String?
     /// JSON `last4`.
     public var last4: String?
     /// JSON `status`.
@@ -41,12 +41,12 @@ public struct CommercePaymentMethodResponse: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        payerId: String,
+        payerID: String,
         paymentType: PaymentType,
         isDefault: Bool? = nil,
         gateway: String,
-        gatewayExternalId: String,
-        gatewayExternalAccountId: String? = nil,
+        gatewayExternalID: String,
+        gatewayExternalAccountID: String? = nil,
         last4: String? = nil,
         status: Status,
         walletType: String? = nil,
@@ -59,12 +59,12 @@ public struct CommercePaymentMethodResponse: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.payerId = payerId
+        self.payerID = payerID
         self.paymentType = paymentType
         self.isDefault = isDefault
         self.gateway = gateway
-        self.gatewayExternalId = gatewayExternalId
-        self.gatewayExternalAccountId = gatewayExternalAccountId
+        self.gatewayExternalID = gatewayExternalID
+        self.gatewayExternalAccountID = gatewayExternalAccountID
         self.last4 = last4
         self.status = status
         self.walletType = walletType
@@ -79,12 +79,12 @@ public struct CommercePaymentMethodResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case payerId = "payer_id"
+        case payerID = "payer_id"
         case paymentType = "payment_type"
         case isDefault = "is_default"
         case gateway
-        case gatewayExternalId = "gateway_external_id"
-        case gatewayExternalAccountId = "gateway_external_account_id"
+        case gatewayExternalID = "gateway_external_id"
+        case gatewayExternalAccountID = "gateway_external_account_id"
         case last4
         case status
         case walletType = "wallet_type"

@@ -18,11 +18,11 @@ public struct CommercePlan: Codable, Hashable, Sendable {
     public var description: String?
     /// JSON `product_id`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var productId: String {
-        get { _productId }
-        set { _productId = newValue }
+    public var productID: String {
+        get { _productID }
+        set { _productID = newValue }
     }
-    private var _productId: String
+    private var _productID: String
     /// JSON `is_default`.
     public var isDefault: Bool
     /// JSON `is_recurring`.
@@ -36,7 +36,7 @@ public struct CommercePlan: Codable, Hashable, Sendable {
     /// JSON `slug`.
     public var slug: String
     /// JSON `avatar_url`.
-    public var avatarUrl: String?
+    public var avatarURL: String?
     /// JSON `features`.
     public var features: [FeatureResponse]?
     /// JSON `free_trial_enabled`.
@@ -55,14 +55,14 @@ public struct CommercePlan: Codable, Hashable, Sendable {
         annualMonthlyFee: CommerceMoneyResponse? = nil,
         annualFee: CommerceMoneyResponse? = nil,
         description: String? = nil,
-        productId: String,
+        productID: String,
         isDefault: Bool,
         isRecurring: Bool,
         publiclyVisible: Bool,
         hasBaseFee: Bool,
         forPayerType: String,
         slug: String,
-        avatarUrl: String? = nil,
+        avatarURL: String? = nil,
         features: [FeatureResponse]? = nil,
         freeTrialEnabled: Bool,
         freeTrialDays: Int64? = nil,
@@ -75,14 +75,14 @@ public struct CommercePlan: Codable, Hashable, Sendable {
         self.annualMonthlyFee = annualMonthlyFee
         self.annualFee = annualFee
         self.description = description
-        self._productId = productId
+        self._productID = productID
         self.isDefault = isDefault
         self.isRecurring = isRecurring
         self.publiclyVisible = publiclyVisible
         self.hasBaseFee = hasBaseFee
         self.forPayerType = forPayerType
         self.slug = slug
-        self.avatarUrl = avatarUrl
+        self.avatarURL = avatarURL
         self.features = features
         self.freeTrialEnabled = freeTrialEnabled
         self.freeTrialDays = freeTrialDays
@@ -97,14 +97,14 @@ public struct CommercePlan: Codable, Hashable, Sendable {
         case annualMonthlyFee = "annual_monthly_fee"
         case annualFee = "annual_fee"
         case description
-        case _productId = "product_id"
+        case _productID = "product_id"
         case isDefault = "is_default"
         case isRecurring = "is_recurring"
         case publiclyVisible = "publicly_visible"
         case hasBaseFee = "has_base_fee"
         case forPayerType = "for_payer_type"
         case slug
-        case avatarUrl = "avatar_url"
+        case avatarURL = "avatar_url"
         case features
         case freeTrialEnabled = "free_trial_enabled"
         case freeTrialDays = "free_trial_days"

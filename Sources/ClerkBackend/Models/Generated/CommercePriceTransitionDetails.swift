@@ -3,7 +3,7 @@
 /// The `CommercePriceTransitionDetails` object of the Backend API (schema `CommercePriceTransitionDetails`).
 public struct CommercePriceTransitionDetails: Codable, Hashable, Sendable {
     /// JSON `previous_plan`.
-    public var previousPlan: CommercePlan2
+    public var previousPlan: CommercePlanWithAmounts
     /// JSON `previous_price`.
     public var previousPrice: BillingPriceResponse
     /// JSON `effective_at`. Unix epoch milliseconds.
@@ -19,11 +19,11 @@ public struct CommercePriceTransitionDetails: Codable, Hashable, Sendable {
     /// JSON `previous_subscription_item_status`.
     public var previousSubscriptionItemStatus: PreviousSubscriptionItemStatus
     /// JSON `previous_subscription_item_id`.
-    public var previousSubscriptionItemId: String
+    public var previousSubscriptionItemID: String
 
     /// Creates a value from its properties.
     public init(
-        previousPlan: CommercePlan2,
+        previousPlan: CommercePlanWithAmounts,
         previousPrice: BillingPriceResponse,
         effectiveAt: Int64,
         effectiveMode: EffectiveMode,
@@ -31,7 +31,7 @@ public struct CommercePriceTransitionDetails: Codable, Hashable, Sendable {
         chargedImmediately: Bool,
         immediateCharge: CommerceMoneyResponse? = nil,
         previousSubscriptionItemStatus: PreviousSubscriptionItemStatus,
-        previousSubscriptionItemId: String
+        previousSubscriptionItemID: String
     ) {
         self.previousPlan = previousPlan
         self.previousPrice = previousPrice
@@ -41,7 +41,7 @@ public struct CommercePriceTransitionDetails: Codable, Hashable, Sendable {
         self.chargedImmediately = chargedImmediately
         self.immediateCharge = immediateCharge
         self.previousSubscriptionItemStatus = previousSubscriptionItemStatus
-        self.previousSubscriptionItemId = previousSubscriptionItemId
+        self.previousSubscriptionItemID = previousSubscriptionItemID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -53,7 +53,7 @@ public struct CommercePriceTransitionDetails: Codable, Hashable, Sendable {
         case chargedImmediately = "charged_immediately"
         case immediateCharge = "immediate_charge"
         case previousSubscriptionItemStatus = "previous_subscription_item_status"
-        case previousSubscriptionItemId = "previous_subscription_item_id"
+        case previousSubscriptionItemID = "previous_subscription_item_id"
     }
 
     /// Values of `effective_mode` in `CommercePriceTransitionDetails`.

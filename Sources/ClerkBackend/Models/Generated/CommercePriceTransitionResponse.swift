@@ -5,14 +5,14 @@ public struct CommercePriceTransitionResponse: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object
     /// JSON `subscription_item`.
-    public var subscriptionItem: CommerceSubscriptionItem2
+    public var subscriptionItem: CommerceSubscriptionItemWithPaymentSource
     /// JSON `transition`.
     public var transition: CommercePriceTransitionDetails
 
     /// Creates a value from its properties.
     public init(
         object: Object,
-        subscriptionItem: CommerceSubscriptionItem2,
+        subscriptionItem: CommerceSubscriptionItemWithPaymentSource,
         transition: CommercePriceTransitionDetails
     ) {
         self.object = object

@@ -7,11 +7,11 @@ public struct CommerceSubscription: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `status`.
     public var status: Status
     /// JSON `payer_id`.
-    public var payerId: String
+    public var payerID: String
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -31,9 +31,9 @@ public struct CommerceSubscription: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        instanceId: String,
+        instanceID: String,
         status: Status,
-        payerId: String,
+        payerID: String,
         createdAt: Int64,
         updatedAt: Int64,
         activeAt: Int64? = nil,
@@ -44,9 +44,9 @@ public struct CommerceSubscription: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.status = status
-        self.payerId = payerId
+        self.payerID = payerID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.activeAt = activeAt
@@ -59,9 +59,9 @@ public struct CommerceSubscription: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case status
-        case payerId = "payer_id"
+        case payerID = "payer_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case activeAt = "active_at"

@@ -7,7 +7,7 @@ public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `status`.
     public var status: Status
     /// JSON `credit`.
@@ -15,9 +15,9 @@ public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
     /// JSON `credits`.
     public var credits: CommerceCreditsResponse?
     /// JSON `plan_id`.
-    public var planId: String?
+    public var planID: String?
     /// JSON `price_id`.
-    public var priceId: String?
+    public var priceID: String?
     /// JSON `plan`.
     public var plan: CommercePlan?
     /// JSON `plan_period`.
@@ -29,7 +29,7 @@ public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
     /// JSON `next_payment`.
     public var nextPayment: CommerceSubscriptionItemNextPaymentResponse?
     /// JSON `payer_id`.
-    public var payerId: String
+    public var payerID: String
     /// JSON `payer`.
     public var payer: CommercePayerResponse?
     /// JSON `is_free_trial`.
@@ -53,24 +53,24 @@ public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
     /// JSON `seats`.
     public var seats: CommerceSubscriptionItemSeatsResponse?
     /// JSON `totals`.
-    public var totals: CommerceTotalsResponse2?
+    public var totals: CommerceTotalsWithBillingDiscountsResponse?
 
     /// Creates a value from its properties.
     public init(
         object: Object,
         id: String,
-        instanceId: String,
+        instanceID: String,
         status: Status,
         credit: CommerceSubscriptionCreditResponse? = nil,
         credits: CommerceCreditsResponse? = nil,
-        planId: String? = nil,
-        priceId: String? = nil,
+        planID: String? = nil,
+        priceID: String? = nil,
         plan: CommercePlan? = nil,
         planPeriod: PlanPeriod,
         paymentMethod: CommercePaymentMethodResponse? = nil,
         lifetimePaid: CommerceMoneyResponse? = nil,
         nextPayment: CommerceSubscriptionItemNextPaymentResponse? = nil,
-        payerId: String,
+        payerID: String,
         payer: CommercePayerResponse? = nil,
         isFreeTrial: Bool,
         periodStart: Int64,
@@ -82,22 +82,22 @@ public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
         createdAt: Int64? = nil,
         updatedAt: Int64? = nil,
         seats: CommerceSubscriptionItemSeatsResponse? = nil,
-        totals: CommerceTotalsResponse2? = nil
+        totals: CommerceTotalsWithBillingDiscountsResponse? = nil
     ) {
         self.object = object
         self.id = id
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.status = status
         self.credit = credit
         self.credits = credits
-        self.planId = planId
-        self.priceId = priceId
+        self.planID = planID
+        self.priceID = priceID
         self.plan = plan
         self.planPeriod = planPeriod
         self.paymentMethod = paymentMethod
         self.lifetimePaid = lifetimePaid
         self.nextPayment = nextPayment
-        self.payerId = payerId
+        self.payerID = payerID
         self.payer = payer
         self.isFreeTrial = isFreeTrial
         self.periodStart = periodStart
@@ -115,18 +115,18 @@ public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case status
         case credit
         case credits
-        case planId = "plan_id"
-        case priceId = "price_id"
+        case planID = "plan_id"
+        case priceID = "price_id"
         case plan
         case planPeriod = "plan_period"
         case paymentMethod = "payment_method"
         case lifetimePaid = "lifetime_paid"
         case nextPayment = "next_payment"
-        case payerId = "payer_id"
+        case payerID = "payer_id"
         case payer
         case isFreeTrial = "is_free_trial"
         case periodStart = "period_start"

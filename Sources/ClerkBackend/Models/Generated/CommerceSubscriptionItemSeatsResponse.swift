@@ -5,12 +5,12 @@ public struct CommerceSubscriptionItemSeatsResponse: Codable, Hashable, Sendable
     /// JSON `quantity`.
     public var quantity: Int64?
     /// JSON `tiers`.
-    public var tiers: [CommercePerUnitTotalTier2]?
+    public var tiers: [CommercePerUnitTotalTier]?
 
     /// Creates a value from its properties.
     public init(
         quantity: Int64? = nil,
-        tiers: [CommercePerUnitTotalTier2]? = nil
+        tiers: [CommercePerUnitTotalTier]? = nil
     ) {
         self.quantity = quantity
         self.tiers = tiers

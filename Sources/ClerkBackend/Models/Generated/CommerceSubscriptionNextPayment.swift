@@ -7,16 +7,16 @@ public struct CommerceSubscriptionNextPayment: Codable, Hashable, Sendable {
     /// JSON `amount`.
     public var amount: CommerceMoneyResponse
     /// JSON `per_unit_totals`.
-    public var perUnitTotals: [CommercePerUnitTotal2]?
+    public var perUnitTotals: [CommercePerUnitTotal]?
     /// JSON `totals`.
-    public var totals: CommerceTotalsResponse2?
+    public var totals: CommerceTotalsWithBillingDiscountsResponse?
 
     /// Creates a value from its properties.
     public init(
         date: Int64,
         amount: CommerceMoneyResponse,
-        perUnitTotals: [CommercePerUnitTotal2]? = nil,
-        totals: CommerceTotalsResponse2? = nil
+        perUnitTotals: [CommercePerUnitTotal]? = nil,
+        totals: CommerceTotalsWithBillingDiscountsResponse? = nil
     ) {
         self.date = date
         self.amount = amount

@@ -3,7 +3,7 @@
 /// The `CreateBillingPriceRequest` object of the Backend API (schema `CreateBillingPriceRequest`).
 public struct CreateBillingPriceRequest: Codable, Hashable, Sendable {
     /// JSON `plan_id`.
-    public var planId: String
+    public var planID: String
     /// JSON `currency`.
     public var currency: String?
     /// JSON `amount`.
@@ -17,14 +17,14 @@ public struct CreateBillingPriceRequest: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        planId: String,
+        planID: String,
         currency: String? = nil,
         amount: Int64? = nil,
         annualMonthlyAmount: Int64? = nil,
         description: String? = nil,
         supportedBillingPeriods: SupportedBillingPeriods? = nil
     ) {
-        self.planId = planId
+        self.planID = planID
         self.currency = currency
         self.amount = amount
         self.annualMonthlyAmount = annualMonthlyAmount
@@ -33,7 +33,7 @@ public struct CreateBillingPriceRequest: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case planId = "plan_id"
+        case planID = "plan_id"
         case currency
         case amount
         case annualMonthlyAmount = "annual_monthly_amount"

@@ -11,7 +11,7 @@ public struct DeletedObject: Codable, Hashable, Sendable {
     /// JSON `deleted`.
     public var deleted: Bool
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
 
     /// Creates a value from its properties.
     public init(
@@ -19,13 +19,13 @@ public struct DeletedObject: Codable, Hashable, Sendable {
         id: String? = nil,
         slug: String? = nil,
         deleted: Bool,
-        externalId: String? = nil
+        externalID: String? = nil
     ) {
         self.object = object
         self.id = id
         self.slug = slug
         self.deleted = deleted
-        self.externalId = externalId
+        self.externalID = externalID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -33,6 +33,6 @@ public struct DeletedObject: Codable, Hashable, Sendable {
         case id
         case slug
         case deleted
-        case externalId = "external_id"
+        case externalID = "external_id"
     }
 }

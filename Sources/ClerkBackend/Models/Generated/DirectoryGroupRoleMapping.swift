@@ -7,13 +7,13 @@ public struct DirectoryGroupRoleMapping: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `directory_id`.
-    public var directoryId: String
+    public var directoryID: String
     /// JSON `scim_directory_id`.
-    public var scimDirectoryId: String
+    public var scimDirectoryID: String
     /// JSON `directory_group_id`.
-    public var directoryGroupId: String
+    public var directoryGroupID: String
     /// JSON `scim_group_id`.
-    public var scimGroupId: String
+    public var scimGroupID: String
     /// JSON `directory_group_display_name`.
     public var directoryGroupDisplayName: String
     /// JSON `scim_group_display_name`.
@@ -31,10 +31,10 @@ public struct DirectoryGroupRoleMapping: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        directoryId: String,
-        scimDirectoryId: String,
-        directoryGroupId: String,
-        scimGroupId: String,
+        directoryID: String,
+        scimDirectoryID: String,
+        directoryGroupID: String,
+        scimGroupID: String,
         directoryGroupDisplayName: String,
         scimGroupDisplayName: String,
         role: Role? = nil,
@@ -44,10 +44,10 @@ public struct DirectoryGroupRoleMapping: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.directoryId = directoryId
-        self.scimDirectoryId = scimDirectoryId
-        self.directoryGroupId = directoryGroupId
-        self.scimGroupId = scimGroupId
+        self.directoryID = directoryID
+        self.scimDirectoryID = scimDirectoryID
+        self.directoryGroupID = directoryGroupID
+        self.scimGroupID = scimGroupID
         self.directoryGroupDisplayName = directoryGroupDisplayName
         self.scimGroupDisplayName = scimGroupDisplayName
         self.role = role
@@ -59,10 +59,10 @@ public struct DirectoryGroupRoleMapping: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case directoryId = "directory_id"
-        case scimDirectoryId = "scim_directory_id"
-        case directoryGroupId = "directory_group_id"
-        case scimGroupId = "scim_group_id"
+        case directoryID = "directory_id"
+        case scimDirectoryID = "scim_directory_id"
+        case directoryGroupID = "directory_group_id"
+        case scimGroupID = "scim_group_id"
         case directoryGroupDisplayName = "directory_group_display_name"
         case scimGroupDisplayName = "scim_group_display_name"
         case role

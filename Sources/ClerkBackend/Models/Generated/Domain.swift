@@ -11,11 +11,11 @@ public struct Domain: Codable, Hashable, Sendable {
     /// JSON `is_satellite`.
     public var isSatellite: Bool
     /// JSON `frontend_api_url`.
-    public var frontendApiUrl: String
+    public var frontendAPIURL: String
     /// JSON `accounts_portal_url`.
-    public var accountsPortalUrl: String?
+    public var accountsPortalURL: String?
     /// JSON `proxy_url`.
-    public var proxyUrl: String?
+    public var proxyURL: String?
     /// JSON `development_origin`.
     public var developmentOrigin: String
     /// JSON `cname_targets`.
@@ -27,9 +27,9 @@ public struct Domain: Codable, Hashable, Sendable {
         id: String,
         name: String,
         isSatellite: Bool,
-        frontendApiUrl: String,
-        accountsPortalUrl: String? = nil,
-        proxyUrl: String? = nil,
+        frontendAPIURL: String,
+        accountsPortalURL: String? = nil,
+        proxyURL: String? = nil,
         developmentOrigin: String,
         cnameTargets: [CNameTarget]? = nil
     ) {
@@ -37,9 +37,9 @@ public struct Domain: Codable, Hashable, Sendable {
         self.id = id
         self.name = name
         self.isSatellite = isSatellite
-        self.frontendApiUrl = frontendApiUrl
-        self.accountsPortalUrl = accountsPortalUrl
-        self.proxyUrl = proxyUrl
+        self.frontendAPIURL = frontendAPIURL
+        self.accountsPortalURL = accountsPortalURL
+        self.proxyURL = proxyURL
         self.developmentOrigin = developmentOrigin
         self.cnameTargets = cnameTargets
     }
@@ -49,9 +49,9 @@ public struct Domain: Codable, Hashable, Sendable {
         case id
         case name
         case isSatellite = "is_satellite"
-        case frontendApiUrl = "frontend_api_url"
-        case accountsPortalUrl = "accounts_portal_url"
-        case proxyUrl = "proxy_url"
+        case frontendAPIURL = "frontend_api_url"
+        case accountsPortalURL = "accounts_portal_url"
+        case proxyURL = "proxy_url"
         case developmentOrigin = "development_origin"
         case cnameTargets = "cname_targets"
     }

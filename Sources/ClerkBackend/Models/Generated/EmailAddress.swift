@@ -72,12 +72,12 @@ public struct EmailAddress: Codable, Hashable, Sendable {
         case otp(VerificationOtp)
         /// A `VerificationAdmin`.
         case admin(VerificationAdmin)
-        /// A `VerificationFromOauth`.
-        case fromOauth(VerificationFromOauth)
+        /// A `VerificationFromOAuth`.
+        case fromOAuth(VerificationFromOAuth)
         /// A `VerificationTicket`.
         case ticket(VerificationTicket)
-        /// A `VerificationSaml`.
-        case saml(VerificationSaml)
+        /// A `VerificationSAML`.
+        case saml(VerificationSAML)
         /// A `VerificationEmailLink`.
         case emailLink(VerificationEmailLink)
         /// A `VerificationScim`.
@@ -91,9 +91,9 @@ public struct EmailAddress: Codable, Hashable, Sendable {
             switch tag {
             case .some("verification_otp"): self = .otp(try VerificationOtp(from: decoder))
             case .some("verification_admin"): self = .admin(try VerificationAdmin(from: decoder))
-            case .some("verification_from_oauth"): self = .fromOauth(try VerificationFromOauth(from: decoder))
+            case .some("verification_from_oauth"): self = .fromOAuth(try VerificationFromOAuth(from: decoder))
             case .some("verification_ticket"): self = .ticket(try VerificationTicket(from: decoder))
-            case .some("verification_saml"): self = .saml(try VerificationSaml(from: decoder))
+            case .some("verification_saml"): self = .saml(try VerificationSAML(from: decoder))
             case .some("verification_email_link"): self = .emailLink(try VerificationEmailLink(from: decoder))
             case .some("verification_scim"): self = .scim(try VerificationScim(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
@@ -104,7 +104,7 @@ public struct EmailAddress: Codable, Hashable, Sendable {
             switch self {
             case .otp(let value): try value.encode(to: encoder)
             case .admin(let value): try value.encode(to: encoder)
-            case .fromOauth(let value): try value.encode(to: encoder)
+            case .fromOAuth(let value): try value.encode(to: encoder)
             case .ticket(let value): try value.encode(to: encoder)
             case .saml(let value): try value.encode(to: encoder)
             case .emailLink(let value): try value.encode(to: encoder)

@@ -19,9 +19,9 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable {
     /// JSON `last_name`.
     public var lastName: String?
     /// JSON `provider_user_id`.
-    public var providerUserId: String?
+    public var providerUserID: String?
     /// JSON `enterprise_connection_id`.
-    public var enterpriseConnectionId: String?
+    public var enterpriseConnectionID: String?
     /// JSON `public_metadata`.
     public var publicMetadata: Metadata?
     /// JSON `verification`.
@@ -41,8 +41,8 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable {
         emailAddress: String,
         firstName: String? = nil,
         lastName: String? = nil,
-        providerUserId: String? = nil,
-        enterpriseConnectionId: String? = nil,
+        providerUserID: String? = nil,
+        enterpriseConnectionID: String? = nil,
         publicMetadata: Metadata? = nil,
         verification: Verification? = nil,
         enterpriseConnection: EnterpriseAccountConnection? = nil,
@@ -56,8 +56,8 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable {
         self.emailAddress = emailAddress
         self.firstName = firstName
         self.lastName = lastName
-        self.providerUserId = providerUserId
-        self.enterpriseConnectionId = enterpriseConnectionId
+        self.providerUserID = providerUserID
+        self.enterpriseConnectionID = enterpriseConnectionID
         self.publicMetadata = publicMetadata
         self.verification = verification
         self.enterpriseConnection = enterpriseConnection
@@ -73,8 +73,8 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable {
         case emailAddress = "email_address"
         case firstName = "first_name"
         case lastName = "last_name"
-        case providerUserId = "provider_user_id"
-        case enterpriseConnectionId = "enterprise_connection_id"
+        case providerUserID = "provider_user_id"
+        case enterpriseConnectionID = "enterprise_connection_id"
         case publicMetadata = "public_metadata"
         case verification
         case enterpriseConnection = "enterprise_connection"
@@ -107,10 +107,10 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable {
     public enum Verification: Codable, Hashable, Sendable {
         /// A `VerificationTicket`.
         case ticket(VerificationTicket)
-        /// A `VerificationSaml`.
-        case saml(VerificationSaml)
-        /// A `VerificationOauth`.
-        case oauth(VerificationOauth)
+        /// A `VerificationSAML`.
+        case saml(VerificationSAML)
+        /// A `VerificationOAuth`.
+        case oauth(VerificationOAuth)
         /// A shape this SDK does not know, kept as raw JSON.
         case unknown(JSONValue)
 
@@ -119,8 +119,8 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable {
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
             case .some("verification_ticket"): self = .ticket(try VerificationTicket(from: decoder))
-            case .some("verification_saml"): self = .saml(try VerificationSaml(from: decoder))
-            case .some("verification_oauth"): self = .oauth(try VerificationOauth(from: decoder))
+            case .some("verification_saml"): self = .saml(try VerificationSAML(from: decoder))
+            case .some("verification_oauth"): self = .oauth(try VerificationOAuth(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
             }
         }

@@ -11,7 +11,7 @@ public struct EnterpriseAccountConnection: Codable, Hashable, Sendable {
     /// JSON `name`.
     public var name: String
     /// JSON `logo_public_url`.
-    public var logoPublicUrl: String?
+    public var logoPublicURL: String?
     /// JSON `domain`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var domain: String? {
@@ -42,7 +42,7 @@ public struct EnterpriseAccountConnection: Codable, Hashable, Sendable {
         `protocol`: String,
         provider: String,
         name: String,
-        logoPublicUrl: String? = nil,
+        logoPublicURL: String? = nil,
         domain: String? = nil,
         domains: [String]? = nil,
         active: Bool,
@@ -57,7 +57,7 @@ public struct EnterpriseAccountConnection: Codable, Hashable, Sendable {
         self.`protocol` = `protocol`
         self.provider = provider
         self.name = name
-        self.logoPublicUrl = logoPublicUrl
+        self.logoPublicURL = logoPublicURL
         self._domain = domain
         self.domains = domains
         self.active = active
@@ -74,7 +74,7 @@ public struct EnterpriseAccountConnection: Codable, Hashable, Sendable {
         case `protocol` = "protocol"
         case provider
         case name
-        case logoPublicUrl = "logo_public_url"
+        case logoPublicURL = "logo_public_url"
         case _domain = "domain"
         case domains
         case active

@@ -11,13 +11,13 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
     /// JSON `provider`.
     public var provider: String
     /// JSON `logo_public_url`.
-    public var logoPublicUrl: String?
+    public var logoPublicURL: String?
     /// JSON `active`.
     public var active: Bool
     /// JSON `domains`.
     public var domains: [String]
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `sync_user_attributes`.
     public var syncUserAttributes: Bool?
     /// JSON `disable_additional_identifications`.
@@ -27,9 +27,9 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
     /// JSON `custom_attributes`.
     public var customAttributes: [CustomAttributes]?
     /// JSON `saml_connection`.
-    public var samlConnection: SamlConnection?
+    public var samlConnection: SAMLConnectionValue?
     /// JSON `oauth_config`.
-    public var oauthConfig: OauthConfig?
+    public var oauthConfig: OAuthConfig?
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -41,16 +41,16 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         id: String,
         name: String,
         provider: String,
-        logoPublicUrl: String? = nil,
+        logoPublicURL: String? = nil,
         active: Bool,
         domains: [String],
-        organizationId: String? = nil,
+        organizationID: String? = nil,
         syncUserAttributes: Bool? = nil,
         disableAdditionalIdentifications: Bool? = nil,
         allowOrganizationAccountLinking: Bool? = nil,
         customAttributes: [CustomAttributes]? = nil,
-        samlConnection: SamlConnection? = nil,
-        oauthConfig: OauthConfig? = nil,
+        samlConnection: SAMLConnectionValue? = nil,
+        oauthConfig: OAuthConfig? = nil,
         createdAt: Int64,
         updatedAt: Int64
     ) {
@@ -58,10 +58,10 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         self.id = id
         self.name = name
         self.provider = provider
-        self.logoPublicUrl = logoPublicUrl
+        self.logoPublicURL = logoPublicURL
         self.active = active
         self.domains = domains
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.syncUserAttributes = syncUserAttributes
         self.disableAdditionalIdentifications = disableAdditionalIdentifications
         self.allowOrganizationAccountLinking = allowOrganizationAccountLinking
@@ -77,10 +77,10 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         case id
         case name
         case provider
-        case logoPublicUrl = "logo_public_url"
+        case logoPublicURL = "logo_public_url"
         case active
         case domains
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case syncUserAttributes = "sync_user_attributes"
         case disableAdditionalIdentifications = "disable_additional_identifications"
         case allowOrganizationAccountLinking = "allow_organization_account_linking"
@@ -144,23 +144,23 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
     }
 
     /// Inline object of `saml_connection` in `EnterpriseConnection`.
-    public struct SamlConnection: Codable, Hashable, Sendable {
+    public struct SAMLConnectionValue: Codable, Hashable, Sendable {
         /// JSON `id`.
         public var id: String?
         /// JSON `name`.
         public var name: String?
         /// JSON `idp_entity_id`.
-        public var idpEntityId: String?
+        public var idpEntityID: String?
         /// JSON `idp_sso_url`.
-        public var idpSsoUrl: String?
+        public var idpSsoURL: String?
         /// JSON `idp_metadata_url`.
-        public var idpMetadataUrl: String?
+        public var idpMetadataURL: String?
         /// JSON `acs_url`.
-        public var acsUrl: String?
+        public var acsURL: String?
         /// JSON `sp_entity_id`.
-        public var spEntityId: String?
+        public var spEntityID: String?
         /// JSON `sp_metadata_url`.
-        public var spMetadataUrl: String?
+        public var spMetadataURL: String?
         /// JSON `active`.
         public var active: Bool?
         /// JSON `allow_idp_initiated`.
@@ -176,12 +176,12 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         public init(
             id: String? = nil,
             name: String? = nil,
-            idpEntityId: String? = nil,
-            idpSsoUrl: String? = nil,
-            idpMetadataUrl: String? = nil,
-            acsUrl: String? = nil,
-            spEntityId: String? = nil,
-            spMetadataUrl: String? = nil,
+            idpEntityID: String? = nil,
+            idpSsoURL: String? = nil,
+            idpMetadataURL: String? = nil,
+            acsURL: String? = nil,
+            spEntityID: String? = nil,
+            spMetadataURL: String? = nil,
             active: Bool? = nil,
             allowIdpInitiated: Bool? = nil,
             allowSubdomains: Bool? = nil,
@@ -190,12 +190,12 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         ) {
             self.id = id
             self.name = name
-            self.idpEntityId = idpEntityId
-            self.idpSsoUrl = idpSsoUrl
-            self.idpMetadataUrl = idpMetadataUrl
-            self.acsUrl = acsUrl
-            self.spEntityId = spEntityId
-            self.spMetadataUrl = spMetadataUrl
+            self.idpEntityID = idpEntityID
+            self.idpSsoURL = idpSsoURL
+            self.idpMetadataURL = idpMetadataURL
+            self.acsURL = acsURL
+            self.spEntityID = spEntityID
+            self.spMetadataURL = spMetadataURL
             self.active = active
             self.allowIdpInitiated = allowIdpInitiated
             self.allowSubdomains = allowSubdomains
@@ -206,12 +206,12 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         enum CodingKeys: String, CodingKey {
             case id
             case name
-            case idpEntityId = "idp_entity_id"
-            case idpSsoUrl = "idp_sso_url"
-            case idpMetadataUrl = "idp_metadata_url"
-            case acsUrl = "acs_url"
-            case spEntityId = "sp_entity_id"
-            case spMetadataUrl = "sp_metadata_url"
+            case idpEntityID = "idp_entity_id"
+            case idpSsoURL = "idp_sso_url"
+            case idpMetadataURL = "idp_metadata_url"
+            case acsURL = "acs_url"
+            case spEntityID = "sp_entity_id"
+            case spMetadataURL = "sp_metadata_url"
             case active
             case allowIdpInitiated = "allow_idp_initiated"
             case allowSubdomains = "allow_subdomains"
@@ -219,7 +219,7 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
             case loginHint = "login_hint"
         }
 
-        /// Inline object of `login_hint` in `EnterpriseConnection.SamlConnection`.
+        /// Inline object of `login_hint` in `EnterpriseConnection.SAMLConnectionValue`.
         public struct LoginHint: Codable, Hashable, Sendable {
             /// JSON `mode`.
             public var mode: Mode
@@ -240,7 +240,7 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
                 case source
             }
 
-            /// Values of `mode` in `EnterpriseConnection.SamlConnection.LoginHint`.
+            /// Values of `mode` in `EnterpriseConnection.SAMLConnectionValue.LoginHint`.
             ///
             /// An open set: values this SDK does not know decode and round-trip unchanged.
             public struct Mode: OpenStringEnum {
@@ -257,7 +257,7 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
     }
 
     /// Inline object of `oauth_config` in `EnterpriseConnection`.
-    public struct OauthConfig: Codable, Hashable, Sendable {
+    public struct OAuthConfig: Codable, Hashable, Sendable {
         /// JSON `id`.
         public var id: String?
         /// JSON `name`.
@@ -265,19 +265,19 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
         /// JSON `provider_key`.
         public var providerKey: String?
         /// JSON `client_id`.
-        public var clientId: String?
+        public var clientID: String?
         /// JSON `discovery_url`.
-        public var discoveryUrl: String?
+        public var discoveryURL: String?
         /// JSON `auth_url`.
-        public var authUrl: String?
+        public var authURL: String?
         /// JSON `token_url`.
-        public var tokenUrl: String?
+        public var tokenURL: String?
         /// JSON `user_info_url`.
-        public var userInfoUrl: String?
+        public var userInfoURL: String?
         /// JSON `requires_pkce`.
         public var requiresPkce: Bool?
         /// JSON `logo_public_url`.
-        public var logoPublicUrl: String?
+        public var logoPublicURL: String?
         /// JSON `created_at`. Unix epoch milliseconds.
         public var createdAt: Int64?
         /// JSON `updated_at`. Unix epoch milliseconds.
@@ -288,26 +288,26 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
             id: String? = nil,
             name: String? = nil,
             providerKey: String? = nil,
-            clientId: String? = nil,
-            discoveryUrl: String? = nil,
-            authUrl: String? = nil,
-            tokenUrl: String? = nil,
-            userInfoUrl: String? = nil,
+            clientID: String? = nil,
+            discoveryURL: String? = nil,
+            authURL: String? = nil,
+            tokenURL: String? = nil,
+            userInfoURL: String? = nil,
             requiresPkce: Bool? = nil,
-            logoPublicUrl: String? = nil,
+            logoPublicURL: String? = nil,
             createdAt: Int64? = nil,
             updatedAt: Int64? = nil
         ) {
             self.id = id
             self.name = name
             self.providerKey = providerKey
-            self.clientId = clientId
-            self.discoveryUrl = discoveryUrl
-            self.authUrl = authUrl
-            self.tokenUrl = tokenUrl
-            self.userInfoUrl = userInfoUrl
+            self.clientID = clientID
+            self.discoveryURL = discoveryURL
+            self.authURL = authURL
+            self.tokenURL = tokenURL
+            self.userInfoURL = userInfoURL
             self.requiresPkce = requiresPkce
-            self.logoPublicUrl = logoPublicUrl
+            self.logoPublicURL = logoPublicURL
             self.createdAt = createdAt
             self.updatedAt = updatedAt
         }
@@ -316,13 +316,13 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
             case id
             case name
             case providerKey = "provider_key"
-            case clientId = "client_id"
-            case discoveryUrl = "discovery_url"
-            case authUrl = "auth_url"
-            case tokenUrl = "token_url"
-            case userInfoUrl = "user_info_url"
+            case clientID = "client_id"
+            case discoveryURL = "discovery_url"
+            case authURL = "auth_url"
+            case tokenURL = "token_url"
+            case userInfoURL = "user_info_url"
             case requiresPkce = "requires_pkce"
-            case logoPublicUrl = "logo_public_url"
+            case logoPublicURL = "logo_public_url"
             case createdAt = "created_at"
             case updatedAt = "updated_at"
         }

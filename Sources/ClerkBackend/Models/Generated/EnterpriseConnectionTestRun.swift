@@ -13,9 +13,9 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
     /// JSON `logs`.
     public var logs: [Logs]?
     /// JSON `saml`.
-    public var saml: Saml?
+    public var saml: SAML?
     /// JSON `oauth`.
-    public var oauth: Oauth?
+    public var oauth: OAuth?
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64
 
@@ -26,8 +26,8 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
         connectionType: ConnectionType,
         parsedUserInfo: ParsedUserInfo? = nil,
         logs: [Logs]? = nil,
-        saml: Saml? = nil,
-        oauth: Oauth? = nil,
+        saml: SAML? = nil,
+        oauth: OAuth? = nil,
         createdAt: Int64
     ) {
         self.id = id
@@ -86,26 +86,26 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
         /// JSON `last_name`.
         public var lastName: String?
         /// JSON `user_id`.
-        public var userId: String?
+        public var userID: String?
 
         /// Creates a value from its properties.
         public init(
             emailAddress: String? = nil,
             firstName: String? = nil,
             lastName: String? = nil,
-            userId: String? = nil
+            userID: String? = nil
         ) {
             self.emailAddress = emailAddress
             self.firstName = firstName
             self.lastName = lastName
-            self.userId = userId
+            self.userID = userID
         }
 
         enum CodingKeys: String, CodingKey {
             case emailAddress = "email_address"
             case firstName = "first_name"
             case lastName = "last_name"
-            case userId = "user_id"
+            case userID = "user_id"
         }
     }
 
@@ -142,7 +142,7 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
     }
 
     /// Inline object of `saml` in `EnterpriseConnectionTestRun`.
-    public struct Saml: Codable, Hashable, Sendable {
+    public struct SAML: Codable, Hashable, Sendable {
         /// JSON `saml_request`.
         public var samlRequest: String?
         /// JSON `saml_response`.
@@ -169,7 +169,7 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
     }
 
     /// Inline object of `oauth` in `EnterpriseConnectionTestRun`.
-    public struct Oauth: Codable, Hashable, Sendable {
+    public struct OAuth: Codable, Hashable, Sendable {
         /// JSON `id_token`.
         public var idToken: String?
         /// JSON `access_token`.

@@ -9,9 +9,9 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
     /// JSON `provider`.
     public var provider: String
     /// JSON `identification_id`.
-    public var identificationId: String
+    public var identificationID: String
     /// JSON `provider_user_id`.
-    public var providerUserId: String
+    public var providerUserID: String
     /// JSON `approved_scopes`.
     public var approvedScopes: String
     /// JSON `email_address`.
@@ -24,13 +24,13 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
     public var lastName: String
     /// JSON `avatar_url`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var avatarUrl: String? {
-        get { _avatarUrl }
-        set { _avatarUrl = newValue }
+    public var avatarURL: String? {
+        get { _avatarURL }
+        set { _avatarURL = newValue }
     }
-    private var _avatarUrl: String?
+    private var _avatarURL: String?
     /// JSON `image_url`.
-    public var imageUrl: String?
+    public var imageURL: String?
     /// JSON `username`.
     public var username: String?
     /// JSON `phone_number`.
@@ -51,15 +51,15 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
         object: Object,
         id: String,
         provider: String,
-        identificationId: String,
-        providerUserId: String,
+        identificationID: String,
+        providerUserID: String,
         approvedScopes: String,
         emailAddress: String,
         emailAddressVerified: Bool? = nil,
         firstName: String,
         lastName: String,
-        avatarUrl: String? = nil,
-        imageUrl: String? = nil,
+        avatarURL: String? = nil,
+        imageURL: String? = nil,
         username: String? = nil,
         phoneNumber: String? = nil,
         publicMetadata: Metadata,
@@ -71,15 +71,15 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
         self.object = object
         self.id = id
         self.provider = provider
-        self.identificationId = identificationId
-        self.providerUserId = providerUserId
+        self.identificationID = identificationID
+        self.providerUserID = providerUserID
         self.approvedScopes = approvedScopes
         self.emailAddress = emailAddress
         self.emailAddressVerified = emailAddressVerified
         self.firstName = firstName
         self.lastName = lastName
-        self._avatarUrl = avatarUrl
-        self.imageUrl = imageUrl
+        self._avatarURL = avatarURL
+        self.imageURL = imageURL
         self.username = username
         self.phoneNumber = phoneNumber
         self.publicMetadata = publicMetadata
@@ -93,15 +93,15 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
         case object
         case id
         case provider
-        case identificationId = "identification_id"
-        case providerUserId = "provider_user_id"
+        case identificationID = "identification_id"
+        case providerUserID = "provider_user_id"
         case approvedScopes = "approved_scopes"
         case emailAddress = "email_address"
         case emailAddressVerified = "email_address_verified"
         case firstName = "first_name"
         case lastName = "last_name"
-        case _avatarUrl = "avatar_url"
-        case imageUrl = "image_url"
+        case _avatarURL = "avatar_url"
+        case imageURL = "image_url"
         case username
         case phoneNumber = "phone_number"
         case publicMetadata = "public_metadata"
@@ -127,8 +127,8 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
 
     /// One of several shapes of `verification` in `ExternalAccountWithVerification`.
     public enum Verification: Codable, Hashable, Sendable {
-        /// A `VerificationOauth`.
-        case oauth(VerificationOauth)
+        /// A `VerificationOAuth`.
+        case oauth(VerificationOAuth)
         /// A `VerificationGoogleOneTap`.
         case googleOneTap(VerificationGoogleOneTap)
         /// A shape this SDK does not know, kept as raw JSON.
@@ -138,7 +138,7 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
-            case .some("verification_oauth"): self = .oauth(try VerificationOauth(from: decoder))
+            case .some("verification_oauth"): self = .oauth(try VerificationOAuth(from: decoder))
             case .some("verification_google_one_tap"): self = .googleOneTap(try VerificationGoogleOneTap(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
             }

@@ -13,7 +13,7 @@ public struct FeatureResponse: Codable, Hashable, Sendable {
     /// JSON `slug`.
     public var slug: String
     /// JSON `avatar_url`.
-    public var avatarUrl: String?
+    public var avatarURL: String?
 
     /// Creates a value from its properties.
     public init(
@@ -22,14 +22,14 @@ public struct FeatureResponse: Codable, Hashable, Sendable {
         name: String,
         description: String? = nil,
         slug: String,
-        avatarUrl: String? = nil
+        avatarURL: String? = nil
     ) {
         self.object = object
         self.id = id
         self.name = name
         self.description = description
         self.slug = slug
-        self.avatarUrl = avatarUrl
+        self.avatarURL = avatarURL
     }
 
     enum CodingKeys: String, CodingKey {
@@ -38,7 +38,7 @@ public struct FeatureResponse: Codable, Hashable, Sendable {
         case name
         case description
         case slug
-        case avatarUrl = "avatar_url"
+        case avatarURL = "avatar_url"
     }
 
     /// Values of `object` in `FeatureResponse`.

@@ -11,7 +11,7 @@ public struct Instance: Codable, Hashable, Sendable {
     /// JSON `allowed_origins`.
     public var allowedOrigins: [String]?
     /// JSON `workspace_id`.
-    public var workspaceId: String?
+    public var workspaceID: String?
 
     /// Creates a value from its properties.
     public init(
@@ -19,13 +19,13 @@ public struct Instance: Codable, Hashable, Sendable {
         id: String,
         environmentType: String,
         allowedOrigins: [String]? = nil,
-        workspaceId: String? = nil
+        workspaceID: String? = nil
     ) {
         self.object = object
         self.id = id
         self.environmentType = environmentType
         self.allowedOrigins = allowedOrigins
-        self.workspaceId = workspaceId
+        self.workspaceID = workspaceID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -33,7 +33,7 @@ public struct Instance: Codable, Hashable, Sendable {
         case id
         case environmentType = "environment_type"
         case allowedOrigins = "allowed_origins"
-        case workspaceId = "workspace_id"
+        case workspaceID = "workspace_id"
     }
 
     /// Values of `object` in `Instance`.

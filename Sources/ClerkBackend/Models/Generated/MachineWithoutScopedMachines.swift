@@ -9,7 +9,7 @@ public struct MachineWithoutScopedMachines: Codable, Hashable, Sendable {
     /// JSON `name`.
     public var name: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -22,7 +22,7 @@ public struct MachineWithoutScopedMachines: Codable, Hashable, Sendable {
         object: Object,
         id: String,
         name: String,
-        instanceId: String,
+        instanceID: String,
         createdAt: Int64,
         updatedAt: Int64,
         defaultTokenTtl: Int64? = nil
@@ -30,7 +30,7 @@ public struct MachineWithoutScopedMachines: Codable, Hashable, Sendable {
         self.object = object
         self.id = id
         self.name = name
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.defaultTokenTtl = defaultTokenTtl
@@ -40,7 +40,7 @@ public struct MachineWithoutScopedMachines: Codable, Hashable, Sendable {
         case object
         case id
         case name
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case defaultTokenTtl = "default_token_ttl"

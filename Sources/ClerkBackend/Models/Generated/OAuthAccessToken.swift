@@ -8,9 +8,9 @@ public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object
     /// JSON `external_account_id`.
-    public var externalAccountId: String
+    public var externalAccountID: String
     /// JSON `provider_user_id`.
-    public var providerUserId: String
+    public var providerUserID: String
     /// JSON `token`.
     public var token: String
     /// JSON `expires_at`. Unix epoch milliseconds.
@@ -31,8 +31,8 @@ public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
     /// Creates a value from its properties.
     public init(
         object: Object,
-        externalAccountId: String,
-        providerUserId: String,
+        externalAccountID: String,
+        providerUserID: String,
         token: String,
         expiresAt: Int64? = nil,
         provider: String,
@@ -43,8 +43,8 @@ public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
         tokenSecret: String? = nil
     ) {
         self.object = object
-        self.externalAccountId = externalAccountId
-        self.providerUserId = providerUserId
+        self.externalAccountID = externalAccountID
+        self.providerUserID = providerUserID
         self.token = token
         self.expiresAt = expiresAt
         self.provider = provider
@@ -57,8 +57,8 @@ public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case object
-        case externalAccountId = "external_account_id"
-        case providerUserId = "provider_user_id"
+        case externalAccountID = "external_account_id"
+        case providerUserID = "provider_user_id"
         case token
         case expiresAt = "expires_at"
         case provider

@@ -7,15 +7,15 @@ public struct OAuthApplication: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `name`.
     public var name: String
     /// JSON `client_id`.
-    public var clientId: String
+    public var clientID: String
     /// JSON `client_uri`.
     public var clientUri: String?
     /// JSON `client_image_url`.
-    public var clientImageUrl: String?
+    public var clientImageURL: String?
     /// JSON `dynamically_registered`.
     public var dynamicallyRegistered: Bool
     /// JSON `consent_screen_enabled`.
@@ -30,21 +30,21 @@ public struct OAuthApplication: Codable, Hashable, Sendable {
     public var redirectUris: [String]
     /// JSON `callback_url`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var callbackUrl: String {
-        get { _callbackUrl }
-        set { _callbackUrl = newValue }
+    public var callbackURL: String {
+        get { _callbackURL }
+        set { _callbackURL = newValue }
     }
-    private var _callbackUrl: String
+    private var _callbackURL: String
     /// JSON `authorize_url`.
-    public var authorizeUrl: String
+    public var authorizeURL: String
     /// JSON `token_fetch_url`.
-    public var tokenFetchUrl: String
+    public var tokenFetchURL: String
     /// JSON `user_info_url`.
-    public var userInfoUrl: String
+    public var userInfoURL: String
     /// JSON `discovery_url`.
-    public var discoveryUrl: String
+    public var discoveryURL: String
     /// JSON `token_introspection_url`.
-    public var tokenIntrospectionUrl: String
+    public var tokenIntrospectionURL: String
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -54,45 +54,45 @@ public struct OAuthApplication: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        instanceId: String,
+        instanceID: String,
         name: String,
-        clientId: String,
+        clientID: String,
         clientUri: String? = nil,
-        clientImageUrl: String? = nil,
+        clientImageURL: String? = nil,
         dynamicallyRegistered: Bool,
         consentScreenEnabled: Bool,
         pkceRequired: Bool,
         isPublic: Bool,
         scopes: String,
         redirectUris: [String],
-        callbackUrl: String,
-        authorizeUrl: String,
-        tokenFetchUrl: String,
-        userInfoUrl: String,
-        discoveryUrl: String,
-        tokenIntrospectionUrl: String,
+        callbackURL: String,
+        authorizeURL: String,
+        tokenFetchURL: String,
+        userInfoURL: String,
+        discoveryURL: String,
+        tokenIntrospectionURL: String,
         createdAt: Int64,
         updatedAt: Int64
     ) {
         self.object = object
         self.id = id
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.name = name
-        self.clientId = clientId
+        self.clientID = clientID
         self.clientUri = clientUri
-        self.clientImageUrl = clientImageUrl
+        self.clientImageURL = clientImageURL
         self.dynamicallyRegistered = dynamicallyRegistered
         self.consentScreenEnabled = consentScreenEnabled
         self.pkceRequired = pkceRequired
         self.isPublic = isPublic
         self.scopes = scopes
         self.redirectUris = redirectUris
-        self._callbackUrl = callbackUrl
-        self.authorizeUrl = authorizeUrl
-        self.tokenFetchUrl = tokenFetchUrl
-        self.userInfoUrl = userInfoUrl
-        self.discoveryUrl = discoveryUrl
-        self.tokenIntrospectionUrl = tokenIntrospectionUrl
+        self._callbackURL = callbackURL
+        self.authorizeURL = authorizeURL
+        self.tokenFetchURL = tokenFetchURL
+        self.userInfoURL = userInfoURL
+        self.discoveryURL = discoveryURL
+        self.tokenIntrospectionURL = tokenIntrospectionURL
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -100,23 +100,23 @@ public struct OAuthApplication: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case name
-        case clientId = "client_id"
+        case clientID = "client_id"
         case clientUri = "client_uri"
-        case clientImageUrl = "client_image_url"
+        case clientImageURL = "client_image_url"
         case dynamicallyRegistered = "dynamically_registered"
         case consentScreenEnabled = "consent_screen_enabled"
         case pkceRequired = "pkce_required"
         case isPublic = "public"
         case scopes
         case redirectUris = "redirect_uris"
-        case _callbackUrl = "callback_url"
-        case authorizeUrl = "authorize_url"
-        case tokenFetchUrl = "token_fetch_url"
-        case userInfoUrl = "user_info_url"
-        case discoveryUrl = "discovery_url"
-        case tokenIntrospectionUrl = "token_introspection_url"
+        case _callbackURL = "callback_url"
+        case authorizeURL = "authorize_url"
+        case tokenFetchURL = "token_fetch_url"
+        case userInfoURL = "user_info_url"
+        case discoveryURL = "discovery_url"
+        case tokenIntrospectionURL = "token_introspection_url"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

@@ -5,45 +5,45 @@ public struct OAuthApplicationSettings: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object
     /// JSON `dynamic_oauth_client_registration`.
-    public var dynamicOauthClientRegistration: Bool
+    public var dynamicOAuthClientRegistration: Bool
     /// JSON `default_scopes`.
     public var defaultScopes: [String]?
     /// JSON `oauth_jwt_access_tokens`.
-    public var oauthJwtAccessTokens: Bool
+    public var oauthJWTAccessTokens: Bool
     /// JSON `client_id_metadata_documents_advertised`.
-    public var clientIdMetadataDocumentsAdvertised: Bool
+    public var clientIDMetadataDocumentsAdvertised: Bool
     /// JSON `client_id_metadata_documents_only_allow_pre_registered_clients`.
-    public var clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: Bool
+    public var clientIDMetadataDocumentsOnlyAllowPreRegisteredClients: Bool
     /// JSON `client_id_metadata_documents_block_implicitly_allowed_clients`.
-    public var clientIdMetadataDocumentsBlockImplicitlyAllowedClients: Bool
+    public var clientIDMetadataDocumentsBlockImplicitlyAllowedClients: Bool
 
     /// Creates a value from its properties.
     public init(
         object: Object,
-        dynamicOauthClientRegistration: Bool,
+        dynamicOAuthClientRegistration: Bool,
         defaultScopes: [String]? = nil,
-        oauthJwtAccessTokens: Bool,
-        clientIdMetadataDocumentsAdvertised: Bool,
-        clientIdMetadataDocumentsOnlyAllowPreRegisteredClients: Bool,
-        clientIdMetadataDocumentsBlockImplicitlyAllowedClients: Bool
+        oauthJWTAccessTokens: Bool,
+        clientIDMetadataDocumentsAdvertised: Bool,
+        clientIDMetadataDocumentsOnlyAllowPreRegisteredClients: Bool,
+        clientIDMetadataDocumentsBlockImplicitlyAllowedClients: Bool
     ) {
         self.object = object
-        self.dynamicOauthClientRegistration = dynamicOauthClientRegistration
+        self.dynamicOAuthClientRegistration = dynamicOAuthClientRegistration
         self.defaultScopes = defaultScopes
-        self.oauthJwtAccessTokens = oauthJwtAccessTokens
-        self.clientIdMetadataDocumentsAdvertised = clientIdMetadataDocumentsAdvertised
-        self.clientIdMetadataDocumentsOnlyAllowPreRegisteredClients = clientIdMetadataDocumentsOnlyAllowPreRegisteredClients
-        self.clientIdMetadataDocumentsBlockImplicitlyAllowedClients = clientIdMetadataDocumentsBlockImplicitlyAllowedClients
+        self.oauthJWTAccessTokens = oauthJWTAccessTokens
+        self.clientIDMetadataDocumentsAdvertised = clientIDMetadataDocumentsAdvertised
+        self.clientIDMetadataDocumentsOnlyAllowPreRegisteredClients = clientIDMetadataDocumentsOnlyAllowPreRegisteredClients
+        self.clientIDMetadataDocumentsBlockImplicitlyAllowedClients = clientIDMetadataDocumentsBlockImplicitlyAllowedClients
     }
 
     enum CodingKeys: String, CodingKey {
         case object
-        case dynamicOauthClientRegistration = "dynamic_oauth_client_registration"
+        case dynamicOAuthClientRegistration = "dynamic_oauth_client_registration"
         case defaultScopes = "default_scopes"
-        case oauthJwtAccessTokens = "oauth_jwt_access_tokens"
-        case clientIdMetadataDocumentsAdvertised = "client_id_metadata_documents_advertised"
-        case clientIdMetadataDocumentsOnlyAllowPreRegisteredClients = "client_id_metadata_documents_only_allow_pre_registered_clients"
-        case clientIdMetadataDocumentsBlockImplicitlyAllowedClients = "client_id_metadata_documents_block_implicitly_allowed_clients"
+        case oauthJWTAccessTokens = "oauth_jwt_access_tokens"
+        case clientIDMetadataDocumentsAdvertised = "client_id_metadata_documents_advertised"
+        case clientIDMetadataDocumentsOnlyAllowPreRegisteredClients = "client_id_metadata_documents_only_allow_pre_registered_clients"
+        case clientIDMetadataDocumentsBlockImplicitlyAllowedClients = "client_id_metadata_documents_block_implicitly_allowed_clients"
     }
 
     /// Values of `object` in `OAuthApplicationSettings`.

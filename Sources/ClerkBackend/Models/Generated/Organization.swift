@@ -11,7 +11,7 @@ public struct Organization: Codable, Hashable, Sendable {
     /// JSON `slug`.
     public var slug: String
     /// JSON `image_url`.
-    public var imageUrl: String?
+    public var imageURL: String?
     /// JSON `has_image`.
     public var hasImage: Bool
     /// JSON `members_count`.
@@ -45,7 +45,7 @@ public struct Organization: Codable, Hashable, Sendable {
         id: String,
         name: String,
         slug: String,
-        imageUrl: String? = nil,
+        imageURL: String? = nil,
         hasImage: Bool,
         membersCount: Int64? = nil,
         missingMemberWithElevatedPermissions: Bool? = nil,
@@ -64,7 +64,7 @@ public struct Organization: Codable, Hashable, Sendable {
         self.id = id
         self.name = name
         self.slug = slug
-        self.imageUrl = imageUrl
+        self.imageURL = imageURL
         self.hasImage = hasImage
         self.membersCount = membersCount
         self.missingMemberWithElevatedPermissions = missingMemberWithElevatedPermissions
@@ -85,7 +85,7 @@ public struct Organization: Codable, Hashable, Sendable {
         case id
         case name
         case slug
-        case imageUrl = "image_url"
+        case imageURL = "image_url"
         case hasImage = "has_image"
         case membersCount = "members_count"
         case missingMemberWithElevatedPermissions = "missing_member_with_elevated_permissions"

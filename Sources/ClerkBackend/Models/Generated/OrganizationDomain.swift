@@ -7,7 +7,7 @@ public struct OrganizationDomain: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `organization_id`.
-    public var organizationId: String
+    public var organizationID: String
     /// JSON `name`.
     public var name: String
     /// JSON `enrollment_mode`.
@@ -40,7 +40,7 @@ public struct OrganizationDomain: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        organizationId: String,
+        organizationID: String,
         name: String,
         enrollmentMode: EnrollmentMode,
         affiliationEmailAddress: String? = nil,
@@ -55,7 +55,7 @@ public struct OrganizationDomain: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.name = name
         self.enrollmentMode = enrollmentMode
         self.affiliationEmailAddress = affiliationEmailAddress
@@ -72,7 +72,7 @@ public struct OrganizationDomain: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case name
         case enrollmentMode = "enrollment_mode"
         case affiliationEmailAddress = "affiliation_email_address"

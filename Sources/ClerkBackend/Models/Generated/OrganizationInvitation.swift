@@ -13,9 +13,9 @@ public struct OrganizationInvitation: Codable, Hashable, Sendable {
     /// JSON `role_name`.
     public var roleName: String
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `inviter_id`.
-    public var inviterId: String?
+    public var inviterID: String?
     /// JSON `public_inviter_data`.
     public var publicInviterData: OrganizationInvitationPublicUserData?
     /// JSON `status`.
@@ -40,8 +40,8 @@ public struct OrganizationInvitation: Codable, Hashable, Sendable {
         emailAddress: String,
         role: String,
         roleName: String,
-        organizationId: String? = nil,
-        inviterId: String? = nil,
+        organizationID: String? = nil,
+        inviterID: String? = nil,
         publicInviterData: OrganizationInvitationPublicUserData? = nil,
         status: String? = nil,
         publicMetadata: Metadata,
@@ -56,8 +56,8 @@ public struct OrganizationInvitation: Codable, Hashable, Sendable {
         self.emailAddress = emailAddress
         self.role = role
         self.roleName = roleName
-        self.organizationId = organizationId
-        self.inviterId = inviterId
+        self.organizationID = organizationID
+        self.inviterID = inviterID
         self.publicInviterData = publicInviterData
         self.status = status
         self.publicMetadata = publicMetadata
@@ -74,8 +74,8 @@ public struct OrganizationInvitation: Codable, Hashable, Sendable {
         case emailAddress = "email_address"
         case role
         case roleName = "role_name"
-        case organizationId = "organization_id"
-        case inviterId = "inviter_id"
+        case organizationID = "organization_id"
+        case inviterID = "inviter_id"
         case publicInviterData = "public_inviter_data"
         case status
         case publicMetadata = "public_metadata"

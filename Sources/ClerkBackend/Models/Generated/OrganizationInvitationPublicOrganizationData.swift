@@ -9,7 +9,7 @@ public struct OrganizationInvitationPublicOrganizationData: Codable, Hashable, S
     /// JSON `slug`.
     public var slug: String
     /// JSON `image_url`.
-    public var imageUrl: String?
+    public var imageURL: String?
     /// JSON `has_image`.
     public var hasImage: Bool
 
@@ -18,13 +18,13 @@ public struct OrganizationInvitationPublicOrganizationData: Codable, Hashable, S
         id: String,
         name: String,
         slug: String,
-        imageUrl: String? = nil,
+        imageURL: String? = nil,
         hasImage: Bool
     ) {
         self.id = id
         self.name = name
         self.slug = slug
-        self.imageUrl = imageUrl
+        self.imageURL = imageURL
         self.hasImage = hasImage
     }
 
@@ -32,7 +32,7 @@ public struct OrganizationInvitationPublicOrganizationData: Codable, Hashable, S
         case id
         case name
         case slug
-        case imageUrl = "image_url"
+        case imageURL = "image_url"
         case hasImage = "has_image"
     }
 }

@@ -3,13 +3,13 @@
 /// The `OrganizationInvitationPublicUserData` object of the Backend API (schema `OrganizationInvitationPublicUserData`).
 public struct OrganizationInvitationPublicUserData: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `first_name`.
     public var firstName: String?
     /// JSON `last_name`.
     public var lastName: String?
     /// JSON `image_url`.
-    public var imageUrl: String
+    public var imageURL: String
     /// JSON `has_image`.
     public var hasImage: Bool
     /// JSON `identifier`.
@@ -17,26 +17,26 @@ public struct OrganizationInvitationPublicUserData: Codable, Hashable, Sendable 
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         firstName: String? = nil,
         lastName: String? = nil,
-        imageUrl: String,
+        imageURL: String,
         hasImage: Bool,
         identifier: String
     ) {
-        self.userId = userId
+        self.userID = userID
         self.firstName = firstName
         self.lastName = lastName
-        self.imageUrl = imageUrl
+        self.imageURL = imageURL
         self.hasImage = hasImage
         self.identifier = identifier
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case firstName = "first_name"
         case lastName = "last_name"
-        case imageUrl = "image_url"
+        case imageURL = "image_url"
         case hasImage = "has_image"
         case identifier
     }

@@ -13,9 +13,9 @@ public struct OrganizationInvitationWithPublicOrganizationData: Codable, Hashabl
     /// JSON `role_name`.
     public var roleName: String
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `inviter_id`.
-    public var inviterId: String?
+    public var inviterID: String?
     /// JSON `public_inviter_data`.
     public var publicInviterData: OrganizationInvitationPublicUserData?
     /// JSON `status`.
@@ -42,8 +42,8 @@ public struct OrganizationInvitationWithPublicOrganizationData: Codable, Hashabl
         emailAddress: String,
         role: String,
         roleName: String,
-        organizationId: String? = nil,
-        inviterId: String? = nil,
+        organizationID: String? = nil,
+        inviterID: String? = nil,
         publicInviterData: OrganizationInvitationPublicUserData? = nil,
         status: String? = nil,
         publicMetadata: Metadata,
@@ -59,8 +59,8 @@ public struct OrganizationInvitationWithPublicOrganizationData: Codable, Hashabl
         self.emailAddress = emailAddress
         self.role = role
         self.roleName = roleName
-        self.organizationId = organizationId
-        self.inviterId = inviterId
+        self.organizationID = organizationID
+        self.inviterID = inviterID
         self.publicInviterData = publicInviterData
         self.status = status
         self.publicMetadata = publicMetadata
@@ -78,8 +78,8 @@ public struct OrganizationInvitationWithPublicOrganizationData: Codable, Hashabl
         case emailAddress = "email_address"
         case role
         case roleName = "role_name"
-        case organizationId = "organization_id"
-        case inviterId = "inviter_id"
+        case organizationID = "organization_id"
+        case inviterID = "inviter_id"
         case publicInviterData = "public_inviter_data"
         case status
         case publicMetadata = "public_metadata"

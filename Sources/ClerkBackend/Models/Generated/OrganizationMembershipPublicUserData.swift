@@ -3,20 +3,20 @@
 /// The `OrganizationMembershipPublicUserData` object of the Backend API (schema `OrganizationMembershipPublicUserData`).
 public struct OrganizationMembershipPublicUserData: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `first_name`.
     public var firstName: String?
     /// JSON `last_name`.
     public var lastName: String?
     /// JSON `profile_image_url`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var profileImageUrl: String? {
-        get { _profileImageUrl }
-        set { _profileImageUrl = newValue }
+    public var profileImageURL: String? {
+        get { _profileImageURL }
+        set { _profileImageURL = newValue }
     }
-    private var _profileImageUrl: String?
+    private var _profileImageURL: String?
     /// JSON `image_url`.
-    public var imageUrl: String
+    public var imageURL: String
     /// JSON `has_image`.
     public var hasImage: Bool
     /// JSON `identifier`.
@@ -30,22 +30,22 @@ public struct OrganizationMembershipPublicUserData: Codable, Hashable, Sendable 
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         firstName: String? = nil,
         lastName: String? = nil,
-        profileImageUrl: String? = nil,
-        imageUrl: String,
+        profileImageURL: String? = nil,
+        imageURL: String,
         hasImage: Bool,
         identifier: String? = nil,
         username: String? = nil,
         banned: Bool? = nil,
         deprovisioned: Bool? = nil
     ) {
-        self.userId = userId
+        self.userID = userID
         self.firstName = firstName
         self.lastName = lastName
-        self._profileImageUrl = profileImageUrl
-        self.imageUrl = imageUrl
+        self._profileImageURL = profileImageURL
+        self.imageURL = imageURL
         self.hasImage = hasImage
         self.identifier = identifier
         self.username = username
@@ -54,11 +54,11 @@ public struct OrganizationMembershipPublicUserData: Codable, Hashable, Sendable 
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case firstName = "first_name"
         case lastName = "last_name"
-        case _profileImageUrl = "profile_image_url"
-        case imageUrl = "image_url"
+        case _profileImageURL = "profile_image_url"
+        case imageURL = "image_url"
         case hasImage = "has_image"
         case identifier
         case username

@@ -11,7 +11,7 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
     /// JSON `slug`.
     public var slug: String
     /// JSON `image_url`.
-    public var imageUrl: String
+    public var imageURL: String
     /// JSON `has_image`.
     public var hasImage: Bool
     /// JSON `members_count`.
@@ -40,11 +40,11 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
     public var roleSetKey: String?
     /// JSON `logo_url`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var logoUrl: String? {
-        get { _logoUrl }
-        set { _logoUrl = newValue }
+    public var logoURL: String? {
+        get { _logoURL }
+        set { _logoURL = newValue }
     }
-    private var _logoUrl: String?
+    private var _logoURL: String?
 
     /// Creates a value from its properties.
     public init(
@@ -52,7 +52,7 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
         id: String,
         name: String,
         slug: String,
-        imageUrl: String,
+        imageURL: String,
         hasImage: Bool,
         membersCount: Int64? = nil,
         missingMemberWithElevatedPermissions: Bool? = nil,
@@ -66,13 +66,13 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
         updatedAt: Int64,
         lastActiveAt: Int64? = nil,
         roleSetKey: String? = nil,
-        logoUrl: String? = nil
+        logoURL: String? = nil
     ) {
         self.object = object
         self.id = id
         self.name = name
         self.slug = slug
-        self.imageUrl = imageUrl
+        self.imageURL = imageURL
         self.hasImage = hasImage
         self.membersCount = membersCount
         self.missingMemberWithElevatedPermissions = missingMemberWithElevatedPermissions
@@ -86,7 +86,7 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
         self.updatedAt = updatedAt
         self.lastActiveAt = lastActiveAt
         self.roleSetKey = roleSetKey
-        self._logoUrl = logoUrl
+        self._logoURL = logoURL
     }
 
     enum CodingKeys: String, CodingKey {
@@ -94,7 +94,7 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
         case id
         case name
         case slug
-        case imageUrl = "image_url"
+        case imageURL = "image_url"
         case hasImage = "has_image"
         case membersCount = "members_count"
         case missingMemberWithElevatedPermissions = "missing_member_with_elevated_permissions"
@@ -108,7 +108,7 @@ public struct OrganizationWithLogo: Codable, Hashable, Sendable {
         case updatedAt = "updated_at"
         case lastActiveAt = "last_active_at"
         case roleSetKey = "role_set_key"
-        case _logoUrl = "logo_url"
+        case _logoURL = "logo_url"
     }
 
     /// Values of `object` in `OrganizationWithLogo`.

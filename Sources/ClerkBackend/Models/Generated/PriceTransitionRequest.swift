@@ -3,21 +3,21 @@
 /// The `PriceTransitionRequest` object of the Backend API (schema `PriceTransitionRequest`).
 public struct PriceTransitionRequest: Codable, Hashable, Sendable {
     /// JSON `from_price_id`.
-    public var fromPriceId: String
+    public var fromPriceID: String
     /// JSON `to_price_id`.
-    public var toPriceId: String
+    public var toPriceID: String
 
     /// Creates a value from its properties.
     public init(
-        fromPriceId: String,
-        toPriceId: String
+        fromPriceID: String,
+        toPriceID: String
     ) {
-        self.fromPriceId = fromPriceId
-        self.toPriceId = toPriceId
+        self.fromPriceID = fromPriceID
+        self.toPriceID = toPriceID
     }
 
     enum CodingKeys: String, CodingKey {
-        case fromPriceId = "from_price_id"
-        case toPriceId = "to_price_id"
+        case fromPriceID = "from_price_id"
+        case toPriceID = "to_price_id"
     }
 }

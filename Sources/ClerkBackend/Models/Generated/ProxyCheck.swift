@@ -7,11 +7,11 @@ public struct ProxyCheck: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `domain_id`.
-    public var domainId: String
+    public var domainID: String
     /// JSON `last_run_at`. Unix epoch milliseconds.
     public var lastRunAt: Int64?
     /// JSON `proxy_url`.
-    public var proxyUrl: String
+    public var proxyURL: String
     /// JSON `successful`.
     public var successful: Bool
     /// JSON `created_at`. Unix epoch milliseconds.
@@ -23,18 +23,18 @@ public struct ProxyCheck: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        domainId: String,
+        domainID: String,
         lastRunAt: Int64? = nil,
-        proxyUrl: String,
+        proxyURL: String,
         successful: Bool,
         createdAt: Int64,
         updatedAt: Int64
     ) {
         self.object = object
         self.id = id
-        self.domainId = domainId
+        self.domainID = domainID
         self.lastRunAt = lastRunAt
-        self.proxyUrl = proxyUrl
+        self.proxyURL = proxyURL
         self.successful = successful
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -43,9 +43,9 @@ public struct ProxyCheck: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case domainId = "domain_id"
+        case domainID = "domain_id"
         case lastRunAt = "last_run_at"
-        case proxyUrl = "proxy_url"
+        case proxyURL = "proxy_url"
         case successful
         case createdAt = "created_at"
         case updatedAt = "updated_at"

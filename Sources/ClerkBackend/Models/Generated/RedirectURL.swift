@@ -43,6 +43,6 @@ public struct RedirectURL: Codable, Hashable, Sendable {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         /// `redirect_url`.
-        public static let redirectUrl: Self = "redirect_url"
+        public static let redirectURL: Self = "redirect_url"
     }
 }

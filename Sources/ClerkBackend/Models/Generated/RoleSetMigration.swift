@@ -7,13 +7,13 @@ public struct RoleSetMigration: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `source_role_set_id`.
-    public var sourceRoleSetId: String
+    public var sourceRoleSetID: String
     /// JSON `dest_role_set_id`.
-    public var destRoleSetId: String?
+    public var destRoleSetID: String?
     /// JSON `trigger_type`.
     public var triggerType: String
     /// JSON `status`.
@@ -35,10 +35,10 @@ public struct RoleSetMigration: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        organizationId: String? = nil,
-        instanceId: String,
-        sourceRoleSetId: String,
-        destRoleSetId: String? = nil,
+        organizationID: String? = nil,
+        instanceID: String,
+        sourceRoleSetID: String,
+        destRoleSetID: String? = nil,
         triggerType: String,
         status: String,
         migratedMembers: Int64,
@@ -50,10 +50,10 @@ public struct RoleSetMigration: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.organizationId = organizationId
-        self.instanceId = instanceId
-        self.sourceRoleSetId = sourceRoleSetId
-        self.destRoleSetId = destRoleSetId
+        self.organizationID = organizationID
+        self.instanceID = instanceID
+        self.sourceRoleSetID = sourceRoleSetID
+        self.destRoleSetID = destRoleSetID
         self.triggerType = triggerType
         self.status = status
         self.migratedMembers = migratedMembers
@@ -67,10 +67,10 @@ public struct RoleSetMigration: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case organizationId = "organization_id"
-        case instanceId = "instance_id"
-        case sourceRoleSetId = "source_role_set_id"
-        case destRoleSetId = "dest_role_set_id"
+        case organizationID = "organization_id"
+        case instanceID = "instance_id"
+        case sourceRoleSetID = "source_role_set_id"
+        case destRoleSetID = "dest_role_set_id"
         case triggerType = "trigger_type"
         case status
         case migratedMembers = "migrated_members"

@@ -17,7 +17,7 @@ public struct SAMLAccount: Codable, Hashable, Sendable {
     /// JSON `last_name`.
     public var lastName: String?
     /// JSON `provider_user_id`.
-    public var providerUserId: String?
+    public var providerUserID: String?
     /// JSON `last_authenticated_at`. Unix epoch milliseconds.
     public var lastAuthenticatedAt: Int64?
     /// JSON `public_metadata`.
@@ -36,7 +36,7 @@ public struct SAMLAccount: Codable, Hashable, Sendable {
         emailAddress: String,
         firstName: String? = nil,
         lastName: String? = nil,
-        providerUserId: String? = nil,
+        providerUserID: String? = nil,
         lastAuthenticatedAt: Int64? = nil,
         publicMetadata: Metadata? = nil,
         verification: Verification? = nil,
@@ -49,7 +49,7 @@ public struct SAMLAccount: Codable, Hashable, Sendable {
         self.emailAddress = emailAddress
         self.firstName = firstName
         self.lastName = lastName
-        self.providerUserId = providerUserId
+        self.providerUserID = providerUserID
         self.lastAuthenticatedAt = lastAuthenticatedAt
         self.publicMetadata = publicMetadata
         self.verification = verification
@@ -64,7 +64,7 @@ public struct SAMLAccount: Codable, Hashable, Sendable {
         case emailAddress = "email_address"
         case firstName = "first_name"
         case lastName = "last_name"
-        case providerUserId = "provider_user_id"
+        case providerUserID = "provider_user_id"
         case lastAuthenticatedAt = "last_authenticated_at"
         case publicMetadata = "public_metadata"
         case verification
@@ -83,8 +83,8 @@ public struct SAMLAccount: Codable, Hashable, Sendable {
 
     /// One of several shapes of `verification` in `SAMLAccount`.
     public enum Verification: Codable, Hashable, Sendable {
-        /// A `VerificationSaml`.
-        case saml(VerificationSaml)
+        /// A `VerificationSAML`.
+        case saml(VerificationSAML)
         /// A `VerificationTicket`.
         case ticket(VerificationTicket)
         /// A shape this SDK does not know, kept as raw JSON.
@@ -94,7 +94,7 @@ public struct SAMLAccount: Codable, Hashable, Sendable {
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
-            case .some("verification_saml"): self = .saml(try VerificationSaml(from: decoder))
+            case .some("verification_saml"): self = .saml(try VerificationSAML(from: decoder))
             case .some("verification_ticket"): self = .ticket(try VerificationTicket(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
             }

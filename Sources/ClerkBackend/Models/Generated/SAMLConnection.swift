@@ -18,9 +18,9 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
     /// JSON `domains`.
     public var domains: [String]?
     /// JSON `idp_entity_id`.
-    public var idpEntityId: String?
+    public var idpEntityID: String?
     /// JSON `idp_sso_url`.
-    public var idpSsoUrl: String?
+    public var idpSsoURL: String?
     /// JSON `idp_certificate`.
     public var idpCertificate: String?
     /// JSON `idp_certificate_issued_at`. Unix epoch milliseconds.
@@ -28,17 +28,17 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
     /// JSON `idp_certificate_expires_at`. Unix epoch milliseconds.
     public var idpCertificateExpiresAt: Int64?
     /// JSON `idp_metadata_url`.
-    public var idpMetadataUrl: String?
+    public var idpMetadataURL: String?
     /// JSON `idp_metadata`.
     public var idpMetadata: String?
     /// JSON `acs_url`.
-    public var acsUrl: String
+    public var acsURL: String
     /// JSON `sp_entity_id`.
-    public var spEntityId: String
+    public var spEntityID: String
     /// JSON `sp_metadata_url`.
-    public var spMetadataUrl: String
+    public var spMetadataURL: String
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `attribute_mapping`.
     public var attributeMapping: SAMLConnectionAttributeMapping?
     /// JSON `active`.
@@ -62,7 +62,7 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
     /// JSON `login_hint`.
     public var loginHint: SAMLConnectionLoginHint
     /// JSON `enterprise_connection_id`.
-    public var enterpriseConnectionId: String?
+    public var enterpriseConnectionID: String?
     /// JSON `created_at`. Unix epoch milliseconds.
     public var createdAt: Int64
     /// JSON `updated_at`. Unix epoch milliseconds.
@@ -75,17 +75,17 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
         name: String,
         domain: String? = nil,
         domains: [String]? = nil,
-        idpEntityId: String? = nil,
-        idpSsoUrl: String? = nil,
+        idpEntityID: String? = nil,
+        idpSsoURL: String? = nil,
         idpCertificate: String? = nil,
         idpCertificateIssuedAt: Int64? = nil,
         idpCertificateExpiresAt: Int64? = nil,
-        idpMetadataUrl: String? = nil,
+        idpMetadataURL: String? = nil,
         idpMetadata: String? = nil,
-        acsUrl: String,
-        spEntityId: String,
-        spMetadataUrl: String,
-        organizationId: String? = nil,
+        acsURL: String,
+        spEntityID: String,
+        spMetadataURL: String,
+        organizationID: String? = nil,
         attributeMapping: SAMLConnectionAttributeMapping? = nil,
         active: Bool,
         provider: String,
@@ -97,7 +97,7 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
         allowOrganizationAccountLinking: Bool,
         forceAuthn: Bool,
         loginHint: SAMLConnectionLoginHint,
-        enterpriseConnectionId: String? = nil,
+        enterpriseConnectionID: String? = nil,
         createdAt: Int64,
         updatedAt: Int64
     ) {
@@ -106,17 +106,17 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
         self.name = name
         self._domain = domain
         self.domains = domains
-        self.idpEntityId = idpEntityId
-        self.idpSsoUrl = idpSsoUrl
+        self.idpEntityID = idpEntityID
+        self.idpSsoURL = idpSsoURL
         self.idpCertificate = idpCertificate
         self.idpCertificateIssuedAt = idpCertificateIssuedAt
         self.idpCertificateExpiresAt = idpCertificateExpiresAt
-        self.idpMetadataUrl = idpMetadataUrl
+        self.idpMetadataURL = idpMetadataURL
         self.idpMetadata = idpMetadata
-        self.acsUrl = acsUrl
-        self.spEntityId = spEntityId
-        self.spMetadataUrl = spMetadataUrl
-        self.organizationId = organizationId
+        self.acsURL = acsURL
+        self.spEntityID = spEntityID
+        self.spMetadataURL = spMetadataURL
+        self.organizationID = organizationID
         self.attributeMapping = attributeMapping
         self.active = active
         self.provider = provider
@@ -128,7 +128,7 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
         self.allowOrganizationAccountLinking = allowOrganizationAccountLinking
         self.forceAuthn = forceAuthn
         self.loginHint = loginHint
-        self.enterpriseConnectionId = enterpriseConnectionId
+        self.enterpriseConnectionID = enterpriseConnectionID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -139,17 +139,17 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
         case name
         case _domain = "domain"
         case domains
-        case idpEntityId = "idp_entity_id"
-        case idpSsoUrl = "idp_sso_url"
+        case idpEntityID = "idp_entity_id"
+        case idpSsoURL = "idp_sso_url"
         case idpCertificate = "idp_certificate"
         case idpCertificateIssuedAt = "idp_certificate_issued_at"
         case idpCertificateExpiresAt = "idp_certificate_expires_at"
-        case idpMetadataUrl = "idp_metadata_url"
+        case idpMetadataURL = "idp_metadata_url"
         case idpMetadata = "idp_metadata"
-        case acsUrl = "acs_url"
-        case spEntityId = "sp_entity_id"
-        case spMetadataUrl = "sp_metadata_url"
-        case organizationId = "organization_id"
+        case acsURL = "acs_url"
+        case spEntityID = "sp_entity_id"
+        case spMetadataURL = "sp_metadata_url"
+        case organizationID = "organization_id"
         case attributeMapping = "attribute_mapping"
         case active
         case provider
@@ -161,7 +161,7 @@ public struct SAMLConnection: Codable, Hashable, Sendable {
         case allowOrganizationAccountLinking = "allow_organization_account_linking"
         case forceAuthn = "force_authn"
         case loginHint = "login_hint"
-        case enterpriseConnectionId = "enterprise_connection_id"
+        case enterpriseConnectionID = "enterprise_connection_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

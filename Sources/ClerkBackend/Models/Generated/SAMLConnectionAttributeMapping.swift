@@ -3,7 +3,7 @@
 /// The `SAMLConnectionAttributeMapping` object of the Backend API (schema `SAMLConnectionAttributeMapping`).
 public struct SAMLConnectionAttributeMapping: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `email_address`.
     public var emailAddress: String
     /// JSON `first_name`.
@@ -13,19 +13,19 @@ public struct SAMLConnectionAttributeMapping: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         emailAddress: String,
         firstName: String,
         lastName: String
     ) {
-        self.userId = userId
+        self.userID = userID
         self.emailAddress = emailAddress
         self.firstName = firstName
         self.lastName = lastName
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case emailAddress = "email_address"
         case firstName = "first_name"
         case lastName = "last_name"

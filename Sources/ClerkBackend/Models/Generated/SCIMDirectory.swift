@@ -9,9 +9,9 @@ public struct SCIMDirectory: Codable, Hashable, Sendable {
     /// JSON `name`.
     public var name: String
     /// JSON `enterprise_connection_id`.
-    public var enterpriseConnectionId: String?
+    public var enterpriseConnectionID: String?
     /// JSON `endpoint_url`.
-    public var endpointUrl: String
+    public var endpointURL: String
     /// JSON `provider`.
     public var provider: String
     /// JSON `enabled`.
@@ -34,8 +34,8 @@ public struct SCIMDirectory: Codable, Hashable, Sendable {
         object: Object,
         id: String,
         name: String,
-        enterpriseConnectionId: String? = nil,
-        endpointUrl: String,
+        enterpriseConnectionID: String? = nil,
+        endpointURL: String,
         provider: String,
         enabled: Bool,
         groupRoleMappingEnabled: Bool,
@@ -48,8 +48,8 @@ public struct SCIMDirectory: Codable, Hashable, Sendable {
         self.object = object
         self.id = id
         self.name = name
-        self.enterpriseConnectionId = enterpriseConnectionId
-        self.endpointUrl = endpointUrl
+        self.enterpriseConnectionID = enterpriseConnectionID
+        self.endpointURL = endpointURL
         self.provider = provider
         self.enabled = enabled
         self.groupRoleMappingEnabled = groupRoleMappingEnabled
@@ -64,8 +64,8 @@ public struct SCIMDirectory: Codable, Hashable, Sendable {
         case object
         case id
         case name
-        case enterpriseConnectionId = "enterprise_connection_id"
-        case endpointUrl = "endpoint_url"
+        case enterpriseConnectionID = "enterprise_connection_id"
+        case endpointURL = "endpoint_url"
         case provider
         case enabled
         case groupRoleMappingEnabled = "group_role_mapping_enabled"

@@ -7,13 +7,13 @@ public struct SCIMGroupRoleMapping: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `scim_directory_id`.
-    public var scimDirectoryId: String
+    public var scimDirectoryID: String
     /// JSON `directory_id`.
-    public var directoryId: String
+    public var directoryID: String
     /// JSON `scim_group_id`.
-    public var scimGroupId: String
+    public var scimGroupID: String
     /// JSON `directory_group_id`.
-    public var directoryGroupId: String
+    public var directoryGroupID: String
     /// JSON `scim_group_display_name`.
     public var scimGroupDisplayName: String
     /// JSON `directory_group_display_name`.
@@ -31,10 +31,10 @@ public struct SCIMGroupRoleMapping: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        scimDirectoryId: String,
-        directoryId: String,
-        scimGroupId: String,
-        directoryGroupId: String,
+        scimDirectoryID: String,
+        directoryID: String,
+        scimGroupID: String,
+        directoryGroupID: String,
         scimGroupDisplayName: String,
         directoryGroupDisplayName: String,
         role: Role? = nil,
@@ -44,10 +44,10 @@ public struct SCIMGroupRoleMapping: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.scimDirectoryId = scimDirectoryId
-        self.directoryId = directoryId
-        self.scimGroupId = scimGroupId
-        self.directoryGroupId = directoryGroupId
+        self.scimDirectoryID = scimDirectoryID
+        self.directoryID = directoryID
+        self.scimGroupID = scimGroupID
+        self.directoryGroupID = directoryGroupID
         self.scimGroupDisplayName = scimGroupDisplayName
         self.directoryGroupDisplayName = directoryGroupDisplayName
         self.role = role
@@ -59,10 +59,10 @@ public struct SCIMGroupRoleMapping: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case scimDirectoryId = "scim_directory_id"
-        case directoryId = "directory_id"
-        case scimGroupId = "scim_group_id"
-        case directoryGroupId = "directory_group_id"
+        case scimDirectoryID = "scim_directory_id"
+        case directoryID = "directory_id"
+        case scimGroupID = "scim_group_id"
+        case directoryGroupID = "directory_group_id"
         case scimGroupDisplayName = "scim_group_display_name"
         case directoryGroupDisplayName = "directory_group_display_name"
         case role

@@ -3,26 +3,26 @@
 /// The `SCIMUserMetadata` object of the Backend API (schema `SCIMUserMetadata`).
 public struct SCIMUserMetadata: Codable, Hashable, Sendable {
     /// JSON `directory_id`.
-    public var directoryId: String
+    public var directoryID: String
     /// JSON `directory_enabled`.
     public var directoryEnabled: Bool?
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
 
     /// Creates a value from its properties.
     public init(
-        directoryId: String,
+        directoryID: String,
         directoryEnabled: Bool? = nil,
-        externalId: String? = nil
+        externalID: String? = nil
     ) {
-        self.directoryId = directoryId
+        self.directoryID = directoryID
         self.directoryEnabled = directoryEnabled
-        self.externalId = externalId
+        self.externalID = externalID
     }
 
     enum CodingKeys: String, CodingKey {
-        case directoryId = "directory_id"
+        case directoryID = "directory_id"
         case directoryEnabled = "directory_enabled"
-        case externalId = "external_id"
+        case externalID = "external_id"
     }
 }

@@ -7,15 +7,15 @@ public struct Session: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `client_id`.
-    public var clientId: String
+    public var clientID: String
     /// JSON `actor`.
     public var actor: [String: JSONValue]?
     /// JSON `status`.
     public var status: Status
     /// JSON `last_active_organization_id`.
-    public var lastActiveOrganizationId: String?
+    public var lastActiveOrganizationID: String?
     /// JSON `last_active_at`. Unix epoch milliseconds.
     public var lastActiveAt: Int64
     /// JSON `latest_activity`.
@@ -35,11 +35,11 @@ public struct Session: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        userId: String,
-        clientId: String,
+        userID: String,
+        clientID: String,
         actor: [String: JSONValue]? = nil,
         status: Status,
-        lastActiveOrganizationId: String? = nil,
+        lastActiveOrganizationID: String? = nil,
         lastActiveAt: Int64,
         latestActivity: SessionActivityResponse? = nil,
         expireAt: Int64,
@@ -50,11 +50,11 @@ public struct Session: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.userId = userId
-        self.clientId = clientId
+        self.userID = userID
+        self.clientID = clientID
         self.actor = actor
         self.status = status
-        self.lastActiveOrganizationId = lastActiveOrganizationId
+        self.lastActiveOrganizationID = lastActiveOrganizationID
         self.lastActiveAt = lastActiveAt
         self.latestActivity = latestActivity
         self.expireAt = expireAt
@@ -67,11 +67,11 @@ public struct Session: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case userId = "user_id"
-        case clientId = "client_id"
+        case userID = "user_id"
+        case clientID = "client_id"
         case actor
         case status
-        case lastActiveOrganizationId = "last_active_organization_id"
+        case lastActiveOrganizationID = "last_active_organization_id"
         case lastActiveAt = "last_active_at"
         case latestActivity = "latest_activity"
         case expireAt = "expire_at"

@@ -9,7 +9,7 @@ public struct SignInToken: Codable, Hashable, Sendable {
     /// JSON `status`.
     public var status: Status
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `token`.
     public var token: String?
     /// JSON `url`.
@@ -24,7 +24,7 @@ public struct SignInToken: Codable, Hashable, Sendable {
         object: Object,
         id: String,
         status: Status,
-        userId: String,
+        userID: String,
         token: String? = nil,
         url: String? = nil,
         createdAt: Int64,
@@ -33,7 +33,7 @@ public struct SignInToken: Codable, Hashable, Sendable {
         self.object = object
         self.id = id
         self.status = status
-        self.userId = userId
+        self.userID = userID
         self.token = token
         self.url = url
         self.createdAt = createdAt
@@ -44,7 +44,7 @@ public struct SignInToken: Codable, Hashable, Sendable {
         case object
         case id
         case status
-        case userId = "user_id"
+        case userID = "user_id"
         case token
         case url
         case createdAt = "created_at"

@@ -39,11 +39,11 @@ public struct SignUp: Codable, Hashable, Sendable {
     /// JSON `custom_action`.
     public var customAction: Bool
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
     /// JSON `created_session_id`.
-    public var createdSessionId: String?
+    public var createdSessionID: String?
     /// JSON `created_user_id`.
-    public var createdUserId: String?
+    public var createdUserID: String?
     /// JSON `abandon_at`. Unix epoch milliseconds.
     public var abandonAt: Int64
     /// JSON `legal_accepted_at`. Unix epoch milliseconds.
@@ -78,9 +78,9 @@ public struct SignUp: Codable, Hashable, Sendable {
         unsafeMetadata: Metadata? = nil,
         publicMetadata: Metadata? = nil,
         customAction: Bool,
-        externalId: String? = nil,
-        createdSessionId: String? = nil,
-        createdUserId: String? = nil,
+        externalID: String? = nil,
+        createdSessionID: String? = nil,
+        createdUserID: String? = nil,
         abandonAt: Int64,
         legalAcceptedAt: Int64? = nil,
         locale: String? = nil,
@@ -104,9 +104,9 @@ public struct SignUp: Codable, Hashable, Sendable {
         self.unsafeMetadata = unsafeMetadata
         self.publicMetadata = publicMetadata
         self.customAction = customAction
-        self.externalId = externalId
-        self.createdSessionId = createdSessionId
-        self.createdUserId = createdUserId
+        self.externalID = externalID
+        self.createdSessionID = createdSessionID
+        self.createdUserID = createdUserID
         self.abandonAt = abandonAt
         self.legalAcceptedAt = legalAcceptedAt
         self.locale = locale
@@ -132,9 +132,9 @@ public struct SignUp: Codable, Hashable, Sendable {
         case unsafeMetadata = "unsafe_metadata"
         case publicMetadata = "public_metadata"
         case customAction = "custom_action"
-        case externalId = "external_id"
-        case createdSessionId = "created_session_id"
-        case createdUserId = "created_user_id"
+        case externalID = "external_id"
+        case createdSessionID = "created_session_id"
+        case createdUserID = "created_user_id"
         case abandonAt = "abandon_at"
         case legalAcceptedAt = "legal_accepted_at"
         case locale

@@ -3,16 +3,16 @@
 /// The `SvixURL` object of the Backend API (schema `SvixURL`).
 public struct SvixURL: Codable, Hashable, Sendable {
     /// JSON `svix_url`.
-    public var svixUrl: String
+    public var svixURL: String
 
     /// Creates a value from its properties.
     public init(
-        svixUrl: String
+        svixURL: String
     ) {
-        self.svixUrl = svixUrl
+        self.svixURL = svixURL
     }
 
     enum CodingKeys: String, CodingKey {
-        case svixUrl = "svix_url"
+        case svixURL = "svix_url"
     }
 }

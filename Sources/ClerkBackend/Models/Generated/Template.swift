@@ -7,7 +7,7 @@ public struct Template: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object?
     /// JSON `instance_id`.
-    public var instanceId: String?
+    public var instanceID: String?
     /// JSON `resource_type`.
     public var resourceType: String?
     /// JSON `template_type`.
@@ -55,7 +55,7 @@ public struct Template: Codable, Hashable, Sendable {
     public init(
         id: String? = nil,
         object: Object? = nil,
-        instanceId: String? = nil,
+        instanceID: String? = nil,
         resourceType: String? = nil,
         templateType: String? = nil,
         name: String? = nil,
@@ -80,7 +80,7 @@ public struct Template: Codable, Hashable, Sendable {
     ) {
         self.id = id
         self.object = object
-        self.instanceId = instanceId
+        self.instanceID = instanceID
         self.resourceType = resourceType
         self.templateType = templateType
         self.name = name
@@ -107,7 +107,7 @@ public struct Template: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id
         case object
-        case instanceId = "instance_id"
+        case instanceID = "instance_id"
         case resourceType = "resource_type"
         case templateType = "template_type"
         case name

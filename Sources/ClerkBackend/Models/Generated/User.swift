@@ -7,13 +7,13 @@ public struct User: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
     /// JSON `primary_email_address_id`.
-    public var primaryEmailAddressId: String?
+    public var primaryEmailAddressID: String?
     /// JSON `primary_phone_number_id`.
-    public var primaryPhoneNumberId: String?
+    public var primaryPhoneNumberID: String?
     /// JSON `primary_web3_wallet_id`.
-    public var primaryWeb3WalletId: String?
+    public var primaryWeb3WalletID: String?
     /// JSON `username`.
     public var username: String?
     /// JSON `first_name`.
@@ -24,13 +24,13 @@ public struct User: Codable, Hashable, Sendable {
     public var locale: String?
     /// JSON `profile_image_url`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var profileImageUrl: String? {
-        get { _profileImageUrl }
-        set { _profileImageUrl = newValue }
+    public var profileImageURL: String? {
+        get { _profileImageURL }
+        set { _profileImageURL = newValue }
     }
-    private var _profileImageUrl: String?
+    private var _profileImageURL: String?
     /// JSON `image_url`.
-    public var imageUrl: String?
+    public var imageURL: String?
     /// JSON `has_image`.
     public var hasImage: Bool
     /// JSON `public_metadata`.
@@ -104,16 +104,16 @@ public struct User: Codable, Hashable, Sendable {
     public init(
         id: String,
         object: Object,
-        externalId: String? = nil,
-        primaryEmailAddressId: String? = nil,
-        primaryPhoneNumberId: String? = nil,
-        primaryWeb3WalletId: String? = nil,
+        externalID: String? = nil,
+        primaryEmailAddressID: String? = nil,
+        primaryPhoneNumberID: String? = nil,
+        primaryWeb3WalletID: String? = nil,
         username: String? = nil,
         firstName: String? = nil,
         lastName: String? = nil,
         locale: String? = nil,
-        profileImageUrl: String? = nil,
-        imageUrl: String? = nil,
+        profileImageURL: String? = nil,
+        imageURL: String? = nil,
         hasImage: Bool,
         publicMetadata: Metadata,
         privateMetadata: Metadata? = nil,
@@ -151,16 +151,16 @@ public struct User: Codable, Hashable, Sendable {
     ) {
         self.id = id
         self.object = object
-        self.externalId = externalId
-        self.primaryEmailAddressId = primaryEmailAddressId
-        self.primaryPhoneNumberId = primaryPhoneNumberId
-        self.primaryWeb3WalletId = primaryWeb3WalletId
+        self.externalID = externalID
+        self.primaryEmailAddressID = primaryEmailAddressID
+        self.primaryPhoneNumberID = primaryPhoneNumberID
+        self.primaryWeb3WalletID = primaryWeb3WalletID
         self.username = username
         self.firstName = firstName
         self.lastName = lastName
         self.locale = locale
-        self._profileImageUrl = profileImageUrl
-        self.imageUrl = imageUrl
+        self._profileImageURL = profileImageURL
+        self.imageURL = imageURL
         self.hasImage = hasImage
         self.publicMetadata = publicMetadata
         self.privateMetadata = privateMetadata
@@ -200,16 +200,16 @@ public struct User: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id
         case object
-        case externalId = "external_id"
-        case primaryEmailAddressId = "primary_email_address_id"
-        case primaryPhoneNumberId = "primary_phone_number_id"
-        case primaryWeb3WalletId = "primary_web3_wallet_id"
+        case externalID = "external_id"
+        case primaryEmailAddressID = "primary_email_address_id"
+        case primaryPhoneNumberID = "primary_phone_number_id"
+        case primaryWeb3WalletID = "primary_web3_wallet_id"
         case username
         case firstName = "first_name"
         case lastName = "last_name"
         case locale
-        case _profileImageUrl = "profile_image_url"
-        case imageUrl = "image_url"
+        case _profileImageURL = "profile_image_url"
+        case imageURL = "image_url"
         case hasImage = "has_image"
         case publicMetadata = "public_metadata"
         case privateMetadata = "private_metadata"

@@ -18,8 +18,8 @@ extension APIKeysAPI {
     /// `POST /api_keys` (`createApiKey`).
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
-    public func create(_ params: CreateApiKeyBody) async throws -> CreateApiKeyResponse {
-        try await client.send(try APIRequest(.createApiKey, json: params))
+    public func create(_ params: CreateAPIKeyBody) async throws -> CreateAPIKeyResponse {
+        try await client.send(try APIRequest(.createAPIKey, json: params))
     }
 
     /// Gets API Keys.
@@ -28,9 +28,9 @@ extension APIKeysAPI {
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
     public func list(
-        _ query: GetApiKeysQuery
-    ) async throws -> PaginatedResourceResponse<GetApiKeysResponse.DataValue> {
-        try await client.send(APIRequest(.getApiKeys, query: query.queryItems))
+        _ query: GetAPIKeysQuery
+    ) async throws -> PaginatedResourceResponse<GetAPIKeysResponse.DataValue> {
+        try await client.send(APIRequest(.getAPIKeys, query: query.queryItems))
     }
 
     /// Gets an API Key by ID.
@@ -38,8 +38,8 @@ extension APIKeysAPI {
     /// `GET /api_keys/{apiKeyID}` (`getApiKey`).
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
-    public func get(_ apiKeyID: String) async throws -> GetApiKeyResponse {
-        try await client.send(APIRequest(.getApiKey, path: [apiKeyID]))
+    public func get(_ apiKeyID: String) async throws -> GetAPIKeyResponse {
+        try await client.send(APIRequest(.getAPIKey, path: [apiKeyID]))
     }
 
     /// Updates an API Key.
@@ -49,9 +49,9 @@ extension APIKeysAPI {
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
     public func update(
         _ apiKeyID: String,
-        _ params: UpdateApiKeyBody = UpdateApiKeyBody()
-    ) async throws -> UpdateApiKeyResponse {
-        try await client.send(try APIRequest(.updateApiKey, path: [apiKeyID], json: params))
+        _ params: UpdateAPIKeyBody = UpdateAPIKeyBody()
+    ) async throws -> UpdateAPIKeyResponse {
+        try await client.send(try APIRequest(.updateAPIKey, path: [apiKeyID], json: params))
     }
 
     /// Deletes an API Key.
@@ -59,8 +59,8 @@ extension APIKeysAPI {
     /// `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`).
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
-    public func delete(_ apiKeyID: String) async throws -> DeleteApiKeyResponse {
-        try await client.send(APIRequest(.deleteApiKey, path: [apiKeyID]))
+    public func delete(_ apiKeyID: String) async throws -> DeleteAPIKeyResponse {
+        try await client.send(APIRequest(.deleteAPIKey, path: [apiKeyID]))
     }
 
     /// Gets an API Key Secret.
@@ -68,8 +68,8 @@ extension APIKeysAPI {
     /// `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`).
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
-    public func getSecret(_ apiKeyID: String) async throws -> GetApiKeySecretResponse {
-        try await client.send(APIRequest(.getApiKeySecret, path: [apiKeyID]))
+    public func getSecret(_ apiKeyID: String) async throws -> GetAPIKeySecretResponse {
+        try await client.send(APIRequest(.getAPIKeySecret, path: [apiKeyID]))
     }
 
     /// Revokes an API Key.
@@ -79,9 +79,9 @@ extension APIKeysAPI {
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
     public func revoke(
         _ apiKeyID: String,
-        _ params: RevokeApiKeyBody = RevokeApiKeyBody()
-    ) async throws -> RevokeApiKeyResponse {
-        try await client.send(try APIRequest(.revokeApiKey, path: [apiKeyID], json: params))
+        _ params: RevokeAPIKeyBody = RevokeAPIKeyBody()
+    ) async throws -> RevokeAPIKeyResponse {
+        try await client.send(try APIRequest(.revokeAPIKey, path: [apiKeyID], json: params))
     }
 
     /// Verifies an API Key.
@@ -89,7 +89,7 @@ extension APIKeysAPI {
     /// `POST /api_keys/verify` (`verifyApiKey`).
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
-    public func verify(_ params: VerifyApiKeyBody) async throws -> VerifyApiKeyResponse {
-        try await client.send(try APIRequest(.verifyApiKey, json: params))
+    public func verify(_ params: VerifyAPIKeyBody) async throws -> VerifyAPIKeyResponse {
+        try await client.send(try APIRequest(.verifyAPIKey, json: params))
     }
 }

@@ -23,7 +23,7 @@ extension ActorTokensAPI {
     /// Revokes actor token.
     ///
     /// `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`).
-    public func revoke(_ actorTokenId: String) async throws -> ActorToken {
-        try await client.send(APIRequest(.revokeActorToken, path: [actorTokenId]))
+    public func revoke(_ actorTokenID: String) async throws -> ActorToken {
+        try await client.send(APIRequest(.revokeActorToken, path: [actorTokenID]))
     }
 }

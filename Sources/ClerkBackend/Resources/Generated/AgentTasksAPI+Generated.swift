@@ -23,7 +23,7 @@ extension AgentTasksAPI {
     /// Revokes agent task.
     ///
     /// `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`).
-    public func revoke(_ agentTaskId: String) async throws -> AgentTask {
-        try await client.send(APIRequest(.revokeAgentTask, path: [agentTaskId]))
+    public func revoke(_ agentTaskID: String) async throws -> AgentTask {
+        try await client.send(APIRequest(.revokeAgentTask, path: [agentTaskID]))
     }
 }

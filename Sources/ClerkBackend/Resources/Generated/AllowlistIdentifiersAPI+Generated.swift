@@ -39,7 +39,7 @@ extension AllowlistIdentifiersAPI {
     /// Deletes identifier from allow-list.
     ///
     /// `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`).
-    public func deleteAllowlistIdentifier(_ identifierId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteAllowlistIdentifier, path: [identifierId]))
+    public func deleteAllowlistIdentifier(_ identifierID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteAllowlistIdentifier, path: [identifierID]))
     }
 }

@@ -16,15 +16,15 @@ extension BillingAPI {
     /// Fetches a user's billing subscription.
     ///
     /// `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`).
-    public func getUserBillingSubscription(_ userId: String) async throws -> CommerceSubscription {
-        try await client.send(APIRequest(.getUserBillingSubscription, path: [userId]))
+    public func getUserBillingSubscription(_ userID: String) async throws -> CommerceSubscription {
+        try await client.send(APIRequest(.getUserBillingSubscription, path: [userID]))
     }
 
     /// Fetches an organization's billing subscription.
     ///
     /// `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`).
-    public func getOrganizationBillingSubscription(_ organizationId: String) async throws -> CommerceSubscription {
-        try await client.send(APIRequest(.getOrganizationBillingSubscription, path: [organizationId]))
+    public func getOrganizationBillingSubscription(_ organizationID: String) async throws -> CommerceSubscription {
+        try await client.send(APIRequest(.getOrganizationBillingSubscription, path: [organizationID]))
     }
 
     /// Lists all billing plans.
@@ -65,50 +65,50 @@ extension BillingAPI {
     ///
     /// `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`).
     public func cancelSubscriptionItem(
-        _ subscriptionItemId: String,
+        _ subscriptionItemID: String,
         query: CancelCommerceSubscriptionItemQuery = CancelCommerceSubscriptionItemQuery()
     ) async throws -> CommerceSubscriptionItem {
-        try await client.send(APIRequest(.cancelCommerceSubscriptionItem, path: [subscriptionItemId], query: query.queryItems))
+        try await client.send(APIRequest(.cancelCommerceSubscriptionItem, path: [subscriptionItemID], query: query.queryItems))
     }
 
     /// Extends free trial for a subscription item.
     ///
     /// `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`).
     public func extendSubscriptionItemFreeTrial(
-        _ subscriptionItemId: String,
+        _ subscriptionItemID: String,
         _ params: ExtendFreeTrialRequest
-    ) async throws -> CommerceSubscriptionItem2 {
-        try await client.send(try APIRequest(.extendBillingSubscriptionItemFreeTrial, path: [subscriptionItemId], json: params))
+    ) async throws -> CommerceSubscriptionItemWithPaymentSource {
+        try await client.send(try APIRequest(.extendBillingSubscriptionItemFreeTrial, path: [subscriptionItemID], json: params))
     }
 
     /// Creates a price transition for a subscription item.
     ///
     /// `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`).
     public func createPriceTransition(
-        _ subscriptionItemId: String,
+        _ subscriptionItemID: String,
         _ params: PriceTransitionRequest
     ) async throws -> CommercePriceTransitionResponse {
-        try await client.send(try APIRequest(.createBillingPriceTransition, path: [subscriptionItemId], json: params))
+        try await client.send(try APIRequest(.createBillingPriceTransition, path: [subscriptionItemID], json: params))
     }
 
     /// Applies a discount to a subscription item.
     ///
     /// `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`).
     public func applySubscriptionItemDiscount(
-        _ subscriptionItemId: String,
+        _ subscriptionItemID: String,
         _ params: ApplyCommerceDiscountRequest
     ) async throws -> CommerceDiscountRedemptionResponse {
-        try await client.send(try APIRequest(.applyBillingSubscriptionItemDiscount, path: [subscriptionItemId], json: params))
+        try await client.send(try APIRequest(.applyBillingSubscriptionItemDiscount, path: [subscriptionItemID], json: params))
     }
 
     /// Removes a discount from a subscription item.
     ///
     /// `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`).
     public func removeSubscriptionItemDiscount(
-        subscriptionItemId: String,
-        discountId: String
+        subscriptionItemID: String,
+        discountID: String
     ) async throws -> CommerceDiscountRedemptionResponse {
-        try await client.send(APIRequest(.removeBillingSubscriptionItemDiscount, path: [subscriptionItemId, discountId]))
+        try await client.send(APIRequest(.removeBillingSubscriptionItemDiscount, path: [subscriptionItemID, discountID]))
     }
 
     /// Lists all billing statements.

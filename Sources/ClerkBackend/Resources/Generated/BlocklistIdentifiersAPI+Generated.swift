@@ -32,7 +32,7 @@ extension BlocklistIdentifiersAPI {
     /// Deletes identifier from block-list.
     ///
     /// `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`).
-    public func deleteBlocklistIdentifier(_ identifierId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteBlocklistIdentifier, path: [identifierId]))
+    public func deleteBlocklistIdentifier(_ identifierID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteBlocklistIdentifier, path: [identifierID]))
     }
 }

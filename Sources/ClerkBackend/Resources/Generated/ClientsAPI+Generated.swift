@@ -38,7 +38,7 @@ extension ClientsAPI {
     /// Gets a client.
     ///
     /// `GET /clients/{client_id}` (`GetClient`).
-    public func getClient(_ clientId: String) async throws -> Client {
-        try await client.send(APIRequest(.getClient, path: [clientId]))
+    public func getClient(_ clientID: String) async throws -> Client {
+        try await client.send(APIRequest(.getClient, path: [clientID]))
     }
 }

@@ -32,70 +32,70 @@ extension DirectoriesAPI {
     /// Fetches a directory.
     ///
     /// `GET /directories/{directory_id}` (`GetDirectory`).
-    public func getDirectory(_ directoryId: String) async throws -> Directory {
-        try await client.send(APIRequest(.getDirectory, path: [directoryId]))
+    public func getDirectory(_ directoryID: String) async throws -> Directory {
+        try await client.send(APIRequest(.getDirectory, path: [directoryID]))
     }
 
     /// Updates a directory.
     ///
     /// `PATCH /directories/{directory_id}` (`UpdateDirectory`).
     public func updateDirectory(
-        _ directoryId: String,
+        _ directoryID: String,
         _ params: UpdateDirectoryBody = UpdateDirectoryBody()
     ) async throws -> Directory {
-        try await client.send(try APIRequest(.updateDirectory, path: [directoryId], json: params))
+        try await client.send(try APIRequest(.updateDirectory, path: [directoryID], json: params))
     }
 
     /// Deletes a directory.
     ///
     /// `DELETE /directories/{directory_id}` (`DeleteDirectory`).
-    public func deleteDirectory(_ directoryId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteDirectory, path: [directoryId]))
+    public func deleteDirectory(_ directoryID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteDirectory, path: [directoryID]))
     }
 
     /// Rotates a directory's API key.
     ///
     /// `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`).
-    public func rotateDirectoryAPIKey(_ directoryId: String) async throws -> Directory {
-        try await client.send(APIRequest(.rotateDirectoryAPIKey, path: [directoryId]))
+    public func rotateDirectoryAPIKey(_ directoryID: String) async throws -> Directory {
+        try await client.send(APIRequest(.rotateDirectoryAPIKey, path: [directoryID]))
     }
 
     /// Lists directory group role mappings.
     ///
     /// `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`).
     public func getDirectoryGroupRoleMappingList(
-        _ directoryId: String
+        _ directoryID: String
     ) async throws -> DirectoryGroupRoleMappingList {
-        try await client.send(APIRequest(.listDirectoryGroupRoleMappings, path: [directoryId]))
+        try await client.send(APIRequest(.listDirectoryGroupRoleMappings, path: [directoryID]))
     }
 
     /// Creates a directory group role mapping.
     ///
     /// `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`).
     public func createDirectoryGroupRoleMapping(
-        _ directoryId: String,
+        _ directoryID: String,
         _ params: CreateDirectoryGroupRoleMappingBody
     ) async throws -> DirectoryGroupRoleMapping {
-        try await client.send(try APIRequest(.createDirectoryGroupRoleMapping, path: [directoryId], json: params))
+        try await client.send(try APIRequest(.createDirectoryGroupRoleMapping, path: [directoryID], json: params))
     }
 
     /// Replaces directory group role mappings.
     ///
     /// `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`).
     public func replaceDirectoryGroupRoleMappings(
-        _ directoryId: String,
+        _ directoryID: String,
         _ params: ReplaceDirectoryGroupRoleMappingsBody
     ) async throws -> DirectoryGroupRoleMappingList {
-        try await client.send(try APIRequest(.replaceDirectoryGroupRoleMappings, path: [directoryId], json: params))
+        try await client.send(try APIRequest(.replaceDirectoryGroupRoleMappings, path: [directoryID], json: params))
     }
 
     /// Deletes a directory group role mapping.
     ///
     /// `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`).
     public func deleteDirectoryGroupRoleMapping(
-        directoryId: String,
-        mappingId: String
+        directoryID: String,
+        mappingID: String
     ) async throws -> DirectoryGroupRoleMappingDeleted {
-        try await client.send(APIRequest(.deleteDirectoryGroupRoleMapping, path: [directoryId, mappingId]))
+        try await client.send(APIRequest(.deleteDirectoryGroupRoleMapping, path: [directoryID, mappingID]))
     }
 }

@@ -30,14 +30,14 @@ extension DomainsAPI {
     /// Deletes a satellite domain.
     ///
     /// `DELETE /domains/{domain_id}` (`DeleteDomain`).
-    public func deleteDomain(_ domainId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteDomain, path: [domainId]))
+    public func deleteDomain(_ domainID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteDomain, path: [domainID]))
     }
 
     /// Updates a domain.
     ///
     /// `PATCH /domains/{domain_id}` (`UpdateDomain`).
-    public func update(_ domainId: String, _ params: UpdateDomainBody = UpdateDomainBody()) async throws -> Domain {
-        try await client.send(try APIRequest(.updateDomain, path: [domainId], json: params))
+    public func update(_ domainID: String, _ params: UpdateDomainBody = UpdateDomainBody()) async throws -> Domain {
+        try await client.send(try APIRequest(.updateDomain, path: [domainID], json: params))
     }
 }

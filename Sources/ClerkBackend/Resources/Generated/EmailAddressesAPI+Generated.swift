@@ -23,41 +23,41 @@ extension EmailAddressesAPI {
     /// Fetches an email address.
     ///
     /// `GET /email_addresses/{email_address_id}` (`GetEmailAddress`).
-    public func getEmailAddress(_ emailAddressId: String) async throws -> EmailAddress {
-        try await client.send(APIRequest(.getEmailAddress, path: [emailAddressId]))
+    public func getEmailAddress(_ emailAddressID: String) async throws -> EmailAddress {
+        try await client.send(APIRequest(.getEmailAddress, path: [emailAddressID]))
     }
 
     /// Deletes an email address.
     ///
     /// `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`).
-    public func deleteEmailAddress(_ emailAddressId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteEmailAddress, path: [emailAddressId]))
+    public func deleteEmailAddress(_ emailAddressID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteEmailAddress, path: [emailAddressID]))
     }
 
     /// Updates an email address.
     ///
     /// `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`).
     public func updateEmailAddress(
-        _ emailAddressId: String,
+        _ emailAddressID: String,
         _ params: UpdateEmailAddressBody = UpdateEmailAddressBody()
     ) async throws -> EmailAddress {
-        try await client.send(try APIRequest(.updateEmailAddress, path: [emailAddressId], json: params))
+        try await client.send(try APIRequest(.updateEmailAddress, path: [emailAddressID], json: params))
     }
 
     /// Sends a verification code to an email address.
     ///
     /// `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`).
-    public func prepareEmailAddressVerification(_ emailAddressId: String) async throws -> VerificationResponse {
-        try await client.send(APIRequest(.prepareEmailAddressVerification, path: [emailAddressId]))
+    public func prepareEmailAddressVerification(_ emailAddressID: String) async throws -> VerificationResponse {
+        try await client.send(APIRequest(.prepareEmailAddressVerification, path: [emailAddressID]))
     }
 
     /// Verifies a code sent to an email address.
     ///
     /// `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`).
     public func attemptEmailAddressVerification(
-        _ emailAddressId: String,
+        _ emailAddressID: String,
         _ params: AttemptEmailAddressVerificationBody
     ) async throws -> VerificationResponse {
-        try await client.send(try APIRequest(.attemptEmailAddressVerification, path: [emailAddressId], json: params))
+        try await client.send(try APIRequest(.attemptEmailAddressVerification, path: [emailAddressID], json: params))
     }
 }

@@ -34,43 +34,43 @@ extension EnterpriseConnectionsAPI {
     /// Fetches an enterprise connection.
     ///
     /// `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`).
-    public func getEnterpriseConnection(_ enterpriseConnectionId: String) async throws -> EnterpriseConnection {
-        try await client.send(APIRequest(.getEnterpriseConnection, path: [enterpriseConnectionId]))
+    public func getEnterpriseConnection(_ enterpriseConnectionID: String) async throws -> EnterpriseConnection {
+        try await client.send(APIRequest(.getEnterpriseConnection, path: [enterpriseConnectionID]))
     }
 
     /// Updates an enterprise connection.
     ///
     /// `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`).
     public func updateEnterpriseConnection(
-        _ enterpriseConnectionId: String,
+        _ enterpriseConnectionID: String,
         _ params: UpdateEnterpriseConnectionBody = UpdateEnterpriseConnectionBody()
     ) async throws -> EnterpriseConnection {
-        try await client.send(try APIRequest(.updateEnterpriseConnection, path: [enterpriseConnectionId], json: params))
+        try await client.send(try APIRequest(.updateEnterpriseConnection, path: [enterpriseConnectionID], json: params))
     }
 
     /// Deletes an enterprise connection.
     ///
     /// `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`).
-    public func deleteEnterpriseConnection(_ enterpriseConnectionId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteEnterpriseConnection, path: [enterpriseConnectionId]))
+    public func deleteEnterpriseConnection(_ enterpriseConnectionID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteEnterpriseConnection, path: [enterpriseConnectionID]))
     }
 
     /// Lists enterprise connection test runs.
     ///
     /// `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`).
     public func getEnterpriseConnectionTestRunList(
-        _ enterpriseConnectionId: String,
+        _ enterpriseConnectionID: String,
         query: ListEnterpriseConnectionTestRunsQuery = ListEnterpriseConnectionTestRunsQuery()
     ) async throws -> PaginatedResourceResponse<EnterpriseConnectionTestRun> {
-        try await client.send(APIRequest(.listEnterpriseConnectionTestRuns, path: [enterpriseConnectionId], query: query.queryItems))
+        try await client.send(APIRequest(.listEnterpriseConnectionTestRuns, path: [enterpriseConnectionID], query: query.queryItems))
     }
 
     /// Creates an enterprise connection test run.
     ///
     /// `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`).
     public func createEnterpriseConnectionTestRun(
-        _ enterpriseConnectionId: String
+        _ enterpriseConnectionID: String
     ) async throws -> EnterpriseConnectionTestRunResponse {
-        try await client.send(APIRequest(.createEnterpriseConnectionTestRun, path: [enterpriseConnectionId]))
+        try await client.send(APIRequest(.createEnterpriseConnectionTestRun, path: [enterpriseConnectionID]))
     }
 }

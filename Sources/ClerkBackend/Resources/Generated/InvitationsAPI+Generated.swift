@@ -44,7 +44,7 @@ extension InvitationsAPI {
     /// Revokes an invitation.
     ///
     /// `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`).
-    public func revokeInvitation(_ invitationId: String) async throws -> InvitationRevoked {
-        try await client.send(APIRequest(.revokeInvitation, path: [invitationId]))
+    public func revokeInvitation(_ invitationID: String) async throws -> InvitationRevoked {
+        try await client.send(APIRequest(.revokeInvitation, path: [invitationID]))
     }
 }

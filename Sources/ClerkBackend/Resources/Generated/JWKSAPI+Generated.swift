@@ -16,7 +16,7 @@ extension JWKSAPI {
     /// Fetches the JSON Web Key Set of the instance.
     ///
     /// `GET /jwks` (`GetJWKS`).
-    public func getJwks() async throws -> JWKS {
+    public func getJWKS() async throws -> JWKS {
         try await client.send(APIRequest(.getJWKS))
     }
 }

@@ -37,21 +37,21 @@ extension JWTTemplatesAPI {
     /// Fetches a template.
     ///
     /// `GET /jwt_templates/{template_id}` (`GetJWTTemplate`).
-    public func get(_ templateId: String) async throws -> JWTTemplate {
-        try await client.send(APIRequest(.getJWTTemplate, path: [templateId]))
+    public func get(_ templateID: String) async throws -> JWTTemplate {
+        try await client.send(APIRequest(.getJWTTemplate, path: [templateID]))
     }
 
     /// Updates a JWT template.
     ///
     /// `PATCH /jwt_templates/{template_id}` (`UpdateJWTTemplate`).
-    public func update(_ templateId: String, _ params: UpdateJWTTemplateBody) async throws -> JWTTemplate {
-        try await client.send(try APIRequest(.updateJWTTemplate, path: [templateId], json: params))
+    public func update(_ templateID: String, _ params: UpdateJWTTemplateBody) async throws -> JWTTemplate {
+        try await client.send(try APIRequest(.updateJWTTemplate, path: [templateID], json: params))
     }
 
     /// Deletes a Template.
     ///
     /// `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`).
-    public func delete(_ templateId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteJWTTemplate, path: [templateId]))
+    public func delete(_ templateID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteJWTTemplate, path: [templateID]))
     }
 }

@@ -52,11 +52,11 @@ extension M2MTokensAPI {
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
     public func revokeToken(
-        _ m2mTokenId: String,
+        _ m2mTokenID: String,
         _ params: RevokeM2MTokenBody = RevokeM2MTokenBody(),
         machineSecretKey: String? = nil
     ) async throws -> RevokeM2MTokenResponse {
-        try await client.send(try APIRequest(.revokeM2MToken, path: [m2mTokenId], json: params, authorization: machineSecretKey.map { .explicit(Secret($0)) } ?? .machineSecretKeyOrSecretKey))
+        try await client.send(try APIRequest(.revokeM2MToken, path: [m2mTokenID], json: params, authorization: machineSecretKey.map { .explicit(Secret($0)) } ?? .machineSecretKeyOrSecretKey))
     }
 
     /// Verifies a M2M Token.

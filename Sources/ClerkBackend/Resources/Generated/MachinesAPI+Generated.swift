@@ -32,55 +32,55 @@ extension MachinesAPI {
     /// Fetches a machine.
     ///
     /// `GET /machines/{machine_id}` (`GetMachine`).
-    public func get(_ machineId: String) async throws -> Machine {
-        try await client.send(APIRequest(.getMachine, path: [machineId]))
+    public func get(_ machineID: String) async throws -> Machine {
+        try await client.send(APIRequest(.getMachine, path: [machineID]))
     }
 
     /// Updates a machine.
     ///
     /// `PATCH /machines/{machine_id}` (`UpdateMachine`).
     public func update(
-        _ machineId: String,
+        _ machineID: String,
         _ params: UpdateMachineBody = UpdateMachineBody()
     ) async throws -> Machine {
-        try await client.send(try APIRequest(.updateMachine, path: [machineId], json: params))
+        try await client.send(try APIRequest(.updateMachine, path: [machineID], json: params))
     }
 
     /// Deletes a machine.
     ///
     /// `DELETE /machines/{machine_id}` (`DeleteMachine`).
-    public func delete(_ machineId: String) async throws -> MachineDeleted {
-        try await client.send(APIRequest(.deleteMachine, path: [machineId]))
+    public func delete(_ machineID: String) async throws -> MachineDeleted {
+        try await client.send(APIRequest(.deleteMachine, path: [machineID]))
     }
 
     /// Fetches a machine secret key.
     ///
     /// `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`).
-    public func getSecretKey(_ machineId: String) async throws -> MachineSecretKey {
-        try await client.send(APIRequest(.getMachineSecretKey, path: [machineId]))
+    public func getSecretKey(_ machineID: String) async throws -> MachineSecretKey {
+        try await client.send(APIRequest(.getMachineSecretKey, path: [machineID]))
     }
 
     /// Rotates a machine's secret key.
     ///
     /// `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`).
     public func rotateSecretKey(
-        _ machineId: String,
+        _ machineID: String,
         _ params: RotateMachineSecretKeyBody
     ) async throws -> MachineSecretKey {
-        try await client.send(try APIRequest(.rotateMachineSecretKey, path: [machineId], json: params))
+        try await client.send(try APIRequest(.rotateMachineSecretKey, path: [machineID], json: params))
     }
 
     /// Creates a machine scope.
     ///
     /// `POST /machines/{machine_id}/scopes` (`CreateMachineScope`).
-    public func createScope(_ machineId: String, _ params: CreateMachineScopeBody) async throws -> MachineScope {
-        try await client.send(try APIRequest(.createMachineScope, path: [machineId], json: params))
+    public func createScope(_ machineID: String, _ params: CreateMachineScopeBody) async throws -> MachineScope {
+        try await client.send(try APIRequest(.createMachineScope, path: [machineID], json: params))
     }
 
     /// Deletes a machine scope.
     ///
     /// `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`).
-    public func deleteScope(machineId: String, otherMachineId: String) async throws -> MachineScopeDeleted {
-        try await client.send(APIRequest(.deleteMachineScope, path: [machineId, otherMachineId]))
+    public func deleteScope(machineID: String, otherMachineID: String) async throws -> MachineScopeDeleted {
+        try await client.send(APIRequest(.deleteMachineScope, path: [machineID, otherMachineID]))
     }
 }

@@ -32,32 +32,32 @@ extension OAuthApplicationsAPI {
     /// Fetches an OAuth application by ID.
     ///
     /// `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`).
-    public func get(_ oauthApplicationId: String) async throws -> OAuthApplication {
-        try await client.send(APIRequest(.getOAuthApplication, path: [oauthApplicationId]))
+    public func get(_ oauthApplicationID: String) async throws -> OAuthApplication {
+        try await client.send(APIRequest(.getOAuthApplication, path: [oauthApplicationID]))
     }
 
     /// Updates an OAuth application.
     ///
     /// `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`).
     public func update(
-        _ oauthApplicationId: String,
+        _ oauthApplicationID: String,
         _ params: UpdateOAuthApplicationBody = UpdateOAuthApplicationBody()
     ) async throws -> OAuthApplication {
-        try await client.send(try APIRequest(.updateOAuthApplication, path: [oauthApplicationId], json: params))
+        try await client.send(try APIRequest(.updateOAuthApplication, path: [oauthApplicationID], json: params))
     }
 
     /// Deletes an OAuth application.
     ///
     /// `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`).
-    public func delete(_ oauthApplicationId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteOAuthApplication, path: [oauthApplicationId]))
+    public func delete(_ oauthApplicationID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteOAuthApplication, path: [oauthApplicationID]))
     }
 
     /// Rotates the client secret of the given OAuth application.
     ///
     /// `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`).
-    public func rotateSecret(_ oauthApplicationId: String) async throws -> OAuthApplicationWithSecret {
-        try await client.send(APIRequest(.rotateOAuthApplicationSecret, path: [oauthApplicationId]))
+    public func rotateSecret(_ oauthApplicationID: String) async throws -> OAuthApplicationWithSecret {
+        try await client.send(APIRequest(.rotateOAuthApplicationSecret, path: [oauthApplicationID]))
     }
 
     /// Revokes an OAuth application token.
@@ -65,7 +65,7 @@ extension OAuthApplicationsAPI {
     /// `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`).
     ///
     /// The API answers 204 No Content with no body.
-    public func revokeToken(_ oauthApplicationId: String, _ params: RevokeOAuthApplicationTokenBody) async throws {
-        _ = try await client.send(try APIRequest(.revokeOAuthApplicationToken, path: [oauthApplicationId], json: params), as: EmptyResponse.self)
+    public func revokeToken(_ oauthApplicationID: String, _ params: RevokeOAuthApplicationTokenBody) async throws {
+        _ = try await client.send(try APIRequest(.revokeOAuthApplicationToken, path: [oauthApplicationID], json: params), as: EmptyResponse.self)
     }
 }

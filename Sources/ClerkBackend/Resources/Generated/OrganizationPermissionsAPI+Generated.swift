@@ -32,24 +32,24 @@ extension OrganizationPermissionsAPI {
     /// Gets an organization permission.
     ///
     /// `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`).
-    public func getOrganizationPermission(_ permissionId: String) async throws -> Permission {
-        try await client.send(APIRequest(.getOrganizationPermission, path: [permissionId]))
+    public func getOrganizationPermission(_ permissionID: String) async throws -> Permission {
+        try await client.send(APIRequest(.getOrganizationPermission, path: [permissionID]))
     }
 
     /// Updates an organization permission.
     ///
     /// `PATCH /organization_permissions/{permission_id}` (`UpdateOrganizationPermission`).
     public func updateOrganizationPermission(
-        _ permissionId: String,
+        _ permissionID: String,
         _ params: UpdateOrganizationPermissionBody = UpdateOrganizationPermissionBody()
     ) async throws -> Permission {
-        try await client.send(try APIRequest(.updateOrganizationPermission, path: [permissionId], json: params))
+        try await client.send(try APIRequest(.updateOrganizationPermission, path: [permissionID], json: params))
     }
 
     /// Deletes an organization permission.
     ///
     /// `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`).
-    public func deleteOrganizationPermission(_ permissionId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteOrganizationPermission, path: [permissionId]))
+    public func deleteOrganizationPermission(_ permissionID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteOrganizationPermission, path: [permissionID]))
     }
 }

@@ -32,44 +32,44 @@ extension OrganizationRolesAPI {
     /// Fetches an organization role.
     ///
     /// `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`).
-    public func getOrganizationRole(_ organizationRoleId: String) async throws -> Role {
-        try await client.send(APIRequest(.getOrganizationRole, path: [organizationRoleId]))
+    public func getOrganizationRole(_ organizationRoleID: String) async throws -> Role {
+        try await client.send(APIRequest(.getOrganizationRole, path: [organizationRoleID]))
     }
 
     /// Updates an organization role.
     ///
     /// `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`).
     public func updateOrganizationRole(
-        _ organizationRoleId: String,
+        _ organizationRoleID: String,
         _ params: UpdateOrganizationRoleBody = UpdateOrganizationRoleBody()
     ) async throws -> Role {
-        try await client.send(try APIRequest(.updateOrganizationRole, path: [organizationRoleId], json: params))
+        try await client.send(try APIRequest(.updateOrganizationRole, path: [organizationRoleID], json: params))
     }
 
     /// Deletes an organization role.
     ///
     /// `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`).
-    public func deleteOrganizationRole(_ organizationRoleId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteOrganizationRole, path: [organizationRoleId]))
+    public func deleteOrganizationRole(_ organizationRoleID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteOrganizationRole, path: [organizationRoleID]))
     }
 
     /// Assigns a permission to an organization role.
     ///
     /// `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`).
     public func assignPermissionToOrganizationRole(
-        organizationRoleId: String,
-        permissionId: String
+        organizationRoleID: String,
+        permissionID: String
     ) async throws -> Role {
-        try await client.send(APIRequest(.assignPermissionToOrganizationRole, path: [organizationRoleId, permissionId]))
+        try await client.send(APIRequest(.assignPermissionToOrganizationRole, path: [organizationRoleID, permissionID]))
     }
 
     /// Removes a permission from an organization role.
     ///
     /// `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`).
     public func removePermissionFromOrganizationRole(
-        organizationRoleId: String,
-        permissionId: String
+        organizationRoleID: String,
+        permissionID: String
     ) async throws -> Role {
-        try await client.send(APIRequest(.removePermissionFromOrganizationRole, path: [organizationRoleId, permissionId]))
+        try await client.send(APIRequest(.removePermissionFromOrganizationRole, path: [organizationRoleID, permissionID]))
     }
 }

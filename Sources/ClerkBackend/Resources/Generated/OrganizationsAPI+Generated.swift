@@ -42,103 +42,103 @@ extension OrganizationsAPI {
     ///
     /// `GET /organizations/{organization_id}` (`GetOrganization`).
     public func getOrganization(
-        _ organizationId: String,
+        _ organizationID: String,
         query: GetOrganizationQuery = GetOrganizationQuery()
     ) async throws -> Organization {
-        try await client.send(APIRequest(.getOrganization, path: [organizationId], query: query.queryItems))
+        try await client.send(APIRequest(.getOrganization, path: [organizationID], query: query.queryItems))
     }
 
     /// Updates an organization.
     ///
     /// `PATCH /organizations/{organization_id}` (`UpdateOrganization`).
     public func updateOrganization(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: UpdateOrganizationBody = UpdateOrganizationBody()
     ) async throws -> Organization {
-        try await client.send(try APIRequest(.updateOrganization, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.updateOrganization, path: [organizationID], json: params))
     }
 
     /// Deletes an organization.
     ///
     /// `DELETE /organizations/{organization_id}` (`DeleteOrganization`).
-    public func deleteOrganization(_ organizationId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteOrganization, path: [organizationId]))
+    public func deleteOrganization(_ organizationID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteOrganization, path: [organizationID]))
     }
 
     /// Merges and updates metadata for an organization.
     ///
     /// `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`).
     public func updateOrganizationMetadata(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: MergeOrganizationMetadataBody = MergeOrganizationMetadataBody()
     ) async throws -> Organization {
-        try await client.send(try APIRequest(.mergeOrganizationMetadata, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.mergeOrganizationMetadata, path: [organizationID], json: params))
     }
 
     /// Replaces metadata for an organization.
     ///
     /// `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`).
     public func replaceOrganizationMetadata(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: ReplaceOrganizationMetadataBody = ReplaceOrganizationMetadataBody()
     ) async throws -> Organization {
-        try await client.send(try APIRequest(.replaceOrganizationMetadata, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.replaceOrganizationMetadata, path: [organizationID], json: params))
     }
 
     /// Deletes the organization's logo.
     ///
     /// `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`).
-    public func deleteOrganizationLogo(_ organizationId: String) async throws -> Organization {
-        try await client.send(APIRequest(.deleteOrganizationLogo, path: [organizationId]))
+    public func deleteOrganizationLogo(_ organizationID: String) async throws -> Organization {
+        try await client.send(APIRequest(.deleteOrganizationLogo, path: [organizationID]))
     }
 
     /// Fetches an organization's credit balance.
     ///
     /// `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`).
     public func getOrganizationBillingCreditBalance(
-        _ organizationId: String
+        _ organizationID: String
     ) async throws -> CommerceCreditBalanceResponse {
-        try await client.send(APIRequest(.getOrganizationBillingCreditBalance, path: [organizationId]))
+        try await client.send(APIRequest(.getOrganizationBillingCreditBalance, path: [organizationID]))
     }
 
     /// Adjusts an organization's credit balance.
     ///
     /// `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`).
     public func adjustOrganizationBillingCreditBalance(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: AdjustCreditBalanceRequest
     ) async throws -> CommerceCreditLedgerResponse {
-        try await client.send(try APIRequest(.adjustOrganizationBillingCreditBalance, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.adjustOrganizationBillingCreditBalance, path: [organizationID], json: params))
     }
 
     /// Creates and sends an organization invitation.
     ///
     /// `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`).
     public func createOrganizationInvitation(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: CreateOrganizationInvitationBody
     ) async throws -> OrganizationInvitation {
-        try await client.send(try APIRequest(.createOrganizationInvitation, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.createOrganizationInvitation, path: [organizationID], json: params))
     }
 
     /// Gets a list of organization invitations.
     ///
     /// `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`).
     public func getOrganizationInvitationList(
-        _ organizationId: String,
+        _ organizationID: String,
         query: ListOrganizationInvitationsQuery = ListOrganizationInvitationsQuery()
     ) async throws -> PaginatedResourceResponse<OrganizationInvitation> {
-        try await client.send(APIRequest(.listOrganizationInvitations, path: [organizationId], query: query.queryItems))
+        try await client.send(APIRequest(.listOrganizationInvitations, path: [organizationID], query: query.queryItems))
     }
 
     /// Creates and sends organization invitations in bulk.
     ///
     /// `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`).
     public func createOrganizationInvitationBulk(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: CreateOrganizationInvitationBulkBody
     ) async throws -> PaginatedResourceResponse<OrganizationInvitation> {
-        try await client.send(try APIRequest(.createOrganizationInvitationBulk, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.createOrganizationInvitationBulk, path: [organizationID], json: params))
     }
 
     /// Gets a list of pending organization invitations.
@@ -146,131 +146,131 @@ extension OrganizationsAPI {
     /// `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`).
     @available(*, deprecated, message: "Use getOrganizationInvitationList(_:query:) with status pending")
     public func getPendingOrganizationInvitationList(
-        _ organizationId: String,
+        _ organizationID: String,
         query: ListPendingOrganizationInvitationsQuery = ListPendingOrganizationInvitationsQuery()
     ) async throws -> PaginatedResourceResponse<OrganizationInvitation> {
-        try await client.send(APIRequest(.listPendingOrganizationInvitations, path: [organizationId], query: query.queryItems))
+        try await client.send(APIRequest(.listPendingOrganizationInvitations, path: [organizationID], query: query.queryItems))
     }
 
     /// Fetches an organization invitation by ID.
     ///
     /// `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`).
     public func getOrganizationInvitation(
-        organizationId: String,
-        invitationId: String
+        organizationID: String,
+        invitationID: String
     ) async throws -> OrganizationInvitation {
-        try await client.send(APIRequest(.getOrganizationInvitation, path: [organizationId, invitationId]))
+        try await client.send(APIRequest(.getOrganizationInvitation, path: [organizationID, invitationID]))
     }
 
     /// Revokes a pending organization invitation.
     ///
     /// `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`).
     public func revokeOrganizationInvitation(
-        organizationId: String,
-        invitationId: String,
+        organizationID: String,
+        invitationID: String,
         _ params: RevokeOrganizationInvitationBody = RevokeOrganizationInvitationBody()
     ) async throws -> OrganizationInvitation {
-        try await client.send(try APIRequest(.revokeOrganizationInvitation, path: [organizationId, invitationId], json: params))
+        try await client.send(try APIRequest(.revokeOrganizationInvitation, path: [organizationID, invitationID], json: params))
     }
 
     /// Creates a new organization membership.
     ///
     /// `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`).
     public func createOrganizationMembership(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: CreateOrganizationMembershipBody
     ) async throws -> OrganizationMembership {
-        try await client.send(try APIRequest(.createOrganizationMembership, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.createOrganizationMembership, path: [organizationID], json: params))
     }
 
     /// Gets a list of all members of an organization.
     ///
     /// `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`).
     public func getOrganizationMembershipList(
-        _ organizationId: String,
+        _ organizationID: String,
         query: ListOrganizationMembershipsQuery = ListOrganizationMembershipsQuery()
     ) async throws -> PaginatedResourceResponse<OrganizationMembership> {
-        try await client.send(APIRequest(.listOrganizationMemberships, path: [organizationId], query: query.queryItems))
+        try await client.send(APIRequest(.listOrganizationMemberships, path: [organizationID], query: query.queryItems))
     }
 
     /// Updates an organization membership.
     ///
     /// `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`).
     public func updateOrganizationMembership(
-        organizationId: String,
-        userId: String,
+        organizationID: String,
+        userID: String,
         _ params: UpdateOrganizationMembershipBody
     ) async throws -> OrganizationMembership {
-        try await client.send(try APIRequest(.updateOrganizationMembership, path: [organizationId, userId], json: params))
+        try await client.send(try APIRequest(.updateOrganizationMembership, path: [organizationID, userID], json: params))
     }
 
     /// Removes a member from an organization.
     ///
     /// `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`).
     public func deleteOrganizationMembership(
-        organizationId: String,
-        userId: String
+        organizationID: String,
+        userID: String
     ) async throws -> OrganizationMembership {
-        try await client.send(APIRequest(.deleteOrganizationMembership, path: [organizationId, userId]))
+        try await client.send(APIRequest(.deleteOrganizationMembership, path: [organizationID, userID]))
     }
 
     /// Merges and updates organization membership metadata.
     ///
     /// `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`).
     public func updateOrganizationMembershipMetadata(
-        organizationId: String,
-        userId: String,
+        organizationID: String,
+        userID: String,
         _ params: UpdateOrganizationMembershipMetadataBody = UpdateOrganizationMembershipMetadataBody()
     ) async throws -> OrganizationMembership {
-        try await client.send(try APIRequest(.updateOrganizationMembershipMetadata, path: [organizationId, userId], json: params))
+        try await client.send(try APIRequest(.updateOrganizationMembershipMetadata, path: [organizationID, userID], json: params))
     }
 
     /// Creates a new organization domain.
     ///
     /// `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`).
     public func createOrganizationDomain(
-        _ organizationId: String,
+        _ organizationID: String,
         _ params: CreateOrganizationDomainBody = CreateOrganizationDomainBody()
     ) async throws -> OrganizationDomain {
-        try await client.send(try APIRequest(.createOrganizationDomain, path: [organizationId], json: params))
+        try await client.send(try APIRequest(.createOrganizationDomain, path: [organizationID], json: params))
     }
 
     /// Gets a list of all domains of an organization.
     ///
     /// `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`).
     public func getOrganizationDomainList(
-        _ organizationId: String,
+        _ organizationID: String,
         query: ListOrganizationDomainsQuery = ListOrganizationDomainsQuery()
     ) async throws -> PaginatedResourceResponse<OrganizationDomain> {
-        try await client.send(APIRequest(.listOrganizationDomains, path: [organizationId], query: query.queryItems))
+        try await client.send(APIRequest(.listOrganizationDomains, path: [organizationID], query: query.queryItems))
     }
 
     /// Updates an organization domain.
     ///
     /// `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`).
     public func updateOrganizationDomain(
-        organizationId: String,
-        domainId: String,
+        organizationID: String,
+        domainID: String,
         _ params: UpdateOrganizationDomainBody = UpdateOrganizationDomainBody()
     ) async throws -> OrganizationDomain {
-        try await client.send(try APIRequest(.updateOrganizationDomain, path: [organizationId, domainId], json: params))
+        try await client.send(try APIRequest(.updateOrganizationDomain, path: [organizationID, domainID], json: params))
     }
 
     /// Removes a domain from an organization.
     ///
     /// `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`).
-    public func deleteOrganizationDomain(organizationId: String, domainId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteOrganizationDomain, path: [organizationId, domainId]))
+    public func deleteOrganizationDomain(organizationID: String, domainID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteOrganizationDomain, path: [organizationID, domainID]))
     }
 
     /// Marks an organization domain's ownership as verified.
     ///
     /// `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`).
     public func verifyOrganizationDomainOwnership(
-        organizationId: String,
-        domainId: String
+        organizationID: String,
+        domainID: String
     ) async throws -> OrganizationDomain {
-        try await client.send(APIRequest(.verifyOrganizationDomainOwnership, path: [organizationId, domainId]))
+        try await client.send(APIRequest(.verifyOrganizationDomainOwnership, path: [organizationID, domainID]))
     }
 
     /// Lists all organization domains.

@@ -23,41 +23,41 @@ extension PhoneNumbersAPI {
     /// Fetches a phone number.
     ///
     /// `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`).
-    public func getPhoneNumber(_ phoneNumberId: String) async throws -> PhoneNumber {
-        try await client.send(APIRequest(.getPhoneNumber, path: [phoneNumberId]))
+    public func getPhoneNumber(_ phoneNumberID: String) async throws -> PhoneNumber {
+        try await client.send(APIRequest(.getPhoneNumber, path: [phoneNumberID]))
     }
 
     /// Deletes a phone number.
     ///
     /// `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`).
-    public func deletePhoneNumber(_ phoneNumberId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deletePhoneNumber, path: [phoneNumberId]))
+    public func deletePhoneNumber(_ phoneNumberID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deletePhoneNumber, path: [phoneNumberID]))
     }
 
     /// Updates a phone number.
     ///
     /// `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`).
     public func updatePhoneNumber(
-        _ phoneNumberId: String,
+        _ phoneNumberID: String,
         _ params: UpdatePhoneNumberBody = UpdatePhoneNumberBody()
     ) async throws -> PhoneNumber {
-        try await client.send(try APIRequest(.updatePhoneNumber, path: [phoneNumberId], json: params))
+        try await client.send(try APIRequest(.updatePhoneNumber, path: [phoneNumberID], json: params))
     }
 
     /// Sends a verification code to a phone number.
     ///
     /// `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`).
-    public func preparePhoneNumberVerification(_ phoneNumberId: String) async throws -> VerificationResponse {
-        try await client.send(APIRequest(.preparePhoneNumberVerification, path: [phoneNumberId]))
+    public func preparePhoneNumberVerification(_ phoneNumberID: String) async throws -> VerificationResponse {
+        try await client.send(APIRequest(.preparePhoneNumberVerification, path: [phoneNumberID]))
     }
 
     /// Verifies a code sent to a phone number.
     ///
     /// `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`).
     public func attemptPhoneNumberVerification(
-        _ phoneNumberId: String,
+        _ phoneNumberID: String,
         _ params: AttemptPhoneNumberVerificationBody
     ) async throws -> VerificationResponse {
-        try await client.send(try APIRequest(.attemptPhoneNumberVerification, path: [phoneNumberId], json: params))
+        try await client.send(try APIRequest(.attemptPhoneNumberVerification, path: [phoneNumberID], json: params))
     }
 }

@@ -2,12 +2,12 @@
 
 extension ClerkClient {
     /// Redirect URLs allowed for native and mobile applications.
-    public var redirectUrls: RedirectURLsAPI { RedirectURLsAPI(client: self) }
+    public var redirectURLs: RedirectURLsAPI { RedirectURLsAPI(client: self) }
 }
 
 /// Redirect URLs allowed for native and mobile applications.
 ///
-/// `clerkClient.redirectUrls` in `@clerk/backend`. Ids are sent as single percent-encoded path segments.
+/// `clerkClient.redirectURLs` in `@clerk/backend`. Ids are sent as single percent-encoded path segments.
 public struct RedirectURLsAPI: Sendable {
     let client: ClerkClient
 }
@@ -19,7 +19,7 @@ extension RedirectURLsAPI {
     ///
     /// Sends `paginated=true` unless `query.paginated` is set, and accepts both the paginated answer and
     /// the bare array the spec documents (`totalCount` is then the number of items).
-    public func getRedirectUrlList(
+    public func getRedirectURLList(
         _ query: ListRedirectURLsQuery = ListRedirectURLsQuery()
     ) async throws -> PaginatedResourceResponse<RedirectURL> {
         var query = query
@@ -30,21 +30,21 @@ extension RedirectURLsAPI {
     /// Creates a redirect URL.
     ///
     /// `POST /redirect_urls` (`CreateRedirectURL`).
-    public func createRedirectUrl(_ params: CreateRedirectURLBody) async throws -> RedirectURL {
+    public func createRedirectURL(_ params: CreateRedirectURLBody) async throws -> RedirectURL {
         try await client.send(try APIRequest(.createRedirectURL, json: params))
     }
 
     /// Fetches a redirect URL.
     ///
     /// `GET /redirect_urls/{id}` (`GetRedirectURL`).
-    public func getRedirectUrl(_ id: String) async throws -> RedirectURL {
+    public func getRedirectURL(_ id: String) async throws -> RedirectURL {
         try await client.send(APIRequest(.getRedirectURL, path: [id]))
     }
 
     /// Deletes a redirect URL.
     ///
     /// `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`).
-    public func deleteRedirectUrl(_ id: String) async throws -> DeletedObject {
+    public func deleteRedirectURL(_ id: String) async throws -> DeletedObject {
         try await client.send(APIRequest(.deleteRedirectURL, path: [id]))
     }
 }

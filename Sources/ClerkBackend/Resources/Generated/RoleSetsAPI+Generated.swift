@@ -32,41 +32,41 @@ extension RoleSetsAPI {
     /// Fetches a role set.
     ///
     /// `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`).
-    public func getRoleSet(_ roleSetKeyOrId: String) async throws -> RoleSet {
-        try await client.send(APIRequest(.getRoleSet, path: [roleSetKeyOrId]))
+    public func getRoleSet(_ roleSetKeyOrID: String) async throws -> RoleSet {
+        try await client.send(APIRequest(.getRoleSet, path: [roleSetKeyOrID]))
     }
 
     /// Updates a role set.
     ///
     /// `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`).
     public func updateRoleSet(
-        _ roleSetKeyOrId: String,
+        _ roleSetKeyOrID: String,
         _ params: UpdateRoleSetBody = UpdateRoleSetBody()
     ) async throws -> RoleSet {
-        try await client.send(try APIRequest(.updateRoleSet, path: [roleSetKeyOrId], json: params))
+        try await client.send(try APIRequest(.updateRoleSet, path: [roleSetKeyOrID], json: params))
     }
 
     /// Replaces a role set.
     ///
     /// `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`).
-    public func replaceRoleSet(_ roleSetKeyOrId: String, _ params: ReplaceRoleSetBody) async throws -> DeletedObject {
-        try await client.send(try APIRequest(.replaceRoleSet, path: [roleSetKeyOrId], json: params))
+    public func replaceRoleSet(_ roleSetKeyOrID: String, _ params: ReplaceRoleSetBody) async throws -> DeletedObject {
+        try await client.send(try APIRequest(.replaceRoleSet, path: [roleSetKeyOrID], json: params))
     }
 
     /// Adds roles to a role set.
     ///
     /// `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`).
-    public func addRolesToRoleSet(_ roleSetKeyOrId: String, _ params: AddRolesToRoleSetBody) async throws -> RoleSet {
-        try await client.send(try APIRequest(.addRolesToRoleSet, path: [roleSetKeyOrId], json: params))
+    public func addRolesToRoleSet(_ roleSetKeyOrID: String, _ params: AddRolesToRoleSetBody) async throws -> RoleSet {
+        try await client.send(try APIRequest(.addRolesToRoleSet, path: [roleSetKeyOrID], json: params))
     }
 
     /// Replaces a role in a role set.
     ///
     /// `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`).
     public func replaceRoleInRoleSet(
-        _ roleSetKeyOrId: String,
+        _ roleSetKeyOrID: String,
         _ params: ReplaceRoleInRoleSetBody
     ) async throws -> RoleSet {
-        try await client.send(try APIRequest(.replaceRoleInRoleSet, path: [roleSetKeyOrId], json: params))
+        try await client.send(try APIRequest(.replaceRoleInRoleSet, path: [roleSetKeyOrID], json: params))
     }
 }

@@ -17,7 +17,7 @@ extension SAMLConnectionsAPI {
     ///
     /// `GET /saml_connections` (`ListSAMLConnections`).
     @available(*, deprecated, message: "Use enterpriseConnections.getEnterpriseConnectionList(_:)")
-    public func getSamlConnectionList(
+    public func getSAMLConnectionList(
         _ query: ListSAMLConnectionsQuery = ListSAMLConnectionsQuery()
     ) async throws -> PaginatedResourceResponse<SAMLConnection> {
         try await client.send(APIRequest(.listSAMLConnections, query: query.queryItems))
@@ -27,7 +27,7 @@ extension SAMLConnectionsAPI {
     ///
     /// `POST /saml_connections` (`CreateSAMLConnection`).
     @available(*, deprecated, message: "Use enterpriseConnections.createEnterpriseConnection(_:)")
-    public func createSamlConnection(_ params: CreateSAMLConnectionBody) async throws -> SAMLConnection {
+    public func createSAMLConnection(_ params: CreateSAMLConnectionBody) async throws -> SAMLConnection {
         try await client.send(try APIRequest(.createSAMLConnection, json: params))
     }
 
@@ -35,26 +35,26 @@ extension SAMLConnectionsAPI {
     ///
     /// `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`).
     @available(*, deprecated, message: "Use enterpriseConnections.getEnterpriseConnection(_:)")
-    public func getSamlConnection(_ samlConnectionId: String) async throws -> SAMLConnection {
-        try await client.send(APIRequest(.getSAMLConnection, path: [samlConnectionId]))
+    public func getSAMLConnection(_ samlConnectionID: String) async throws -> SAMLConnection {
+        try await client.send(APIRequest(.getSAMLConnection, path: [samlConnectionID]))
     }
 
     /// Updates a SAML Connection.
     ///
     /// `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`).
     @available(*, deprecated, message: "Use enterpriseConnections.updateEnterpriseConnection(_:_:)")
-    public func updateSamlConnection(
-        _ samlConnectionId: String,
+    public func updateSAMLConnection(
+        _ samlConnectionID: String,
         _ params: UpdateSAMLConnectionBody = UpdateSAMLConnectionBody()
     ) async throws -> SAMLConnection {
-        try await client.send(try APIRequest(.updateSAMLConnection, path: [samlConnectionId], json: params))
+        try await client.send(try APIRequest(.updateSAMLConnection, path: [samlConnectionID], json: params))
     }
 
     /// Deletes a SAML Connection.
     ///
     /// `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`).
     @available(*, deprecated, message: "Use enterpriseConnections.deleteEnterpriseConnection(_:)")
-    public func deleteSamlConnection(_ samlConnectionId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteSAMLConnection, path: [samlConnectionId]))
+    public func deleteSAMLConnection(_ samlConnectionID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteSAMLConnection, path: [samlConnectionID]))
     }
 }

@@ -32,68 +32,68 @@ extension SCIMDirectoriesAPI {
     /// Fetches a directory.
     ///
     /// `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`).
-    public func getSCIMDirectory(_ scimDirectoryId: String) async throws -> SCIMDirectory {
-        try await client.send(APIRequest(.getSCIMDirectory, path: [scimDirectoryId]))
+    public func getSCIMDirectory(_ scimDirectoryID: String) async throws -> SCIMDirectory {
+        try await client.send(APIRequest(.getSCIMDirectory, path: [scimDirectoryID]))
     }
 
     /// Updates a directory.
     ///
     /// `PATCH /scim_directories/{scim_directory_id}` (`UpdateSCIMDirectory`).
     public func updateSCIMDirectory(
-        _ scimDirectoryId: String,
+        _ scimDirectoryID: String,
         _ params: UpdateSCIMDirectoryBody = UpdateSCIMDirectoryBody()
     ) async throws -> SCIMDirectory {
-        try await client.send(try APIRequest(.updateSCIMDirectory, path: [scimDirectoryId], json: params))
+        try await client.send(try APIRequest(.updateSCIMDirectory, path: [scimDirectoryID], json: params))
     }
 
     /// Deletes a directory.
     ///
     /// `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`).
-    public func deleteSCIMDirectory(_ scimDirectoryId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteSCIMDirectory, path: [scimDirectoryId]))
+    public func deleteSCIMDirectory(_ scimDirectoryID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteSCIMDirectory, path: [scimDirectoryID]))
     }
 
     /// Rotates a directory's API key.
     ///
     /// `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`).
-    public func rotateSCIMDirectoryAPIKey(_ scimDirectoryId: String) async throws -> SCIMDirectory {
-        try await client.send(APIRequest(.rotateSCIMDirectoryAPIKey, path: [scimDirectoryId]))
+    public func rotateSCIMDirectoryAPIKey(_ scimDirectoryID: String) async throws -> SCIMDirectory {
+        try await client.send(APIRequest(.rotateSCIMDirectoryAPIKey, path: [scimDirectoryID]))
     }
 
     /// Lists SCIM group role mappings.
     ///
     /// `GET /scim_directories/{scim_directory_id}/group_role_mappings` (`ListSCIMGroupRoleMappings`).
-    public func getSCIMGroupRoleMappingList(_ scimDirectoryId: String) async throws -> SCIMGroupRoleMappingList {
-        try await client.send(APIRequest(.listSCIMGroupRoleMappings, path: [scimDirectoryId]))
+    public func getSCIMGroupRoleMappingList(_ scimDirectoryID: String) async throws -> SCIMGroupRoleMappingList {
+        try await client.send(APIRequest(.listSCIMGroupRoleMappings, path: [scimDirectoryID]))
     }
 
     /// Creates a SCIM group role mapping.
     ///
     /// `POST /scim_directories/{scim_directory_id}/group_role_mappings` (`CreateSCIMGroupRoleMapping`).
     public func createSCIMGroupRoleMapping(
-        _ scimDirectoryId: String,
+        _ scimDirectoryID: String,
         _ params: CreateSCIMGroupRoleMappingBody
     ) async throws -> SCIMGroupRoleMapping {
-        try await client.send(try APIRequest(.createSCIMGroupRoleMapping, path: [scimDirectoryId], json: params))
+        try await client.send(try APIRequest(.createSCIMGroupRoleMapping, path: [scimDirectoryID], json: params))
     }
 
     /// Replaces SCIM group role mappings.
     ///
     /// `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`).
     public func replaceSCIMGroupRoleMappings(
-        _ scimDirectoryId: String,
+        _ scimDirectoryID: String,
         _ params: ReplaceSCIMGroupRoleMappingsBody
     ) async throws -> SCIMGroupRoleMappingList {
-        try await client.send(try APIRequest(.replaceSCIMGroupRoleMappings, path: [scimDirectoryId], json: params))
+        try await client.send(try APIRequest(.replaceSCIMGroupRoleMappings, path: [scimDirectoryID], json: params))
     }
 
     /// Deletes a SCIM group role mapping.
     ///
     /// `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (`DeleteSCIMGroupRoleMapping`).
     public func deleteSCIMGroupRoleMapping(
-        scimDirectoryId: String,
-        mappingId: String
+        scimDirectoryID: String,
+        mappingID: String
     ) async throws -> SCIMGroupRoleMappingDeleted {
-        try await client.send(APIRequest(.deleteSCIMGroupRoleMapping, path: [scimDirectoryId, mappingId]))
+        try await client.send(APIRequest(.deleteSCIMGroupRoleMapping, path: [scimDirectoryID, mappingID]))
     }
 }

@@ -23,7 +23,7 @@ extension SignInTokensAPI {
     /// Revokes the given sign-in token.
     ///
     /// `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`).
-    public func revokeSignInToken(_ signInTokenId: String) async throws -> SignInToken {
-        try await client.send(APIRequest(.revokeSignInToken, path: [signInTokenId]))
+    public func revokeSignInToken(_ signInTokenID: String) async throws -> SignInToken {
+        try await client.send(APIRequest(.revokeSignInToken, path: [signInTokenID]))
     }
 }

@@ -39,24 +39,24 @@ extension WaitlistEntriesAPI {
     /// Deletes a pending waitlist entry.
     ///
     /// `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`).
-    public func delete(_ waitlistEntryId: String) async throws -> DeletedObject {
-        try await client.send(APIRequest(.deleteWaitlistEntry, path: [waitlistEntryId]))
+    public func delete(_ waitlistEntryID: String) async throws -> DeletedObject {
+        try await client.send(APIRequest(.deleteWaitlistEntry, path: [waitlistEntryID]))
     }
 
     /// Invites a waitlist entry.
     ///
     /// `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`).
     public func invite(
-        _ waitlistEntryId: String,
+        _ waitlistEntryID: String,
         _ params: InviteWaitlistEntryBody = InviteWaitlistEntryBody()
     ) async throws -> WaitlistEntry {
-        try await client.send(try APIRequest(.inviteWaitlistEntry, path: [waitlistEntryId], json: params))
+        try await client.send(try APIRequest(.inviteWaitlistEntry, path: [waitlistEntryID], json: params))
     }
 
     /// Rejects a waitlist entry.
     ///
     /// `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`).
-    public func reject(_ waitlistEntryId: String) async throws -> WaitlistEntry {
-        try await client.send(APIRequest(.rejectWaitlistEntry, path: [waitlistEntryId]))
+    public func reject(_ waitlistEntryID: String) async throws -> WaitlistEntry {
+        try await client.send(APIRequest(.rejectWaitlistEntry, path: [waitlistEntryID]))
     }
 }

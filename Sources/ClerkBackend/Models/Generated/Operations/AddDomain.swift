@@ -7,22 +7,22 @@ public struct AddDomainBody: Codable, Hashable, Sendable {
     /// JSON `is_satellite`.
     public var isSatellite: Bool
     /// JSON `proxy_url`.
-    public var proxyUrl: String?
+    public var proxyURL: String?
 
     /// Creates a value from its properties.
     public init(
         name: String,
         isSatellite: Bool,
-        proxyUrl: String? = nil
+        proxyURL: String? = nil
     ) {
         self.name = name
         self.isSatellite = isSatellite
-        self.proxyUrl = proxyUrl
+        self.proxyURL = proxyURL
     }
 
     enum CodingKeys: String, CodingKey {
         case name
         case isSatellite = "is_satellite"
-        case proxyUrl = "proxy_url"
+        case proxyURL = "proxy_url"
     }
 }

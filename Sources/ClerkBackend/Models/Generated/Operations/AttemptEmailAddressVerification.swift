@@ -3,21 +3,21 @@
 /// The JSON request body of `AttemptEmailAddressVerification` (`POST /email_addresses/{email_address_id}/attempt_verification`).
 public struct AttemptEmailAddressVerificationBody: Codable, Hashable, Sendable {
     /// JSON `verification_id`.
-    public var verificationId: String
+    public var verificationID: String
     /// JSON `code`.
     public var code: String
 
     /// Creates a value from its properties.
     public init(
-        verificationId: String,
+        verificationID: String,
         code: String
     ) {
-        self.verificationId = verificationId
+        self.verificationID = verificationID
         self.code = code
     }
 
     enum CodingKeys: String, CodingKey {
-        case verificationId = "verification_id"
+        case verificationID = "verification_id"
         case code
     }
 }

@@ -3,21 +3,21 @@
 /// The JSON request body of `ChangeProductionInstanceDomain` (`POST /instance/change_domain`).
 public struct ChangeProductionInstanceDomainBody: Codable, Hashable, Sendable {
     /// JSON `home_url`.
-    public var homeUrl: String?
+    public var homeURL: String?
     /// JSON `is_secondary`.
     public var isSecondary: Bool?
 
     /// Creates a value from its properties.
     public init(
-        homeUrl: String? = nil,
+        homeURL: String? = nil,
         isSecondary: Bool? = nil
     ) {
-        self.homeUrl = homeUrl
+        self.homeURL = homeURL
         self.isSecondary = isSecondary
     }
 
     enum CodingKeys: String, CodingKey {
-        case homeUrl = "home_url"
+        case homeURL = "home_url"
         case isSecondary = "is_secondary"
     }
 }

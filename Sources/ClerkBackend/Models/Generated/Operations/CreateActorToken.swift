@@ -3,7 +3,7 @@
 /// The JSON request body of `CreateActorToken` (`POST /actor_tokens`).
 public struct CreateActorTokenBody: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `actor`.
     public var actor: Actor
     /// JSON `expires_in_seconds`.
@@ -13,19 +13,19 @@ public struct CreateActorTokenBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         actor: Actor,
         expiresInSeconds: Int64? = nil,
         sessionMaxDurationInSeconds: Int64? = nil
     ) {
-        self.userId = userId
+        self.userID = userID
         self.actor = actor
         self.expiresInSeconds = expiresInSeconds
         self.sessionMaxDurationInSeconds = sessionMaxDurationInSeconds
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case actor
         case expiresInSeconds = "expires_in_seconds"
         case sessionMaxDurationInSeconds = "session_max_duration_in_seconds"

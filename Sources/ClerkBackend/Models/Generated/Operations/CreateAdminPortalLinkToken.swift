@@ -3,9 +3,9 @@
 /// The JSON request body of `createAdminPortalLinkToken` (`POST /admin_portal_link_tokens`).
 public struct CreateAdminPortalLinkTokenBody: Codable, Hashable, Sendable {
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `it_contact_id`.
-    public var itContactId: String?
+    public var itContactID: String?
     /// JSON `scopes`.
     public var scopes: [String]?
     /// JSON `seconds_until_expiration`.
@@ -13,20 +13,20 @@ public struct CreateAdminPortalLinkTokenBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        organizationId: String? = nil,
-        itContactId: String? = nil,
+        organizationID: String? = nil,
+        itContactID: String? = nil,
         scopes: [String]? = nil,
         secondsUntilExpiration: Int64? = nil
     ) {
-        self.organizationId = organizationId
-        self.itContactId = itContactId
+        self.organizationID = organizationID
+        self.itContactID = itContactID
         self.scopes = scopes
         self.secondsUntilExpiration = secondsUntilExpiration
     }
 
     enum CodingKeys: String, CodingKey {
-        case organizationId = "organization_id"
-        case itContactId = "it_contact_id"
+        case organizationID = "organization_id"
+        case itContactID = "it_contact_id"
         case scopes
         case secondsUntilExpiration = "seconds_until_expiration"
     }
@@ -39,13 +39,13 @@ public struct CreateAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `admin_portal_link_id`.
-    public var adminPortalLinkId: String
+    public var adminPortalLinkID: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `it_contact_id`.
-    public var itContactId: String?
+    public var itContactID: String?
     /// JSON `scopes`.
     public var scopes: [String]?
     /// JSON `token`.
@@ -67,10 +67,10 @@ public struct CreateAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        adminPortalLinkId: String,
-        instanceId: String,
-        organizationId: String? = nil,
-        itContactId: String? = nil,
+        adminPortalLinkID: String,
+        instanceID: String,
+        organizationID: String? = nil,
+        itContactID: String? = nil,
         scopes: [String]? = nil,
         token: String,
         revoked: Bool,
@@ -82,10 +82,10 @@ public struct CreateAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.adminPortalLinkId = adminPortalLinkId
-        self.instanceId = instanceId
-        self.organizationId = organizationId
-        self.itContactId = itContactId
+        self.adminPortalLinkID = adminPortalLinkID
+        self.instanceID = instanceID
+        self.organizationID = organizationID
+        self.itContactID = itContactID
         self.scopes = scopes
         self.token = token
         self.revoked = revoked
@@ -99,10 +99,10 @@ public struct CreateAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case adminPortalLinkId = "admin_portal_link_id"
-        case instanceId = "instance_id"
-        case organizationId = "organization_id"
-        case itContactId = "it_contact_id"
+        case adminPortalLinkID = "admin_portal_link_id"
+        case instanceID = "instance_id"
+        case organizationID = "organization_id"
+        case itContactID = "it_contact_id"
         case scopes
         case token
         case revoked

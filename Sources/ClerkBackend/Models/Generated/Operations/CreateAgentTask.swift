@@ -11,7 +11,7 @@ public struct CreateAgentTaskBody: Codable, Hashable, Sendable {
     /// JSON `task_description`.
     public var taskDescription: String
     /// JSON `redirect_url`.
-    public var redirectUrl: String
+    public var redirectURL: String
     /// JSON `session_max_duration_in_seconds`.
     public var sessionMaxDurationInSeconds: Int64?
 
@@ -21,14 +21,14 @@ public struct CreateAgentTaskBody: Codable, Hashable, Sendable {
         permissions: PermissionsValue,
         agentName: String,
         taskDescription: String,
-        redirectUrl: String,
+        redirectURL: String,
         sessionMaxDurationInSeconds: Int64? = nil
     ) {
         self.onBehalfOf = onBehalfOf
         self.permissions = permissions
         self.agentName = agentName
         self.taskDescription = taskDescription
-        self.redirectUrl = redirectUrl
+        self.redirectURL = redirectURL
         self.sessionMaxDurationInSeconds = sessionMaxDurationInSeconds
     }
 
@@ -37,28 +37,28 @@ public struct CreateAgentTaskBody: Codable, Hashable, Sendable {
         case permissions
         case agentName = "agent_name"
         case taskDescription = "task_description"
-        case redirectUrl = "redirect_url"
+        case redirectURL = "redirect_url"
         case sessionMaxDurationInSeconds = "session_max_duration_in_seconds"
     }
 
     /// Inline object of `on_behalf_of` in `CreateAgentTaskBody`.
     public struct OnBehalfOf: Codable, Hashable, Sendable {
         /// JSON `user_id`.
-        public var userId: String?
+        public var userID: String?
         /// JSON `identifier`.
         public var identifier: String?
 
         /// Creates a value from its properties.
         public init(
-            userId: String? = nil,
+            userID: String? = nil,
             identifier: String? = nil
         ) {
-            self.userId = userId
+            self.userID = userID
             self.identifier = identifier
         }
 
         enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
+            case userID = "user_id"
             case identifier
         }
     }

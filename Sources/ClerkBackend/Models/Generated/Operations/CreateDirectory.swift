@@ -3,7 +3,7 @@
 /// The JSON request body of `CreateDirectory` (`POST /directories`).
 public struct CreateDirectoryBody: Codable, Hashable, Sendable {
     /// JSON `enterprise_connection_id`.
-    public var enterpriseConnectionId: String
+    public var enterpriseConnectionID: String
     /// JSON `name`.
     public var name: String?
     /// JSON `provider`.
@@ -13,19 +13,19 @@ public struct CreateDirectoryBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        enterpriseConnectionId: String,
+        enterpriseConnectionID: String,
         name: String? = nil,
         provider: String,
         groupRoleMappings: [GroupRoleMappings]? = nil
     ) {
-        self.enterpriseConnectionId = enterpriseConnectionId
+        self.enterpriseConnectionID = enterpriseConnectionID
         self.name = name
         self.provider = provider
         self.groupRoleMappings = groupRoleMappings
     }
 
     enum CodingKeys: String, CodingKey {
-        case enterpriseConnectionId = "enterprise_connection_id"
+        case enterpriseConnectionID = "enterprise_connection_id"
         case name
         case provider
         case groupRoleMappings = "group_role_mappings"
@@ -34,41 +34,41 @@ public struct CreateDirectoryBody: Codable, Hashable, Sendable {
     /// Inline object of `group_role_mappings` in `CreateDirectoryBody`.
     public struct GroupRoleMappings: Codable, Hashable, Sendable {
         /// JSON `directory_group_id`.
-        public var directoryGroupId: String?
+        public var directoryGroupID: String?
         /// JSON `scim_group_id`.
-        public var scimGroupId: String?
+        public var scimGroupID: String?
         /// JSON `directory_group_display_name`.
         public var directoryGroupDisplayName: String?
         /// JSON `scim_group_display_name`.
         public var scimGroupDisplayName: String?
         /// JSON `role_id`.
-        public var roleId: String
+        public var roleID: String
         /// JSON `precedence`.
         public var precedence: Int64?
 
         /// Creates a value from its properties.
         public init(
-            directoryGroupId: String? = nil,
-            scimGroupId: String? = nil,
+            directoryGroupID: String? = nil,
+            scimGroupID: String? = nil,
             directoryGroupDisplayName: String? = nil,
             scimGroupDisplayName: String? = nil,
-            roleId: String,
+            roleID: String,
             precedence: Int64? = nil
         ) {
-            self.directoryGroupId = directoryGroupId
-            self.scimGroupId = scimGroupId
+            self.directoryGroupID = directoryGroupID
+            self.scimGroupID = scimGroupID
             self.directoryGroupDisplayName = directoryGroupDisplayName
             self.scimGroupDisplayName = scimGroupDisplayName
-            self.roleId = roleId
+            self.roleID = roleID
             self.precedence = precedence
         }
 
         enum CodingKeys: String, CodingKey {
-            case directoryGroupId = "directory_group_id"
-            case scimGroupId = "scim_group_id"
+            case directoryGroupID = "directory_group_id"
+            case scimGroupID = "scim_group_id"
             case directoryGroupDisplayName = "directory_group_display_name"
             case scimGroupDisplayName = "scim_group_display_name"
-            case roleId = "role_id"
+            case roleID = "role_id"
             case precedence
         }
     }

@@ -3,31 +3,31 @@
 /// The JSON request body of `CreateDirectoryGroupRoleMapping` (`POST /directories/{directory_id}/group_role_mappings`).
 public struct CreateDirectoryGroupRoleMappingBody: Codable, Hashable, Sendable {
     /// JSON `directory_group_id`.
-    public var directoryGroupId: String?
+    public var directoryGroupID: String?
     /// JSON `scim_group_id`.
-    public var scimGroupId: String?
+    public var scimGroupID: String?
     /// JSON `role_id`.
-    public var roleId: String
+    public var roleID: String
     /// JSON `precedence`.
     public var precedence: Int64?
 
     /// Creates a value from its properties.
     public init(
-        directoryGroupId: String? = nil,
-        scimGroupId: String? = nil,
-        roleId: String,
+        directoryGroupID: String? = nil,
+        scimGroupID: String? = nil,
+        roleID: String,
         precedence: Int64? = nil
     ) {
-        self.directoryGroupId = directoryGroupId
-        self.scimGroupId = scimGroupId
-        self.roleId = roleId
+        self.directoryGroupID = directoryGroupID
+        self.scimGroupID = scimGroupID
+        self.roleID = roleID
         self.precedence = precedence
     }
 
     enum CodingKeys: String, CodingKey {
-        case directoryGroupId = "directory_group_id"
-        case scimGroupId = "scim_group_id"
-        case roleId = "role_id"
+        case directoryGroupID = "directory_group_id"
+        case scimGroupID = "scim_group_id"
+        case roleID = "role_id"
         case precedence
     }
 }

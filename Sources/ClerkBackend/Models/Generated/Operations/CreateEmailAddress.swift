@@ -3,7 +3,7 @@
 /// The JSON request body of `CreateEmailAddress` (`POST /email_addresses`).
 public struct CreateEmailAddressBody: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `email_address`.
     public var emailAddress: String
     /// JSON `verified`.
@@ -15,13 +15,13 @@ public struct CreateEmailAddressBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         emailAddress: String,
         verified: Bool? = nil,
         primary: Bool? = nil,
         notifyPrimaryEmailAddressChanged: Bool? = nil
     ) {
-        self.userId = userId
+        self.userID = userID
         self.emailAddress = emailAddress
         self.verified = verified
         self.primary = primary
@@ -29,7 +29,7 @@ public struct CreateEmailAddressBody: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case emailAddress = "email_address"
         case verified
         case primary

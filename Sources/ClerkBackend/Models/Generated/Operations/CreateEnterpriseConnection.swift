@@ -9,13 +9,13 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
     /// JSON `domains`.
     public var domains: [String]
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `allow_organization_account_linking`.
     public var allowOrganizationAccountLinking: Bool?
     /// JSON `active`.
     public var active: Bool?
     /// JSON `saml`.
-    public var saml: Saml?
+    public var saml: SAML?
     /// JSON `oidc`.
     public var oidc: Oidc?
     /// JSON `custom_attributes`.
@@ -26,17 +26,17 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
         name: String,
         provider: Provider,
         domains: [String],
-        organizationId: String? = nil,
+        organizationID: String? = nil,
         allowOrganizationAccountLinking: Bool? = nil,
         active: Bool? = nil,
-        saml: Saml? = nil,
+        saml: SAML? = nil,
         oidc: Oidc? = nil,
         customAttributes: [CustomAttributes]? = nil
     ) {
         self.name = name
         self.provider = provider
         self.domains = domains
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.allowOrganizationAccountLinking = allowOrganizationAccountLinking
         self.active = active
         self.saml = saml
@@ -48,7 +48,7 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
         case name
         case provider
         case domains
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case allowOrganizationAccountLinking = "allow_organization_account_linking"
         case active
         case saml
@@ -79,15 +79,15 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
     }
 
     /// Inline object of `saml` in `CreateEnterpriseConnectionBody`.
-    public struct Saml: Codable, Hashable, Sendable {
+    public struct SAML: Codable, Hashable, Sendable {
         /// JSON `idp_entity_id`.
-        public var idpEntityId: String?
+        public var idpEntityID: String?
         /// JSON `idp_sso_url`.
-        public var idpSsoUrl: String?
+        public var idpSsoURL: String?
         /// JSON `idp_certificate`.
         public var idpCertificate: String?
         /// JSON `idp_metadata_url`.
-        public var idpMetadataUrl: String?
+        public var idpMetadataURL: String?
         /// JSON `idp_metadata`.
         public var idpMetadata: String?
         /// JSON `attribute_mapping`.
@@ -103,10 +103,10 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
         /// Creates a value from its properties.
         public init(
-            idpEntityId: String? = nil,
-            idpSsoUrl: String? = nil,
+            idpEntityID: String? = nil,
+            idpSsoURL: String? = nil,
             idpCertificate: String? = nil,
-            idpMetadataUrl: String? = nil,
+            idpMetadataURL: String? = nil,
             idpMetadata: String? = nil,
             attributeMapping: AttributeMapping? = nil,
             allowSubdomains: Bool? = nil,
@@ -114,10 +114,10 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
             forceAuthn: Bool? = nil,
             loginHint: LoginHint? = nil
         ) {
-            self.idpEntityId = idpEntityId
-            self.idpSsoUrl = idpSsoUrl
+            self.idpEntityID = idpEntityID
+            self.idpSsoURL = idpSsoURL
             self.idpCertificate = idpCertificate
-            self.idpMetadataUrl = idpMetadataUrl
+            self.idpMetadataURL = idpMetadataURL
             self.idpMetadata = idpMetadata
             self.attributeMapping = attributeMapping
             self.allowSubdomains = allowSubdomains
@@ -127,10 +127,10 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case idpEntityId = "idp_entity_id"
-            case idpSsoUrl = "idp_sso_url"
+            case idpEntityID = "idp_entity_id"
+            case idpSsoURL = "idp_sso_url"
             case idpCertificate = "idp_certificate"
-            case idpMetadataUrl = "idp_metadata_url"
+            case idpMetadataURL = "idp_metadata_url"
             case idpMetadata = "idp_metadata"
             case attributeMapping = "attribute_mapping"
             case allowSubdomains = "allow_subdomains"
@@ -139,10 +139,10 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
             case loginHint = "login_hint"
         }
 
-        /// Inline object of `attribute_mapping` in `CreateEnterpriseConnectionBody.Saml`.
+        /// Inline object of `attribute_mapping` in `CreateEnterpriseConnectionBody.SAML`.
         public struct AttributeMapping: Codable, Hashable, Sendable {
             /// JSON `user_id`.
-            public var userId: String?
+            public var userID: String?
             /// JSON `email_address`.
             public var emailAddress: String?
             /// JSON `first_name`.
@@ -152,26 +152,26 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
             /// Creates a value from its properties.
             public init(
-                userId: String? = nil,
+                userID: String? = nil,
                 emailAddress: String? = nil,
                 firstName: String? = nil,
                 lastName: String? = nil
             ) {
-                self.userId = userId
+                self.userID = userID
                 self.emailAddress = emailAddress
                 self.firstName = firstName
                 self.lastName = lastName
             }
 
             enum CodingKeys: String, CodingKey {
-                case userId = "user_id"
+                case userID = "user_id"
                 case emailAddress = "email_address"
                 case firstName = "first_name"
                 case lastName = "last_name"
             }
         }
 
-        /// Inline object of `login_hint` in `CreateEnterpriseConnectionBody.Saml`.
+        /// Inline object of `login_hint` in `CreateEnterpriseConnectionBody.SAML`.
         public struct LoginHint: Codable, Hashable, Sendable {
             /// JSON `mode`.
             public var mode: Mode
@@ -192,7 +192,7 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
                 case source
             }
 
-            /// Values of `mode` in `CreateEnterpriseConnectionBody.Saml.LoginHint`.
+            /// Values of `mode` in `CreateEnterpriseConnectionBody.SAML.LoginHint`.
             ///
             /// An open set: values this SDK does not know decode and round-trip unchanged.
             public struct Mode: OpenStringEnum {
@@ -211,46 +211,46 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
     /// Inline object of `oidc` in `CreateEnterpriseConnectionBody`.
     public struct Oidc: Codable, Hashable, Sendable {
         /// JSON `client_id`.
-        public var clientId: String?
+        public var clientID: String?
         /// JSON `client_secret`.
         public var clientSecret: String?
         /// JSON `discovery_url`.
-        public var discoveryUrl: String?
+        public var discoveryURL: String?
         /// JSON `auth_url`.
-        public var authUrl: String?
+        public var authURL: String?
         /// JSON `token_url`.
-        public var tokenUrl: String?
+        public var tokenURL: String?
         /// JSON `user_info_url`.
-        public var userInfoUrl: String?
+        public var userInfoURL: String?
         /// JSON `requires_pkce`.
         public var requiresPkce: Bool?
 
         /// Creates a value from its properties.
         public init(
-            clientId: String? = nil,
+            clientID: String? = nil,
             clientSecret: String? = nil,
-            discoveryUrl: String? = nil,
-            authUrl: String? = nil,
-            tokenUrl: String? = nil,
-            userInfoUrl: String? = nil,
+            discoveryURL: String? = nil,
+            authURL: String? = nil,
+            tokenURL: String? = nil,
+            userInfoURL: String? = nil,
             requiresPkce: Bool? = nil
         ) {
-            self.clientId = clientId
+            self.clientID = clientID
             self.clientSecret = clientSecret
-            self.discoveryUrl = discoveryUrl
-            self.authUrl = authUrl
-            self.tokenUrl = tokenUrl
-            self.userInfoUrl = userInfoUrl
+            self.discoveryURL = discoveryURL
+            self.authURL = authURL
+            self.tokenURL = tokenURL
+            self.userInfoURL = userInfoURL
             self.requiresPkce = requiresPkce
         }
 
         enum CodingKeys: String, CodingKey {
-            case clientId = "client_id"
+            case clientID = "client_id"
             case clientSecret = "client_secret"
-            case discoveryUrl = "discovery_url"
-            case authUrl = "auth_url"
-            case tokenUrl = "token_url"
-            case userInfoUrl = "user_info_url"
+            case discoveryURL = "discovery_url"
+            case authURL = "auth_url"
+            case tokenURL = "token_url"
+            case userInfoURL = "user_info_url"
             case requiresPkce = "requires_pkce"
         }
     }

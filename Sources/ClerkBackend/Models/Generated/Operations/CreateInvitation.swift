@@ -7,7 +7,7 @@ public struct CreateInvitationBody: Codable, Hashable, Sendable {
     /// JSON `public_metadata`.
     public var publicMetadata: Metadata?
     /// JSON `redirect_url`.
-    public var redirectUrl: String?
+    public var redirectURL: String?
     /// JSON `notify`.
     public var notify: Bool?
     /// JSON `ignore_existing`.
@@ -21,7 +21,7 @@ public struct CreateInvitationBody: Codable, Hashable, Sendable {
     public init(
         emailAddress: String,
         publicMetadata: Metadata? = nil,
-        redirectUrl: String? = nil,
+        redirectURL: String? = nil,
         notify: Bool? = nil,
         ignoreExisting: Bool? = nil,
         expiresInDays: Int64? = nil,
@@ -29,7 +29,7 @@ public struct CreateInvitationBody: Codable, Hashable, Sendable {
     ) {
         self.emailAddress = emailAddress
         self.publicMetadata = publicMetadata
-        self.redirectUrl = redirectUrl
+        self.redirectURL = redirectURL
         self.notify = notify
         self.ignoreExisting = ignoreExisting
         self.expiresInDays = expiresInDays
@@ -39,7 +39,7 @@ public struct CreateInvitationBody: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case emailAddress = "email_address"
         case publicMetadata = "public_metadata"
-        case redirectUrl = "redirect_url"
+        case redirectURL = "redirect_url"
         case notify
         case ignoreExisting = "ignore_existing"
         case expiresInDays = "expires_in_days"

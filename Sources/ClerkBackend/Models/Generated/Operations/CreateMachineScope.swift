@@ -3,16 +3,16 @@
 /// The JSON request body of `CreateMachineScope` (`POST /machines/{machine_id}/scopes`).
 public struct CreateMachineScopeBody: Codable, Hashable, Sendable {
     /// JSON `to_machine_id`.
-    public var toMachineId: String
+    public var toMachineID: String
 
     /// Creates a value from its properties.
     public init(
-        toMachineId: String
+        toMachineID: String
     ) {
-        self.toMachineId = toMachineId
+        self.toMachineID = toMachineID
     }
 
     enum CodingKeys: String, CodingKey {
-        case toMachineId = "to_machine_id"
+        case toMachineID = "to_machine_id"
     }
 }

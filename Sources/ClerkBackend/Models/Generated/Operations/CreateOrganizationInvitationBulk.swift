@@ -8,7 +8,7 @@ public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Senda
     /// JSON `email_address`.
     public var emailAddress: String
     /// JSON `inviter_user_id`.
-    public var inviterUserId: String?
+    public var inviterUserID: String?
     /// JSON `role`.
     public var role: String
     /// JSON `public_metadata`.
@@ -16,7 +16,7 @@ public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Senda
     /// JSON `private_metadata`.
     public var privateMetadata: Metadata?
     /// JSON `redirect_url`.
-    public var redirectUrl: String?
+    public var redirectURL: String?
     /// JSON `expires_in_days`.
     public var expiresInDays: Int64?
     /// JSON `notify`.
@@ -25,31 +25,31 @@ public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Senda
     /// Creates a value from its properties.
     public init(
         emailAddress: String,
-        inviterUserId: String? = nil,
+        inviterUserID: String? = nil,
         role: String,
         publicMetadata: Metadata? = nil,
         privateMetadata: Metadata? = nil,
-        redirectUrl: String? = nil,
+        redirectURL: String? = nil,
         expiresInDays: Int64? = nil,
         notify: Bool? = nil
     ) {
         self.emailAddress = emailAddress
-        self.inviterUserId = inviterUserId
+        self.inviterUserID = inviterUserID
         self.role = role
         self.publicMetadata = publicMetadata
         self.privateMetadata = privateMetadata
-        self.redirectUrl = redirectUrl
+        self.redirectURL = redirectURL
         self.expiresInDays = expiresInDays
         self.notify = notify
     }
 
     enum CodingKeys: String, CodingKey {
         case emailAddress = "email_address"
-        case inviterUserId = "inviter_user_id"
+        case inviterUserID = "inviter_user_id"
         case role
         case publicMetadata = "public_metadata"
         case privateMetadata = "private_metadata"
-        case redirectUrl = "redirect_url"
+        case redirectURL = "redirect_url"
         case expiresInDays = "expires_in_days"
         case notify
     }

@@ -3,7 +3,7 @@
 /// The JSON request body of `CreateOrganizationMembership` (`POST /organizations/{organization_id}/memberships`).
 public struct CreateOrganizationMembershipBody: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `role`.
     public var role: String
     /// JSON `public_metadata`.
@@ -13,19 +13,19 @@ public struct CreateOrganizationMembershipBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         role: String,
         publicMetadata: Metadata? = nil,
         privateMetadata: Metadata? = nil
     ) {
-        self.userId = userId
+        self.userID = userID
         self.role = role
         self.publicMetadata = publicMetadata
         self.privateMetadata = privateMetadata
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case role
         case publicMetadata = "public_metadata"
         case privateMetadata = "private_metadata"

@@ -3,7 +3,7 @@
 /// The JSON request body of `CreatePhoneNumber` (`POST /phone_numbers`).
 public struct CreatePhoneNumberBody: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `phone_number`.
     public var phoneNumber: String
     /// JSON `verified`.
@@ -15,13 +15,13 @@ public struct CreatePhoneNumberBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
+        userID: String,
         phoneNumber: String,
         verified: Bool? = nil,
         primary: Bool? = nil,
         reservedForSecondFactor: Bool? = nil
     ) {
-        self.userId = userId
+        self.userID = userID
         self.phoneNumber = phoneNumber
         self.verified = verified
         self.primary = primary
@@ -29,7 +29,7 @@ public struct CreatePhoneNumberBody: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
         case phoneNumber = "phone_number"
         case verified
         case primary

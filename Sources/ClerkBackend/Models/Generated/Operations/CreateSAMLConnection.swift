@@ -16,17 +16,17 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
     /// JSON `provider`.
     public var provider: Provider
     /// JSON `idp_entity_id`.
-    public var idpEntityId: String?
+    public var idpEntityID: String?
     /// JSON `idp_sso_url`.
-    public var idpSsoUrl: String?
+    public var idpSsoURL: String?
     /// JSON `idp_certificate`.
     public var idpCertificate: String?
     /// JSON `idp_metadata_url`.
-    public var idpMetadataUrl: String?
+    public var idpMetadataURL: String?
     /// JSON `idp_metadata`.
     public var idpMetadata: String?
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `attribute_mapping`.
     public var attributeMapping: AttributeMapping?
     /// JSON `force_authn`.
@@ -40,12 +40,12 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
         domain: String? = nil,
         domains: [String]? = nil,
         provider: Provider,
-        idpEntityId: String? = nil,
-        idpSsoUrl: String? = nil,
+        idpEntityID: String? = nil,
+        idpSsoURL: String? = nil,
         idpCertificate: String? = nil,
-        idpMetadataUrl: String? = nil,
+        idpMetadataURL: String? = nil,
         idpMetadata: String? = nil,
-        organizationId: String? = nil,
+        organizationID: String? = nil,
         attributeMapping: AttributeMapping? = nil,
         forceAuthn: Bool? = nil,
         loginHint: LoginHint? = nil
@@ -54,12 +54,12 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
         self._domain = domain
         self.domains = domains
         self.provider = provider
-        self.idpEntityId = idpEntityId
-        self.idpSsoUrl = idpSsoUrl
+        self.idpEntityID = idpEntityID
+        self.idpSsoURL = idpSsoURL
         self.idpCertificate = idpCertificate
-        self.idpMetadataUrl = idpMetadataUrl
+        self.idpMetadataURL = idpMetadataURL
         self.idpMetadata = idpMetadata
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.attributeMapping = attributeMapping
         self.forceAuthn = forceAuthn
         self.loginHint = loginHint
@@ -70,12 +70,12 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
         case _domain = "domain"
         case domains
         case provider
-        case idpEntityId = "idp_entity_id"
-        case idpSsoUrl = "idp_sso_url"
+        case idpEntityID = "idp_entity_id"
+        case idpSsoURL = "idp_sso_url"
         case idpCertificate = "idp_certificate"
-        case idpMetadataUrl = "idp_metadata_url"
+        case idpMetadataURL = "idp_metadata_url"
         case idpMetadata = "idp_metadata"
-        case organizationId = "organization_id"
+        case organizationID = "organization_id"
         case attributeMapping = "attribute_mapping"
         case forceAuthn = "force_authn"
         case loginHint = "login_hint"
@@ -100,7 +100,7 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
     /// Inline object of `attribute_mapping` in `CreateSAMLConnectionBody`.
     public struct AttributeMapping: Codable, Hashable, Sendable {
         /// JSON `user_id`.
-        public var userId: String?
+        public var userID: String?
         /// JSON `email_address`.
         public var emailAddress: String?
         /// JSON `first_name`.
@@ -110,19 +110,19 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
 
         /// Creates a value from its properties.
         public init(
-            userId: String? = nil,
+            userID: String? = nil,
             emailAddress: String? = nil,
             firstName: String? = nil,
             lastName: String? = nil
         ) {
-            self.userId = userId
+            self.userID = userID
             self.emailAddress = emailAddress
             self.firstName = firstName
             self.lastName = lastName
         }
 
         enum CodingKeys: String, CodingKey {
-            case userId = "user_id"
+            case userID = "user_id"
             case emailAddress = "email_address"
             case firstName = "first_name"
             case lastName = "last_name"

@@ -3,26 +3,26 @@
 /// The JSON request body of `CreateSCIMGroupRoleMapping` (`POST /scim_directories/{scim_directory_id}/group_role_mappings`).
 public struct CreateSCIMGroupRoleMappingBody: Codable, Hashable, Sendable {
     /// JSON `scim_group_id`.
-    public var scimGroupId: String
+    public var scimGroupID: String
     /// JSON `role_id`.
-    public var roleId: String
+    public var roleID: String
     /// JSON `precedence`.
     public var precedence: Int64?
 
     /// Creates a value from its properties.
     public init(
-        scimGroupId: String,
-        roleId: String,
+        scimGroupID: String,
+        roleID: String,
         precedence: Int64? = nil
     ) {
-        self.scimGroupId = scimGroupId
-        self.roleId = roleId
+        self.scimGroupID = scimGroupID
+        self.roleID = roleID
         self.precedence = precedence
     }
 
     enum CodingKeys: String, CodingKey {
-        case scimGroupId = "scim_group_id"
-        case roleId = "role_id"
+        case scimGroupID = "scim_group_id"
+        case roleID = "role_id"
         case precedence
     }
 }

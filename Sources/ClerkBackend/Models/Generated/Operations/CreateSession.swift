@@ -3,21 +3,21 @@
 /// The JSON request body of `createSession` (`POST /sessions`).
 public struct CreateSessionBody: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `active_organization_id`.
-    public var activeOrganizationId: String?
+    public var activeOrganizationID: String?
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
-        activeOrganizationId: String? = nil
+        userID: String,
+        activeOrganizationID: String? = nil
     ) {
-        self.userId = userId
-        self.activeOrganizationId = activeOrganizationId
+        self.userID = userID
+        self.activeOrganizationID = activeOrganizationID
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
-        case activeOrganizationId = "active_organization_id"
+        case userID = "user_id"
+        case activeOrganizationID = "active_organization_id"
     }
 }

@@ -3,26 +3,26 @@
 /// The JSON request body of `CreateSignInToken` (`POST /sign_in_tokens`).
 public struct CreateSignInTokenBody: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String
+    public var userID: String
     /// JSON `org_id`.
-    public var orgId: String?
+    public var orgID: String?
     /// JSON `expires_in_seconds`.
     public var expiresInSeconds: Int64?
 
     /// Creates a value from its properties.
     public init(
-        userId: String,
-        orgId: String? = nil,
+        userID: String,
+        orgID: String? = nil,
         expiresInSeconds: Int64? = nil
     ) {
-        self.userId = userId
-        self.orgId = orgId
+        self.userID = userID
+        self.orgID = orgID
         self.expiresInSeconds = expiresInSeconds
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
-        case orgId = "org_id"
+        case userID = "user_id"
+        case orgID = "org_id"
         case expiresInSeconds = "expires_in_seconds"
     }
 }

@@ -3,7 +3,7 @@
 /// The JSON request body of `CreateUser` (`POST /users`).
 public struct CreateUserBody: Codable, Hashable, Sendable {
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
     /// JSON `first_name`.
     public var firstName: String?
     /// JSON `last_name`.
@@ -65,7 +65,7 @@ public struct CreateUserBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        externalId: String? = nil,
+        externalID: String? = nil,
         firstName: String? = nil,
         lastName: String? = nil,
         locale: String? = nil,
@@ -96,7 +96,7 @@ public struct CreateUserBody: Codable, Hashable, Sendable {
         banned: Bool? = nil,
         locked: Bool? = nil
     ) {
-        self.externalId = externalId
+        self.externalID = externalID
         self.firstName = firstName
         self.lastName = lastName
         self.locale = locale
@@ -129,7 +129,7 @@ public struct CreateUserBody: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case externalId = "external_id"
+        case externalID = "external_id"
         case firstName = "first_name"
         case lastName = "last_name"
         case locale

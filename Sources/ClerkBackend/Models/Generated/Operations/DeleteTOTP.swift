@@ -3,16 +3,16 @@
 /// The JSON response of `DeleteTOTP` (`DELETE /users/{user_id}/totp`).
 public struct DeleteTOTPResponse: Codable, Hashable, Sendable {
     /// JSON `user_id`.
-    public var userId: String?
+    public var userID: String?
 
     /// Creates a value from its properties.
     public init(
-        userId: String? = nil
+        userID: String? = nil
     ) {
-        self.userId = userId
+        self.userID = userID
     }
 
     enum CodingKeys: String, CodingKey {
-        case userId = "user_id"
+        case userID = "user_id"
     }
 }

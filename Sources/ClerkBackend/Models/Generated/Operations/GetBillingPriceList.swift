@@ -9,25 +9,25 @@ public struct GetBillingPriceListQuery: QueryEncodable, Hashable {
     /// Query parameter `offset`.
     public var offset: Int?
     /// Query parameter `plan_id`.
-    public var planId: String?
+    public var planID: String?
 
     /// Creates a value from its parameters.
     public init(
         paginated: Bool? = nil,
         limit: Int? = nil,
         offset: Int? = nil,
-        planId: String? = nil
+        planID: String? = nil
     ) {
         self.paginated = paginated
         self.limit = limit
         self.offset = offset
-        self.planId = planId
+        self.planID = planID
     }
 
     public func encode(to query: inout QueryItems) {
         query.append("paginated", self.paginated)
         query.append("limit", self.limit)
         query.append("offset", self.offset)
-        query.append("plan_id", self.planId)
+        query.append("plan_id", self.planID)
     }
 }

@@ -13,7 +13,7 @@ public struct GetCommerceSubscriptionItemListQuery: QueryEncodable, Hashable {
     /// Query parameter `payer_type`.
     public var payerType: PayerType?
     /// Query parameter `plan_id`.
-    public var planId: String?
+    public var planID: String?
     /// Query parameter `include_free`.
     public var includeFree: Bool?
     /// Query parameter `query`.
@@ -26,7 +26,7 @@ public struct GetCommerceSubscriptionItemListQuery: QueryEncodable, Hashable {
         offset: Int? = nil,
         status: Status? = nil,
         payerType: PayerType? = nil,
-        planId: String? = nil,
+        planID: String? = nil,
         includeFree: Bool? = nil,
         query: String? = nil
     ) {
@@ -35,7 +35,7 @@ public struct GetCommerceSubscriptionItemListQuery: QueryEncodable, Hashable {
         self.offset = offset
         self.status = status
         self.payerType = payerType
-        self.planId = planId
+        self.planID = planID
         self.includeFree = includeFree
         self.query = query
     }
@@ -46,7 +46,7 @@ public struct GetCommerceSubscriptionItemListQuery: QueryEncodable, Hashable {
         query.append("offset", self.offset)
         query.append("status", self.status)
         query.append("payer_type", self.payerType)
-        query.append("plan_id", self.planId)
+        query.append("plan_id", self.planID)
         query.append("include_free", self.includeFree)
         query.append("query", self.query)
     }

@@ -40,13 +40,13 @@ public struct GetM2MTokensQuery: QueryEncodable, Hashable {
 /// The JSON response of `getM2MTokens` (`GET /m2m_tokens`).
 public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
     /// JSON `m2m_tokens`.
-    public var m2mTokens: [M2mTokens]
+    public var m2mTokens: [M2MTokens]
     /// JSON `total_count`.
     public var totalCount: Double
 
     /// Creates a value from its properties.
     public init(
-        m2mTokens: [M2mTokens],
+        m2mTokens: [M2MTokens],
         totalCount: Double
     ) {
         self.m2mTokens = m2mTokens
@@ -59,7 +59,7 @@ public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
     }
 
     /// Inline object of `m2m_tokens` in `GetM2MTokensResponse`.
-    public struct M2mTokens: Codable, Hashable, Sendable {
+    public struct M2MTokens: Codable, Hashable, Sendable {
         /// JSON `object`.
         public var object: Object
         /// JSON `id`.
@@ -129,7 +129,7 @@ public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
             case updatedAt = "updated_at"
         }
 
-        /// Values of `object` in `GetM2MTokensResponse.M2mTokens`.
+        /// Values of `object` in `GetM2MTokensResponse.M2MTokens`.
         ///
         /// An open set: values this SDK does not know decode and round-trip unchanged.
         public struct Object: OpenStringEnum {

@@ -3,46 +3,46 @@
 /// The query parameters of `GetPublicInterstitial` (`GET /public/interstitial`).
 public struct GetPublicInterstitialQuery: QueryEncodable, Hashable {
     /// Query parameter `frontendApi`. Deprecated in the spec.
-    public var frontendApiDeprecated: String?
+    public var frontendAPIDeprecated: String?
     /// Query parameter `frontend_api`.
-    public var frontendApi: String?
+    public var frontendAPI: String?
     /// Query parameter `publishable_key`.
     public var publishableKey: String?
     /// Query parameter `proxy_url`.
-    public var proxyUrl: String?
+    public var proxyURL: String?
     /// Query parameter `domain`.
     public var domain: String?
     /// Query parameter `sign_in_url`.
-    public var signInUrl: String?
+    public var signInURL: String?
     /// Query parameter `use_domain_for_script`.
     public var useDomainForScript: Bool?
 
     /// Creates a value from its parameters.
     public init(
-        frontendApiDeprecated: String? = nil,
-        frontendApi: String? = nil,
+        frontendAPIDeprecated: String? = nil,
+        frontendAPI: String? = nil,
         publishableKey: String? = nil,
-        proxyUrl: String? = nil,
+        proxyURL: String? = nil,
         domain: String? = nil,
-        signInUrl: String? = nil,
+        signInURL: String? = nil,
         useDomainForScript: Bool? = nil
     ) {
-        self.frontendApiDeprecated = frontendApiDeprecated
-        self.frontendApi = frontendApi
+        self.frontendAPIDeprecated = frontendAPIDeprecated
+        self.frontendAPI = frontendAPI
         self.publishableKey = publishableKey
-        self.proxyUrl = proxyUrl
+        self.proxyURL = proxyURL
         self.domain = domain
-        self.signInUrl = signInUrl
+        self.signInURL = signInURL
         self.useDomainForScript = useDomainForScript
     }
 
     public func encode(to query: inout QueryItems) {
-        query.append("frontendApi", self.frontendApiDeprecated)
-        query.append("frontend_api", self.frontendApi)
+        query.append("frontendApi", self.frontendAPIDeprecated)
+        query.append("frontend_api", self.frontendAPI)
         query.append("publishable_key", self.publishableKey)
-        query.append("proxy_url", self.proxyUrl)
+        query.append("proxy_url", self.proxyURL)
         query.append("domain", self.domain)
-        query.append("sign_in_url", self.signInUrl)
+        query.append("sign_in_url", self.signInURL)
         query.append("use_domain_for_script", self.useDomainForScript)
     }
 }

@@ -3,9 +3,9 @@
 /// The query parameters of `GetSessionList` (`GET /sessions`).
 public struct GetSessionListQuery: QueryEncodable, Hashable {
     /// Query parameter `client_id`.
-    public var clientId: String?
+    public var clientID: String?
     /// Query parameter `user_id`.
-    public var userId: String?
+    public var userID: String?
     /// Query parameter `status`.
     public var status: Status?
     /// Query parameter `paginated`.
@@ -17,15 +17,15 @@ public struct GetSessionListQuery: QueryEncodable, Hashable {
 
     /// Creates a value from its parameters.
     public init(
-        clientId: String? = nil,
-        userId: String? = nil,
+        clientID: String? = nil,
+        userID: String? = nil,
         status: Status? = nil,
         paginated: Bool? = nil,
         limit: Int? = nil,
         offset: Int? = nil
     ) {
-        self.clientId = clientId
-        self.userId = userId
+        self.clientID = clientID
+        self.userID = userID
         self.status = status
         self.paginated = paginated
         self.limit = limit
@@ -33,8 +33,8 @@ public struct GetSessionListQuery: QueryEncodable, Hashable {
     }
 
     public func encode(to query: inout QueryItems) {
-        query.append("client_id", self.clientId)
-        query.append("user_id", self.userId)
+        query.append("client_id", self.clientID)
+        query.append("user_id", self.userID)
         query.append("status", self.status)
         query.append("paginated", self.paginated)
         query.append("limit", self.limit)

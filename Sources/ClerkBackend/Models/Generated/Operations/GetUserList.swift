@@ -7,15 +7,15 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
     /// Query parameter `phone_number`.
     public var phoneNumber: [String]?
     /// Query parameter `external_id`.
-    public var externalId: [String]?
+    public var externalID: [String]?
     /// Query parameter `username`.
     public var username: [String]?
     /// Query parameter `web3_wallet`.
     public var web3Wallet: [String]?
     /// Query parameter `user_id`.
-    public var userId: [String]?
+    public var userID: [String]?
     /// Query parameter `organization_id`.
-    public var organizationId: [String]?
+    public var organizationID: [String]?
     /// Query parameter `query`.
     public var query: String?
     /// Query parameter `email_address_query`.
@@ -45,7 +45,7 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
     /// Query parameter `provider`.
     public var provider: String?
     /// Query parameter `provider_user_id`.
-    public var providerUserId: [String]?
+    public var providerUserID: [String]?
     /// Query parameter `limit`.
     public var limit: Int?
     /// Query parameter `offset`.
@@ -59,11 +59,11 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
     public init(
         emailAddress: [String]? = nil,
         phoneNumber: [String]? = nil,
-        externalId: [String]? = nil,
+        externalID: [String]? = nil,
         username: [String]? = nil,
         web3Wallet: [String]? = nil,
-        userId: [String]? = nil,
-        organizationId: [String]? = nil,
+        userID: [String]? = nil,
+        organizationID: [String]? = nil,
         query: String? = nil,
         emailAddressQuery: String? = nil,
         phoneNumberQuery: String? = nil,
@@ -78,7 +78,7 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
         lastSignInAtBefore: Int64? = nil,
         lastSignInAtAfter: Int64? = nil,
         provider: String? = nil,
-        providerUserId: [String]? = nil,
+        providerUserID: [String]? = nil,
         limit: Int? = nil,
         offset: Int? = nil,
         startingAfter: String? = nil,
@@ -86,11 +86,11 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
     ) {
         self.emailAddress = emailAddress
         self.phoneNumber = phoneNumber
-        self.externalId = externalId
+        self.externalID = externalID
         self.username = username
         self.web3Wallet = web3Wallet
-        self.userId = userId
-        self.organizationId = organizationId
+        self.userID = userID
+        self.organizationID = organizationID
         self.query = query
         self.emailAddressQuery = emailAddressQuery
         self.phoneNumberQuery = phoneNumberQuery
@@ -105,7 +105,7 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
         self.lastSignInAtBefore = lastSignInAtBefore
         self.lastSignInAtAfter = lastSignInAtAfter
         self.provider = provider
-        self.providerUserId = providerUserId
+        self.providerUserID = providerUserID
         self.limit = limit
         self.offset = offset
         self.startingAfter = startingAfter
@@ -115,11 +115,11 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
     public func encode(to query: inout QueryItems) {
         query.append("email_address", self.emailAddress)
         query.append("phone_number", self.phoneNumber)
-        query.append("external_id", self.externalId)
+        query.append("external_id", self.externalID)
         query.append("username", self.username)
         query.append("web3_wallet", self.web3Wallet)
-        query.append("user_id", self.userId)
-        query.append("organization_id", self.organizationId)
+        query.append("user_id", self.userID)
+        query.append("organization_id", self.organizationID)
         query.append("query", self.query)
         query.append("email_address_query", self.emailAddressQuery)
         query.append("phone_number_query", self.phoneNumberQuery)
@@ -134,7 +134,7 @@ public struct GetUserListQuery: QueryEncodable, Hashable {
         query.append("last_sign_in_at_before", self.lastSignInAtBefore)
         query.append("last_sign_in_at_after", self.lastSignInAtAfter)
         query.append("provider", self.provider)
-        query.append("provider_user_id", self.providerUserId)
+        query.append("provider_user_id", self.providerUserID)
         query.append("limit", self.limit)
         query.append("offset", self.offset)
         query.append("starting_after", self.startingAfter)

@@ -3,7 +3,7 @@
 /// The query parameters of `ListAllOrganizationDomains` (`GET /organization_domains`).
 public struct ListAllOrganizationDomainsQuery: QueryEncodable, Hashable {
     /// Query parameter `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// Query parameter `verified`.
     public var verified: Verified?
     /// Query parameter `enrollment_mode`.
@@ -21,7 +21,7 @@ public struct ListAllOrganizationDomainsQuery: QueryEncodable, Hashable {
 
     /// Creates a value from its parameters.
     public init(
-        organizationId: String? = nil,
+        organizationID: String? = nil,
         verified: Verified? = nil,
         enrollmentMode: [EnrollmentMode]? = nil,
         query: String? = nil,
@@ -30,7 +30,7 @@ public struct ListAllOrganizationDomainsQuery: QueryEncodable, Hashable {
         offset: Int? = nil,
         limit: Int? = nil
     ) {
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.verified = verified
         self.enrollmentMode = enrollmentMode
         self.query = query
@@ -41,7 +41,7 @@ public struct ListAllOrganizationDomainsQuery: QueryEncodable, Hashable {
     }
 
     public func encode(to query: inout QueryItems) {
-        query.append("organization_id", self.organizationId)
+        query.append("organization_id", self.organizationID)
         query.append("verified", self.verified)
         query.appendCommaSeparated("enrollment_mode", self.enrollmentMode)
         query.append("query", self.query)

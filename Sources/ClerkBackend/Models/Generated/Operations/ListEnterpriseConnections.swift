@@ -7,7 +7,7 @@ public struct ListEnterpriseConnectionsQuery: QueryEncodable, Hashable {
     /// Query parameter `offset`.
     public var offset: Int?
     /// Query parameter `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// Query parameter `active`.
     public var active: Bool?
 
@@ -15,19 +15,19 @@ public struct ListEnterpriseConnectionsQuery: QueryEncodable, Hashable {
     public init(
         limit: Int? = nil,
         offset: Int? = nil,
-        organizationId: String? = nil,
+        organizationID: String? = nil,
         active: Bool? = nil
     ) {
         self.limit = limit
         self.offset = offset
-        self.organizationId = organizationId
+        self.organizationID = organizationID
         self.active = active
     }
 
     public func encode(to query: inout QueryItems) {
         query.append("limit", self.limit)
         query.append("offset", self.offset)
-        query.append("organization_id", self.organizationId)
+        query.append("organization_id", self.organizationID)
         query.append("active", self.active)
     }
 }

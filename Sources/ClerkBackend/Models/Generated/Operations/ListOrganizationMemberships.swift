@@ -5,7 +5,7 @@ public struct ListOrganizationMembershipsQuery: QueryEncodable, Hashable {
     /// Query parameter `order_by`.
     public var orderBy: String?
     /// Query parameter `user_id`.
-    public var userId: [String]?
+    public var userID: [String]?
     /// Query parameter `email_address`.
     public var emailAddress: [String]?
     /// Query parameter `phone_number`.
@@ -42,7 +42,7 @@ public struct ListOrganizationMembershipsQuery: QueryEncodable, Hashable {
     /// Creates a value from its parameters.
     public init(
         orderBy: String? = nil,
-        userId: [String]? = nil,
+        userID: [String]? = nil,
         emailAddress: [String]? = nil,
         phoneNumber: [String]? = nil,
         username: [String]? = nil,
@@ -61,7 +61,7 @@ public struct ListOrganizationMembershipsQuery: QueryEncodable, Hashable {
         offset: Int? = nil
     ) {
         self.orderBy = orderBy
-        self.userId = userId
+        self.userID = userID
         self.emailAddress = emailAddress
         self.phoneNumber = phoneNumber
         self.username = username
@@ -82,7 +82,7 @@ public struct ListOrganizationMembershipsQuery: QueryEncodable, Hashable {
 
     public func encode(to query: inout QueryItems) {
         query.append("order_by", self.orderBy)
-        query.append("user_id", self.userId)
+        query.append("user_id", self.userID)
         query.append("email_address", self.emailAddress)
         query.append("phone_number", self.phoneNumber)
         query.append("username", self.username)

@@ -9,9 +9,9 @@ public struct ListOrganizationsQuery: QueryEncodable, Hashable {
     /// Query parameter `query`.
     public var query: String?
     /// Query parameter `user_id`.
-    public var userId: [String]?
+    public var userID: [String]?
     /// Query parameter `organization_id`.
-    public var organizationId: [String]?
+    public var organizationID: [String]?
     /// Query parameter `order_by`.
     public var orderBy: String?
     /// Query parameter `limit`.
@@ -24,8 +24,8 @@ public struct ListOrganizationsQuery: QueryEncodable, Hashable {
         includeMembersCount: Bool? = nil,
         includeMissingMemberWithElevatedPermissions: Bool? = nil,
         query: String? = nil,
-        userId: [String]? = nil,
-        organizationId: [String]? = nil,
+        userID: [String]? = nil,
+        organizationID: [String]? = nil,
         orderBy: String? = nil,
         limit: Int? = nil,
         offset: Int? = nil
@@ -33,8 +33,8 @@ public struct ListOrganizationsQuery: QueryEncodable, Hashable {
         self.includeMembersCount = includeMembersCount
         self.includeMissingMemberWithElevatedPermissions = includeMissingMemberWithElevatedPermissions
         self.query = query
-        self.userId = userId
-        self.organizationId = organizationId
+        self.userID = userID
+        self.organizationID = organizationID
         self.orderBy = orderBy
         self.limit = limit
         self.offset = offset
@@ -44,8 +44,8 @@ public struct ListOrganizationsQuery: QueryEncodable, Hashable {
         query.append("include_members_count", self.includeMembersCount)
         query.append("include_missing_member_with_elevated_permissions", self.includeMissingMemberWithElevatedPermissions)
         query.append("query", self.query)
-        query.append("user_id", self.userId)
-        query.append("organization_id", self.organizationId)
+        query.append("user_id", self.userID)
+        query.append("organization_id", self.organizationID)
         query.append("order_by", self.orderBy)
         query.append("limit", self.limit)
         query.append("offset", self.offset)

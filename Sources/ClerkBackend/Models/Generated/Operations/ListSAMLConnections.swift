@@ -11,7 +11,7 @@ public struct ListSAMLConnectionsQuery: QueryEncodable, Hashable {
     /// Query parameter `order_by`.
     public var orderBy: String?
     /// Query parameter `organization_id`.
-    public var organizationId: [String]?
+    public var organizationID: [String]?
 
     /// Creates a value from its parameters.
     public init(
@@ -19,13 +19,13 @@ public struct ListSAMLConnectionsQuery: QueryEncodable, Hashable {
         offset: Int? = nil,
         query: String? = nil,
         orderBy: String? = nil,
-        organizationId: [String]? = nil
+        organizationID: [String]? = nil
     ) {
         self.limit = limit
         self.offset = offset
         self.query = query
         self.orderBy = orderBy
-        self.organizationId = organizationId
+        self.organizationID = organizationID
     }
 
     public func encode(to query: inout QueryItems) {
@@ -33,6 +33,6 @@ public struct ListSAMLConnectionsQuery: QueryEncodable, Hashable {
         query.append("offset", self.offset)
         query.append("query", self.query)
         query.append("order_by", self.orderBy)
-        query.append("organization_id", self.organizationId)
+        query.append("organization_id", self.organizationID)
     }
 }

@@ -19,27 +19,27 @@ public struct ReplaceDirectoryGroupRoleMappingsBody: Codable, Hashable, Sendable
     /// Inline object of `mappings` in `ReplaceDirectoryGroupRoleMappingsBody`.
     public struct Mappings: Codable, Hashable, Sendable {
         /// JSON `directory_group_id`.
-        public var directoryGroupId: String?
+        public var directoryGroupID: String?
         /// JSON `scim_group_id`.
-        public var scimGroupId: String?
+        public var scimGroupID: String?
         /// JSON `role_id`.
-        public var roleId: String
+        public var roleID: String
 
         /// Creates a value from its properties.
         public init(
-            directoryGroupId: String? = nil,
-            scimGroupId: String? = nil,
-            roleId: String
+            directoryGroupID: String? = nil,
+            scimGroupID: String? = nil,
+            roleID: String
         ) {
-            self.directoryGroupId = directoryGroupId
-            self.scimGroupId = scimGroupId
-            self.roleId = roleId
+            self.directoryGroupID = directoryGroupID
+            self.scimGroupID = scimGroupID
+            self.roleID = roleID
         }
 
         enum CodingKeys: String, CodingKey {
-            case directoryGroupId = "directory_group_id"
-            case scimGroupId = "scim_group_id"
-            case roleId = "role_id"
+            case directoryGroupID = "directory_group_id"
+            case scimGroupID = "scim_group_id"
+            case roleID = "role_id"
         }
     }
 }

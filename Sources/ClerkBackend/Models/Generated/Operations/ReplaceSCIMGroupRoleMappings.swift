@@ -19,22 +19,22 @@ public struct ReplaceSCIMGroupRoleMappingsBody: Codable, Hashable, Sendable {
     /// Inline object of `mappings` in `ReplaceSCIMGroupRoleMappingsBody`.
     public struct Mappings: Codable, Hashable, Sendable {
         /// JSON `scim_group_id`.
-        public var scimGroupId: String
+        public var scimGroupID: String
         /// JSON `role_id`.
-        public var roleId: String
+        public var roleID: String
 
         /// Creates a value from its properties.
         public init(
-            scimGroupId: String,
-            roleId: String
+            scimGroupID: String,
+            roleID: String
         ) {
-            self.scimGroupId = scimGroupId
-            self.roleId = roleId
+            self.scimGroupID = scimGroupID
+            self.roleID = roleID
         }
 
         enum CodingKeys: String, CodingKey {
-            case scimGroupId = "scim_group_id"
-            case roleId = "role_id"
+            case scimGroupID = "scim_group_id"
+            case roleID = "role_id"
         }
     }
 }

@@ -24,13 +24,13 @@ public struct RevokeAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     /// JSON `id`.
     public var id: String
     /// JSON `admin_portal_link_id`.
-    public var adminPortalLinkId: String
+    public var adminPortalLinkID: String
     /// JSON `instance_id`.
-    public var instanceId: String
+    public var instanceID: String
     /// JSON `organization_id`.
-    public var organizationId: String?
+    public var organizationID: String?
     /// JSON `it_contact_id`.
-    public var itContactId: String?
+    public var itContactID: String?
     /// JSON `scopes`.
     public var scopes: [String]?
     /// JSON `revoked`.
@@ -50,10 +50,10 @@ public struct RevokeAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     public init(
         object: Object,
         id: String,
-        adminPortalLinkId: String,
-        instanceId: String,
-        organizationId: String? = nil,
-        itContactId: String? = nil,
+        adminPortalLinkID: String,
+        instanceID: String,
+        organizationID: String? = nil,
+        itContactID: String? = nil,
         scopes: [String]? = nil,
         revoked: Bool,
         revocationReason: String? = nil,
@@ -64,10 +64,10 @@ public struct RevokeAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     ) {
         self.object = object
         self.id = id
-        self.adminPortalLinkId = adminPortalLinkId
-        self.instanceId = instanceId
-        self.organizationId = organizationId
-        self.itContactId = itContactId
+        self.adminPortalLinkID = adminPortalLinkID
+        self.instanceID = instanceID
+        self.organizationID = organizationID
+        self.itContactID = itContactID
         self.scopes = scopes
         self.revoked = revoked
         self.revocationReason = revocationReason
@@ -80,10 +80,10 @@ public struct RevokeAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case object
         case id
-        case adminPortalLinkId = "admin_portal_link_id"
-        case instanceId = "instance_id"
-        case organizationId = "organization_id"
-        case itContactId = "it_contact_id"
+        case adminPortalLinkID = "admin_portal_link_id"
+        case instanceID = "instance_id"
+        case organizationID = "organization_id"
+        case itContactID = "it_contact_id"
         case scopes
         case revoked
         case revocationReason = "revocation_reason"

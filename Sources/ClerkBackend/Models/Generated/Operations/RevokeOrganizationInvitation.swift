@@ -3,16 +3,16 @@
 /// The JSON request body of `RevokeOrganizationInvitation` (`POST /organizations/{organization_id}/invitations/{invitation_id}/revoke`).
 public struct RevokeOrganizationInvitationBody: Codable, Hashable, Sendable {
     /// JSON `requesting_user_id`.
-    public var requestingUserId: String?
+    public var requestingUserID: String?
 
     /// Creates a value from its properties.
     public init(
-        requestingUserId: String? = nil
+        requestingUserID: String? = nil
     ) {
-        self.requestingUserId = requestingUserId
+        self.requestingUserID = requestingUserID
     }
 
     enum CodingKeys: String, CodingKey {
-        case requestingUserId = "requesting_user_id"
+        case requestingUserID = "requesting_user_id"
     }
 }

@@ -5,24 +5,24 @@ public struct UpdateDomainBody: Codable, Hashable, Sendable {
     /// JSON `name`.
     public var name: String?
     /// JSON `proxy_url`.
-    public var proxyUrl: String?
+    public var proxyURL: String?
     /// JSON `is_secondary`.
     public var isSecondary: Bool?
 
     /// Creates a value from its properties.
     public init(
         name: String? = nil,
-        proxyUrl: String? = nil,
+        proxyURL: String? = nil,
         isSecondary: Bool? = nil
     ) {
         self.name = name
-        self.proxyUrl = proxyUrl
+        self.proxyURL = proxyURL
         self.isSecondary = isSecondary
     }
 
     enum CodingKeys: String, CodingKey {
         case name
-        case proxyUrl = "proxy_url"
+        case proxyURL = "proxy_url"
         case isSecondary = "is_secondary"
     }
 }

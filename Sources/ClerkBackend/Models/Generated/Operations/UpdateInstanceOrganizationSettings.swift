@@ -15,9 +15,9 @@ public struct UpdateInstanceOrganizationSettingsBody: Codable, Hashable, Sendabl
     /// JSON `domains_enrollment_modes`.
     public var domainsEnrollmentModes: [String]?
     /// JSON `creator_role_id`.
-    public var creatorRoleId: String?
+    public var creatorRoleID: String?
     /// JSON `domains_default_role_id`.
-    public var domainsDefaultRoleId: String?
+    public var domainsDefaultRoleID: String?
 
     /// Creates a value from its properties.
     public init(
@@ -27,8 +27,8 @@ public struct UpdateInstanceOrganizationSettingsBody: Codable, Hashable, Sendabl
         domainsEnabled: Bool? = nil,
         slugDisabled: Bool? = nil,
         domainsEnrollmentModes: [String]? = nil,
-        creatorRoleId: String? = nil,
-        domainsDefaultRoleId: String? = nil
+        creatorRoleID: String? = nil,
+        domainsDefaultRoleID: String? = nil
     ) {
         self.enabled = enabled
         self.maxAllowedMemberships = maxAllowedMemberships
@@ -36,8 +36,8 @@ public struct UpdateInstanceOrganizationSettingsBody: Codable, Hashable, Sendabl
         self.domainsEnabled = domainsEnabled
         self.slugDisabled = slugDisabled
         self.domainsEnrollmentModes = domainsEnrollmentModes
-        self.creatorRoleId = creatorRoleId
-        self.domainsDefaultRoleId = domainsDefaultRoleId
+        self.creatorRoleID = creatorRoleID
+        self.domainsDefaultRoleID = domainsDefaultRoleID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -47,7 +47,7 @@ public struct UpdateInstanceOrganizationSettingsBody: Codable, Hashable, Sendabl
         case domainsEnabled = "domains_enabled"
         case slugDisabled = "slug_disabled"
         case domainsEnrollmentModes = "domains_enrollment_modes"
-        case creatorRoleId = "creator_role_id"
-        case domainsDefaultRoleId = "domains_default_role_id"
+        case creatorRoleID = "creator_role_id"
+        case domainsDefaultRoleID = "domains_default_role_id"
     }
 }

@@ -8,11 +8,11 @@ public struct UpdateOAuthApplicationBody: Codable, Hashable, Sendable {
     public var redirectUris: [String]?
     /// JSON `callback_url`. Deprecated in the spec.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
-    public var callbackUrl: String? {
-        get { _callbackUrl }
-        set { _callbackUrl = newValue }
+    public var callbackURL: String? {
+        get { _callbackURL }
+        set { _callbackURL = newValue }
     }
-    private var _callbackUrl: String?
+    private var _callbackURL: String?
     /// JSON `scopes`.
     public var scopes: String?
     /// JSON `consent_screen_enabled`.
@@ -26,7 +26,7 @@ public struct UpdateOAuthApplicationBody: Codable, Hashable, Sendable {
     public init(
         name: String? = nil,
         redirectUris: [String]? = nil,
-        callbackUrl: String? = nil,
+        callbackURL: String? = nil,
         scopes: String? = nil,
         consentScreenEnabled: Bool? = nil,
         pkceRequired: Bool? = nil,
@@ -34,7 +34,7 @@ public struct UpdateOAuthApplicationBody: Codable, Hashable, Sendable {
     ) {
         self.name = name
         self.redirectUris = redirectUris
-        self._callbackUrl = callbackUrl
+        self._callbackURL = callbackURL
         self.scopes = scopes
         self.consentScreenEnabled = consentScreenEnabled
         self.pkceRequired = pkceRequired
@@ -44,7 +44,7 @@ public struct UpdateOAuthApplicationBody: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name
         case redirectUris = "redirect_uris"
-        case _callbackUrl = "callback_url"
+        case _callbackURL = "callback_url"
         case scopes
         case consentScreenEnabled = "consent_screen_enabled"
         case pkceRequired = "pkce_required"

@@ -3,21 +3,21 @@
 /// The JSON request body of `UpdateSignUp` (`PATCH /sign_ups/{id}`).
 public struct UpdateSignUpBody: Codable, Hashable, Sendable {
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
     /// JSON `custom_action`.
     public var customAction: Bool?
 
     /// Creates a value from its properties.
     public init(
-        externalId: String? = nil,
+        externalID: String? = nil,
         customAction: Bool? = nil
     ) {
-        self.externalId = externalId
+        self.externalID = externalID
         self.customAction = customAction
     }
 
     enum CodingKeys: String, CodingKey {
-        case externalId = "external_id"
+        case externalID = "external_id"
         case customAction = "custom_action"
     }
 }

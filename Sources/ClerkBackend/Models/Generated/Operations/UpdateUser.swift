@@ -3,7 +3,7 @@
 /// The JSON request body of `UpdateUser` (`PATCH /users/{user_id}`).
 public struct UpdateUserBody: Codable, Hashable, Sendable {
     /// JSON `external_id`.
-    public var externalId: String?
+    public var externalID: String?
     /// JSON `first_name`.
     public var firstName: String?
     /// JSON `last_name`.
@@ -11,17 +11,17 @@ public struct UpdateUserBody: Codable, Hashable, Sendable {
     /// JSON `locale`.
     public var locale: String?
     /// JSON `primary_email_address_id`.
-    public var primaryEmailAddressId: String?
+    public var primaryEmailAddressID: String?
     /// JSON `notify_primary_email_address_changed`.
     public var notifyPrimaryEmailAddressChanged: Bool?
     /// JSON `primary_phone_number_id`.
-    public var primaryPhoneNumberId: String?
+    public var primaryPhoneNumberID: String?
     /// JSON `primary_web3_wallet_id`.
-    public var primaryWeb3WalletId: String?
+    public var primaryWeb3WalletID: String?
     /// JSON `username`.
     public var username: String?
     /// JSON `profile_image_id`.
-    public var profileImageId: String?
+    public var profileImageID: String?
     /// JSON `password`.
     public var password: String?
     /// JSON `password_digest`.
@@ -53,16 +53,16 @@ public struct UpdateUserBody: Codable, Hashable, Sendable {
 
     /// Creates a value from its properties.
     public init(
-        externalId: String? = nil,
+        externalID: String? = nil,
         firstName: String? = nil,
         lastName: String? = nil,
         locale: String? = nil,
-        primaryEmailAddressId: String? = nil,
+        primaryEmailAddressID: String? = nil,
         notifyPrimaryEmailAddressChanged: Bool? = nil,
-        primaryPhoneNumberId: String? = nil,
-        primaryWeb3WalletId: String? = nil,
+        primaryPhoneNumberID: String? = nil,
+        primaryWeb3WalletID: String? = nil,
         username: String? = nil,
-        profileImageId: String? = nil,
+        profileImageID: String? = nil,
         password: String? = nil,
         passwordDigest: String? = nil,
         passwordHasher: PasswordHasher? = nil,
@@ -78,16 +78,16 @@ public struct UpdateUserBody: Codable, Hashable, Sendable {
         createdAt: String? = nil,
         bypassClientTrust: Bool? = nil
     ) {
-        self.externalId = externalId
+        self.externalID = externalID
         self.firstName = firstName
         self.lastName = lastName
         self.locale = locale
-        self.primaryEmailAddressId = primaryEmailAddressId
+        self.primaryEmailAddressID = primaryEmailAddressID
         self.notifyPrimaryEmailAddressChanged = notifyPrimaryEmailAddressChanged
-        self.primaryPhoneNumberId = primaryPhoneNumberId
-        self.primaryWeb3WalletId = primaryWeb3WalletId
+        self.primaryPhoneNumberID = primaryPhoneNumberID
+        self.primaryWeb3WalletID = primaryWeb3WalletID
         self.username = username
-        self.profileImageId = profileImageId
+        self.profileImageID = profileImageID
         self.password = password
         self.passwordDigest = passwordDigest
         self.passwordHasher = passwordHasher
@@ -105,16 +105,16 @@ public struct UpdateUserBody: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case externalId = "external_id"
+        case externalID = "external_id"
         case firstName = "first_name"
         case lastName = "last_name"
         case locale
-        case primaryEmailAddressId = "primary_email_address_id"
+        case primaryEmailAddressID = "primary_email_address_id"
         case notifyPrimaryEmailAddressChanged = "notify_primary_email_address_changed"
-        case primaryPhoneNumberId = "primary_phone_number_id"
-        case primaryWeb3WalletId = "primary_web3_wallet_id"
+        case primaryPhoneNumberID = "primary_phone_number_id"
+        case primaryWeb3WalletID = "primary_web3_wallet_id"
         case username
-        case profileImageId = "profile_image_id"
+        case profileImageID = "profile_image_id"
         case password
         case passwordDigest = "password_digest"
         case passwordHasher = "password_hasher"

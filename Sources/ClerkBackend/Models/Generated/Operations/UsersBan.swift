@@ -3,16 +3,16 @@
 /// The JSON request body of `UsersBan` (`POST /users/ban`).
 public struct UsersBanBody: Codable, Hashable, Sendable {
     /// JSON `user_ids`.
-    public var userIds: [String]
+    public var userIDs: [String]
 
     /// Creates a value from its properties.
     public init(
-        userIds: [String]
+        userIDs: [String]
     ) {
-        self.userIds = userIds
+        self.userIDs = userIDs
     }
 
     enum CodingKeys: String, CodingKey {
-        case userIds = "user_ids"
+        case userIDs = "user_ids"
     }
 }

@@ -3,21 +3,21 @@
 /// The JSON request body of `VerifyDomainProxy` (`POST /proxy_checks`).
 public struct VerifyDomainProxyBody: Codable, Hashable, Sendable {
     /// JSON `domain_id`.
-    public var domainId: String?
+    public var domainID: String?
     /// JSON `proxy_url`.
-    public var proxyUrl: String?
+    public var proxyURL: String?
 
     /// Creates a value from its properties.
     public init(
-        domainId: String? = nil,
-        proxyUrl: String? = nil
+        domainID: String? = nil,
+        proxyURL: String? = nil
     ) {
-        self.domainId = domainId
-        self.proxyUrl = proxyUrl
+        self.domainID = domainID
+        self.proxyURL = proxyURL
     }
 
     enum CodingKeys: String, CodingKey {
-        case domainId = "domain_id"
-        case proxyUrl = "proxy_url"
+        case domainID = "domain_id"
+        case proxyURL = "proxy_url"
     }
 }

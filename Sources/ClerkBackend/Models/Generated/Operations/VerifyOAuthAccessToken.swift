@@ -29,16 +29,16 @@ public struct VerifyOAuthAccessTokenBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `verifyOAuthAccessToken` (`POST /oauth_applications/access_tokens/verify`).
 public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
-    /// A `ClerkIdpOauthAccessToken`.
-    case clerkIdpOauthAccessToken(ClerkIdpOauthAccessToken)
+    /// A `ClerkIdpOAuthAccessToken`.
+    case clerkIdpOAuthAccessToken(ClerkIdpOAuthAccessToken)
     /// A `ActiveFalse`.
     case activeFalse(ActiveFalse)
     /// A shape this SDK does not know, kept as raw JSON.
     case unknown(JSONValue)
 
     public init(from decoder: any Decoder) throws {
-        if let value = try? ClerkIdpOauthAccessToken(from: decoder) {
-            self = .clerkIdpOauthAccessToken(value)
+        if let value = try? ClerkIdpOAuthAccessToken(from: decoder) {
+            self = .clerkIdpOAuthAccessToken(value)
             return
         }
         if let value = try? ActiveFalse(from: decoder) {
@@ -50,20 +50,20 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
-        case .clerkIdpOauthAccessToken(let value): try value.encode(to: encoder)
+        case .clerkIdpOAuthAccessToken(let value): try value.encode(to: encoder)
         case .activeFalse(let value): try value.encode(to: encoder)
         case .unknown(let value): try value.encode(to: encoder)
         }
     }
 
     /// Inline object of variant 1 of `VerifyOAuthAccessTokenResponse`.
-    public struct ClerkIdpOauthAccessToken: Codable, Hashable, Sendable {
+    public struct ClerkIdpOAuthAccessToken: Codable, Hashable, Sendable {
         /// JSON `object`.
         public var object: Object
         /// JSON `id`.
         public var id: String
         /// JSON `client_id`.
-        public var clientId: String
+        public var clientID: String
         /// JSON `subject`.
         public var subject: String
         /// JSON `scopes`.
@@ -85,7 +85,7 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
         public init(
             object: Object,
             id: String,
-            clientId: String,
+            clientID: String,
             subject: String,
             scopes: [String],
             revoked: Bool,
@@ -97,7 +97,7 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
         ) {
             self.object = object
             self.id = id
-            self.clientId = clientId
+            self.clientID = clientID
             self.subject = subject
             self.scopes = scopes
             self.revoked = revoked
@@ -111,7 +111,7 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
         enum CodingKeys: String, CodingKey {
             case object
             case id
-            case clientId = "client_id"
+            case clientID = "client_id"
             case subject
             case scopes
             case revoked
@@ -122,14 +122,14 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
             case updatedAt = "updated_at"
         }
 
-        /// Values of `object` in `VerifyOAuthAccessTokenResponse.ClerkIdpOauthAccessToken`.
+        /// Values of `object` in `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken`.
         ///
         /// An open set: values this SDK does not know decode and round-trip unchanged.
         public struct Object: OpenStringEnum {
             public let rawValue: String
             public init(rawValue: String) { self.rawValue = rawValue }
             /// `clerk_idp_oauth_access_token`.
-            public static let clerkIdpOauthAccessToken: Self = "clerk_idp_oauth_access_token"
+            public static let clerkIdpOAuthAccessToken: Self = "clerk_idp_oauth_access_token"
         }
     }
 

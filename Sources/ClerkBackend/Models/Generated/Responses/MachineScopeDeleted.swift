@@ -5,29 +5,29 @@ public struct MachineScopeDeleted: Codable, Hashable, Sendable {
     /// JSON `object`.
     public var object: Object
     /// JSON `from_machine_id`.
-    public var fromMachineId: String
+    public var fromMachineID: String
     /// JSON `to_machine_id`.
-    public var toMachineId: String
+    public var toMachineID: String
     /// JSON `deleted`.
     public var deleted: Bool
 
     /// Creates a value from its properties.
     public init(
         object: Object,
-        fromMachineId: String,
-        toMachineId: String,
+        fromMachineID: String,
+        toMachineID: String,
         deleted: Bool
     ) {
         self.object = object
-        self.fromMachineId = fromMachineId
-        self.toMachineId = toMachineId
+        self.fromMachineID = fromMachineID
+        self.toMachineID = toMachineID
         self.deleted = deleted
     }
 
     enum CodingKeys: String, CodingKey {
         case object
-        case fromMachineId = "from_machine_id"
-        case toMachineId = "to_machine_id"
+        case fromMachineID = "from_machine_id"
+        case toMachineID = "to_machine_id"
         case deleted
     }
 
