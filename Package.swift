@@ -40,6 +40,7 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -48,6 +49,7 @@ let package = Package(
             name: "ClerkTesting",
             dependencies: [
                 "ClerkBackend",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -80,6 +82,7 @@ let package = Package(
                 "ClerkBackend",
                 "ClerkEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 // The demo's webhook receiver.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +94,7 @@ let package = Package(
             name: "ClerkVapor",
             dependencies: [
                 "ClerkBackend",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Vapor", package: "vapor"),
             ]
         ),
@@ -128,6 +132,7 @@ let package = Package(
             name: "ClerkVaporTests",
             dependencies: [
                 "ClerkVapor", "ClerkBackend", "ClerkTesting", "ClerkEmulator",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "VaporTesting", package: "vapor"),
             ]
         ),
@@ -148,6 +153,7 @@ let package = Package(
                 "ClerkBackend",
                 "ClerkTesting",
                 "ClerkEmulator",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -163,6 +169,7 @@ let package = Package(
             dependencies: [
                 "ClerkBackend",
                 "ClerkEmulator",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,6 +183,7 @@ let package = Package(
                 "ClerkBackend",
                 "ClerkTesting",
                 "ClerkEmulator",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -184,6 +192,7 @@ let package = Package(
             dependencies: [
                 "ClerkBackend",
                 "ClerkTesting",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -960,11 +960,11 @@ class Generator:
                 raise SystemExit("endpoint name clash: " + static)
             names.add(static)
             entries.append((static, op_id, method.upper(), path))
-        lines = ["extension Endpoint {"]
+        lines = ["import HTTPTypes", "", "extension Endpoint {"]
         for static, op_id, method, path in entries:
             lines.append("    /// `%s %s` (`%s`)." % (method, path, op_id))
-            lines.append("    public static let %s = Endpoint(operationID: %s, method: %s, path: %s)"
-                         % (static, swift_string(op_id), swift_string(method), swift_string(path)))
+            lines.append("    public static let %s = Endpoint(operationID: %s, method: .%s, path: %s)"
+                         % (static, swift_string(op_id), method.lower(), swift_string(path)))
         lines.append("")
         lines.append("    /// Every operation of the spec, in spec order.")
         lines.append("    public static let all: [Endpoint] = [")

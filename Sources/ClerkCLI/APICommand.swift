@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClerkBackend
 import Foundation
+import HTTPTypes
 
 struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,9 +47,12 @@ struct APICommand: AsyncParsableCommand {
                 let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             }
+            guard let httpMethod = HTTPRequest.Method(method.uppercased()) else {
+                throw ValidationError("The method must be GET, POST, PUT, PATCH or DELETE")
+            }
             let response: ClerkHTTPResponse
             do {
-                response = try await client.client().request(method: method, path: path, query: pairs, json: body)
+                response = try await client.client().request(method: httpMethod, path: path, query: pairs, json: body)
             } catch let error as ClerkError {
                 throw CLIError(error.message, exit: CLIExit.failure)
             }
@@ -57,7 +61,7 @@ struct APICommand: AsyncParsableCommand {
             } else if !response.body.isEmpty {
                 printText(String(decoding: response.body, as: UTF8.self), keepingLineBreaks: true)
             } else {
-                printText("\(response.status)")
+                printText("\(response.status.code)")
             }
         }
     }

@@ -83,13 +83,13 @@ struct DemoCommand: AsyncParsableCommand {
 
         step("Authenticate a request carrying that token")
         let state = try await clerk.authenticateRequest(
-            ClerkRequest(method: "GET", url: "http://localhost:3000/api/profile", headers: [("Authorization", "Bearer \(token)")]),
+            ClerkRequest(method: .get, url: "http://localhost:3000/api/profile", headers: [("Authorization", "Bearer \(token)")]),
             options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)
         )
         let auth = state.toAuth()
         print("  status \(state.status.rawValue), userID \(auth?.userID ?? "none"), sessionID \(auth?.sessionID ?? "none")")
         let signedOut = try await clerk.authenticateRequest(
-            ClerkRequest(method: "GET", url: "http://localhost:3000/api/profile", headers: [("Authorization", "Bearer not-a-token")]),
+            ClerkRequest(method: .get, url: "http://localhost:3000/api/profile", headers: [("Authorization", "Bearer not-a-token")]),
             options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)
         )
         print("  a forged token: status \(signedOut.status.rawValue) (\(signedOut.reason?.rawValue ?? ""))")

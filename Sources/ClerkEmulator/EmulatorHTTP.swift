@@ -169,7 +169,7 @@ struct EmulatorRoutes: Sendable {
         }
         if parts.last == "" && parts.count > 1 { parts.removeLast() }
         let decoded = parts.map { $0.removingPercentEncoding ?? $0 }
-        for route in routes where route.endpoint.method == method && route.segments.count == decoded.count {
+        for route in routes where route.endpoint.method.rawValue == method && route.segments.count == decoded.count {
             var parameters: [String: String] = [:]
             var names = route.endpoint.pathParameterNames.makeIterator()
             var matched = true

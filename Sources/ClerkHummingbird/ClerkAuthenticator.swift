@@ -4,7 +4,6 @@ public import HummingbirdAuth
 import HTTPTypes
 import Logging
 import NIOCore
-import NIOHTTP1
 
 /// Authenticates requests with Clerk, in hummingbird-auth's idiom: an `AuthenticatorMiddleware` that puts the
 /// `ClerkAuth` of an authenticated request in `context.identity`.
@@ -141,7 +140,7 @@ where Context.Identity == ClerkAuth {
                 metadata: ["clerk.status": "\(state.status.rawValue)", "clerk.reason": "\(state.reason?.rawValue ?? "")"]
             )
         }
-        let extraHeaders = ClerkRequestBuilding.httpFields(state.headers)
+        let extraHeaders = state.headerFields
         guard !extraHeaders.isEmpty else { return try await next(request, context) }
         var response: Response
         do {
@@ -190,8 +189,8 @@ struct ClerkRedirectError: HTTPResponseError {
     var status: HTTPResponse.Status { .temporaryRedirect }
 
     init?(state: RequestState) {
-        guard state.headers.contains(name: "location") else { return nil }
-        headers = ClerkRequestBuilding.httpFields(state.headers)
+        guard state.headerFields.contains(.location) else { return nil }
+        headers = state.headerFields
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response { response() }

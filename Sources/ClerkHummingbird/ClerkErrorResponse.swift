@@ -37,11 +37,7 @@ public struct ClerkHTTPError: HTTPResponseError, Sendable {
 
     /// The error of a ``ClerkErrorBody``.
     public init(_ body: ClerkErrorBody) {
-        var fields = HTTPFields()
-        for (name, value) in body.headers.sorted(by: { $0.key < $1.key }) {
-            if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }
-        }
-        self.init(status: HTTPResponse.Status(code: body.status), errors: body.errors, clerkError: body.clerkError, headers: fields)
+        self.init(status: body.status, errors: body.errors, clerkError: body.clerkError, headers: body.headerFields)
     }
 
     /// `401`: `authentication_invalid`, with `WWW-Authenticate: Bearer`. `reason` (an `AuthReason` value) goes in
@@ -68,7 +64,7 @@ public struct ClerkHTTPError: HTTPResponseError, Sendable {
 
     /// The JSON response (`Content-Type: application/json`, `Cache-Control: no-store`).
     public func response() -> Response {
-        let body = ClerkErrorBody(status: Int(status.code), errors: errors, clerkError: clerkError)
+        let body = ClerkErrorBody(status: status, errors: errors, clerkError: clerkError)
         var fields: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         fields.append(contentsOf: headers)
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.json)))

@@ -1,7 +1,6 @@
 public import ClerkBackend
 public import Hummingbird
 public import HummingbirdAuth
-import NIOHTTP1
 
 /// Refuses requests that ``ClerkAuthenticator`` did not authenticate: hummingbird-auth's
 /// `IsAuthenticatedMiddleware`, answering the way a Clerk app expects.
@@ -103,7 +102,7 @@ where Context.Identity == ClerkAuth {
         // `debugHeaders` option), or on a development instance.
         let expose =
             exposeReason
-            ?? (state.map { $0.headers.contains(name: "x-clerk-auth-status") || $0.publishableKey.hasPrefix("pk_test_") } ?? false)
+            ?? (state.map { $0.headerFields.contains(ClerkRequestBuilding.clerkAuthStatus) || $0.publishableKey.hasPrefix("pk_test_") } ?? false)
         var reason: String?
         if expose {
             reason = typeMismatch ? AuthReason.tokenTypeMismatch.rawValue : state?.reason?.rawValue

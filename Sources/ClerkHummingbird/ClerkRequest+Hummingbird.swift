@@ -1,7 +1,6 @@
 public import ClerkBackend
 public import Hummingbird
 import HTTPTypes
-import NIOHTTP1
 
 extension ClerkRequest {
     /// The framework-neutral request that ``ClerkAuthenticator`` passes to
@@ -11,7 +10,8 @@ extension ClerkRequest {
     ///   reports none), the host of the request's authority (HTTP/1's `Host` header, HTTP/2's `:authority`).
     ///   `X-Forwarded-Host`/`-Proto` are *not* applied here: `authenticateRequest` honours them only for the
     ///   proxies listed in `AuthenticateRequestOptions.trustedProxies`.
-    /// - Every header is copied, and `Host` is added back when Hummingbird moved it into the authority.
+    /// - The header fields are Hummingbird's own (no copy), with `Host` added back when Hummingbird moved it into the
+    ///   authority.
     ///
     /// Use it when you call `authenticateRequest` yourself instead of through ``ClerkAuthenticator``.
     ///
@@ -24,37 +24,32 @@ extension ClerkRequest {
     ///   have (a hostile `Host` header), so that no URL is built from it.
     public init(_ request: Request, scheme: String? = nil, remoteAddress: String? = nil) throws {
         let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
-        let hostField = request.headers.first { $0.name.canonicalName == "host" }?.value
+        let hostField = request.headers[fields: ClerkRequestBuilding.hostField].first?.value
         guard let host = ClerkRequest.validatedHost(request.head.authority ?? hostField ?? "localhost") else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headers.count + 1)
-        for field in request.headers { headers.add(name: field.name.rawName, value: field.value) }
-        if hostField == nil { headers.add(name: "Host", value: host) }
+        var fields = request.headers
+        if hostField == nil { fields.append(HTTPField(name: ClerkRequestBuilding.hostField, value: host)) }
         self.init(
-            method: request.method.rawValue, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
-            headers: headers, remoteAddress: remoteAddress
+            method: request.method, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
+            headerFields: fields, remoteAddress: remoteAddress
         )
     }
 }
 
 /// Helpers shared by the request conversion and the guards.
 enum ClerkRequestBuilding {
+    /// `Host` (swift-http-types names it only to point at `HTTPRequest.authority`).
+    static let hostField = HTTPField.Name("Host")!
+    /// `Sec-Fetch-Dest`.
+    static let secFetchDest = HTTPField.Name("Sec-Fetch-Dest")!
+    /// Clerk's debug header with the authentication status.
+    static let clerkAuthStatus = HTTPField.Name("x-clerk-auth-status")!
+
     /// The request target as an origin-form path (`/path?query`).
     static func pathAndQuery(of request: Request) -> String {
         let raw = request.head.path ?? "/"
         return raw.hasPrefix("/") ? raw : "/" + raw
-    }
-
-    /// NIO `HTTPHeaders` as `HTTPFields` (names that are not valid field names are skipped).
-    static func httpFields(_ headers: some Sequence<(name: String, value: String)>) -> HTTPFields {
-        var fields = HTTPFields()
-        for (name, value) in headers {
-            guard let fieldName = HTTPField.Name(name) else { continue }
-            fields.append(HTTPField(name: fieldName, value: value))
-        }
-        return fields
     }
 
     /// Percent-encodes everything but RFC 3986's unreserved characters (for a query parameter value).
@@ -81,7 +76,7 @@ enum ClerkRequestBuilding {
     static func isPageNavigation(_ request: Request) -> Bool {
         guard request.method == .get || request.method == .head else { return false }
         return ClerkRequest.isDocumentRequest(
-            secFetchDest: request.headers.first(where: { $0.name.canonicalName == "sec-fetch-dest" })?.value,
+            secFetchDest: request.headers[fields: secFetchDest].first?.value,
             accept: request.headers[.accept]
         )
     }

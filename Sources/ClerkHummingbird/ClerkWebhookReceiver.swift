@@ -91,7 +91,7 @@ public struct ClerkWebhookReceiver: Sendable {
         } catch is NIOTooManyBytesError {
             throw Self.tooLarge(maxBodySize)
         }
-        let headers = request.headers.map { ($0.name.rawName, $0.value) }
+        let headers = request.headers
         do {
             return try verifier.verify(body: body.readableBytesView, headers: headers)
         } catch let error as WebhookVerificationError {

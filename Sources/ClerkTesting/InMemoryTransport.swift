@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 public import ClerkBackend
+public import HTTPTypes
 import Synchronization
 
 /// A transport that answers from a closure instead of the network, and records every request.
@@ -37,10 +38,17 @@ public final class InMemoryTransport: ClerkHTTPTransport {
 
 extension ClerkHTTPResponse {
     /// A JSON response with the given status and body text.
-    public static func json(status: Int = 200, _ body: String, headers: [(String, String)] = []) -> ClerkHTTPResponse {
+    public static func json(status: HTTPResponse.Status = .ok, _ body: String, headers: [(String, String)] = []) -> ClerkHTTPResponse {
         var response = ClerkHTTPResponse(status: status, body: Data(body.utf8))
-        response.headers.add(name: "Content-Type", value: "application/json")
-        for (name, value) in headers { response.headers.add(name: name, value: value) }
+        response.headerFields[.contentType] = "application/json"
+        for (name, value) in headers {
+            if let name = HTTPField.Name(name) { response.headerFields.append(HTTPField(name: name, value: value)) }
+        }
         return response
+    }
+
+    /// A JSON response with the given status code and body text.
+    public static func json(status code: Int, _ body: String, headers: [(String, String)] = []) -> ClerkHTTPResponse {
+        json(status: HTTPResponse.Status(code: code), body, headers: headers)
     }
 }

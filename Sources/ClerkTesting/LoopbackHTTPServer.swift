@@ -1,5 +1,6 @@
 import Foundation
 public import ClerkBackend
+public import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -20,11 +21,11 @@ public final class LoopbackHTTPServer: Sendable {
     /// A request as the server received it.
     public struct Request: Sendable {
         /// The HTTP method.
-        public var method: String
+        public var method: HTTPRequest.Method
         /// The raw request target: path and query exactly as sent (still percent-encoded).
         public var uri: String
-        /// The request headers.
-        public var headers: HTTPHeaders
+        /// The request header fields.
+        public var headerFields: HTTPFields
         /// The request body.
         public var body: Data
         /// When the request arrived (monotonic).
@@ -126,7 +127,8 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let head else { return }
             let request = LoopbackHTTPServer.Request(
-                method: head.method.rawValue, uri: head.uri, headers: head.headers, body: body,
+                method: HTTPRequest.Method(head.method.rawValue) ?? .get, uri: head.uri, headerFields: HTTPFields(head.headers),
+                body: body,
                 receivedAt: .now
             )
             box.server.withLock { $0 }?.record(request)
@@ -158,11 +160,11 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func write(_ response: ClerkHTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
-        var headers = response.headers
+        var headers = HTTPHeaders(response.headerFields)
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(
-            version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers
+            version: version, status: HTTPResponseStatus(statusCode: response.status.code), headers: headers
         )
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !response.body.isEmpty {

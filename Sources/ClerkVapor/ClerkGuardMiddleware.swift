@@ -221,8 +221,8 @@ public enum ClerkErrorResponse {
         var headers = HTTPHeaders()
         headers.add(name: .contentType, value: "application/json; charset=utf-8")
         headers.add(name: .cacheControl, value: "no-store")
-        for (name, value) in body.headers.sorted(by: { $0.key < $1.key }) { headers.replaceOrAdd(name: name, value: value) }
-        return Response(status: HTTPResponseStatus(statusCode: body.status), headers: headers, body: .init(data: body.json))
+        for field in body.headerFields { headers.replaceOrAdd(name: field.name.rawName, value: field.value) }
+        return Response(status: HTTPResponseStatus(statusCode: body.status.code), headers: headers, body: .init(data: body.json))
     }
 
     /// `400` `{"errors":[{"code":…,"message":…,"long_message":…}]}`.
@@ -231,6 +231,6 @@ public enum ClerkErrorResponse {
     }
 
     static func error(status: HTTPResponseStatus, code: String, message: String, longMessage: String, meta: [String: String]? = nil) -> Response {
-        response(.error(status: Int(status.code), code: code, message: message, longMessage: longMessage, meta: meta))
+        response(.error(status: .init(code: Int(status.code)), code: code, message: message, longMessage: longMessage, meta: meta))
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Vapor
 
 /// Authenticates every request with Clerk (`clerkMiddleware()` of `@clerk/express`).
@@ -117,8 +118,8 @@ public struct ClerkMiddleware: Middleware {
         let pending = treatPendingAsSignedOut ?? configuration?.options.treatPendingAsSignedOut ?? true
         return promise.futureResult.flatMap { state -> EventLoopFuture<Response> in
             // Handshakes, and a development instance's cleanup redirect after one, carry a Location: answer it now.
-            if state.headers.contains(name: "location") {
-                return request.eventLoop.makeSucceededFuture(Response(status: .temporaryRedirect, headers: state.headers))
+            if state.headerFields.contains(.location) {
+                return request.eventLoop.makeSucceededFuture(Response(status: .temporaryRedirect, headers: HTTPHeaders(state.headerFields)))
             }
             if state.status == .handshake {
                 request.logger.error("Clerk: unexpected handshake without redirect")
@@ -134,10 +135,10 @@ public struct ClerkMiddleware: Middleware {
             } else {
                 request.auth.logout(ClerkAuth.self)
             }
-            guard !state.headers.isEmpty else { return next.respond(to: request) }
+            guard !state.headerFields.isEmpty else { return next.respond(to: request) }
             return next.respond(to: request).map { response in
-                for (name, value) in state.headers {
-                    response.headers.add(name: name, value: value)
+                for field in state.headerFields {
+                    response.headers.add(name: field.name.rawName, value: field.value)
                 }
                 return response
             }

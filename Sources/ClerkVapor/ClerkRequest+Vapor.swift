@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Vapor
 
 extension ClerkRequest {
@@ -42,8 +43,11 @@ extension ClerkRequest {
                 throw Abort(.badRequest, reason: "The request target is not a valid URL")
             }
         }
+        guard let method = HTTPRequest.Method(request.method.rawValue) else {
+            throw Abort(.badRequest, reason: "The request method is not a valid HTTP method")
+        }
         self.init(
-            method: request.method.rawValue, url: url, headers: request.headers,
+            method: method, url: url, headerFields: HTTPFields(request.headers),
             remoteAddress: request.remoteAddress?.ipAddress
         )
     }

@@ -139,3 +139,25 @@ enum ClerkWebhookResponses {
         return ClerkErrorResponse.response(.webhookRefused(error))
     }
 }
+
+extension WebhookVerifier {
+    /// Checks the signature; the headers as Vapor's `HTTPHeaders`.
+    @discardableResult
+    public func verifySignature(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> VerifiedWebhook {
+        try verifySignature(body: body, headers: headers.lazy.map { ($0.name, $0.value) })
+    }
+
+    /// Verifies the signature, then decodes the event; the headers as Vapor's `HTTPHeaders`.
+    public func verify(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> WebhookEvent {
+        try verify(body: body, headers: headers.lazy.map { ($0.name, $0.value) })
+    }
+}
+
+extension ClerkClient {
+    /// Verifies a Clerk webhook and decodes its event; the headers as Vapor's `HTTPHeaders` (`req.headers`).
+    public func verifyWebhook(
+        body: some Collection<UInt8>, headers: HTTPHeaders, signingSecret: Secret? = nil
+    ) throws -> WebhookEvent {
+        try verifyWebhook(body: body, headers: headers.lazy.map { ($0.name, $0.value) }, signingSecret: signingSecret)
+    }
+}

@@ -3,6 +3,7 @@ import ClerkBackend
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import HTTPTypes
 import NIOHTTP1
 import Testing
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ClerkBackend
 import ClerkEmulator
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -38,13 +39,13 @@ struct EmulatorBrowserFlowTests {
             var url = start
             for _ in 0..<10 {
                 let state = try await app.authenticateRequest(
-                    ClerkRequest(method: "GET", url: url, headers: [
+                    ClerkRequest(method: .get, url: url, headers: [
                         ("Cookie", appCookies.header), ("Sec-Fetch-Dest", "document"), ("Accept", "text/html"),
                     ])
                 )
-                appCookies.apply(state.headers["set-cookie"])
+                appCookies.apply(state.headerFields.values(name: "set-cookie"))
                 hops.append("app \(state.status.rawValue) \(state.reason?.rawValue ?? "")")
-                guard let location = state.headers.first(name: "location") else { return state }
+                guard let location = state.headerFields.first(name: "location") else { return state }
                 let isHandshake = ["http://", "https://"].contains { location.hasPrefix($0 + emulator.frontendHost + "/") }
                 guard isHandshake else {
                     url = location  // the SDK's clean-up redirect back to the app
@@ -65,7 +66,7 @@ struct EmulatorBrowserFlowTests {
                 #expect(url.hasPrefix(EmulatorBrowserFlowTests.appURL))
             }
             Issue.record("too many redirects: \(hops)")
-            return try await app.authenticateRequest(ClerkRequest(method: "GET", url: url))
+            return try await app.authenticateRequest(ClerkRequest(method: .get, url: url))
         }
 
         /// GETs a hosted page with the app's return URL and dev browser, as the SDK's redirect to sign-in does.

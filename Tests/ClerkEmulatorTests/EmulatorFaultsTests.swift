@@ -4,6 +4,7 @@ import ClerkEmulator
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import HTTPTypes
 import NIOHTTP1
 import Testing
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ClerkBackend
 import ClerkEmulator
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 

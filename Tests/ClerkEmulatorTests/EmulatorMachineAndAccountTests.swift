@@ -15,7 +15,7 @@ private func authClient(_ emulator: RunningEmulator, machineSecretKey: String? =
 }
 
 private func bearerRequest(_ token: String) -> ClerkRequest {
-    ClerkRequest(method: "GET", url: "http://localhost:3000/api/reports", headers: [("Authorization", "Bearer \(token)")])
+    ClerkRequest(method: .get, url: "http://localhost:3000/api/reports", headers: [("Authorization", "Bearer \(token)")])
 }
 
 /// `GET /clients` is deprecated in the SDK; calling it from a deprecated function keeps the build free of warnings.

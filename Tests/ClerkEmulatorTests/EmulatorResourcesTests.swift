@@ -20,7 +20,7 @@ struct EmulatorResourcesTests {
             #expect(try await networkless.verifyToken(token).sub == user.id)
 
             let state = try await clerk.authenticateRequest(
-                ClerkRequest(method: "GET", url: "http://localhost:3000/api/me", headers: [("Authorization", "Bearer \(token)")]),
+                ClerkRequest(method: .get, url: "http://localhost:3000/api/me", headers: [("Authorization", "Bearer \(token)")]),
                 options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)
             )
             #expect(state.status == .signedIn)

@@ -10,7 +10,7 @@ private let templateCategory = "cl_B7d4PD222AAA"
 /// `authenticateRequest` on a Bearer token, with the emulator's publishable key.
 private func authenticate(_ clerk: ClerkClient, _ emulator: RunningEmulator, _ token: String) async throws -> RequestState {
     try await clerk.authenticateRequest(
-        ClerkRequest(method: "GET", url: "http://localhost:3000/api/reports", headers: [("Authorization", "Bearer \(token)")]),
+        ClerkRequest(method: .get, url: "http://localhost:3000/api/reports", headers: [("Authorization", "Bearer \(token)")]),
         options: AuthenticateRequestOptions(publishableKey: emulator.publishableKey)
     )
 }

@@ -4,6 +4,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import HTTPTypes
 import NIOHTTP1
 import Synchronization
 import Testing

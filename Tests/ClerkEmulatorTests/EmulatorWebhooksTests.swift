@@ -5,6 +5,7 @@ import ClerkTesting
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import HTTPTypes
 import NIOHTTP1
 import Synchronization
 import Testing
@@ -29,13 +30,13 @@ struct EmulatorWebhooksTests {
             let receiverClient = try ClerkClient(options: ClerkOptions(webhookSigningSecret: Secret(secret)))
             var events: [String: WebhookEvent] = [:]
             for request in requests {
-                #expect(request.method == "POST" && request.path == "/webhooks/clerk")
-                #expect(request.headers.first(name: "content-type") == "application/json")
-                #expect(request.headers.first(name: "svix-id")?.hasPrefix("msg_") == true)
-                #expect(request.headers.first(name: "svix-signature")?.hasPrefix("v1,") == true)
-                let timestamp = try #require(request.headers.first(name: "svix-timestamp").flatMap { Double($0) })
+                #expect(request.method == .post && request.path == "/webhooks/clerk")
+                #expect(request.headerFields.first(name: "content-type") == "application/json")
+                #expect(request.headerFields.first(name: "svix-id")?.hasPrefix("msg_") == true)
+                #expect(request.headerFields.first(name: "svix-signature")?.hasPrefix("v1,") == true)
+                let timestamp = try #require(request.headerFields.first(name: "svix-timestamp").flatMap { Double($0) })
                 #expect(abs(timestamp - before) < 60)
-                let event = try receiverClient.verifyWebhook(body: request.body, headers: request.headers)
+                let event = try receiverClient.verifyWebhook(body: request.body, headers: request.headerFields)
                 #expect(event.object == "event")
                 #expect(event.instanceID == emulator.instanceID && emulator.instanceID.hasPrefix("ins_"))
                 #expect((event.timestamp ?? 0) > 1_700_000_000_000)  // milliseconds
@@ -61,10 +62,10 @@ struct EmulatorWebhooksTests {
 
             // Another secret, or a changed body, does not verify.
             let other = try ClerkClient(options: ClerkOptions(webhookSigningSecret: Secret("whsec_" + Data(repeating: 7, count: 24).base64EncodedString())))
-            #expect(throws: WebhookVerificationError.self) { _ = try other.verifyWebhook(body: userCreated.body, headers: userCreated.headers) }
+            #expect(throws: WebhookVerificationError.self) { _ = try other.verifyWebhook(body: userCreated.body, headers: userCreated.headerFields) }
             var tampered = userCreated.body
             tampered.append(contentsOf: Array(" ".utf8))
-            #expect(throws: WebhookVerificationError.self) { _ = try receiverClient.verifyWebhook(body: tampered, headers: userCreated.headers) }
+            #expect(throws: WebhookVerificationError.self) { _ = try receiverClient.verifyWebhook(body: tampered, headers: userCreated.headerFields) }
         }
     }
 
@@ -95,7 +96,7 @@ struct EmulatorWebhooksTests {
             // session created/revoked, user.deleted.
             let requests = try await waitForRequests(receiver, count: 14)
             let verifier = try WebhookVerifier(signingSecret: Secret(secret))
-            let events = try requests.map { try verifier.verify(body: $0.body, headers: $0.headers) }
+            let events = try requests.map { try verifier.verify(body: $0.body, headers: $0.headerFields) }
             let types = events.map(\.type.rawValue)
             #expect(types.filter { $0 == "user.updated" }.count == 3)
 
@@ -140,12 +141,12 @@ struct EmulatorWebhooksTests {
             let secret = try #require(emulator.webhookSigningSecret)
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["r@example.com"]))
             let requests = try await waitForRequests(receiver, count: 3)
-            let ids = requests.compactMap { $0.headers.first(name: "svix-id") }
+            let ids = requests.compactMap { $0.headerFields.first(name: "svix-id") }
             #expect(ids.count == 3 && Set(ids).count == 1)
             #expect(Set(requests.map(\.body)).count == 1)
             let verifier = try WebhookVerifier(signingSecret: Secret(secret))
             for request in requests {
-                let event = try verifier.verify(body: request.body, headers: request.headers)
+                let event = try verifier.verify(body: request.body, headers: request.headerFields)
                 #expect(event.type == .userCreated && event.data.user?.id == user.id)
             }
             // Backoff: 100 ms, then 200 ms.
@@ -166,7 +167,7 @@ struct EmulatorWebhooksTests {
         try await withOptionsEmulator(options) { _, clerk in
             _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["b@example.com"]))
             let requests = try await waitForRequests(receiver, count: 3)
-            #expect(Set(requests.compactMap { $0.headers.first(name: "svix-id") }).count == 1)
+            #expect(Set(requests.compactMap { $0.headerFields.first(name: "svix-id") }).count == 1)
             try await Task.sleep(for: .milliseconds(400))
             #expect(receiver.requests.count == 3)
         }
@@ -213,7 +214,7 @@ struct EmulatorWebhooksTests {
             _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["g@example.com"]))
             let request = try #require(try await waitForRequests(receiver, count: 1).last)
             let receiverClient = try ClerkClient(options: ClerkOptions(webhookSigningSecret: Secret(given)))
-            #expect(try receiverClient.verifyWebhook(body: request.body, headers: request.headers).type == .userCreated)
+            #expect(try receiverClient.verifyWebhook(body: request.body, headers: request.headerFields).type == .userCreated)
         }
     }
 

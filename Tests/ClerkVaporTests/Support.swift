@@ -138,7 +138,7 @@ final class CountingTransport: ClerkHTTPTransport {
     private let counts = Mutex<[String: Int]>([:])
 
     func send(_ request: ClerkHTTPRequest) async throws -> ClerkHTTPResponse {
-        let path = URLComponents(string: request.url)?.path ?? request.url
+        let path = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.path ?? request.url.path
         counts.withLock { $0[path, default: 0] += 1 }
         return try await inner.send(request)
     }

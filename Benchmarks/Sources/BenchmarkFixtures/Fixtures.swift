@@ -40,7 +40,7 @@ public enum Fixture {
     )
 
     public static let headerRequest = ClerkRequest(
-        method: "GET", url: "https://app.example.test/api/me",
+        method: .get, url: "https://app.example.test/api/me",
         headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json"), ("User-Agent", "bench")]
     )
 
@@ -49,7 +49,7 @@ public enum Fixture {
         cookies.insert("__session=\(token)", at: 4)
         cookies.insert("__client_uat=\(Int(now.timeIntervalSince1970) - 60)", at: 7)
         return ClerkRequest(
-            method: "GET", url: "https://app.example.test/dashboard",
+            method: .get, url: "https://app.example.test/dashboard",
             headers: [
                 ("Cookie", cookies.joined(separator: "; ")), ("Sec-Fetch-Dest", "document"),
                 ("Accept", "text/html,application/xhtml+xml"), ("User-Agent", "Mozilla/5.0 bench"),

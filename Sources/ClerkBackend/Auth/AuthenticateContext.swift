@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HTTPTypes
 
 /// Everything `authenticateRequest` derives from the request and the options before deciding. A class: it is built
 /// once per request and shared by every step, never copied field by field.
@@ -52,10 +53,10 @@ final class AuthenticateContext: Sendable {
     let handshakeNonce: String?
     let redirectCount: Int
 
-    var method: String { request.method }
-    var secFetchDest: String? { request.header("sec-fetch-dest") }
-    var accept: String? { request.header("accept") }
-    var referrer: String? { request.header("referer") }
+    var method: HTTPRequest.Method { request.method }
+    var secFetchDest: String? { request.header(.secFetchDest) }
+    var accept: String? { request.header(.accept) }
+    var referrer: String? { request.header(.referer) }
 
     static let maxCookieBytes = 8 * 1024
 
@@ -119,8 +120,8 @@ final class AuthenticateContext: Sendable {
             }
             url.scheme = scheme
             if trusted {
-                let forwardedHost = request.header("x-forwarded-host").flatMap { $0.split(separator: ",").first?.trimmed }
-                let forwardedProto = (request.header("cloudfront-forwarded-proto") ?? request.header("x-forwarded-proto"))
+                let forwardedHost = request.header(.xForwardedHost).flatMap { $0.split(separator: ",").first?.trimmed }
+                let forwardedProto = (request.header(.cloudfrontForwardedProto) ?? request.header(.xForwardedProto))
                     .flatMap { $0.split(separator: ",").first?.trimmed.lowercased() }
                 let validProto = forwardedProto.flatMap { $0 == "http" || $0 == "https" ? $0 : nil }
                 if let host = forwardedHost, !host.isEmpty {
@@ -155,7 +156,7 @@ final class AuthenticateContext: Sendable {
             if devSecret && signInURL.isEmpty {
                 throw ClerkError(.invalidConfiguration, "Missing signInURL. Pass a signInURL for dev instances if an app is satellite")
             }
-            if !signInURL.isEmpty, let requestOrigin = request.header("origin") {
+            if !signInURL.isEmpty, let requestOrigin = request.header(.origin) {
                 guard let signIn = URLComponents(string: signInURL), signIn.scheme != nil, signIn.host != nil else {
                     throw ClerkError(.invalidConfiguration, "The signInURL needs to have a absolute url format.")
                 }

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Logging
 import Metrics
-import NIOHTTP1
+import HTTPTypes
 import Synchronization
 import Tracing
 
@@ -14,7 +14,7 @@ extension ClerkClient {
     ///
     /// Reads the `Authorization` header and Clerk's cookies, verifies the token, and answers a ``RequestState``:
     /// signed in (with ``RequestState/toAuth(treatPendingAsSignedOut:)``), signed out (with a reason), or handshake
-    /// (the browser must be redirected: send ``RequestState/headers`` with status 307).
+    /// (the browser must be redirected: send ``RequestState/headerFields`` with status 307).
     ///
     /// - Throws: ``ClerkError`` for configuration problems only (missing or invalid publishable key, missing secret
     ///   key, an incomplete satellite setup), and a failed handshake-token check on development instances.
@@ -171,7 +171,7 @@ struct RequestAuthenticator {
         let hasCookies = context.sessionTokenInCookie != nil || context.clientUat > 0
         let synced = context.clerkQueryItems.first { $0.name == "__clerk_synced" }?.value
         let satelliteDocumentGET =
-            context.isSatellite && context.secFetchDest == "document" && context.method == "GET"
+            context.isSatellite && context.secFetchDest == "document" && context.method == .get
         if satelliteDocumentGET && synced != "true" {
             let skipSatellite = !context.satelliteAutoSync && !hasCookies && synced != "false"
             if skipSatellite {
@@ -266,7 +266,7 @@ struct RequestAuthenticator {
     }
 
     func isCrossOriginDocumentNavigation() -> Bool {
-        guard !context.isSatellite, context.method == "GET", context.secFetchDest == "document",
+        guard !context.isSatellite, context.method == .get, context.secFetchDest == "document",
             context.redirectCount == 0, let referrer = context.referrer,
             let referrerURL = URLComponents(string: referrer), let referrerHost = referrerURL.host
         else { return false }
@@ -318,7 +318,7 @@ struct RequestAuthenticator {
         }
         var refreshError: String?
         if tokenError.reason == .tokenExpired {
-            if context.method != "GET" {
+            if context.method != .get {
                 refreshError = "non-eligible-non-get"
             } else if context.refreshTokenInCookie == nil {
                 refreshError = "non-eligible-no-refresh-cookie"
@@ -350,12 +350,12 @@ struct RequestAuthenticator {
 
     // MARK: States
 
-    func signedIn(claims: JWTClaims, token: String, headers: HTTPHeaders = [:]) throws -> RequestState {
+    func signedIn(claims: JWTClaims, token: String, headers: HTTPFields = [:]) throws -> RequestState {
         let auth = try ClerkAuth(sessionClaims: claims, token: token, client: client)
         return state(.signedIn, reason: nil, message: nil, headers: headers, token: token, tokenType: .sessionToken, auth: auth)
     }
 
-    func signedOut(reason: AuthReason, message: String, tokenType: TokenType? = .sessionToken, headers: HTTPHeaders = [:])
+    func signedOut(reason: AuthReason, message: String, tokenType: TokenType? = .sessionToken, headers: HTTPFields = [:])
         -> RequestState
     {
         var headers = headers
@@ -366,7 +366,7 @@ struct RequestAuthenticator {
     /// The reference's `signedOutInvalidToken`: a token of a type the route does not accept. No token type, and
     /// none of the context's URLs or keys.
     func signedOutInvalidToken() -> RequestState {
-        var headers = HTTPHeaders()
+        var headers = HTTPFields()
         addDebugHeaders(&headers, status: .signedOut, reason: .tokenTypeMismatch, message: "")
         return RequestState(
             status: .signedOut, reason: .tokenTypeMismatch, message: "", headers: headers, token: nil, tokenType: nil,
@@ -380,7 +380,7 @@ struct RequestAuthenticator {
         reason: AuthReason, message: String, location: String? = nil, organizationTarget: OrganizationSync.Target? = nil
     ) -> RequestState {
         let eligible =
-            context.method == "GET" && ClerkRequest.isDocumentRequest(secFetchDest: context.secFetchDest, accept: context.accept)
+            context.method == .get && ClerkRequest.isDocumentRequest(secFetchDest: context.secFetchDest, accept: context.accept)
         guard eligible else { return signedOut(reason: reason, message: message) }
         if context.redirectCount == 3 {
             logger.info(
@@ -390,20 +390,20 @@ struct RequestAuthenticator {
             )
             return signedOut(reason: reason, message: message)
         }
-        var headers = HTTPHeaders()
+        var headers = HTTPFields()
         let target = location ?? Handshake.redirectURL(context: context, reason: reason, organizationTarget: organizationTarget)
-        headers.add(name: "Location", value: target)
-        headers.add(name: "Cache-Control", value: "no-store")
-        headers.add(name: "Set-Cookie", value: "__clerk_redirect_count=\(context.redirectCount + 1); SameSite=Lax; HttpOnly; Max-Age=2")
+        headers.append(HTTPField(name: .location, value: target))
+        headers.append(HTTPField(name: .cacheControl, value: "no-store"))
+        headers.append(HTTPField(name: .setCookie, value: "__clerk_redirect_count=\(context.redirectCount + 1); SameSite=Lax; HttpOnly; Max-Age=2"))
         addDebugHeaders(&headers, status: .handshake, reason: reason, message: message)
         return state(.handshake, reason: reason, message: message, headers: headers, token: nil, tokenType: .sessionToken, auth: nil)
     }
 
-    func addDebugHeaders(_ headers: inout HTTPHeaders, status: AuthStatus, reason: AuthReason, message: String) {
+    func addDebugHeaders(_ headers: inout HTTPFields, status: AuthStatus, reason: AuthReason, message: String) {
         guard context.debugHeaders else { return }
-        for (name, value) in [("x-clerk-auth-status", status.rawValue), ("x-clerk-auth-reason", reason.rawValue), ("x-clerk-auth-message", message)]
+        for (name, value) in [(HTTPField.Name.clerkAuthStatus, status.rawValue), (.clerkAuthReason, reason.rawValue), (.clerkAuthMessage, message)]
         where !value.isEmpty && RequestAuthenticator.isSafeHeaderValue(value) {
-            headers.add(name: name, value: value)
+            headers.append(HTTPField(name: name, value: value))
         }
     }
 
@@ -413,7 +413,7 @@ struct RequestAuthenticator {
     }
 
     func state(
-        _ status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?,
+        _ status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPFields, token: String?,
         tokenType: TokenType?, auth: ClerkAuth?
     ) -> RequestState {
         RequestState(

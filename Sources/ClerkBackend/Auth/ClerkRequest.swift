@@ -3,69 +3,79 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-public import NIOHTTP1
+public import HTTPTypes
 
 /// A framework-neutral HTTP request, as ``ClerkClient/authenticateRequest(_:options:)`` reads it.
 ///
 /// Framework integrations build it from their own request type; you can too:
 /// ```swift
-/// let request = ClerkRequest(method: "GET", url: "https://app.example.com/dashboard", headers: [
+/// let request = ClerkRequest(method: .get, url: "https://app.example.com/dashboard", headers: [
 ///     ("Cookie", "__session=…; __client_uat=1700000000"), ("Sec-Fetch-Dest", "document"),
 /// ])
 /// ```
 public struct ClerkRequest: Sendable {
-    /// Upper-case HTTP method.
-    public var method: String
+    /// The HTTP method.
+    public var method: HTTPRequest.Method
     /// The absolute URL the request was made to (scheme, host, path and query), as the server sees it.
     public var url: String
-    /// Every request header.
-    public var headers: HTTPHeaders
+    /// Every request header field.
+    public var headerFields: HTTPFields
     /// The address of the peer that sent the request (the last proxy, if any). `X-Forwarded-*` headers are honoured
     /// only when this address is one of the configured trusted proxies.
     public var remoteAddress: String?
 
-    public init(method: String, url: String, headers: HTTPHeaders = [:], remoteAddress: String? = nil) {
-        self.method = method.uppercased()
+    /// Creates a request from its method, absolute URL and header fields.
+    public init(method: HTTPRequest.Method = .get, url: String, headerFields: HTTPFields = [:], remoteAddress: String? = nil) {
+        self.method = method
         self.url = url
-        self.headers = headers
+        self.headerFields = headerFields
         self.remoteAddress = remoteAddress
     }
 
-    public init(method: String, url: String, headers: [(String, String)], remoteAddress: String? = nil) {
-        self.init(method: method, url: url, headers: HTTPHeaders(headers), remoteAddress: remoteAddress)
+    /// Creates a request with header names given as strings (convenient in tests and scripts); a name that is not a
+    /// valid HTTP field name is left out.
+    public init(method: HTTPRequest.Method = .get, url: String, headers: [(String, String)], remoteAddress: String? = nil) {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        self.init(method: method, url: url, headerFields: fields, remoteAddress: remoteAddress)
     }
 
     /// A request from its path and query, with the scheme the server listens on and the host from the `Host` header.
-    public init(method: String, pathAndQuery: String, scheme: String, headers: HTTPHeaders, remoteAddress: String? = nil) {
-        let host = headers.first(name: "host") ?? "localhost"
+    public init(
+        method: HTTPRequest.Method, pathAndQuery: String, scheme: String, headerFields: HTTPFields, remoteAddress: String? = nil
+    ) {
+        let host = headerFields[fields: .hostHeader].first?.value ?? "localhost"
         let path = pathAndQuery.hasPrefix("/") ? pathAndQuery : "/" + pathAndQuery
-        self.init(method: method, url: "\(scheme)://\(host)\(path)", headers: headers, remoteAddress: remoteAddress)
+        self.init(method: method, url: "\(scheme)://\(host)\(path)", headerFields: headerFields, remoteAddress: remoteAddress)
     }
 
     /// The largest value read from any header (longer ones are ignored).
     static let maxHeaderValueBytes = 16 * 1024
 
     /// A header value (the first one), ignoring over-long values.
-    func header(_ name: String) -> String? {
-        guard let value = headers.first(name: name), value.utf8.count <= ClerkRequest.maxHeaderValueBytes else { return nil }
+    func header(_ name: HTTPField.Name) -> String? {
+        guard let value = headerFields[fields: name].first?.value, value.utf8.count <= ClerkRequest.maxHeaderValueBytes
+        else { return nil }
         return value
     }
 
     /// The cookies, parsed per RFC 6265 and percent-decoded per value; the first occurrence of a name wins.
     /// Each `Cookie` header is split at `;` only (a `,` belongs to the value, as in the reference's parser).
     func parseCookies() -> [String: String] {
-        CookieParser.parse(headers: headers["cookie"], maxValueBytes: ClerkRequest.maxHeaderValueBytes)
+        CookieParser.parse(headers: headerFields[values: .cookie], maxValueBytes: ClerkRequest.maxHeaderValueBytes)
     }
 
     /// Clerk's cookies only: those whose name starts with `__` (the others are skipped without building strings).
     func parseClerkCookies() -> [String: String] {
-        guard headers.contains(name: "cookie") else { return [:] }
-        return CookieParser.parse(headers: headers["cookie"], maxValueBytes: ClerkRequest.maxHeaderValueBytes, namePrefix: "__")
+        guard headerFields.contains(.cookie) else { return [:] }
+        return CookieParser.parse(headers: headerFields[values: .cookie], maxValueBytes: ClerkRequest.maxHeaderValueBytes, namePrefix: "__")
     }
 
     /// The token of the `Authorization` header: `Bearer <token>`, or a scheme-less value; `nil` for other schemes.
     func tokenInHeader() -> String? {
-        guard var value = header("authorization") else { return nil }
+        guard var value = header(.authorization) else { return nil }
         // One pass over the bytes; a new string only for the token itself.
         return value.withUTF8 { bytes -> String? in
             func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
@@ -87,6 +97,18 @@ public struct ClerkRequest: Sendable {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
     }
+}
+
+extension HTTPField.Name {
+    /// Field names the SDK reads or writes that swift-http-types does not name.
+    static let hostHeader = HTTPField.Name("Host")!
+    static let secFetchDest = HTTPField.Name("Sec-Fetch-Dest")!
+    static let xForwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let cloudfrontForwardedProto = HTTPField.Name("CloudFront-Forwarded-Proto")!
+    static let clerkAuthStatus = HTTPField.Name("x-clerk-auth-status")!
+    static let clerkAuthReason = HTTPField.Name("x-clerk-auth-reason")!
+    static let clerkAuthMessage = HTTPField.Name("x-clerk-auth-message")!
 }
 
 extension ClerkRequest {

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Crypto
 import Metrics
-import NIOHTTP1
+import HTTPTypes
 import Synchronization
 
 /// Clerk's handshake: the redirect to the Frontend API that refreshes a browser's session cookies, and the
@@ -16,7 +16,7 @@ struct Handshake {
 
     /// The `GET /v1/clients/handshake_payload` endpoint (called by the JS SDK; not in the public spec).
     static let handshakePayloadEndpoint = Endpoint(
-        operationID: "GetHandshakePayload", method: "GET", path: "/clients/handshake_payload"
+        operationID: "GetHandshakePayload", method: .get, path: "/clients/handshake_payload"
     )
 
     /// Cookie names a handshake or refresh may set: Clerk's own, suffixed or not. Anything else is dropped.
@@ -116,12 +116,12 @@ struct Handshake {
             directives = try await verifyHandshakeToken(token)
         }
         directives = directives.filter(Handshake.isAllowedCookie)
-        var headers = HTTPHeaders()
-        headers.add(name: "Access-Control-Allow-Origin", value: "null")
-        headers.add(name: "Access-Control-Allow-Credentials", value: "true")
+        var headers = HTTPFields()
+        headers.append(HTTPField(name: .accessControlAllowOrigin, value: "null"))
+        headers.append(HTTPField(name: .accessControlAllowCredentials, value: "true"))
         var sessionToken: String?
         for directive in directives {
-            headers.add(name: "Set-Cookie", value: directive)
+            headers.append(HTTPField(name: .setCookie, value: directive))
             if let cookie = Handshake.cookieValue(directive), cookie.name.hasPrefix("__session") {
                 sessionToken = cookie.value
             }
@@ -130,8 +130,8 @@ struct Handshake {
             let cleaned = Handshake.removingQueryParameters(
                 ["__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce"], from: context.clerkURL
             )
-            headers.add(name: "Location", value: cleaned.string ?? context.request.url)
-            headers.add(name: "Cache-Control", value: "no-store")
+            headers.append(HTTPField(name: .location, value: cleaned.string ?? context.request.url))
+            headers.append(HTTPField(name: .cacheControl, value: "no-store"))
         }
         let authenticator = RequestAuthenticator(client: client, context: context)
         guard let sessionToken, !sessionToken.isEmpty else {
@@ -192,7 +192,7 @@ struct SessionRefresher {
     let context: AuthenticateContext
 
     enum Outcome {
-        case success(JWTClaims, String, HTTPHeaders)
+        case success(JWTClaims, String, HTTPFields)
         case failure(String)
     }
 
@@ -221,10 +221,10 @@ struct SessionRefresher {
         guard let sessionID = decoded.claims.sid else { return .failure("expired-session-token-missing-sid-claim") }
         guard SessionRefresher.isPlausibleID(sessionID) else { return .failure("expired-session-token-invalid-sid-claim") }
         var requestHeaders: [String: JSONValue] = [:]
-        for (name, value) in context.request.headers {
-            let key = name.lowercased()
+        for field in context.request.headerFields {
+            let key = field.name.canonicalName
             let existing = requestHeaders[key]?.arrayValue ?? []
-            requestHeaders[key] = .array(existing + [.string(value)])
+            requestHeaders[key] = .array(existing + [.string(field.value)])
         }
         let body = RefreshSessionBody(
             expiredToken: expiredToken, refreshToken: refreshToken, requestOrigin: context.origin,
@@ -254,10 +254,10 @@ struct SessionRefresher {
             return .failure("unexpected-sdk-error")
         }
         guard case .cookies(let cookies) = result else { return .failure("unexpected-bapi-error") }
-        var headers = HTTPHeaders()
+        var headers = HTTPFields()
         var newToken: String?
         for directive in cookies.cookies where Handshake.isAllowedCookie(directive) {
-            headers.add(name: "Set-Cookie", value: directive)
+            headers.append(HTTPField(name: .setCookie, value: directive))
             if let cookie = Handshake.cookieValue(directive), cookie.name.hasPrefix("__session") { newToken = cookie.value }
         }
         guard let newToken, let claims = try? await client.verifyToken(newToken, options: context.verifyOptions) else {

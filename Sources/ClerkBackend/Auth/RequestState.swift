@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-public import NIOHTTP1
+public import HTTPTypes
 
 /// The outcome of ``ClerkClient/authenticateRequest(_:options:)``.
 public struct AuthStatus: OpenStringEnum {
@@ -13,7 +13,7 @@ public struct AuthStatus: OpenStringEnum {
     public static let signedIn: Self = "signed-in"
     /// The request is not authenticated (see ``RequestState/reason``).
     public static let signedOut: Self = "signed-out"
-    /// The browser must go through Clerk's handshake: answer with ``RequestState/headers`` (a `307` with `Location`).
+    /// The browser must go through Clerk's handshake: answer with ``RequestState/headerFields`` (a `307` with `Location`).
     public static let handshake: Self = "handshake"
 }
 
@@ -56,7 +56,7 @@ public struct RequestState: Sendable {
     public var message: String? { storage.message }
     /// Headers to add to the response: `Location`, `Set-Cookie`, `Cache-Control` for handshakes and refreshes, and
     /// (when enabled) the `x-clerk-auth-*` debug headers.
-    public var headers: HTTPHeaders { storage.headers }
+    public var headerFields: HTTPFields { storage.headers }
     /// The verified token, when signed in.
     public var token: String? { storage.token }
     /// The credential type (`nil` when the token's type is not accepted).
@@ -85,7 +85,7 @@ public struct RequestState: Sendable {
         let status: AuthStatus
         let reason: AuthReason?
         let message: String?
-        let headers: HTTPHeaders
+        let headers: HTTPFields
         let token: String?
         let tokenType: TokenType?
         let publishableKey: String
@@ -100,7 +100,7 @@ public struct RequestState: Sendable {
         let devBrowserToken: String?
         let requestURL: String
 
-        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyURL: String, domain: String, isSatellite: Bool, signInURL: String, signUpURL: String, afterSignInURL: String, afterSignUpURL: String, auth: ClerkAuth?, devBrowserToken: String?, requestURL: String) {
+        init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPFields, token: String?, tokenType: TokenType?, publishableKey: String, proxyURL: String, domain: String, isSatellite: Bool, signInURL: String, signUpURL: String, afterSignInURL: String, afterSignUpURL: String, auth: ClerkAuth?, devBrowserToken: String?, requestURL: String) {
             self.status = status
             self.reason = reason
             self.message = message
@@ -122,7 +122,7 @@ public struct RequestState: Sendable {
     }
     private let storage: Storage
 
-    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPHeaders, token: String?, tokenType: TokenType?, publishableKey: String, proxyURL: String, domain: String, isSatellite: Bool, signInURL: String, signUpURL: String, afterSignInURL: String, afterSignUpURL: String, auth: ClerkAuth?, devBrowserToken: String? = nil, requestURL: String = "") {
+    init(status: AuthStatus, reason: AuthReason?, message: String?, headers: HTTPFields, token: String?, tokenType: TokenType?, publishableKey: String, proxyURL: String, domain: String, isSatellite: Bool, signInURL: String, signUpURL: String, afterSignInURL: String, afterSignUpURL: String, auth: ClerkAuth?, devBrowserToken: String? = nil, requestURL: String = "") {
         storage = Storage(status: status, reason: reason, message: message, headers: headers, token: token, tokenType: tokenType, publishableKey: publishableKey, proxyURL: proxyURL, domain: domain, isSatellite: isSatellite, signInURL: signInURL, signUpURL: signUpURL, afterSignInURL: afterSignInURL, afterSignUpURL: afterSignUpURL, auth: auth, devBrowserToken: devBrowserToken, requestURL: requestURL)
     }
 
@@ -163,7 +163,7 @@ public struct RequestState: Sendable {
 
     public var isAuthenticated: Bool { status == .signedIn }
 
-    /// The Auth object for this request; `nil` for a handshake (answer with ``headers`` instead).
+    /// The Auth object for this request; `nil` for a handshake (answer with ``headerFields`` instead).
     ///
     /// - Parameter treatPendingAsSignedOut: a session with pending tasks (`sts: pending`) counts as signed out (with
     ///   `sessionStatus == "pending"`) unless this is `false`. The state itself stays signed in.

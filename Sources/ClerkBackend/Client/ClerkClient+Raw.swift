@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+public import HTTPTypes
 
 extension ClerkClient {
     /// Sends any Backend API request, for operations you want to call by path (the `clerk api` command uses it).
@@ -14,10 +15,9 @@ extension ClerkClient {
     ///
     /// - Returns: the successful response (status, headers, body).
     public func request(
-        method: String, path: String, query: [(name: String, value: String)] = [], json body: Data? = nil
+        method: HTTPRequest.Method, path: String, query: [(name: String, value: String)] = [], json body: Data? = nil
     ) async throws -> ClerkHTTPResponse {
-        let method = method.uppercased()
-        guard ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) else {
+        guard [.get, .post, .put, .patch, .delete].contains(method) else {
             throw ClerkError(.invalidArgument, "HTTP method must be GET, POST, PUT, PATCH or DELETE")
         }
         let relative = try Self.validatedRelativePath(path)

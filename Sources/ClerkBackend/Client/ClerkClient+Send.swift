@@ -5,13 +5,18 @@ import Foundation
 #endif
 import Logging
 import Metrics
-import NIOHTTP1
+import HTTPTypes
 import Tracing
 
 /// A response body the SDK ignores (`204 No Content`, `202 Accepted`).
 struct EmptyResponse: Decodable, Sendable {
     init() {}
     init(from decoder: any Decoder) throws {}
+}
+
+extension HTTPField.Name {
+    static let clerkAPIVersion = HTTPField.Name("Clerk-API-Version")!
+    static let cfRay = HTTPField.Name("CF-Ray")!
 }
 
 extension ClerkClient {
@@ -24,12 +29,12 @@ extension ClerkClient {
         } catch {
             options.logger.debug(
                 "Clerk API response did not decode",
-                metadata: ["operation": "\(request.endpoint.operationID)", "status": "\(response.status)"]
+                metadata: ["operation": "\(request.endpoint.operationID)", "status": "\(response.status.code)"]
             )
             throw ClerkDecodingError(
                 operationID: request.endpoint.operationID,
-                status: response.status,
-                contentType: response.headers.first(name: "content-type"),
+                status: response.status.code,
+                contentType: response.headerFields[fields: .contentType].first?.value,
                 reason: ClerkClient.describe(error),
                 redactedBody: Redaction.redactBody(response.body)
             )
@@ -43,8 +48,11 @@ extension ClerkClient {
         let operation = request.endpoint.operationID
         let method = request.endpoint.method
         let path = try request.resolvedPath()
-        var url = versionedBase + path
-        if !request.query.isEmpty { url += "?" + APIRequest.encodeQuery(request.query) }
+        var urlString = versionedBase + path
+        if !request.query.isEmpty { urlString += "?" + APIRequest.encodeQuery(request.query) }
+        guard let url = URL(string: urlString) else {
+            throw ClerkError(.invalidArgument, "The request URL for \(operation) is not a valid URL")
+        }
         let headers = try makeHeaders(for: request)
         let body: Data? =
             switch request.body {
@@ -54,20 +62,20 @@ extension ClerkClient {
             }
 
         return try await withSpan(operation, ofKind: .client) { span in
-            span.attributes["http.request.method"] = method
+            span.attributes["http.request.method"] = method.rawValue
             span.attributes["url.path"] = path
             span.attributes["clerk.operation_id"] = operation
             let result = try await sendWithRetries(
                 operation: operation, method: method, path: path, url: url, headers: headers, body: body,
                 retryNonIdempotent: request.retryNonIdempotent, retries: request.retries, span: span
             )
-            span.attributes["http.response.status_code"] = result.status
+            span.attributes["http.response.status_code"] = result.status.code
             return result
         }
     }
 
-    private func makeHeaders(for request: APIRequest) throws -> HTTPHeaders {
-        var headers = HTTPHeaders()
+    private func makeHeaders(for request: APIRequest) throws -> HTTPFields {
+        var headers = HTTPFields()
         let bearer: Secret
         switch request.authorization {
         case .secretKey:
@@ -86,20 +94,20 @@ extension ClerkClient {
         case .explicit(let secret):
             bearer = secret
         }
-        headers.add(name: "Authorization", value: "Bearer " + bearer.revealed)
-        headers.add(name: "Clerk-API-Version", value: ClerkBackendVersion.apiDateVersion)
-        headers.add(name: "User-Agent", value: userAgent)
-        headers.add(name: "Accept", value: "application/json")
+        headers[.authorization] = "Bearer " + bearer.revealed
+        headers[.clerkAPIVersion] = ClerkBackendVersion.apiDateVersion
+        headers[.userAgent] = userAgent
+        headers[.accept] = "application/json"
         switch request.body {
         case .none: break
-        case .json: headers.add(name: "Content-Type", value: "application/json")
-        case .multipart(_, let boundary): headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        case .json: headers[.contentType] = "application/json"
+        case .multipart(_, let boundary): headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
         }
         return headers
     }
 
     private func sendWithRetries(
-        operation: String, method: String, path: String, url: String, headers: HTTPHeaders, body: Data?,
+        operation: String, method: HTTPRequest.Method, path: String, url: URL, headers: HTTPFields, body: Data?,
         retryNonIdempotent: Bool?, retries: Bool, span: any Span
     ) async throws -> ClerkHTTPResponse {
         let policy = options.retryPolicy
@@ -116,7 +124,7 @@ extension ClerkClient {
             try Task.checkCancellation()
             let remaining = deadline.timeIntervalSince(clock.now())
             let timeout = min(options.requestTimeout, .milliseconds(Int64(max(remaining, 0.001) * 1000)))
-            let request = ClerkHTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
+            let request = ClerkHTTPRequest(method: method, url: url, headerFields: headers, body: body, timeout: timeout)
 
             let response: ClerkHTTPResponse
             do {
@@ -146,21 +154,21 @@ extension ClerkClient {
                 throw transportError
             }
 
-            ClerkClient.count("clerk_api_requests_total", operation: operation, status: String(response.status))
-            if (200..<300).contains(response.status) {
+            ClerkClient.count("clerk_api_requests_total", operation: operation, status: String(response.status.code))
+            if response.status.kind == .successful {
                 logger.debug(
                     "Clerk API call succeeded",
-                    metadata: ["operation": "\(operation)", "status": "\(response.status)", "attempt": "\(attempt)"]
+                    metadata: ["operation": "\(operation)", "status": "\(response.status.code)", "attempt": "\(attempt)"]
                 )
                 span.attributes["clerk.attempts"] = attempt
                 return response
             }
 
-            let retryAfter = ClerkClient.parseRetryAfter(response.headers.first(name: "retry-after"))
-            if response.status == 429 {
+            let retryAfter = ClerkClient.parseRetryAfter(response.headerFields[fields: .retryAfter].first?.value)
+            if response.status == .tooManyRequests {
                 ClerkClient.count("clerk_api_rate_limited_total", operation: operation, status: nil)
             }
-            if mayRetry, policy.retryableStatuses.contains(response.status), attempt < policy.maxAttempts {
+            if mayRetry, policy.retryableStatuses.contains(response.status.code), attempt < policy.maxAttempts {
                 var wait = policy.backoff(forRetry: attempt, random: Double.random(in: 0..<1))
                 var allowed = true
                 if let retryAfter {
@@ -171,10 +179,10 @@ extension ClerkClient {
                 if allowed, clock.now().addingTimeInterval(wait.seconds) < deadline {
                     logger.debug(
                         "Retrying Clerk API call",
-                        metadata: ["operation": "\(operation)", "attempt": "\(attempt)", "status": "\(response.status)"]
+                        metadata: ["operation": "\(operation)", "attempt": "\(attempt)", "status": "\(response.status.code)"]
                     )
                     ClerkClient.count("clerk_api_retries_total", operation: operation, status: nil)
-                    if response.status != 429 { earlierAttemptMayHaveApplied = true }
+                    if response.status != .tooManyRequests { earlierAttemptMayHaveApplied = true }
                     try await clock.sleep(wait)
                     continue
                 }
@@ -184,13 +192,13 @@ extension ClerkClient {
             throw ClerkClient.makeResponseError(
                 response: response, operation: operation, method: method, path: path, attempts: attempt,
                 retryAfter: retryAfter,
-                notFoundAfterRetriedDelete: method == "DELETE" && response.status == 404 && earlierAttemptMayHaveApplied
+                notFoundAfterRetriedDelete: method == .delete && response.status == .notFound && earlierAttemptMayHaveApplied
             )
         }
     }
 
     static func makeResponseError(
-        response: ClerkHTTPResponse, operation: String, method: String, path: String, attempts: Int,
+        response: ClerkHTTPResponse, operation: String, method: HTTPRequest.Method, path: String, attempts: Int,
         retryAfter: Int?, notFoundAfterRetriedDelete: Bool
     ) -> ClerkAPIResponseError {
         struct ErrorBody: Decodable {
@@ -198,14 +206,14 @@ extension ClerkClient {
             var clerk_trace_id: String?
         }
         let parsed = try? decoder.decode(ErrorBody.self, from: response.body)
-        let traceID = parsed?.clerk_trace_id.flatMap { $0.isEmpty ? nil : $0 } ?? response.headers.first(name: "cf-ray")
+        let traceID = parsed?.clerk_trace_id.flatMap { $0.isEmpty ? nil : $0 } ?? response.headerFields[fields: .cfRay].first?.value
         return ClerkAPIResponseError(
-            status: response.status,
+            status: response.status.code,
             errors: (parsed?.errors ?? []).map(Redaction.redactError),
             clerkTraceID: traceID,
             retryAfter: retryAfter,
             operationID: operation,
-            method: method,
+            method: method.rawValue,
             path: path,
             attempts: attempts,
             isNotFoundAfterRetriedDelete: notFoundAfterRetriedDelete,

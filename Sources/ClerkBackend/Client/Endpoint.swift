@@ -1,3 +1,5 @@
+public import HTTPTypes
+
 /// One operation of the Backend API: its operation id in Clerk's OpenAPI spec, HTTP method and path template.
 ///
 /// Every SDK method sends its request through one of the ``Endpoint`` constants, so the table of endpoints
@@ -5,12 +7,13 @@
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// The spec's `operationID`, for example `GetUser`.
     public let operationID: String
-    /// The HTTP method, upper-case (`GET`, `POST`, `PATCH`, `PUT`, `DELETE`).
-    public let method: String
+    /// The HTTP method (`GET`, `POST`, `PATCH`, `PUT`, `DELETE`).
+    public let method: HTTPRequest.Method
     /// The path template below the version prefix, for example `/users/{user_id}`.
     public let path: String
 
-    public init(operationID: String, method: String, path: String) {
+    /// Creates an endpoint.
+    public init(operationID: String, method: HTTPRequest.Method, path: String) {
         self.operationID = operationID
         self.method = method
         self.path = path
@@ -33,5 +36,5 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         return names
     }
 
-    public var description: String { "\(method) \(path) (\(operationID))" }
+    public var description: String { "\(method.rawValue) \(path) (\(operationID))" }
 }

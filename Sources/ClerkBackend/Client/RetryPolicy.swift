@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// When and how API calls are retried.
 ///
 /// By default `GET`, `PUT` and `DELETE` (idempotent) are retried on 429, 502, 503, 504 and on connection failures
@@ -59,9 +61,9 @@ public struct RetryPolicy: Sendable, Hashable {
         return .nanoseconds(Int64(value))
     }
 
-    func allowsRetry(method: String, overrideNonIdempotent: Bool?) -> Bool {
+    func allowsRetry(method: HTTPRequest.Method, overrideNonIdempotent: Bool?) -> Bool {
         switch method {
-        case "GET", "PUT", "DELETE", "HEAD", "OPTIONS": true
+        case .get, .put, .delete, .head, .options: true
         default: overrideNonIdempotent ?? retryNonIdempotent
         }
     }

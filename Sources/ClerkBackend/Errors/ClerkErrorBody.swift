@@ -3,11 +3,12 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+public import HTTPTypes
 
 /// An error answer shaped like the Backend API's own: `{"errors":[{"code","message","long_message","meta"}]}`, so
 /// one client-side handler serves your server's errors and Clerk's. The integrations answer with these (ClerkVapor's
 /// `ClerkErrorResponse`, ClerkHummingbird's `ClerkHTTPError`); with another framework, send ``status``,
-/// ``headers`` and ``json``.
+/// ``headerFields`` and ``json``.
 ///
 /// ```swift
 /// let body = ClerkErrorBody.reverificationRequired(.strict)
@@ -40,20 +41,20 @@ public struct ClerkErrorBody: Sendable, Hashable {
     }
 
     /// The HTTP status (401, 403, 400, …).
-    public var status: Int
+    public var status: HTTPResponse.Status
     /// The error entries.
     public var errors: [Entry]
     /// Clerk's `clerk_error` object, which clerk-js reads (the reverification hint); `nil` for none.
     public var clerkError: JSONValue?
     /// Headers that go with the answer besides `Content-Type` (`WWW-Authenticate: Bearer` on a 401).
-    public var headers: [String: String]
+    public var headerFields: HTTPFields
 
     /// Creates an error body.
-    public init(status: Int, errors: [Entry], clerkError: JSONValue? = nil, headers: [String: String] = [:]) {
+    public init(status: HTTPResponse.Status, errors: [Entry], clerkError: JSONValue? = nil, headerFields: HTTPFields = [:]) {
         self.status = status
         self.errors = errors
         self.clerkError = clerkError
-        self.headers = headers
+        self.headerFields = headerFields
     }
 
     /// `401` `authentication_invalid`, with `WWW-Authenticate: Bearer`; `reason` (an ``AuthReason`` value) goes in
@@ -64,7 +65,7 @@ public struct ClerkErrorBody: Sendable, Hashable {
         Self(
             status: 401,
             errors: [Entry(code: "authentication_invalid", message: "Unauthenticated", longMessage: longMessage, meta: reason.map { ["reason": $0] })],
-            headers: ["WWW-Authenticate": "Bearer"]
+            headerFields: [.wwwAuthenticate: "Bearer"]
         )
     }
 
@@ -111,7 +112,7 @@ public struct ClerkErrorBody: Sendable, Hashable {
     }
 
     /// Any status with one entry.
-    public static func error(status: Int, code: String, message: String, longMessage: String, meta: [String: String]? = nil) -> Self {
+    public static func error(status: HTTPResponse.Status, code: String, message: String, longMessage: String, meta: [String: String]? = nil) -> Self {
         Self(status: status, errors: [Entry(code: code, message: message, longMessage: longMessage, meta: meta)])
     }
 

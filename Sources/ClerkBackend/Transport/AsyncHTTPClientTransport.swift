@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import AsyncHTTPClient
 import NIOCore
+import HTTPTypes
 import NIOHTTP1
 import NIOPosix
 
@@ -36,9 +37,9 @@ public struct AsyncHTTPClientTransport: ClerkHTTPTransport {
 
     /// Sends the request with AsyncHTTPClient, with the request's timeout as deadline.
     public func send(_ request: ClerkHTTPRequest) async throws -> ClerkHTTPResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method)
-        outgoing.headers = request.headers
+        var outgoing = HTTPClientRequest(url: request.url.absoluteString)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        outgoing.headers = HTTPHeaders(request.headerFields)
         if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(bytes: body))
         }
@@ -73,10 +74,35 @@ public struct AsyncHTTPClientTransport: ClerkHTTPTransport {
             throw ClerkTransportError(kind: .other, underlying: error)
         }
         return ClerkHTTPResponse(
-            status: Int(response.status.code),
-            headers: response.headers,
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+            headerFields: HTTPFields(response.headers),
             body: Data(buffer.readableBytesView)
         )
+    }
+}
+
+extension HTTPHeaders {
+    /// NIO's headers from swift-http-types' fields, in order.
+    package init(_ fields: HTTPFields) {
+        self.init()
+        self.reserveCapacity(fields.count)
+        for field in fields {
+            self.add(name: field.name.rawName, value: field.value)
+        }
+    }
+}
+
+extension HTTPFields {
+    /// swift-http-types' fields from NIO's headers, in order; a header whose name is not a valid field name is
+    /// left out.
+    package init(_ headers: HTTPHeaders) {
+        self.init()
+        self.reserveCapacity(headers.count)
+        for (name, value) in headers {
+            if let name = HTTPField.Name(name) {
+                self.append(HTTPField(name: name, value: value))
+            }
+        }
     }
 }
 

@@ -3,25 +3,26 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-public import NIOHTTP1
+public import HTTPTypes
 
 /// An HTTP request as the SDK hands it to a transport.
 public struct ClerkHTTPRequest: Sendable {
-    /// Upper-case HTTP method.
-    public var method: String
+    /// The HTTP method.
+    public var method: HTTPRequest.Method
     /// Absolute URL, already percent-encoded.
-    public var url: String
-    /// Request headers.
-    public var headers: HTTPHeaders
+    public var url: URL
+    /// Request header fields.
+    public var headerFields: HTTPFields
     /// Request body, if any. Bodies are plain bytes, so every request (multipart included) can be replayed on retry.
     public var body: Data?
     /// Time allowed for this one attempt.
     public var timeout: Duration
 
-    public init(method: String, url: String, headers: HTTPHeaders = [:], body: Data? = nil, timeout: Duration) {
+    /// Creates a request.
+    public init(method: HTTPRequest.Method, url: URL, headerFields: HTTPFields = [:], body: Data? = nil, timeout: Duration) {
         self.method = method
         self.url = url
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
         self.timeout = timeout
     }
@@ -29,16 +30,17 @@ public struct ClerkHTTPRequest: Sendable {
 
 /// An HTTP response as a transport returns it.
 public struct ClerkHTTPResponse: Sendable {
-    /// HTTP status code.
-    public var status: Int
-    /// Response headers.
-    public var headers: HTTPHeaders
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// Response header fields.
+    public var headerFields: HTTPFields
     /// The whole response body.
     public var body: Data
 
-    public init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
+    /// Creates a response.
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: Data = Data()) {
         self.status = status
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
     }
 }

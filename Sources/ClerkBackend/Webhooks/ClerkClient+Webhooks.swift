@@ -1,4 +1,4 @@
-public import NIOHTTP1
+public import HTTPTypes
 
 extension ClerkClient {
     /// Verifies a Clerk webhook and decodes its event: the Swift counterpart of `verifyWebhook` in `@clerk/backend`.
@@ -53,11 +53,12 @@ extension ClerkClient {
         try verifyWebhook(body: body, headers: headers.lazy.map { ($0.key, $0.value) }, signingSecret: signingSecret)
     }
 
-    /// Verifies a Clerk webhook and decodes its event; the headers as NIO's `HTTPHeaders` (Vapor's `req.headers`).
+    /// Verifies a Clerk webhook and decodes its event; the headers as swift-http-types' `HTTPFields` (Hummingbird's
+    /// `request.headers`; ClerkVapor adds the same call for Vapor's `HTTPHeaders`).
     public func verifyWebhook(
-        body: some Collection<UInt8>, headers: HTTPHeaders, signingSecret: Secret? = nil
+        body: some Collection<UInt8>, headers: HTTPFields, signingSecret: Secret? = nil
     ) throws -> WebhookEvent {
-        try verifyWebhook(body: body, headers: headers.lazy.map { ($0.name, $0.value) }, signingSecret: signingSecret)
+        try verifyWebhook(body: body, headers: headers.lazy.map { ($0.name.canonicalName, $0.value) }, signingSecret: signingSecret)
     }
 
     /// A verifier for `signingSecret` (else ``ClerkOptions/webhookSigningSecret``) using the client's clock, with

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Crypto
-public import NIOHTTP1
+public import HTTPTypes
 
 /// Verifies the signature of Clerk webhooks (Svix / Standard Webhooks), then decodes the event.
 ///
@@ -20,7 +20,7 @@ public import NIOHTTP1
 /// arrived (`Data`, `[UInt8]`, or a `ByteBuffer`'s `readableBytesView`), never a value decoded and re-encoded as
 /// JSON: re-encoding changes key order and spacing, and the signature no longer matches.
 ///
-/// With Vapor (collect the body; `req.headers` is an `HTTPHeaders`):
+/// With Vapor (collect the body; ClerkVapor adds the overloads that take Vapor's `HTTPHeaders`):
 ///
 /// ```swift
 /// app.on(.POST, "webhooks", "clerk", body: .collect(maxSize: "1mb")) { req async throws -> HTTPStatus in
@@ -35,13 +35,12 @@ public import NIOHTTP1
 /// }
 /// ```
 ///
-/// With Hummingbird 2 (`HTTPFields` are passed as name/value pairs):
+/// With Hummingbird 2 (its `request.headers` are swift-http-types' `HTTPFields`):
 ///
 /// ```swift
 /// router.post("webhooks/clerk") { request, context -> HTTPResponse.Status in
 ///     let body = try await request.body.collect(upTo: 1_048_576)
-///     let headers = request.headers.map { ($0.name.rawName, $0.value) }
-///     let event = try verifier.verify(body: body.readableBytesView, headers: headers)
+///     let event = try verifier.verify(body: body.readableBytesView, headers: request.headers)
 ///     try await handle(event)
 ///     return .ok
 /// }
@@ -156,9 +155,9 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
         }
     }
 
-    /// Checks the signature; the headers as NIO's `HTTPHeaders` (what Vapor's `req.headers` is).
+    /// Checks the signature; the headers as swift-http-types' `HTTPFields` (what Hummingbird's `request.headers` is).
     @discardableResult
-    public func verifySignature(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> VerifiedWebhook {
+    public func verifySignature(body: some Collection<UInt8>, headers: HTTPFields) throws -> VerifiedWebhook {
         try WebhookObservability.observe(eventType: { _ in nil }) {
             try checkSignature(body: body, headers: WebhookHeaderValues(headers: headers))
         }
@@ -189,8 +188,8 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
         }
     }
 
-    /// Verifies the signature, then decodes the event; the headers as NIO's `HTTPHeaders`.
-    public func verify(body: some Collection<UInt8>, headers: HTTPHeaders) throws -> WebhookEvent {
+    /// Verifies the signature, then decodes the event; the headers as swift-http-types' `HTTPFields`.
+    public func verify(body: some Collection<UInt8>, headers: HTTPFields) throws -> WebhookEvent {
         try WebhookObservability.observe(eventType: { $0.type.rawValue }) {
             try verifyEvent(body: body, headers: WebhookHeaderValues(headers: headers))
         }
@@ -364,9 +363,10 @@ public struct VerifiedWebhook: Sendable, Hashable {
 }
 
 extension WebhookHeaderValues {
-    /// The webhook headers of NIO's `HTTPHeaders` (kept here: the header parsing file builds without NIO, for fuzzing).
-    init(headers: HTTPHeaders) {
+    /// The webhook headers of swift-http-types' `HTTPFields` (kept here: the header parsing file builds without
+    /// HTTPTypes, for fuzzing).
+    init(headers: HTTPFields) {
         self.init([(String, String)]())
-        for (name, value) in headers { add(name: name, value: value) }
+        for field in headers { add(name: field.name.canonicalName, value: field.value) }
     }
 }

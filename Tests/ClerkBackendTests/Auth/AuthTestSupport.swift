@@ -1,6 +1,7 @@
 @testable import ClerkBackend
 import ClerkTesting
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Synchronization
 import Testing
@@ -58,7 +59,7 @@ func serverClient(
 
 /// A request as a browser (or an API client) sends it.
 func authRequest(
-    _ url: String = appOrigin + "/dashboard", method: String = "GET", cookies: [(String, String)] = [],
+    _ url: String = appOrigin + "/dashboard", method: HTTPRequest.Method = .get, cookies: [(String, String)] = [],
     authorization: String? = nil, secFetchDest: String? = "document", accept: String? = nil,
     headers extra: [(String, String)] = [], remoteAddress: String? = nil
 ) -> ClerkRequest {
@@ -97,8 +98,8 @@ func queryValue(_ name: String, in url: String?) -> String? {
 }
 
 extension RequestState {
-    var location: String? { headers.first(name: "location") }
-    var setCookies: [String] { headers["set-cookie"] }
+    var location: String? { headerFields[.location] }
+    var setCookies: [String] { headerFields[values: .setCookie] }
 }
 
 /// Checks status and reason in one line.

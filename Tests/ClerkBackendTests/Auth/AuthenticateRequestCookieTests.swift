@@ -2,6 +2,7 @@
 import ClerkTesting
 import Foundation
 import Logging
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -14,7 +15,7 @@ struct AuthenticateRequestCookieTests {
         let state = try await authClient().authenticateRequest(authRequest())
         expectState(state, .signedOut, .sessionTokenAndUATMissing)
         #expect(state.message == "")
-        #expect(state.headers.isEmpty, "no debug headers for production keys by default")
+        #expect(state.headerFields.isEmpty, "no debug headers for production keys by default")
     }
 
     @Test("Development without a dev browser: handshake dev-browser-missing (cookies or not)")
@@ -79,7 +80,7 @@ struct AuthenticateRequestCookieTests {
             )
             expectState(state, .signedIn, nil)
             #expect(state.token == token)
-            #expect(state.headers.isEmpty)
+            #expect(state.headerFields.isEmpty)
             #expect(state.toAuth()?.userID == "user_1")
         }
     }
@@ -94,7 +95,7 @@ struct AuthenticateRequestCookieTests {
     @Test("Signed in for an Amazon CloudFront user agent")
     func cloudFront() async throws {
         let request = ClerkRequest(
-            method: "GET", url: appOrigin + "/",
+            method: .get, url: appOrigin + "/",
             headers: [("User-Agent", "Amazon CloudFront"), ("Cookie", "__session=\(try sessionToken()); __client_uat=\(tokenNowSeconds)")]
         )
         expectState(try await authClient().authenticateRequest(request), .signedIn, nil)
@@ -170,13 +171,13 @@ struct AuthenticateRequestCookieTests {
         let client = try authClient()
         let token = try sessionToken()
         let newer = String(Int64(tokenNow.timeIntervalSince1970) + 100)
-        let noToken = try await client.authenticateRequest(authRequest(method: "POST", cookies: [("__client_uat", "1")]))
+        let noToken = try await client.authenticateRequest(authRequest(method: .post, cookies: [("__client_uat", "1")]))
         expectState(noToken, .signedOut, .clientUATWithoutSessionToken)
         #expect(noToken.location == nil)
-        let stale = try await client.authenticateRequest(authRequest(method: "POST", cookies: [("__session", token), ("__client_uat", newer)]))
+        let stale = try await client.authenticateRequest(authRequest(method: .post, cookies: [("__session", token), ("__client_uat", newer)]))
         expectState(stale, .signedOut, .sessionTokenIATBeforeClientUAT)
         let satellite = try await authClient(secretKey: AuthKeys.liveSecretKey()).authenticateRequest(
-            authRequest(method: "POST"), options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: true)
+            authRequest(method: .post), options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: true)
         )
         expectState(satellite, .signedOut, .sessionTokenAndUATMissing)
     }
@@ -197,7 +198,7 @@ struct AuthenticateRequestCookieTests {
     ] as [(String, String?, String?, Bool)])
     func eligibility(method: String, dest: String?, accept: String?, eligible: Bool) async throws {
         let state = try await authClient().authenticateRequest(
-            authRequest(method: method, cookies: [("__client_uat", "1")], secFetchDest: dest, accept: accept)
+            authRequest(method: HTTPRequest.Method(method)!, cookies: [("__client_uat", "1")], secFetchDest: dest, accept: accept)
         )
         expectState(state, eligible ? .handshake : .signedOut, .clientUATWithoutSessionToken)
         #expect((state.location != nil) == eligible)
@@ -346,7 +347,7 @@ struct AuthenticateRequestSatelliteTests {
         #expect(location.hasPrefix(devSignIn + "?"))
         #expect(queryItems(of: location).map(\.name) == ["__clerk_redirect_url"])
         #expect(queryValue("__clerk_redirect_url", in: location) == satelliteURL)
-        #expect(state.headers.first(name: "cache-control") == "no-store")
+        #expect(state.headerFields.first(name: "cache-control") == "no-store")
     }
 
     @Test("Development satellite sync: signInURL's parameters keep their encoding; the return URL round-trips exactly, + included")
@@ -449,7 +450,7 @@ struct AuthenticateRequestSatelliteTests {
         #expect(items.first { $0.name == "x" }?.value == "1")
         #expect(items.first { $0.name == "__clerk_db_jwt" }?.value == "dvb_1")
         #expect(items.filter { $0.name == "__clerk_synced" }.map(\.value) == ["true"])
-        #expect(state.headers.first(name: "cache-control") == "no-store")
+        #expect(state.headerFields.first(name: "cache-control") == "no-store")
     }
 
     @Test("Primary responds to syncing wins over dev-browser-sync, and overwrites __clerk_synced=false (no duplicates)")
@@ -505,7 +506,7 @@ struct AuthenticateRequestSatelliteTests {
 
 @Suite("authenticateRequest: cross-origin sync on the primary (row 15)")
 struct AuthenticateRequestCrossOriginTests {
-    func state(pk: String = AuthKeys.pkLive, referer: String?, method: String = "GET", dest: String? = "document", count: String? = nil)
+    func state(pk: String = AuthKeys.pkLive, referer: String?, method: HTTPRequest.Method = .get, dest: String? = "document", count: String? = nil)
         async throws -> RequestState
     {
         var cookies = [("__session", try sessionToken()), ("__client_uat", tokenNowSeconds), ("__clerk_db_jwt", "dvb")]
@@ -527,7 +528,7 @@ struct AuthenticateRequestCrossOriginTests {
     func noHandshake() async throws {
         expectState(try await state(referer: appOrigin + "/previous"), .signedIn, nil)
         expectState(try await state(referer: nil), .signedIn, nil)
-        expectState(try await state(referer: "https://satellite.test/", method: "POST"), .signedIn, nil)
+        expectState(try await state(referer: "https://satellite.test/", method: .post), .signedIn, nil)
         expectState(try await state(referer: "https://satellite.test/", dest: "empty"), .signedIn, nil)
         expectState(try await state(referer: "not a url at all"), .signedIn, nil)
         expectState(try await state(referer: "https://satellite.test/", count: "1"), .signedIn, nil)

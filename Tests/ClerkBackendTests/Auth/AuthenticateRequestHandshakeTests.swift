@@ -2,6 +2,7 @@
 import ClerkTesting
 import Foundation
 import Logging
+import HTTPTypes
 import NIOHTTP1
 import Synchronization
 import Testing
@@ -29,7 +30,7 @@ struct AuthenticateRequestHandshakeRedirectTests {
         #expect(items[4].value == "nonce")
         #expect(items[5].value == token)
         #expect(items[6].value == "old")
-        #expect(state.headers.first(name: "cache-control") == "no-store")
+        #expect(state.headerFields.first(name: "cache-control") == "no-store")
         #expect(state.setCookies == ["__clerk_redirect_count=1; SameSite=Lax; HttpOnly; Max-Age=2"])
         #expect(state.tokenType == .sessionToken)
         #expect(state.token == nil)
@@ -131,7 +132,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
     func payloadServer(directives: @escaping @Sendable () throws -> [String], status: Int = 200) -> RouteTable {
         let routes = RouteTable.withJWKS()
         routes.set("GET /v1/clients/handshake_payload") { _ in
-            guard status == 200 else { return .json(status: status, #"{"errors":[{"code":"server_error","message":"boom"}]}"#) }
+            guard status == 200 else { return .json(status: .init(code: status), #"{"errors":[{"code":"server_error","message":"boom"}]}"#) }
             let body = try JSONEncoder().encode(["directives": try directives()])
             return .json(String(decoding: body, as: UTF8.self))
         }
@@ -155,16 +156,16 @@ struct AuthenticateRequestHandshakeResolutionTests {
             #expect(state.token == token)
             #expect(state.toAuth()?.userID == "user_from_handshake")
             #expect(state.setCookies == ["__session=\(token); Path=/; Secure; SameSite=Lax", "__client_uat=1764432000; Path=/", "__clerk_db_jwt_Qx9=abc; Path=/"])
-            #expect(state.headers.first(name: "access-control-allow-origin") == "null")
-            #expect(state.headers.first(name: "access-control-allow-credentials") == "true")
+            #expect(state.headerFields.first(name: "access-control-allow-origin") == "null")
+            #expect(state.headerFields.first(name: "access-control-allow-credentials") == "true")
             #expect(state.location == nil)
-            #expect(state.headers.first(name: "cache-control") == nil)
+            #expect(state.headerFields.first(name: "cache-control") == nil)
             let payloadRequest = try #require(server.requests.first { $0.path == "/v1/clients/handshake_payload" })
-            #expect(payloadRequest.method == "GET")
+            #expect(payloadRequest.method == .get)
             #expect(payloadRequest.queryItems.map(\.name) == ["nonce"])
             #expect(payloadRequest.queryItems.first?.value == "nonce_123")
-            #expect(payloadRequest.headers.first(name: "authorization") == "Bearer \(secret)")
-            #expect(payloadRequest.headers.first(name: "clerk-api-version") == "2026-05-12")
+            #expect(payloadRequest.headerFields.first(name: "authorization") == "Bearer \(secret)")
+            #expect(payloadRequest.headerFields.first(name: "clerk-api-version") == "2026-05-12")
         }
     }
 
@@ -190,7 +191,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
             let state = try await client.authenticateRequest(authRequest(url))
             expectState(state, .signedIn, nil)
             #expect(state.location == appOrigin + "/p?a=1&b=%20x&c=%2B#frag")
-            #expect(state.headers.first(name: "cache-control") == "no-store")
+            #expect(state.headerFields.first(name: "cache-control") == "no-store")
 
             // Only handshake parameters: a clean URL. The nonce in a cookie: the URL unchanged.
             let only = try await client.authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=nonce_abcdef&__clerk_db_jwt=db"))
@@ -207,7 +208,7 @@ struct AuthenticateRequestHandshakeResolutionTests {
                 let dev = try await serverClient(server, pk: AuthKeys.pkTest).authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=nonce_abcdef"))
                 expectState(dev, .signedOut, .sessionTokenMissing)
                 #expect(dev.location == appOrigin + "/p")
-                #expect(dev.headers.first(name: "access-control-allow-origin") == "null")
+                #expect(dev.headerFields.first(name: "access-control-allow-origin") == "null")
                 let prod = try await serverClient(server).authenticateRequest(authRequest(appOrigin + "/p?__clerk_handshake_nonce=nonce_abcdef"))
                 expectState(prod, .signedOut, .sessionTokenMissing)
                 #expect(prod.location == nil)
@@ -322,7 +323,7 @@ struct AuthenticateRequestRefreshTests {
         let routes = RouteTable.withJWKS()
         routes.set("POST /v1/sessions/sess_refresh/refresh") { _ in
             guard status == 200 else {
-                return .json(status: status, #"{"errors":[{"code":"\#(errorCode)","message":"nope"}]}"#)
+                return .json(status: .init(code: status), #"{"errors":[{"code":"\#(errorCode)","message":"nope"}]}"#)
             }
             let body = try JSONEncoder().encode(JSONValue.object(["object": "cookies", "cookies": .array(try cookies().map { .string($0) })]))
             return .json(String(decoding: body, as: UTF8.self))
@@ -353,10 +354,10 @@ struct AuthenticateRequestRefreshTests {
             #expect(state.toAuth()?.userID == "user_refreshed")
             #expect(state.setCookies == ["__session_\(suffix)=\(fresh); Path=/; Secure", "__client_uat_\(suffix)=1764432000; Path=/"])
 
-            let request = try #require(server.requests.first { $0.method == "POST" })
+            let request = try #require(server.requests.first { $0.method == .post })
             #expect(request.path == "/v1/sessions/sess_refresh/refresh")
             #expect(request.query == "suffixed_cookies=true")
-            #expect(request.headers.first(name: "content-type") == "application/json")
+            #expect(request.headerFields.first(name: "content-type") == "application/json")
             let body = try #require(request.jsonBody?.objectValue)
             #expect(body["format"] == "cookie")
             #expect(body["expired_token"] == .string(expired))
@@ -374,7 +375,7 @@ struct AuthenticateRequestRefreshTests {
         try await withServer(refreshRoutes(cookies: { [] }).handle) { server in
             let state = try await serverClient(server).authenticateRequest(authRequest(cookies: suffixedCookies(refresh: nil, unsuffixedRefresh: "r")))
             expectState(state, .handshake, "session-token-expired-refresh-non-eligible-no-refresh-cookie")
-            #expect(!server.requests.contains { $0.method == "POST" })
+            #expect(!server.requests.contains { $0.method == .post })
         }
     }
 
@@ -386,9 +387,9 @@ struct AuthenticateRequestRefreshTests {
                 authRequest(cookies: [("__session_\(suffix)", notYet), ("__client_uat_\(suffix)", "1"), ("__refresh_\(suffix)", "r")])
             )
             expectState(state, .handshake, .sessionTokenNBF)
-            let post = try await serverClient(server).authenticateRequest(authRequest(method: "POST", cookies: suffixedCookies()))
+            let post = try await serverClient(server).authenticateRequest(authRequest(method: .post, cookies: suffixedCookies()))
             expectState(post, .signedOut, "session-token-expired-refresh-non-eligible-non-get")
-            #expect(!server.requests.contains { $0.method == "POST" })
+            #expect(!server.requests.contains { $0.method == .post })
         }
     }
 
@@ -443,9 +444,9 @@ struct AuthenticateRequestDebugHeaderTests {
     func devSignedOut() async throws {
         let state = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(apiRequest(cookies: [("__clerk_db_jwt", "dvb")]))
         expectState(state, .signedOut, .sessionTokenAndUATMissing)
-        #expect(state.headers.first(name: "x-clerk-auth-status") == "signed-out")
-        #expect(state.headers.first(name: "x-clerk-auth-reason") == "session-token-and-uat-missing")
-        #expect(state.headers.first(name: "x-clerk-auth-message") == nil)
+        #expect(state.headerFields.first(name: "x-clerk-auth-status") == "signed-out")
+        #expect(state.headerFields.first(name: "x-clerk-auth-reason") == "session-token-and-uat-missing")
+        #expect(state.headerFields.first(name: "x-clerk-auth-message") == nil)
     }
 
     @Test("Development handshakes carry them too, with the message")
@@ -453,29 +454,29 @@ struct AuthenticateRequestDebugHeaderTests {
         let token = try sessionToken(now: tokenNow.addingTimeInterval(-3_600))
         let state = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(authRequest(authorization: "Bearer \(token)", headers: [("Cookie", "__clerk_db_jwt=dvb")]))
         expectState(state, .handshake, "session-token-expired-refresh-non-eligible-no-refresh-cookie")
-        #expect(state.headers.first(name: "x-clerk-auth-status") == "handshake")
-        #expect(state.headers.first(name: "x-clerk-auth-reason") == "session-token-expired-refresh-non-eligible-no-refresh-cookie")
-        #expect(state.headers.first(name: "x-clerk-auth-message")?.hasPrefix("JWT is expired.") == true)
+        #expect(state.headerFields.first(name: "x-clerk-auth-status") == "handshake")
+        #expect(state.headerFields.first(name: "x-clerk-auth-reason") == "session-token-expired-refresh-non-eligible-no-refresh-cookie")
+        #expect(state.headerFields.first(name: "x-clerk-auth-message")?.hasPrefix("JWT is expired.") == true)
     }
 
     @Test("Signed-in states never carry them")
     func signedIn() async throws {
         let state = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(apiRequest(authorization: "Bearer \(try sessionToken())"), options: AuthenticateRequestOptions(debugHeaders: true))
         expectState(state, .signedIn, nil)
-        #expect(state.headers.isEmpty)
+        #expect(state.headerFields.isEmpty)
     }
 
     @Test("Production keys: off unless debugHeaders is true; development: on unless false")
     func productionToggle() async throws {
         let live = try authClient()
-        #expect(try await live.authenticateRequest(apiRequest()).headers.isEmpty)
+        #expect(try await live.authenticateRequest(apiRequest()).headerFields.isEmpty)
         let enabled = try await live.authenticateRequest(apiRequest(), options: AuthenticateRequestOptions(debugHeaders: true))
-        #expect(enabled.headers.first(name: "x-clerk-auth-status") == "signed-out")
-        #expect(enabled.headers.first(name: "x-clerk-auth-reason") == "session-token-and-uat-missing")
+        #expect(enabled.headerFields.first(name: "x-clerk-auth-status") == "signed-out")
+        #expect(enabled.headerFields.first(name: "x-clerk-auth-reason") == "session-token-and-uat-missing")
         let handshake = try await live.authenticateRequest(authRequest(cookies: [("__client_uat", "1")]))
-        #expect(handshake.headers.first(name: "x-clerk-auth-status") == nil)
+        #expect(handshake.headerFields.first(name: "x-clerk-auth-status") == nil)
         let dev = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(apiRequest(cookies: [("__clerk_db_jwt", "dvb")]), options: AuthenticateRequestOptions(debugHeaders: false))
-        #expect(dev.headers.isEmpty)
+        #expect(dev.headerFields.isEmpty)
     }
 
     @Test("Unsafe values (non-ASCII, control characters) are skipped without throwing")
@@ -486,17 +487,17 @@ struct AuthenticateRequestDebugHeaderTests {
         )
         expectState(state, .signedOut, "token-invalid-authorized-parties")
         #expect(state.message?.contains("übel") == true)
-        #expect(state.headers.first(name: "x-clerk-auth-status") == "signed-out")
-        #expect(state.headers.first(name: "x-clerk-auth-reason") == "token-invalid-authorized-parties")
-        #expect(state.headers.first(name: "x-clerk-auth-message") == nil)
-        #expect(state.headers.first(name: "x-evil") == nil)
+        #expect(state.headerFields.first(name: "x-clerk-auth-status") == "signed-out")
+        #expect(state.headerFields.first(name: "x-clerk-auth-reason") == "token-invalid-authorized-parties")
+        #expect(state.headerFields.first(name: "x-clerk-auth-message") == nil)
+        #expect(state.headerFields.first(name: "x-evil") == nil)
     }
 
     @Test("Machine-token signed-out states carry them")
     func machineSignedOut() async throws {
         let state = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(apiRequest(), options: AuthenticateRequestOptions(acceptsToken: .apiKey))
-        #expect(state.headers.first(name: "x-clerk-auth-status") == "signed-out")
-        #expect(state.headers.first(name: "x-clerk-auth-reason") == "No token in header")
+        #expect(state.headerFields.first(name: "x-clerk-auth-status") == "signed-out")
+        #expect(state.headerFields.first(name: "x-clerk-auth-reason") == "No token in header")
     }
 }
 

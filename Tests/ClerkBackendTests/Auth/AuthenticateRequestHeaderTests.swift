@@ -2,11 +2,12 @@
 import ClerkTesting
 import Foundation
 import Logging
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
 /// An API call (not a browser navigation): never eligible for a handshake.
-func apiRequest(authorization: String? = nil, method: String = "GET", cookies: [(String, String)] = []) -> ClerkRequest {
+func apiRequest(authorization: String? = nil, method: HTTPRequest.Method = .get, cookies: [(String, String)] = []) -> ClerkRequest {
     authRequest(appOrigin + "/api/data", method: method, cookies: cookies, authorization: authorization, secFetchDest: nil, accept: "application/json")
 }
 
@@ -23,7 +24,7 @@ struct AuthenticateRequestHeaderTests {
         #expect(state.token == token)
         #expect(state.tokenType == .sessionToken)
         #expect(state.message == nil)
-        #expect(state.headers.isEmpty)
+        #expect(state.headerFields.isEmpty)
         #expect(state.publishableKey == AuthKeys.pkLive)
         let auth = try #require(state.toAuth())
         #expect(auth.userID == "user_42")
@@ -113,7 +114,7 @@ struct AuthenticateRequestHeaderTests {
     @Test("An expired header token on a POST: signed out with refresh reason non-eligible-non-get")
     func expiredPost() async throws {
         let token = try sessionToken(now: tokenNow.addingTimeInterval(-3_600))
-        let state = try await authClient().authenticateRequest(authRequest(method: "POST", authorization: "Bearer \(token)"))
+        let state = try await authClient().authenticateRequest(authRequest(method: .post, authorization: "Bearer \(token)"))
         expectState(state, .signedOut, "session-token-expired-refresh-non-eligible-non-get")
     }
 
@@ -413,7 +414,7 @@ struct AuthenticateRequestPreflightTests {
     @Test("A request URL that is not absolute is refused (there is no public URL to work with)")
     func relativeRequestURL() async throws {
         await expectClerkError(.invalidArgument, "ClerkRequest.url must be an absolute URL") {
-            _ = try await authClient().authenticateRequest(ClerkRequest(method: "GET", url: "/dashboard"))
+            _ = try await authClient().authenticateRequest(ClerkRequest(method: .get, url: "/dashboard"))
         }
     }
 
@@ -435,7 +436,7 @@ struct AuthenticateRequestPreflightTests {
                 apiRequest(), options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true)
             )
         }
-        let origin = ClerkRequest(method: "GET", url: "https://sat.test/", headers: [("Origin", "https://sat.test")])
+        let origin = ClerkRequest(method: .get, url: "https://sat.test/", headers: [("Origin", "https://sat.test")])
         await expectClerkError(.invalidConfiguration, "The signInURL needs to have a absolute url format.") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
                 origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "/sign-in")
@@ -483,7 +484,7 @@ struct AuthenticateRequestOptionMergingTests {
         // The publishable key of the call wins over the client's.
         let state = try await strict.authenticateRequest(apiRequest(), options: AuthenticateRequestOptions(publishableKey: AuthKeys.pkTest))
         #expect(state.publishableKey == AuthKeys.pkTest)
-        #expect(state.headers.first(name: "x-clerk-auth-status") == "signed-out", "a development key turns debug headers on")
+        #expect(state.headerFields.first(name: "x-clerk-auth-status") == "signed-out", "a development key turns debug headers on")
 
         // Satellite settings of the client apply unless the call sets them (an explicit false wins: it is set).
         let satelliteClient = try authClient(secretKey: AuthKeys.liveSecretKey()) {

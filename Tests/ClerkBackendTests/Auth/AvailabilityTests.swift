@@ -1,4 +1,5 @@
 @testable import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Synchronization
@@ -179,7 +180,7 @@ struct RefreshFloodTests {
             )
             #expect(headerState.status != .signedIn)
             #expect(!server.requests.contains { $0.path.contains("FORGED") })
-            let refresh = server.requests.filter { $0.method == "POST" }
+            let refresh = server.requests.filter { $0.method == .post }
             #expect(refresh.map(\.path) == ["/v1/sessions/sess_REAL/refresh"])
             #expect(refresh.first?.jsonBody?["expired_token"] == .string(expired))
         }
@@ -193,7 +194,7 @@ struct RefreshFloodTests {
                 authRequest(cookies: cookies(token: expired, refresh: String(repeating: "r", count: 5000)))
             )
             expectState(state, .handshake, "session-token-expired-refresh-invalid-refresh-token")
-            #expect(server.requests.allSatisfy { $0.method != "POST" })
+            #expect(server.requests.allSatisfy { $0.method != .post })
         }
     }
 }
@@ -432,7 +433,7 @@ struct AvailabilityReviewFindingsTests {
     func encodedBackslash(path: String) async throws {
         let transport = refusingTransport()
         let client = try authClient(transport: transport)
-        await #expect(throws: ClerkError.self) { _ = try await client.request(method: "GET", path: path) }
+        await #expect(throws: ClerkError.self) { _ = try await client.request(method: .get, path: path) }
         #expect(transport.requests.isEmpty)
     }
 

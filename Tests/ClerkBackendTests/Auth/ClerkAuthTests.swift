@@ -1,4 +1,5 @@
 @testable import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing
@@ -312,9 +313,9 @@ struct ClerkAuthGetTokenTests {
             let auth = try sessionAuth([:], client: client)
             #expect(try await auth.getToken(template: "supabase") == "template.jwt.value")
             let first = try #require(server.requests.first)
-            #expect(first.method == "POST")
+            #expect(first.method == .post)
             #expect(first.path == "/v1/sessions/sess_1/tokens/supabase")
-            #expect(first.headers.first(name: "authorization") == "Bearer \(secret)")
+            #expect(first.headerFields.first(name: "authorization") == "Bearer \(secret)")
             #expect(first.jsonBody?.objectValue?["expires_in_seconds"] == nil)
 
             #expect(try await auth.getToken(template: "supabase", expiresInSeconds: 60) == "template.jwt.value")

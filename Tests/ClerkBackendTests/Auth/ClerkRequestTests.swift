@@ -1,41 +1,42 @@
 @testable import ClerkBackend
 import ClerkTesting
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
 @Suite("ClerkRequest: cookies, Authorization and the public URL")
 struct ClerkRequestTests {
     func cookies(_ headers: [String]) -> [String: String] {
-        ClerkRequest(method: "GET", url: appOrigin, headers: headers.map { ("Cookie", $0) }).parseCookies()
+        ClerkRequest(method: .get, url: appOrigin, headers: headers.map { ("Cookie", $0) }).parseCookies()
     }
 
     // MARK: Instantiating
 
-    @Test("The method is upper-cased; headers, URL and peer address are kept; header lookup ignores case")
+    @Test("Method, headers, URL and peer address are kept; header lookup ignores case")
     func instantiation() {
         let request = ClerkRequest(
-            method: "get", url: appOrigin + "/path?x=1", headers: [("X-Custom", "v"), ("Referer", "https://ref.test/")],
+            method: .get, url: appOrigin + "/path?x=1", headers: [("X-Custom", "v"), ("Referer", "https://ref.test/")],
             remoteAddress: "10.0.0.1"
         )
-        #expect(request.method == "GET")
+        #expect(request.method == .get)
         #expect(request.url == appOrigin + "/path?x=1")
-        #expect(request.header("x-custom") == "v")
-        #expect(request.header("X-CUSTOM") == "v")
-        #expect(request.header("referer") == "https://ref.test/")
+        #expect(request.header(HTTPField.Name("x-custom")!) == "v")
+        #expect(request.header(HTTPField.Name("X-CUSTOM")!) == "v")
+        #expect(request.header(.referer) == "https://ref.test/")
         #expect(request.remoteAddress == "10.0.0.1")
     }
 
     @Test("A request from path and query takes its host from the Host header")
     func fromPathAndQuery() {
-        let request = ClerkRequest(method: "POST", pathAndQuery: "path?a=1", scheme: "https", headers: ["Host": "app.example.test:8443"])
+        let request = ClerkRequest(method: .post, pathAndQuery: "path?a=1", scheme: "https", headerFields: [HTTPField.Name("Host")!: "app.example.test:8443"])
         #expect(request.url == "https://app.example.test:8443/path?a=1")
-        #expect(request.method == "POST")
+        #expect(request.method == .post)
     }
 
     @Test("An over-long header value is ignored")
     func overLongHeader() {
-        let request = ClerkRequest(method: "GET", url: appOrigin, headers: [("Authorization", "Bearer " + String(repeating: "a", count: 17 * 1024))])
+        let request = ClerkRequest(method: .get, url: appOrigin, headers: [("Authorization", "Bearer " + String(repeating: "a", count: 17 * 1024))])
         #expect(request.tokenInHeader() == nil)
     }
 
@@ -77,7 +78,7 @@ struct ClerkRequestTests {
 
     @Test("No Cookie header, or an empty one, gives no cookies")
     func noCookies() {
-        #expect(ClerkRequest(method: "GET", url: appOrigin).parseCookies().isEmpty)
+        #expect(ClerkRequest(method: .get, url: appOrigin).parseCookies().isEmpty)
         #expect(cookies([""]).isEmpty)
         #expect(cookies([";;; ; "]).isEmpty)
     }
@@ -97,7 +98,7 @@ struct ClerkRequestTests {
         ("Bearer   padded  ", "padded"),
     ] as [(String, String)])
     func authorization(value: String, token: String) {
-        let request = ClerkRequest(method: "GET", url: appOrigin, headers: [("Authorization", value)])
+        let request = ClerkRequest(method: .get, url: appOrigin, headers: [("Authorization", value)])
         #expect(request.tokenInHeader() == token)
     }
 
@@ -105,13 +106,13 @@ struct ClerkRequestTests {
         "Basic dXNlcjpwYXNz", "bearer abc.def.ghi", "BEARER abc.def.ghi", "Token abc", "", "   ",
     ])
     func noToken(value: String) {
-        let request = ClerkRequest(method: "GET", url: appOrigin, headers: [("Authorization", value)])
+        let request = ClerkRequest(method: .get, url: appOrigin, headers: [("Authorization", value)])
         #expect(request.tokenInHeader() == nil)
     }
 
     @Test("The header name is case-insensitive")
     func headerNameCase() {
-        let request = ClerkRequest(method: "GET", url: appOrigin, headers: [("AUTHORIZATION", "Bearer tok")])
+        let request = ClerkRequest(method: .get, url: appOrigin, headers: [("AUTHORIZATION", "Bearer tok")])
         #expect(request.tokenInHeader() == "tok")
     }
 }
@@ -128,7 +129,7 @@ struct AuthenticateContextTests {
     func forwarded(_ headers: [(String, String)], url: String = "http://internal:3000/path?q=1", remote: String? = "10.0.0.5")
         -> ClerkRequest
     {
-        ClerkRequest(method: "GET", url: url, headers: headers, remoteAddress: remote)
+        ClerkRequest(method: .get, url: url, headers: headers, remoteAddress: remote)
     }
 
     // MARK: clerkURL (clerkRequest.test.ts)
@@ -216,7 +217,7 @@ struct AuthenticateContextTests {
 
     @Test("Production satellite: the Frontend API and the expected issuer are clerk.<domain>, even behind a proxy")
     func satelliteFrontendAPI() throws {
-        let request = ClerkRequest(method: "GET", url: "https://sat.example.test/")
+        let request = ClerkRequest(method: .get, url: "https://sat.example.test/")
         let client = try authClient(secretKey: AuthKeys.liveSecretKey())
         let plain = try AuthenticateContext(
             request: request, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true), client: client

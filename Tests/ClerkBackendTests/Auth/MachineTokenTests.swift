@@ -1,4 +1,5 @@
 @testable import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Synchronization
@@ -153,11 +154,11 @@ struct MachineTokenVerificationTests {
             expectState(state, .signedIn, nil)
             #expect(state.tokenType == .apiKey)
             #expect(state.token == token)
-            #expect(state.headers.isEmpty)
+            #expect(state.headerFields.isEmpty)
             let request = try #require(server.requests.first)
-            #expect(request.method == "POST")
+            #expect(request.method == .post)
             #expect(request.path == "/v1/api_keys/verify")
-            #expect(request.headers.first(name: "authorization") == "Bearer \(secret)")
+            #expect(request.headerFields.first(name: "authorization") == "Bearer \(secret)")
             #expect(request.jsonBody == ["secret": .string(token)])
             let auth = try #require(state.toAuth())
             #expect(auth.isAuthenticated)
@@ -193,7 +194,7 @@ struct MachineTokenVerificationTests {
             expectState(state, .signedIn, nil)
             let request = try #require(server.requests.last)
             #expect(request.path == "/v1/m2m_tokens/verify")
-            #expect(request.headers.first(name: "authorization")?.hasPrefix("Bearer ak_machine_secret_") == true)
+            #expect(request.headerFields.first(name: "authorization")?.hasPrefix("Bearer ak_machine_secret_") == true)
             #expect(request.jsonBody == ["token": .string(token)])
             let auth = try #require(state.toAuth())
             #expect(auth.tokenType == .m2mToken)
@@ -206,7 +207,7 @@ struct MachineTokenVerificationTests {
 
             let plain = try serverClient(server, secretKey: secret)
             _ = try await verify(plain, MachineFixtures.opaque("mt_"))
-            #expect(server.requests.last?.headers.first(name: "authorization") == "Bearer \(secret)")
+            #expect(server.requests.last?.headerFields.first(name: "authorization") == "Bearer \(secret)")
         }
     }
 

@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import Configuration
 import Foundation
 import Testing

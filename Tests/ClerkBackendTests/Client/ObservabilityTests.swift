@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import InMemoryTracing
@@ -90,7 +91,7 @@ struct TokenObservabilityTests {
             options.secretKey = Secret(uniqueSecretKey())
             options.publishableKey = "pk_live_" + Data("clerk.example.test$".utf8).base64EncodedString()
         }
-        let request = ClerkRequest(method: "GET", url: "https://app.example.test/", headers: [("Authorization", "Bearer \(try TestIssuers.primary.sessionToken(now: tokenNow))")])
+        let request = ClerkRequest(method: .get, url: "https://app.example.test/", headers: [("Authorization", "Bearer \(try TestIssuers.primary.sessionToken(now: tokenNow))")])
         #expect(try await authClient.authenticateRequest(request).isAuthenticated)
         let span = try #require(tracer.finishedSpans.last { $0.operationName == "authenticateRequest" })
         #expect(span.attributes["clerk.auth.status"]?.toSpanAttribute() == .string("signed-in"))

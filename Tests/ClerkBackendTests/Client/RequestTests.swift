@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing
@@ -12,12 +13,12 @@ struct RequestTests {
             let count = try await clerk.users.getCount()
             #expect(count == 7)
             let request = try #require(server.requests.first)
-            #expect(request.method == "GET")
+            #expect(request.method == .get)
             #expect(request.path == "/v1/users/count")
-            #expect(request.headers.first(name: "authorization") == "Bearer \(testSecretKey)")
-            #expect(request.headers.first(name: "clerk-api-version") == "2026-05-12")
-            #expect(request.headers.first(name: "user-agent") == "clerk-backend-swift/\(ClerkBackendVersion.current)")
-            #expect(request.headers.first(name: "content-type") == nil)
+            #expect(request.headerFields.first(name: "authorization") == "Bearer \(testSecretKey)")
+            #expect(request.headerFields.first(name: "clerk-api-version") == "2026-05-12")
+            #expect(request.headerFields.first(name: "user-agent") == "clerk-backend-swift/\(ClerkBackendVersion.current)")
+            #expect(request.headerFields.first(name: "content-type") == nil)
         }
     }
 
@@ -40,7 +41,7 @@ struct RequestTests {
             _ = try await withMetadata.users.getCount()
             let custom = try makeClient(apiURL: server.baseURL) { $0.userAgent = "my-app/2.0" }
             _ = try await custom.users.getCount()
-            let agents = server.requests.map { $0.headers.first(name: "user-agent") }
+            let agents = server.requests.map { $0.headerFields.first(name: "user-agent") }
             #expect(agents[0] == "clerk-vapor/0.1.0 clerk-backend-swift/\(ClerkBackendVersion.current)")
             #expect(agents[1] == "my-app/2.0")
         }
@@ -101,7 +102,7 @@ struct RequestTests {
             let request = try #require(server.requests.first)
             #expect(request.path == expectedPath)
             #expect(request.query == nil)
-            #expect(request.method == "GET")
+            #expect(request.method == .get)
         }
     }
 
@@ -124,7 +125,7 @@ struct RequestTests {
         try await withServer({ request in
             if request.path == "/elsewhere" { return .json(#"{"object":"total_count","total_count":1}"#) }
             var response = ClerkHTTPResponse(status: 302)
-            response.headers.add(name: "Location", value: "/elsewhere")
+            response.headerFields[.location] = "/elsewhere"
             return response
         }) { server in
             let clerk = try makeClient(apiURL: server.baseURL)

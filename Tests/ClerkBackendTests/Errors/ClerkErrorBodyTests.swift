@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import Foundation
 import Testing
 
@@ -7,13 +8,13 @@ struct ClerkErrorBodyTests {
     @Test("401 and 403 bodies are the Backend API's error shape; 401 carries WWW-Authenticate: Bearer")
     func shapes() {
         let unauthenticated = ClerkErrorBody.unauthenticated(reason: "session-token-missing")
-        #expect(unauthenticated.status == 401 && unauthenticated.headers == ["WWW-Authenticate": "Bearer"])
+        #expect(unauthenticated.status == 401 && unauthenticated.headerFields == [.wwwAuthenticate: "Bearer"])
         #expect(
             String(decoding: unauthenticated.json, as: UTF8.self)
                 == #"{"errors":[{"code":"authentication_invalid","long_message":"You must be signed in to access this resource.","message":"Unauthenticated","meta":{"reason":"session-token-missing"}}]}"#
         )
         let forbidden = ClerkErrorBody.forbidden()
-        #expect(forbidden.status == 403 && forbidden.headers.isEmpty)
+        #expect(forbidden.status == 403 && forbidden.headerFields.isEmpty)
         #expect(String(decoding: forbidden.json, as: UTF8.self).hasPrefix(#"{"errors":[{"code":"authorization_invalid","#))
     }
 

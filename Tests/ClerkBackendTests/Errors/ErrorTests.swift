@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing
@@ -76,7 +77,7 @@ struct ErrorTests {
     func htmlErrorPage() async throws {
         try await withServer({ _ in
             var response = ClerkHTTPResponse(status: 502, body: Data("<html><body><h1>502 Bad Gateway</h1></body></html>".utf8))
-            response.headers.add(name: "Content-Type", value: "text/html")
+            response.headerFields[.contentType] = "text/html"
             return response
         }) { server in
             let clerk = try makeClient(apiURL: server.baseURL)

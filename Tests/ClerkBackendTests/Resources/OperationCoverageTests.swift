@@ -1,4 +1,5 @@
 @testable import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing
@@ -77,7 +78,7 @@ struct OperationCoverageTests {
         let operation = try #require(spec.operations.first { $0.id == call.operationID })
 
         try await withServer({ request in
-            guard let id = routes.operation(method: request.method, path: request.path) else {
+            guard let id = routes.operation(method: request.method.rawValue, path: request.path) else {
                 return .json(status: 404, #"{"errors":[{"code":"resource_not_found","message":"no such route"}]}"#)
             }
             return try OperationFixture.answer(fixtures[id])
@@ -86,20 +87,20 @@ struct OperationCoverageTests {
             try await call.call(clerk, fixture)
 
             let received = server.requests
-            let reached = received.compactMap { routes.operation(method: $0.method, path: $0.path) }
+            let reached = received.compactMap { routes.operation(method: $0.method.rawValue, path: $0.path) }
             // getUserList sends its two requests concurrently: they arrive in either order.
             #expect(reached.sorted() == ([call.operationID] + call.companions).sorted(), "\(call.method) reached \(reached)")
-            let request = try #require(received.first { routes.operation(method: $0.method, path: $0.path) == call.operationID })
-            #expect(request.method == operation.method.uppercased())
+            let request = try #require(received.first { routes.operation(method: $0.method.rawValue, path: $0.path) == call.operationID })
+            #expect(request.method.rawValue == operation.method.uppercased())
             // Sample ids go to their own segments: `{user_id}` gets `sample_user_id`.
             var expectedPath = "/v1" + operation.path
-            for name in Endpoint(operationID: operation.id, method: "", path: operation.path).pathParameterNames {
+            for name in Endpoint(operationID: operation.id, method: .get, path: operation.path).pathParameterNames {
                 expectedPath = expectedPath.replacingOccurrences(of: "{\(name)}", with: call.pathValues[name] ?? "sample_\(name)")
             }
             #expect(request.path == expectedPath)
-            #expect(request.headers.first(name: "authorization") == "Bearer \(testSecretKey)")
+            #expect(request.headerFields.first(name: "authorization") == "Bearer \(testSecretKey)")
             if call.sendsFixtureBody, let body = fixture.body {
-                #expect(request.headers.first(name: "content-type") == "application/json")
+                #expect(request.headerFields.first(name: "content-type") == "application/json")
                 let sent = try JSONDecoder().decode(JSONValue.self, from: request.body)
                 #expect(sent == body, "\(call.method) sent \(sent), fixture \(body)")
             }
@@ -307,10 +308,10 @@ struct OperationFixture: Sendable {
     static func all() throws -> [String: OperationFixture] { try loaded.get() }
 
     static func answer(_ fixture: OperationFixture?) throws -> ClerkHTTPResponse {
-        guard let fixture else { return ClerkHTTPResponse(status: 500) }
-        guard let response = fixture.response else { return ClerkHTTPResponse(status: fixture.status) }
+        guard let fixture else { return ClerkHTTPResponse(status: .internalServerError) }
+        guard let response = fixture.response else { return ClerkHTTPResponse(status: .init(code: fixture.status)) }
         return ClerkHTTPResponse(
-            status: fixture.status, headers: ["content-type": "application/json"], body: try JSONEncoder().encode(response)
+            status: .init(code: fixture.status), headerFields: [.contentType: "application/json"], body: try JSONEncoder().encode(response)
         )
     }
 }

@@ -1,4 +1,5 @@
 @testable import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Synchronization
@@ -13,15 +14,15 @@ struct ResourceRequestTests {
 
     /// The parts of a multipart request, by field name.
     static func parts(_ request: LoopbackHTTPServer.Request) throws -> [String: UsersAPITests.MultipartPart] {
-        let header = try #require(request.headers.first(name: "content-type"))
+        let header = try #require(request.headerFields.first(name: "content-type"))
         #expect(header.hasPrefix("multipart/form-data; boundary="))
         let boundary = String(header.dropFirst("multipart/form-data; boundary=".count))
         let parts = try #require(UsersAPITests.MultipartPart.parse(Array(request.body), boundary: boundary))
         return Dictionary(parts.map { ($0.disposition["name"] ?? "", $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static func answer(_ value: JSONValue, status: Int = 200) throws -> ClerkHTTPResponse {
-        ClerkHTTPResponse(status: status, headers: ["content-type": "application/json"], body: try JSONEncoder().encode(value))
+    static func answer(_ value: JSONValue, status: HTTPResponse.Status = .ok) throws -> ClerkHTTPResponse {
+        ClerkHTTPResponse(status: status, headerFields: [.contentType: "application/json"], body: try JSONEncoder().encode(value))
     }
 
     static func fixtureResponse(_ operationID: String) throws -> JSONValue {
@@ -38,7 +39,7 @@ struct ResourceRequestTests {
             )
             #expect(result.id == organization["id"]?.stringValue)
             let request = try #require(server.requests.first)
-            #expect(request.method == "PUT")
+            #expect(request.method == .put)
             #expect(request.path == "/v1/organizations/org_1/logo")
             let parts = try Self.parts(request)
             #expect(Set(parts.keys) == ["file", "uploader_user_id"])
@@ -57,7 +58,7 @@ struct ResourceRequestTests {
             let result = try await clerk.oauthApplications.uploadLogo("oa_1", file: Self.png)
             #expect(result.id == application["id"]?.stringValue)
             let request = try #require(server.requests.first)
-            #expect(request.method == "PUT")
+            #expect(request.method == .put)
             #expect(request.path == "/v1/oauth_applications/oa_1/logo")
             let parts = try Self.parts(request)
             #expect(Set(parts.keys) == ["file"])
@@ -113,7 +114,7 @@ struct ResourceRequestTests {
             ])
             #expect(created.count == 2)
             let request = try #require(server.requests.first)
-            #expect(request.method == "POST" && request.path == "/v1/invitations/bulk")
+            #expect(request.method == .post && request.path == "/v1/invitations/bulk")
             #expect(request.jsonBody == [
                 ["email_address": "a@example.com", "public_metadata": ["plan": "pro", "seats": 3]],
                 ["email_address": "b@example.com", "notify": false, "expires_in_days": 7],
@@ -145,7 +146,7 @@ struct ResourceRequestTests {
             _ = try await plain.m2m.createToken(CreateM2MTokenBody(secondsUntilExpiration: 60))
             _ = try await machine.m2m.createToken()
             _ = try await machine.m2m.createToken(machineSecretKey: "ak_per_call")
-            let keys = server.requests.map { $0.headers.first(name: "authorization") }
+            let keys = server.requests.map { $0.headerFields.first(name: "authorization") }
             #expect(keys == ["Bearer \(testSecretKey)", "Bearer ak_machine_secret", "Bearer ak_per_call"])
             #expect(server.requests.allSatisfy { $0.path == "/v1/m2m_tokens" })
             #expect(server.requests.first?.jsonBody == ["seconds_until_expiration": 60])
@@ -170,7 +171,7 @@ struct ResourceRequestTests {
     func interstitial() async throws {
         let html = "<!DOCTYPE html><html><body>Loading…</body></html>"
         try await withServer({ _ in
-            ClerkHTTPResponse(status: 200, headers: ["content-type": "text/html"], body: Data(html.utf8))
+            ClerkHTTPResponse(status: .ok, headerFields: [.contentType: "text/html"], body: Data(html.utf8))
         }) { server in
             let clerk = try makeClient(apiURL: server.baseURL)
             let page = try await clerk.interstitial.getPublicInterstitial(
@@ -199,7 +200,7 @@ struct ResourceRequestTests {
     @Test("A user's billing subscription (moved to billing, as in JS) decodes the realistic fixture")
     func userBillingSubscription() async throws {
         try await withServer({ _ in
-            ClerkHTTPResponse(status: 200, headers: ["content-type": "application/json"], body: try Fixtures.data("Responses/commerce_subscription.json"))
+            ClerkHTTPResponse(status: .ok, headerFields: [.contentType: "application/json"], body: try Fixtures.data("Responses/commerce_subscription.json"))
         }) { server in
             let clerk = try makeClient(apiURL: server.baseURL)
             let subscription = try await clerk.billing.getUserBillingSubscription("user_1")

@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing
@@ -131,21 +132,21 @@ extension UsersAPITests {
 extension UsersAPITests {
     static func verify(_ request: LoopbackHTTPServer.Request, _ expected: Expected, method: String) {
         let label = "\(method) (\(expected.operation))"
-        #expect(request.method == expected.method, "\(label): HTTP method")
+        #expect(request.method.rawValue == expected.method, "\(label): HTTP method")
         #expect(request.path == expected.path, "\(label): path")
         #expect(
             sortedByName(formDecodedQuery(request.query)) == sortedByName(expected.query),
             "\(label): query \(request.query ?? "(none)")"
         )
-        #expect(request.headers["authorization"] == ["Bearer \(testSecretKey)"], "\(label): Authorization")
-        #expect(request.headers["clerk-api-version"] == ["2026-05-12"], "\(label): Clerk-API-Version")
+        #expect(request.headerFields.values(name: "authorization") == ["Bearer \(testSecretKey)"], "\(label): Authorization")
+        #expect(request.headerFields.values(name: "clerk-api-version") == ["2026-05-12"], "\(label): Clerk-API-Version")
 
         switch expected.body {
         case .none:
-            #expect(request.headers["content-type"].isEmpty, "\(label): no Content-Type without a body")
+            #expect(request.headerFields.values(name: "content-type").isEmpty, "\(label): no Content-Type without a body")
             #expect(request.body.isEmpty, "\(label): no body")
         case .json(let json):
-            #expect(request.headers["content-type"] == ["application/json"], "\(label): Content-Type")
+            #expect(request.headerFields.values(name: "content-type") == ["application/json"], "\(label): Content-Type")
             #expect(request.jsonBody == json, "\(label): JSON body \(String(decoding: request.body, as: UTF8.self))")
         case .multipart(let field, let filename, let contentType, let content):
             verifyMultipart(
@@ -158,7 +159,7 @@ extension UsersAPITests {
         _ request: LoopbackHTTPServer.Request, field: String, filename: String, contentType: String, content: Data,
         label: String
     ) {
-        let header = request.headers.first(name: "content-type") ?? ""
+        let header = request.headerFields.first(name: "content-type") ?? ""
         let pieces = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(pieces.first?.lowercased() == "multipart/form-data", "\(label): Content-Type \(header)")
         let boundary = pieces.dropFirst().first { $0.lowercased().hasPrefix("boundary=") }

@@ -1,6 +1,7 @@
 @testable import ClerkBackend
 import ClerkTesting
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -45,10 +46,10 @@ struct SimpleURLTests {
     func contextAgrees() throws {
         let client = try authClient()
         for url in Self.urls + Self.leadingZeroPorts {
-            let request = ClerkRequest(method: "GET", url: url)
+            let request = ClerkRequest(method: .get, url: url)
             let fast = try AuthenticateContext(request: request, options: AuthenticateRequestOptions(), client: client)
             // A trusted proxy without forwarded headers takes the URLComponents path and changes nothing.
-            let slowRequest = ClerkRequest(method: "GET", url: url, remoteAddress: "10.0.0.9")
+            let slowRequest = ClerkRequest(method: .get, url: url, remoteAddress: "10.0.0.9")
             let slow = try AuthenticateContext(
                 request: slowRequest, options: AuthenticateRequestOptions(trustedProxies: .addresses(["10.0.0.9"])),
                 client: client
@@ -66,7 +67,7 @@ struct SimpleURLTests {
 @Suite("Fast paths: cookies, Authorization, scoped lists")
 struct RequestFastPathTests {
     func request(cookies: [String]) -> ClerkRequest {
-        ClerkRequest(method: "GET", url: "https://app.example.test/", headers: cookies.map { ("Cookie", $0) })
+        ClerkRequest(method: .get, url: "https://app.example.test/", headers: cookies.map { ("Cookie", $0) })
     }
 
     @Test("A comma belongs to the cookie value (as in the reference's parser)")
@@ -89,7 +90,7 @@ struct RequestFastPathTests {
         ("Bearer ", "Bearer"), ("", nil), ("   ", nil), ("Bearer\tabc", "Bearer\tabc"), ("Bearer a b", "a b"),
     ] as [(String, String?)])
     func tokenInHeader(_ value: String, _ expected: String?) {
-        let request = ClerkRequest(method: "GET", url: "https://app.example.test/", headers: [("Authorization", value)])
+        let request = ClerkRequest(method: .get, url: "https://app.example.test/", headers: [("Authorization", value)])
         #expect(request.tokenInHeader() == expected)
     }
 

@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Synchronization
@@ -25,8 +26,8 @@ struct JWKSTests {
             }
             #expect(state.hits.withLock { $0 } == 1)
             let request = try #require(server.requests.first)
-            #expect(request.headers.first(name: "authorization") == "Bearer \(secret)")
-            #expect(request.headers.first(name: "clerk-api-version") == "2026-05-12")
+            #expect(request.headerFields.first(name: "authorization") == "Bearer \(secret)")
+            #expect(request.headerFields.first(name: "clerk-api-version") == "2026-05-12")
             // Another client for the same instance shares the cache.
             let sibling = try jwksClient(server, clock: clock, secret: secret)
             _ = try await sibling.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))

@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing
@@ -107,7 +108,7 @@ struct TokenPropertyTests {
             let token = Self.mutate(valid, using: &rng)
             let cookie = "__session=\(Self.mutate(valid, using: &rng)); __client_uat=\(Int.random(in: -5...1_764_432_100, using: &rng))"
             let request = ClerkRequest(
-                method: "GET", url: "https://app.example.test/",
+                method: .get, url: "https://app.example.test/",
                 headers: [("Authorization", Bool.random(using: &rng) ? "Bearer \(token)" : token), ("Cookie", cookie)]
             )
             let state = try await client.authenticateRequest(request)

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Metrics
 import MetricsTestKit
+import HTTPTypes
 import NIOHTTP1
 import Testing
 import Tracing
@@ -74,7 +75,7 @@ struct ClerkClientWebhookTests {
         let client = try Self.client()
         let pairs = try webhookSignedHeaders(body: webhookSmallBody)
         let dictionary = Dictionary(uniqueKeysWithValues: pairs)
-        let httpHeaders = HTTPHeaders(pairs)
+        let httpHeaders = HTTPFields(pairs.map { HTTPField(name: HTTPField.Name($0.0)!, value: $0.1) })
         #expect(try client.verifyWebhook(body: Data(webhookSmallBody.utf8), headers: dictionary).type == .userCreated)
         #expect(try client.verifyWebhook(body: Data(webhookSmallBody.utf8), headers: httpHeaders).type == .userCreated)
         let verifier = try client.makeWebhookVerifier()

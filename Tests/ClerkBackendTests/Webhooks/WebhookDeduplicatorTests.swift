@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import Testing
 
 @Suite("InMemoryWebhookDeduplicator: one implementation for both integrations")

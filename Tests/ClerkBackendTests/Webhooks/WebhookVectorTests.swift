@@ -1,4 +1,5 @@
 import ClerkBackend
+import HTTPTypes
 import ClerkTesting
 import Foundation
 import Testing

@@ -2,6 +2,7 @@ import ClerkBackend
 import ClerkTesting
 import Foundation
 import NIOCore
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -53,8 +54,8 @@ struct WebhookVerifierTests {
         let verifier = try makeTestWebhookVerifier()
         let pairs = try webhookSignedHeaders(body: webhookSmallBody)
         let dictionary = Dictionary(uniqueKeysWithValues: pairs.map { ($0.0.uppercased(), $0.1) })
-        var httpHeaders = HTTPHeaders()
-        for (name, value) in pairs { httpHeaders.add(name: name, value: value) }
+        var httpHeaders = HTTPFields()
+        for (name, value) in pairs { httpHeaders.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         let bytes = Array(webhookSmallBody.utf8)
         let padded = [UInt8(ascii: "x")] + bytes + [UInt8(ascii: "y")]
         let buffer = ByteBuffer(bytes: bytes)
