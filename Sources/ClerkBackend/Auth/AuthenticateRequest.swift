@@ -94,9 +94,7 @@ struct RequestAuthenticator {
     /// Verifies a session token from the `Authorization` header into a signed-in state, or a session-error state.
     func verifiedHeaderSessionState(_ token: String, decoded: DecodedJWT?) async throws -> RequestState {
         do {
-            let claims = try await client.verifySessionToken(
-                token, decoded: decoded, options: context.verifyOptions, traced: false
-            )
+            let claims = try await client.verifyJWT(token, decoded: decoded, accepting: .session, options: context.verifyOptions)
             return try signedIn(claims: claims, token: token)
         } catch {
             return try await handleSessionError(error, carrier: .header, token: token, decoded: decoded)
@@ -145,9 +143,7 @@ struct RequestAuthenticator {
 
     /// A JWT whose `cat` says it is not a session token (JWT template, M2M), or a machine JWT.
     func isNonSessionJWT(_ decoded: DecodedJWT) -> Bool {
-        if MachineTokens.isMachineJWT(decoded) { return true }
-        guard let cat = decoded.header.cat else { return false }
-        return cat != TokenCategory.session && cat != TokenCategory.ignore
+        MachineTokens.isMachineJWT(decoded) || !AcceptedCategories.session.accepts(decoded)
     }
 
     // MARK: Cookies (§2.8)
@@ -226,9 +222,7 @@ struct RequestAuthenticator {
         } catch {
             return try await handleSessionError(error, carrier: .cookie, token: nil, decoded: nil)
         }
-        if MachineTokens.isMachineJWT(decoded)
-            || (decoded.header.cat.map { $0 != TokenCategory.session && $0 != TokenCategory.ignore } ?? false)
-        {
+        if isNonSessionJWT(decoded) {
             return signedOut(reason: .tokenTypeMismatch, message: "")
         }
         if let iat = decoded.claims.iat, iat < Double(context.clientUat) {
@@ -240,7 +234,7 @@ struct RequestAuthenticator {
         let claims: JWTClaims
         let signedInState: RequestState
         do {
-            claims = try await client.verifyDecodedJWT(decoded, options: context.verifyOptions)
+            claims = try await client.verifyJWT(sessionToken, decoded: decoded, accepting: .session, options: context.verifyOptions)
             // Claims that cannot become an auth object (a v2 `fea` without scopes) sign out; they are never thrown.
             signedInState = try signedIn(claims: claims, token: sessionToken)
         } catch {

@@ -171,7 +171,7 @@ struct Handshake {
     /// "ignore") category only, so a JWT-template token can never set cookies.
     func verifyHandshakeToken(_ token: String) async throws -> [String] {
         let decoded = try decodeJWT(token)
-        if let cat = decoded.header.cat, cat != TokenCategory.session && cat != TokenCategory.ignore {
+        if !AcceptedCategories.session.accepts(decoded) {
             throw TokenVerificationError(reason: .tokenInvalid, message: "Invalid handshake token category.")
         }
         let key = try await client.resolveKey(for: decoded.header, skipCache: false)
@@ -236,7 +236,7 @@ struct SessionRefresher {
         do {
             let request = try APIRequest(.refreshSession, path: [sessionID], query: query, json: body, retries: false)
             let clock = client.options.clock
-            result = try await RequestGuards.shared(client.instanceScope).refreshes.run(
+            result = try await client.verificationCache.requests.refreshes.run(
                 key: hexString(SHA256.hash(data: Array((expiredToken + "|" + refreshToken).utf8))),
                 now: clock.now(), failureTTL: .seconds(60), clockNow: clock.now,
                 admit: { await client.spendBudget(.sessionRefresh) },
@@ -273,22 +273,11 @@ struct BudgetRefused: Error, CustomStringConvertible {
     var description: String { "the Backend API budget for \(category.rawValue) is spent; no call was made" }
 }
 
-/// Per-instance single-flight tables for the calls that unauthenticated requests can cause, shared by every client
-/// of the instance in this process.
+/// Per-instance single-flight tables for the calls that unauthenticated requests can cause (held by the client's
+/// ``ClerkVerificationCache``).
 final class RequestGuards: Sendable {
     let handshakes = SingleFlight<[String]>()
     let refreshes = SingleFlight<SessionRefresh>()
-
-    private static let registry = Mutex<[String: RequestGuards]>([:])
-
-    static func shared(_ scope: String) -> RequestGuards {
-        registry.withLock { guards in
-            if let existing = guards[scope] { return existing }
-            let created = RequestGuards()
-            guards[scope] = created
-            return created
-        }
-    }
 }
 
 extension Handshake {
@@ -321,7 +310,7 @@ extension ClerkClient {
         let request = APIRequest(Handshake.handshakePayloadEndpoint, query: query, retries: false)
         let clock = options.clock
         do {
-            return try await RequestGuards.shared(instanceScope).handshakes.run(
+            return try await verificationCache.requests.handshakes.run(
                 key: hexString(SHA256.hash(data: Array(nonce.utf8))), now: clock.now(), failureTTL: .seconds(60),
                 clockNow: clock.now, admit: { await self.spendBudget(.handshakePayload) },
                 refused: { BudgetRefused(category: .handshakePayload) }, remember: ClerkClient.isDefiniteRejection

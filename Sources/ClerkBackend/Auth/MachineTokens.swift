@@ -118,17 +118,7 @@ final class MachineTokenGuard: Sendable {
     }
 
     private let state = Mutex(State())
-    private static let registry = Mutex<[String: MachineTokenGuard]>([:])
     static let maxCacheEntries = 10_000
-
-    static func shared(scope: String) -> MachineTokenGuard {
-        registry.withLock { guards in
-            if let existing = guards[scope] { return existing }
-            let created = MachineTokenGuard()
-            guards[scope] = created
-            return created
-        }
-    }
 
     /// Whether an error is the Backend API's definite answer about the token (as opposed to a failure to get one).
     static func isDefinite(_ error: MachineTokenVerificationError) -> Bool {
@@ -268,10 +258,8 @@ struct MachineTokenVerifier {
             throw MachineTokenVerificationError(code: .tokenInvalid, message: "Malformed machine token")
         }
         let options = client.options
-        let scopeKey = "\(client.apiBase)|\(options.secretKey?.revealed ?? "")|\(options.machineSecretKey?.revealed ?? "")"
-        let scope = hexString(SHA256.hash(data: Array(scopeKey.utf8)))
         let clock = options.clock
-        return try await MachineTokenGuard.shared(scope: scope).verify(
+        return try await client.verificationCache.machineTokens.verify(
             token: token, now: clock.now(), ttl: options.machineTokenCacheTTL, maxStaleness: options.machineTokenMaxStaleness,
             clockNow: clock.now, admit: { await client.spendBudget(.machineTokenVerification) }
         ) { [client] in
@@ -339,7 +327,8 @@ struct MachineTokenVerifier {
         var options = verifyOptions
         let isM2M = MachineTokens.isM2MJWT(decoded)
         if isM2M {
-            if let cat = decoded.header.cat, cat != TokenCategory.m2m {
+            // Refused here, before the shared verification, with the machine-token error JS gives.
+            if !AcceptedCategories.m2m.accepts(decoded) {
                 throw MachineTokenVerificationError(code: .tokenInvalid, message: "Invalid M2M JWT category.")
             }
         } else if MachineTokens.isOAuthJWT(decoded) {
@@ -352,7 +341,7 @@ struct MachineTokenVerifier {
         }
         let claims: JWTClaims
         do {
-            claims = try await client.verifyDecodedJWT(decoded, options: options)
+            claims = try await client.verifyJWT(token, decoded: decoded, accepting: isM2M ? .m2m : .any, options: options)
         } catch let error as TokenVerificationError {
             throw MachineTokenVerificationError(code: .tokenVerificationFailed, message: error.message)
         }

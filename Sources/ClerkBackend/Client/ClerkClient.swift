@@ -40,8 +40,10 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     /// The budget for calls that unauthenticated requests can cause (``ClerkOptions/apiBudget`` or the instance's
     /// default).
     let budget: BackendAPIBudget
-    /// This instance's name in budget stores and process-wide caches: a digest of the API URL and secret key.
+    /// This instance's name in budget stores and verification caches: a digest of the API URL and secret key.
     let instanceScope: String
+    /// The JWKS, machine-token answers and single-flight tables (``ClerkOptions/verificationCache`` or its own).
+    let verificationCache: ClerkVerificationCache
 
     /// Creates a client.
     ///
@@ -65,6 +67,13 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
         instanceScope = String(
             hexString(SHA256.hash(data: Array("\(apiBase)|\(options.secretKey?.revealed ?? "")".utf8))).prefix(32)
         )
+        verificationCache = options.verificationCache ?? ClerkVerificationCache()
+        guard verificationCache.claim(for: instanceScope) else {
+            throw ClerkError(
+                .invalidConfiguration,
+                "verificationCache already serves another Clerk instance (another apiURL or secret key); give each instance its own"
+            )
+        }
         if let jwtKey = options.jwtKey, !jwtKey.trimmed.isEmpty {
             localKey = try VerificationKey(pem: jwtKey)
         } else {

@@ -101,6 +101,10 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     public var transport: (any ClerkHTTPTransport)?
     /// The clock and sleeper for backoff, deadlines, token times and cache lifetimes.
     public var clock: ClerkClock
+    /// What this client remembers between requests: the instance's JWKS, machine-token answers, and the calls in
+    /// flight (see ``ClerkVerificationCache``). `nil` (the default): the client has its own. Give clients of the same
+    /// instance one cache to share what they learn; a cache serves one instance only.
+    public var verificationCache: ClerkVerificationCache?
 
     public init(
         secretKey: Secret? = nil,

@@ -9,9 +9,8 @@ import Synchronization
 
 /// The signing keys of one Clerk instance, fetched from `GET /v1/jwks` and cached.
 ///
-/// - One cache per instance: caches are shared process-wide by `apiURL + apiVersion + secret key` (the key is kept
-///   only as a SHA-256 digest), so a kid of one instance never verifies another instance's token, and every
-///   `ClerkClient` of the same instance (one per request in a web framework, say) shares one cache.
+/// - One cache per instance, held by a ``ClerkVerificationCache`` (which refuses clients of another instance), so a
+///   kid of one instance never verifies another instance's token.
 /// - Keys are fresh for the TTL (5 minutes by default). The first lookup after that refetches them (concurrent
 ///   callers wait for the same request); each fetch replaces the whole set atomically.
 /// - **Stale if error**: when that refetch fails (the Backend API answers 429 or 5xx, or cannot be reached), the last
@@ -60,22 +59,6 @@ final class JWKSCache: Sendable {
     }
 
     private let state = Mutex(State())
-
-    // MARK: Registry
-
-    private static let registry = Mutex<[String: JWKSCache]>([:])
-
-    /// The cache for one instance scope.
-    static func shared(apiURL: String, apiVersion: String, secretKey: String) -> JWKSCache {
-        let digest = SHA256.hash(data: Array("\(apiURL)|\(apiVersion)|\(secretKey)".utf8))
-        let scope = hexString(digest)
-        return registry.withLock { caches in
-            if let cache = caches[scope] { return cache }
-            let cache = JWKSCache()
-            caches[scope] = cache
-            return cache
-        }
-    }
 
     // MARK: Lookup
 

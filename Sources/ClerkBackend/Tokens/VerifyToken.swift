@@ -39,6 +39,28 @@ enum TokenCategory {
     static let ignore = JWTCategory.ignore.rawValue
 }
 
+/// The `cat` header values a verification accepts (a token without `cat` is accepted by all of them).
+enum AcceptedCategories: Sendable {
+    /// `verifyToken`: anything but an M2M token.
+    case notM2M
+    /// A session carrier of `authenticateRequest` (header, cookie, handshake): `session` or `ignore`.
+    case session
+    /// An M2M JWT: `m2m`.
+    case m2m
+    /// An OAuth access token: its `typ` is checked instead.
+    case any
+
+    func accepts(_ decoded: DecodedJWT) -> Bool {
+        guard let cat = decoded.header.cat else { return true }
+        switch self {
+        case .notM2M: return cat != TokenCategory.m2m
+        case .session: return cat == TokenCategory.session || cat == TokenCategory.ignore
+        case .m2m: return cat == TokenCategory.m2m
+        case .any: return true
+        }
+    }
+}
+
 extension ClerkClient {
     /// Verifies a JWT signed by your Clerk instance and returns its claims: the Swift `verifyToken` of
     /// `@clerk/backend`.
@@ -67,35 +89,30 @@ extension ClerkClient {
     public func verifyToken(_ token: String, options: VerifyTokenOptions = VerifyTokenOptions()) async throws
         -> JWTClaims
     {
-        try await verifySessionToken(token, decoded: nil, options: options)
-    }
-
-    /// `verifyToken` on a token that may already be decoded (so `authenticateRequest` decodes each token once).
-    /// `traced: false` skips the `verifyToken` span (inside `authenticateRequest`, whose own span records the outcome).
-    func verifySessionToken(
-        _ token: String, decoded alreadyDecoded: DecodedJWT?, options: VerifyTokenOptions, traced: Bool = true
-    ) async throws -> JWTClaims {
-        guard traced else {
-            return try await verifySessionTokenCounted(token, decoded: alreadyDecoded, options: options, span: nil)
-        }
-        return try await withSpan("verifyToken", ofKind: .internal) { span in
-            try await verifySessionTokenCounted(token, decoded: alreadyDecoded, options: options, span: span)
+        try await withSpan("verifyToken", ofKind: .internal) { span in
+            try await verifyJWT(token, decoded: nil, accepting: .notM2M, options: options, span: span)
         }
     }
 
-    /// The checks of `verifyToken`, counting failures (and recording their reason on `span`).
-    private func verifySessionTokenCounted(
-        _ token: String, decoded alreadyDecoded: DecodedJWT?, options: VerifyTokenOptions, span: (any Span)?
+    /// The one verification of a JWT, for every path (``verifyToken(_:options:)``, the header and cookie carriers of
+    /// `authenticateRequest`, M2M and OAuth JWTs): the `cat` rule, then the key (``ClerkOptions/jwtKey`` or the
+    /// instance's JWKS through the ``ClerkVerificationCache``), header, signature and claims. Each failure is counted
+    /// in `clerk_token_verification_failures_total` and its reason recorded on `span`.
+    ///
+    /// `decoded` is the token already decoded, when the caller had to (so a token is decoded once).
+    func verifyJWT(
+        _ token: String, decoded alreadyDecoded: DecodedJWT?, accepting categories: AcceptedCategories,
+        options: VerifyTokenOptions, span: (any Span)? = nil
     ) async throws -> JWTClaims {
         do {
             let decoded = try alreadyDecoded ?? decodeJWT(token)
-            if decoded.header.cat == TokenCategory.m2m {
+            guard categories.accepts(decoded) else {
                 throw TokenVerificationError(
-                    reason: .tokenInvalid, message: "Invalid session token category.",
+                    reason: .tokenInvalid, message: categories == .m2m ? "Invalid M2M JWT category." : "Invalid session token category.",
                     action: TokenVerificationError.actionEnsureClerkJWT
                 )
             }
-            return try await verifyDecodedJWT(decoded, options: options)
+            return try await verifyKeyAndClaims(decoded, options: options)
         } catch let error as TokenVerificationError {
             span?.attributes["clerk.token.failure_reason"] = error.reason.rawValue
             Counter(label: "clerk_token_verification_failures_total", dimensions: [("reason", error.reason.rawValue)])
@@ -104,8 +121,8 @@ extension ClerkClient {
         }
     }
 
-    /// Resolves the key and runs header, signature and claim checks on a decoded JWT.
-    func verifyDecodedJWT(_ decoded: DecodedJWT, options: VerifyTokenOptions) async throws -> JWTClaims {
+    /// Resolves the key and runs header, signature and claim checks on a decoded JWT (only through ``verifyJWT``).
+    private func verifyKeyAndClaims(_ decoded: DecodedJWT, options: VerifyTokenOptions) async throws -> JWTClaims {
         let key: VerificationKey
         if let localKey {
             key = localKey  // networkless: no suspension point at all
@@ -133,7 +150,7 @@ extension ClerkClient {
                 action: TokenVerificationError.actionEnsureClerkJWT
             )
         }
-        let cache = jwksCache(secretKey: secretKey)
+        let cache = verificationCache.jwks
         let clock = options.clock
         let policy = JWKSCache.Policy(
             ttl: options.jwksCacheTTL, maxStaleness: options.jwksMaxStaleness, refetchInterval: options.jwksRefetchInterval
@@ -146,9 +163,6 @@ extension ClerkClient {
         )
     }
 
-    func jwksCache(secretKey: Secret) -> JWKSCache {
-        JWKSCache.shared(apiURL: apiBase, apiVersion: options.apiVersion, secretKey: secretKey.revealed)
-    }
 
     /// The largest JWKS response accepted.
     static let maxJWKSBytes = 256 * 1024

@@ -40,7 +40,7 @@ struct KeysTests {
         }
     }
 
-    @Test("Separate caches per apiVersion (same server and secret key)")
+    @Test("Each client fetches the JWKS of its own apiVersion (same server and secret key; no hidden sharing)")
     func perAPIVersion() async throws {
         let hits = Mutex<[String]>([])
         try await withServer({ request in
@@ -57,7 +57,7 @@ struct KeysTests {
                 )
                 _ = try await client.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
             }
-            #expect(hits.withLock { $0 } == ["/v1/jwks", "/v2/jwks"])
+            #expect(hits.withLock { $0 } == ["/v1/jwks", "/v2/jwks", "/v1/jwks"])
         }
     }
 }

@@ -294,7 +294,8 @@ struct MachineTokenVerificationTests {
     func cache() async throws {
         try await withServer(MachineFixtures.routes().handle) { server in
             let clock = ManualClock(now: tokenNow)
-            let client = try serverClient(server, clock: clock)
+            let cache = ClerkVerificationCache()
+            let client = try serverClient(server, clock: clock) { $0.verificationCache = cache }
             let token = MachineFixtures.opaque("ak_")
             for _ in 0..<3 { _ = try await verify(client, token) }
             #expect(server.requests.count == 1)
@@ -304,8 +305,10 @@ struct MachineTokenVerificationTests {
             clock.advance(by: .seconds(2))
             _ = try await verify(client, token)
             #expect(server.requests.count == 2, "expired after the 10 s TTL")
-            // Another client of the same instance shares the cache; another instance does not.
-            let sibling = try serverClient(server, secretKey: client.options.secretKey!.revealed, clock: clock)
+            // Another client of the same instance given the cache shares it; another instance does not.
+            let sibling = try serverClient(server, secretKey: client.options.secretKey!.revealed, clock: clock) {
+                $0.verificationCache = cache
+            }
             _ = try await verify(sibling, token)
             #expect(server.requests.count == 2)
             _ = try await verify(try serverClient(server, clock: clock), token)

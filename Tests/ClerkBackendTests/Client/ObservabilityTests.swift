@@ -96,4 +96,28 @@ struct TokenObservabilityTests {
         let span = try #require(tracer.finishedSpans.last { $0.operationName == "authenticateRequest" })
         #expect(span.attributes["clerk.auth.status"]?.toSpanAttribute() == .string("signed-in"))
     }
+
+    @Test("Every verification path counts its failures: verifyToken, the Authorization header, the __session cookie, an M2M JWT")
+    func everyPathCounts() async throws {
+        let (metrics, _) = TestObservability.shared
+        let notYet: [String: JSONValue] = ["nbf": .int(Int64(tokenNow.timeIntervalSince1970) + 3_600)]
+        func count() -> Int64 {
+            (try? metrics.expectCounter("clerk_token_verification_failures_total", [("reason", "token-not-active-yet")]).totalValue) ?? 0
+        }
+        let before = count()
+        let client = try authClient()
+        let session = try sessionToken(claims: notYet)
+        await #expect(throws: TokenVerificationError.self) { try await client.verifyToken(session) }
+        let header = try await client.authenticateRequest(apiRequest(authorization: "Bearer \(session)"))
+        #expect(header.reason?.rawValue == "session-token-nbf")
+        let cookie = try await client.authenticateRequest(authRequest(cookies: [("__session", session), ("__client_uat", "1")]))
+        #expect(cookie.status != .signedIn)
+        let m2m = try await client.authenticateRequest(
+            apiRequest(authorization: "Bearer \(try MachineFixtures.m2mJWT(claims: notYet))"),
+            options: AuthenticateRequestOptions(acceptsToken: .m2mToken)
+        )
+        #expect(m2m.status == .signedOut)
+        // Other tests may count the same reason meanwhile; these four must be among the counts.
+        #expect(count() - before >= 4, "each of the four paths counts its failure")
+    }
 }

@@ -19,7 +19,8 @@ struct JWKSTests {
         try await withServer(state.handle) { server in
             let clock = ManualClock(now: tokenNow)
             let secret = uniqueSecretKey()
-            let client = try jwksClient(server, clock: clock, secret: secret)
+            let cache = ClerkVerificationCache()
+            let client = try jwksClient(server, clock: clock, secret: secret) { $0.verificationCache = cache }
             for _ in 0..<5 {
                 let token = try TestIssuers.primary.sessionToken(now: tokenNow)
                 #expect(try await client.verifyToken(token).sub != nil)
@@ -28,10 +29,13 @@ struct JWKSTests {
             let request = try #require(server.requests.first)
             #expect(request.headerFields.first(name: "authorization") == "Bearer \(secret)")
             #expect(request.headerFields.first(name: "clerk-api-version") == "2026-05-12")
-            // Another client for the same instance shares the cache.
-            let sibling = try jwksClient(server, clock: clock, secret: secret)
+            // Another client for the same instance shares the cache when given it, and only then.
+            let sibling = try jwksClient(server, clock: clock, secret: secret) { $0.verificationCache = cache }
             _ = try await sibling.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
             #expect(state.hits.withLock { $0 } == 1)
+            let stranger = try jwksClient(server, clock: clock, secret: secret)
+            _ = try await stranger.verifyToken(try TestIssuers.primary.sessionToken(now: tokenNow))
+            #expect(state.hits.withLock { $0 } == 2)
         }
     }
 
