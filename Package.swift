@@ -1,6 +1,14 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Every target is compiled with these: existentials spelled `any`, members visible only from modules a file
+/// imports, and imports internal unless a file marks them `public`.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "clerk-backend-swift",
     platforms: [.macOS(.v15)],
@@ -43,7 +51,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .target(
             name: "ClerkTesting",
@@ -56,7 +65,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         // The local Clerk-compatible Backend API (Hummingbird + GRDB/SQLite). Never a dependency of ClerkBackend.
         .target(
@@ -74,7 +84,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "ClerkCLI",
@@ -87,7 +98,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         // Framework integrations: separate products, so core-only users never build Vapor or Hummingbird.
         .target(
@@ -96,7 +108,8 @@ let package = Package(
                 "ClerkBackend",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Vapor", package: "vapor"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .target(
             name: "ClerkHummingbird",
@@ -108,14 +121,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         // Example apps (built by CI so they cannot rot).
         .executableTarget(
             name: "VaporExample",
             dependencies: ["ClerkVapor", "ClerkEmulator", .product(name: "Vapor", package: "vapor")],
             path: "Examples/VaporExample",
-            exclude: ["README.md"]
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "HummingbirdExample",
@@ -126,7 +141,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/HummingbirdExample",
-            exclude: ["README.md"]
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ClerkVaporTests",
@@ -134,7 +150,8 @@ let package = Package(
                 "ClerkVapor", "ClerkBackend", "ClerkTesting", "ClerkEmulator",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "VaporTesting", package: "vapor"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ClerkHummingbirdTests",
@@ -145,7 +162,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ClerkEmulatorTests",
@@ -160,7 +178,8 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         // Headless Chromium through chromedriver (W3C WebDriver over AsyncHTTPClient); skipped without a browser
         // except under CI, where it must run.
@@ -175,7 +194,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ClerkCLITests",
@@ -185,7 +205,8 @@ let package = Package(
                 "ClerkEmulator",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ClerkBackendTests",
@@ -205,7 +226,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Fixtures")]
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
         ),
     ]
 )

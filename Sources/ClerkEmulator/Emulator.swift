@@ -1,12 +1,13 @@
 import ClerkBackend
 import Crypto
-import Foundation
+public import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
+public import Logging
 import ServiceLifecycle
 import NIOCore
 import Synchronization
+import NIOFoundationEssentialsCompat
 
 /// How to run the emulator.
 public struct EmulatorOptions: Sendable {

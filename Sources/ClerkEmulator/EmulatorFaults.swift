@@ -1,6 +1,7 @@
 import ClerkBackend
 import Foundation
 import Synchronization
+import Logging
 
 /// Fault injection: a share of API requests answered with an error instead of being handled, and latency added to
 /// every API response.

@@ -1,5 +1,6 @@
 import ClerkBackend
 import Foundation
+import HTTPTypes
 
 /// One API request, after routing: the operation it matched, its path parameters, query and body.
 struct EmulatorRequest: Sendable {

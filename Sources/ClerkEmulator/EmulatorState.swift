@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+import HTTPTypes
 
 /// The instance's keys, created on first start and kept in the database, and the names derived from the port.
 struct EmulatorKeys: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import ClerkBackend
 import Crypto
 import _CryptoExtras

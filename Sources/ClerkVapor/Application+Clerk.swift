@@ -1,5 +1,5 @@
-import Foundation
-import Vapor
+public import Foundation
+public import Vapor
 
 /// The configured Clerk instance of an application.
 struct ClerkConfiguration: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
-import Vapor
+public import Vapor
+import HTTPTypes
 
 /// Refuses requests that are not signed in, or whose user lacks a role, permission, feature or plan
 /// (`requireAuth()` and `has()` of Clerk's SDKs). Runs after ``ClerkMiddleware``.

@@ -1,5 +1,5 @@
 import HTTPTypes
-import Vapor
+public import Vapor
 
 /// Authenticates every request with Clerk (`clerkMiddleware()` of `@clerk/express`).
 ///

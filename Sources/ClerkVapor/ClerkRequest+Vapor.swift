@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import Vapor
+public import Vapor
 
 extension ClerkRequest {
     /// The request as `authenticateRequest` reads it: method, absolute URL, every header and the socket peer's

@@ -1,5 +1,5 @@
 import Foundation
-import Vapor
+public import Vapor
 
 /// Options of ``Vapor/RoutesBuilder/clerkWebhook(_:options:use:)``.
 public struct ClerkWebhookOptions: Sendable {

@@ -1,4 +1,4 @@
-import Vapor
+public import Vapor
 
 /// What ``ClerkMiddleware`` stored on a request.
 /// A class: the guard and the route read it from `request.storage` several times per request (a struct would be

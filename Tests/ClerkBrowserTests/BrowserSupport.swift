@@ -4,6 +4,8 @@ import ClerkEmulator
 import Foundation
 import Logging
 import Testing
+import NIOHTTP1
+import NIOCore
 
 /// One example app (its built binary) running against an emulator, as a user would run it with the variables
 /// `clerk emulator` prints: nothing in the app knows it is an emulator.

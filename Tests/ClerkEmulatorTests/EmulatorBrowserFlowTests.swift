@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import Testing
+import ClerkTesting
 
 /// A browser signing in to an app that uses the SDK, against the emulator's Frontend API and hosted pages: the app is
 /// `ClerkClient.authenticateRequest` on requests built by hand; the browser follows every `Location` and keeps

@@ -2,6 +2,7 @@ import ClerkBackend
 import ClerkEmulator
 import Foundation
 import Testing
+import HTTPTypes
 
 /// A client for `authenticateRequest` against the emulator: its publishable key, and no machine-token cache (so a
 /// revocation shows at once instead of after `machineTokenCacheTTL`).

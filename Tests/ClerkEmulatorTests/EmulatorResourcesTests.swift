@@ -2,6 +2,7 @@ import ClerkBackend
 import ClerkEmulator
 import Foundation
 import Testing
+import HTTPTypes
 
 @Suite("Emulator: sessions, tokens, organizations, identifiers, wire behaviour")
 struct EmulatorResourcesTests {

@@ -2,6 +2,7 @@ import ClerkBackend
 import ClerkEmulator
 import Foundation
 import Testing
+import HTTPTypes
 
 /// Clerk's header categories, as the emulator must set them.
 private let sessionCategory = "cl_B7d4PD111AAA"

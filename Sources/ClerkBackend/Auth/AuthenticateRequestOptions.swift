@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 /// Which credential types a route accepts.
 public struct AcceptsToken: Sendable, Hashable {
     enum Kind: Sendable, Hashable {

@@ -7,6 +7,7 @@ import Crypto
 import Metrics
 import HTTPTypes
 import Synchronization
+import Logging
 
 /// Clerk's handshake: the redirect to the Frontend API that refreshes a browser's session cookies, and the
 /// resolution of its answer.

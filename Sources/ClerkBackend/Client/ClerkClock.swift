@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// The time source and sleeper the SDK uses for retry backoff, deadlines, token expiry and cache lifetimes.

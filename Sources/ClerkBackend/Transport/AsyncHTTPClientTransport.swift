@@ -5,9 +5,11 @@ import Foundation
 #endif
 public import AsyncHTTPClient
 import NIOCore
-import HTTPTypes
-import NIOHTTP1
+public import HTTPTypes
+public import NIOHTTP1
 import NIOPosix
+import NIOSSL
+import NIOHTTPCompression
 
 /// The default transport: AsyncHTTPClient.
 ///

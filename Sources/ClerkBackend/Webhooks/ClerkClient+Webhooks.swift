@@ -1,4 +1,5 @@
 public import HTTPTypes
+import Logging
 
 extension ClerkClient {
     /// Verifies a Clerk webhook and decodes its event: the Swift counterpart of `verifyWebhook` in `@clerk/backend`.

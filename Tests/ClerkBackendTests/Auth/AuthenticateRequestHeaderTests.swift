@@ -5,6 +5,7 @@ import Logging
 import HTTPTypes
 import NIOHTTP1
 import Testing
+import Synchronization
 
 /// An API call (not a browser navigation): never eligible for a handshake.
 func apiRequest(authorization: String? = nil, method: HTTPRequest.Method = .get, cookies: [(String, String)] = []) -> ClerkRequest {

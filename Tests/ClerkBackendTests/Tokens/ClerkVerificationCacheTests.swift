@@ -2,6 +2,7 @@
 import ClerkTesting
 import Foundation
 import Testing
+import Synchronization
 
 @Suite("ClerkVerificationCache: what a client remembers is its own unless shared on purpose")
 struct ClerkVerificationCacheTests {

@@ -8,6 +8,7 @@ import HTTPTypes
 import NIOHTTP1
 import Testing
 import Tracing
+import InMemoryTracing
 
 @Suite("Webhooks: ClerkClient.verifyWebhook, observability")
 struct ClerkClientWebhookTests {
