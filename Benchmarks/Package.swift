@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // The baseline a Swift developer would otherwise write: vapor/jwt-kit verifying the same token.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // The fixtures every benchmark and the profiling driver use.
@@ -39,6 +41,7 @@ let package = Package(
             name: "clerk-profile",
             dependencies: [
                 "BenchmarkFixtures",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ClerkBackend", package: sdkPackage),

@@ -2,6 +2,7 @@ import BenchmarkFixtures
 import ClerkBackend
 import Crypto
 import Foundation
+import JWTKit
 import _CryptoExtras
 import Metrics
 import Tracing
@@ -23,6 +24,9 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
         )
     },
     "decode-jwt": { consume(try decodeJWT(Fixture.token)) },
+    // vapor/jwt-kit 5 verifying the same token with the same key: signature, `exp`, `nbf` and `azp`, as
+    // `verifyToken` checks them (the baseline a Swift developer would otherwise write).
+    "jwt-kit": { consume(try await JWTKitBaseline.keys.verify(Fixture.token, as: JWTKitBaseline.Claims.self)) },
     "verify": { consume(try await Fixture.client.verifyToken(Fixture.token)) },
     "header": {
         let state = try await Fixture.client.authenticateRequest(Fixture.headerRequest)
@@ -43,6 +47,38 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
     "users": { consume(try ClerkJSONDecoder().decode([User].self, from: Fixture.userPage)) },
     "users-jsondecoder": { consume(try JSONDecoder().decode([User].self, from: Fixture.userPage)) },
 ]
+
+/// The jwt-kit baseline: one key collection with the fixture's RSA key under its kid.
+enum JWTKitBaseline {
+    struct Claims: JWTPayload {
+        var sub: SubjectClaim
+        var exp: ExpirationClaim
+        var iat: IssuedAtClaim
+        var nbf: NotBeforeClaim?
+        var azp: String?
+        var sid: String?
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {
+            try exp.verifyNotExpired(currentDate: Fixture.now)
+            try nbf?.verifyNotBefore(currentDate: Fixture.now.addingTimeInterval(5))
+            guard azp == "https://app.example.test" else { throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "azp") }
+        }
+    }
+
+    nonisolated(unsafe) static let keys: JWTKeyCollection = {
+        let keys = JWTKeyCollection()
+        let semaphore = DispatchSemaphore(value: 0)
+        Task {
+            await keys.add(
+                rsa: try! Insecure.RSA.PublicKey(pem: Fixture.issuer.publicKeyPEM), digestAlgorithm: .sha256,
+                kid: JWKIdentifier(string: "ins_bench")
+            )
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return keys
+    }()
+}
 
 /// `compare <baseline> <scenario>...`: interleaved rounds in one process (drift on a shared machine hits every
 /// scenario alike), then the median time per call of each and its rate as a share of the baseline's.

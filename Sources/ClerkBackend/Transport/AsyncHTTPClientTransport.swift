@@ -6,7 +6,7 @@ import Foundation
 public import AsyncHTTPClient
 import NIOCore
 public import HTTPTypes
-public import NIOHTTP1
+package import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOHTTPCompression

@@ -27,9 +27,7 @@ extension APIKeysAPI {
     /// `GET /api_keys` (`getApiKeys`).
     ///
     /// Sent under `/v1`, as the spec documents; `@clerk/backend` calls the same route without `/v1`.
-    public func list(
-        _ query: GetAPIKeysQuery
-    ) async throws -> PaginatedResourceResponse<GetAPIKeysResponse.DataValue> {
+    public func list(_ query: GetAPIKeysQuery) async throws -> PaginatedResourceResponse<APIKey> {
         try await client.send(APIRequest(.getAPIKeys, query: query.queryItems))
     }
 

@@ -17,34 +17,5 @@ public struct CreateSessionTokenFromTemplateBody: Codable, Hashable, Sendable {
     }
 }
 
-/// The JSON response of `CreateSessionTokenFromTemplate` (`POST /sessions/{session_id}/tokens/{template_name}`).
-public struct CreateSessionTokenFromTemplateResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
-    public var object: Object?
-    /// JSON `jwt`.
-    public var jwt: String?
-
-    /// Creates a value from its properties.
-    public init(
-        object: Object? = nil,
-        jwt: String? = nil
-    ) {
-        self.object = object
-        self.jwt = jwt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case object
-        case jwt
-    }
-
-    /// Values of `object` in `CreateSessionTokenFromTemplateResponse`.
-    ///
-    /// An open set: values this SDK does not know decode and round-trip unchanged.
-    public struct Object: OpenStringEnum {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// `token`.
-        public static let token: Self = "token"
-    }
-}
+/// The JSON response of `CreateSessionTokenFromTemplate` (`POST /sessions/{session_id}/tokens/{template_name}`). The same object as ``SessionTokenResponse``.
+public typealias CreateSessionTokenFromTemplateResponse = SessionTokenResponse

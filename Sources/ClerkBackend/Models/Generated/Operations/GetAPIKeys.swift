@@ -57,13 +57,13 @@ public struct GetAPIKeysQuery: QueryEncodable, Hashable {
 /// The JSON response of `getApiKeys` (`GET /api_keys`).
 public struct GetAPIKeysResponse: Codable, Hashable, Sendable {
     /// JSON `data`.
-    public var data: [DataValue]
+    public var data: [APIKey]
     /// JSON `total_count`.
     public var totalCount: Double
 
     /// Creates a value from its properties.
     public init(
-        data: [DataValue],
+        data: [APIKey],
         totalCount: Double
     ) {
         self.data = data
@@ -73,107 +73,5 @@ public struct GetAPIKeysResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case data
         case totalCount = "total_count"
-    }
-
-    /// Inline object of `data` in `GetAPIKeysResponse`.
-    public struct DataValue: Codable, Hashable, Sendable {
-        /// JSON `object`.
-        public var object: Object
-        /// JSON `id`.
-        public var id: String
-        /// JSON `type`.
-        public var type: String
-        /// JSON `subject`.
-        public var subject: String
-        /// JSON `name`.
-        public var name: String
-        /// JSON `description`.
-        public var description: String?
-        /// JSON `claims`.
-        public var claims: JSONValue?
-        /// JSON `scopes`.
-        public var scopes: [String]
-        /// JSON `revoked`.
-        public var revoked: Bool
-        /// JSON `revocation_reason`.
-        public var revocationReason: String?
-        /// JSON `expired`.
-        public var expired: Bool
-        /// JSON `expiration`.
-        public var expiration: Double?
-        /// JSON `created_by`.
-        public var createdBy: String?
-        /// JSON `last_used_at`.
-        public var lastUsedAt: Double?
-        /// JSON `created_at`.
-        public var createdAt: Double
-        /// JSON `updated_at`.
-        public var updatedAt: Double
-
-        /// Creates a value from its properties.
-        public init(
-            object: Object,
-            id: String,
-            type: String,
-            subject: String,
-            name: String,
-            description: String? = nil,
-            claims: JSONValue? = nil,
-            scopes: [String],
-            revoked: Bool,
-            revocationReason: String? = nil,
-            expired: Bool,
-            expiration: Double? = nil,
-            createdBy: String? = nil,
-            lastUsedAt: Double? = nil,
-            createdAt: Double,
-            updatedAt: Double
-        ) {
-            self.object = object
-            self.id = id
-            self.type = type
-            self.subject = subject
-            self.name = name
-            self.description = description
-            self.claims = claims
-            self.scopes = scopes
-            self.revoked = revoked
-            self.revocationReason = revocationReason
-            self.expired = expired
-            self.expiration = expiration
-            self.createdBy = createdBy
-            self.lastUsedAt = lastUsedAt
-            self.createdAt = createdAt
-            self.updatedAt = updatedAt
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case object
-            case id
-            case type
-            case subject
-            case name
-            case description
-            case claims
-            case scopes
-            case revoked
-            case revocationReason = "revocation_reason"
-            case expired
-            case expiration
-            case createdBy = "created_by"
-            case lastUsedAt = "last_used_at"
-            case createdAt = "created_at"
-            case updatedAt = "updated_at"
-        }
-
-        /// Values of `object` in `GetAPIKeysResponse.DataValue`.
-        ///
-        /// An open set: values this SDK does not know decode and round-trip unchanged.
-        public struct Object: OpenStringEnum {
-            public let rawValue: String
-            public init(rawValue: String) { self.rawValue = rawValue }
-            /// `api_key`.
-            public static let apiKey: Self = "api_key"
-        }
     }
 }

@@ -40,13 +40,13 @@ public struct GetM2MTokensQuery: QueryEncodable, Hashable {
 /// The JSON response of `getM2MTokens` (`GET /m2m_tokens`).
 public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
     /// JSON `m2m_tokens`.
-    public var m2mTokens: [M2MTokens]
+    public var m2mTokens: [M2MToken]
     /// JSON `total_count`.
     public var totalCount: Double
 
     /// Creates a value from its properties.
     public init(
-        m2mTokens: [M2MTokens],
+        m2mTokens: [M2MToken],
         totalCount: Double
     ) {
         self.m2mTokens = m2mTokens
@@ -56,87 +56,5 @@ public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case m2mTokens = "m2m_tokens"
         case totalCount = "total_count"
-    }
-
-    /// Inline object of `m2m_tokens` in `GetM2MTokensResponse`.
-    public struct M2MTokens: Codable, Hashable, Sendable {
-        /// JSON `object`.
-        public var object: Object
-        /// JSON `id`.
-        public var id: String
-        /// JSON `subject`.
-        public var subject: String
-        /// JSON `claims`.
-        public var claims: JSONValue?
-        /// JSON `scopes`.
-        public var scopes: [String]?
-        /// JSON `revoked`.
-        public var revoked: Bool
-        /// JSON `revocation_reason`.
-        public var revocationReason: String?
-        /// JSON `expired`.
-        public var expired: Bool
-        /// JSON `expiration`.
-        public var expiration: Double?
-        /// JSON `last_used_at`.
-        public var lastUsedAt: Double?
-        /// JSON `created_at`.
-        public var createdAt: Double
-        /// JSON `updated_at`.
-        public var updatedAt: Double
-
-        /// Creates a value from its properties.
-        public init(
-            object: Object,
-            id: String,
-            subject: String,
-            claims: JSONValue? = nil,
-            scopes: [String]? = nil,
-            revoked: Bool,
-            revocationReason: String? = nil,
-            expired: Bool,
-            expiration: Double? = nil,
-            lastUsedAt: Double? = nil,
-            createdAt: Double,
-            updatedAt: Double
-        ) {
-            self.object = object
-            self.id = id
-            self.subject = subject
-            self.claims = claims
-            self.scopes = scopes
-            self.revoked = revoked
-            self.revocationReason = revocationReason
-            self.expired = expired
-            self.expiration = expiration
-            self.lastUsedAt = lastUsedAt
-            self.createdAt = createdAt
-            self.updatedAt = updatedAt
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case object
-            case id
-            case subject
-            case claims
-            case scopes
-            case revoked
-            case revocationReason = "revocation_reason"
-            case expired
-            case expiration
-            case lastUsedAt = "last_used_at"
-            case createdAt = "created_at"
-            case updatedAt = "updated_at"
-        }
-
-        /// Values of `object` in `GetM2MTokensResponse.M2MTokens`.
-        ///
-        /// An open set: values this SDK does not know decode and round-trip unchanged.
-        public struct Object: OpenStringEnum {
-            public let rawValue: String
-            public init(rawValue: String) { self.rawValue = rawValue }
-            /// `machine_to_machine_token`.
-            public static let machineToMachineToken: Self = "machine_to_machine_token"
-        }
     }
 }
