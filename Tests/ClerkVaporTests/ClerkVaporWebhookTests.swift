@@ -218,3 +218,21 @@ struct ClerkVaporWebhookTests {
         }
     }
 }
+
+@Suite("ClerkVapor: webhook verification with Vapor's HTTPHeaders")
+struct ClerkVaporWebhookHeadersTests {
+    @Test("verifyWebhook, WebhookVerifier.verify and verifySignature take req.headers as they are")
+    func httpHeadersOverloads() throws {
+        let secret = newWebhookSecret()
+        let body = userCreatedBody()
+        let headers = try svixHeaders(secret: secret, id: "msg_vapor_headers", body: body)
+        let client = try ClerkClient(options: try webhookOptions(secret: secret))
+        #expect(try client.verifyWebhook(body: body, headers: headers).type == .userCreated)
+        let verifier = try WebhookVerifier(signingSecret: Secret(secret))
+        #expect(try verifier.verify(body: body, headers: headers).data.user?.id == "user_webhook_1")
+        #expect(try verifier.verifySignature(body: body, headers: headers).messageID == "msg_vapor_headers")
+        var tampered = headers
+        tampered.replaceOrAdd(name: "svix-id", value: "msg_other")
+        #expect(throws: WebhookVerificationError.self) { try verifier.verifySignature(body: body, headers: tampered) }
+    }
+}
