@@ -22,8 +22,8 @@ json_models=(
   EnterpriseAccountConnection ExternalAccountWithVerification IdentificationLink Organization OrganizationMembership
   OrganizationMembershipPublicUserData Organizations Passkey PhoneNumber SAMLAccount SAMLAccountConnection
   SCIMUserMetadata Session SessionActivityResponse SessionTask User VerificationAdmin VerificationEmailLink
-  VerificationFromOauth VerificationGoogleOneTap VerificationOauth VerificationOtp VerificationPasskey
-  VerificationSaml VerificationScim VerificationTicket VerificationWeb3 Web3Wallet
+  VerificationFromOAuth VerificationGoogleOneTap VerificationOAuth VerificationOtp VerificationPasskey
+  VerificationSAML VerificationScim VerificationTicket VerificationWeb3 Web3Wallet
 )
 max_len=8192
 case "$target" in
