@@ -102,7 +102,7 @@ where Context.Identity == ClerkAuth {
         // `debugHeaders` option), or on a development instance.
         let expose =
             exposeReason
-            ?? (state.map { $0.headerFields.contains(ClerkRequestBuilding.clerkAuthStatus) || $0.publishableKey.hasPrefix("pk_test_") } ?? false)
+            ?? (state.map { $0.headerFields.contains(.clerkAuthStatus) || $0.publishableKey.hasPrefix("pk_test_") } ?? false)
         var reason: String?
         if expose {
             reason = typeMismatch ? AuthReason.tokenTypeMismatch.rawValue : state?.reason?.rawValue

@@ -24,12 +24,12 @@ extension ClerkRequest {
     ///   have (a hostile `Host` header), so that no URL is built from it.
     public init(_ request: Request, scheme: String? = nil, remoteAddress: String? = nil) throws {
         let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
-        let hostField = request.headers[fields: ClerkRequestBuilding.hostField].first?.value
+        let hostField = request.headers[fields: .hostHeader].first?.value
         guard let host = ClerkRequest.validatedHost(request.head.authority ?? hostField ?? "localhost") else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
         var fields = request.headers
-        if hostField == nil { fields.append(HTTPField(name: ClerkRequestBuilding.hostField, value: host)) }
+        if hostField == nil { fields.append(HTTPField(name: .hostHeader, value: host)) }
         self.init(
             method: request.method, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
             headerFields: fields, remoteAddress: remoteAddress
@@ -39,13 +39,6 @@ extension ClerkRequest {
 
 /// Helpers shared by the request conversion and the guards.
 enum ClerkRequestBuilding {
-    /// `Host` (swift-http-types names it only to point at `HTTPRequest.authority`).
-    static let hostField = HTTPField.Name("Host")!
-    /// `Sec-Fetch-Dest`.
-    static let secFetchDest = HTTPField.Name("Sec-Fetch-Dest")!
-    /// Clerk's debug header with the authentication status.
-    static let clerkAuthStatus = HTTPField.Name("x-clerk-auth-status")!
-
     /// The request target as an origin-form path (`/path?query`).
     static func pathAndQuery(of request: Request) -> String {
         let raw = request.head.path ?? "/"
@@ -76,7 +69,7 @@ enum ClerkRequestBuilding {
     static func isPageNavigation(_ request: Request) -> Bool {
         guard request.method == .get || request.method == .head else { return false }
         return ClerkRequest.isDocumentRequest(
-            secFetchDest: request.headers[fields: secFetchDest].first?.value,
+            secFetchDest: request.headers[fields: .secFetchDest].first?.value,
             accept: request.headers[.accept]
         )
     }

@@ -100,13 +100,13 @@ public struct ClerkRequest: Sendable {
 }
 
 extension HTTPField.Name {
-    /// Field names the SDK reads or writes that swift-http-types does not name.
-    static let hostHeader = HTTPField.Name("Host")!
-    static let secFetchDest = HTTPField.Name("Sec-Fetch-Dest")!
+    /// Field names the SDK reads or writes that swift-http-types does not name (`package`: the integrations use them).
+    package static let hostHeader = HTTPField.Name("Host")!
+    package static let secFetchDest = HTTPField.Name("Sec-Fetch-Dest")!
     static let xForwardedHost = HTTPField.Name("X-Forwarded-Host")!
     static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let cloudfrontForwardedProto = HTTPField.Name("CloudFront-Forwarded-Proto")!
-    static let clerkAuthStatus = HTTPField.Name("x-clerk-auth-status")!
+    package static let clerkAuthStatus = HTTPField.Name("x-clerk-auth-status")!
     static let clerkAuthReason = HTTPField.Name("x-clerk-auth-reason")!
     static let clerkAuthMessage = HTTPField.Name("x-clerk-auth-message")!
 }
