@@ -68,7 +68,7 @@ struct ClerkSetup {
         var emulatorLogger = logger
         emulatorLogger.logLevel = .critical  // quiet (it logs a cancellation when the app stops)
         let emulator = try await ClerkEmulator.start(
-            EmulatorOptions(port: 0, databasePath: nil, logger: emulatorLogger, webhookURL: appURL + "/webhooks/clerk")
+            EmulatorOptions(port: 0, databasePath: nil, logger: emulatorLogger, webhookURL: URL(string: appURL + "/webhooks/clerk"))
         )
         let client = try ClerkClient(
             options: ClerkOptions(
@@ -160,7 +160,7 @@ func buildRouter(
         if let userID = context.identity?.userID {
             body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userID))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
         } else {
-            let signIn = (try? context.clerkRequestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
+            let signIn = (try? context.clerkRequestState?.redirectToSignIn(returnBackURL: URL(string: "/account")))?.absoluteString ?? "/account"
             body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
         }
         body += "<p>Also: GET /user, GET /reports, GET /sign-in (the entry point for satellites), POST /webhooks/clerk.</p>"
@@ -173,7 +173,7 @@ func buildRouter(
     router.get("sign-in") { request, context -> Response in
         let returnURL = allowedReturnURL(request.uri.queryParameters["redirect_url"].map(String.init), origins: satelliteOrigins) ?? "/account"
         if context.identity?.userID != nil { return Response(status: .seeOther, headers: [.location: returnURL]) }
-        let signIn = (try? context.clerkRequestState?.redirectToSignIn()) ?? "/"
+        let signIn = (try? context.clerkRequestState?.redirectToSignIn())?.absoluteString ?? "/"
         return Response(status: .seeOther, headers: [.location: signIn])
     }
     router.group("account")

@@ -63,7 +63,7 @@ func routes(_ app: Application, demo: DemoData?, variables: [String: String]) th
         if let userID = auth.userID {
             body += "<p>Signed in as <span id=\"user-id\">\(htmlEscaped(userID))</span>.</p><p><a id=\"account\" href=\"/account\">Your account</a></p>"
         } else {
-            let signIn = (try? req.clerk.requestState?.redirectToSignIn(returnBackURL: "/account")) ?? "/account"
+            let signIn = (try? req.clerk.requestState?.redirectToSignIn(returnBackURL: URL(string: "/account")))?.absoluteString ?? "/account"
             body += "<p id=\"signed-out\">Signed out. <a id=\"sign-in\" href=\"\(htmlEscaped(signIn))\">Sign in</a></p>"
         }
         body += """
@@ -81,7 +81,7 @@ func routes(_ app: Application, demo: DemoData?, variables: [String: String]) th
         let returnURL = allowedReturnURL(req.query[String.self, at: "redirect_url"], origins: satelliteOrigins(variables)) ?? "/account"
         if req.clerk.auth.userID != nil { return req.redirect(to: returnURL, redirectType: .normal) }
         guard let signIn = try? req.clerk.requestState?.redirectToSignIn() else { return req.redirect(to: "/") }
-        return req.redirect(to: signIn, redirectType: .normal)
+        return req.redirect(to: signIn.absoluteString, redirectType: .normal)
     }
     signedIn.get("account") { req -> Response in
         let auth = req.clerk.auth
@@ -197,7 +197,7 @@ do {
         )
     } else {
         let running = try await ClerkEmulator.start(
-            EmulatorOptions(port: 0, databasePath: nil, webhookURL: "http://127.0.0.1:\(port)/webhooks/clerk")
+            EmulatorOptions(port: 0, databasePath: nil, webhookURL: URL(string: "http://127.0.0.1:\(port)/webhooks/clerk"))
         )
         emulator = running
         try app.clerk.configure(

@@ -153,12 +153,22 @@ struct ClientOptions: ParsableArguments {
             throw CLIError("the secret key must start with sk_ (it is not shown here)", exit: CLIExit.configuration)
         }
         var options = ClerkOptions(secretKey: Secret(key))
-        if let url = apiURL ?? environment["CLERK_API_URL"] { options.apiURL = url }
+        if let raw = apiURL ?? environment["CLERK_API_URL"] { options.apiURL = try Self.parseAPIURL(raw) }
         do {
             return try ClerkClient(options: options)
         } catch {
             throw CLIError("\(error)", exit: CLIExit.configuration)
         }
+    }
+}
+
+extension ClientOptions {
+    /// `--api-url` / `CLERK_API_URL` as a URL (ClerkClient then checks it is https, or http on loopback).
+    static func parseAPIURL(_ raw: String) throws -> URL {
+        guard let url = URL(string: raw.trimmingCharacters(in: .whitespaces)) else {
+            throw CLIError("the API URL is not a URL", exit: CLIExit.configuration)
+        }
+        return url
     }
 }
 

@@ -101,9 +101,14 @@ struct EmulatorCommand: AsyncParsableCommand {
         {
             secret = fromEnvironment
         }
+        var webhookTarget: URL?
+        if let webhookURL {
+            guard let parsed = URL(string: webhookURL) else { throw ValidationError("--webhook-url must be a URL") }
+            webhookTarget = parsed
+        }
         let options = EmulatorOptions(
             host: host, port: port, databasePath: inMemory ? nil : databasePath, seedFile: seed,
-            allowNonLoopback: allowNonLoopback, webhookURL: webhookURL, webhookSigningSecret: secret,
+            allowNonLoopback: allowNonLoopback, webhookURL: webhookTarget, webhookSigningSecret: secret,
             faultRate: faultRate, faultStatuses: faultStatus.isEmpty ? [429, 503] : faultStatus,
             latency: .milliseconds(latencyMs), sessionTokenLifetime: .seconds(sessionTokenLifetime)
         )

@@ -25,7 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let receiver = try await WebhookReceiver.start()
         let emulator = try await ClerkEmulator.start(
-            EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 10_000, webhookURL: receiver.url)
+            EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 10_000, webhookURL: URL(string: receiver.url))
         )
         do {
             try await walkThrough(emulator, receiver: receiver)

@@ -41,7 +41,7 @@ struct TokensCommand: AsyncParsableCommand {
                 let clerk: ClerkClient
                 if let key {
                     var options = ClerkOptions(jwtKey: key)
-                    if let url = client.apiURL { options.apiURL = url }
+                    if let raw = client.apiURL { options.apiURL = try ClientOptions.parseAPIURL(raw) }
                     clerk = try ClerkClient(options: options)
                 } else {
                     clerk = try client.client()

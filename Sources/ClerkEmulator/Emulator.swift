@@ -27,7 +27,7 @@ public struct EmulatorOptions: Sendable {
     public var logger: Logger
 
     /// Where to send webhook events (`user.created`, `session.created`, …); `nil` sends none.
-    public var webhookURL: String?
+    public var webhookURL: URL?
     /// The secret that signs webhooks (`whsec_` and base64, as the Clerk Dashboard shows it). When `webhookURL` is
     /// set and this is `nil`, the instance's own secret is used: generated on first start and kept in the database,
     /// so it survives restarts (``RunningEmulator/webhookSigningSecret`` tells it).
@@ -58,7 +58,7 @@ public struct EmulatorOptions: Sendable {
         host: String = "127.0.0.1", port: Int = 8787, databasePath: String? = ".clerk-emulator/emulator.sqlite",
         seedFile: String? = nil, passwordRounds: Int = 100_000, allowNonLoopback: Bool = false,
         logger: Logger = Logger(label: "clerk.emulator"),
-        webhookURL: String? = nil, webhookSigningSecret: String? = nil, webhookMaxAttempts: Int = 6,
+        webhookURL: URL? = nil, webhookSigningSecret: String? = nil, webhookMaxAttempts: Int = 6,
         webhookRetryDelay: Duration = .seconds(1),
         faultRate: Double = 0, faultStatuses: [Int] = [429, 503], latency: Duration = .zero,
         sessionTokenLifetime: Duration = .seconds(60)
@@ -87,21 +87,21 @@ public struct EmulatorOptions: Sendable {
 /// A running emulator: where it listens and the instance's keys.
 public final class RunningEmulator: Sendable {
     /// `http://host:port` (the SDK's `apiURL`).
-    public let apiURL: String
+    public let apiURL: URL
     /// The instance secret key (`sk_test_…`), stable across restarts of the same database.
     public let secretKey: String
     /// The publishable key (`pk_test_…`), encoding the emulator's frontend host.
     public let publishableKey: String
     /// `GET` this for the JWKS.
-    public var jwksURL: String { apiURL + "/v1/jwks" }
+    public var jwksURL: URL { apiURL.appendingPathComponent("v1").appendingPathComponent("jwks") }
     /// The PEM public key that signs session tokens (`jwtKey` for networkless verification).
     public let jwtPublicKeyPEM: String
     /// The `iss` of session tokens: `http://` and the frontend host the publishable key encodes, port included.
     public let issuer: String
     /// The Frontend API (`http://clerk.emulator.localhost:<port>`), served by this same listener.
-    public let frontendAPIURL: String
+    public let frontendAPIURL: URL
     /// The hosted sign-in page (`http://accounts.emulator.localhost:<port>/sign-in`); it takes `redirect_url`.
-    public let signInURL: String
+    public let signInURL: URL
     /// The port actually bound.
     public let port: Int
     /// The instance id (`ins_…`): `instance_id` of webhook events.
@@ -114,15 +114,18 @@ public final class RunningEmulator: Sendable {
     let group: ServiceGroup
     let webhooks: WebhookDispatcher?
 
-    init(apiURL: String, port: Int, state: EmulatorState, task: Task<Void, any Error>, group: ServiceGroup) {
+    init(
+        apiURL: URL, frontendAPIURL: URL, signInURL: URL, port: Int, state: EmulatorState, task: Task<Void, any Error>,
+        group: ServiceGroup
+    ) {
         self.apiURL = apiURL
         self.port = port
         self.secretKey = state.keys.secretKey
         self.publishableKey = state.keys.publishableKey
         self.jwtPublicKeyPEM = state.keys.signer.publicKeyPEM
         self.issuer = state.keys.issuer
-        self.frontendAPIURL = "http://" + state.keys.frontendHost
-        self.signInURL = "http://" + state.keys.accountsHost + "/sign-in"
+        self.frontendAPIURL = frontendAPIURL
+        self.signInURL = signInURL
         self.instanceID = state.keys.signer.kid
         self.webhookSigningSecret = state.webhooks?.endpoint.signingSecret
         self.webhooks = state.webhooks
@@ -206,9 +209,18 @@ public enum ClerkEmulator {
         }
         let port = try await bound.wait(task: task)
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
-        let apiURL = "http://\(host):\(port)"
-        state.setAPIURL(apiURL)
-        return RunningEmulator(apiURL: apiURL, port: port, state: state, task: task, group: group)
+        guard let apiURL = URL(string: "http://\(host):\(port)"),
+            let frontendAPIURL = URL(string: "http://" + state.keys.frontendHost),
+            let signInURL = URL(string: "http://" + state.keys.accountsHost + "/sign-in")
+        else {
+            task.cancel()
+            throw EmulatorStartError(message: "The host \(options.host) does not form a valid URL")
+        }
+        state.setAPIURL(apiURL.absoluteString)
+        return RunningEmulator(
+            apiURL: apiURL, frontendAPIURL: frontendAPIURL, signInURL: signInURL, port: port, state: state, task: task,
+            group: group
+        )
     }
 
     static func isLoopback(_ host: String) -> Bool {

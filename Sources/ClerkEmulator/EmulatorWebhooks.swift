@@ -28,8 +28,9 @@ struct WebhookEndpoint: Sendable {
     /// stored on first use, so it survives restarts of the same database). `nil` when no webhook URL is set.
     /// Errors never contain the secret or the URL (which may carry a token).
     static func resolve(options: EmulatorOptions, store: EmulatorStore) throws -> WebhookEndpoint? {
-        guard let url = options.webhookURL?.trimmingCharacters(in: .whitespaces), !url.isEmpty else { return nil }
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let parsed = options.webhookURL, !parsed.absoluteString.isEmpty else { return nil }
+        let url = parsed.absoluteString
+        guard let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = parsed.host, !host.isEmpty
         else {
             throw EmulatorStartError(message: "The webhook URL must be an absolute http:// or https:// URL")

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
 public import ClerkBackend
 public import Hummingbird
 public import HummingbirdAuth
@@ -11,7 +16,7 @@ public import HummingbirdAuth
 ///     .get("me") { _, context in try context.requireIdentity().userID ?? "" }
 ///
 /// router.group("dashboard")
-///     .add(middleware: ClerkIsAuthenticatedMiddleware(signInURL: "https://accounts.example.com/sign-in"))
+///     .add(middleware: ClerkIsAuthenticatedMiddleware(signInURL: URL(string: "https://accounts.example.com/sign-in")))
 /// ```
 ///
 /// - **API requests**: `401` with a Clerk-style JSON body,
@@ -29,7 +34,7 @@ public import HummingbirdAuth
 public struct ClerkIsAuthenticatedMiddleware<Context: AuthRequestContext>: RouterMiddleware
 where Context.Identity == ClerkAuth {
     /// Where to send signed-out page navigations; `nil`: the instance's hosted sign-in page.
-    public let signInURL: String?
+    public let signInURL: URL?
     /// Add `redirect_url=<the page asked for>` to the sign-in redirect (default `true`).
     public let includeReturnURL: Bool
     /// The credential types that pass; `nil` lets every authenticated identity pass.
@@ -49,10 +54,10 @@ where Context.Identity == ClerkAuth {
     ///   - exposeReason: whether the 401 body says why (`nil`: on development instances and with debug headers).
     ///   - context: the request context type (for type inference only).
     public init(
-        signInURL: String? = nil, includeReturnURL: Bool = true, tokenTypes: Set<TokenType>? = nil,
+        signInURL: URL? = nil, includeReturnURL: Bool = true, tokenTypes: Set<TokenType>? = nil,
         exposeReason: Bool? = nil, context: Context.Type = Context.self
     ) {
-        self.signInURL = signInURL.flatMap { $0.isEmpty ? nil : $0 }
+        self.signInURL = signInURL.flatMap { $0.absoluteString.isEmpty ? nil : $0 }
         self.includeReturnURL = includeReturnURL
         self.tokenTypes = tokenTypes
         self.exposeReason = exposeReason
@@ -86,16 +91,16 @@ where Context.Identity == ClerkAuth {
             if let signInURL {
                 // Through the request state's redirect when there is one (a satellite's `__clerk_synced=false`, the
                 // dev-browser token across origins), unless the URL already names its `redirect_url`.
-                if includeReturnURL, !signInURL.contains("redirect_url="),
+                if includeReturnURL, !signInURL.absoluteString.contains("redirect_url="),
                     let location = try? state?.redirectToSignIn(signInURL: signInURL)
                 {
-                    return Response.redirect(to: location, type: .found)
+                    return Response.redirect(to: location.absoluteString, type: .found)
                 }
-                return Response.redirect(to: redirectLocation(signInURL: signInURL, request: request), type: .found)
+                return Response.redirect(to: redirectLocation(signInURL: signInURL.absoluteString, request: request), type: .found)
             }
             // Without a configured page: the instance's hosted sign-in page (the request state's redirect).
             if let state, let location = try? (includeReturnURL ? state.redirectToSignIn() : state.redirect.redirectToSignIn()) {
-                return Response.redirect(to: location, type: .found)
+                return Response.redirect(to: location.absoluteString, type: .found)
             }
         }
         // By default the reason is told when Clerk's debug headers are (development instances, or the

@@ -61,7 +61,7 @@ public final class LoopbackHTTPServer: Sendable {
     public let port: Int
 
     /// `http://127.0.0.1:<port>`: pass it as `apiURL`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     /// Every request received so far, in order.
     public var requests: [Request] { recorded.withLock { $0 } }

@@ -7,9 +7,9 @@ struct ClerkConfiguration: Sendable {
     let options: ClerkVaporOptions
 
     /// The sign-in page for page navigations: the integration's option, else the client's.
-    var signInURL: String? {
+    var signInURL: URL? {
         let value = options.signInURL ?? client.options.signInURL
-        guard let value, !value.isEmpty else { return nil }
+        guard let value, !value.absoluteString.isEmpty else { return nil }
         return value
     }
 }

@@ -69,7 +69,7 @@ public struct ClerkGuardMiddleware: Middleware {
     /// The credential types the guarded routes accept (`nil`: what ``ClerkMiddleware`` accepted).
     public let acceptsToken: AcceptsToken?
     /// The sign-in page for signed-out page navigations (`nil`: the application's).
-    public let signInURL: String?
+    public let signInURL: URL?
 
     /// Creates a guard.
     ///
@@ -78,21 +78,21 @@ public struct ClerkGuardMiddleware: Middleware {
     ///   - acceptsToken: the credential types accepted here; another type counts as signed out.
     ///   - signInURL: where signed-out page navigations go (default: ``ClerkVaporOptions/signInURL``, else
     ///     `CLERK_SIGN_IN_URL`; when neither is set they get `401`).
-    public init(requirement: Requirement? = nil, acceptsToken: AcceptsToken? = nil, signInURL: String? = nil) {
+    public init(requirement: Requirement? = nil, acceptsToken: AcceptsToken? = nil, signInURL: URL? = nil) {
         self.requirement = requirement
         self.acceptsToken = acceptsToken
         self.signInURL = signInURL
     }
 
     /// Requires a signed-in caller (`requireAuth()`).
-    public static func requireAuth(acceptsToken: AcceptsToken? = nil, signInURL: String? = nil) -> ClerkGuardMiddleware {
+    public static func requireAuth(acceptsToken: AcceptsToken? = nil, signInURL: URL? = nil) -> ClerkGuardMiddleware {
         ClerkGuardMiddleware(acceptsToken: acceptsToken, signInURL: signInURL)
     }
 
     /// Requires a signed-in caller for whom `has(role:permission:feature:plan:reverification:)` holds.
     public static func require(
         role: String? = nil, permission: String? = nil, feature: String? = nil, plan: String? = nil,
-        reverification: ReverificationConfig? = nil, acceptsToken: AcceptsToken? = nil, signInURL: String? = nil
+        reverification: ReverificationConfig? = nil, acceptsToken: AcceptsToken? = nil, signInURL: URL? = nil
     ) -> ClerkGuardMiddleware {
         ClerkGuardMiddleware(
             requirement: Requirement(role: role, permission: permission, feature: feature, plan: plan, reverification: reverification),
@@ -102,7 +102,7 @@ public struct ClerkGuardMiddleware: Middleware {
 
     /// Requires a signed-in caller for whom `predicate` holds (machine tokens too: check ``ClerkAuth/machine``).
     public static func require(
-        acceptsToken: AcceptsToken? = nil, signInURL: String? = nil,
+        acceptsToken: AcceptsToken? = nil, signInURL: URL? = nil,
         where predicate: @escaping @Sendable (ClerkAuth) -> Bool
     ) -> ClerkGuardMiddleware {
         ClerkGuardMiddleware(requirement: Requirement(predicate: predicate), acceptsToken: acceptsToken, signInURL: signInURL)
@@ -160,15 +160,17 @@ public struct ClerkGuardMiddleware: Middleware {
     /// Where a signed-out page navigation goes: the request state's redirect (``ClerkRedirect``: the satellite's
     /// `__clerk_synced=false`, the dev-browser token across origins, session tasks) to `target`, else to the instance's
     /// hosted sign-in page. A `target` that already names its `redirect_url` is used as it is.
-    static func signInRedirect(target: String?, request: Request) -> String? {
-        let target = target.flatMap { $0.isEmpty ? nil : $0 }
-        if let target, target.contains("redirect_url=") { return signInLocation(target, returningTo: request) }
+    static func signInRedirect(target: URL?, request: Request) -> String? {
+        let target = target.flatMap { $0.absoluteString.isEmpty ? nil : $0 }
+        if let target, target.absoluteString.contains("redirect_url=") {
+            return signInLocation(target.absoluteString, returningTo: request)
+        }
         if let state = request.clerk.requestState,
             let location = try? (target.map { try state.redirectToSignIn(signInURL: $0) } ?? state.redirectToSignIn())
         {
-            return location
+            return location.absoluteString
         }
-        return target.flatMap { signInLocation($0, returningTo: request) }
+        return target.flatMap { signInLocation($0.absoluteString, returningTo: request) }
     }
 
     /// The sign-in URL with `redirect_url` set to the request's public URL (an existing `redirect_url` is kept).

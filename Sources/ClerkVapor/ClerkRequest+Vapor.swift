@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPTypes
 public import Vapor
 
@@ -13,10 +13,10 @@ extension ClerkRequest {
     ///
     /// - Throws: `Abort(.badRequest)` when the request target cannot form a URL (a control character, an
     ///   unparsable target…), and `Abort(.internalServerError)` for an unusable `publicOrigin`.
-    public init(vapor request: Request, publicOrigin: String? = nil) throws {
+    public init(vapor request: Request, publicOrigin: URL? = nil) throws {
         let origin: String
         if let publicOrigin {
-            guard let parsed = ClerkRequest.origin(ofAbsoluteURL: publicOrigin) else {
+            guard let parsed = ClerkRequest.origin(ofAbsoluteURL: publicOrigin.absoluteString) else {
                 request.logger.error("ClerkVaporOptions.publicOrigin is not an absolute http(s) origin")
                 throw Abort(.internalServerError, reason: "Clerk is misconfigured")
             }

@@ -1,10 +1,11 @@
+public import Foundation
 /// How the Vapor integration authenticates requests and answers refused ones; set with
 /// ``Vapor/Application/Clerk/configure(options:vapor:)``.
 ///
 /// ```swift
 /// var vapor = ClerkVaporOptions()
 /// vapor.authenticate.authorizedParties = ["https://app.example.com"]
-/// vapor.signInURL = "https://app.example.com/sign-in"
+/// vapor.signInURL = URL(string: "https://app.example.com/sign-in")
 /// try app.clerk.configure(options: ClerkOptions(secretKey: …, publishableKey: …), vapor: vapor)
 /// ```
 public struct ClerkVaporOptions: Sendable {
@@ -15,7 +16,7 @@ public struct ClerkVaporOptions: Sendable {
     /// Where ``ClerkGuardMiddleware`` sends signed-out page navigations (a browser asking for a document). `nil`:
     /// ``ClerkOptions/signInURL`` (`CLERK_SIGN_IN_URL`); when that is unset too, page navigations get the same
     /// `401` as API requests.
-    public var signInURL: String?
+    public var signInURL: URL?
     /// A session with pending tasks (`sts: pending`) counts as signed out (default `true`, as the reference).
     public var treatPendingAsSignedOut: Bool
     /// The app's public origin (`https://app.example.com`). When set, it replaces the scheme and `Host` header of
@@ -23,7 +24,7 @@ public struct ClerkVaporOptions: Sendable {
     /// checks). When `nil`, the scheme is `https` if the server has TLS configured, else `http`, and the host comes
     /// from the `Host` header (or the server's configured hostname and port when that is missing or malformed).
     /// `X-Forwarded-*` headers are honoured only from ``AuthenticateRequestOptions/trustedProxies``.
-    public var publicOrigin: String?
+    public var publicOrigin: URL?
     /// Whether the ``ClerkClient`` sends its Backend API calls through the application's HTTP client
     /// (`app.http.client.shared`), sharing its connection pool, when ``ClerkOptions`` has neither `httpClient` nor
     /// `transport` (default `true`). Redirected API responses are refused either way; set
@@ -36,9 +37,9 @@ public struct ClerkVaporOptions: Sendable {
     /// Creates options.
     public init(
         authenticate: AuthenticateRequestOptions = AuthenticateRequestOptions(),
-        signInURL: String? = nil,
+        signInURL: URL? = nil,
         treatPendingAsSignedOut: Bool = true,
-        publicOrigin: String? = nil,
+        publicOrigin: URL? = nil,
         useApplicationHTTPClient: Bool = true,
         webhookMaxBodySize: Int = WebhookVerifier.defaultMaxBodySize
     ) {

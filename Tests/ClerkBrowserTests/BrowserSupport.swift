@@ -42,7 +42,7 @@ final class ExampleApp: Sendable {
         environment["PORT"] = String(port)
         environment["CLERK_SECRET_KEY"] = emulator.secretKey
         environment["CLERK_PUBLISHABLE_KEY"] = emulator.publishableKey
-        environment["CLERK_API_URL"] = emulator.apiURL
+        environment["CLERK_API_URL"] = emulator.apiURL.absoluteString
         for (name, value) in extra { environment[name] = value }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
@@ -146,7 +146,7 @@ struct BrowserWorld: Sendable {
 
     /// A page of the emulator's hosted pages (`/organization`, `/sign-out`, …) with `redirect_url`.
     func portal(_ path: String, redirect: String) throws -> String {
-        let portal = try #require(URLComponents(string: emulator.signInURL))
+        let portal = try #require(URLComponents(url: emulator.signInURL, resolvingAgainstBaseURL: false))
         return "\(portal.scheme ?? "http")://\(portal.host ?? ""):\(portal.port ?? 0)\(path)?redirect_url="
             + (redirect.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
     }

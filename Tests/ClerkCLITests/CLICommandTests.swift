@@ -102,16 +102,16 @@ struct CLICommandTests {
             #expect(unknown.status == 64 && unknown.stderr.contains("frobnicate"))
             let metadata = try await CLI.run(["users", "create", "--email", "x@example.com", "--public-metadata", "[1,2]"], environment: env)
             #expect(metadata.status == 64 && metadata.stderr.contains("JSON object"))
-            let missing = try await CLI.run(["users", "list"], environment: ["CLERK_API_URL": emulator.apiURL])
+            let missing = try await CLI.run(["users", "list"], environment: ["CLERK_API_URL": emulator.apiURL.absoluteString])
             #expect(missing.status == 2 && missing.stderr.contains("CLERK_SECRET_KEY"))
             let wrongKey = "sk_test_definitely_wrong_value"
-            let wrong = try await CLI.run(["users", "list"], environment: ["CLERK_SECRET_KEY": wrongKey, "CLERK_API_URL": emulator.apiURL])
+            let wrong = try await CLI.run(["users", "list"], environment: ["CLERK_SECRET_KEY": wrongKey, "CLERK_API_URL": emulator.apiURL.absoluteString])
             #expect(wrong.status == 1 && wrong.stderr.contains("401"))
             #expect(!wrong.stderr.contains(wrongKey) && !wrong.stdout.contains(wrongKey))
             let limit = try await CLI.run(["users", "list", "--limit", "0"], environment: env)
             #expect(limit.status == 64)
             // The key can come from a file or standard input.
-            let fromStdin = try await CLI.run(["users", "list", "--secret-key-file", "-"], environment: ["CLERK_API_URL": emulator.apiURL], stdin: emulator.secretKey + "\n")
+            let fromStdin = try await CLI.run(["users", "list", "--secret-key-file", "-"], environment: ["CLERK_API_URL": emulator.apiURL.absoluteString], stdin: emulator.secretKey + "\n")
             #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
         }
     }

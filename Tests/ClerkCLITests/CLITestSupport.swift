@@ -79,7 +79,7 @@ func withCLIEmulator<T>(_ body: (RunningEmulator, ClerkClient, [String: String])
     let emulator = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 1_000))
     do {
         let client = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))
-        let environment = ["CLERK_SECRET_KEY": emulator.secretKey, "CLERK_API_URL": emulator.apiURL]
+        let environment = ["CLERK_SECRET_KEY": emulator.secretKey, "CLERK_API_URL": emulator.apiURL.absoluteString]
         let result = try await body(emulator, client, environment)
         await emulator.stop()
         return result

@@ -62,7 +62,7 @@ struct EmulatorDurabilityTests {
         let path = directory.appendingPathComponent("emulator.sqlite").path
 
         let (process, apiURL, secretKey) = try Self.launch(databasePath: path)
-        var options = ClerkOptions(secretKey: Secret(secretKey), apiURL: apiURL)
+        var options = ClerkOptions(secretKey: Secret(secretKey), apiURL: try #require(URL(string: apiURL)))
         options.retryPolicy = .none
         let client = try ClerkClient(options: options)
         let load = LoadState()

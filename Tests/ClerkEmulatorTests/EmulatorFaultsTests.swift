@@ -183,7 +183,7 @@ func adminRequest(
 func rawHTTP(
     _ emulator: RunningEmulator, _ method: String, _ path: String, key: String?, body: String? = nil
 ) async throws -> (status: Int, headers: HTTPHeaders, json: JSONValue?) {
-    var request = HTTPClientRequest(url: emulator.apiURL + path)
+    var request = HTTPClientRequest(url: emulator.apiURL.absoluteString + path)
     request.method = HTTPMethod(rawValue: method)
     if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
     if let body {

@@ -54,8 +54,8 @@ struct EmulatorFrontendTests {
         try await withEmulator { emulator, clerk in
             #expect(try PublishableKey(emulator.publishableKey).frontendAPI == "clerk.emulator.localhost:\(emulator.port)")
             #expect(emulator.issuer == "http://clerk.emulator.localhost:\(emulator.port)")
-            #expect(emulator.frontendAPIURL == "http://clerk.emulator.localhost:\(emulator.port)")
-            #expect(emulator.signInURL == "http://accounts.emulator.localhost:\(emulator.port)/sign-in")
+            #expect(emulator.frontendAPIURL.absoluteString == "http://clerk.emulator.localhost:\(emulator.port)")
+            #expect(emulator.signInURL.absoluteString == "http://accounts.emulator.localhost:\(emulator.port)/sign-in")
             let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["h@example.com"]))
             let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
             let token = try await clerk.sessions.getToken(sessionID: session.id)

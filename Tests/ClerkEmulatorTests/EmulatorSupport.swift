@@ -34,7 +34,7 @@ func rawRequest(
     _ emulator: RunningEmulator, _ method: String, _ pathAndQuery: String, key: String?, host: String? = nil,
     body: String? = nil
 ) async throws -> (status: Int, json: JSONValue?) {
-    var request = HTTPClientRequest(url: emulator.apiURL + pathAndQuery)
+    var request = HTTPClientRequest(url: emulator.apiURL.absoluteString + pathAndQuery)
     request.method = HTTPMethod(rawValue: method)
     if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
     if let host { request.headers.add(name: "Host", value: host) }

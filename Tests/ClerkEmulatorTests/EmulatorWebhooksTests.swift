@@ -16,7 +16,7 @@ struct EmulatorWebhooksTests {
     func createdEvents() async throws {
         let receiver = try await LoopbackHTTPServer.start { _ in .json("{}") }
         defer { Task { try? await receiver.shutdown() } }
-        try await withOptionsEmulator(EmulatorOptions(webhookURL: receiver.baseURL + "/webhooks/clerk")) { emulator, clerk in
+        try await withOptionsEmulator(EmulatorOptions(webhookURL: receiver.baseURL.appendingPathComponent("webhooks/clerk"))) { emulator, clerk in
             let secret = try #require(emulator.webhookSigningSecret)
             #expect(secret.hasPrefix("whsec_"))
             #expect(Data(base64Encoded: String(secret.dropFirst("whsec_".count)))?.isEmpty == false)
@@ -221,11 +221,11 @@ struct EmulatorWebhooksTests {
     @Test("A malformed secret or webhook URL stops the start, and the error does not show the secret")
     func invalidConfiguration() async throws {
         let secretError = await #expect(throws: EmulatorStartError.self) {
-            _ = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, webhookURL: "http://127.0.0.1:9/hook", webhookSigningSecret: "whsec_not*base64!"))
+            _ = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, webhookURL: URL(string: "http://127.0.0.1:9/hook")!, webhookSigningSecret: "whsec_not*base64!"))
         }
         #expect(secretError?.message.contains("not*base64") == false)
         await #expect(throws: EmulatorStartError.self) {
-            _ = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, webhookURL: "ftp://example.com/hook"))
+            _ = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, webhookURL: URL(string: "ftp://example.com/hook")!))
         }
     }
 }

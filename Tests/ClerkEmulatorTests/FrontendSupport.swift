@@ -41,7 +41,7 @@ func send(
     _ emulator: RunningEmulator, _ method: String, _ pathAndQuery: String, host: String, headers: [(String, String)] = [],
     form: [(String, String)]? = nil, cookies: [String: String] = [:]
 ) async throws -> PageAnswer {
-    var request = HTTPClientRequest(url: emulator.apiURL + pathAndQuery)
+    var request = HTTPClientRequest(url: emulator.apiURL.absoluteString + pathAndQuery)
     request.method = HTTPMethod(rawValue: method)
     request.headers.add(name: "Host", value: host)
     for (name, value) in headers { request.headers.add(name: name, value: value) }

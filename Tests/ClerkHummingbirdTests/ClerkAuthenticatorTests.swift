@@ -143,7 +143,7 @@ struct ClerkAuthenticatorTests {
     @Test("The guard redirects signed-out page navigations to the sign-in URL with redirect_url; API calls still get 401")
     func signInRedirect() async throws {
         let clerk = try networklessClient()
-        let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk), signInURL: "https://accounts.example.test/sign-in"))
+        let app = makeApp(makeRouter(ClerkAuthenticator(client: clerk), signInURL: URL(string: "https://accounts.example.test/sign-in")!))
         try await app.test(.router) { client async throws in
             let page = fields([("Sec-Fetch-Dest", "document"), ("Accept", "text/html")])
             try await client.execute(uri: "/dashboard?x=a%26b", method: .get, headers: page) { response in

@@ -11,7 +11,7 @@ import Testing
 
 /// Runs `body` with an in-process emulator and an admin client for it; stops the emulator afterwards.
 func withEmulator<T>(
-    webhookURL: String? = nil, webhookSecret: String? = nil, _ body: (RunningEmulator, ClerkClient) async throws -> T
+    webhookURL: URL? = nil, webhookSecret: String? = nil, _ body: (RunningEmulator, ClerkClient) async throws -> T
 ) async throws -> T {
     let emulator = try await ClerkEmulator.start(
         EmulatorOptions(
@@ -191,7 +191,7 @@ struct ClerkEmulatorIntegrationTests {
         }
         try await makeApp(router).test(.live) { client async throws in
             let port = try #require(client.port)
-            try await withEmulator(webhookURL: "http://127.0.0.1:\(port)/webhooks/clerk", webhookSecret: secret) { emulator, admin in
+            try await withEmulator(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhooks/clerk")!, webhookSecret: secret) { emulator, admin in
                 #expect(emulator.webhookSigningSecret == secret)
                 let user = try await admin.users.createUser(CreateUserBody(firstName: "Grace", emailAddress: ["grace@example.com"]))
                 let received = try await withThrowingTaskGroup(of: WebhookEvent?.self) { group in

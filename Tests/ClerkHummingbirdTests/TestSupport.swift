@@ -61,7 +61,7 @@ func networklessClient(
 /// - `GET /admin` (authorization only: role `admin` or permission `org:settings:manage`);
 /// - `GET /keys` (guarded, API keys only).
 func makeRouter(
-    _ authenticator: ClerkAuthenticator<ClerkRequestContext>, signInURL: String? = nil, exposeReason: Bool? = nil
+    _ authenticator: ClerkAuthenticator<ClerkRequestContext>, signInURL: URL? = nil, exposeReason: Bool? = nil
 ) -> Router<ClerkRequestContext> {
     let router = Router(context: ClerkRequestContext.self)
     router.add(middleware: authenticator)

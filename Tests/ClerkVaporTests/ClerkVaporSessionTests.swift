@@ -173,7 +173,7 @@ struct ClerkVaporSessionTests {
         }
 
         var vapor = ClerkVaporOptions()
-        vapor.publicOrigin = "https://www.example.test"
+        vapor.publicOrigin = URL(string: "https://www.example.test")!
         try await withClerkApp(vapor: vapor, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: cookies, host: "internal:8080")) { response throws in
                 let location = try #require(response.headers.first(name: "location"))
@@ -186,7 +186,7 @@ struct ClerkVaporSessionTests {
     @Test("requireAuth redirects signed-out page navigations to the sign-in page (with redirect_url), API requests get 401")
     func signInRedirect() async throws {
         var vapor = ClerkVaporOptions()
-        vapor.signInURL = "https://accounts.example.test/sign-in"
+        vapor.signInURL = URL(string: "https://accounts.example.test/sign-in")!
         try await withClerkApp(vapor: vapor, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard?a=1&b=2", headers: documentRequest(cookies: [])) { response throws in
                 #expect(response.status == .temporaryRedirect)
@@ -209,10 +209,10 @@ struct ClerkVaporSessionTests {
         }
         // CLERK_SIGN_IN_URL (ClerkOptions.signInURL) is the fallback; a guard's own signInURL wins.
         var options = try networklessOptions()
-        options.signInURL = "/sign-in"
+        options.signInURL = URL(string: "/sign-in")!
         try await withClerkApp(options: options, routes: { app in
             try standardRoutes(app)
-            app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.requireAuth(signInURL: "/login?from=guard")).get("admin") { _ in "admin" }
+            app.grouped(ClerkMiddleware()).grouped(ClerkGuardMiddleware.requireAuth(signInURL: URL(string: "/login?from=guard")!)).get("admin") { _ in "admin" }
         }) { app in
             // Relative sign-in URLs are resolved against the app's origin (as `createRedirect` does).
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
@@ -227,7 +227,7 @@ struct ClerkVaporSessionTests {
         var satellite = try networklessOptions()
         satellite.isSatellite = true
         satellite.domain = "app.example.test"
-        satellite.signInURL = "https://primary.example.test/sign-in"
+        satellite.signInURL = URL(string: "https://primary.example.test/sign-in")!
         try await withClerkApp(options: satellite, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [])) { response throws in
                 #expect(response.status == .temporaryRedirect)
@@ -350,7 +350,7 @@ struct ClerkVaporSessionTests {
         options.isSatellite = true
         options.domain = "satellite.example.test"
         var vapor = ClerkVaporOptions()
-        vapor.publicOrigin = "https://satellite.example.test"
+        vapor.publicOrigin = URL(string: "https://satellite.example.test")!
         vapor.authenticate.satelliteAutoSync = true
         try await withClerkApp(options: options, vapor: vapor, routes: standardRoutes) { app in
             try await app.testing().test(.GET, "dashboard", headers: documentRequest(cookies: [], host: "satellite.example.test")) { response throws in

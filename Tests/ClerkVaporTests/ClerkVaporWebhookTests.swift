@@ -194,7 +194,7 @@ struct ClerkVaporWebhookTests {
             let port = try #require(app.http.server.shared.localAddress?.port)
             let options = EmulatorOptions(
                 port: 0, databasePath: nil, passwordRounds: 1_000,
-                webhookURL: "http://127.0.0.1:\(port)/webhooks/clerk", webhookRetryDelay: .milliseconds(100)
+                webhookURL: URL(string: "http://127.0.0.1:\(port)/webhooks/clerk")!, webhookRetryDelay: .milliseconds(100)
             )
             do {
                 try await withEmulator(options) { emulator, clerk in

@@ -72,10 +72,10 @@ final class AuthenticateContext: Sendable {
         )
         isSatellite = options.isSatellite ?? clientOptions.isSatellite
         domain = options.domain ?? clientOptions.domain ?? ""
-        signInURL = options.signInURL ?? clientOptions.signInURL ?? ""
-        signUpURL = options.signUpURL ?? clientOptions.signUpURL ?? ""
-        afterSignInURL = options.afterSignInURL ?? ""
-        afterSignUpURL = options.afterSignUpURL ?? ""
+        signInURL = (options.signInURL ?? clientOptions.signInURL)?.absoluteString ?? ""
+        signUpURL = (options.signUpURL ?? clientOptions.signUpURL)?.absoluteString ?? ""
+        afterSignInURL = options.afterSignInURL?.absoluteString ?? ""
+        afterSignUpURL = options.afterSignUpURL?.absoluteString ?? ""
         satelliteAutoSync = (options.satelliteAutoSync ?? clientOptions.satelliteAutoSync) == true
         organizationSync = options.organizationSyncOptions
         allowedRedirectOrigins = options.allowedRedirectOrigins
@@ -144,7 +144,7 @@ final class AuthenticateContext: Sendable {
         }
 
         // Proxy URL (relative ones resolve against the request origin).
-        var proxy = options.proxyURL ?? clientOptions.proxyURL ?? ""
+        var proxy = (options.proxyURL ?? clientOptions.proxyURL)?.absoluteString ?? ""
         if proxy.hasPrefix("/") { proxy = origin + proxy }
         while proxy.hasSuffix("/") { proxy.removeLast() }
         proxyURL = proxy
@@ -253,13 +253,13 @@ final class AuthenticateContext: Sendable {
         var clockSkew: Duration { client.options.clockSkew }
         var isSatellite: Bool { client.options.isSatellite }
         var domain: String? { client.options.domain }
-        var signInURL: String? { client.options.signInURL }
-        var signUpURL: String? { client.options.signUpURL }
+        var signInURL: URL? { client.options.signInURL }
+        var signUpURL: URL? { client.options.signUpURL }
         var satelliteAutoSync: Bool? { client.options.satelliteAutoSync }
         var publishableKey: String? { client.options.publishableKey }
         var machineSecretKey: Secret? { client.options.machineSecretKey }
         var secretKey: Secret? { client.options.secretKey }
-        var proxyURL: String? { client.options.proxyURL }
+        var proxyURL: URL? { client.options.proxyURL }
     }
 
     /// The text after a leading `https://` or `http://` (no regex: this runs on every cookie request).

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 /// Which credential types a route accepts.
 public struct AcceptsToken: Sendable, Hashable {
@@ -88,17 +88,17 @@ public struct AuthenticateRequestOptions: Sendable {
     /// Overrides ``ClerkOptions/isSatellite``.
     public var isSatellite: Bool?
     /// Overrides ``ClerkOptions/proxyURL``; a relative path (`/__clerk`) resolves against the request origin.
-    public var proxyURL: String?
+    public var proxyURL: URL?
     /// Sync a satellite on the first page load even without cookies (default: only when `__clerk_synced=false`).
     public var satelliteAutoSync: Bool?
     /// The sign-in page (required for development satellites; absolute and on another origin).
-    public var signInURL: String?
+    public var signInURL: URL?
     /// The sign-up page.
-    public var signUpURL: String?
+    public var signUpURL: URL?
     /// Where to go after signing in (copied into the state).
-    public var afterSignInURL: String?
+    public var afterSignInURL: URL?
     /// Where to go after signing up (copied into the state).
-    public var afterSignUpURL: String?
+    public var afterSignUpURL: URL?
     /// Organization sync from URL patterns.
     public var organizationSyncOptions: OrganizationSyncOptions?
     /// Whose forwarded headers to believe (default: nobody's).
@@ -113,8 +113,8 @@ public struct AuthenticateRequestOptions: Sendable {
     public init(
         acceptsToken: AcceptsToken = .sessionToken, authorizedParties: [String]? = nil, audience: [String]? = nil,
         clockSkew: Duration? = nil, publishableKey: String? = nil, domain: String? = nil, isSatellite: Bool? = nil,
-        proxyURL: String? = nil, satelliteAutoSync: Bool? = nil, signInURL: String? = nil, signUpURL: String? = nil,
-        afterSignInURL: String? = nil, afterSignUpURL: String? = nil,
+        proxyURL: URL? = nil, satelliteAutoSync: Bool? = nil, signInURL: URL? = nil, signUpURL: URL? = nil,
+        afterSignInURL: URL? = nil, afterSignUpURL: URL? = nil,
         organizationSyncOptions: OrganizationSyncOptions? = nil, trustedProxies: TrustedProxies = .none,
         allowedRedirectOrigins: [String] = [], debugHeaders: Bool? = nil
     ) {

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// Builds the URLs that send a signed-out visitor to sign in or sign up and bring them back: the Swift
@@ -15,7 +15,7 @@ import Foundation
 /// let state = try await clerk.authenticateRequest(request)
 /// if !state.isAuthenticated {
 ///     let location = try state.redirectToSignIn()           // back to this page after signing in
-///     return Response(status: .temporaryRedirect, headers: ["Location": location])
+///     return Response(status: .temporaryRedirect, headers: ["Location": location.absoluteString])
 /// }
 /// ```
 ///
@@ -27,12 +27,12 @@ import Foundation
 public struct ClerkRedirect: Sendable, Hashable {
     /// The instance's publishable key (the hosted pages are derived from it when no URL is configured).
     public var publishableKey: String?
-    /// Your sign-in page, absolute or relative to ``baseURL``.
-    public var signInURL: String?
-    /// Your sign-up page, absolute or relative to ``baseURL``.
-    public var signUpURL: String?
+    /// Your sign-in page, absolute or a path (`/sign-in`) resolved against ``baseURL``.
+    public var signInURL: URL?
+    /// Your sign-up page, absolute or a path resolved against ``baseURL``.
+    public var signUpURL: URL?
     /// The app's origin (`https://app.example.com`), against which relative URLs are resolved.
-    public var baseURL: String?
+    public var baseURL: URL?
     /// The browser's dev-browser token (development instances).
     public var devBrowserToken: String?
     /// The session's status; `"pending"` sends the visitor to the session tasks.
@@ -42,7 +42,7 @@ public struct ClerkRedirect: Sendable, Hashable {
 
     /// A redirect builder.
     public init(
-        publishableKey: String?, signInURL: String? = nil, signUpURL: String? = nil, baseURL: String? = nil,
+        publishableKey: String?, signInURL: URL? = nil, signUpURL: URL? = nil, baseURL: URL? = nil,
         devBrowserToken: String? = nil, sessionStatus: String? = nil, isSatellite: Bool = false
     ) {
         self.publishableKey = publishableKey
@@ -58,9 +58,9 @@ public struct ClerkRedirect: Sendable, Hashable {
     ///
     /// - Throws: ``ClerkError`` (`invalidConfiguration`) when neither a sign-in URL nor a valid publishable key is
     ///   known, or when, without a ``baseURL``, neither URL is absolute.
-    public func redirectToSignIn(returnBackURL: String? = nil) throws -> String {
+    public func redirectToSignIn(returnBackURL: URL? = nil) throws -> URL {
         let target: String
-        if let signInURL = nonEmpty(signInURL) {
+        if let signInURL = nonEmpty(signInURL?.absoluteString) {
             target = signInURL
         } else {
             target = try accountsPortal(missing: "signInURL") + "/sign-in"
@@ -72,11 +72,11 @@ public struct ClerkRedirect: Sendable, Hashable {
     /// plus `/create`, else the hosted sign-up page.
     ///
     /// - Throws: as ``redirectToSignIn(returnBackURL:)``.
-    public func redirectToSignUp(returnBackURL: String? = nil) throws -> String {
+    public func redirectToSignUp(returnBackURL: URL? = nil) throws -> URL {
         let target: String
-        if let signUpURL = nonEmpty(signUpURL) {
+        if let signUpURL = nonEmpty(signUpURL?.absoluteString) {
             target = signUpURL
-        } else if let signInURL = nonEmpty(signInURL) {
+        } else if let signInURL = nonEmpty(signInURL?.absoluteString) {
             target = signInURL.hasSuffix("/") ? signInURL + "create" : signInURL + "/create"
         } else {
             target = try accountsPortal(missing: "signUpURL") + "/sign-up"
@@ -104,8 +104,9 @@ public struct ClerkRedirect: Sendable, Hashable {
         return FrontendAPIURL.scheme(forHost: host, isProduction: key.isProduction) + "://" + host
     }
 
-    private func build(target rawTarget: String, returnBackURL: String?) throws -> String {
-        let base = nonEmpty(baseURL).flatMap { URLComponents(string: $0) }.flatMap { $0.scheme != nil && $0.host != nil ? $0 : nil }
+    private func build(target rawTarget: String, returnBackURL: URL?) throws -> URL {
+        let returnBackURL = returnBackURL?.absoluteString
+        let base = nonEmpty(baseURL?.absoluteString).flatMap { URLComponents(string: $0) }.flatMap { $0.scheme != nil && $0.host != nil ? $0 : nil }
         var rawTarget = rawTarget
         if sessionStatus == "pending" {
             while rawTarget.hasSuffix("/") { rawTarget.removeLast() }
@@ -140,7 +141,7 @@ public struct ClerkRedirect: Sendable, Hashable {
             target = Handshake.removingQueryParameters(["redirect_url", "__clerk_db_jwt"], from: target)
             target.percentEncodedQuery = ([target.percentEncodedQuery].compactMap { $0 } + added).joined(separator: "&")
         }
-        guard let result = target.string else {
+        guard let result = target.url else {
             throw ClerkError(.invalidConfiguration, "The redirect target \(rawTarget) is not a valid URL")
         }
         return result

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 public import HTTPTypes
 
@@ -63,20 +63,22 @@ public struct RequestState: Sendable {
     public var tokenType: TokenType? { storage.tokenType }
     /// The publishable key in use.
     public var publishableKey: String { storage.publishableKey }
-    /// The Frontend API proxy URL in use.
-    public var proxyURL: String { storage.proxyURL }
+    /// The Frontend API proxy URL in use (`nil` when the app does not proxy the Frontend API).
+    public var proxyURL: URL? { Self.url(storage.proxyURL) }
     /// The satellite domain in use.
     public var domain: String { storage.domain }
     /// Whether the app is a satellite.
     public var isSatellite: Bool { storage.isSatellite }
-    /// The sign-in page in use (empty when none is configured).
-    public var signInURL: String { storage.signInURL }
-    /// The sign-up page in use.
-    public var signUpURL: String { storage.signUpURL }
-    /// Where to go after signing in.
-    public var afterSignInURL: String { storage.afterSignInURL }
-    /// Where to go after signing up.
-    public var afterSignUpURL: String { storage.afterSignUpURL }
+    /// The sign-in page in use (`nil` when none is configured).
+    public var signInURL: URL? { Self.url(storage.signInURL) }
+    /// The sign-up page in use (`nil` when none is configured).
+    public var signUpURL: URL? { Self.url(storage.signUpURL) }
+    /// Where to go after signing in (`nil` when not set).
+    public var afterSignInURL: URL? { Self.url(storage.afterSignInURL) }
+    /// Where to go after signing up (`nil` when not set).
+    public var afterSignUpURL: URL? { Self.url(storage.afterSignUpURL) }
+
+    private static func url(_ value: String) -> URL? { value.isEmpty ? nil : URL(string: value) }
     var auth: ClerkAuth? { storage.auth }
     /// `true` when signed in.
 
@@ -129,7 +131,7 @@ public struct RequestState: Sendable {
     /// The redirect builder for this request: the instance's keys and URLs, the app's origin, the browser's
     /// dev-browser token and the session's status (see ``ClerkRedirect``).
     public var redirect: ClerkRedirect {
-        let base = URLComponents(string: storage.requestURL).map(AuthenticateContext.origin(of:))
+        let base = URLComponents(string: storage.requestURL).map(AuthenticateContext.origin(of:)).flatMap(URL.init(string:))
         return ClerkRedirect(
             publishableKey: publishableKey.isEmpty ? nil : publishableKey, signInURL: signInURL, signUpURL: signUpURL,
             baseURL: base, devBrowserToken: storage.devBrowserToken, sessionStatus: auth?.sessionStatus,
@@ -141,24 +143,24 @@ public struct RequestState: Sendable {
     /// `returnBackURL` (default: the URL of this request). See ``ClerkRedirect``.
     ///
     /// - Throws: ``ClerkError`` when neither a sign-in URL nor a valid publishable key is configured.
-    public func redirectToSignIn(returnBackURL: String? = nil) throws -> String {
-        try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? storage.requestURL)
+    public func redirectToSignIn(returnBackURL: URL? = nil) throws -> URL {
+        try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? Self.url(storage.requestURL))
     }
 
     /// ``redirectToSignIn(returnBackURL:)`` to another sign-in page than the configured one (a guard's own), with
     /// the same rules: a satellite's `__clerk_synced=false`, the dev-browser token across origins, session tasks.
-    public func redirectToSignIn(signInURL: String, returnBackURL: String? = nil) throws -> String {
+    public func redirectToSignIn(signInURL: URL, returnBackURL: URL? = nil) throws -> URL {
         var redirect = self.redirect
         redirect.signInURL = signInURL
-        return try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? storage.requestURL)
+        return try redirect.redirectToSignIn(returnBackURL: returnBackURL ?? Self.url(storage.requestURL))
     }
 
     /// Where to send this visitor to sign up, with `redirect_url` back to `returnBackURL` (default: this request's
     /// URL). See ``ClerkRedirect``.
     ///
     /// - Throws: ``ClerkError`` when neither a sign-up or sign-in URL nor a valid publishable key is configured.
-    public func redirectToSignUp(returnBackURL: String? = nil) throws -> String {
-        try redirect.redirectToSignUp(returnBackURL: returnBackURL ?? storage.requestURL)
+    public func redirectToSignUp(returnBackURL: URL? = nil) throws -> URL {
+        try redirect.redirectToSignUp(returnBackURL: returnBackURL ?? Self.url(storage.requestURL))
     }
 
     public var isAuthenticated: Bool { status == .signedIn }

@@ -52,7 +52,7 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     ///   is not an error here: it is reported by the first API call that needs one.
     public init(options: ClerkOptions) throws {
         self.options = options
-        apiBase = try ClerkClient.validateAPIURL(options.apiURL)
+        apiBase = try ClerkClient.validateAPIURL(options.apiURL.absoluteString)
         let version = options.apiVersion.trimmed.trimming(["/"])
         let versionIsSegment = version.unicodeScalars.allSatisfy { scalar in
             scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" || scalar == "."

@@ -100,15 +100,22 @@ extension ClerkOptions {
         secretKey = read("CLERK_SECRET_KEY", secret: true).map { Secret($0) }
         machineSecretKey = read("CLERK_MACHINE_SECRET_KEY", secret: true).map { Secret($0) }
         webhookSigningSecret = read("CLERK_WEBHOOK_SIGNING_SECRET", secret: true).map { Secret($0) }
-        if let value = read("CLERK_API_URL") { apiURL = value }
+        func url(_ name: String) throws -> URL? {
+            guard let value = read(name) else { return nil }
+            guard let url = URL(string: value) else {
+                throw ClerkError(.invalidConfiguration, "\(name) must be a URL")
+            }
+            return url
+        }
+        if let value = try url("CLERK_API_URL") { apiURL = value }
         if let value = read("CLERK_API_VERSION") { apiVersion = value }
         jwtKey = read("CLERK_JWT_KEY")
         publishableKey = read("CLERK_PUBLISHABLE_KEY")
         domain = read("CLERK_DOMAIN")
         isSatellite = try flag("CLERK_IS_SATELLITE") ?? false
-        proxyURL = read("CLERK_PROXY_URL")
-        signInURL = read("CLERK_SIGN_IN_URL")
-        signUpURL = read("CLERK_SIGN_UP_URL")
+        proxyURL = try url("CLERK_PROXY_URL")
+        signInURL = try url("CLERK_SIGN_IN_URL")
+        signUpURL = try url("CLERK_SIGN_UP_URL")
         telemetry = TelemetryOptions(
             disabled: try flag("CLERK_TELEMETRY_DISABLED") ?? false,
             debug: try flag("CLERK_TELEMETRY_DEBUG") ?? false

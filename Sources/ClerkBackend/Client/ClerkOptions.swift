@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 public import AsyncHTTPClient
 public import Logging
@@ -33,7 +33,7 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// Whether a satellite syncs its session with the primary domain on the first page load.
     public var satelliteAutoSync: Bool?
     /// The Frontend API proxy URL, if the app proxies Clerk's Frontend API.
-    public var proxyURL: String?
+    public var proxyURL: URL?
     /// Identifies a framework integration built on this SDK (sent in the `User-Agent`).
     public var sdkMetadata: SDKMetadata?
     /// Telemetry switches. This SDK never sends telemetry to Clerk; `debug` logs what would have been sent.
@@ -41,7 +41,7 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// A `User-Agent` to send instead of this SDK's own.
     public var userAgent: String?
     /// The Backend API base URL. Must be https, except on loopback (for the emulator).
-    public var apiURL: String
+    public var apiURL: URL
     /// The API path version (`v1`).
     public var apiVersion: String
     /// Expected `aud` claim(s) of session tokens.
@@ -85,10 +85,11 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// Where the budget's buckets live (default: ``InMemoryBackendAPIBudgetStore/shared``, this process). Give every
     /// replica of an app the same shared store to enforce one budget across a fleet.
     public var apiBudgetStore: any BackendAPIBudgetStore
-    /// The sign-in page, for integrations that redirect signed-out page navigations.
-    public var signInURL: String?
-    /// The sign-up page.
-    public var signUpURL: String?
+    /// The sign-in page, for integrations that redirect signed-out page navigations: absolute, or a path
+    /// (`/sign-in`) on the app's origin.
+    public var signInURL: URL?
+    /// The sign-up page, absolute or a path on the app's origin.
+    public var signUpURL: URL?
     /// Time allowed for one HTTP attempt.
     public var requestTimeout: Duration
     /// Retry behaviour of API calls.
@@ -114,17 +115,17 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         domain: String? = nil,
         isSatellite: Bool = false,
         satelliteAutoSync: Bool? = nil,
-        proxyURL: String? = nil,
+        proxyURL: URL? = nil,
         sdkMetadata: SDKMetadata? = nil,
         telemetry: TelemetryOptions = TelemetryOptions(),
         userAgent: String? = nil,
-        apiURL: String = ClerkOptions.defaultAPIURL,
+        apiURL: URL = ClerkOptions.defaultAPIURL,
         apiVersion: String = ClerkOptions.defaultAPIVersion,
         audience: [String]? = nil,
         taskURLs: [String: String]? = nil,
         webhookSigningSecret: Secret? = nil,
-        signInURL: String? = nil,
-        signUpURL: String? = nil,
+        signInURL: URL? = nil,
+        signUpURL: URL? = nil,
         authorizedParties: [String]? = nil,
         clockSkew: Duration = .seconds(5),
         jwksCacheTTL: Duration = .seconds(300),
@@ -177,7 +178,7 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     }
 
     /// `https://api.clerk.com`.
-    public static let defaultAPIURL = "https://api.clerk.com"
+    public static let defaultAPIURL = URL(string: "https://api.clerk.com")!
     /// `v1`.
     public static let defaultAPIVersion = "v1"
     /// A logger that discards everything (the default).
@@ -190,11 +191,11 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         if webhookSigningSecret != nil { parts.append("webhookSigningSecret: (redacted)") }
         if let publishableKey { parts.append("publishableKey: \(publishableKey)") }
         if jwtKey != nil { parts.append("jwtKey: (set)") }
-        parts.append("apiURL: \(apiURL)")
+        parts.append("apiURL: \(apiURL.absoluteString)")
         parts.append("apiVersion: \(apiVersion)")
         if let domain { parts.append("domain: \(domain)") }
         if isSatellite { parts.append("isSatellite: true") }
-        if let proxyURL { parts.append("proxyURL: \(proxyURL)") }
+        if let proxyURL { parts.append("proxyURL: \(proxyURL.absoluteString)") }
         parts.append("requestTimeout: \(requestTimeout)")
         parts.append("maxAttempts: \(retryPolicy.maxAttempts)")
         return "ClerkOptions(\(parts.joined(separator: ", ")))"

@@ -319,7 +319,7 @@ struct AuthenticateRequestSatelliteTests {
     func devSatellite(autoSync: Bool? = nil) throws -> (ClerkClient, AuthenticateRequestOptions) {
         (
             try authClient(pk: AuthKeys.pkTest),
-            AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: autoSync, signInURL: devSignIn)
+            AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, satelliteAutoSync: autoSync, signInURL: URL(string: devSignIn))
         )
     }
 
@@ -354,7 +354,7 @@ struct AuthenticateRequestSatelliteTests {
     func devSyncEncoding() async throws {
         let client = try authClient(pk: AuthKeys.pkTest)
         let options = AuthenticateRequestOptions(
-            domain: "satellite.test", isSatellite: true, satelliteAutoSync: true, signInURL: devSignIn + "?lang=en&plus=%2B"
+            domain: "satellite.test", isSatellite: true, satelliteAutoSync: true, signInURL: URL(string: devSignIn + "?lang=en&plus=%2B")
         )
         let page = "https://satellite.test/search?q=a+b&r=%2B"
         let state = try await client.authenticateRequest(authRequest(page), options: options)
@@ -561,7 +561,7 @@ struct AuthenticateRequestCrossOriginTests {
         let cookies = [("__session", try sessionToken()), ("__client_uat", tokenNowSeconds)]
         let state = try await authClient().authenticateRequest(
             authRequest(cookies: cookies, headers: [("Referer", "https://proxy.example.test/__clerk/v1/client")]),
-            options: AuthenticateRequestOptions(proxyURL: "https://proxy.example.test/__clerk")
+            options: AuthenticateRequestOptions(proxyURL: URL(string: "https://proxy.example.test/__clerk")!)
         )
         expectState(state, .signedIn, nil)
     }

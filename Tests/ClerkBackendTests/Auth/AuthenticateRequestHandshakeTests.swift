@@ -63,7 +63,7 @@ struct AuthenticateRequestHandshakeRedirectTests {
     ] as [(String, String)])
     func proxy(proxyURL: String, expected: String) async throws {
         let state = try await authClient().authenticateRequest(
-            authRequest(cookies: [("__client_uat", "1")]), options: AuthenticateRequestOptions(proxyURL: proxyURL)
+            authRequest(cookies: [("__client_uat", "1")]), options: AuthenticateRequestOptions(proxyURL: URL(string: proxyURL))
         )
         expectState(state, .handshake, .clientUATWithoutSessionToken)
         #expect(state.location?.hasPrefix(expected + "?") == true, "\(state.location ?? "nil")")

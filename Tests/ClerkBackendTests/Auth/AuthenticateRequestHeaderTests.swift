@@ -218,7 +218,7 @@ struct AuthenticateRequestAcceptsTokenTests {
     func listMismatch() async throws {
         let client = try authClient()
         let options = AuthenticateRequestOptions(
-            acceptsToken: .oneOf([.apiKey, .m2mToken]), proxyURL: "https://proxy.example.test", signInURL: "https://app.example.test/sign-in"
+            acceptsToken: .oneOf([.apiKey, .m2mToken]), proxyURL: URL(string: "https://proxy.example.test")!, signInURL: URL(string: "https://app.example.test/sign-in")!
         )
         for request in [
             apiRequest(authorization: "Bearer \(try sessionToken())"),
@@ -229,7 +229,7 @@ struct AuthenticateRequestAcceptsTokenTests {
             expectState(state, .signedOut, .tokenTypeMismatch)
             #expect(state.tokenType == nil)
             // The reference's signedOutInvalidToken carries none of the context's URLs or keys.
-            #expect(state.publishableKey == "" && state.proxyURL == "" && state.signInURL == "")
+            #expect(state.publishableKey == "" && state.proxyURL == nil && state.signInURL == nil)
             let auth = try #require(state.toAuth())
             #expect(auth.tokenType == nil)
             #expect(!auth.isAuthenticated)
@@ -330,18 +330,18 @@ struct AuthenticateRequestToAuthTests {
         let state = try await client.authenticateRequest(
             apiRequest(),
             options: AuthenticateRequestOptions(
-                domain: "satellite.test", isSatellite: true, proxyURL: "https://proxy.test/__clerk/", signInURL: "https://primary.test/sign-in",
-                signUpURL: "https://primary.test/sign-up", afterSignInURL: "/after-in", afterSignUpURL: "/after-up"
+                domain: "satellite.test", isSatellite: true, proxyURL: URL(string: "https://proxy.test/__clerk/")!, signInURL: URL(string: "https://primary.test/sign-in")!,
+                signUpURL: URL(string: "https://primary.test/sign-up")!, afterSignInURL: URL(string: "/after-in")!, afterSignUpURL: URL(string: "/after-up")!
             )
         )
         #expect(state.publishableKey == AuthKeys.pkLive)
         #expect(state.domain == "satellite.test")
         #expect(state.isSatellite)
-        #expect(state.proxyURL == "https://proxy.test/__clerk")
-        #expect(state.signInURL == "https://primary.test/sign-in")
-        #expect(state.signUpURL == "https://primary.test/sign-up")
-        #expect(state.afterSignInURL == "/after-in")
-        #expect(state.afterSignUpURL == "/after-up")
+        #expect(state.proxyURL?.absoluteString == "https://proxy.test/__clerk")
+        #expect(state.signInURL?.absoluteString == "https://primary.test/sign-in")
+        #expect(state.signUpURL?.absoluteString == "https://primary.test/sign-up")
+        #expect(state.afterSignInURL?.absoluteString == "/after-in")
+        #expect(state.afterSignUpURL?.absoluteString == "/after-up")
     }
 }
 
@@ -425,7 +425,7 @@ struct AuthenticateRequestPreflightTests {
             _ = try await authClient(secretKey: AuthKeys.liveSecretKey()).authenticateRequest(apiRequest(), options: AuthenticateRequestOptions(isSatellite: true))
         }
         let withProxy = try await authClient(secretKey: AuthKeys.liveSecretKey()).authenticateRequest(
-            apiRequest(), options: AuthenticateRequestOptions(isSatellite: true, proxyURL: "/__clerk")
+            apiRequest(), options: AuthenticateRequestOptions(isSatellite: true, proxyURL: URL(string: "/__clerk")!)
         )
         expectState(withProxy, .signedOut, .sessionTokenAndUATMissing)
     }
@@ -440,12 +440,12 @@ struct AuthenticateRequestPreflightTests {
         let origin = ClerkRequest(method: .get, url: "https://sat.test/", headers: [("Origin", "https://sat.test")])
         await expectClerkError(.invalidConfiguration, "The signInURL needs to have a absolute url format.") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
-                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "/sign-in")
+                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: URL(string: "/sign-in")!)
             )
         }
         await expectClerkError(.invalidConfiguration, "The signInURL needs to be on a different origin than your satellite application.") {
             _ = try await authClient(pk: AuthKeys.pkTest).authenticateRequest(
-                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "https://sat.test/sign-in")
+                origin, options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: URL(string: "https://sat.test/sign-in")!)
             )
         }
         // The signInURL is checked before the domain.

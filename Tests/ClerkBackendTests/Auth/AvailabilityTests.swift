@@ -422,10 +422,10 @@ struct AvailabilityReviewFindingsTests {
     @Test("Plain-http apiURL only for localhost and literal loopback addresses, never *.localhost")
     func plainHTTP() throws {
         for good in ["http://localhost:4010", "http://127.0.0.1:8080", "http://127.3.2.1", "http://[::1]:9000", "https://evil.localhost"] {
-            #expect(throws: Never.self, "\(good)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiURL: good)) }
+            #expect(throws: Never.self, "\(good)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiURL: URL(string: good)!)) }
         }
         for bad in ["http://evil.localhost", "http://clerk.emulator.localhost:4010", "http://127.0.0.1.nip.io", "http://10.0.0.1", "http://localhost.evil.test"] {
-            #expect(throws: ClerkError.self, "\(bad)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiURL: bad)) }
+            #expect(throws: ClerkError.self, "\(bad)") { _ = try ClerkClient(options: ClerkOptions(secretKey: "sk_test_abcdefgh", apiURL: URL(string: bad)!)) }
         }
     }
 

@@ -202,16 +202,16 @@ struct AuthenticateContextTests {
     func proxyURL() throws {
         let behindProxy = try context(
             forwarded([("X-Forwarded-Host", "app.example.test"), ("X-Forwarded-Proto", "https")]),
-            options: AuthenticateRequestOptions(proxyURL: "/__clerk", trustedProxies: .all)
+            options: AuthenticateRequestOptions(proxyURL: URL(string: "/__clerk")!, trustedProxies: .all)
         )
         #expect(behindProxy.proxyURL == "https://app.example.test/__clerk")
         #expect(behindProxy.frontendAPI == "https://app.example.test/__clerk")
         #expect(behindProxy.expectedIssuerHost == "clerk.example.test")
 
-        let direct = try context(forwarded([], url: "https://direct.example.test/x"), options: AuthenticateRequestOptions(proxyURL: "/__clerk/"))
+        let direct = try context(forwarded([], url: "https://direct.example.test/x"), options: AuthenticateRequestOptions(proxyURL: URL(string: "/__clerk/")!))
         #expect(direct.proxyURL == "https://direct.example.test/__clerk")
 
-        let absolute = try context(forwarded([]), options: AuthenticateRequestOptions(proxyURL: "https://proxy.example.test/__clerk"))
+        let absolute = try context(forwarded([]), options: AuthenticateRequestOptions(proxyURL: URL(string: "https://proxy.example.test/__clerk")!))
         #expect(absolute.proxyURL == "https://proxy.example.test/__clerk")
     }
 
@@ -226,7 +226,7 @@ struct AuthenticateContextTests {
         #expect(plain.expectedIssuerHost == "clerk.satellite.test")
         let proxied = try AuthenticateContext(
             request: request,
-            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, proxyURL: "https://sat.example.test/__clerk"),
+            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, proxyURL: URL(string: "https://sat.example.test/__clerk")!),
             client: client
         )
         #expect(proxied.frontendAPI == "https://sat.example.test/__clerk")
@@ -234,7 +234,7 @@ struct AuthenticateContextTests {
         // A development satellite keeps the key's host.
         let dev = try AuthenticateContext(
             request: request,
-            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: "https://primary.test/sign-in"),
+            options: AuthenticateRequestOptions(domain: "satellite.test", isSatellite: true, signInURL: URL(string: "https://primary.test/sign-in")!),
             client: try authClient(pk: AuthKeys.pkTest)
         )
         #expect(dev.frontendAPI == "clerk.example.test")

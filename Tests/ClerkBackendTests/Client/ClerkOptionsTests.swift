@@ -27,15 +27,15 @@ struct ClerkOptionsTests {
         #expect(options.secretKey?.revealed == testSecretKey)
         #expect(options.machineSecretKey?.revealed == "ak_machinesecret0123456789")
         #expect(options.webhookSigningSecret?.revealed == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-        #expect(options.apiURL == "http://127.0.0.1:8787")
+        #expect(options.apiURL.absoluteString == "http://127.0.0.1:8787")
         #expect(options.apiVersion == "v1")
         #expect(options.jwtKey?.hasPrefix("-----BEGIN PUBLIC KEY-----") == true)
         #expect(options.publishableKey == "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k")
         #expect(options.domain == "satellite.example.com")
         #expect(options.isSatellite)
-        #expect(options.proxyURL == "https://example.com/__clerk")
-        #expect(options.signInURL == "/sign-in")
-        #expect(options.signUpURL == "/sign-up")
+        #expect(options.proxyURL?.absoluteString == "https://example.com/__clerk")
+        #expect(options.signInURL?.absoluteString == "/sign-in")
+        #expect(options.signUpURL?.absoluteString == "/sign-up")
         #expect(options.telemetry == TelemetryOptions(disabled: true, debug: false))
     }
 
@@ -43,7 +43,7 @@ struct ClerkOptionsTests {
     func defaults() throws {
         let options = try ClerkOptions(environment: [:])
         #expect(options.secretKey == nil)
-        #expect(options.apiURL == "https://api.clerk.com")
+        #expect(options.apiURL.absoluteString == "https://api.clerk.com")
         #expect(options.apiVersion == "v1")
         #expect(!options.isSatellite)
         #expect(options.requestTimeout == .seconds(30))
@@ -54,7 +54,7 @@ struct ClerkOptionsTests {
     func blankIsUnset() throws {
         let options = try ClerkOptions(environment: ["CLERK_SECRET_KEY": "  ", "CLERK_API_URL": ""])
         #expect(options.secretKey == nil)
-        #expect(options.apiURL == "https://api.clerk.com")
+        #expect(options.apiURL.absoluteString == "https://api.clerk.com")
     }
 
     @Test("CLERK_IS_SATELLITE parses like the reference: true/false in any case, or an integer", arguments: [
@@ -68,6 +68,15 @@ struct ClerkOptionsTests {
     @Test("A non-boolean CLERK_IS_SATELLITE is a clear error")
     func badBoolean() throws {
         #expect(throws: ClerkError.self) { try ClerkOptions(environment: ["CLERK_IS_SATELLITE": "maybe"]) }
+    }
+
+    @Test("A URL variable that is not a URL is a clear error naming the variable", arguments: [
+        "CLERK_API_URL", "CLERK_PROXY_URL", "CLERK_SIGN_IN_URL", "CLERK_SIGN_UP_URL",
+    ])
+    func badURL(variable: String) throws {
+        let error = #expect(throws: ClerkError.self) { try ClerkOptions(environment: [variable: "http://exa mple.test"]) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains(variable) == true)
     }
 
     @Test("fromEnvironment without CLERK_SECRET_KEY throws missingSecretKey naming the variable")
@@ -114,7 +123,7 @@ struct ClerkOptionsTests {
         ])
         let client = try ClerkClient.fromConfig(ConfigReader(provider: provider))
         #expect(client.options.secretKey?.revealed == testSecretKey)
-        #expect(client.options.apiURL == "http://localhost:8787")
+        #expect(client.options.apiURL.absoluteString == "http://localhost:8787")
         #expect(client.options.isSatellite)
         #expect(client.options.domain == "sat.example.com")
 
@@ -131,7 +140,7 @@ struct ClerkOptionsTests {
         ("api.clerk.com", false), ("https://user:pw@api.clerk.com", false), ("https://api.clerk.com?x=1", false),
     ])
     func apiURLValidation(url: String, valid: Bool) {
-        let result = Result { try ClerkClient(options: ClerkOptions(secretKey: Secret(testSecretKey), apiURL: url)) }
+        let result = Result { try ClerkClient(options: ClerkOptions(secretKey: Secret(testSecretKey), apiURL: URL(string: url)!)) }
         switch result {
         case .success: #expect(valid, "\(url) should be refused")
         case .failure(let error):
@@ -154,10 +163,10 @@ struct ClerkOptionsTests {
     func everyOption() throws {
         let options = ClerkOptions(
             secretKey: Secret(testSecretKey), machineSecretKey: "ak_m", jwtKey: nil, publishableKey: "pk_test_x",
-            domain: "d.example.com", isSatellite: true, satelliteAutoSync: true, proxyURL: "https://p.example.com",
+            domain: "d.example.com", isSatellite: true, satelliteAutoSync: true, proxyURL: URL(string: "https://p.example.com")!,
             sdkMetadata: SDKMetadata(name: "clerk-vapor", version: "1.0.0", environment: "production"),
             telemetry: TelemetryOptions(disabled: true, debug: true), userAgent: "my-agent/1",
-            apiURL: "https://api.clerk.com", apiVersion: "v1", audience: ["aud1"],
+            apiURL: URL(string: "https://api.clerk.com")!, apiVersion: "v1", audience: ["aud1"],
             taskURLs: ["choose-organization": "/org"], requestTimeout: .seconds(3), retryPolicy: .none
         )
         let client = try ClerkClient(options: options)

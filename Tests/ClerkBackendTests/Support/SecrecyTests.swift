@@ -61,7 +61,7 @@ struct SecrecyTests {
                 do { _ = try await clerk.users.getUser(id) } catch { errors.append(error) }
             }
             do { _ = try await clerk.users.getUser("..") } catch { errors.append(error) }
-            let dead = try makeClient(apiURL: "http://127.0.0.1:1") { $0.logger = logger }
+            let dead = try makeClient(apiURL: URL(string: "http://127.0.0.1:1")!) { $0.logger = logger }
             do { _ = try await dead.users.getUser("x") } catch { errors.append(error) }
             #expect(errors.count == 5)
             for error in errors {

@@ -35,7 +35,7 @@ enum Fixtures {
 
 /// Builds a client against a server, with retries off and a manual clock unless told otherwise.
 func makeClient(
-    apiURL: String, retryPolicy: RetryPolicy = .none, clock: ClerkClock? = nil,
+    apiURL: URL, retryPolicy: RetryPolicy = .none, clock: ClerkClock? = nil,
     configure: (inout ClerkOptions) -> Void = { _ in }
 ) throws -> ClerkClient {
     var options = ClerkOptions(secretKey: Secret(testSecretKey), apiURL: apiURL)
