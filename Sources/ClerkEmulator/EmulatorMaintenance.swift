@@ -1,3 +1,4 @@
+import ClerkBackend
 import Foundation
 import GRDB
 

@@ -21,11 +21,11 @@ extension ClerkClient {
     public func authenticateRequest(_ request: ClerkRequest, options: AuthenticateRequestOptions = AuthenticateRequestOptions())
         async throws -> RequestState
     {
-        try await withSpan("authenticateRequest", ofKind: .internal) { span in
+        try await withClerkSpan("authenticateRequest", ofKind: .internal) { span in
             let context = try AuthenticateContext(request: request, options: options, client: self)
             let state = try await RequestAuthenticator(client: self, context: context).authenticate()
             // Attributes cost a dictionary: only for a span that records them (not the no-op tracer's).
-            if span.isRecording {
+            if let span, span.isRecording {
                 span.attributes["clerk.auth.status"] = state.status.rawValue
                 if let reason = state.reason { span.attributes["clerk.auth.reason"] = reason.rawValue }
             }

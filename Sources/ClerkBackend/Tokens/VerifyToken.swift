@@ -89,7 +89,7 @@ extension ClerkClient {
     public func verifyToken(_ token: String, options: VerifyTokenOptions = VerifyTokenOptions()) async throws
         -> JWTClaims
     {
-        try await withSpan("verifyToken", ofKind: .internal) { span in
+        try await withClerkSpan("verifyToken", ofKind: .internal) { span in
             try await verifyJWT(token, decoded: nil, accepting: .notM2M, options: options, span: span)
         }
     }
