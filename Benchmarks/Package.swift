@@ -36,11 +36,28 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // `clerk-profile <scenario> [n]`: one scenario in a loop, for valgrind's callgrind.
+        // The Vapor and Hummingbird routes (open, and protected by Clerk) of the route benchmarks.
+        .target(
+            name: "RouteFixtures",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "ClerkBackend", package: sdkPackage),
+                .product(name: "ClerkVapor", package: sdkPackage),
+                .product(name: "ClerkHummingbird", package: sdkPackage),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            ]
+        ),
+        // `clerk-profile <scenario> [n]`: one scenario in a loop, for perf or valgrind's callgrind; `clerk-profile
+        // compare …`: scenarios interleaved in one process.
         .executableTarget(
             name: "clerk-profile",
             dependencies: [
                 "BenchmarkFixtures",
+                "RouteFixtures",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,6 +85,7 @@ let package = Package(
             name: "IntegrationBenchmarks",
             dependencies: [
                 "BenchmarkFixtures",
+                "RouteFixtures",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ClerkBackend", package: sdkPackage),
                 .product(name: "ClerkEmulator", package: sdkPackage),

@@ -1,0 +1,126 @@
+import BenchmarkFixtures
+import ClerkBackend
+import ClerkHummingbird
+import ClerkVapor
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import Logging
+import NIOCore
+import Vapor
+
+// The protected and open routes of the integration benchmarks, shared by IntegrationBenchmarks and clerk-profile
+// (which interleaves them with verifyToken in one process).
+
+// MARK: Vapor
+
+/// A Vapor app with `/open` (no Clerk) and `/protected` (ClerkMiddleware + ClerkGuardMiddleware), dispatched
+/// straight to its responder.
+public enum VaporFixture {
+    /// Built by the benchmarks' `setup` hook (async: no blocking wait on the cooperative pool).
+    nonisolated(unsafe) public static var app: Vapor.Application!
+    /// The application's responder, built once as Vapor's server builds it at start (`app.responder` builds a new
+    /// one, routing trie included, on every access).
+    nonisolated(unsafe) static var responder: (any Vapor.Responder)!
+
+    public static func setUp() async throws {
+        guard app == nil else { return }
+        let app = try await Vapor.Application.make(.testing)
+        app.logger.logLevel = .critical
+        // No per-request log line (Vapor's default route logging writes one at `info`): the figure is the work of a
+        // request, not of a terminal.
+        app.middleware = Middlewares()
+        app.middleware.use(ErrorMiddleware.default(environment: app.environment))
+        try app.clerk.configure(
+            options: ClerkOptions(
+                secretKey: "sk_live_bench-not-a-real-key", jwtKey: Fixture.issuer.publicKeyPEM,
+                publishableKey: Fixture.publishableKey, authorizedParties: ["https://app.example.test"]
+            )
+        )
+        app.get("open", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(ClerkMiddleware(), ClerkGuardMiddleware()).get("protected", "me") { request in
+            request.clerk.auth.userID ?? ""
+        }
+        try await app.asyncBoot()
+        self.responder = app.responder.current
+        self.app = app
+    }
+
+    public static func request(_ path: String) -> Vapor.Request {
+        Vapor.Request(
+            application: app, method: .GET, url: URI(path: path),
+            headers: ["Host": "app.example.test", "Authorization": "Bearer \(Fixture.token)", "Accept": "application/json"],
+            on: app.eventLoopGroup.any()
+        )
+    }
+
+    /// Answers `count` requests one after the other on one event loop, as Vapor's server runs them (a request
+    /// arrives on its event loop). One hop in and out per batch, not per request: the figure is the work per
+    /// request, not the wake-up latency of two threads on a shared VM.
+    public static func respond(_ path: String, count: Int) async throws {
+        let eventLoop = app.eventLoopGroup.any()
+        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            var chain = eventLoop.makeSucceededVoidFuture()
+            for _ in 0..<count {
+                chain = chain.flatMap {
+                    let request = Vapor.Request(
+                        application: app, method: .GET, url: URI(path: path),
+                        headers: [
+                            "Host": "app.example.test", "Authorization": "Bearer \(Fixture.token)",
+                            "Accept": "application/json",
+                        ],
+                        on: eventLoop
+                    )
+                    return responder.respond(to: request).flatMapThrowing { response in
+                        guard response.status == .ok else { throw Abort(response.status) }
+                    }
+                }
+            }
+            return chain
+        }.get()
+    }
+}
+
+// MARK: Hummingbird
+
+/// A request context that needs no channel (the responder is called directly).
+public struct BenchmarkContextSource: RequestContextSource {
+    public let logger: Logger
+}
+
+public struct BenchmarkContext: ClerkAuthRequestContext {
+    public typealias Source = BenchmarkContextSource
+    public var coreContext: CoreRequestContextStorage
+    public var identity: ClerkAuth?
+    public var clerkRequestState: RequestState?
+    public init(source: BenchmarkContextSource) {
+        coreContext = .init(source: source)
+    }
+}
+
+public enum HummingbirdFixture {
+    public static let responder: RouterResponder<BenchmarkContext> = {
+        let router = Router(context: BenchmarkContext.self)
+        router.get("open/me") { _, _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        router.group("protected")
+            .add(middleware: ClerkAuthenticator(client: Fixture.client))
+            .add(middleware: ClerkIsAuthenticatedMiddleware())
+            .get("me") { _, context in context.identity?.userID ?? "" }
+        return router.buildResponder()
+    }()
+    public static let logger: Logger = {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    public static func respond(_ path: String) async throws -> Hummingbird.Response {
+        let head = HTTPRequest(
+            method: .get, scheme: "http", authority: "app.example.test", path: path,
+            headerFields: [.authorization: "Bearer \(Fixture.token)", .accept: "application/json"]
+        )
+        let request = Hummingbird.Request(head: head, body: .init(buffer: ByteBuffer()))
+        return try await responder.respond(to: request, context: BenchmarkContext(source: .init(logger: logger)))
+    }
+}
+
