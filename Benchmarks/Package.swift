@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkFixtures",
                 "RouteFixtures",
+                .product(name: "ClerkVapor", package: sdkPackage),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),

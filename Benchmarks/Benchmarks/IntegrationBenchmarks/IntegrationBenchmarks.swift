@@ -10,6 +10,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import NIOCore
+import RouteFixtures
 import Vapor
 
 // The integrations, measured the way an app feels them. Each target is a ratio against a baseline in the same run:

@@ -16,6 +16,13 @@ import Vapor
 
 /// A Vapor app with `/open` (no Clerk) and `/protected` (ClerkMiddleware + ClerkGuardMiddleware), dispatched
 /// straight to its responder.
+/// An `AsyncMiddleware` that does nothing: the cost of a task and two event-loop hops, for comparison.
+struct NoOpAsyncMiddleware: AsyncMiddleware {
+    func respond(to request: Vapor.Request, chainingTo next: any AsyncResponder) async throws -> Vapor.Response {
+        try await next.respond(to: request)
+    }
+}
+
 public enum VaporFixture {
     /// Built by the benchmarks' `setup` hook (async: no blocking wait on the cooperative pool).
     nonisolated(unsafe) public static var app: Vapor.Application!
@@ -41,6 +48,9 @@ public enum VaporFixture {
         app.grouped(ClerkMiddleware(), ClerkGuardMiddleware()).get("protected", "me") { request in
             request.clerk.auth.userID ?? ""
         }
+        // The parts of the protected route, for profiling: the middleware alone, and a plain async middleware.
+        app.grouped(ClerkMiddleware()).get("middleware-only", "me") { request in request.clerk.auth.userID ?? "" }
+        app.grouped(NoOpAsyncMiddleware()).get("async-noop", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
         try await app.asyncBoot()
         self.responder = app.responder.current
         self.app = app

@@ -7,6 +7,8 @@ import _CryptoExtras
 import Metrics
 import Tracing
 import RouteFixtures
+import ClerkVapor
+import NIOCore
 
 // A driver for valgrind's callgrind: runs one scenario of the benchmarks N times, with nothing else around it, so
 // instruction counts are repeatable. Usage: clerk-profile <scenario> [iterations]
@@ -41,6 +43,38 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
     // its server runs requests on their event loop): (protected − open) / 100 is the added cost of Clerk on a route.
     "vapor-open-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/open/me", count: 100) },
     "vapor-protected-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/protected/me", count: 100) },
+    "vapor-middleware-only-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/middleware-only/me", count: 100) },
+    "vapor-async-noop-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/async-noop/me", count: 100) },
+    "vapor-convert-100": {
+        try await VaporFixture.setUp()
+        let request = VaporFixture.request("/protected/me")
+        for _ in 0..<100 { consume(try ClerkRequest(vapor: request)) }
+    },
+    "vapor-request-100": {
+        try await VaporFixture.setUp()
+        for _ in 0..<100 { consume(VaporFixture.request("/protected/me")) }
+    },
+    "header-100": {
+        for _ in 0..<100 { consume(try await Fixture.client.authenticateRequest(Fixture.headerRequest)) }
+    },
+    "hop-check": {
+        try await VaporFixture.setUp()
+        let loop = VaporFixture.app.eventLoopGroup.any()
+        let result = try await loop.submit { () -> EventLoopFuture<String> in
+            let promise = loop.makePromise(of: String.self)
+            let before = pthread_self()
+            Task.immediate {
+                let a = pthread_self()
+                _ = try? await Fixture.client.verifyToken(Fixture.token)
+                let b = pthread_self()
+                _ = try? await Fixture.client.authenticateRequest(Fixture.headerRequest)
+                let c = pthread_self()
+                promise.succeed("start same: \(a == before), after verify: \(b == before), after authenticate: \(c == before)")
+            }
+            return promise.futureResult
+        }.get().get()
+        print(result)
+    },
     "hummingbird-open-100": {
         for _ in 0..<100 {
             let response = try await HummingbirdFixture.respond("/open/me")
