@@ -7,7 +7,7 @@ public import ClerkBackend
 public import Hummingbird
 import HTTPTypes
 
-/// One entry of a Clerk-style error body: ``ClerkErrorBody/Entry`` of ClerkBackend.
+/// One entry of a Clerk-style error body: `ClerkErrorBody.Entry` of ClerkBackend.
 public typealias ClerkErrorEntry = ClerkErrorBody.Entry
 
 /// A Clerk-style JSON error response: `{"errors":[…]}` with a status (401, 403, 400…).
@@ -35,7 +35,7 @@ public struct ClerkHTTPError: HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    /// The error of a ``ClerkErrorBody``.
+    /// The error of a `ClerkErrorBody`.
     public init(_ body: ClerkErrorBody) {
         self.init(status: body.status, errors: body.errors, clerkError: body.clerkError, headers: body.headerFields)
     }

@@ -3,7 +3,7 @@ public import Hummingbird
 public import HummingbirdAuth
 public import NIOCore
 
-/// A request context that ``ClerkAuthenticator`` fills: the Clerk ``ClerkBackend/ClerkAuth`` as its `identity`, and
+/// A request context that ``ClerkAuthenticator`` fills: the Clerk `ClerkBackend.ClerkAuth` as its `identity`, and
 /// the whole `RequestState` (why a request is signed out, the headers Clerk wants on the response).
 ///
 /// ``ClerkRequestContext`` is a ready-made one. Your own context can adopt it too:

@@ -41,7 +41,7 @@ public struct ClerkWebhookReceiver: Sendable {
     /// - Parameters:
     ///   - verifier: the verifier.
     ///   - maxBodySize: the largest body read (default: `verifier.maxBodySize`).
-    ///   - deduplicator: drops already-processed `svix-id`s (for example an ``InMemoryWebhookDeduplicator``).
+    ///   - deduplicator: drops already-processed `svix-id`s (for example an `InMemoryWebhookDeduplicator`).
     public init(verifier: WebhookVerifier, maxBodySize: Int? = nil, deduplicator: (any ClerkWebhookDeduplicator)? = nil) {
         self.verifier = verifier
         self.maxBodySize = max(1, maxBodySize ?? verifier.maxBodySize)

@@ -1,7 +1,7 @@
 public import HTTPTypes
 
 extension HTTPFields {
-    /// The first value of the field with this name (any case), for assertions on ``ClerkBackend/RequestState``'s
+    /// The first value of the field with this name (any case), for assertions on `ClerkBackend.RequestState`'s
     /// `headerFields` and recorded requests; `nil` when there is none or the name is not a valid field name.
     public func first(name: String) -> String? {
         HTTPField.Name(name).flatMap { self[fields: $0].first?.value }

@@ -37,7 +37,7 @@ public final class ManualClock: Sendable {
         state.withLock { $0.now = date }
     }
 
-    /// A ``ClerkClock`` backed by this manual clock.
+    /// A `ClerkClock` backed by this manual clock.
     public var clerkClock: ClerkClock {
         ClerkClock(
             now: { [self] in self.now },

@@ -35,13 +35,13 @@ extension Application {
 
         /// Configures Clerk with explicit options.
         ///
-        /// The ``ClerkClient`` is created once, here, and shared by every request: one connection pool, one JWKS
+        /// The `ClerkClient` is created once, here, and shared by every request: one connection pool, one JWKS
         /// cache and one machine-token cache for the instance (keys are fetched once per cache lifetime, never per
         /// request). Unless the options carry an `httpClient` or a `transport` (or
         /// ``ClerkVaporOptions/useApplicationHTTPClient`` is `false`), Backend API calls go through
         /// `app.http.client.shared`. Configuring again replaces the previous configuration.
         ///
-        /// - Throws: ``ClerkError`` for invalid options (an `apiURL` that is not https, a malformed secret key…).
+        /// - Throws: `ClerkError` for invalid options (an `apiURL` that is not https, a malformed secret key…).
         public func configure(options: ClerkOptions, vapor: ClerkVaporOptions = ClerkVaporOptions()) throws {
             var options = options
             if options.sdkMetadata == nil { options.sdkMetadata = ClerkVaporVersion.sdkMetadata }
@@ -54,13 +54,13 @@ extension Application {
 
         /// Configures Clerk from `CLERK_*` environment variables (`CLERK_SECRET_KEY`, `CLERK_PUBLISHABLE_KEY`,
         /// `CLERK_JWT_KEY`, `CLERK_API_URL`, `CLERK_SIGN_IN_URL`, `CLERK_WEBHOOK_SIGNING_SECRET`, … — see
-        /// ``ClerkOptions/environmentVariables``).
+        /// `ClerkOptions.environmentVariables`).
         ///
         /// - Parameters:
         ///   - environment: the variables to read; the process environment by default.
         ///   - vapor: the integration's options.
-        ///   - configure: adjusts the options read before the client is created (timeouts, logger…).
-        /// - Throws: ``ClerkError`` with ``ClerkError/Code/missingSecretKey`` when `CLERK_SECRET_KEY` is not set
+        ///   - adjust: adjusts the options read before the client is created (timeouts, logger…).
+        /// - Throws: `ClerkError` with `ClerkError.Code.missingSecretKey` when `CLERK_SECRET_KEY` is not set
         ///   (the message names the variable, never a value), or any error of ``configure(options:vapor:)``.
         public func configureFromEnvironment(
             _ environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -81,9 +81,9 @@ extension Application {
         /// Whether ``configure(options:vapor:)`` or ``configureFromEnvironment(_:vapor:configure:)`` was called.
         public var isConfigured: Bool { application.storage[ClerkConfigurationKey.self] != nil }
 
-        /// The application's ``ClerkClient``.
+        /// The application's `ClerkClient`.
         ///
-        /// - Throws: ``ClerkError`` with ``ClerkError/Code/invalidConfiguration`` when Clerk was not configured.
+        /// - Throws: `ClerkError` with `ClerkError.Code.invalidConfiguration` when Clerk was not configured.
         public var client: ClerkClient {
             get throws { try configuration().client }
         }

@@ -100,7 +100,7 @@ public struct ClerkGuardMiddleware: Middleware {
         )
     }
 
-    /// Requires a signed-in caller for whom `predicate` holds (machine tokens too: check ``ClerkAuth/machine``).
+    /// Requires a signed-in caller for whom `predicate` holds (machine tokens too: check `ClerkAuth.machine`).
     public static func require(
         acceptsToken: AcceptsToken? = nil, signInURL: URL? = nil,
         where predicate: @escaping @Sendable (ClerkAuth) -> Bool
@@ -195,7 +195,7 @@ public struct ClerkGuardMiddleware: Middleware {
     }
 }
 
-/// The JSON error responses of the Vapor integration: ``ClerkErrorBody`` (shaped like Backend API errors) as Vapor
+/// The JSON error responses of the Vapor integration: `ClerkErrorBody` (shaped like Backend API errors) as Vapor
 /// responses.
 public enum ClerkErrorResponse {
     /// `401` `{"errors":[{"code":"authentication_invalid","message":"Unauthenticated","long_message":"…"}]}`, with
@@ -219,7 +219,7 @@ public enum ClerkErrorResponse {
         response(.reverificationRequired(config))
     }
 
-    /// Any ``ClerkErrorBody`` as a response (`Content-Type: application/json`, `Cache-Control: no-store`).
+    /// Any `ClerkErrorBody` as a response (`Content-Type: application/json`, `Cache-Control: no-store`).
     public static func response(_ body: ClerkErrorBody) -> Response {
         var headers = HTTPHeaders()
         headers.add(name: .contentType, value: "application/json; charset=utf-8")

@@ -8,7 +8,7 @@ public import Vapor
 /// - **Handshake** (a browser page whose session must be refreshed through Clerk): answers at once with a `307` and
 ///   the state's `Location`, `Set-Cookie` and `Cache-Control` headers, as `@clerk/express` does.
 /// - Otherwise stores the Auth object on the request (`req.clerk.auth`, signed in or not), logs a signed-in one in
-///   to Vapor's `req.auth` (``ClerkAuth`` is `Authenticatable`), calls the next responder and adds the state's
+///   to Vapor's `req.auth` (`ClerkAuth` is `Authenticatable`), calls the next responder and adds the state's
 ///   headers (refreshed-session cookies, debug headers on development instances) to its response.
 ///
 /// It never refuses a signed-out request by itself: put ``ClerkGuardMiddleware`` on the routes that need a user.

@@ -5,7 +5,7 @@ public import Vapor
 extension ClerkRequest {
     /// The request as `authenticateRequest` reads it: method, absolute URL, every header and the socket peer's
     /// address (never a forwarded one: `X-Forwarded-*` are judged by `authenticateRequest` against
-    /// ``AuthenticateRequestOptions/trustedProxies``).
+    /// `AuthenticateRequestOptions.trustedProxies`).
     ///
     /// The URL is `<origin><path and query>`. The origin is `publicOrigin` when given; otherwise the scheme is
     /// `https` when the server has TLS configured (else `http`) and the host is the `Host` header, or the server's

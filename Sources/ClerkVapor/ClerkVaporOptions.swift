@@ -10,11 +10,11 @@ public import Foundation
 /// ```
 public struct ClerkVaporOptions: Sendable {
     /// The options `ClerkMiddleware()` passes to `authenticateRequest`: by default session tokens only
-    /// (``AcceptsToken/sessionToken``) and no trusted proxies. Unset values (`authorizedParties`, `domain`,
-    /// `isSatellite`, …) come from the ``ClerkOptions``.
+    /// (`AcceptsToken.sessionToken`) and no trusted proxies. Unset values (`authorizedParties`, `domain`,
+    /// `isSatellite`, …) come from the `ClerkOptions`.
     public var authenticate: AuthenticateRequestOptions
     /// Where ``ClerkGuardMiddleware`` sends signed-out page navigations (a browser asking for a document). `nil`:
-    /// ``ClerkOptions/signInURL`` (`CLERK_SIGN_IN_URL`); when that is unset too, page navigations get the same
+    /// `ClerkOptions.signInURL` (`CLERK_SIGN_IN_URL`); when that is unset too, page navigations get the same
     /// `401` as API requests.
     public var signInURL: URL?
     /// A session with pending tasks (`sts: pending`) counts as signed out (default `true`, as the reference).
@@ -23,10 +23,10 @@ public struct ClerkVaporOptions: Sendable {
     /// every request in the URL given to `authenticateRequest` (used for handshake redirects and cross-origin
     /// checks). When `nil`, the scheme is `https` if the server has TLS configured, else `http`, and the host comes
     /// from the `Host` header (or the server's configured hostname and port when that is missing or malformed).
-    /// `X-Forwarded-*` headers are honoured only from ``AuthenticateRequestOptions/trustedProxies``.
+    /// `X-Forwarded-*` headers are honoured only from `AuthenticateRequestOptions.trustedProxies`.
     public var publicOrigin: URL?
-    /// Whether the ``ClerkClient`` sends its Backend API calls through the application's HTTP client
-    /// (`app.http.client.shared`), sharing its connection pool, when ``ClerkOptions`` has neither `httpClient` nor
+    /// Whether the `ClerkClient` sends its Backend API calls through the application's HTTP client
+    /// (`app.http.client.shared`), sharing its connection pool, when `ClerkOptions` has neither `httpClient` nor
     /// `transport` (default `true`). Redirected API responses are refused either way; set
     /// `app.http.client.configuration.redirectConfiguration = .disallow` to stop them from being followed at all.
     public var useApplicationHTTPClient: Bool

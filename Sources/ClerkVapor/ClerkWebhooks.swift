@@ -3,7 +3,7 @@ public import Vapor
 
 /// Options of ``Vapor/RoutesBuilder/clerkWebhook(_:options:use:)``.
 public struct ClerkWebhookOptions: Sendable {
-    /// The endpoint's signing secret (`whsec_…`); `nil`: ``ClerkOptions/webhookSigningSecret`` of the application's
+    /// The endpoint's signing secret (`whsec_…`); `nil`: `ClerkOptions.webhookSigningSecret` of the application's
     /// client (`CLERK_WEBHOOK_SIGNING_SECRET`).
     public var signingSecret: Secret?
     /// The largest body accepted, in bytes; `nil`: ``ClerkVaporOptions/webhookMaxBodySize`` (1 MiB by default).
@@ -28,7 +28,7 @@ public struct ClerkWebhookOptions: Sendable {
 
 extension RoutesBuilder {
     /// A `POST` route receiving Clerk webhooks: it collects the raw body (up to its own cap), verifies the Svix
-    /// signature over those exact bytes, decodes the typed ``WebhookEvent`` and calls `handler`.
+    /// signature over those exact bytes, decodes the typed `WebhookEvent` and calls `handler`.
     ///
     /// ```swift
     /// app.clerkWebhook("webhooks", "clerk", options: .init(deduplicator: InMemoryWebhookDeduplicator())) { req, event in
@@ -39,7 +39,7 @@ extension RoutesBuilder {
     ///
     /// Answers:
     /// - `400` (Clerk-style JSON, `code: "webhook_verification_failed"`, `meta.reason` one of
-    ///   ``WebhookVerificationError/Reason``) for missing headers, a bad or stale signature, a body that is not a
+    ///   `WebhookVerificationError.Reason`) for missing headers, a bad or stale signature, a body that is not a
     ///   JSON object; the handler is not called.
     /// - `413` for a body over the cap; `500` when no signing secret is configured (logged).
     /// - `200` without calling the handler for a message the deduplicator has already seen.
@@ -84,11 +84,11 @@ extension Request.Clerk {
     /// does), or Vapor refuses bodies over its default 16 KB before your handler runs.
     ///
     /// - Parameters:
-    ///   - signingSecret: the endpoint's secret; `nil`: the application client's ``ClerkOptions/webhookSigningSecret``.
+    ///   - signingSecret: the endpoint's secret; `nil`: the application client's `ClerkOptions.webhookSigningSecret`.
     ///   - maxBodySize: the largest body accepted; `nil`: ``ClerkVaporOptions/webhookMaxBodySize`` (1 MiB).
     ///   - tolerance: how far the signed timestamp may be from now.
-    /// - Throws: ``WebhookVerificationError`` (``WebhookVerificationError/Reason/bodyTooLarge`` for a body over the
-    ///   cap; ``WebhookVerificationError/isConfigurationError`` for a missing or invalid secret).
+    /// - Throws: `WebhookVerificationError` (`WebhookVerificationError.Reason.bodyTooLarge` for a body over the
+    ///   cap; `WebhookVerificationError.isConfigurationError` for a missing or invalid secret).
     public func verifyWebhook(
         signingSecret: Secret? = nil, maxBodySize: Int? = nil, tolerance: Duration = WebhookVerifier.defaultTolerance
     ) async throws -> WebhookEvent {

@@ -32,7 +32,7 @@ extension Request {
     /// }
     /// ```
     ///
-    /// Vapor's own `req.auth` keeps its meaning; a signed-in ``ClerkAuth`` is also logged in there, so
+    /// Vapor's own `req.auth` keeps its meaning; a signed-in `ClerkAuth` is also logged in there, so
     /// `try req.auth.require(ClerkAuth.self)` and `ClerkAuth.guardMiddleware()` work too.
     public var clerk: Clerk { Clerk(request: self) }
 
@@ -42,13 +42,13 @@ extension Request {
         public let request: Request
 
         /// The Auth object of this request: what ``ClerkMiddleware`` found, or a signed-out session object when no
-        /// ``ClerkMiddleware`` ran (fail closed). Check ``ClerkAuth/isAuthenticated`` and read ``ClerkAuth/userID``,
+        /// ``ClerkMiddleware`` ran (fail closed). Check `ClerkAuth.isAuthenticated` and read `ClerkAuth.userID`,
         /// or authorize with `has(role:permission:feature:plan:reverification:)`.
         public var auth: ClerkAuth { request.storage[ClerkRequestStorageKey.self]?.auth ?? .signedOut() }
 
         /// The Auth object as a route accepting `acceptsToken` must see it (`getAuth(req, { acceptsToken })` of
         /// `@clerk/express`): useful after a ``ClerkMiddleware`` that accepts more types than this route. A token of
-        /// another type reads as signed out (see ``ClerkAuth/forAcceptedToken(_:)``).
+        /// another type reads as signed out (see `ClerkAuth.forAcceptedToken(_:)`).
         public func auth(acceptsToken: AcceptsToken) -> ClerkAuth { auth.forAcceptedToken(acceptsToken) }
 
         /// The full result of `authenticateRequest` for this request (status, reason, headers…); `nil` when no
@@ -58,9 +58,9 @@ extension Request {
         /// Whether a ``ClerkMiddleware`` authenticated this request.
         public var isAuthenticatedByMiddleware: Bool { request.storage[ClerkRequestStorageKey.self] != nil }
 
-        /// The ``ClerkClient`` that authenticated this request, else the application's.
+        /// The `ClerkClient` that authenticated this request, else the application's.
         ///
-        /// - Throws: ``ClerkError`` with ``ClerkError/Code/invalidConfiguration`` when neither exists.
+        /// - Throws: `ClerkError` with `ClerkError.Code.invalidConfiguration` when neither exists.
         public var client: ClerkClient {
             get throws {
                 if let stored = request.storage[ClerkRequestStorageKey.self] { return stored.client }
@@ -70,7 +70,7 @@ extension Request {
     }
 }
 
-/// A signed-in ``ClerkAuth`` is a Vapor `Authenticatable`: ``ClerkMiddleware`` logs it in, so
+/// A signed-in `ClerkAuth` is a Vapor `Authenticatable`: ``ClerkMiddleware`` logs it in, so
 /// `try req.auth.require(ClerkAuth.self)`, `req.auth.has(ClerkAuth.self)` and `ClerkAuth.guardMiddleware()` work.
 /// Signed-out objects are never logged in.
 extension ClerkAuth: Authenticatable {}
