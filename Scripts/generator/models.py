@@ -7,6 +7,7 @@ import re
 from .naming import *  # noqa: F401,F403
 from .spec import *  # noqa: F401,F403
 from .examples import ExamplesMixin
+from .docs import member_doc, type_summary
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -25,8 +26,11 @@ class TypeRef:
 
 
 class Property:
-    def __init__(self, json_name, swift_name, type_ref, optional, deprecated, is_epoch_ms, schema):
+    def __init__(self, json_name, swift_name, type_ref, optional, deprecated, is_epoch_ms, schema, required=False,
+                 nullable=False):
         self.json_name = json_name
+        self.required = required
+        self.nullable = nullable
         self.swift_name = swift_name
         self.type = type_ref
         self.optional = optional
@@ -326,21 +330,24 @@ class Generator(ExamplesMixin):
             deprecated = bool(prop_schema.get("deprecated")) if isinstance(prop_schema, dict) else False
             is_int = deref.get("type") == "integer"
             result.append(Property(json_name, swift, tref, optional, deprecated,
-                                   is_int and json_name.endswith("_at"), prop_schema))
+                                   is_int and json_name.endswith("_at"), prop_schema,
+                                   required=json_name in required, nullable=nullable))
         return result
 
     def struct_lines(self, schema, name, scope, doc, conformances="Codable, Hashable, Sendable"):
         nested = []
         owner_label = "`%s`" % ".".join(scope)
         props = self.build_properties(schema, scope, nested, owner_label)
-        lines = ["/// %s" % doc, "public struct %s: %s {" % (name, conformances)]
+        summary = type_summary(name, doc) if len(scope) == 1 else doc
+        lines = ["/// %s" % l if l else "///" for l in summary.split("\n")]
+        lines.append("public struct %s: %s {" % (name, conformances))
         for p in props:
-            doc_line = "    /// JSON `%s`." % p.json_name
-            if p.is_epoch_ms:
-                doc_line += " Unix epoch milliseconds."
-            if p.deprecated:
-                doc_line += " Deprecated in the spec."
-            lines.append(doc_line)
+            deref = self.spec.deref(p.schema) if isinstance(p.schema, dict) else {}
+            for doc_line in member_doc(
+                p.json_name, deref, required=p.required, nullable=p.nullable, is_epoch_ms=p.is_epoch_ms,
+                deprecated=p.deprecated, location="`%s.%s`" % (".".join(scope), p.json_name),
+            ):
+                lines.append("    /// " + doc_line if doc_line else "    ///")
             if p.deprecated:
                 # Stored under a private name so that the memberwise initialiser does not use a deprecated
                 # declaration (that would warn); the public accessor carries the deprecation.
@@ -662,7 +669,14 @@ class Generator(ExamplesMixin):
         lines = ["/// The query parameters of %s." % label,
                  "public struct %s: QueryEncodable, Hashable {" % name]
         for p, swift, tref, optional, comma in props:
-            lines.append("    /// Query parameter `%s`.%s" % (p["name"], " Deprecated in the spec." if p.get("deprecated") else ""))
+            facts = dict(self.spec.deref(p.get("schema") or {}))
+            if "example" in p:
+                facts["example"] = p["example"]
+            for doc_line in member_doc(
+                p["name"], facts, required=p.get("required", False), nullable=False, is_epoch_ms=False,
+                deprecated=bool(p.get("deprecated")), location="the query of %s" % label, where="Query parameter",
+            ):
+                lines.append("    /// " + doc_line if doc_line else "    ///")
             lines.append("    public var %s: %s%s" % (escape(swift), tref.local, "?" if optional else ""))
         lines.append("")
         lines.append("    /// Creates a value from its parameters.")

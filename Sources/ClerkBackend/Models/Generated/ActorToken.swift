@@ -2,23 +2,41 @@
 
 /// The `ActorToken` object of the Backend API (schema `ActorToken`).
 public struct ActorToken: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `actor_token`.
+    ///
+    /// Always sent. Spec: `ActorToken.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `ActorToken.id`.
     public var id: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `pending`, `accepted`, `revoked`.
+    ///
+    /// Always sent. Spec: `ActorToken.status`.
     public var status: Status
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `ActorToken.user_id`.
     public var userID: String
-    /// JSON `actor`.
+    /// JSON `actor` (JSON object).
+    ///
+    /// Always sent. Spec: `ActorToken.actor`.
     public var actor: [String: JSONValue]
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `ActorToken.token`.
     public var token: String?
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `ActorToken.url`.
     public var url: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `ActorToken.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `ActorToken.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The `AdjustCreditBalanceRequest` object of the Backend API (schema `AdjustCreditBalanceRequest`).
 public struct AdjustCreditBalanceRequest: Codable, Hashable, Sendable {
-    /// JSON `amount`.
+    /// JSON `amount` (integer).
+    ///
+    /// Always sent. Spec: `AdjustCreditBalanceRequest.amount`.
     public var amount: Int64
-    /// JSON `action`.
+    /// JSON `action` (string): one of `increase`, `decrease`.
+    ///
+    /// Always sent. Spec: `AdjustCreditBalanceRequest.action`.
     public var action: Action
-    /// JSON `currency`.
+    /// JSON `currency` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AdjustCreditBalanceRequest.currency`.
     public var currency: String?
-    /// JSON `idempotency_key`.
+    /// JSON `idempotency_key` (string).
+    ///
+    /// Always sent. Spec: `AdjustCreditBalanceRequest.idempotency_key`.
     public var idempotencyKey: String
-    /// JSON `note`.
+    /// JSON `note` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AdjustCreditBalanceRequest.note`.
     public var note: String?
 
     /// Creates a value from its properties.

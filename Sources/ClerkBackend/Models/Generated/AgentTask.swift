@@ -2,20 +2,30 @@
 
 /// The `AgentTask` object of the Backend API (schema `AgentTask`).
 public struct AgentTask: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `agent_task`.
+    ///
+    /// Always sent. Spec: `AgentTask.object`.
     public var object: Object
-    /// JSON `agent_id`.
+    /// JSON `agent_id` (string).
+    ///
+    /// Always sent. Spec: `AgentTask.agent_id`.
     public var agentID: String
-    /// JSON `agent_task_id`.
+    /// JSON `agent_task_id` (string).
+    ///
+    /// Always sent. Spec: `AgentTask.agent_task_id`.
     public var agentTaskID: String
-    /// JSON `task_id`. Deprecated in the spec.
+    /// JSON `task_id` (string).
+    ///
+    /// Always sent. Deprecated in the spec. Spec: `AgentTask.task_id`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var taskID: String {
         get { _taskID }
         set { _taskID = newValue }
     }
     private var _taskID: String
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AgentTask.url`.
     public var url: String?
 
     /// Creates a value from its properties.

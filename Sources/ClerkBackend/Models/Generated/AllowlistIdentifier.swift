@@ -2,21 +2,37 @@
 
 /// The `AllowlistIdentifier` object of the Backend API (schema `AllowlistIdentifier`).
 public struct AllowlistIdentifier: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `allowlist_identifier`.
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.object`.
     public var object: Object?
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.id`.
     public var id: String?
-    /// JSON `invitation_id`.
+    /// JSON `invitation_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.invitation_id`.
     public var invitationID: String?
-    /// JSON `identifier`.
+    /// JSON `identifier` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.identifier`.
     public var identifier: String?
-    /// JSON `identifier_type`.
+    /// JSON `identifier_type` (string): one of `email_address`, `phone_number`, `web3_wallet`.
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.identifier_type`.
     public var identifierType: IdentifierType?
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.instance_id`.
     public var instanceID: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.created_at`.
     public var createdAt: Int64?
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `AllowlistIdentifier.updated_at`.
     public var updatedAt: Int64?
 
     /// Creates a value from its properties.

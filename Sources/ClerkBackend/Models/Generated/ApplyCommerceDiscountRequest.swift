@@ -2,7 +2,9 @@
 
 /// The `ApplyCommerceDiscountRequest` object of the Backend API (schema `ApplyCommerceDiscountRequest`).
 public struct ApplyCommerceDiscountRequest: Codable, Hashable, Sendable {
-    /// JSON `discount_id`.
+    /// JSON `discount_id` (string).
+    ///
+    /// Always sent. Spec: `ApplyCommerceDiscountRequest.discount_id`.
     public var discountID: String
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `BillingDiscountsResponse` object of the Backend API (schema `BillingDiscountsResponse`).
 public struct BillingDiscountsResponse: Codable, Hashable, Sendable {
-    /// JSON `proration`.
+    /// JSON `proration` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingDiscountsResponse.proration`.
     public var proration: BillingProrationDiscountDetail?
-    /// JSON `total`.
+    /// JSON `total` (object).
+    ///
+    /// Always sent. Spec: `BillingDiscountsResponse.total`.
     public var total: CommerceMoneyResponse
 
     /// Creates a value from its properties.

@@ -2,51 +2,97 @@
 
 /// The `BillingPaymentAttempt` object of the Backend API (schema `BillingPaymentAttempt`).
 public struct BillingPaymentAttempt: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_payment`.
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.id`.
     public var id: String
-    /// JSON `payment_id`.
+    /// JSON `payment_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payment_id`.
     public var paymentID: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.instance_id`.
     public var instanceID: String
-    /// JSON `charge_type`.
+    /// JSON `charge_type` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.charge_type`.
     public var chargeType: String
-    /// JSON `payee_id`.
+    /// JSON `payee_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payee_id`.
     public var payeeID: String
-    /// JSON `payee`.
+    /// JSON `payee` (JSON object).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payee`.
     public var payee: [String: JSONValue]
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payer_id`.
     public var payerID: String
-    /// JSON `payer`.
+    /// JSON `payer` (object).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payer`.
     public var payer: CommercePayerResponse
-    /// JSON `subscription_item_id`.
+    /// JSON `subscription_item_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `BillingPaymentAttempt.subscription_item_id`.
     public var subscriptionItemID: String?
-    /// JSON `subscription_item`.
+    /// JSON `subscription_item` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `BillingPaymentAttempt.subscription_item`.
     public var subscriptionItem: [String: JSONValue]?
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.amount`.
     public var amount: CommerceMoneyResponse
-    /// JSON `totals`.
+    /// JSON `totals` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `BillingPaymentAttempt.totals`.
     public var totals: CommerceTotalsWithBillingDiscountsResponse?
-    /// JSON `payment_method_id`.
+    /// JSON `payment_method_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payment_method_id`.
     public var paymentMethodID: String
-    /// JSON `payment_method`.
+    /// JSON `payment_method` (object).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.payment_method`.
     public var paymentMethod: CommercePaymentMethodResponse
-    /// JSON `statement_id`.
+    /// JSON `statement_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.statement_id`.
     public var statementID: String
-    /// JSON `gateway_external_id`.
+    /// JSON `gateway_external_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingPaymentAttempt.gateway_external_id`.
     public var gatewayExternalID: String?
-    /// JSON `gateway_external_url`.
+    /// JSON `gateway_external_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingPaymentAttempt.gateway_external_url`.
     public var gatewayExternalURL: String?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `pending`, `paid`, `failed`.
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.status`.
     public var status: Status
-    /// JSON `paid_at`. Unix epoch milliseconds.
+    /// JSON `paid_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingPaymentAttempt.paid_at`.
     public var paidAt: Int64?
-    /// JSON `failed_at`. Unix epoch milliseconds.
+    /// JSON `failed_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingPaymentAttempt.failed_at`.
     public var failedAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `BillingPaymentAttempt.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,33 +2,61 @@
 
 /// The `BillingPriceResponse` object of the Backend API (schema `BillingPriceResponse`).
 public struct BillingPriceResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_price`.
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.id`.
     public var id: String
-    /// JSON `plan_id`.
+    /// JSON `plan_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.plan_id`.
     public var planID: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.instance_id`.
     public var instanceID: String
-    /// JSON `currency`.
+    /// JSON `currency` (string).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.currency`.
     public var currency: String
-    /// JSON `currency_symbol`.
+    /// JSON `currency_symbol` (string).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.currency_symbol`.
     public var currencySymbol: String
-    /// JSON `amount`.
+    /// JSON `amount` (integer).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.amount`.
     public var amount: Int64
-    /// JSON `annual_monthly_amount`.
+    /// JSON `annual_monthly_amount` (integer).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.annual_monthly_amount`.
     public var annualMonthlyAmount: Int64
-    /// JSON `fee`.
+    /// JSON `fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingPriceResponse.fee`.
     public var fee: CommerceMoneyResponse?
-    /// JSON `annual_monthly_fee`.
+    /// JSON `annual_monthly_fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `BillingPriceResponse.annual_monthly_fee`.
     public var annualMonthlyFee: CommerceMoneyResponse?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `BillingPriceResponse.description`.
     public var description: String?
-    /// JSON `is_default`.
+    /// JSON `is_default` (boolean).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.is_default`.
     public var isDefault: Bool
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.created_at`.
     public var createdAt: Int64
-    /// JSON `supported_billing_periods`.
+    /// JSON `supported_billing_periods` (string): one of `month`, `annual`, `both`.
+    ///
+    /// Always sent. Spec: `BillingPriceResponse.supported_billing_periods`.
     public var supportedBillingPeriods: SupportedBillingPeriods
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `BillingStatement` object of the Backend API (schema `BillingStatement`).
 public struct BillingStatement: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_statement`.
+    ///
+    /// Always sent. Spec: `BillingStatement.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `BillingStatement.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `BillingStatement.instance_id`.
     public var instanceID: String
-    /// JSON `timestamp`.
+    /// JSON `timestamp` (integer).
+    ///
+    /// Always sent. Spec: `BillingStatement.timestamp`.
     public var timestamp: Int64
-    /// JSON `payer`.
+    /// JSON `payer` (object).
+    ///
+    /// Always sent. Spec: `BillingStatement.payer`.
     public var payer: CommercePayerResponse
-    /// JSON `status`.
+    /// JSON `status` (string): one of `open`, `closed`.
+    ///
+    /// Always sent. Spec: `BillingStatement.status`.
     public var status: Status
-    /// JSON `totals`.
+    /// JSON `totals` (object).
+    ///
+    /// Always sent. Spec: `BillingStatement.totals`.
     public var totals: Totals
-    /// JSON `groups`.
+    /// JSON `groups` (array of objects).
+    ///
+    /// Always sent. Spec: `BillingStatement.groups`.
     public var groups: [Groups]
 
     /// Creates a value from its properties.
@@ -75,13 +91,21 @@ public struct BillingStatement: Codable, Hashable, Sendable {
 
     /// Inline object of `totals` in `BillingStatement`.
     public struct Totals: Codable, Hashable, Sendable {
-        /// JSON `grand_total`.
+        /// JSON `grand_total` (object).
+        ///
+        /// Always sent. Spec: `BillingStatement.Totals.grand_total`.
         public var grandTotal: CommerceMoneyResponse
-        /// JSON `subtotal`.
+        /// JSON `subtotal` (object).
+        ///
+        /// Always sent. Spec: `BillingStatement.Totals.subtotal`.
         public var subtotal: CommerceMoneyResponse
-        /// JSON `base_fee`.
+        /// JSON `base_fee` (object).
+        ///
+        /// Always sent. Spec: `BillingStatement.Totals.base_fee`.
         public var baseFee: CommerceMoneyResponse
-        /// JSON `tax_total`.
+        /// JSON `tax_total` (object).
+        ///
+        /// Always sent. Spec: `BillingStatement.Totals.tax_total`.
         public var taxTotal: CommerceMoneyResponse
 
         /// Creates a value from its properties.
@@ -107,11 +131,17 @@ public struct BillingStatement: Codable, Hashable, Sendable {
 
     /// Inline object of `groups` in `BillingStatement`.
     public struct Groups: Codable, Hashable, Sendable {
-        /// JSON `object`.
+        /// JSON `object` (string): always `commerce_statement_group`.
+        ///
+        /// Always sent. Spec: `BillingStatement.Groups.object`.
         public var object: Object
-        /// JSON `timestamp`.
+        /// JSON `timestamp` (integer).
+        ///
+        /// Always sent. Spec: `BillingStatement.Groups.timestamp`.
         public var timestamp: Int64
-        /// JSON `items`.
+        /// JSON `items` (array of `BillingPaymentAttempt` objects).
+        ///
+        /// Always sent. Spec: `BillingStatement.Groups.items`.
         public var items: [BillingPaymentAttempt]
 
         /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `BlocklistIdentifier` object of the Backend API (schema `BlocklistIdentifier`).
 public struct BlocklistIdentifier: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `blocklist_identifier`.
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.object`.
     public var object: Object?
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.id`.
     public var id: String?
-    /// JSON `identifier`.
+    /// JSON `identifier` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.identifier`.
     public var identifier: String?
-    /// JSON `identifier_type`.
+    /// JSON `identifier_type` (string): one of `email_address`, `phone_number`, `web3_wallet`.
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.identifier_type`.
     public var identifierType: IdentifierType?
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.instance_id`.
     public var instanceID: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.created_at`.
     public var createdAt: Int64?
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `BlocklistIdentifier.updated_at`.
     public var updatedAt: Int64?
 
     /// Creates a value from its properties.

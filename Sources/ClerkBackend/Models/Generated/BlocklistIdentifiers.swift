@@ -2,9 +2,13 @@
 
 /// The `BlocklistIdentifiers` object of the Backend API (schema `BlocklistIdentifiers`).
 public struct BlocklistIdentifiers: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `BlocklistIdentifier` objects).
+    ///
+    /// Always sent. Spec: `BlocklistIdentifiers.data`.
     public var data: [BlocklistIdentifier]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `BlocklistIdentifiers.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The `CNameTarget` object of the Backend API (schema `CNameTarget`).
 public struct CNameTarget: Codable, Hashable, Sendable {
-    /// JSON `host`.
+    /// JSON `host` (string).
+    ///
+    /// Always sent. Spec: `CNameTarget.host`.
     public var host: String
-    /// JSON `value`.
+    /// JSON `value` (string).
+    ///
+    /// Always sent. Spec: `CNameTarget.value`.
     public var value: String
-    /// JSON `required`.
+    /// JSON `required` (boolean).
+    ///
+    /// Always sent. Spec: `CNameTarget.required`.
     public var required: Bool
 
     /// Creates a value from its properties.

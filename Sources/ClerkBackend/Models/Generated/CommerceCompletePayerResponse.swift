@@ -2,31 +2,57 @@
 
 /// The `CommerceCompletePayerResponse` object of the Backend API (schema `CommercePayerResponse-2`).
 public struct CommerceCompletePayerResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_payer`.
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.instance_id`.
     public var instanceID: String
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceCompletePayerResponse.user_id`.
     public var userID: String?
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.first_name`.
     public var firstName: String
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.last_name`.
     public var lastName: String
-    /// JSON `email`.
+    /// JSON `email` (string).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.email`.
     public var email: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceCompletePayerResponse.organization_id`.
     public var organizationID: String?
-    /// JSON `organization_name`.
+    /// JSON `organization_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceCompletePayerResponse.organization_name`.
     public var organizationName: String?
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.image_url`.
     public var imageURL: String
-    /// JSON `credits_balance`.
+    /// JSON `credits_balance` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceCompletePayerResponse.credits_balance`.
     public var creditsBalance: CommerceMoneyResponse?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceCompletePayerResponse.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `CommerceCreditBalanceResponse` object of the Backend API (schema `CommerceCreditBalanceResponse`).
 public struct CommerceCreditBalanceResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string).
+    ///
+    /// Always sent. Spec: `CommerceCreditBalanceResponse.object`.
     public var object: String
-    /// JSON `balance`.
+    /// JSON `balance` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceCreditBalanceResponse.balance`.
     public var balance: CommerceMoneyResponse?
 
     /// Creates a value from its properties.

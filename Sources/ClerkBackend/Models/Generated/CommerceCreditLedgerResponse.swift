@@ -2,21 +2,37 @@
 
 /// The `CommerceCreditLedgerResponse` object of the Backend API (schema `CommerceCreditLedgerResponse`).
 public struct CommerceCreditLedgerResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.object`.
     public var object: String
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.id`.
     public var id: String
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.payer_id`.
     public var payerID: String
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.amount`.
     public var amount: CommerceMoneyResponse
-    /// JSON `source_type`.
+    /// JSON `source_type` (string).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.source_type`.
     public var sourceType: String
-    /// JSON `source_id`.
+    /// JSON `source_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.source_id`.
     public var sourceID: String
-    /// JSON `note`.
+    /// JSON `note` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceCreditLedgerResponse.note`.
     public var note: String?
-    /// JSON `created_at`.
+    /// JSON `created_at` (string, date-time).
+    ///
+    /// Always sent. Spec: `CommerceCreditLedgerResponse.created_at`.
     public var createdAt: String
 
     /// Creates a value from its properties.

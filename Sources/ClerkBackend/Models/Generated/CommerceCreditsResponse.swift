@@ -2,11 +2,17 @@
 
 /// The `CommerceCreditsResponse` object of the Backend API (schema `CommerceCreditsResponse`).
 public struct CommerceCreditsResponse: Codable, Hashable, Sendable {
-    /// JSON `proration`.
+    /// JSON `proration` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceCreditsResponse.proration`.
     public var proration: CommerceProrationCreditDetailResponse?
-    /// JSON `payer`.
+    /// JSON `payer` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceCreditsResponse.payer`.
     public var payer: CommercePayerCreditResponse?
-    /// JSON `total`.
+    /// JSON `total` (object).
+    ///
+    /// Always sent. Spec: `CommerceCreditsResponse.total`.
     public var total: CommerceMoneyResponse
 
     /// Creates a value from its properties.

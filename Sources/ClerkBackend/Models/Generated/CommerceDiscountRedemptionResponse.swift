@@ -2,37 +2,69 @@
 
 /// The `CommerceDiscountRedemptionResponse` object of the Backend API (schema `CommerceDiscountRedemptionResponse`).
 public struct CommerceDiscountRedemptionResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_discount_redemption`.
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.id`.
     public var id: String
-    /// JSON `subscription_item_id`.
+    /// JSON `subscription_item_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.subscription_item_id`.
     public var subscriptionItemID: String
-    /// JSON `discount_id`.
+    /// JSON `discount_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.discount_id`.
     public var discountID: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceDiscountRedemptionResponse.name`.
     public var name: String?
-    /// JSON `source`.
+    /// JSON `source` (string): one of `promotion`, `manual`, `promo_code`.
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.source`.
     public var source: Source
-    /// JSON `promo_code`.
+    /// JSON `promo_code` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceDiscountRedemptionResponse.promo_code`.
     public var promoCode: String?
-    /// JSON `effect`.
+    /// JSON `effect` (string): one of `percentage`, `fixed_amount`.
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceDiscountRedemptionResponse.effect`.
     public var effect: Effect?
-    /// JSON `percent_off`.
+    /// JSON `percent_off` (number, double).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceDiscountRedemptionResponse.percent_off`.
     public var percentOff: Double?
-    /// JSON `amount_off`.
+    /// JSON `amount_off` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceDiscountRedemptionResponse.amount_off`.
     public var amountOff: CommerceMoneyResponse?
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceDiscountRedemptionResponse.amount`.
     public var amount: CommerceMoneyResponse?
-    /// JSON `cycles_remaining`.
+    /// JSON `cycles_remaining` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceDiscountRedemptionResponse.cycles_remaining`.
     public var cyclesRemaining: Int64?
-    /// JSON `cycles_applied`.
+    /// JSON `cycles_applied` (integer).
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.cycles_applied`.
     public var cyclesApplied: Int64
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `exhausted`, `removed`.
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceDiscountRedemptionResponse.status`.
     public var status: Status?
-    /// JSON `redeemed_at`. Unix epoch milliseconds.
+    /// JSON `redeemed_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceDiscountRedemptionResponse.redeemed_at`.
     public var redeemedAt: Int64
-    /// JSON `redeemed_by`.
+    /// JSON `redeemed_by` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceDiscountRedemptionResponse.redeemed_by`.
     public var redeemedBy: String?
 
     /// Creates a value from its properties.

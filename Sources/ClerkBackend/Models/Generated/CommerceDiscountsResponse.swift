@@ -2,9 +2,13 @@
 
 /// The `CommerceDiscountsResponse` object of the Backend API (schema `CommerceDiscountsResponse`).
 public struct CommerceDiscountsResponse: Codable, Hashable, Sendable {
-    /// JSON `proration`.
+    /// JSON `proration` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceDiscountsResponse.proration`.
     public var proration: CommerceProrationDiscountResponse?
-    /// JSON `total`.
+    /// JSON `total` (object).
+    ///
+    /// Always sent. Spec: `CommerceDiscountsResponse.total`.
     public var total: CommerceMoneyResponse
 
     /// Creates a value from its properties.

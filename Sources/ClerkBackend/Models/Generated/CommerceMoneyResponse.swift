@@ -2,13 +2,21 @@
 
 /// The `CommerceMoneyResponse` object of the Backend API (schema `CommerceMoneyResponse`).
 public struct CommerceMoneyResponse: Codable, Hashable, Sendable {
-    /// JSON `amount`.
+    /// JSON `amount` (integer).
+    ///
+    /// Always sent. Spec: `CommerceMoneyResponse.amount`.
     public var amount: Int64
-    /// JSON `amount_formatted`.
+    /// JSON `amount_formatted` (string).
+    ///
+    /// Always sent. Spec: `CommerceMoneyResponse.amount_formatted`.
     public var amountFormatted: String
-    /// JSON `currency`.
+    /// JSON `currency` (string).
+    ///
+    /// Always sent. Spec: `CommerceMoneyResponse.currency`.
     public var currency: String
-    /// JSON `currency_symbol`.
+    /// JSON `currency_symbol` (string).
+    ///
+    /// Always sent. Spec: `CommerceMoneyResponse.currency_symbol`.
     public var currencySymbol: String
 
     /// Creates a value from its properties.

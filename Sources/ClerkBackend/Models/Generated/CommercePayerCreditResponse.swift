@@ -2,9 +2,13 @@
 
 /// The `CommercePayerCreditResponse` object of the Backend API (schema `CommercePayerCreditResponse`).
 public struct CommercePayerCreditResponse: Codable, Hashable, Sendable {
-    /// JSON `remaining_balance`.
+    /// JSON `remaining_balance` (object).
+    ///
+    /// Always sent. Spec: `CommercePayerCreditResponse.remaining_balance`.
     public var remainingBalance: CommerceMoneyResponse
-    /// JSON `applied_amount`.
+    /// JSON `applied_amount` (object).
+    ///
+    /// Always sent. Spec: `CommercePayerCreditResponse.applied_amount`.
     public var appliedAmount: CommerceMoneyResponse
 
     /// Creates a value from its properties.

@@ -2,31 +2,57 @@
 
 /// The `CommercePayerResponse` object of the Backend API (schema `CommercePayerResponse`).
 public struct CommercePayerResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_payer`.
+    ///
+    /// Always sent. Spec: `CommercePayerResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommercePayerResponse.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePayerResponse.instance_id`.
     public var instanceID: String
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePayerResponse.user_id`.
     public var userID: String?
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePayerResponse.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePayerResponse.last_name`.
     public var lastName: String?
-    /// JSON `email`.
+    /// JSON `email` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePayerResponse.email`.
     public var email: String?
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePayerResponse.organization_id`.
     public var organizationID: String?
-    /// JSON `organization_name`.
+    /// JSON `organization_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePayerResponse.organization_name`.
     public var organizationName: String?
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePayerResponse.image_url`.
     public var imageURL: String?
-    /// JSON `credits_balance`.
+    /// JSON `credits_balance` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePayerResponse.credits_balance`.
     public var creditsBalance: CommerceMoneyResponse?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePayerResponse.created_at`.
     public var createdAt: Int64?
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePayerResponse.updated_at`.
     public var updatedAt: Int64?
 
     /// Creates a value from its properties.

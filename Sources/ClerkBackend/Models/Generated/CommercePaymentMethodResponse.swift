@@ -2,39 +2,73 @@
 
 /// The `CommercePaymentMethodResponse` object of the Backend API (schema `CommercePaymentMethodResponse`).
 public struct CommercePaymentMethodResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_payment_method`.
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.id`.
     public var id: String
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.payer_id`.
     public var payerID: String
-    /// JSON `payment_type`.
+    /// JSON `payment_type` (string): one of `card`, `link`, `payer-credits`.
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.payment_type`.
     public var paymentType: PaymentType
-    /// JSON `is_default`.
+    /// JSON `is_default` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePaymentMethodResponse.is_default`.
     public var isDefault: Bool?
-    /// JSON `gateway`.
+    /// JSON `gateway` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.gateway`.
     public var gateway: String
-    /// JSON `gateway_external_id`.
+    /// JSON `gateway_external_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.gateway_external_id`.
     public var gatewayExternalID: String
-    /// JSON `gateway_external_account_id`.
+    /// JSON `gateway_external_account_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePaymentMethodResponse.gateway_external_account_id`.
     public var gatewayExternalAccountID: String?
-    /// JSON `last4`.
+    /// JSON `last4` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePaymentMethodResponse.last4`.
     public var last4: String?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `disconnected`.
+    ///
+    /// Always sent. Spec: `CommercePaymentMethodResponse.status`.
     public var status: Status
-    /// JSON `wallet_type`.
+    /// JSON `wallet_type` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePaymentMethodResponse.wallet_type`.
     public var walletType: String?
-    /// JSON `card_type`.
+    /// JSON `card_type` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePaymentMethodResponse.card_type`.
     public var cardType: String?
-    /// JSON `expiry_year`.
+    /// JSON `expiry_year` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePaymentMethodResponse.expiry_year`.
     public var expiryYear: Int64?
-    /// JSON `expiry_month`.
+    /// JSON `expiry_month` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePaymentMethodResponse.expiry_month`.
     public var expiryMonth: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePaymentMethodResponse.created_at`.
     public var createdAt: Int64?
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePaymentMethodResponse.updated_at`.
     public var updatedAt: Int64?
-    /// JSON `is_removable`.
+    /// JSON `is_removable` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePaymentMethodResponse.is_removable`.
     public var isRemovable: Bool?
 
     /// Creates a value from its properties.

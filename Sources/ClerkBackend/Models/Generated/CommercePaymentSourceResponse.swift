@@ -2,39 +2,73 @@
 
 /// The `CommercePaymentSourceResponse` object of the Backend API (schema `CommercePaymentSourceResponse`).
 public struct CommercePaymentSourceResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_source`.
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.id`.
     public var id: String
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.payer_id`.
     public var payerID: String
-    /// JSON `payment_method`.
+    /// JSON `payment_method` (string): one of `card`, `apple_pay`, `google_pay`.
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.payment_method`.
     public var paymentMethod: PaymentMethod
-    /// JSON `is_default`.
+    /// JSON `is_default` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePaymentSourceResponse.is_default`.
     public var isDefault: Bool?
-    /// JSON `gateway`.
+    /// JSON `gateway` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.gateway`.
     public var gateway: String
-    /// JSON `gateway_external_id`.
+    /// JSON `gateway_external_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.gateway_external_id`.
     public var gatewayExternalID: String
-    /// JSON `gateway_external_account_id`.
+    /// JSON `gateway_external_account_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePaymentSourceResponse.gateway_external_account_id`.
     public var gatewayExternalAccountID: String?
-    /// JSON `last4`.
+    /// JSON `last4` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.last4`.
     public var last4: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `disconnected`.
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.status`.
     public var status: Status
-    /// JSON `wallet_type`.
+    /// JSON `wallet_type` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.wallet_type`.
     public var walletType: String
-    /// JSON `card_type`.
+    /// JSON `card_type` (string).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.card_type`.
     public var cardType: String
-    /// JSON `expiry_year`.
+    /// JSON `expiry_year` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePaymentSourceResponse.expiry_year`.
     public var expiryYear: Int64?
-    /// JSON `expiry_month`.
+    /// JSON `expiry_month` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePaymentSourceResponse.expiry_month`.
     public var expiryMonth: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommercePaymentSourceResponse.updated_at`.
     public var updatedAt: Int64
-    /// JSON `is_removable`.
+    /// JSON `is_removable` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePaymentSourceResponse.is_removable`.
     public var isRemovable: Bool?
 
     /// Creates a value from its properties.

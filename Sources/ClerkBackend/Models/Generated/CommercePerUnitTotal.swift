@@ -2,11 +2,17 @@
 
 /// The `CommercePerUnitTotal` object of the Backend API (schema `CommercePerUnitTotal`).
 public struct CommercePerUnitTotal: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CommercePerUnitTotal.name`.
     public var name: String
-    /// JSON `block_size`.
+    /// JSON `block_size` (integer).
+    ///
+    /// Always sent. Spec: `CommercePerUnitTotal.block_size`.
     public var blockSize: Int64
-    /// JSON `tiers`.
+    /// JSON `tiers` (array of `CommercePerUnitTotalTier` objects).
+    ///
+    /// Always sent. Spec: `CommercePerUnitTotal.tiers`.
     public var tiers: [CommercePerUnitTotalTier]
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The `CommercePerUnitTotalTier` object of the Backend API (schema `CommercePerUnitTotalTier`).
 public struct CommercePerUnitTotalTier: Codable, Hashable, Sendable {
-    /// JSON `quantity`.
+    /// JSON `quantity` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePerUnitTotalTier.quantity`.
     public var quantity: Int64?
-    /// JSON `fee_per_block`.
+    /// JSON `fee_per_block` (object).
+    ///
+    /// Always sent. Spec: `CommercePerUnitTotalTier.fee_per_block`.
     public var feePerBlock: CommerceMoneyResponse
-    /// JSON `total`.
+    /// JSON `total` (object).
+    ///
+    /// Always sent. Spec: `CommercePerUnitTotalTier.total`.
     public var total: CommerceMoneyResponse
 
     /// Creates a value from its properties.

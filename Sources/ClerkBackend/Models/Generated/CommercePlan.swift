@@ -2,48 +2,86 @@
 
 /// The `CommercePlan` object of the Backend API (schema `CommercePlan`).
 public struct CommercePlan: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_plan`.
+    ///
+    /// Always sent. Spec: `CommercePlan.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommercePlan.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CommercePlan.name`.
     public var name: String
-    /// JSON `fee`.
+    /// JSON `fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlan.fee`.
     public var fee: CommerceMoneyResponse?
-    /// JSON `annual_monthly_fee`.
+    /// JSON `annual_monthly_fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlan.annual_monthly_fee`.
     public var annualMonthlyFee: CommerceMoneyResponse?
-    /// JSON `annual_fee`.
+    /// JSON `annual_fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlan.annual_fee`.
     public var annualFee: CommerceMoneyResponse?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlan.description`.
     public var description: String?
-    /// JSON `product_id`. Deprecated in the spec.
+    /// JSON `product_id` (string).
+    ///
+    /// Always sent. Deprecated in the spec. Spec: `CommercePlan.product_id`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var productID: String {
         get { _productID }
         set { _productID = newValue }
     }
     private var _productID: String
-    /// JSON `is_default`.
+    /// JSON `is_default` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlan.is_default`.
     public var isDefault: Bool
-    /// JSON `is_recurring`.
+    /// JSON `is_recurring` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlan.is_recurring`.
     public var isRecurring: Bool
-    /// JSON `publicly_visible`.
+    /// JSON `publicly_visible` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlan.publicly_visible`.
     public var publiclyVisible: Bool
-    /// JSON `has_base_fee`.
+    /// JSON `has_base_fee` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlan.has_base_fee`.
     public var hasBaseFee: Bool
-    /// JSON `for_payer_type`.
+    /// JSON `for_payer_type` (string).
+    ///
+    /// Always sent. Spec: `CommercePlan.for_payer_type`.
     public var forPayerType: String
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// Always sent. Spec: `CommercePlan.slug`.
     public var slug: String
-    /// JSON `avatar_url`.
+    /// JSON `avatar_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlan.avatar_url`.
     public var avatarURL: String?
-    /// JSON `features`.
+    /// JSON `features` (array of `FeatureResponse` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePlan.features`.
     public var features: [FeatureResponse]?
-    /// JSON `free_trial_enabled`.
+    /// JSON `free_trial_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlan.free_trial_enabled`.
     public var freeTrialEnabled: Bool
-    /// JSON `free_trial_days`.
+    /// JSON `free_trial_days` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlan.free_trial_days`.
     public var freeTrialDays: Int64?
-    /// JSON `unit_prices`.
+    /// JSON `unit_prices` (array of `CommercePlanUnitPrice` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePlan.unit_prices`.
     public var unitPrices: [CommercePlanUnitPrice]?
 
     /// Creates a value from its properties.

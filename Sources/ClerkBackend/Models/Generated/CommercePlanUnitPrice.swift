@@ -2,11 +2,17 @@
 
 /// The `CommercePlanUnitPrice` object of the Backend API (schema `CommercePlanUnitPrice`).
 public struct CommercePlanUnitPrice: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanUnitPrice.name`.
     public var name: String
-    /// JSON `block_size`.
+    /// JSON `block_size` (integer).
+    ///
+    /// Always sent. Spec: `CommercePlanUnitPrice.block_size`.
     public var blockSize: Int64
-    /// JSON `tiers`.
+    /// JSON `tiers` (array of `CommercePlanUnitPriceTier` objects).
+    ///
+    /// Always sent. Spec: `CommercePlanUnitPrice.tiers`.
     public var tiers: [CommercePlanUnitPriceTier]
 
     /// Creates a value from its properties.

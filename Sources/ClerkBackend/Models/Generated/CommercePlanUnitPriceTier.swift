@@ -2,11 +2,17 @@
 
 /// The `CommercePlanUnitPriceTier` object of the Backend API (schema `CommercePlanUnitPriceTier`).
 public struct CommercePlanUnitPriceTier: Codable, Hashable, Sendable {
-    /// JSON `starts_at_block`.
+    /// JSON `starts_at_block` (integer).
+    ///
+    /// Always sent. Spec: `CommercePlanUnitPriceTier.starts_at_block`.
     public var startsAtBlock: Int64
-    /// JSON `ends_after_block`.
+    /// JSON `ends_after_block` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePlanUnitPriceTier.ends_after_block`.
     public var endsAfterBlock: Int64?
-    /// JSON `fee_per_block`.
+    /// JSON `fee_per_block` (object).
+    ///
+    /// Always sent. Spec: `CommercePlanUnitPriceTier.fee_per_block`.
     public var feePerBlock: CommerceMoneyResponse
 
     /// Creates a value from its properties.

@@ -2,63 +2,121 @@
 
 /// The `CommercePlanWithAmounts` object of the Backend API (schema `CommercePlan-2`).
 public struct CommercePlanWithAmounts: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_plan`.
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.name`.
     public var name: String
-    /// JSON `fee`.
+    /// JSON `fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlanWithAmounts.fee`.
     public var fee: CommerceMoneyResponse?
-    /// JSON `annual_monthly_fee`.
+    /// JSON `annual_monthly_fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlanWithAmounts.annual_monthly_fee`.
     public var annualMonthlyFee: CommerceMoneyResponse?
-    /// JSON `annual_fee`.
+    /// JSON `annual_fee` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommercePlanWithAmounts.annual_fee`.
     public var annualFee: CommerceMoneyResponse?
-    /// JSON `amount`.
+    /// JSON `amount` (integer).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.amount`.
     public var amount: Int64
-    /// JSON `amount_formatted`.
+    /// JSON `amount_formatted` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.amount_formatted`.
     public var amountFormatted: String
-    /// JSON `annual_monthly_amount`.
+    /// JSON `annual_monthly_amount` (integer).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.annual_monthly_amount`.
     public var annualMonthlyAmount: Int64
-    /// JSON `annual_monthly_amount_formatted`.
+    /// JSON `annual_monthly_amount_formatted` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.annual_monthly_amount_formatted`.
     public var annualMonthlyAmountFormatted: String
-    /// JSON `annual_amount`.
+    /// JSON `annual_amount` (integer).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.annual_amount`.
     public var annualAmount: Int64
-    /// JSON `annual_amount_formatted`.
+    /// JSON `annual_amount_formatted` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.annual_amount_formatted`.
     public var annualAmountFormatted: String
-    /// JSON `currency_symbol`.
+    /// JSON `currency_symbol` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.currency_symbol`.
     public var currencySymbol: String
-    /// JSON `currency`.
+    /// JSON `currency` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.currency`.
     public var currency: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.description`.
     public var description: String
-    /// JSON `product_id`.
+    /// JSON `product_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.product_id`.
     public var productID: String
-    /// JSON `is_default`.
+    /// JSON `is_default` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.is_default`.
     public var isDefault: Bool
-    /// JSON `is_recurring`.
+    /// JSON `is_recurring` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.is_recurring`.
     public var isRecurring: Bool
-    /// JSON `publicly_visible`.
+    /// JSON `publicly_visible` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.publicly_visible`.
     public var publiclyVisible: Bool
-    /// JSON `has_base_fee`.
+    /// JSON `has_base_fee` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.has_base_fee`.
     public var hasBaseFee: Bool
-    /// JSON `payer_type`.
+    /// JSON `payer_type` (array of strings).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.payer_type`.
     public var payerType: [String]
-    /// JSON `for_payer_type`.
+    /// JSON `for_payer_type` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.for_payer_type`.
     public var forPayerType: String
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.slug`.
     public var slug: String
-    /// JSON `avatar_url`.
+    /// JSON `avatar_url` (string).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.avatar_url`.
     public var avatarURL: String
-    /// JSON `period`.
+    /// JSON `period` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePlanWithAmounts.period`.
     public var period: String?
-    /// JSON `interval`.
+    /// JSON `interval` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePlanWithAmounts.interval`.
     public var interval: Int64?
-    /// JSON `features`.
+    /// JSON `features` (array of `FeatureResponse-2` objects).
+    ///
+    /// Always sent. Spec: `CommercePlanWithAmounts.features`.
     public var features: [CompleteFeatureResponse]
-    /// JSON `free_trial_enabled`.
+    /// JSON `free_trial_enabled` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `CommercePlanWithAmounts.free_trial_enabled`.
     public var freeTrialEnabled: Bool?
-    /// JSON `free_trial_days`.
+    /// JSON `free_trial_days` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePlanWithAmounts.free_trial_days`.
     public var freeTrialDays: Int64?
 
     /// Creates a value from its properties.

@@ -2,23 +2,41 @@
 
 /// The `CommercePriceTransitionDetails` object of the Backend API (schema `CommercePriceTransitionDetails`).
 public struct CommercePriceTransitionDetails: Codable, Hashable, Sendable {
-    /// JSON `previous_plan`.
+    /// JSON `previous_plan` (object).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.previous_plan`.
     public var previousPlan: CommercePlanWithAmounts
-    /// JSON `previous_price`.
+    /// JSON `previous_price` (object).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.previous_price`.
     public var previousPrice: BillingPriceResponse
-    /// JSON `effective_at`. Unix epoch milliseconds.
+    /// JSON `effective_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.effective_at`.
     public var effectiveAt: Int64
-    /// JSON `effective_mode`.
+    /// JSON `effective_mode` (string): one of `immediate`, `end_of_period`.
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.effective_mode`.
     public var effectiveMode: EffectiveMode
-    /// JSON `next_billing_date`.
+    /// JSON `next_billing_date` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePriceTransitionDetails.next_billing_date`.
     public var nextBillingDate: Int64?
-    /// JSON `charged_immediately`.
+    /// JSON `charged_immediately` (boolean).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.charged_immediately`.
     public var chargedImmediately: Bool
-    /// JSON `immediate_charge`.
+    /// JSON `immediate_charge` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommercePriceTransitionDetails.immediate_charge`.
     public var immediateCharge: CommerceMoneyResponse?
-    /// JSON `previous_subscription_item_status`.
+    /// JSON `previous_subscription_item_status` (string): one of `canceled`, `ended`, `abandoned`.
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.previous_subscription_item_status`.
     public var previousSubscriptionItemStatus: PreviousSubscriptionItemStatus
-    /// JSON `previous_subscription_item_id`.
+    /// JSON `previous_subscription_item_id` (string).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionDetails.previous_subscription_item_id`.
     public var previousSubscriptionItemID: String
 
     /// Creates a value from its properties.

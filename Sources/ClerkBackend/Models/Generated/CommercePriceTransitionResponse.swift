@@ -2,11 +2,17 @@
 
 /// The `CommercePriceTransitionResponse` object of the Backend API (schema `CommercePriceTransitionResponse`).
 public struct CommercePriceTransitionResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_price_transition`.
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionResponse.object`.
     public var object: Object
-    /// JSON `subscription_item`.
+    /// JSON `subscription_item` (object).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionResponse.subscription_item`.
     public var subscriptionItem: CommerceSubscriptionItemWithPaymentSource
-    /// JSON `transition`.
+    /// JSON `transition` (object).
+    ///
+    /// Always sent. Spec: `CommercePriceTransitionResponse.transition`.
     public var transition: CommercePriceTransitionDetails
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The `CommerceProrationCreditDetailResponse` object of the Backend API (schema `CommerceProrationCreditDetailResponse`).
 public struct CommerceProrationCreditDetailResponse: Codable, Hashable, Sendable {
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// Always sent. Spec: `CommerceProrationCreditDetailResponse.amount`.
     public var amount: CommerceMoneyResponse
-    /// JSON `cycle_days_remaining`.
+    /// JSON `cycle_days_remaining` (integer).
+    ///
+    /// Always sent. Spec: `CommerceProrationCreditDetailResponse.cycle_days_remaining`.
     public var cycleDaysRemaining: Int64
-    /// JSON `cycle_days_total`.
+    /// JSON `cycle_days_total` (integer).
+    ///
+    /// Always sent. Spec: `CommerceProrationCreditDetailResponse.cycle_days_total`.
     public var cycleDaysTotal: Int64
-    /// JSON `cycle_remaining_percent`.
+    /// JSON `cycle_remaining_percent` (number, double).
+    ///
+    /// Always sent. Spec: `CommerceProrationCreditDetailResponse.cycle_remaining_percent`.
     public var cycleRemainingPercent: Double
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The `CommerceProrationDiscountResponse` object of the Backend API (schema `CommerceProrationDiscountResponse`).
 public struct CommerceProrationDiscountResponse: Codable, Hashable, Sendable {
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// Always sent. Spec: `CommerceProrationDiscountResponse.amount`.
     public var amount: CommerceMoneyResponse
-    /// JSON `cycle_days_passed`.
+    /// JSON `cycle_days_passed` (integer).
+    ///
+    /// Always sent. Spec: `CommerceProrationDiscountResponse.cycle_days_passed`.
     public var cycleDaysPassed: Int64
-    /// JSON `cycle_days_total`.
+    /// JSON `cycle_days_total` (integer).
+    ///
+    /// Always sent. Spec: `CommerceProrationDiscountResponse.cycle_days_total`.
     public var cycleDaysTotal: Int64
-    /// JSON `cycle_passed_percent`.
+    /// JSON `cycle_passed_percent` (number, float).
+    ///
+    /// Always sent. Spec: `CommerceProrationDiscountResponse.cycle_passed_percent`.
     public var cyclePassedPercent: Double
 
     /// Creates a value from its properties.

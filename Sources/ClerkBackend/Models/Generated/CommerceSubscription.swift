@@ -2,29 +2,53 @@
 
 /// The `CommerceSubscription` object of the Backend API (schema `CommerceSubscription`).
 public struct CommerceSubscription: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_subscription`.
+    ///
+    /// Always sent. Spec: `CommerceSubscription.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscription.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscription.instance_id`.
     public var instanceID: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `past_due`, `canceled`, `ended`, `abandoned`, `incomplete`.
+    ///
+    /// Always sent. Spec: `CommerceSubscription.status`.
     public var status: Status
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscription.payer_id`.
     public var payerID: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceSubscription.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceSubscription.updated_at`.
     public var updatedAt: Int64
-    /// JSON `active_at`. Unix epoch milliseconds.
+    /// JSON `active_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscription.active_at`.
     public var activeAt: Int64?
-    /// JSON `past_due_at`. Unix epoch milliseconds.
+    /// JSON `past_due_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscription.past_due_at`.
     public var pastDueAt: Int64?
-    /// JSON `subscription_items`.
+    /// JSON `subscription_items` (array of `CommerceSubscriptionItem` objects).
+    ///
+    /// Always sent. Spec: `CommerceSubscription.subscription_items`.
     public var subscriptionItems: [CommerceSubscriptionItem]
-    /// JSON `next_payment`.
+    /// JSON `next_payment` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscription.next_payment`.
     public var nextPayment: CommerceSubscriptionNextPayment?
-    /// JSON `eligible_for_free_trial`.
+    /// JSON `eligible_for_free_trial` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscription.eligible_for_free_trial`.
     public var eligibleForFreeTrial: Bool?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `CommerceSubscriptionCreditResponse` object of the Backend API (schema `CommerceSubscriptionCreditResponse`).
 public struct CommerceSubscriptionCreditResponse: Codable, Hashable, Sendable {
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionCreditResponse.amount`.
     public var amount: CommerceMoneyResponse?
-    /// JSON `cycle_remaining_percent`.
+    /// JSON `cycle_remaining_percent` (number, float).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionCreditResponse.cycle_remaining_percent`.
     public var cycleRemainingPercent: Double?
 
     /// Creates a value from its properties.

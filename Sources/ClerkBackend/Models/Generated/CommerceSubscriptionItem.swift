@@ -2,57 +2,109 @@
 
 /// The `CommerceSubscriptionItem` object of the Backend API (schema `CommerceSubscriptionItem`).
 public struct CommerceSubscriptionItem: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_subscription_item`.
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.instance_id`.
     public var instanceID: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `canceled`, `expired`, `ended`, `past_due`, `upcoming`, `incomplete`, `abandoned`.
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.status`.
     public var status: Status
-    /// JSON `credit`.
+    /// JSON `credit` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.credit`.
     public var credit: CommerceSubscriptionCreditResponse?
-    /// JSON `credits`.
+    /// JSON `credits` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItem.credits`.
     public var credits: CommerceCreditsResponse?
-    /// JSON `plan_id`.
+    /// JSON `plan_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItem.plan_id`.
     public var planID: String?
-    /// JSON `price_id`.
+    /// JSON `price_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.price_id`.
     public var priceID: String?
-    /// JSON `plan`.
+    /// JSON `plan` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItem.plan`.
     public var plan: CommercePlan?
-    /// JSON `plan_period`.
+    /// JSON `plan_period` (string): one of `month`, `annual`.
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.plan_period`.
     public var planPeriod: PlanPeriod
-    /// JSON `payment_method`.
+    /// JSON `payment_method` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.payment_method`.
     public var paymentMethod: CommercePaymentMethodResponse?
-    /// JSON `lifetime_paid`.
+    /// JSON `lifetime_paid` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.lifetime_paid`.
     public var lifetimePaid: CommerceMoneyResponse?
-    /// JSON `next_payment`.
+    /// JSON `next_payment` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItem.next_payment`.
     public var nextPayment: CommerceSubscriptionItemNextPaymentResponse?
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.payer_id`.
     public var payerID: String
-    /// JSON `payer`.
+    /// JSON `payer` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.payer`.
     public var payer: CommercePayerResponse?
-    /// JSON `is_free_trial`.
+    /// JSON `is_free_trial` (boolean).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.is_free_trial`.
     public var isFreeTrial: Bool
-    /// JSON `period_start`.
+    /// JSON `period_start` (integer).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItem.period_start`.
     public var periodStart: Int64
-    /// JSON `period_end`.
+    /// JSON `period_end` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItem.period_end`.
     public var periodEnd: Int64?
-    /// JSON `proration_date`.
+    /// JSON `proration_date` (string, date).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.proration_date`.
     public var prorationDate: String?
-    /// JSON `canceled_at`. Unix epoch milliseconds.
+    /// JSON `canceled_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItem.canceled_at`.
     public var canceledAt: Int64?
-    /// JSON `past_due_at`. Unix epoch milliseconds.
+    /// JSON `past_due_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItem.past_due_at`.
     public var pastDueAt: Int64?
-    /// JSON `ended_at`. Unix epoch milliseconds.
+    /// JSON `ended_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItem.ended_at`.
     public var endedAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.created_at`.
     public var createdAt: Int64?
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItem.updated_at`.
     public var updatedAt: Int64?
-    /// JSON `seats`.
+    /// JSON `seats` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItem.seats`.
     public var seats: CommerceSubscriptionItemSeatsResponse?
-    /// JSON `totals`.
+    /// JSON `totals` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItem.totals`.
     public var totals: CommerceTotalsWithBillingDiscountsResponse?
 
     /// Creates a value from its properties.

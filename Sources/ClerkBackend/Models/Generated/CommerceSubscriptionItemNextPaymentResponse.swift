@@ -2,13 +2,21 @@
 
 /// The `CommerceSubscriptionItemNextPaymentResponse` object of the Backend API (schema `CommerceSubscriptionItemNextPaymentResponse`).
 public struct CommerceSubscriptionItemNextPaymentResponse: Codable, Hashable, Sendable {
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemNextPaymentResponse.amount`.
     public var amount: CommerceMoneyResponse?
-    /// JSON `date`.
+    /// JSON `date` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemNextPaymentResponse.date`.
     public var date: Int64?
-    /// JSON `per_unit_totals`.
+    /// JSON `per_unit_totals` (array of `CommercePerUnitTotal` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItemNextPaymentResponse.per_unit_totals`.
     public var perUnitTotals: [CommercePerUnitTotal]?
-    /// JSON `totals`.
+    /// JSON `totals` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemNextPaymentResponse.totals`.
     public var totals: CommerceTotalsResponse?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `CommerceSubscriptionItemSeatsResponse` object of the Backend API (schema `CommerceSubscriptionItemSeatsResponse`).
 public struct CommerceSubscriptionItemSeatsResponse: Codable, Hashable, Sendable {
-    /// JSON `quantity`.
+    /// JSON `quantity` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItemSeatsResponse.quantity`.
     public var quantity: Int64?
-    /// JSON `tiers`.
+    /// JSON `tiers` (array of `CommercePerUnitTotalTier-2` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItemSeatsResponse.tiers`.
     public var tiers: [CommercePerUnitTotalTier]?
 
     /// Creates a value from its properties.

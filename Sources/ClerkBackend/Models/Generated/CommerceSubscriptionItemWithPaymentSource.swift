@@ -2,57 +2,109 @@
 
 /// The `CommerceSubscriptionItemWithPaymentSource` object of the Backend API (schema `CommerceSubscriptionItem-2`).
 public struct CommerceSubscriptionItemWithPaymentSource: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `commerce_subscription_item`.
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.instance_id`.
     public var instanceID: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `ended`, `past_due`, `upcoming`, `incomplete`, `abandoned`.
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.status`.
     public var status: Status
-    /// JSON `credit`.
+    /// JSON `credit` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.credit`.
     public var credit: CommerceSubscriptionCreditResponse?
-    /// JSON `plan_id`.
+    /// JSON `plan_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.plan_id`.
     public var planID: String
-    /// JSON `price_id`.
+    /// JSON `price_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.price_id`.
     public var priceID: String?
-    /// JSON `plan`.
+    /// JSON `plan` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.plan`.
     public var plan: CommercePlanWithAmounts?
-    /// JSON `plan_period`.
+    /// JSON `plan_period` (string): one of `month`, `annual`.
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.plan_period`.
     public var planPeriod: PlanPeriod
-    /// JSON `payment_source_id`.
+    /// JSON `payment_source_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.payment_source_id`.
     public var paymentSourceID: String
-    /// JSON `payment_source`.
+    /// JSON `payment_source` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.payment_source`.
     public var paymentSource: CommercePaymentSourceResponse?
-    /// JSON `lifetime_paid`.
+    /// JSON `lifetime_paid` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.lifetime_paid`.
     public var lifetimePaid: CommerceMoneyResponse?
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.amount`.
     public var amount: CommerceMoneyResponse?
-    /// JSON `next_invoice`.
+    /// JSON `next_invoice` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.next_invoice`.
     public var nextInvoice: CommerceSubscriptionItemNextPaymentResponse?
-    /// JSON `next_payment`.
+    /// JSON `next_payment` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.next_payment`.
     public var nextPayment: CommerceSubscriptionItemNextPaymentResponse?
-    /// JSON `payer_id`.
+    /// JSON `payer_id` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.payer_id`.
     public var payerID: String
-    /// JSON `payer`.
+    /// JSON `payer` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.payer`.
     public var payer: CommerceCompletePayerResponse?
-    /// JSON `is_free_trial`.
+    /// JSON `is_free_trial` (boolean).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.is_free_trial`.
     public var isFreeTrial: Bool
-    /// JSON `period_start`.
+    /// JSON `period_start` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.period_start`.
     public var periodStart: Int64?
-    /// JSON `period_end`.
+    /// JSON `period_end` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.period_end`.
     public var periodEnd: Int64?
-    /// JSON `proration_date`.
+    /// JSON `proration_date` (string).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.proration_date`.
     public var prorationDate: String
-    /// JSON `canceled_at`. Unix epoch milliseconds.
+    /// JSON `canceled_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.canceled_at`.
     public var canceledAt: Int64?
-    /// JSON `past_due_at`. Unix epoch milliseconds.
+    /// JSON `past_due_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.past_due_at`.
     public var pastDueAt: Int64?
-    /// JSON `ended_at`. Unix epoch milliseconds.
+    /// JSON `ended_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionItemWithPaymentSource.ended_at`.
     public var endedAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionItemWithPaymentSource.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The `CommerceSubscriptionNextPayment` object of the Backend API (schema `CommerceSubscriptionNextPayment`).
 public struct CommerceSubscriptionNextPayment: Codable, Hashable, Sendable {
-    /// JSON `date`.
+    /// JSON `date` (integer).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionNextPayment.date`.
     public var date: Int64
-    /// JSON `amount`.
+    /// JSON `amount` (object).
+    ///
+    /// Always sent. Spec: `CommerceSubscriptionNextPayment.amount`.
     public var amount: CommerceMoneyResponse
-    /// JSON `per_unit_totals`.
+    /// JSON `per_unit_totals` (array of `CommercePerUnitTotal-2` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceSubscriptionNextPayment.per_unit_totals`.
     public var perUnitTotals: [CommercePerUnitTotal]?
-    /// JSON `totals`.
+    /// JSON `totals` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceSubscriptionNextPayment.totals`.
     public var totals: CommerceTotalsWithBillingDiscountsResponse?
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `CommerceTotalsResponse` object of the Backend API (schema `CommerceTotalsResponse`).
 public struct CommerceTotalsResponse: Codable, Hashable, Sendable {
-    /// JSON `subtotal`.
+    /// JSON `subtotal` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsResponse.subtotal`.
     public var subtotal: CommerceMoneyResponse
-    /// JSON `base_fee`.
+    /// JSON `base_fee` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsResponse.base_fee`.
     public var baseFee: CommerceMoneyResponse
-    /// JSON `tax_total`.
+    /// JSON `tax_total` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsResponse.tax_total`.
     public var taxTotal: CommerceMoneyResponse
-    /// JSON `grand_total`.
+    /// JSON `grand_total` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsResponse.grand_total`.
     public var grandTotal: CommerceMoneyResponse
-    /// JSON `per_unit_totals`.
+    /// JSON `per_unit_totals` (array of `CommercePerUnitTotal` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceTotalsResponse.per_unit_totals`.
     public var perUnitTotals: [CommercePerUnitTotal]?
-    /// JSON `credits`.
+    /// JSON `credits` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceTotalsResponse.credits`.
     public var credits: CommerceCreditsResponse?
-    /// JSON `discounts`.
+    /// JSON `discounts` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceTotalsResponse.discounts`.
     public var discounts: CommerceDiscountsResponse?
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `CommerceTotalsWithBillingDiscountsResponse` object of the Backend API (schema `CommerceTotalsResponse-2`).
 public struct CommerceTotalsWithBillingDiscountsResponse: Codable, Hashable, Sendable {
-    /// JSON `subtotal`.
+    /// JSON `subtotal` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsWithBillingDiscountsResponse.subtotal`.
     public var subtotal: CommerceMoneyResponse
-    /// JSON `base_fee`.
+    /// JSON `base_fee` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsWithBillingDiscountsResponse.base_fee`.
     public var baseFee: CommerceMoneyResponse
-    /// JSON `tax_total`.
+    /// JSON `tax_total` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsWithBillingDiscountsResponse.tax_total`.
     public var taxTotal: CommerceMoneyResponse
-    /// JSON `grand_total`.
+    /// JSON `grand_total` (object).
+    ///
+    /// Always sent. Spec: `CommerceTotalsWithBillingDiscountsResponse.grand_total`.
     public var grandTotal: CommerceMoneyResponse
-    /// JSON `per_unit_totals`.
+    /// JSON `per_unit_totals` (array of `CommercePerUnitTotal-2` objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CommerceTotalsWithBillingDiscountsResponse.per_unit_totals`.
     public var perUnitTotals: [CommercePerUnitTotal]?
-    /// JSON `credits`.
+    /// JSON `credits` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceTotalsWithBillingDiscountsResponse.credits`.
     public var credits: CommerceCreditsResponse?
-    /// JSON `discounts`.
+    /// JSON `discounts` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CommerceTotalsWithBillingDiscountsResponse.discounts`.
     public var discounts: BillingDiscountsResponse?
 
     /// Creates a value from its properties.

@@ -2,17 +2,29 @@
 
 /// The `CompleteFeatureResponse` object of the Backend API (schema `FeatureResponse-2`).
 public struct CompleteFeatureResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `feature`.
+    ///
+    /// Always sent. Spec: `CompleteFeatureResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `CompleteFeatureResponse.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CompleteFeatureResponse.name`.
     public var name: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent. Spec: `CompleteFeatureResponse.description`.
     public var description: String
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// Always sent. Spec: `CompleteFeatureResponse.slug`.
     public var slug: String
-    /// JSON `avatar_url`.
+    /// JSON `avatar_url` (string).
+    ///
+    /// Always sent. Spec: `CompleteFeatureResponse.avatar_url`.
     public var avatarURL: String
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `Cookies` object of the Backend API (schema `Cookies`).
 public struct Cookies: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `cookies`.
+    ///
+    /// Always sent. Spec: `Cookies.object`.
     public var object: Object
-    /// JSON `cookies`.
+    /// JSON `cookies` (array of strings).
+    ///
+    /// Always sent. Spec: `Cookies.cookies`.
     public var cookies: [String]
 
     /// Creates a value from its properties.

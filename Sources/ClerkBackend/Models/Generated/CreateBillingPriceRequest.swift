@@ -2,17 +2,29 @@
 
 /// The `CreateBillingPriceRequest` object of the Backend API (schema `CreateBillingPriceRequest`).
 public struct CreateBillingPriceRequest: Codable, Hashable, Sendable {
-    /// JSON `plan_id`.
+    /// JSON `plan_id` (string).
+    ///
+    /// Always sent. Spec: `CreateBillingPriceRequest.plan_id`.
     public var planID: String
-    /// JSON `currency`.
+    /// JSON `currency` (string).
+    ///
+    /// May be absent (then `nil`). Default: `USD`. Spec: `CreateBillingPriceRequest.currency`.
     public var currency: String?
-    /// JSON `amount`.
+    /// JSON `amount` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `CreateBillingPriceRequest.amount`.
     public var amount: Int64?
-    /// JSON `annual_monthly_amount`.
+    /// JSON `annual_monthly_amount` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateBillingPriceRequest.annual_monthly_amount`.
     public var annualMonthlyAmount: Int64?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateBillingPriceRequest.description`.
     public var description: String?
-    /// JSON `supported_billing_periods`.
+    /// JSON `supported_billing_periods` (string): one of `month`, `annual`, `both`.
+    ///
+    /// May be absent (then `nil`). Spec: `CreateBillingPriceRequest.supported_billing_periods`.
     public var supportedBillingPeriods: SupportedBillingPeriods?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The `DeletedObject` object of the Backend API (schema `DeletedObject`).
 public struct DeletedObject: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string).
+    ///
+    /// Always sent. Spec: `DeletedObject.object`.
     public var object: String
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `DeletedObject.id`.
     public var id: String?
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `DeletedObject.slug`.
     public var slug: String?
-    /// JSON `deleted`.
+    /// JSON `deleted` (boolean).
+    ///
+    /// Always sent. Spec: `DeletedObject.deleted`.
     public var deleted: Bool
-    /// JSON `external_id`.
+    /// JSON `external_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `DeletedObject.external_id`.
     public var externalID: String?
 
     /// Creates a value from its properties.

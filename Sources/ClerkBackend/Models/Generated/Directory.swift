@@ -2,31 +2,57 @@
 
 /// The `Directory` object of the Backend API (schema `Directory`).
 public struct Directory: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `directory`.
+    ///
+    /// Always sent. Spec: `Directory.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `Directory.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `Directory.name`.
     public var name: String
-    /// JSON `enterprise_connection_id`.
+    /// JSON `enterprise_connection_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Directory.enterprise_connection_id`.
     public var enterpriseConnectionID: String?
-    /// JSON `endpoint_url`.
+    /// JSON `endpoint_url` (string).
+    ///
+    /// Always sent. Spec: `Directory.endpoint_url`.
     public var endpointURL: String
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `Directory.provider`.
     public var provider: String
-    /// JSON `enabled`.
+    /// JSON `enabled` (boolean).
+    ///
+    /// Always sent. Spec: `Directory.enabled`.
     public var enabled: Bool
-    /// JSON `group_role_mapping_enabled`.
+    /// JSON `group_role_mapping_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `Directory.group_role_mapping_enabled`.
     public var groupRoleMappingEnabled: Bool
-    /// JSON `attribute_mapping`.
+    /// JSON `attribute_mapping` (JSON object).
+    ///
+    /// Always sent. Spec: `Directory.attribute_mapping`.
     public var attributeMapping: [String: String]
-    /// JSON `custom_attributes`.
+    /// JSON `custom_attributes` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `Directory.custom_attributes`.
     public var customAttributes: [CustomAttributes]?
-    /// JSON `api_key`.
+    /// JSON `api_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Directory.api_key`.
     public var apiKey: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Directory.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Directory.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.
@@ -88,17 +114,29 @@ public struct Directory: Codable, Hashable, Sendable {
 
     /// Inline object of `custom_attributes` in `Directory`.
     public struct CustomAttributes: Codable, Hashable, Sendable {
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `Directory.CustomAttributes.name`.
         public var name: String?
-        /// JSON `key`.
+        /// JSON `key` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `Directory.CustomAttributes.key`.
         public var key: String?
-        /// JSON `sso_path`.
+        /// JSON `sso_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `Directory.CustomAttributes.sso_path`.
         public var ssoPath: String?
-        /// JSON `scim_path`.
+        /// JSON `scim_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `Directory.CustomAttributes.scim_path`.
         public var scimPath: String?
-        /// JSON `directory_path`.
+        /// JSON `directory_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `Directory.CustomAttributes.directory_path`.
         public var directoryPath: String?
-        /// JSON `multi_valued`.
+        /// JSON `multi_valued` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `Directory.CustomAttributes.multi_valued`.
         public var multiValued: Bool?
 
         /// Creates a value from its properties.

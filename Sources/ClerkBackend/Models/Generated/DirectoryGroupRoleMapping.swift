@@ -2,29 +2,53 @@
 
 /// The `DirectoryGroupRoleMapping` object of the Backend API (schema `DirectoryGroupRoleMapping`).
 public struct DirectoryGroupRoleMapping: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `directory_group_role_mapping`.
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.id`.
     public var id: String
-    /// JSON `directory_id`.
+    /// JSON `directory_id` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.directory_id`.
     public var directoryID: String
-    /// JSON `scim_directory_id`.
+    /// JSON `scim_directory_id` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.scim_directory_id`.
     public var scimDirectoryID: String
-    /// JSON `directory_group_id`.
+    /// JSON `directory_group_id` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.directory_group_id`.
     public var directoryGroupID: String
-    /// JSON `scim_group_id`.
+    /// JSON `scim_group_id` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.scim_group_id`.
     public var scimGroupID: String
-    /// JSON `directory_group_display_name`.
+    /// JSON `directory_group_display_name` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.directory_group_display_name`.
     public var directoryGroupDisplayName: String
-    /// JSON `scim_group_display_name`.
+    /// JSON `scim_group_display_name` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.scim_group_display_name`.
     public var scimGroupDisplayName: String
-    /// JSON `role`.
+    /// JSON `role` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `DirectoryGroupRoleMapping.role`.
     public var role: Role?
-    /// JSON `precedence`.
+    /// JSON `precedence` (integer).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.precedence`.
     public var precedence: Int64
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMapping.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

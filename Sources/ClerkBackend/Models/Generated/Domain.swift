@@ -2,23 +2,41 @@
 
 /// The `Domain` object of the Backend API (schema `Domain`).
 public struct Domain: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `domain`.
+    ///
+    /// Always sent. Spec: `Domain.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `Domain.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `Domain.name`.
     public var name: String
-    /// JSON `is_satellite`.
+    /// JSON `is_satellite` (boolean).
+    ///
+    /// Always sent. Spec: `Domain.is_satellite`.
     public var isSatellite: Bool
-    /// JSON `frontend_api_url`.
+    /// JSON `frontend_api_url` (string).
+    ///
+    /// Always sent. Spec: `Domain.frontend_api_url`.
     public var frontendAPIURL: String
-    /// JSON `accounts_portal_url`.
+    /// JSON `accounts_portal_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Domain.accounts_portal_url`.
     public var accountsPortalURL: String?
-    /// JSON `proxy_url`.
+    /// JSON `proxy_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Domain.proxy_url`.
     public var proxyURL: String?
-    /// JSON `development_origin`.
+    /// JSON `development_origin` (string).
+    ///
+    /// Always sent. Spec: `Domain.development_origin`.
     public var developmentOrigin: String
-    /// JSON `cname_targets`.
+    /// JSON `cname_targets` (array of `CNameTarget` objects).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Domain.cname_targets`.
     public var cnameTargets: [CNameTarget]?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `Domains` object of the Backend API (schema `Domains`).
 public struct Domains: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `Domain` objects).
+    ///
+    /// Always sent. Spec: `Domains.data`.
     public var data: [Domain]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `Domains.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

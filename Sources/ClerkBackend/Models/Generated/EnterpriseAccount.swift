@@ -2,33 +2,61 @@
 
 /// The `EnterpriseAccount` object of the Backend API (schema `EnterpriseAccount`).
 public struct EnterpriseAccount: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccount.id`.
     public var id: String
-    /// JSON `object`.
+    /// JSON `object` (string): always `enterprise_account`.
+    ///
+    /// Always sent. Spec: `EnterpriseAccount.object`.
     public var object: Object
-    /// JSON `protocol`.
+    /// JSON `protocol` (string): one of `oauth`, `saml`.
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseAccount.protocol`.
     public var `protocol`: ProtocolValue?
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccount.provider`.
     public var provider: String
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseAccount.active`.
     public var active: Bool
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccount.email_address`.
     public var emailAddress: String
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseAccount.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseAccount.last_name`.
     public var lastName: String?
-    /// JSON `provider_user_id`.
+    /// JSON `provider_user_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseAccount.provider_user_id`.
     public var providerUserID: String?
-    /// JSON `enterprise_connection_id`.
+    /// JSON `enterprise_connection_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseAccount.enterprise_connection_id`.
     public var enterpriseConnectionID: String?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseAccount.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `verification`.
+    /// JSON `verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `EnterpriseAccount.verification`.
     public var verification: Verification?
-    /// JSON `enterprise_connection`.
+    /// JSON `enterprise_connection` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseAccount.enterprise_connection`.
     public var enterpriseConnection: EnterpriseAccountConnection?
-    /// JSON `last_authenticated_at`. Unix epoch milliseconds.
+    /// JSON `last_authenticated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseAccount.last_authenticated_at`.
     public var lastAuthenticatedAt: Int64?
 
     /// Creates a value from its properties.

@@ -2,38 +2,66 @@
 
 /// The `EnterpriseAccountConnection` object of the Backend API (schema `EnterpriseAccountConnection`).
 public struct EnterpriseAccountConnection: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.id`.
     public var id: String
-    /// JSON `protocol`.
+    /// JSON `protocol` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.protocol`.
     public var `protocol`: String
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.provider`.
     public var provider: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.name`.
     public var name: String
-    /// JSON `logo_public_url`.
+    /// JSON `logo_public_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `EnterpriseAccountConnection.logo_public_url`.
     public var logoPublicURL: String?
-    /// JSON `domain`. Deprecated in the spec.
+    /// JSON `domain` (string).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `EnterpriseAccountConnection.domain`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var domain: String? {
         get { _domain }
         set { _domain = newValue }
     }
     private var _domain: String?
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseAccountConnection.domains`.
     public var domains: [String]?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.active`.
     public var active: Bool
-    /// JSON `sync_user_attributes`.
+    /// JSON `sync_user_attributes` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.sync_user_attributes`.
     public var syncUserAttributes: Bool
-    /// JSON `allow_subdomains`.
+    /// JSON `allow_subdomains` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.allow_subdomains`.
     public var allowSubdomains: Bool
-    /// JSON `allow_idp_initiated`.
+    /// JSON `allow_idp_initiated` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.allow_idp_initiated`.
     public var allowIdpInitiated: Bool
-    /// JSON `disable_additional_identifications`.
+    /// JSON `disable_additional_identifications` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.disable_additional_identifications`.
     public var disableAdditionalIdentifications: Bool
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `EnterpriseAccountConnection.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,37 +2,69 @@
 
 /// The `EnterpriseConnection` object of the Backend API (schema `EnterpriseConnection`).
 public struct EnterpriseConnection: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `enterprise_connection`.
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.name`.
     public var name: String
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.provider`.
     public var provider: String
-    /// JSON `logo_public_url`.
+    /// JSON `logo_public_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.logo_public_url`.
     public var logoPublicURL: String?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.active`.
     public var active: Bool
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.domains`.
     public var domains: [String]
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.organization_id`.
     public var organizationID: String?
-    /// JSON `sync_user_attributes`.
+    /// JSON `sync_user_attributes` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseConnection.sync_user_attributes`.
     public var syncUserAttributes: Bool?
-    /// JSON `disable_additional_identifications`.
+    /// JSON `disable_additional_identifications` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseConnection.disable_additional_identifications`.
     public var disableAdditionalIdentifications: Bool?
-    /// JSON `allow_organization_account_linking`.
+    /// JSON `allow_organization_account_linking` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseConnection.allow_organization_account_linking`.
     public var allowOrganizationAccountLinking: Bool?
-    /// JSON `custom_attributes`.
+    /// JSON `custom_attributes` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseConnection.custom_attributes`.
     public var customAttributes: [CustomAttributes]?
-    /// JSON `saml_connection`.
+    /// JSON `saml_connection` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.saml_connection`.
     public var samlConnection: SAMLConnectionValue?
-    /// JSON `oauth_config`.
+    /// JSON `oauth_config` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.oauth_config`.
     public var oauthConfig: OAuthConfig?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `EnterpriseConnection.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.
@@ -103,17 +135,29 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
 
     /// Inline object of `custom_attributes` in `EnterpriseConnection`.
     public struct CustomAttributes: Codable, Hashable, Sendable {
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// Always sent. Spec: `EnterpriseConnection.CustomAttributes.name`.
         public var name: String
-        /// JSON `key`.
+        /// JSON `key` (string).
+        ///
+        /// Always sent. Spec: `EnterpriseConnection.CustomAttributes.key`.
         public var key: String
-        /// JSON `sso_path`.
+        /// JSON `sso_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.CustomAttributes.sso_path`.
         public var ssoPath: String?
-        /// JSON `scim_path`.
+        /// JSON `scim_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.CustomAttributes.scim_path`.
         public var scimPath: String?
-        /// JSON `directory_path`.
+        /// JSON `directory_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.CustomAttributes.directory_path`.
         public var directoryPath: String?
-        /// JSON `multi_valued`.
+        /// JSON `multi_valued` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.CustomAttributes.multi_valued`.
         public var multiValued: Bool?
 
         /// Creates a value from its properties.
@@ -145,31 +189,57 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
 
     /// Inline object of `saml_connection` in `EnterpriseConnection`.
     public struct SAMLConnectionValue: Codable, Hashable, Sendable {
-        /// JSON `id`.
+        /// JSON `id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.id`.
         public var id: String?
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.name`.
         public var name: String?
-        /// JSON `idp_entity_id`.
+        /// JSON `idp_entity_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.idp_entity_id`.
         public var idpEntityID: String?
-        /// JSON `idp_sso_url`.
+        /// JSON `idp_sso_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.idp_sso_url`.
         public var idpSsoURL: String?
-        /// JSON `idp_metadata_url`.
+        /// JSON `idp_metadata_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.idp_metadata_url`.
         public var idpMetadataURL: String?
-        /// JSON `acs_url`.
+        /// JSON `acs_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.acs_url`.
         public var acsURL: String?
-        /// JSON `sp_entity_id`.
+        /// JSON `sp_entity_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.sp_entity_id`.
         public var spEntityID: String?
-        /// JSON `sp_metadata_url`.
+        /// JSON `sp_metadata_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.sp_metadata_url`.
         public var spMetadataURL: String?
-        /// JSON `active`.
+        /// JSON `active` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.active`.
         public var active: Bool?
-        /// JSON `allow_idp_initiated`.
+        /// JSON `allow_idp_initiated` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.allow_idp_initiated`.
         public var allowIdpInitiated: Bool?
-        /// JSON `allow_subdomains`.
+        /// JSON `allow_subdomains` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.allow_subdomains`.
         public var allowSubdomains: Bool?
-        /// JSON `force_authn`.
+        /// JSON `force_authn` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.force_authn`.
         public var forceAuthn: Bool?
-        /// JSON `login_hint`.
+        /// JSON `login_hint` (object).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.login_hint`.
         public var loginHint: LoginHint?
 
         /// Creates a value from its properties.
@@ -221,9 +291,13 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
 
         /// Inline object of `login_hint` in `EnterpriseConnection.SAMLConnectionValue`.
         public struct LoginHint: Codable, Hashable, Sendable {
-            /// JSON `mode`.
+            /// JSON `mode` (string): one of `email_address`, `custom_attribute`, `off`.
+            ///
+            /// Always sent. Spec: `EnterpriseConnection.SAMLConnectionValue.LoginHint.mode`.
             public var mode: Mode
-            /// JSON `source`.
+            /// JSON `source` (string).
+            ///
+            /// May be absent (then `nil`). Spec: `EnterpriseConnection.SAMLConnectionValue.LoginHint.source`.
             public var source: String?
 
             /// Creates a value from its properties.
@@ -258,29 +332,53 @@ public struct EnterpriseConnection: Codable, Hashable, Sendable {
 
     /// Inline object of `oauth_config` in `EnterpriseConnection`.
     public struct OAuthConfig: Codable, Hashable, Sendable {
-        /// JSON `id`.
+        /// JSON `id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.OAuthConfig.id`.
         public var id: String?
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.OAuthConfig.name`.
         public var name: String?
-        /// JSON `provider_key`.
+        /// JSON `provider_key` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.OAuthConfig.provider_key`.
         public var providerKey: String?
-        /// JSON `client_id`.
+        /// JSON `client_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.OAuthConfig.client_id`.
         public var clientID: String?
-        /// JSON `discovery_url`.
+        /// JSON `discovery_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.OAuthConfig.discovery_url`.
         public var discoveryURL: String?
-        /// JSON `auth_url`.
+        /// JSON `auth_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.OAuthConfig.auth_url`.
         public var authURL: String?
-        /// JSON `token_url`.
+        /// JSON `token_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.OAuthConfig.token_url`.
         public var tokenURL: String?
-        /// JSON `user_info_url`.
+        /// JSON `user_info_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.OAuthConfig.user_info_url`.
         public var userInfoURL: String?
-        /// JSON `requires_pkce`.
+        /// JSON `requires_pkce` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.OAuthConfig.requires_pkce`.
         public var requiresPkce: Bool?
-        /// JSON `logo_public_url`.
+        /// JSON `logo_public_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnection.OAuthConfig.logo_public_url`.
         public var logoPublicURL: String?
-        /// JSON `created_at`. Unix epoch milliseconds.
+        /// JSON `created_at` (integer, Unix epoch milliseconds).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.OAuthConfig.created_at`.
         public var createdAt: Int64?
-        /// JSON `updated_at`. Unix epoch milliseconds.
+        /// JSON `updated_at` (integer, Unix epoch milliseconds).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnection.OAuthConfig.updated_at`.
         public var updatedAt: Int64?
 
         /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `EnterpriseConnectionTestRun` object of the Backend API (schema `EnterpriseConnectionTestRun`).
 public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRun.id`.
     public var id: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `pending`, `success`, `failed`.
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRun.status`.
     public var status: Status
-    /// JSON `connection_type`.
+    /// JSON `connection_type` (string): one of `saml`, `oauth`.
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRun.connection_type`.
     public var connectionType: ConnectionType
-    /// JSON `parsed_user_info`.
+    /// JSON `parsed_user_info` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnectionTestRun.parsed_user_info`.
     public var parsedUserInfo: ParsedUserInfo?
-    /// JSON `logs`.
+    /// JSON `logs` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.logs`.
     public var logs: [Logs]?
-    /// JSON `saml`.
+    /// JSON `saml` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnectionTestRun.saml`.
     public var saml: SAML?
-    /// JSON `oauth`.
+    /// JSON `oauth` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `EnterpriseConnectionTestRun.oauth`.
     public var oauth: OAuth?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRun.created_at`.
     public var createdAt: Int64
 
     /// Creates a value from its properties.
@@ -79,13 +95,21 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
 
     /// Inline object of `parsed_user_info` in `EnterpriseConnectionTestRun`.
     public struct ParsedUserInfo: Codable, Hashable, Sendable {
-        /// JSON `email_address`.
+        /// JSON `email_address` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.ParsedUserInfo.email_address`.
         public var emailAddress: String?
-        /// JSON `first_name`.
+        /// JSON `first_name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.ParsedUserInfo.first_name`.
         public var firstName: String?
-        /// JSON `last_name`.
+        /// JSON `last_name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.ParsedUserInfo.last_name`.
         public var lastName: String?
-        /// JSON `user_id`.
+        /// JSON `user_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.ParsedUserInfo.user_id`.
         public var userID: String?
 
         /// Creates a value from its properties.
@@ -111,13 +135,21 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
 
     /// Inline object of `logs` in `EnterpriseConnectionTestRun`.
     public struct Logs: Codable, Hashable, Sendable {
-        /// JSON `level`.
+        /// JSON `level` (string).
+        ///
+        /// Always sent. Spec: `EnterpriseConnectionTestRun.Logs.level`.
         public var level: String
-        /// JSON `code`.
+        /// JSON `code` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.Logs.code`.
         public var code: String?
-        /// JSON `short_message`.
+        /// JSON `short_message` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.Logs.short_message`.
         public var shortMessage: String?
-        /// JSON `message`.
+        /// JSON `message` (string).
+        ///
+        /// Always sent. Spec: `EnterpriseConnectionTestRun.Logs.message`.
         public var message: String
 
         /// Creates a value from its properties.
@@ -143,11 +175,17 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
 
     /// Inline object of `saml` in `EnterpriseConnectionTestRun`.
     public struct SAML: Codable, Hashable, Sendable {
-        /// JSON `saml_request`.
+        /// JSON `saml_request` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.SAML.saml_request`.
         public var samlRequest: String?
-        /// JSON `saml_response`.
+        /// JSON `saml_response` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.SAML.saml_response`.
         public var samlResponse: String?
-        /// JSON `relay_state`.
+        /// JSON `relay_state` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.SAML.relay_state`.
         public var relayState: String?
 
         /// Creates a value from its properties.
@@ -170,11 +208,17 @@ public struct EnterpriseConnectionTestRun: Codable, Hashable, Sendable {
 
     /// Inline object of `oauth` in `EnterpriseConnectionTestRun`.
     public struct OAuth: Codable, Hashable, Sendable {
-        /// JSON `id_token`.
+        /// JSON `id_token` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.OAuth.id_token`.
         public var idToken: String?
-        /// JSON `access_token`.
+        /// JSON `access_token` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.OAuth.access_token`.
         public var accessToken: String?
-        /// JSON `user_info`.
+        /// JSON `user_info` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `EnterpriseConnectionTestRun.OAuth.user_info`.
         public var userInfo: String?
 
         /// Creates a value from its properties.

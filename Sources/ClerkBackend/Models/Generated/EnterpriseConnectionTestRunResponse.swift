@@ -2,7 +2,9 @@
 
 /// The `EnterpriseConnectionTestRunResponse` object of the Backend API (schema `EnterpriseConnectionTestRunResponse`).
 public struct EnterpriseConnectionTestRunResponse: Codable, Hashable, Sendable {
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRunResponse.url`.
     public var url: String
 
     /// Creates a value from its properties.

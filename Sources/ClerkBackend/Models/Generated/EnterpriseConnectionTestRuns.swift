@@ -2,9 +2,13 @@
 
 /// The `EnterpriseConnectionTestRuns` object of the Backend API (schema `EnterpriseConnectionTestRuns`).
 public struct EnterpriseConnectionTestRuns: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `EnterpriseConnectionTestRun` objects).
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRuns.data`.
     public var data: [EnterpriseConnectionTestRun]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `EnterpriseConnectionTestRuns.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

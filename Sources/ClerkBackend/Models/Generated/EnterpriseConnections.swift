@@ -2,9 +2,13 @@
 
 /// The `EnterpriseConnections` object of the Backend API (schema `EnterpriseConnections`).
 public struct EnterpriseConnections: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `EnterpriseConnection` objects).
+    ///
+    /// Always sent. Spec: `EnterpriseConnections.data`.
     public var data: [EnterpriseConnection]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `EnterpriseConnections.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

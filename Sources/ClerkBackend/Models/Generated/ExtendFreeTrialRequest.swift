@@ -2,7 +2,9 @@
 
 /// The `ExtendFreeTrialRequest` object of the Backend API (schema `ExtendFreeTrialRequest`).
 public struct ExtendFreeTrialRequest: Codable, Hashable, Sendable {
-    /// JSON `extend_to`.
+    /// JSON `extend_to` (string, date-time).
+    ///
+    /// Always sent. Example: `2026-01-08T00:00:00Z`. Spec: `ExtendFreeTrialRequest.extend_to`.
     public var extendTo: String
 
     /// Creates a value from its properties.

@@ -2,48 +2,86 @@
 
 /// The `ExternalAccountWithVerification` object of the Backend API (schema `ExternalAccountWithVerification`).
 public struct ExternalAccountWithVerification: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): one of `external_account`, `facebook_account`, `google_account`.
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.id`.
     public var id: String
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.provider`.
     public var provider: String
-    /// JSON `identification_id`.
+    /// JSON `identification_id` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.identification_id`.
     public var identificationID: String
-    /// JSON `provider_user_id`.
+    /// JSON `provider_user_id` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.provider_user_id`.
     public var providerUserID: String
-    /// JSON `approved_scopes`.
+    /// JSON `approved_scopes` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.approved_scopes`.
     public var approvedScopes: String
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.email_address`.
     public var emailAddress: String
-    /// JSON `email_address_verified`.
+    /// JSON `email_address_verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `ExternalAccountWithVerification.email_address_verified`.
     public var emailAddressVerified: Bool?
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.first_name`.
     public var firstName: String
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.last_name`.
     public var lastName: String
-    /// JSON `avatar_url`. Deprecated in the spec.
+    /// JSON `avatar_url` (string).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `ExternalAccountWithVerification.avatar_url`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var avatarURL: String? {
         get { _avatarURL }
         set { _avatarURL = newValue }
     }
     private var _avatarURL: String?
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `ExternalAccountWithVerification.image_url`.
     public var imageURL: String?
-    /// JSON `username`.
+    /// JSON `username` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `ExternalAccountWithVerification.username`.
     public var username: String?
-    /// JSON `phone_number`.
+    /// JSON `phone_number` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `ExternalAccountWithVerification.phone_number`.
     public var phoneNumber: String?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.public_metadata`.
     public var publicMetadata: Metadata
-    /// JSON `label`.
+    /// JSON `label` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `ExternalAccountWithVerification.label`.
     public var label: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `ExternalAccountWithVerification.updated_at`.
     public var updatedAt: Int64
-    /// JSON `verification`.
+    /// JSON `verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `ExternalAccountWithVerification.verification`.
     public var verification: Verification?
 
     /// Creates a value from its properties.

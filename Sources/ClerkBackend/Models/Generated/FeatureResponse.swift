@@ -2,17 +2,29 @@
 
 /// The `FeatureResponse` object of the Backend API (schema `FeatureResponse`).
 public struct FeatureResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `feature`.
+    ///
+    /// Always sent. Spec: `FeatureResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `FeatureResponse.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `FeatureResponse.name`.
     public var name: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `FeatureResponse.description`.
     public var description: String?
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// Always sent. Spec: `FeatureResponse.slug`.
     public var slug: String
-    /// JSON `avatar_url`.
+    /// JSON `avatar_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `FeatureResponse.avatar_url`.
     public var avatarURL: String?
 
     /// Creates a value from its properties.

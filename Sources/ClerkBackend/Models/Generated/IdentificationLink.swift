@@ -2,9 +2,13 @@
 
 /// The `IdentificationLink` object of the Backend API (schema `IdentificationLink`).
 public struct IdentificationLink: Codable, Hashable, Sendable {
-    /// JSON `type`.
+    /// JSON `type` (string).
+    ///
+    /// Always sent. Limits: matches `^oauth_[a-z]+$`. Spec: `IdentificationLink.type`.
     public var type: String
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `IdentificationLink.id`.
     public var id: String
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The `Instance` object of the Backend API (schema `Instance`).
 public struct Instance: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `instance`.
+    ///
+    /// Always sent. Spec: `Instance.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `Instance.id`.
     public var id: String
-    /// JSON `environment_type`.
+    /// JSON `environment_type` (string).
+    ///
+    /// Always sent. Example: `development`. Spec: `Instance.environment_type`.
     public var environmentType: String
-    /// JSON `allowed_origins`.
+    /// JSON `allowed_origins` (array of strings).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `["http://localhost:3000", "https://some-domain"]`. Spec: `Instance.allowed_origins`.
     public var allowedOrigins: [String]?
-    /// JSON `workspace_id`.
+    /// JSON `workspace_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `org_2abc123def456`. Spec: `Instance.workspace_id`.
     public var workspaceID: String?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `InstanceCommunication` object of the Backend API (schema `InstanceCommunication`).
 public struct InstanceCommunication: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `instance_communication`.
+    ///
+    /// Always sent. Spec: `InstanceCommunication.object`.
     public var object: Object
-    /// JSON `blocked_country_codes`.
+    /// JSON `blocked_country_codes` (array of strings).
+    ///
+    /// Always sent. Spec: `InstanceCommunication.blocked_country_codes`.
     public var blockedCountryCodes: [String]
 
     /// Creates a value from its properties.

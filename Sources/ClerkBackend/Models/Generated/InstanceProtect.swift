@@ -2,13 +2,21 @@
 
 /// The `InstanceProtect` object of the Backend API (schema `InstanceProtect`).
 public struct InstanceProtect: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `instance_protect`.
+    ///
+    /// Always sent. Spec: `InstanceProtect.object`.
     public var object: Object
-    /// JSON `rules_enabled`.
+    /// JSON `rules_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceProtect.rules_enabled`.
     public var rulesEnabled: Bool
-    /// JSON `specter_enabled`.
+    /// JSON `specter_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceProtect.specter_enabled`.
     public var specterEnabled: Bool
-    /// JSON `checks_bypassed`.
+    /// JSON `checks_bypassed` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceProtect.checks_bypassed`.
     public var checksBypassed: Bool
 
     /// Creates a value from its properties.

@@ -2,17 +2,29 @@
 
 /// The `InstanceRestrictions` object of the Backend API (schema `InstanceRestrictions`).
 public struct InstanceRestrictions: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `instance_restrictions`.
+    ///
+    /// Always sent. Spec: `InstanceRestrictions.object`.
     public var object: Object
-    /// JSON `allowlist`.
+    /// JSON `allowlist` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceRestrictions.allowlist`.
     public var allowlist: Bool
-    /// JSON `blocklist`.
+    /// JSON `blocklist` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceRestrictions.blocklist`.
     public var blocklist: Bool
-    /// JSON `allowlist_blocklist_disabled_on_sign_in`.
+    /// JSON `allowlist_blocklist_disabled_on_sign_in` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceRestrictions.allowlist_blocklist_disabled_on_sign_in`.
     public var allowlistBlocklistDisabledOnSignIn: Bool
-    /// JSON `block_email_subaddresses`.
+    /// JSON `block_email_subaddresses` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceRestrictions.block_email_subaddresses`.
     public var blockEmailSubaddresses: Bool
-    /// JSON `block_disposable_email_domains`.
+    /// JSON `block_disposable_email_domains` (boolean).
+    ///
+    /// Always sent. Spec: `InstanceRestrictions.block_disposable_email_domains`.
     public var blockDisposableEmailDomains: Bool
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The `JWKS` object of the Backend API (schema `JWKS`).
 public struct JWKS: Codable, Hashable, Sendable {
-    /// JSON `keys`.
+    /// JSON `keys` (array).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKS.keys`.
     public var keys: [Keys]?
 
     /// Creates a value from its properties.

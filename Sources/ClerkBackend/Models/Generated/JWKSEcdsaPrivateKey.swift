@@ -2,29 +2,53 @@
 
 /// The `JWKSEcdsaPrivateKey` object of the Backend API (schema `JWKS.ecdsa.PrivateKey`).
 public struct JWKSEcdsaPrivateKey: Codable, Hashable, Sendable {
-    /// JSON `kid`.
+    /// JSON `kid` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.kid`.
     public var kid: String
-    /// JSON `alg`.
+    /// JSON `alg` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.alg`.
     public var alg: String
-    /// JSON `use`.
+    /// JSON `use` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.use`.
     public var use: String
-    /// JSON `kty`.
+    /// JSON `kty` (string): always `EC`.
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.kty`.
     public var kty: Kty
-    /// JSON `crv`.
+    /// JSON `crv` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.crv`.
     public var crv: String
-    /// JSON `x`.
+    /// JSON `x` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.x`.
     public var x: String
-    /// JSON `y`.
+    /// JSON `y` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.y`.
     public var y: String
-    /// JSON `d`.
+    /// JSON `d` (string).
+    ///
+    /// Always sent. Spec: `JWKSEcdsaPrivateKey.d`.
     public var d: String
-    /// JSON `x5c`.
+    /// JSON `x5c` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEcdsaPrivateKey.x5c`.
     public var x5c: [String]?
-    /// JSON `x5t`.
+    /// JSON `x5t` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEcdsaPrivateKey.x5t`.
     public var x5t: String?
-    /// JSON `x5t#S256`.
+    /// JSON `x5t#S256` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEcdsaPrivateKey.x5t#S256`.
     public var x5tS256: String?
-    /// JSON `x5u`.
+    /// JSON `x5u` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEcdsaPrivateKey.x5u`.
     public var x5u: String?
 
     /// Creates a value from its properties.

@@ -2,27 +2,49 @@
 
 /// The `JWKSEd25519PrivateKey` object of the Backend API (schema `JWKS.ed25519.PrivateKey`).
 public struct JWKSEd25519PrivateKey: Codable, Hashable, Sendable {
-    /// JSON `kid`.
+    /// JSON `kid` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.kid`.
     public var kid: String
-    /// JSON `alg`.
+    /// JSON `alg` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.alg`.
     public var alg: String
-    /// JSON `use`.
+    /// JSON `use` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.use`.
     public var use: String
-    /// JSON `kty`.
+    /// JSON `kty` (string): always `OKP`.
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.kty`.
     public var kty: Kty
-    /// JSON `crv`.
+    /// JSON `crv` (string): always `Ed25519`.
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.crv`.
     public var crv: Crv
-    /// JSON `x`.
+    /// JSON `x` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.x`.
     public var x: String
-    /// JSON `d`.
+    /// JSON `d` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PrivateKey.d`.
     public var d: String
-    /// JSON `x5c`.
+    /// JSON `x5c` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PrivateKey.x5c`.
     public var x5c: [String]?
-    /// JSON `x5t`.
+    /// JSON `x5t` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PrivateKey.x5t`.
     public var x5t: String?
-    /// JSON `x5t#S256`.
+    /// JSON `x5t#S256` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PrivateKey.x5t#S256`.
     public var x5tS256: String?
-    /// JSON `x5u`.
+    /// JSON `x5u` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PrivateKey.x5u`.
     public var x5u: String?
 
     /// Creates a value from its properties.

@@ -2,25 +2,45 @@
 
 /// The `JWKSEd25519PublicKey` object of the Backend API (schema `JWKS.ed25519.PublicKey`).
 public struct JWKSEd25519PublicKey: Codable, Hashable, Sendable {
-    /// JSON `kid`.
+    /// JSON `kid` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PublicKey.kid`.
     public var kid: String
-    /// JSON `alg`.
+    /// JSON `alg` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PublicKey.alg`.
     public var alg: String
-    /// JSON `use`.
+    /// JSON `use` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PublicKey.use`.
     public var use: String
-    /// JSON `kty`.
+    /// JSON `kty` (string): always `OKP`.
+    ///
+    /// Always sent. Spec: `JWKSEd25519PublicKey.kty`.
     public var kty: Kty
-    /// JSON `crv`.
+    /// JSON `crv` (string): always `Ed25519`.
+    ///
+    /// Always sent. Spec: `JWKSEd25519PublicKey.crv`.
     public var crv: Crv
-    /// JSON `x`.
+    /// JSON `x` (string).
+    ///
+    /// Always sent. Spec: `JWKSEd25519PublicKey.x`.
     public var x: String
-    /// JSON `x5c`.
+    /// JSON `x5c` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PublicKey.x5c`.
     public var x5c: [String]?
-    /// JSON `x5t`.
+    /// JSON `x5t` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PublicKey.x5t`.
     public var x5t: String?
-    /// JSON `x5t#S256`.
+    /// JSON `x5t#S256` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PublicKey.x5t#S256`.
     public var x5tS256: String?
-    /// JSON `x5u`.
+    /// JSON `x5u` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSEd25519PublicKey.x5u`.
     public var x5u: String?
 
     /// Creates a value from its properties.

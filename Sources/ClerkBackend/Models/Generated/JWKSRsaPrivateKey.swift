@@ -2,37 +2,69 @@
 
 /// The `JWKSRsaPrivateKey` object of the Backend API (schema `JWKS.rsa.PrivateKey`).
 public struct JWKSRsaPrivateKey: Codable, Hashable, Sendable {
-    /// JSON `kid`.
+    /// JSON `kid` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.kid`.
     public var kid: String
-    /// JSON `alg`.
+    /// JSON `alg` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.alg`.
     public var alg: String
-    /// JSON `use`.
+    /// JSON `use` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.use`.
     public var use: String
-    /// JSON `kty`.
+    /// JSON `kty` (string): always `RSA`.
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.kty`.
     public var kty: Kty
-    /// JSON `n`.
+    /// JSON `n` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.n`.
     public var n: String
-    /// JSON `e`.
+    /// JSON `e` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.e`.
     public var e: String
-    /// JSON `d`.
+    /// JSON `d` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.d`.
     public var d: String
-    /// JSON `p`.
+    /// JSON `p` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.p`.
     public var p: String
-    /// JSON `q`.
+    /// JSON `q` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPrivateKey.q`.
     public var q: String
-    /// JSON `dp`.
+    /// JSON `dp` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.dp`.
     public var dp: String?
-    /// JSON `dq`.
+    /// JSON `dq` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.dq`.
     public var dq: String?
-    /// JSON `qi`.
+    /// JSON `qi` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.qi`.
     public var qi: String?
-    /// JSON `x5c`.
+    /// JSON `x5c` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.x5c`.
     public var x5c: [String]?
-    /// JSON `x5t`.
+    /// JSON `x5t` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.x5t`.
     public var x5t: String?
-    /// JSON `x5t#S256`.
+    /// JSON `x5t#S256` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.x5t#S256`.
     public var x5tS256: String?
-    /// JSON `x5u`.
+    /// JSON `x5u` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPrivateKey.x5u`.
     public var x5u: String?
 
     /// Creates a value from its properties.

@@ -2,25 +2,45 @@
 
 /// The `JWKSRsaPublicKey` object of the Backend API (schema `JWKS.rsa.PublicKey`).
 public struct JWKSRsaPublicKey: Codable, Hashable, Sendable {
-    /// JSON `kid`.
+    /// JSON `kid` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPublicKey.kid`.
     public var kid: String
-    /// JSON `alg`.
+    /// JSON `alg` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPublicKey.alg`.
     public var alg: String
-    /// JSON `use`.
+    /// JSON `use` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPublicKey.use`.
     public var use: String
-    /// JSON `kty`.
+    /// JSON `kty` (string): always `RSA`.
+    ///
+    /// Always sent. Spec: `JWKSRsaPublicKey.kty`.
     public var kty: Kty
-    /// JSON `n`.
+    /// JSON `n` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPublicKey.n`.
     public var n: String
-    /// JSON `e`.
+    /// JSON `e` (string).
+    ///
+    /// Always sent. Spec: `JWKSRsaPublicKey.e`.
     public var e: String
-    /// JSON `x5c`.
+    /// JSON `x5c` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPublicKey.x5c`.
     public var x5c: [String]?
-    /// JSON `x5t`.
+    /// JSON `x5t` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPublicKey.x5t`.
     public var x5t: String?
-    /// JSON `x5t#S256`.
+    /// JSON `x5t#S256` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPublicKey.x5t#S256`.
     public var x5tS256: String?
-    /// JSON `x5u`.
+    /// JSON `x5u` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSRsaPublicKey.x5u`.
     public var x5u: String?
 
     /// Creates a value from its properties.

@@ -2,23 +2,41 @@
 
 /// The `JWKSSymmetricKey` object of the Backend API (schema `JWKS.symmetric.Key`).
 public struct JWKSSymmetricKey: Codable, Hashable, Sendable {
-    /// JSON `kid`.
+    /// JSON `kid` (string).
+    ///
+    /// Always sent. Spec: `JWKSSymmetricKey.kid`.
     public var kid: String
-    /// JSON `alg`.
+    /// JSON `alg` (string).
+    ///
+    /// Always sent. Spec: `JWKSSymmetricKey.alg`.
     public var alg: String
-    /// JSON `use`.
+    /// JSON `use` (string).
+    ///
+    /// Always sent. Spec: `JWKSSymmetricKey.use`.
     public var use: String
-    /// JSON `kty`.
+    /// JSON `kty` (string): always `oct`.
+    ///
+    /// Always sent. Spec: `JWKSSymmetricKey.kty`.
     public var kty: Kty
-    /// JSON `k`.
+    /// JSON `k` (string).
+    ///
+    /// Always sent. Spec: `JWKSSymmetricKey.k`.
     public var k: String
-    /// JSON `x5c`.
+    /// JSON `x5c` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSSymmetricKey.x5c`.
     public var x5c: [String]?
-    /// JSON `x5t`.
+    /// JSON `x5t` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSSymmetricKey.x5t`.
     public var x5t: String?
-    /// JSON `x5t#S256`.
+    /// JSON `x5t#S256` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSSymmetricKey.x5t#S256`.
     public var x5tS256: String?
-    /// JSON `x5u`.
+    /// JSON `x5u` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `JWKSSymmetricKey.x5u`.
     public var x5u: String?
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The `MachineScope` object of the Backend API (schema `MachineScope`).
 public struct MachineScope: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine_scope`.
+    ///
+    /// Always sent. Spec: `MachineScope.object`.
     public var object: Object
-    /// JSON `from_machine_id`.
+    /// JSON `from_machine_id` (string).
+    ///
+    /// Always sent. Spec: `MachineScope.from_machine_id`.
     public var fromMachineID: String
-    /// JSON `to_machine_id`.
+    /// JSON `to_machine_id` (string).
+    ///
+    /// Always sent. Spec: `MachineScope.to_machine_id`.
     public var toMachineID: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `MachineScope.created_at`.
     public var createdAt: Int64
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `MachineWithoutScopedMachines` object of the Backend API (schema `MachineWithoutScopedMachines`).
 public struct MachineWithoutScopedMachines: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine`.
+    ///
+    /// Always sent. Spec: `MachineWithoutScopedMachines.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `MachineWithoutScopedMachines.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Limits: 1 to 255 characters. Spec: `MachineWithoutScopedMachines.name`.
     public var name: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `MachineWithoutScopedMachines.instance_id`.
     public var instanceID: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `MachineWithoutScopedMachines.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `MachineWithoutScopedMachines.updated_at`.
     public var updatedAt: Int64
-    /// JSON `default_token_ttl`.
+    /// JSON `default_token_ttl` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 1. Default: `3600`. Spec: `MachineWithoutScopedMachines.default_token_ttl`.
     public var defaultTokenTtl: Int64?
 
     /// Creates a value from its properties.

@@ -5,27 +5,49 @@ public typealias OAuthAccessToken = [OAuthAccessTokenItem]
 
 /// An element of `OAuthAccessToken` (schema `OAuthAccessToken`).
 public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `oauth_access_token`.
+    ///
+    /// Always sent. Spec: `OAuthAccessTokenItem.object`.
     public var object: Object
-    /// JSON `external_account_id`.
+    /// JSON `external_account_id` (string).
+    ///
+    /// Always sent. Spec: `OAuthAccessTokenItem.external_account_id`.
     public var externalAccountID: String
-    /// JSON `provider_user_id`.
+    /// JSON `provider_user_id` (string).
+    ///
+    /// Always sent. Spec: `OAuthAccessTokenItem.provider_user_id`.
     public var providerUserID: String
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Spec: `OAuthAccessTokenItem.token`.
     public var token: String
-    /// JSON `expires_at`. Unix epoch milliseconds.
+    /// JSON `expires_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthAccessTokenItem.expires_at`.
     public var expiresAt: Int64?
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `OAuthAccessTokenItem.provider`.
     public var provider: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// Always sent. Spec: `OAuthAccessTokenItem.public_metadata`.
     public var publicMetadata: Metadata
-    /// JSON `label`.
+    /// JSON `label` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthAccessTokenItem.label`.
     public var label: String?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `OAuthAccessTokenItem.scopes`.
     public var scopes: [String]?
-    /// JSON `id_token`.
+    /// JSON `id_token` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OAuthAccessTokenItem.id_token`.
     public var idToken: String?
-    /// JSON `token_secret`.
+    /// JSON `token_secret` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OAuthAccessTokenItem.token_secret`.
     public var tokenSecret: String?
 
     /// Creates a value from its properties.

@@ -2,52 +2,94 @@
 
 /// The `OAuthApplication` object of the Backend API (schema `OAuthApplication`).
 public struct OAuthApplication: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `oauth_application`.
+    ///
+    /// Always sent. Spec: `OAuthApplication.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.instance_id`.
     public var instanceID: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.name`.
     public var name: String
-    /// JSON `client_id`.
+    /// JSON `client_id` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.client_id`.
     public var clientID: String
-    /// JSON `client_uri`.
+    /// JSON `client_uri` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthApplication.client_uri`.
     public var clientUri: String?
-    /// JSON `client_image_url`.
+    /// JSON `client_image_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthApplication.client_image_url`.
     public var clientImageURL: String?
-    /// JSON `dynamically_registered`.
+    /// JSON `dynamically_registered` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplication.dynamically_registered`.
     public var dynamicallyRegistered: Bool
-    /// JSON `consent_screen_enabled`.
+    /// JSON `consent_screen_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplication.consent_screen_enabled`.
     public var consentScreenEnabled: Bool
-    /// JSON `pkce_required`.
+    /// JSON `pkce_required` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplication.pkce_required`.
     public var pkceRequired: Bool
-    /// JSON `public`.
+    /// JSON `public` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplication.public`.
     public var isPublic: Bool
-    /// JSON `scopes`.
+    /// JSON `scopes` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.scopes`.
     public var scopes: String
-    /// JSON `redirect_uris`.
+    /// JSON `redirect_uris` (array of strings).
+    ///
+    /// Always sent. Spec: `OAuthApplication.redirect_uris`.
     public var redirectUris: [String]
-    /// JSON `callback_url`. Deprecated in the spec.
+    /// JSON `callback_url` (string).
+    ///
+    /// Always sent. Deprecated in the spec. Spec: `OAuthApplication.callback_url`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var callbackURL: String {
         get { _callbackURL }
         set { _callbackURL = newValue }
     }
     private var _callbackURL: String
-    /// JSON `authorize_url`.
+    /// JSON `authorize_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.authorize_url`.
     public var authorizeURL: String
-    /// JSON `token_fetch_url`.
+    /// JSON `token_fetch_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.token_fetch_url`.
     public var tokenFetchURL: String
-    /// JSON `user_info_url`.
+    /// JSON `user_info_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.user_info_url`.
     public var userInfoURL: String
-    /// JSON `discovery_url`.
+    /// JSON `discovery_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.discovery_url`.
     public var discoveryURL: String
-    /// JSON `token_introspection_url`.
+    /// JSON `token_introspection_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplication.token_introspection_url`.
     public var tokenIntrospectionURL: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OAuthApplication.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OAuthApplication.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `OAuthApplicationSettings` object of the Backend API (schema `OAuthApplicationSettings`).
 public struct OAuthApplicationSettings: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `oauth_application_settings`.
+    ///
+    /// Always sent. Spec: `OAuthApplicationSettings.object`.
     public var object: Object
-    /// JSON `dynamic_oauth_client_registration`.
+    /// JSON `dynamic_oauth_client_registration` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationSettings.dynamic_oauth_client_registration`.
     public var dynamicOAuthClientRegistration: Bool
-    /// JSON `default_scopes`.
+    /// JSON `default_scopes` (array of strings).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthApplicationSettings.default_scopes`.
     public var defaultScopes: [String]?
-    /// JSON `oauth_jwt_access_tokens`.
+    /// JSON `oauth_jwt_access_tokens` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationSettings.oauth_jwt_access_tokens`.
     public var oauthJWTAccessTokens: Bool
-    /// JSON `client_id_metadata_documents_advertised`.
+    /// JSON `client_id_metadata_documents_advertised` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationSettings.client_id_metadata_documents_advertised`.
     public var clientIDMetadataDocumentsAdvertised: Bool
-    /// JSON `client_id_metadata_documents_only_allow_pre_registered_clients`.
+    /// JSON `client_id_metadata_documents_only_allow_pre_registered_clients` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationSettings.client_id_metadata_documents_only_allow_pre_registered_clients`.
     public var clientIDMetadataDocumentsOnlyAllowPreRegisteredClients: Bool
-    /// JSON `client_id_metadata_documents_block_implicitly_allowed_clients`.
+    /// JSON `client_id_metadata_documents_block_implicitly_allowed_clients` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationSettings.client_id_metadata_documents_block_implicitly_allowed_clients`.
     public var clientIDMetadataDocumentsBlockImplicitlyAllowedClients: Bool
 
     /// Creates a value from its properties.

@@ -2,54 +2,98 @@
 
 /// The `OAuthApplicationWithSecret` object of the Backend API (schema `OAuthApplicationWithSecret`).
 public struct OAuthApplicationWithSecret: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `oauth_application`.
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.id`.
     public var id: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.instance_id`.
     public var instanceID: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.name`.
     public var name: String
-    /// JSON `client_id`.
+    /// JSON `client_id` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.client_id`.
     public var clientID: String
-    /// JSON `client_uri`.
+    /// JSON `client_uri` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthApplicationWithSecret.client_uri`.
     public var clientUri: String?
-    /// JSON `client_image_url`.
+    /// JSON `client_image_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OAuthApplicationWithSecret.client_image_url`.
     public var clientImageURL: String?
-    /// JSON `dynamically_registered`.
+    /// JSON `dynamically_registered` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.dynamically_registered`.
     public var dynamicallyRegistered: Bool
-    /// JSON `consent_screen_enabled`.
+    /// JSON `consent_screen_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.consent_screen_enabled`.
     public var consentScreenEnabled: Bool
-    /// JSON `pkce_required`.
+    /// JSON `pkce_required` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.pkce_required`.
     public var pkceRequired: Bool
-    /// JSON `public`.
+    /// JSON `public` (boolean).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.public`.
     public var isPublic: Bool
-    /// JSON `scopes`.
+    /// JSON `scopes` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.scopes`.
     public var scopes: String
-    /// JSON `redirect_uris`.
+    /// JSON `redirect_uris` (array of strings).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.redirect_uris`.
     public var redirectUris: [String]
-    /// JSON `callback_url`. Deprecated in the spec.
+    /// JSON `callback_url` (string).
+    ///
+    /// Always sent. Deprecated in the spec. Spec: `OAuthApplicationWithSecret.callback_url`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var callbackURL: String {
         get { _callbackURL }
         set { _callbackURL = newValue }
     }
     private var _callbackURL: String
-    /// JSON `authorize_url`.
+    /// JSON `authorize_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.authorize_url`.
     public var authorizeURL: String
-    /// JSON `token_fetch_url`.
+    /// JSON `token_fetch_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.token_fetch_url`.
     public var tokenFetchURL: String
-    /// JSON `user_info_url`.
+    /// JSON `user_info_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.user_info_url`.
     public var userInfoURL: String
-    /// JSON `discovery_url`.
+    /// JSON `discovery_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.discovery_url`.
     public var discoveryURL: String
-    /// JSON `token_introspection_url`.
+    /// JSON `token_introspection_url` (string).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.token_introspection_url`.
     public var tokenIntrospectionURL: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OAuthApplicationWithSecret.updated_at`.
     public var updatedAt: Int64
-    /// JSON `client_secret`.
+    /// JSON `client_secret` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OAuthApplicationWithSecret.client_secret`.
     public var clientSecret: String?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `OAuthApplications` object of the Backend API (schema `OAuthApplications`).
 public struct OAuthApplications: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `OAuthApplication` objects).
+    ///
+    /// Always sent. Spec: `OAuthApplications.data`.
     public var data: [OAuthApplication]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `OAuthApplications.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

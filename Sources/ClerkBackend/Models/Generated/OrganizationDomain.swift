@@ -2,38 +2,66 @@
 
 /// The `OrganizationDomain` object of the Backend API (schema `OrganizationDomain`).
 public struct OrganizationDomain: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `organization_domain`.
+    ///
+    /// Always sent. Spec: `OrganizationDomain.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.id`.
     public var id: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.organization_id`.
     public var organizationID: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.name`.
     public var name: String
-    /// JSON `enrollment_mode`.
+    /// JSON `enrollment_mode` (string): one of `manual_invitation`, `automatic_invitation`, `automatic_suggestion`, `enterprise_sso`.
+    ///
+    /// Always sent. Spec: `OrganizationDomain.enrollment_mode`.
     public var enrollmentMode: EnrollmentMode
-    /// JSON `affiliation_email_address`.
+    /// JSON `affiliation_email_address` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationDomain.affiliation_email_address`.
     public var affiliationEmailAddress: String?
-    /// JSON `affiliation_verification`.
+    /// JSON `affiliation_verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationDomain.affiliation_verification`.
     public var affiliationVerification: OrganizationDomainVerification?
-    /// JSON `ownership_verification`.
+    /// JSON `ownership_verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationDomain.ownership_verification`.
     public var ownershipVerification: OrganizationDomainVerification?
-    /// JSON `verification`. Deprecated in the spec.
+    /// JSON `verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Deprecated in the spec. Spec: `OrganizationDomain.verification`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var verification: OrganizationDomainVerification? {
         get { _verification }
         set { _verification = newValue }
     }
     private var _verification: OrganizationDomainVerification?
-    /// JSON `total_pending_invitations`.
+    /// JSON `total_pending_invitations` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.total_pending_invitations`.
     public var totalPendingInvitations: Int64
-    /// JSON `total_pending_suggestions`.
+    /// JSON `total_pending_suggestions` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.total_pending_suggestions`.
     public var totalPendingSuggestions: Int64
-    /// JSON `public_organization_data`.
+    /// JSON `public_organization_data` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `OrganizationDomain.public_organization_data`.
     public var publicOrganizationData: OrganizationInvitationPublicOrganizationData?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OrganizationDomain.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

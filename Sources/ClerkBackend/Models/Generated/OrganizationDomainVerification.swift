@@ -2,15 +2,25 @@
 
 /// The `OrganizationDomainVerification` object of the Backend API (schema `OrganizationDomainVerification`).
 public struct OrganizationDomainVerification: Codable, Hashable, Sendable {
-    /// JSON `status`.
+    /// JSON `status` (string).
+    ///
+    /// Always sent. Spec: `OrganizationDomainVerification.status`.
     public var status: String
-    /// JSON `strategy`.
+    /// JSON `strategy` (string).
+    ///
+    /// Always sent. Spec: `OrganizationDomainVerification.strategy`.
     public var strategy: String
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationDomainVerification.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationDomainVerification.expire_at`.
     public var expireAt: Int64?
-    /// JSON `verified_at`. Unix epoch milliseconds.
+    /// JSON `verified_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationDomainVerification.verified_at`.
     public var verifiedAt: Int64?
 
     /// Creates a value from its properties.

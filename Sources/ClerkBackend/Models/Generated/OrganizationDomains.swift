@@ -2,9 +2,13 @@
 
 /// The `OrganizationDomains` object of the Backend API (schema `OrganizationDomains`).
 public struct OrganizationDomains: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `OrganizationDomain` objects).
+    ///
+    /// Always sent. Spec: `OrganizationDomains.data`.
     public var data: [OrganizationDomain]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationDomains.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

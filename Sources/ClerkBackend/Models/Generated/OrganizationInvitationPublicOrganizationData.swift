@@ -2,15 +2,25 @@
 
 /// The `OrganizationInvitationPublicOrganizationData` object of the Backend API (schema `OrganizationInvitationPublicOrganizationData`).
 public struct OrganizationInvitationPublicOrganizationData: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicOrganizationData.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicOrganizationData.name`.
     public var name: String
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicOrganizationData.slug`.
     public var slug: String
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationInvitationPublicOrganizationData.image_url`.
     public var imageURL: String?
-    /// JSON `has_image`.
+    /// JSON `has_image` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicOrganizationData.has_image`.
     public var hasImage: Bool
 
     /// Creates a value from its properties.

@@ -2,17 +2,29 @@
 
 /// The `OrganizationInvitationPublicUserData` object of the Backend API (schema `OrganizationInvitationPublicUserData`).
 public struct OrganizationInvitationPublicUserData: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicUserData.user_id`.
     public var userID: String
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationInvitationPublicUserData.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationInvitationPublicUserData.last_name`.
     public var lastName: String?
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicUserData.image_url`.
     public var imageURL: String
-    /// JSON `has_image`.
+    /// JSON `has_image` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicUserData.has_image`.
     public var hasImage: Bool
-    /// JSON `identifier`.
+    /// JSON `identifier` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationPublicUserData.identifier`.
     public var identifier: String
 
     /// Creates a value from its properties.

@@ -2,37 +2,69 @@
 
 /// The `OrganizationInvitationWithPublicOrganizationData` object of the Backend API (schema `OrganizationInvitationWithPublicOrganizationData`).
 public struct OrganizationInvitationWithPublicOrganizationData: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `organization_invitation`.
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.id`.
     public var id: String
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.email_address`.
     public var emailAddress: String
-    /// JSON `role`.
+    /// JSON `role` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.role`.
     public var role: String
-    /// JSON `role_name`.
+    /// JSON `role_name` (string).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.role_name`.
     public var roleName: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.organization_id`.
     public var organizationID: String?
-    /// JSON `inviter_id`.
+    /// JSON `inviter_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.inviter_id`.
     public var inviterID: String?
-    /// JSON `public_inviter_data`.
+    /// JSON `public_inviter_data` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.public_inviter_data`.
     public var publicInviterData: OrganizationInvitationPublicUserData?
-    /// JSON `status`.
+    /// JSON `status` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.status`.
     public var status: String?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.public_metadata`.
     public var publicMetadata: Metadata
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.url`.
     public var url: String?
-    /// JSON `expires_at`. Unix epoch milliseconds.
+    /// JSON `expires_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.expires_at`.
     public var expiresAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationWithPublicOrganizationData.updated_at`.
     public var updatedAt: Int64
-    /// JSON `public_organization_data`.
+    /// JSON `public_organization_data` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationInvitationWithPublicOrganizationData.public_organization_data`.
     public var publicOrganizationData: OrganizationInvitationPublicOrganizationData?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `OrganizationInvitations` object of the Backend API (schema `OrganizationInvitations`).
 public struct OrganizationInvitations: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `OrganizationInvitation` objects).
+    ///
+    /// Always sent. Spec: `OrganizationInvitations.data`.
     public var data: [OrganizationInvitation]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationInvitations.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

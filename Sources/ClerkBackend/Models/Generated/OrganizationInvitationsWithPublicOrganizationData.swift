@@ -2,9 +2,13 @@
 
 /// The `OrganizationInvitationsWithPublicOrganizationData` object of the Backend API (schema `OrganizationInvitationsWithPublicOrganizationData`).
 public struct OrganizationInvitationsWithPublicOrganizationData: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `OrganizationInvitationWithPublicOrganizationData` objects).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationsWithPublicOrganizationData.data`.
     public var data: [OrganizationInvitationWithPublicOrganizationData]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationInvitationsWithPublicOrganizationData.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

@@ -2,30 +2,50 @@
 
 /// The `OrganizationMembershipPublicUserData` object of the Backend API (schema `OrganizationMembershipPublicUserData`).
 public struct OrganizationMembershipPublicUserData: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationMembershipPublicUserData.user_id`.
     public var userID: String
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationMembershipPublicUserData.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `OrganizationMembershipPublicUserData.last_name`.
     public var lastName: String?
-    /// JSON `profile_image_url`. Deprecated in the spec.
+    /// JSON `profile_image_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Deprecated in the spec. Spec: `OrganizationMembershipPublicUserData.profile_image_url`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var profileImageURL: String? {
         get { _profileImageURL }
         set { _profileImageURL = newValue }
     }
     private var _profileImageURL: String?
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// Always sent. Spec: `OrganizationMembershipPublicUserData.image_url`.
     public var imageURL: String
-    /// JSON `has_image`.
+    /// JSON `has_image` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationMembershipPublicUserData.has_image`.
     public var hasImage: Bool
-    /// JSON `identifier`.
+    /// JSON `identifier` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `OrganizationMembershipPublicUserData.identifier`.
     public var identifier: String?
-    /// JSON `username`.
+    /// JSON `username` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `OrganizationMembershipPublicUserData.username`.
     public var username: String?
-    /// JSON `banned`.
+    /// JSON `banned` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationMembershipPublicUserData.banned`.
     public var banned: Bool?
-    /// JSON `deprovisioned`.
+    /// JSON `deprovisioned` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationMembershipPublicUserData.deprovisioned`.
     public var deprovisioned: Bool?
 
     /// Creates a value from its properties.

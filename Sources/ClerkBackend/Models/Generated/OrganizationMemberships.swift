@@ -2,9 +2,13 @@
 
 /// The `OrganizationMemberships` object of the Backend API (schema `OrganizationMemberships`).
 public struct OrganizationMemberships: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `OrganizationMembership` objects).
+    ///
+    /// Always sent. Spec: `OrganizationMemberships.data`.
     public var data: [OrganizationMembership]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationMemberships.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

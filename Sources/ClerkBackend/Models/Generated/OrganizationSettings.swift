@@ -2,38 +2,66 @@
 
 /// The `OrganizationSettings` object of the Backend API (schema `OrganizationSettings`).
 public struct OrganizationSettings: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `organization_settings`.
+    ///
+    /// Always sent. Spec: `OrganizationSettings.object`.
     public var object: Object
-    /// JSON `enabled`.
+    /// JSON `enabled` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.enabled`.
     public var enabled: Bool
-    /// JSON `max_allowed_memberships`.
+    /// JSON `max_allowed_memberships` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.max_allowed_memberships`.
     public var maxAllowedMemberships: Int64
-    /// JSON `max_allowed_roles`.
+    /// JSON `max_allowed_roles` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.max_allowed_roles`.
     public var maxAllowedRoles: Int64
-    /// JSON `max_role_sets_allowed`.
+    /// JSON `max_role_sets_allowed` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationSettings.max_role_sets_allowed`.
     public var maxRoleSetsAllowed: Int64?
-    /// JSON `max_allowed_domains`.
+    /// JSON `max_allowed_domains` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.max_allowed_domains`.
     public var maxAllowedDomains: Int64
-    /// JSON `max_allowed_permissions`. Deprecated in the spec.
+    /// JSON `max_allowed_permissions` (integer).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `OrganizationSettings.max_allowed_permissions`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var maxAllowedPermissions: Int64? {
         get { _maxAllowedPermissions }
         set { _maxAllowedPermissions = newValue }
     }
     private var _maxAllowedPermissions: Int64?
-    /// JSON `creator_role`.
+    /// JSON `creator_role` (string).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.creator_role`.
     public var creatorRole: String
-    /// JSON `admin_delete_enabled`.
+    /// JSON `admin_delete_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.admin_delete_enabled`.
     public var adminDeleteEnabled: Bool
-    /// JSON `domains_enabled`.
+    /// JSON `domains_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.domains_enabled`.
     public var domainsEnabled: Bool
-    /// JSON `slug_disabled`.
+    /// JSON `slug_disabled` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationSettings.slug_disabled`.
     public var slugDisabled: Bool?
-    /// JSON `domains_enrollment_modes`.
+    /// JSON `domains_enrollment_modes` (array of strings).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.domains_enrollment_modes`.
     public var domainsEnrollmentModes: [DomainsEnrollmentModes]
-    /// JSON `domains_default_role`.
+    /// JSON `domains_default_role` (string).
+    ///
+    /// Always sent. Spec: `OrganizationSettings.domains_default_role`.
     public var domainsDefaultRole: String
-    /// JSON `initial_role_set_key`.
+    /// JSON `initial_role_set_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `OrganizationSettings.initial_role_set_key`.
     public var initialRoleSetKey: String?
 
     /// Creates a value from its properties.

@@ -2,43 +2,81 @@
 
 /// The `OrganizationWithLogo` object of the Backend API (schema `OrganizationWithLogo`).
 public struct OrganizationWithLogo: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `organization`.
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.name`.
     public var name: String
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.slug`.
     public var slug: String
-    /// JSON `image_url`.
+    /// JSON `image_url` (string).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.image_url`.
     public var imageURL: String
-    /// JSON `has_image`.
+    /// JSON `has_image` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.has_image`.
     public var hasImage: Bool
-    /// JSON `members_count`.
+    /// JSON `members_count` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationWithLogo.members_count`.
     public var membersCount: Int64?
-    /// JSON `missing_member_with_elevated_permissions`.
+    /// JSON `missing_member_with_elevated_permissions` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationWithLogo.missing_member_with_elevated_permissions`.
     public var missingMemberWithElevatedPermissions: Bool?
-    /// JSON `pending_invitations_count`.
+    /// JSON `pending_invitations_count` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationWithLogo.pending_invitations_count`.
     public var pendingInvitationsCount: Int64?
-    /// JSON `max_allowed_memberships`.
+    /// JSON `max_allowed_memberships` (integer).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.max_allowed_memberships`.
     public var maxAllowedMemberships: Int64
-    /// JSON `admin_delete_enabled`.
+    /// JSON `admin_delete_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.admin_delete_enabled`.
     public var adminDeleteEnabled: Bool
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.public_metadata`.
     public var publicMetadata: Metadata
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationWithLogo.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `created_by`.
+    /// JSON `created_by` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationWithLogo.created_by`.
     public var createdBy: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `OrganizationWithLogo.updated_at`.
     public var updatedAt: Int64
-    /// JSON `last_active_at`. Unix epoch milliseconds.
+    /// JSON `last_active_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `OrganizationWithLogo.last_active_at`.
     public var lastActiveAt: Int64?
-    /// JSON `role_set_key`.
+    /// JSON `role_set_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `OrganizationWithLogo.role_set_key`.
     public var roleSetKey: String?
-    /// JSON `logo_url`. Deprecated in the spec.
+    /// JSON `logo_url` (string).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `OrganizationWithLogo.logo_url`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var logoURL: String? {
         get { _logoURL }

@@ -2,9 +2,13 @@
 
 /// The `Organizations` object of the Backend API (schema `Organizations`).
 public struct Organizations: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `Organization` objects).
+    ///
+    /// Always sent. Spec: `Organizations.data`.
     public var data: [Organization]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `Organizations.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

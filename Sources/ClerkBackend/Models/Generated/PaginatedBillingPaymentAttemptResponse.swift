@@ -2,9 +2,13 @@
 
 /// The `PaginatedBillingPaymentAttemptResponse` object of the Backend API (schema `PaginatedBillingPaymentAttemptResponse`).
 public struct PaginatedBillingPaymentAttemptResponse: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `BillingPaymentAttempt` objects).
+    ///
+    /// Always sent. Spec: `PaginatedBillingPaymentAttemptResponse.data`.
     public var data: [BillingPaymentAttempt]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `PaginatedBillingPaymentAttemptResponse.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

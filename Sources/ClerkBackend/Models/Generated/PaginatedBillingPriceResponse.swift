@@ -2,9 +2,13 @@
 
 /// The `PaginatedBillingPriceResponse` object of the Backend API (schema `PaginatedBillingPriceResponse`).
 public struct PaginatedBillingPriceResponse: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `BillingPriceResponse` objects).
+    ///
+    /// Always sent. Spec: `PaginatedBillingPriceResponse.data`.
     public var data: [BillingPriceResponse]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `PaginatedBillingPriceResponse.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

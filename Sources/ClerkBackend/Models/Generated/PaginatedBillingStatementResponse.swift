@@ -2,9 +2,13 @@
 
 /// The `PaginatedBillingStatementResponse` object of the Backend API (schema `PaginatedBillingStatementResponse`).
 public struct PaginatedBillingStatementResponse: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `BillingStatement` objects).
+    ///
+    /// Always sent. Spec: `PaginatedBillingStatementResponse.data`.
     public var data: [BillingStatement]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `PaginatedBillingStatementResponse.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

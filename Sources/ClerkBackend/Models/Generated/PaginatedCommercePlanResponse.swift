@@ -2,9 +2,13 @@
 
 /// The `PaginatedCommercePlanResponse` object of the Backend API (schema `PaginatedCommercePlanResponse`).
 public struct PaginatedCommercePlanResponse: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `CommercePlan` objects).
+    ///
+    /// Always sent. Spec: `PaginatedCommercePlanResponse.data`.
     public var data: [CommercePlan]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `PaginatedCommercePlanResponse.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

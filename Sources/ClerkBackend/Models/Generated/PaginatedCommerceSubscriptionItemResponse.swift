@@ -2,9 +2,13 @@
 
 /// The `PaginatedCommerceSubscriptionItemResponse` object of the Backend API (schema `PaginatedCommerceSubscriptionItemResponse`).
 public struct PaginatedCommerceSubscriptionItemResponse: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `CommerceSubscriptionItem` objects).
+    ///
+    /// Always sent. Spec: `PaginatedCommerceSubscriptionItemResponse.data`.
     public var data: [CommerceSubscriptionItem]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `PaginatedCommerceSubscriptionItemResponse.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

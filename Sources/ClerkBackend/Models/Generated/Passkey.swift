@@ -2,15 +2,25 @@
 
 /// The `Passkey` object of the Backend API (schema `Passkey`).
 public struct Passkey: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Passkey.id`.
     public var id: String?
-    /// JSON `object`.
+    /// JSON `object` (string): always `passkey`.
+    ///
+    /// Always sent. Spec: `Passkey.object`.
     public var object: Object
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `Passkey.name`.
     public var name: String
-    /// JSON `last_used_at`. Unix epoch milliseconds.
+    /// JSON `last_used_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Passkey.last_used_at`.
     public var lastUsedAt: Int64
-    /// JSON `verification`.
+    /// JSON `verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `Passkey.verification`.
     public var verification: VerificationPasskey?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `Permission` object of the Backend API (schema `Permission`).
 public struct Permission: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `permission`.
+    ///
+    /// Always sent. Spec: `Permission.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `Permission.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `Permission.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `Permission.key`.
     public var key: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent. Spec: `Permission.description`.
     public var description: String
-    /// JSON `type`.
+    /// JSON `type` (string).
+    ///
+    /// Always sent. Spec: `Permission.type`.
     public var type: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Permission.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Permission.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `Permissions` object of the Backend API (schema `Permissions`).
 public struct Permissions: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `Permission` objects).
+    ///
+    /// Always sent. Spec: `Permissions.data`.
     public var data: [Permission]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `Permissions.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

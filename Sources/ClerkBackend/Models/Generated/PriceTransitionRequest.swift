@@ -2,9 +2,13 @@
 
 /// The `PriceTransitionRequest` object of the Backend API (schema `PriceTransitionRequest`).
 public struct PriceTransitionRequest: Codable, Hashable, Sendable {
-    /// JSON `from_price_id`.
+    /// JSON `from_price_id` (string).
+    ///
+    /// Always sent. Spec: `PriceTransitionRequest.from_price_id`.
     public var fromPriceID: String
-    /// JSON `to_price_id`.
+    /// JSON `to_price_id` (string).
+    ///
+    /// Always sent. Spec: `PriceTransitionRequest.to_price_id`.
     public var toPriceID: String
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `ProxyCheck` object of the Backend API (schema `ProxyCheck`).
 public struct ProxyCheck: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `proxy_check`.
+    ///
+    /// Always sent. Spec: `ProxyCheck.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `ProxyCheck.id`.
     public var id: String
-    /// JSON `domain_id`.
+    /// JSON `domain_id` (string).
+    ///
+    /// Always sent. Spec: `ProxyCheck.domain_id`.
     public var domainID: String
-    /// JSON `last_run_at`. Unix epoch milliseconds.
+    /// JSON `last_run_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `ProxyCheck.last_run_at`.
     public var lastRunAt: Int64?
-    /// JSON `proxy_url`.
+    /// JSON `proxy_url` (string).
+    ///
+    /// Always sent. Spec: `ProxyCheck.proxy_url`.
     public var proxyURL: String
-    /// JSON `successful`.
+    /// JSON `successful` (boolean).
+    ///
+    /// Always sent. Spec: `ProxyCheck.successful`.
     public var successful: Bool
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `ProxyCheck.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `ProxyCheck.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The `RedirectURL` object of the Backend API (schema `RedirectURL`).
 public struct RedirectURL: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `redirect_url`.
+    ///
+    /// Always sent. Spec: `RedirectURL.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `RedirectURL.id`.
     public var id: String
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// Always sent. Spec: `RedirectURL.url`.
     public var url: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RedirectURL.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RedirectURL.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,23 +2,41 @@
 
 /// The `Role` object of the Backend API (schema `Role`).
 public struct Role: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `role`.
+    ///
+    /// Always sent. Spec: `Role.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `Role.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `Role.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `Role.key`.
     public var key: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `Role.description`.
     public var description: String?
-    /// JSON `is_creator_eligible`.
+    /// JSON `is_creator_eligible` (boolean).
+    ///
+    /// Always sent. Spec: `Role.is_creator_eligible`.
     public var isCreatorEligible: Bool
-    /// JSON `permissions`.
+    /// JSON `permissions` (array of `Permission` objects).
+    ///
+    /// Always sent. Spec: `Role.permissions`.
     public var permissions: [Permission]
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Role.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Role.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,29 +2,53 @@
 
 /// The `RoleSet` object of the Backend API (schema `RoleSet`).
 public struct RoleSet: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `role_set`.
+    ///
+    /// Always sent. Spec: `RoleSet.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `RoleSet.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `RoleSet.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `RoleSet.key`.
     public var key: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `RoleSet.description`.
     public var description: String?
-    /// JSON `roles`.
+    /// JSON `roles` (array of `RoleSetItem` objects).
+    ///
+    /// Always sent. Spec: `RoleSet.roles`.
     public var roles: [RoleSetItem]
-    /// JSON `default_role`.
+    /// JSON `default_role` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSet.default_role`.
     public var defaultRole: RoleSetItem?
-    /// JSON `creator_role`.
+    /// JSON `creator_role` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSet.creator_role`.
     public var creatorRole: RoleSetItem?
-    /// JSON `type`.
+    /// JSON `type` (string): one of `initial`, `custom`.
+    ///
+    /// Always sent. Spec: `RoleSet.type`.
     public var type: TypeValue
-    /// JSON `role_set_migration`.
+    /// JSON `role_set_migration` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSet.role_set_migration`.
     public var roleSetMigration: RoleSetMigration?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RoleSet.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RoleSet.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,23 +2,41 @@
 
 /// The `RoleSetItem` object of the Backend API (schema `RoleSetItem`).
 public struct RoleSetItem: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `role_set_item`.
+    ///
+    /// Always sent. Spec: `RoleSetItem.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `RoleSetItem.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `RoleSetItem.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `RoleSetItem.key`.
     public var key: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `RoleSetItem.description`.
     public var description: String?
-    /// JSON `members_count`.
+    /// JSON `members_count` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetItem.members_count`.
     public var membersCount: Int64?
-    /// JSON `has_members`.
+    /// JSON `has_members` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetItem.has_members`.
     public var hasMembers: Bool?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RoleSetItem.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RoleSetItem.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

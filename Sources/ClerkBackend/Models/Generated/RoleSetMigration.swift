@@ -2,33 +2,61 @@
 
 /// The `RoleSetMigration` object of the Backend API (schema `RoleSetMigration`).
 public struct RoleSetMigration: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `role_set_migration`.
+    ///
+    /// Always sent. Spec: `RoleSetMigration.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.id`.
     public var id: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetMigration.organization_id`.
     public var organizationID: String?
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.instance_id`.
     public var instanceID: String
-    /// JSON `source_role_set_id`.
+    /// JSON `source_role_set_id` (string).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.source_role_set_id`.
     public var sourceRoleSetID: String
-    /// JSON `dest_role_set_id`.
+    /// JSON `dest_role_set_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetMigration.dest_role_set_id`.
     public var destRoleSetID: String?
-    /// JSON `trigger_type`.
+    /// JSON `trigger_type` (string).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.trigger_type`.
     public var triggerType: String
-    /// JSON `status`.
+    /// JSON `status` (string).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.status`.
     public var status: String
-    /// JSON `migrated_members`.
+    /// JSON `migrated_members` (integer).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.migrated_members`.
     public var migratedMembers: Int64
-    /// JSON `mappings`.
+    /// JSON `mappings` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetMigration.mappings`.
     public var mappings: [String: String]?
-    /// JSON `started_at`. Unix epoch milliseconds.
+    /// JSON `started_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetMigration.started_at`.
     public var startedAt: Int64?
-    /// JSON `completed_at`. Unix epoch milliseconds.
+    /// JSON `completed_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RoleSetMigration.completed_at`.
     public var completedAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `RoleSetMigration.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `RoleSets` object of the Backend API (schema `RoleSets`).
 public struct RoleSets: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `RoleSet` objects).
+    ///
+    /// Always sent. Spec: `RoleSets.data`.
     public var data: [RoleSet]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `RoleSets.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `Roles` object of the Backend API (schema `Roles`).
 public struct Roles: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `Role` objects).
+    ///
+    /// Always sent. Spec: `Roles.data`.
     public var data: [Role]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `Roles.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

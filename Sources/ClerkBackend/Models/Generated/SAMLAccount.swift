@@ -2,29 +2,53 @@
 
 /// The `SAMLAccount` object of the Backend API (schema `SAMLAccount`).
 public struct SAMLAccount: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SAMLAccount.id`.
     public var id: String
-    /// JSON `object`.
+    /// JSON `object` (string): always `saml_account`.
+    ///
+    /// Always sent. Spec: `SAMLAccount.object`.
     public var object: Object
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `SAMLAccount.provider`.
     public var provider: String
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLAccount.active`.
     public var active: Bool
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `SAMLAccount.email_address`.
     public var emailAddress: String
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLAccount.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLAccount.last_name`.
     public var lastName: String?
-    /// JSON `provider_user_id`.
+    /// JSON `provider_user_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLAccount.provider_user_id`.
     public var providerUserID: String?
-    /// JSON `last_authenticated_at`. Unix epoch milliseconds.
+    /// JSON `last_authenticated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLAccount.last_authenticated_at`.
     public var lastAuthenticatedAt: Int64?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLAccount.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `verification`.
+    /// JSON `verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SAMLAccount.verification`.
     public var verification: Verification?
-    /// JSON `saml_connection`.
+    /// JSON `saml_connection` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLAccount.saml_connection`.
     public var samlConnection: SAMLAccountConnection?
 
     /// Creates a value from its properties.

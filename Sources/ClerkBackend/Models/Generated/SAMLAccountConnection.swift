@@ -2,34 +2,58 @@
 
 /// The `SAMLAccountConnection` object of the Backend API (schema `SAMLAccountConnection`).
 public struct SAMLAccountConnection: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.name`.
     public var name: String
-    /// JSON `domain`. Deprecated in the spec.
+    /// JSON `domain` (string).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `SAMLAccountConnection.domain`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var domain: String? {
         get { _domain }
         set { _domain = newValue }
     }
     private var _domain: String?
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLAccountConnection.domains`.
     public var domains: [String]?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.active`.
     public var active: Bool
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.provider`.
     public var provider: String
-    /// JSON `sync_user_attributes`.
+    /// JSON `sync_user_attributes` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.sync_user_attributes`.
     public var syncUserAttributes: Bool
-    /// JSON `allow_subdomains`.
+    /// JSON `allow_subdomains` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLAccountConnection.allow_subdomains`.
     public var allowSubdomains: Bool?
-    /// JSON `allow_idp_initiated`.
+    /// JSON `allow_idp_initiated` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLAccountConnection.allow_idp_initiated`.
     public var allowIdpInitiated: Bool?
-    /// JSON `disable_additional_identifications`.
+    /// JSON `disable_additional_identifications` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLAccountConnection.disable_additional_identifications`.
     public var disableAdditionalIdentifications: Bool?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SAMLAccountConnection.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,70 +2,130 @@
 
 /// The `SAMLConnection` object of the Backend API (schema `SAMLConnection`).
 public struct SAMLConnection: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `saml_connection`.
+    ///
+    /// Always sent. Spec: `SAMLConnection.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnection.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnection.name`.
     public var name: String
-    /// JSON `domain`. Deprecated in the spec.
+    /// JSON `domain` (string).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `SAMLConnection.domain`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var domain: String? {
         get { _domain }
         set { _domain = newValue }
     }
     private var _domain: String?
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLConnection.domains`.
     public var domains: [String]?
-    /// JSON `idp_entity_id`.
+    /// JSON `idp_entity_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SAMLConnection.idp_entity_id`.
     public var idpEntityID: String?
-    /// JSON `idp_sso_url`.
+    /// JSON `idp_sso_url` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SAMLConnection.idp_sso_url`.
     public var idpSsoURL: String?
-    /// JSON `idp_certificate`.
+    /// JSON `idp_certificate` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SAMLConnection.idp_certificate`.
     public var idpCertificate: String?
-    /// JSON `idp_certificate_issued_at`. Unix epoch milliseconds.
+    /// JSON `idp_certificate_issued_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SAMLConnection.idp_certificate_issued_at`.
     public var idpCertificateIssuedAt: Int64?
-    /// JSON `idp_certificate_expires_at`. Unix epoch milliseconds.
+    /// JSON `idp_certificate_expires_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SAMLConnection.idp_certificate_expires_at`.
     public var idpCertificateExpiresAt: Int64?
-    /// JSON `idp_metadata_url`.
+    /// JSON `idp_metadata_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLConnection.idp_metadata_url`.
     public var idpMetadataURL: String?
-    /// JSON `idp_metadata`.
+    /// JSON `idp_metadata` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLConnection.idp_metadata`.
     public var idpMetadata: String?
-    /// JSON `acs_url`.
+    /// JSON `acs_url` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnection.acs_url`.
     public var acsURL: String
-    /// JSON `sp_entity_id`.
+    /// JSON `sp_entity_id` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnection.sp_entity_id`.
     public var spEntityID: String
-    /// JSON `sp_metadata_url`.
+    /// JSON `sp_metadata_url` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnection.sp_metadata_url`.
     public var spMetadataURL: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLConnection.organization_id`.
     public var organizationID: String?
-    /// JSON `attribute_mapping`.
+    /// JSON `attribute_mapping` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLConnection.attribute_mapping`.
     public var attributeMapping: SAMLConnectionAttributeMapping?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.active`.
     public var active: Bool
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnection.provider`.
     public var provider: String
-    /// JSON `user_count`.
+    /// JSON `user_count` (integer).
+    ///
+    /// Always sent. Spec: `SAMLConnection.user_count`.
     public var userCount: Int64
-    /// JSON `sync_user_attributes`.
+    /// JSON `sync_user_attributes` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.sync_user_attributes`.
     public var syncUserAttributes: Bool
-    /// JSON `allow_subdomains`.
+    /// JSON `allow_subdomains` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.allow_subdomains`.
     public var allowSubdomains: Bool
-    /// JSON `allow_idp_initiated`.
+    /// JSON `allow_idp_initiated` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.allow_idp_initiated`.
     public var allowIdpInitiated: Bool
-    /// JSON `disable_additional_identifications`.
+    /// JSON `disable_additional_identifications` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.disable_additional_identifications`.
     public var disableAdditionalIdentifications: Bool
-    /// JSON `allow_organization_account_linking`.
+    /// JSON `allow_organization_account_linking` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.allow_organization_account_linking`.
     public var allowOrganizationAccountLinking: Bool
-    /// JSON `force_authn`.
+    /// JSON `force_authn` (boolean).
+    ///
+    /// Always sent. Spec: `SAMLConnection.force_authn`.
     public var forceAuthn: Bool
-    /// JSON `login_hint`.
+    /// JSON `login_hint` (object).
+    ///
+    /// Always sent. Spec: `SAMLConnection.login_hint`.
     public var loginHint: SAMLConnectionLoginHint
-    /// JSON `enterprise_connection_id`.
+    /// JSON `enterprise_connection_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SAMLConnection.enterprise_connection_id`.
     public var enterpriseConnectionID: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SAMLConnection.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SAMLConnection.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

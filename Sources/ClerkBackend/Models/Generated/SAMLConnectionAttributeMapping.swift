@@ -2,13 +2,21 @@
 
 /// The `SAMLConnectionAttributeMapping` object of the Backend API (schema `SAMLConnectionAttributeMapping`).
 public struct SAMLConnectionAttributeMapping: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnectionAttributeMapping.user_id`.
     public var userID: String
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnectionAttributeMapping.email_address`.
     public var emailAddress: String
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnectionAttributeMapping.first_name`.
     public var firstName: String
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// Always sent. Spec: `SAMLConnectionAttributeMapping.last_name`.
     public var lastName: String
 
     /// Creates a value from its properties.

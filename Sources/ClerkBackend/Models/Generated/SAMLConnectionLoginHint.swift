@@ -2,9 +2,13 @@
 
 /// The `SAMLConnectionLoginHint` object of the Backend API (schema `SAMLConnectionLoginHint`).
 public struct SAMLConnectionLoginHint: Codable, Hashable, Sendable {
-    /// JSON `mode`.
+    /// JSON `mode` (string): one of `email_address`, `custom_attribute`, `off`.
+    ///
+    /// Always sent. Spec: `SAMLConnectionLoginHint.mode`.
     public var mode: Mode
-    /// JSON `source`.
+    /// JSON `source` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SAMLConnectionLoginHint.source`.
     public var source: String?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `SAMLConnections` object of the Backend API (schema `SAMLConnections`).
 public struct SAMLConnections: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `SAMLConnection` objects).
+    ///
+    /// Always sent. Spec: `SAMLConnections.data`.
     public var data: [SAMLConnection]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `SAMLConnections.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

@@ -2,31 +2,57 @@
 
 /// The `SCIMDirectory` object of the Backend API (schema `SCIMDirectory`).
 public struct SCIMDirectory: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `scim_directory`.
+    ///
+    /// Always sent. Spec: `SCIMDirectory.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.name`.
     public var name: String
-    /// JSON `enterprise_connection_id`.
+    /// JSON `enterprise_connection_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SCIMDirectory.enterprise_connection_id`.
     public var enterpriseConnectionID: String?
-    /// JSON `endpoint_url`.
+    /// JSON `endpoint_url` (string).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.endpoint_url`.
     public var endpointURL: String
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.provider`.
     public var provider: String
-    /// JSON `enabled`.
+    /// JSON `enabled` (boolean).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.enabled`.
     public var enabled: Bool
-    /// JSON `group_role_mapping_enabled`.
+    /// JSON `group_role_mapping_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.group_role_mapping_enabled`.
     public var groupRoleMappingEnabled: Bool
-    /// JSON `attribute_mapping`.
+    /// JSON `attribute_mapping` (JSON object).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.attribute_mapping`.
     public var attributeMapping: [String: String]
-    /// JSON `custom_attributes`.
+    /// JSON `custom_attributes` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `SCIMDirectory.custom_attributes`.
     public var customAttributes: [CustomAttributes]?
-    /// JSON `api_key`.
+    /// JSON `api_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SCIMDirectory.api_key`.
     public var apiKey: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SCIMDirectory.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.
@@ -88,17 +114,29 @@ public struct SCIMDirectory: Codable, Hashable, Sendable {
 
     /// Inline object of `custom_attributes` in `SCIMDirectory`.
     public struct CustomAttributes: Codable, Hashable, Sendable {
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `SCIMDirectory.CustomAttributes.name`.
         public var name: String?
-        /// JSON `key`.
+        /// JSON `key` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `SCIMDirectory.CustomAttributes.key`.
         public var key: String?
-        /// JSON `sso_path`.
+        /// JSON `sso_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `SCIMDirectory.CustomAttributes.sso_path`.
         public var ssoPath: String?
-        /// JSON `scim_path`.
+        /// JSON `scim_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `SCIMDirectory.CustomAttributes.scim_path`.
         public var scimPath: String?
-        /// JSON `directory_path`.
+        /// JSON `directory_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `SCIMDirectory.CustomAttributes.directory_path`.
         public var directoryPath: String?
-        /// JSON `multi_valued`.
+        /// JSON `multi_valued` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `SCIMDirectory.CustomAttributes.multi_valued`.
         public var multiValued: Bool?
 
         /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The `SCIMUserMetadata` object of the Backend API (schema `SCIMUserMetadata`).
 public struct SCIMUserMetadata: Codable, Hashable, Sendable {
-    /// JSON `directory_id`.
+    /// JSON `directory_id` (string).
+    ///
+    /// Always sent. Spec: `SCIMUserMetadata.directory_id`.
     public var directoryID: String
-    /// JSON `directory_enabled`.
+    /// JSON `directory_enabled` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `SCIMUserMetadata.directory_enabled`.
     public var directoryEnabled: Bool?
-    /// JSON `external_id`.
+    /// JSON `external_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SCIMUserMetadata.external_id`.
     public var externalID: String?
 
     /// Creates a value from its properties.

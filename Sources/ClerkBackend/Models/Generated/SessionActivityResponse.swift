@@ -2,23 +2,41 @@
 
 /// The `SessionActivityResponse` object of the Backend API (schema `SessionActivityResponse`).
 public struct SessionActivityResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string).
+    ///
+    /// Always sent. Spec: `SessionActivityResponse.object`.
     public var object: String
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SessionActivityResponse.id`.
     public var id: String
-    /// JSON `device_type`.
+    /// JSON `device_type` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionActivityResponse.device_type`.
     public var deviceType: String?
-    /// JSON `is_mobile`.
+    /// JSON `is_mobile` (boolean).
+    ///
+    /// Always sent. Spec: `SessionActivityResponse.is_mobile`.
     public var isMobile: Bool
-    /// JSON `browser_name`.
+    /// JSON `browser_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionActivityResponse.browser_name`.
     public var browserName: String?
-    /// JSON `browser_version`.
+    /// JSON `browser_version` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionActivityResponse.browser_version`.
     public var browserVersion: String?
-    /// JSON `ip_address`.
+    /// JSON `ip_address` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionActivityResponse.ip_address`.
     public var ipAddress: String?
-    /// JSON `city`.
+    /// JSON `city` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionActivityResponse.city`.
     public var city: String?
-    /// JSON `country`.
+    /// JSON `country` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionActivityResponse.country`.
     public var country: String?
 
     /// Creates a value from its properties.

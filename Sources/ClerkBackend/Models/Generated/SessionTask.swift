@@ -2,7 +2,9 @@
 
 /// The `SessionTask` object of the Backend API (schema `SessionTask`).
 public struct SessionTask: Codable, Hashable, Sendable {
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `SessionTask.key`.
     public var key: String
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `token` object of the Backend API, as its operations answer it (the spec writes it out in each of them).
 public struct SessionTokenResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `token`.
+    ///
+    /// May be absent (then `nil`). Spec: `SessionTokenResponse.object`.
     public var object: Object?
-    /// JSON `jwt`.
+    /// JSON `jwt` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SessionTokenResponse.jwt`.
     public var jwt: String?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `SignInToken` object of the Backend API (schema `SignInToken`).
 public struct SignInToken: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `sign_in_token`.
+    ///
+    /// Always sent. Spec: `SignInToken.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SignInToken.id`.
     public var id: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `pending`, `accepted`, `revoked`.
+    ///
+    /// Always sent. Spec: `SignInToken.status`.
     public var status: Status
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `SignInToken.user_id`.
     public var userID: String
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `SignInToken.token`.
     public var token: String?
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SignInToken.url`.
     public var url: String?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SignInToken.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `SignInToken.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

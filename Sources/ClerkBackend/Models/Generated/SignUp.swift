@@ -2,55 +2,105 @@
 
 /// The `SignUp` object of the Backend API (schema `SignUp`).
 public struct SignUp: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `sign_up_attempt`.
+    ///
+    /// Always sent. Spec: `SignUp.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SignUp.id`.
     public var id: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `missing_requirements`, `complete`, `abandoned`.
+    ///
+    /// Always sent. Spec: `SignUp.status`.
     public var status: Status
-    /// JSON `required_fields`.
+    /// JSON `required_fields` (array of strings).
+    ///
+    /// Always sent. Spec: `SignUp.required_fields`.
     public var requiredFields: [String]
-    /// JSON `optional_fields`.
+    /// JSON `optional_fields` (array of strings).
+    ///
+    /// Always sent. Spec: `SignUp.optional_fields`.
     public var optionalFields: [String]
-    /// JSON `missing_fields`.
+    /// JSON `missing_fields` (array of strings).
+    ///
+    /// Always sent. Spec: `SignUp.missing_fields`.
     public var missingFields: [String]
-    /// JSON `unverified_fields`.
+    /// JSON `unverified_fields` (array of strings).
+    ///
+    /// Always sent. Spec: `SignUp.unverified_fields`.
     public var unverifiedFields: [String]
-    /// JSON `verifications`.
+    /// JSON `verifications` (object).
+    ///
+    /// Always sent. Spec: `SignUp.verifications`.
     public var verifications: SignUpVerifications
-    /// JSON `username`.
+    /// JSON `username` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.username`.
     public var username: String?
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.email_address`.
     public var emailAddress: String?
-    /// JSON `phone_number`.
+    /// JSON `phone_number` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.phone_number`.
     public var phoneNumber: String?
-    /// JSON `web3_wallet`.
+    /// JSON `web3_wallet` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.web3_wallet`.
     public var web3Wallet: String?
-    /// JSON `password_enabled`.
+    /// JSON `password_enabled` (boolean).
+    ///
+    /// Always sent. Spec: `SignUp.password_enabled`.
     public var passwordEnabled: Bool
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.last_name`.
     public var lastName: String?
-    /// JSON `unsafe_metadata`.
+    /// JSON `unsafe_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `SignUp.unsafe_metadata`.
     public var unsafeMetadata: Metadata?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `SignUp.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `custom_action`.
+    /// JSON `custom_action` (boolean).
+    ///
+    /// Always sent. Spec: `SignUp.custom_action`.
     public var customAction: Bool
-    /// JSON `external_id`.
+    /// JSON `external_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.external_id`.
     public var externalID: String?
-    /// JSON `created_session_id`.
+    /// JSON `created_session_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.created_session_id`.
     public var createdSessionID: String?
-    /// JSON `created_user_id`.
+    /// JSON `created_user_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUp.created_user_id`.
     public var createdUserID: String?
-    /// JSON `abandon_at`. Unix epoch milliseconds.
+    /// JSON `abandon_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Example: `1700690400000`. Spec: `SignUp.abandon_at`.
     public var abandonAt: Int64
-    /// JSON `legal_accepted_at`. Unix epoch milliseconds.
+    /// JSON `legal_accepted_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1700690400000`. Spec: `SignUp.legal_accepted_at`.
     public var legalAcceptedAt: Int64?
-    /// JSON `locale`.
+    /// JSON `locale` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Example: `en-US`. Spec: `SignUp.locale`.
     public var locale: String?
-    /// JSON `external_account`. Deprecated in the spec.
+    /// JSON `external_account` (JSON object).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `SignUp.external_account`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var externalAccount: [String: JSONValue]? {
         get { _externalAccount }

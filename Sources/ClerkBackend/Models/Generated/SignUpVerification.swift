@@ -2,9 +2,13 @@
 
 /// The `SignUpVerification` object of the Backend API (schema `SignUpVerification`).
 public struct SignUpVerification: Codable, Hashable, Sendable {
-    /// JSON `next_action`.
+    /// JSON `next_action` (string): one of `needs_prepare`, `needs_attempt`, ``.
+    ///
+    /// May be absent (then `nil`). Spec: `SignUpVerification.next_action`.
     public var nextAction: NextAction?
-    /// JSON `supported_strategies`.
+    /// JSON `supported_strategies` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `SignUpVerification.supported_strategies`.
     public var supportedStrategies: [String]?
 
     /// Creates a value from its properties.

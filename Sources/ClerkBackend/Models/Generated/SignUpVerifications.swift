@@ -2,13 +2,21 @@
 
 /// The `SignUpVerifications` object of the Backend API (schema `SignUpVerifications`).
 public struct SignUpVerifications: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUpVerifications.email_address`.
     public var emailAddress: SignUpVerification?
-    /// JSON `phone_number`.
+    /// JSON `phone_number` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUpVerifications.phone_number`.
     public var phoneNumber: SignUpVerification?
-    /// JSON `web3_wallet`.
+    /// JSON `web3_wallet` (object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUpVerifications.web3_wallet`.
     public var web3Wallet: SignUpVerification?
-    /// JSON `external_account`.
+    /// JSON `external_account` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `SignUpVerifications.external_account`.
     public var externalAccount: [String: JSONValue]?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The `SvixURL` object of the Backend API (schema `SvixURL`).
 public struct SvixURL: Codable, Hashable, Sendable {
-    /// JSON `svix_url`.
+    /// JSON `svix_url` (string).
+    ///
+    /// Always sent. Spec: `SvixURL.svix_url`.
     public var svixURL: String
 
     /// Creates a value from its properties.

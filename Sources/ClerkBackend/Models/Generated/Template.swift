@@ -2,53 +2,101 @@
 
 /// The `Template` object of the Backend API (schema `Template`).
 public struct Template: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.id`.
     public var id: String?
-    /// JSON `object`.
+    /// JSON `object` (string): always `template`.
+    ///
+    /// May be absent (then `nil`). Spec: `Template.object`.
     public var object: Object?
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Template.instance_id`.
     public var instanceID: String?
-    /// JSON `resource_type`.
+    /// JSON `resource_type` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.resource_type`.
     public var resourceType: String?
-    /// JSON `template_type`.
+    /// JSON `template_type` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.template_type`.
     public var templateType: String?
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.name`.
     public var name: String?
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.slug`.
     public var slug: String?
-    /// JSON `position`.
+    /// JSON `position` (integer).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.position`.
     public var position: Int64?
-    /// JSON `can_revert`.
+    /// JSON `can_revert` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.can_revert`.
     public var canRevert: Bool?
-    /// JSON `can_delete`.
+    /// JSON `can_delete` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.can_delete`.
     public var canDelete: Bool?
-    /// JSON `can_edit_body`.
+    /// JSON `can_edit_body` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.can_edit_body`.
     public var canEditBody: Bool?
-    /// JSON `can_toggle`.
+    /// JSON `can_toggle` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.can_toggle`.
     public var canToggle: Bool?
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `Template.subject`.
     public var subject: String?
-    /// JSON `markup`.
+    /// JSON `markup` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.markup`.
     public var markup: String?
-    /// JSON `body`.
+    /// JSON `body` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.body`.
     public var body: String?
-    /// JSON `available_variables`.
+    /// JSON `available_variables` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.available_variables`.
     public var availableVariables: [String]?
-    /// JSON `required_variables`.
+    /// JSON `required_variables` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.required_variables`.
     public var requiredVariables: [String]?
-    /// JSON `from_email_name`.
+    /// JSON `from_email_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.from_email_name`.
     public var fromEmailName: String?
-    /// JSON `reply_to_email_name`.
+    /// JSON `reply_to_email_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.reply_to_email_name`.
     public var replyToEmailName: String?
-    /// JSON `delivered_by_clerk`.
+    /// JSON `delivered_by_clerk` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.delivered_by_clerk`.
     public var deliveredByClerk: Bool?
-    /// JSON `enabled`.
+    /// JSON `enabled` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.enabled`.
     public var enabled: Bool?
-    /// JSON `flagged_as_suspicious`.
+    /// JSON `flagged_as_suspicious` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.flagged_as_suspicious`.
     public var flaggedAsSuspicious: Bool?
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.updated_at`.
     public var updatedAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent (then `nil`). Spec: `Template.created_at`.
     public var createdAt: Int64?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The `TestingToken` object of the Backend API (schema `TestingToken`).
 public struct TestingToken: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `testing_token`.
+    ///
+    /// Always sent. Spec: `TestingToken.object`.
     public var object: Object
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Example: `1713877200-c_2J2MvPu9PnXcuhbPZNao0LOXqK9A7YrnBn0HmIWxy`. Spec: `TestingToken.token`.
     public var token: String
-    /// JSON `expires_at`. Unix epoch milliseconds.
+    /// JSON `expires_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Example: `1713880800`. Spec: `TestingToken.expires_at`.
     public var expiresAt: Int64
 
     /// Creates a value from its properties.

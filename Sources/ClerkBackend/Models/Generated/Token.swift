@@ -2,9 +2,13 @@
 
 /// The `Token` object of the Backend API (schema `Token`).
 public struct Token: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `token`.
+    ///
+    /// Always sent. Spec: `Token.object`.
     public var object: Object
-    /// JSON `jwt`.
+    /// JSON `jwt` (string).
+    ///
+    /// Always sent. Spec: `Token.jwt`.
     public var jwt: String
 
     /// Creates a value from its properties.

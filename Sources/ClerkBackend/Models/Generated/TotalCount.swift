@@ -2,9 +2,13 @@
 
 /// The `TotalCount` object of the Backend API (schema `TotalCount`).
 public struct TotalCount: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `total_count`.
+    ///
+    /// Always sent. Spec: `TotalCount.object`.
     public var object: Object
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `TotalCount.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

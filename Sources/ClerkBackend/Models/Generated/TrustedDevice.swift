@@ -2,27 +2,49 @@
 
 /// The `TrustedDevice` object of the Backend API (schema `TrustedDevice`).
 public struct TrustedDevice: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `trusted_device`.
+    ///
+    /// Always sent. Spec: `TrustedDevice.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `TrustedDevice.id`.
     public var id: String
-    /// JSON `platform`.
+    /// JSON `platform` (string): one of `ios`, `android`.
+    ///
+    /// Always sent. Spec: `TrustedDevice.platform`.
     public var platform: Platform
-    /// JSON `app_identifier`.
+    /// JSON `app_identifier` (string).
+    ///
+    /// Always sent. Spec: `TrustedDevice.app_identifier`.
     public var appIdentifier: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `TrustedDevice.name`.
     public var name: String?
-    /// JSON `algorithm`.
+    /// JSON `algorithm` (string): always `ES256`.
+    ///
+    /// Always sent. Spec: `TrustedDevice.algorithm`.
     public var algorithm: Algorithm
-    /// JSON `status`.
+    /// JSON `status` (string): one of `active`, `revoked`.
+    ///
+    /// Always sent. Spec: `TrustedDevice.status`.
     public var status: Status
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `TrustedDevice.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `TrustedDevice.updated_at`.
     public var updatedAt: Int64
-    /// JSON `last_used_at`. Unix epoch milliseconds.
+    /// JSON `last_used_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `TrustedDevice.last_used_at`.
     public var lastUsedAt: Int64?
-    /// JSON `revoked_at`. Unix epoch milliseconds.
+    /// JSON `revoked_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `TrustedDevice.revoked_at`.
     public var revokedAt: Int64?
 
     /// Creates a value from its properties.

@@ -2,17 +2,29 @@
 
 /// The `VerificationAdmin` object of the Backend API (schema `verification_admin`).
 public struct VerificationAdmin: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_admin`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationAdmin.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): always `verified`.
+    ///
+    /// Always sent. Spec: `VerificationAdmin.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `admin`.
+    ///
+    /// Always sent. Spec: `VerificationAdmin.strategy`.
     public var strategy: Strategy
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationAdmin.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationAdmin.expire_at`.
     public var expireAt: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationAdmin.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

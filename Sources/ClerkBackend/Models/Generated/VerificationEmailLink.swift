@@ -2,17 +2,29 @@
 
 /// The `VerificationEmailLink` object of the Backend API (schema `verification_email_link`).
 public struct VerificationEmailLink: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_email_link`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationEmailLink.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`, `failed`, `expired`.
+    ///
+    /// Always sent. Spec: `VerificationEmailLink.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `email_link`.
+    ///
+    /// Always sent. Spec: `VerificationEmailLink.strategy`.
     public var strategy: Strategy
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationEmailLink.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationEmailLink.expire_at`.
     public var expireAt: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationEmailLink.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

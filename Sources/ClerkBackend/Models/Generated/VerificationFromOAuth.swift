@@ -2,19 +2,33 @@
 
 /// The `VerificationFromOAuth` object of the Backend API (schema `verification_from_oauth`).
 public struct VerificationFromOAuth: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_from_oauth`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationFromOAuth.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`.
+    ///
+    /// Always sent. Spec: `VerificationFromOAuth.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string).
+    ///
+    /// Always sent. Limits: matches `^from_oauth_(?:(?:token_)|(?:custom_))?[a-z]+$`. Spec: `VerificationFromOAuth.strategy`.
     public var strategy: String
-    /// JSON `error`.
+    /// JSON `error` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationFromOAuth.error`.
     public var error: JSONValue?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationFromOAuth.expire_at`.
     public var expireAt: Int64?
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationFromOAuth.attempts`.
     public var attempts: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationFromOAuth.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `VerificationGoogleOneTap` object of the Backend API (schema `verification_google_one_tap`).
 public struct VerificationGoogleOneTap: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_google_one_tap`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationGoogleOneTap.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`.
+    ///
+    /// Always sent. Spec: `VerificationGoogleOneTap.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `google_one_tap`.
+    ///
+    /// Always sent. Spec: `VerificationGoogleOneTap.strategy`.
     public var strategy: Strategy
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationGoogleOneTap.expire_at`.
     public var expireAt: Int64?
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationGoogleOneTap.attempts`.
     public var attempts: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationGoogleOneTap.verified_at_client`.
     public var verifiedAtClient: String?
-    /// JSON `error`.
+    /// JSON `error` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationGoogleOneTap.error`.
     public var error: JSONValue?
 
     /// Creates a value from its properties.

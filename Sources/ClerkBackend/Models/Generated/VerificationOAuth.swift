@@ -2,21 +2,37 @@
 
 /// The `VerificationOAuth` object of the Backend API (schema `verification_oauth`).
 public struct VerificationOAuth: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_oauth`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationOAuth.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`, `failed`, `expired`, `transferable`.
+    ///
+    /// Always sent. Spec: `VerificationOAuth.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string).
+    ///
+    /// Always sent. Limits: matches `^oauth_(?:(?:token_)|(?:custom_))?[a-z]+$`. Spec: `VerificationOAuth.strategy`.
     public var strategy: String
-    /// JSON `external_verification_redirect_url`.
+    /// JSON `external_verification_redirect_url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationOAuth.external_verification_redirect_url`.
     public var externalVerificationRedirectURL: String?
-    /// JSON `error`.
+    /// JSON `error` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationOAuth.error`.
     public var error: JSONValue?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `VerificationOAuth.expire_at`.
     public var expireAt: Int64
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationOAuth.attempts`.
     public var attempts: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationOAuth.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The `VerificationOtp` object of the Backend API (schema `verification_otp`).
 public struct VerificationOtp: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_otp`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationOtp.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`, `failed`, `expired`.
+    ///
+    /// Always sent. Spec: `VerificationOtp.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): one of `phone_code`, `email_code`, `reset_password_email_code`.
+    ///
+    /// Always sent. Spec: `VerificationOtp.strategy`.
     public var strategy: Strategy
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationOtp.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationOtp.expire_at`.
     public var expireAt: Int64?
-    /// JSON `channel`.
+    /// JSON `channel` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationOtp.channel`.
     public var channel: String?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationOtp.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `VerificationPasskey` object of the Backend API (schema `verification_passkey`).
 public struct VerificationPasskey: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_passkey`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationPasskey.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): always `verified`.
+    ///
+    /// Always sent. Spec: `VerificationPasskey.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `passkey`.
+    ///
+    /// Always sent. Spec: `VerificationPasskey.strategy`.
     public var strategy: Strategy
-    /// JSON `nonce`.
+    /// JSON `nonce` (string): always `nonce`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationPasskey.nonce`.
     public var nonce: Nonce?
-    /// JSON `message`.
+    /// JSON `message` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationPasskey.message`.
     public var message: String?
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationPasskey.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationPasskey.expire_at`.
     public var expireAt: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationPasskey.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `VerificationSAML` object of the Backend API (schema `verification_saml`).
 public struct VerificationSAML: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_saml`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationSAML.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`, `failed`, `expired`, `transferable`.
+    ///
+    /// Always sent. Spec: `VerificationSAML.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `saml`.
+    ///
+    /// Always sent. Spec: `VerificationSAML.strategy`.
     public var strategy: Strategy
-    /// JSON `external_verification_redirect_url`.
+    /// JSON `external_verification_redirect_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationSAML.external_verification_redirect_url`.
     public var externalVerificationRedirectURL: String?
-    /// JSON `error`.
+    /// JSON `error` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationSAML.error`.
     public var error: JSONValue?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationSAML.expire_at`.
     public var expireAt: Int64?
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationSAML.attempts`.
     public var attempts: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationSAML.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The `VerificationScim` object of the Backend API (schema `verification_scim`).
 public struct VerificationScim: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_scim`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationScim.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): always `verified`.
+    ///
+    /// Always sent. Spec: `VerificationScim.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `scim`.
+    ///
+    /// Always sent. Spec: `VerificationScim.strategy`.
     public var strategy: Strategy
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationScim.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationScim.expire_at`.
     public var expireAt: Int64?
 
     /// Creates a value from its properties.

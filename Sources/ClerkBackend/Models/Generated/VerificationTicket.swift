@@ -2,17 +2,29 @@
 
 /// The `VerificationTicket` object of the Backend API (schema `verification_ticket`).
 public struct VerificationTicket: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_ticket`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationTicket.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`, `expired`.
+    ///
+    /// Always sent. Spec: `VerificationTicket.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): always `ticket`.
+    ///
+    /// Always sent. Spec: `VerificationTicket.strategy`.
     public var strategy: Strategy
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationTicket.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationTicket.expire_at`.
     public var expireAt: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationTicket.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The `VerificationWeb3` object of the Backend API (schema `verification_web3`).
 public struct VerificationWeb3: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `verification_web3`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationWeb3.object`.
     public var object: Object?
-    /// JSON `status`.
+    /// JSON `status` (string): one of `unverified`, `verified`, `failed`, `expired`.
+    ///
+    /// Always sent. Spec: `VerificationWeb3.status`.
     public var status: Status
-    /// JSON `strategy`.
+    /// JSON `strategy` (string): one of `web3_metamask_signature`, `web3_base_signature`, `web3_coinbase_wallet_signature`, `web3_okx_wallet_signature`, `web3_solana_signature`.
+    ///
+    /// Always sent. Spec: `VerificationWeb3.strategy`.
     public var strategy: Strategy
-    /// JSON `nonce`.
+    /// JSON `nonce` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationWeb3.nonce`.
     public var nonce: String?
-    /// JSON `message`.
+    /// JSON `message` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationWeb3.message`.
     public var message: String?
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationWeb3.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `VerificationWeb3.expire_at`.
     public var expireAt: Int64?
-    /// JSON `verified_at_client`.
+    /// JSON `verified_at_client` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationWeb3.verified_at_client`.
     public var verifiedAtClient: String?
 
     /// Creates a value from its properties.

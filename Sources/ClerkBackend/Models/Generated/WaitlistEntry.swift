@@ -2,21 +2,37 @@
 
 /// The `WaitlistEntry` object of the Backend API (schema `WaitlistEntry`).
 public struct WaitlistEntry: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `waitlist_entry`.
+    ///
+    /// Always sent. Spec: `WaitlistEntry.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `WaitlistEntry.id`.
     public var id: String
-    /// JSON `email_address`.
+    /// JSON `email_address` (string, email).
+    ///
+    /// Always sent. Spec: `WaitlistEntry.email_address`.
     public var emailAddress: String
-    /// JSON `status`.
+    /// JSON `status` (string): one of `pending`, `invited`, `rejected`, `completed`.
+    ///
+    /// Always sent. Example: `pending`. Spec: `WaitlistEntry.status`.
     public var status: Status
-    /// JSON `is_locked`.
+    /// JSON `is_locked` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `WaitlistEntry.is_locked`.
     public var isLocked: Bool?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `WaitlistEntry.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `WaitlistEntry.updated_at`.
     public var updatedAt: Int64
-    /// JSON `invitation`.
+    /// JSON `invitation` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `WaitlistEntry.invitation`.
     public var invitation: Invitation?
 
     /// Creates a value from its properties.

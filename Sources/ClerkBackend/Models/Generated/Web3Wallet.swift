@@ -2,17 +2,29 @@
 
 /// The `Web3Wallet` object of the Backend API (schema `Web3Wallet`).
 public struct Web3Wallet: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `Web3Wallet.id`.
     public var id: String?
-    /// JSON `object`.
+    /// JSON `object` (string): always `web3_wallet`.
+    ///
+    /// Always sent. Spec: `Web3Wallet.object`.
     public var object: Object
-    /// JSON `web3_wallet`.
+    /// JSON `web3_wallet` (string).
+    ///
+    /// Always sent. Spec: `Web3Wallet.web3_wallet`.
     public var web3Wallet: String
-    /// JSON `verification`.
+    /// JSON `verification` (JSON object).
+    ///
+    /// Always sent; may be `null` (then `nil`). Spec: `Web3Wallet.verification`.
     public var verification: Verification?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Web3Wallet.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `Web3Wallet.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

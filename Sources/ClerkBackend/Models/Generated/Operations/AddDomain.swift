@@ -2,11 +2,17 @@
 
 /// The JSON request body of `AddDomain` (`POST /domains`).
 public struct AddDomainBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `AddDomainBody.name`.
     public var name: String
-    /// JSON `is_satellite`.
+    /// JSON `is_satellite` (boolean): always `true`.
+    ///
+    /// Always sent. Spec: `AddDomainBody.is_satellite`.
     public var isSatellite: Bool
-    /// JSON `proxy_url`.
+    /// JSON `proxy_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `AddDomainBody.proxy_url`.
     public var proxyURL: String?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `AddRolesToRoleSet` (`POST /role_sets/{role_set_key_or_id}/roles`).
 public struct AddRolesToRoleSetBody: Codable, Hashable, Sendable {
-    /// JSON `role_keys`.
+    /// JSON `role_keys` (array of strings).
+    ///
+    /// Always sent. Spec: `AddRolesToRoleSetBody.role_keys`.
     public var roleKeys: [String]
-    /// JSON `default_role_key`.
+    /// JSON `default_role_key` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AddRolesToRoleSetBody.default_role_key`.
     public var defaultRoleKey: String?
-    /// JSON `creator_role_key`.
+    /// JSON `creator_role_key` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `AddRolesToRoleSetBody.creator_role_key`.
     public var creatorRoleKey: String?
 
     /// Creates a value from its properties.

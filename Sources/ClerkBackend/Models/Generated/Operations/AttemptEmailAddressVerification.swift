@@ -2,9 +2,13 @@
 
 /// The JSON request body of `AttemptEmailAddressVerification` (`POST /email_addresses/{email_address_id}/attempt_verification`).
 public struct AttemptEmailAddressVerificationBody: Codable, Hashable, Sendable {
-    /// JSON `verification_id`.
+    /// JSON `verification_id` (string).
+    ///
+    /// Always sent. Spec: `AttemptEmailAddressVerificationBody.verification_id`.
     public var verificationID: String
-    /// JSON `code`.
+    /// JSON `code` (string).
+    ///
+    /// Always sent. Spec: `AttemptEmailAddressVerificationBody.code`.
     public var code: String
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `AttemptPhoneNumberVerification` (`POST /phone_numbers/{phone_number_id}/attempt_verification`).
 public struct AttemptPhoneNumberVerificationBody: Codable, Hashable, Sendable {
-    /// JSON `verification_id`.
+    /// JSON `verification_id` (string).
+    ///
+    /// Always sent. Spec: `AttemptPhoneNumberVerificationBody.verification_id`.
     public var verificationID: String
-    /// JSON `code`.
+    /// JSON `code` (string).
+    ///
+    /// Always sent. Spec: `AttemptPhoneNumberVerificationBody.code`.
     public var code: String
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The query parameters of `CancelCommerceSubscriptionItem` (`DELETE /billing/subscription_items/{subscription_item_id}`).
 public struct CancelCommerceSubscriptionItemQuery: QueryEncodable, Hashable {
-    /// Query parameter `end_now`.
+    /// Query parameter `end_now` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Default: `false`. Spec: the query of `CancelCommerceSubscriptionItem` (`DELETE /billing/subscription_items/{subscription_item_id}`).
     public var endNow: Bool?
 
     /// Creates a value from its parameters.

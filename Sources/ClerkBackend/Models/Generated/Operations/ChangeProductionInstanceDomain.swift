@@ -2,9 +2,13 @@
 
 /// The JSON request body of `ChangeProductionInstanceDomain` (`POST /instance/change_domain`).
 public struct ChangeProductionInstanceDomainBody: Codable, Hashable, Sendable {
-    /// JSON `home_url`.
+    /// JSON `home_url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `ChangeProductionInstanceDomainBody.home_url`.
     public var homeURL: String?
-    /// JSON `is_secondary`.
+    /// JSON `is_secondary` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `ChangeProductionInstanceDomainBody.is_secondary`.
     public var isSecondary: Bool?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The JSON request body of `createApiKey` (`POST /api_keys`).
 public struct CreateAPIKeyBody: Codable, Hashable, Sendable {
-    /// JSON `type`.
+    /// JSON `type` (string).
+    ///
+    /// May be absent (then `nil`). Limits: 3 to 25 characters. Default: `api_key`. Spec: `CreateAPIKeyBody.type`.
     public var type: String?
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Limits: at least 3 characters, matches `^(\S(.*\S)?)?$`. Spec: `CreateAPIKeyBody.name`.
     public var name: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: at most 255 characters. Spec: `CreateAPIKeyBody.description`.
     public var description: String?
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// Always sent. Limits: matches `^(user|org|mch|scim)_\w{27}$`. Spec: `CreateAPIKeyBody.subject`.
     public var subject: String
-    /// JSON `claims`.
+    /// JSON `claims` (any JSON value).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateAPIKeyBody.claims`.
     public var claims: JSONValue?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Default: `[]`. Spec: `CreateAPIKeyBody.scopes`.
     public var scopes: [String]?
-    /// JSON `created_by`.
+    /// JSON `created_by` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: matches `^user_\w{27}$`. Spec: `CreateAPIKeyBody.created_by`.
     public var createdBy: String?
-    /// JSON `seconds_until_expiration`.
+    /// JSON `seconds_until_expiration` (number).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0. Spec: `CreateAPIKeyBody.seconds_until_expiration`.
     public var secondsUntilExpiration: Double?
 
     /// Creates a value from its properties.
@@ -54,39 +70,73 @@ public struct CreateAPIKeyBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `createApiKey` (`POST /api_keys`).
 public struct CreateAPIKeyResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `api_key`.
+    ///
+    /// Always sent. Spec: `CreateAPIKeyResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Limits: matches `^ak_[0-9A-Fa-f]{32}$`. Example: `ak_3beecc9c60adb5f9b850e91a8ee1e992`. Spec: `CreateAPIKeyResponse.id`.
     public var id: String
-    /// JSON `type`.
+    /// JSON `type` (string).
+    ///
+    /// Always sent. Limits: at least 3 characters. Example: `api_key`. Spec: `CreateAPIKeyResponse.type`.
     public var type: String
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// Always sent. Limits: matches `^(user|org|mch)_\w{27}$`. Example: `user_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `CreateAPIKeyResponse.subject`.
     public var subject: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Example: `MY_SERVICE_API_KEY`. Spec: `CreateAPIKeyResponse.name`.
     public var name: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: at most 255 characters. Example: `This is my API Key`. Spec: `CreateAPIKeyResponse.description`.
     public var description: String?
-    /// JSON `claims`.
+    /// JSON `claims` (any JSON value).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `{"foo": "bar"}`. Spec: `CreateAPIKeyResponse.claims`.
     public var claims: JSONValue?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// Always sent. Example: `["read", "write"]`. Spec: `CreateAPIKeyResponse.scopes`.
     public var scopes: [String]
-    /// JSON `secret`.
+    /// JSON `secret` (string).
+    ///
+    /// Always sent. Example: `ak_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`. Spec: `CreateAPIKeyResponse.secret`.
     public var secret: String
-    /// JSON `revoked`.
+    /// JSON `revoked` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `CreateAPIKeyResponse.revoked`.
     public var revoked: Bool
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `Revoked by user`. Spec: `CreateAPIKeyResponse.revocation_reason`.
     public var revocationReason: String?
-    /// JSON `expired`.
+    /// JSON `expired` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `CreateAPIKeyResponse.expired`.
     public var expired: Bool
-    /// JSON `expiration`.
+    /// JSON `expiration` (number).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1716883200`. Spec: `CreateAPIKeyResponse.expiration`.
     public var expiration: Double?
-    /// JSON `created_by`.
+    /// JSON `created_by` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Limits: matches `^user_\w{27}$`. Example: `user_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `CreateAPIKeyResponse.created_by`.
     public var createdBy: String?
-    /// JSON `last_used_at`.
+    /// JSON `last_used_at` (number).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1716883200`. Spec: `CreateAPIKeyResponse.last_used_at`.
     public var lastUsedAt: Double?
-    /// JSON `created_at`.
+    /// JSON `created_at` (number).
+    ///
+    /// Always sent. Example: `1716883200`. Spec: `CreateAPIKeyResponse.created_at`.
     public var createdAt: Double
-    /// JSON `updated_at`.
+    /// JSON `updated_at` (number).
+    ///
+    /// Always sent. Example: `1716883200`. Spec: `CreateAPIKeyResponse.updated_at`.
     public var updatedAt: Double
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `CreateActorToken` (`POST /actor_tokens`).
 public struct CreateActorTokenBody: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `CreateActorTokenBody.user_id`.
     public var userID: String
-    /// JSON `actor`.
+    /// JSON `actor` (object).
+    ///
+    /// Always sent. Example: `{"sub": "user_2OEpKhcCN1Lat9NQ0G6puh7q5Rb"}`. Spec: `CreateActorTokenBody.actor`.
     public var actor: Actor
-    /// JSON `expires_in_seconds`.
+    /// JSON `expires_in_seconds` (integer).
+    ///
+    /// May be absent (then `nil`). Default: `3600`. Spec: `CreateActorTokenBody.expires_in_seconds`.
     public var expiresInSeconds: Int64?
-    /// JSON `session_max_duration_in_seconds`.
+    /// JSON `session_max_duration_in_seconds` (integer).
+    ///
+    /// May be absent (then `nil`). Default: `1800`. Spec: `CreateActorTokenBody.session_max_duration_in_seconds`.
     public var sessionMaxDurationInSeconds: Int64?
 
     /// Creates a value from its properties.
@@ -33,7 +41,9 @@ public struct CreateActorTokenBody: Codable, Hashable, Sendable {
 
     /// Inline object of `actor` in `CreateActorTokenBody`.
     public struct Actor: Codable, Hashable, Sendable {
-        /// JSON `sub`.
+        /// JSON `sub` (string).
+        ///
+        /// Always sent. Spec: `CreateActorTokenBody.Actor.sub`.
         public var sub: String
 
         /// Creates a value from its properties.

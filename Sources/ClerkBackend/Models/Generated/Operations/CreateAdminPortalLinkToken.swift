@@ -2,13 +2,21 @@
 
 /// The JSON request body of `createAdminPortalLinkToken` (`POST /admin_portal_link_tokens`).
 public struct CreateAdminPortalLinkTokenBody: Codable, Hashable, Sendable {
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent (then `nil`). Limits: matches `^org_\w{27}$`. Spec: `CreateAdminPortalLinkTokenBody.organization_id`.
     public var organizationID: String?
-    /// JSON `it_contact_id`.
+    /// JSON `it_contact_id` (string).
+    ///
+    /// May be absent (then `nil`). Limits: at least 1 characters. Spec: `CreateAdminPortalLinkTokenBody.it_contact_id`.
     public var itContactID: String?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateAdminPortalLinkTokenBody.scopes`.
     public var scopes: [String]?
-    /// JSON `seconds_until_expiration`.
+    /// JSON `seconds_until_expiration` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 0, maximum 86400. Default: `3600`. Spec: `CreateAdminPortalLinkTokenBody.seconds_until_expiration`.
     public var secondsUntilExpiration: Int64?
 
     /// Creates a value from its properties.
@@ -34,33 +42,61 @@ public struct CreateAdminPortalLinkTokenBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `createAdminPortalLinkToken` (`POST /admin_portal_link_tokens`).
 public struct CreateAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `admin_portal_link_token`.
+    ///
+    /// Always sent. Spec: `CreateAdminPortalLinkTokenResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Limits: matches `^aplt_[0-9A-Fa-f]{32}$`. Example: `aplt_3beecc9c60adb5f9b850e91a83beecc9`. Spec: `CreateAdminPortalLinkTokenResponse.id`.
     public var id: String
-    /// JSON `admin_portal_link_id`.
+    /// JSON `admin_portal_link_id` (string).
+    ///
+    /// Always sent. Limits: matches `^apl_\w{27}$`. Example: `apl_3beecc9c60adb5f9b850e91a8d2`. Spec: `CreateAdminPortalLinkTokenResponse.admin_portal_link_id`.
     public var adminPortalLinkID: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Limits: matches `^ins_\w{27}$`. Example: `ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `CreateAdminPortalLinkTokenResponse.instance_id`.
     public var instanceID: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Limits: matches `^org_\w{27}$`. Example: `org_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `CreateAdminPortalLinkTokenResponse.organization_id`.
     public var organizationID: String?
-    /// JSON `it_contact_id`.
+    /// JSON `it_contact_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `usr_abc123`. Spec: `CreateAdminPortalLinkTokenResponse.it_contact_id`.
     public var itContactID: String?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `["admin_portal:read"]`. Spec: `CreateAdminPortalLinkTokenResponse.scopes`.
     public var scopes: [String]?
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Example: `aplt_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`. Spec: `CreateAdminPortalLinkTokenResponse.token`.
     public var token: String
-    /// JSON `revoked`.
+    /// JSON `revoked` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `CreateAdminPortalLinkTokenResponse.revoked`.
     public var revoked: Bool
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `Revoked by user`. Spec: `CreateAdminPortalLinkTokenResponse.revocation_reason`.
     public var revocationReason: String?
-    /// JSON `expired`.
+    /// JSON `expired` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `CreateAdminPortalLinkTokenResponse.expired`.
     public var expired: Bool
-    /// JSON `expiration`.
+    /// JSON `expiration` (number).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1716883200000`. Spec: `CreateAdminPortalLinkTokenResponse.expiration`.
     public var expiration: Double?
-    /// JSON `created_at`.
+    /// JSON `created_at` (number).
+    ///
+    /// Always sent. Example: `1716883200000`. Spec: `CreateAdminPortalLinkTokenResponse.created_at`.
     public var createdAt: Double
-    /// JSON `updated_at`.
+    /// JSON `updated_at` (number).
+    ///
+    /// Always sent. Example: `1716883200000`. Spec: `CreateAdminPortalLinkTokenResponse.updated_at`.
     public var updatedAt: Double
 
     /// Creates a value from its properties.

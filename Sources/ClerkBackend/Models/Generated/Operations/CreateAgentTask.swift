@@ -2,17 +2,29 @@
 
 /// The JSON request body of `CreateAgentTask` (`POST /agents/tasks`).
 public struct CreateAgentTaskBody: Codable, Hashable, Sendable {
-    /// JSON `on_behalf_of`.
+    /// JSON `on_behalf_of` (object).
+    ///
+    /// Always sent. Spec: `CreateAgentTaskBody.on_behalf_of`.
     public var onBehalfOf: OnBehalfOf
-    /// JSON `permissions`.
+    /// JSON `permissions` (string): always `*`.
+    ///
+    /// Always sent. Spec: `CreateAgentTaskBody.permissions`.
     public var permissions: PermissionsValue
-    /// JSON `agent_name`.
+    /// JSON `agent_name` (string).
+    ///
+    /// Always sent. Spec: `CreateAgentTaskBody.agent_name`.
     public var agentName: String
-    /// JSON `task_description`.
+    /// JSON `task_description` (string).
+    ///
+    /// Always sent. Spec: `CreateAgentTaskBody.task_description`.
     public var taskDescription: String
-    /// JSON `redirect_url`.
+    /// JSON `redirect_url` (string, uri).
+    ///
+    /// Always sent. Spec: `CreateAgentTaskBody.redirect_url`.
     public var redirectURL: String
-    /// JSON `session_max_duration_in_seconds`.
+    /// JSON `session_max_duration_in_seconds` (integer).
+    ///
+    /// May be absent (then `nil`). Default: `1800`. Spec: `CreateAgentTaskBody.session_max_duration_in_seconds`.
     public var sessionMaxDurationInSeconds: Int64?
 
     /// Creates a value from its properties.
@@ -43,9 +55,13 @@ public struct CreateAgentTaskBody: Codable, Hashable, Sendable {
 
     /// Inline object of `on_behalf_of` in `CreateAgentTaskBody`.
     public struct OnBehalfOf: Codable, Hashable, Sendable {
-        /// JSON `user_id`.
+        /// JSON `user_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateAgentTaskBody.OnBehalfOf.user_id`.
         public var userID: String?
-        /// JSON `identifier`.
+        /// JSON `identifier` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateAgentTaskBody.OnBehalfOf.identifier`.
         public var identifier: String?
 
         /// Creates a value from its properties.

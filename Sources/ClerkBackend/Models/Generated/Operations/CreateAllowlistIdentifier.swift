@@ -2,9 +2,13 @@
 
 /// The JSON request body of `CreateAllowlistIdentifier` (`POST /allowlist_identifiers`).
 public struct CreateAllowlistIdentifierBody: Codable, Hashable, Sendable {
-    /// JSON `identifier`.
+    /// JSON `identifier` (string).
+    ///
+    /// Always sent. Spec: `CreateAllowlistIdentifierBody.identifier`.
     public var identifier: String
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent (then `nil`). Default: `false`. Spec: `CreateAllowlistIdentifierBody.notify`.
     public var notify: Bool?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `CreateBlocklistIdentifier` (`POST /blocklist_identifiers`).
 public struct CreateBlocklistIdentifierBody: Codable, Hashable, Sendable {
-    /// JSON `identifier`.
+    /// JSON `identifier` (string).
+    ///
+    /// Always sent. Spec: `CreateBlocklistIdentifierBody.identifier`.
     public var identifier: String
 
     /// Creates a value from its properties.

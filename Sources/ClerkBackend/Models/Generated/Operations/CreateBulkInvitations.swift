@@ -5,19 +5,33 @@ public typealias CreateBulkInvitationsBody = [CreateBulkInvitationsBodyItem]
 
 /// An element of the JSON request body of `CreateBulkInvitations` (`POST /invitations/bulk`).
 public struct CreateBulkInvitationsBodyItem: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `CreateBulkInvitationsBodyItem.email_address`.
     public var emailAddress: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateBulkInvitationsBodyItem.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `redirect_url`.
+    /// JSON `redirect_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateBulkInvitationsBodyItem.redirect_url`.
     public var redirectURL: String?
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateBulkInvitationsBodyItem.notify`.
     public var notify: Bool?
-    /// JSON `ignore_existing`.
+    /// JSON `ignore_existing` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `CreateBulkInvitationsBodyItem.ignore_existing`.
     public var ignoreExisting: Bool?
-    /// JSON `expires_in_days`.
+    /// JSON `expires_in_days` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 1, maximum 365. Spec: `CreateBulkInvitationsBodyItem.expires_in_days`.
     public var expiresInDays: Int64?
-    /// JSON `template_slug`.
+    /// JSON `template_slug` (string): one of `invitation`, `waitlist_invitation`.
+    ///
+    /// May be absent (then `nil`). Default: `invitation`. Spec: `CreateBulkInvitationsBodyItem.template_slug`.
     public var templateSlug: TemplateSlug?
 
     /// Creates a value from its properties.

@@ -5,9 +5,13 @@ public typealias CreateBulkWaitlistEntriesBody = [CreateBulkWaitlistEntriesBodyI
 
 /// An element of the JSON request body of `CreateBulkWaitlistEntries` (`POST /waitlist_entries/bulk`).
 public struct CreateBulkWaitlistEntriesBodyItem: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string, email).
+    ///
+    /// Always sent. Spec: `CreateBulkWaitlistEntriesBodyItem.email_address`.
     public var emailAddress: String
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateBulkWaitlistEntriesBodyItem.notify`.
     public var notify: Bool?
 
     /// Creates a value from its properties.

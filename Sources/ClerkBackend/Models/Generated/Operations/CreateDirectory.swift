@@ -2,13 +2,21 @@
 
 /// The JSON request body of `CreateDirectory` (`POST /directories`).
 public struct CreateDirectoryBody: Codable, Hashable, Sendable {
-    /// JSON `enterprise_connection_id`.
+    /// JSON `enterprise_connection_id` (string).
+    ///
+    /// Always sent. Spec: `CreateDirectoryBody.enterprise_connection_id`.
     public var enterpriseConnectionID: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateDirectoryBody.name`.
     public var name: String?
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `CreateDirectoryBody.provider`.
     public var provider: String
-    /// JSON `group_role_mappings`.
+    /// JSON `group_role_mappings` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateDirectoryBody.group_role_mappings`.
     public var groupRoleMappings: [GroupRoleMappings]?
 
     /// Creates a value from its properties.
@@ -33,17 +41,29 @@ public struct CreateDirectoryBody: Codable, Hashable, Sendable {
 
     /// Inline object of `group_role_mappings` in `CreateDirectoryBody`.
     public struct GroupRoleMappings: Codable, Hashable, Sendable {
-        /// JSON `directory_group_id`.
+        /// JSON `directory_group_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateDirectoryBody.GroupRoleMappings.directory_group_id`.
         public var directoryGroupID: String?
-        /// JSON `scim_group_id`.
+        /// JSON `scim_group_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateDirectoryBody.GroupRoleMappings.scim_group_id`.
         public var scimGroupID: String?
-        /// JSON `directory_group_display_name`.
+        /// JSON `directory_group_display_name` (string).
+        ///
+        /// May be absent (then `nil`). Limits: at most 255 characters. Spec: `CreateDirectoryBody.GroupRoleMappings.directory_group_display_name`.
         public var directoryGroupDisplayName: String?
-        /// JSON `scim_group_display_name`.
+        /// JSON `scim_group_display_name` (string).
+        ///
+        /// May be absent (then `nil`). Limits: at most 255 characters. Spec: `CreateDirectoryBody.GroupRoleMappings.scim_group_display_name`.
         public var scimGroupDisplayName: String?
-        /// JSON `role_id`.
+        /// JSON `role_id` (string).
+        ///
+        /// Always sent. Spec: `CreateDirectoryBody.GroupRoleMappings.role_id`.
         public var roleID: String
-        /// JSON `precedence`.
+        /// JSON `precedence` (integer).
+        ///
+        /// May be absent (then `nil`). Limits: minimum 1. Spec: `CreateDirectoryBody.GroupRoleMappings.precedence`.
         public var precedence: Int64?
 
         /// Creates a value from its properties.

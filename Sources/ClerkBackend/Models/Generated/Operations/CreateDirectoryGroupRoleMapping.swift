@@ -2,13 +2,21 @@
 
 /// The JSON request body of `CreateDirectoryGroupRoleMapping` (`POST /directories/{directory_id}/group_role_mappings`).
 public struct CreateDirectoryGroupRoleMappingBody: Codable, Hashable, Sendable {
-    /// JSON `directory_group_id`.
+    /// JSON `directory_group_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateDirectoryGroupRoleMappingBody.directory_group_id`.
     public var directoryGroupID: String?
-    /// JSON `scim_group_id`.
+    /// JSON `scim_group_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateDirectoryGroupRoleMappingBody.scim_group_id`.
     public var scimGroupID: String?
-    /// JSON `role_id`.
+    /// JSON `role_id` (string).
+    ///
+    /// Always sent. Spec: `CreateDirectoryGroupRoleMappingBody.role_id`.
     public var roleID: String
-    /// JSON `precedence`.
+    /// JSON `precedence` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 1. Spec: `CreateDirectoryGroupRoleMappingBody.precedence`.
     public var precedence: Int64?
 
     /// Creates a value from its properties.

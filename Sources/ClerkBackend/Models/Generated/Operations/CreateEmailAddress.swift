@@ -2,15 +2,25 @@
 
 /// The JSON request body of `CreateEmailAddress` (`POST /email_addresses`).
 public struct CreateEmailAddressBody: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `CreateEmailAddressBody.user_id`.
     public var userID: String
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `CreateEmailAddressBody.email_address`.
     public var emailAddress: String
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEmailAddressBody.verified`.
     public var verified: Bool?
-    /// JSON `primary`.
+    /// JSON `primary` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEmailAddressBody.primary`.
     public var primary: Bool?
-    /// JSON `notify_primary_email_address_changed`.
+    /// JSON `notify_primary_email_address_changed` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `CreateEmailAddressBody.notify_primary_email_address_changed`.
     public var notifyPrimaryEmailAddressChanged: Bool?
 
     /// Creates a value from its properties.

@@ -2,23 +2,41 @@
 
 /// The JSON request body of `CreateEnterpriseConnection` (`POST /enterprise_connections`).
 public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateEnterpriseConnectionBody.name`.
     public var name: String
-    /// JSON `provider`.
+    /// JSON `provider` (string): one of `saml_custom`, `saml_okta`, `saml_google`, `saml_microsoft`, `oidc_custom`, `oidc_github_enterprise`, `oidc_gitlab`.
+    ///
+    /// Always sent. Spec: `CreateEnterpriseConnectionBody.provider`.
     public var provider: Provider
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// Always sent. Limits: at least 1 items. Spec: `CreateEnterpriseConnectionBody.domains`.
     public var domains: [String]
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.organization_id`.
     public var organizationID: String?
-    /// JSON `allow_organization_account_linking`.
+    /// JSON `allow_organization_account_linking` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.allow_organization_account_linking`.
     public var allowOrganizationAccountLinking: Bool?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.active`.
     public var active: Bool?
-    /// JSON `saml`.
+    /// JSON `saml` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.saml`.
     public var saml: SAML?
-    /// JSON `oidc`.
+    /// JSON `oidc` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.oidc`.
     public var oidc: Oidc?
-    /// JSON `custom_attributes`.
+    /// JSON `custom_attributes` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateEnterpriseConnectionBody.custom_attributes`.
     public var customAttributes: [CustomAttributes]?
 
     /// Creates a value from its properties.
@@ -80,25 +98,45 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `saml` in `CreateEnterpriseConnectionBody`.
     public struct SAML: Codable, Hashable, Sendable {
-        /// JSON `idp_entity_id`.
+        /// JSON `idp_entity_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.idp_entity_id`.
         public var idpEntityID: String?
-        /// JSON `idp_sso_url`.
+        /// JSON `idp_sso_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.idp_sso_url`.
         public var idpSsoURL: String?
-        /// JSON `idp_certificate`.
+        /// JSON `idp_certificate` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.idp_certificate`.
         public var idpCertificate: String?
-        /// JSON `idp_metadata_url`.
+        /// JSON `idp_metadata_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.idp_metadata_url`.
         public var idpMetadataURL: String?
-        /// JSON `idp_metadata`.
+        /// JSON `idp_metadata` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.idp_metadata`.
         public var idpMetadata: String?
-        /// JSON `attribute_mapping`.
+        /// JSON `attribute_mapping` (object).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.attribute_mapping`.
         public var attributeMapping: AttributeMapping?
-        /// JSON `allow_subdomains`.
+        /// JSON `allow_subdomains` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.allow_subdomains`.
         public var allowSubdomains: Bool?
-        /// JSON `allow_idp_initiated`.
+        /// JSON `allow_idp_initiated` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.allow_idp_initiated`.
         public var allowIdpInitiated: Bool?
-        /// JSON `force_authn`.
+        /// JSON `force_authn` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.force_authn`.
         public var forceAuthn: Bool?
-        /// JSON `login_hint`.
+        /// JSON `login_hint` (object).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.login_hint`.
         public var loginHint: LoginHint?
 
         /// Creates a value from its properties.
@@ -141,13 +179,21 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
         /// Inline object of `attribute_mapping` in `CreateEnterpriseConnectionBody.SAML`.
         public struct AttributeMapping: Codable, Hashable, Sendable {
-            /// JSON `user_id`.
+            /// JSON `user_id` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.AttributeMapping.user_id`.
             public var userID: String?
-            /// JSON `email_address`.
+            /// JSON `email_address` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.AttributeMapping.email_address`.
             public var emailAddress: String?
-            /// JSON `first_name`.
+            /// JSON `first_name` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.AttributeMapping.first_name`.
             public var firstName: String?
-            /// JSON `last_name`.
+            /// JSON `last_name` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.AttributeMapping.last_name`.
             public var lastName: String?
 
             /// Creates a value from its properties.
@@ -173,9 +219,13 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
         /// Inline object of `login_hint` in `CreateEnterpriseConnectionBody.SAML`.
         public struct LoginHint: Codable, Hashable, Sendable {
-            /// JSON `mode`.
+            /// JSON `mode` (string): one of `email_address`, `custom_attribute`, `off`.
+            ///
+            /// Always sent. Spec: `CreateEnterpriseConnectionBody.SAML.LoginHint.mode`.
             public var mode: Mode
-            /// JSON `source`.
+            /// JSON `source` (string).
+            ///
+            /// May be absent (then `nil`). Spec: `CreateEnterpriseConnectionBody.SAML.LoginHint.source`.
             public var source: String?
 
             /// Creates a value from its properties.
@@ -210,19 +260,33 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `oidc` in `CreateEnterpriseConnectionBody`.
     public struct Oidc: Codable, Hashable, Sendable {
-        /// JSON `client_id`.
+        /// JSON `client_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.client_id`.
         public var clientID: String?
-        /// JSON `client_secret`.
+        /// JSON `client_secret` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.client_secret`.
         public var clientSecret: String?
-        /// JSON `discovery_url`.
+        /// JSON `discovery_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.discovery_url`.
         public var discoveryURL: String?
-        /// JSON `auth_url`.
+        /// JSON `auth_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.auth_url`.
         public var authURL: String?
-        /// JSON `token_url`.
+        /// JSON `token_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.token_url`.
         public var tokenURL: String?
-        /// JSON `user_info_url`.
+        /// JSON `user_info_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.user_info_url`.
         public var userInfoURL: String?
-        /// JSON `requires_pkce`.
+        /// JSON `requires_pkce` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `CreateEnterpriseConnectionBody.Oidc.requires_pkce`.
         public var requiresPkce: Bool?
 
         /// Creates a value from its properties.
@@ -257,17 +321,29 @@ public struct CreateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `custom_attributes` in `CreateEnterpriseConnectionBody`.
     public struct CustomAttributes: Codable, Hashable, Sendable {
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// Always sent. Limits: at least 1 characters. Spec: `CreateEnterpriseConnectionBody.CustomAttributes.name`.
         public var name: String
-        /// JSON `key`.
+        /// JSON `key` (string).
+        ///
+        /// Always sent. Limits: at least 1 characters, matches `^[^_][A-Za-z0-9_-]*$`. Spec: `CreateEnterpriseConnectionBody.CustomAttributes.key`.
         public var key: String
-        /// JSON `sso_path`.
+        /// JSON `sso_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateEnterpriseConnectionBody.CustomAttributes.sso_path`.
         public var ssoPath: String?
-        /// JSON `scim_path`.
+        /// JSON `scim_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateEnterpriseConnectionBody.CustomAttributes.scim_path`.
         public var scimPath: String?
-        /// JSON `directory_path`.
+        /// JSON `directory_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateEnterpriseConnectionBody.CustomAttributes.directory_path`.
         public var directoryPath: String?
-        /// JSON `multi_valued`.
+        /// JSON `multi_valued` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateEnterpriseConnectionBody.CustomAttributes.multi_valued`.
         public var multiValued: Bool?
 
         /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The JSON request body of `CreateInvitation` (`POST /invitations`).
 public struct CreateInvitationBody: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `CreateInvitationBody.email_address`.
     public var emailAddress: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateInvitationBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `redirect_url`.
+    /// JSON `redirect_url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateInvitationBody.redirect_url`.
     public var redirectURL: String?
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateInvitationBody.notify`.
     public var notify: Bool?
-    /// JSON `ignore_existing`.
+    /// JSON `ignore_existing` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `CreateInvitationBody.ignore_existing`.
     public var ignoreExisting: Bool?
-    /// JSON `expires_in_days`.
+    /// JSON `expires_in_days` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 1, maximum 365. Spec: `CreateInvitationBody.expires_in_days`.
     public var expiresInDays: Int64?
-    /// JSON `template_slug`.
+    /// JSON `template_slug` (string): one of `invitation`, `waitlist_invitation`.
+    ///
+    /// May be absent (then `nil`). Spec: `CreateInvitationBody.template_slug`.
     public var templateSlug: TemplateSlug?
 
     /// Creates a value from its properties.

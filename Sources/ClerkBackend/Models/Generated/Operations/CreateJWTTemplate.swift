@@ -2,19 +2,33 @@
 
 /// The JSON request body of `CreateJWTTemplate` (`POST /jwt_templates`).
 public struct CreateJWTTemplateBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateJWTTemplateBody.name`.
     public var name: String
-    /// JSON `claims`.
+    /// JSON `claims` (JSON object).
+    ///
+    /// Always sent. Spec: `CreateJWTTemplateBody.claims`.
     public var claims: [String: JSONValue]
-    /// JSON `lifetime`.
+    /// JSON `lifetime` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 30, maximum 315360000. Spec: `CreateJWTTemplateBody.lifetime`.
     public var lifetime: Int64?
-    /// JSON `allowed_clock_skew`.
+    /// JSON `allowed_clock_skew` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0, maximum 300. Spec: `CreateJWTTemplateBody.allowed_clock_skew`.
     public var allowedClockSkew: Int64?
-    /// JSON `custom_signing_key`.
+    /// JSON `custom_signing_key` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateJWTTemplateBody.custom_signing_key`.
     public var customSigningKey: Bool?
-    /// JSON `signing_algorithm`.
+    /// JSON `signing_algorithm` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateJWTTemplateBody.signing_algorithm`.
     public var signingAlgorithm: String?
-    /// JSON `signing_key`.
+    /// JSON `signing_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateJWTTemplateBody.signing_key`.
     public var signingKey: String?
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `createM2MToken` (`POST /m2m_tokens`).
 public struct CreateM2MTokenBody: Codable, Hashable, Sendable {
-    /// JSON `token_format`.
+    /// JSON `token_format` (string): one of `opaque`, `jwt`.
+    ///
+    /// May be absent (then `nil`). Default: `opaque`. Spec: `CreateM2MTokenBody.token_format`.
     public var tokenFormat: TokenFormat?
-    /// JSON `seconds_until_expiration`.
+    /// JSON `seconds_until_expiration` (number).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0. Spec: `CreateM2MTokenBody.seconds_until_expiration`.
     public var secondsUntilExpiration: Double?
-    /// JSON `claims`.
+    /// JSON `claims` (any JSON value).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateM2MTokenBody.claims`.
     public var claims: JSONValue?
-    /// JSON `min_remaining_ttl_seconds`.
+    /// JSON `min_remaining_ttl_seconds` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 0. Example: `240`. Spec: `CreateM2MTokenBody.min_remaining_ttl_seconds`.
     public var minRemainingTtlSeconds: Int64?
 
     /// Creates a value from its properties.
@@ -46,31 +54,57 @@ public struct CreateM2MTokenBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `createM2MToken` (`POST /m2m_tokens`).
 public struct CreateM2MTokenResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine_to_machine_token`.
+    ///
+    /// Always sent. Spec: `CreateM2MTokenResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Limits: matches `^mt_[0-9A-Fa-f]{32}$`. Example: `mt_f7f0ba8c3b4843ce7d85fcdd5e71853e`. Spec: `CreateM2MTokenResponse.id`.
     public var id: String
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// Always sent. Limits: matches `^mch_\w{27}$`. Example: `mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `CreateM2MTokenResponse.subject`.
     public var subject: String
-    /// JSON `claims`.
+    /// JSON `claims` (any JSON value).
+    ///
+    /// May be absent or `null` (both read as `nil`). Example: `{"important_metadata": "Some useful data"}`. Spec: `CreateM2MTokenResponse.claims`.
     public var claims: JSONValue?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Default: `[]`. Example: `["mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk", "mch_2yGkLpQ7Y3rXSwtU…`. Spec: `CreateM2MTokenResponse.scopes`.
     public var scopes: [String]?
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Example: `mt_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`. Spec: `CreateM2MTokenResponse.token`.
     public var token: String
-    /// JSON `revoked`.
+    /// JSON `revoked` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `CreateM2MTokenResponse.revoked`.
     public var revoked: Bool
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `Revoked by user`. Spec: `CreateM2MTokenResponse.revocation_reason`.
     public var revocationReason: String?
-    /// JSON `expired`.
+    /// JSON `expired` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `CreateM2MTokenResponse.expired`.
     public var expired: Bool
-    /// JSON `expiration`.
+    /// JSON `expiration` (number).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1716883200000`. Spec: `CreateM2MTokenResponse.expiration`.
     public var expiration: Double?
-    /// JSON `last_used_at`.
+    /// JSON `last_used_at` (number).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1716883200000`. Spec: `CreateM2MTokenResponse.last_used_at`.
     public var lastUsedAt: Double?
-    /// JSON `created_at`.
+    /// JSON `created_at` (number).
+    ///
+    /// Always sent. Example: `1716883200000`. Spec: `CreateM2MTokenResponse.created_at`.
     public var createdAt: Double
-    /// JSON `updated_at`.
+    /// JSON `updated_at` (number).
+    ///
+    /// Always sent. Example: `1716883200000`. Spec: `CreateM2MTokenResponse.updated_at`.
     public var updatedAt: Double
 
     /// Creates a value from its properties.

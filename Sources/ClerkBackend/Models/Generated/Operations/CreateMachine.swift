@@ -2,11 +2,17 @@
 
 /// The JSON request body of `CreateMachine` (`POST /machines`).
 public struct CreateMachineBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Limits: 1 to 255 characters. Spec: `CreateMachineBody.name`.
     public var name: String
-    /// JSON `scoped_machines`.
+    /// JSON `scoped_machines` (array of strings).
+    ///
+    /// May be absent (then `nil`). Limits: at most 150 items. Spec: `CreateMachineBody.scoped_machines`.
     public var scopedMachines: [String]?
-    /// JSON `default_token_ttl`.
+    /// JSON `default_token_ttl` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 1, maximum 315360000. Default: `3600`. Spec: `CreateMachineBody.default_token_ttl`.
     public var defaultTokenTtl: Int64?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `CreateMachineScope` (`POST /machines/{machine_id}/scopes`).
 public struct CreateMachineScopeBody: Codable, Hashable, Sendable {
-    /// JSON `to_machine_id`.
+    /// JSON `to_machine_id` (string).
+    ///
+    /// Always sent. Spec: `CreateMachineScopeBody.to_machine_id`.
     public var toMachineID: String
 
     /// Creates a value from its properties.

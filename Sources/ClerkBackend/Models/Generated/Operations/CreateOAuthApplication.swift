@@ -2,24 +2,38 @@
 
 /// The JSON request body of `CreateOAuthApplication` (`POST /oauth_applications`).
 public struct CreateOAuthApplicationBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateOAuthApplicationBody.name`.
     public var name: String
-    /// JSON `redirect_uris`.
+    /// JSON `redirect_uris` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOAuthApplicationBody.redirect_uris`.
     public var redirectUris: [String]?
-    /// JSON `callback_url`. Deprecated in the spec.
+    /// JSON `callback_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: at most 1024 characters. Deprecated in the spec. Spec: `CreateOAuthApplicationBody.callback_url`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var callbackURL: String? {
         get { _callbackURL }
         set { _callbackURL = newValue }
     }
     private var _callbackURL: String?
-    /// JSON `scopes`.
+    /// JSON `scopes` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: at most 1024 characters. Default: `profile email`. Example: `profile email public_metadata`. Spec: `CreateOAuthApplicationBody.scopes`.
     public var scopes: String?
-    /// JSON `consent_screen_enabled`.
+    /// JSON `consent_screen_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateOAuthApplicationBody.consent_screen_enabled`.
     public var consentScreenEnabled: Bool?
-    /// JSON `pkce_required`.
+    /// JSON `pkce_required` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `CreateOAuthApplicationBody.pkce_required`.
     public var pkceRequired: Bool?
-    /// JSON `public`.
+    /// JSON `public` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOAuthApplicationBody.public`.
     public var isPublic: Bool?
 
     /// Creates a value from its properties.

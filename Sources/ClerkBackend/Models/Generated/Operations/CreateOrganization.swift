@@ -2,21 +2,37 @@
 
 /// The JSON request body of `CreateOrganization` (`POST /organizations`).
 public struct CreateOrganizationBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationBody.name`.
     public var name: String
-    /// JSON `created_by`.
+    /// JSON `created_by` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationBody.created_by`.
     public var createdBy: String?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationBody.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationBody.slug`.
     public var slug: String?
-    /// JSON `max_allowed_memberships`.
+    /// JSON `max_allowed_memberships` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0. Spec: `CreateOrganizationBody.max_allowed_memberships`.
     public var maxAllowedMemberships: Int64?
-    /// JSON `created_at`.
+    /// JSON `created_at` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationBody.created_at`.
     public var createdAt: String?
-    /// JSON `role_set_key`.
+    /// JSON `role_set_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationBody.role_set_key`.
     public var roleSetKey: String?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `CreateOrganizationDomain` (`POST /organizations/{organization_id}/domains`).
 public struct CreateOrganizationDomainBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateOrganizationDomainBody.name`.
     public var name: String?
-    /// JSON `enrollment_mode`.
+    /// JSON `enrollment_mode` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateOrganizationDomainBody.enrollment_mode`.
     public var enrollmentMode: String?
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationDomainBody.verified`.
     public var verified: Bool?
 
     /// Creates a value from its properties.

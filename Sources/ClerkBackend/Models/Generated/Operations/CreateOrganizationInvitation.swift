@@ -2,21 +2,37 @@
 
 /// The JSON request body of `CreateOrganizationInvitation` (`POST /organizations/{organization_id}/invitations`).
 public struct CreateOrganizationInvitationBody: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationInvitationBody.email_address`.
     public var emailAddress: String
-    /// JSON `inviter_user_id`.
+    /// JSON `inviter_user_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBody.inviter_user_id`.
     public var inviterUserID: String?
-    /// JSON `role`.
+    /// JSON `role` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationInvitationBody.role`.
     public var role: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBody.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `redirect_url`.
+    /// JSON `redirect_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBody.redirect_url`.
     public var redirectURL: String?
-    /// JSON `expires_in_days`.
+    /// JSON `expires_in_days` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 1, maximum 365. Spec: `CreateOrganizationInvitationBody.expires_in_days`.
     public var expiresInDays: Int64?
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateOrganizationInvitationBody.notify`.
     public var notify: Bool?
 
     /// Creates a value from its properties.

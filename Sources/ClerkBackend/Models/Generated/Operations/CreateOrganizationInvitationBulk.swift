@@ -5,21 +5,37 @@ public typealias CreateOrganizationInvitationBulkBody = [CreateOrganizationInvit
 
 /// An element of the JSON request body of `CreateOrganizationInvitationBulk` (`POST /organizations/{organization_id}/invitations/bulk`).
 public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationInvitationBulkBodyItem.email_address`.
     public var emailAddress: String
-    /// JSON `inviter_user_id`.
+    /// JSON `inviter_user_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBulkBodyItem.inviter_user_id`.
     public var inviterUserID: String?
-    /// JSON `role`.
+    /// JSON `role` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationInvitationBulkBodyItem.role`.
     public var role: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBulkBodyItem.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBulkBodyItem.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `redirect_url`.
+    /// JSON `redirect_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationInvitationBulkBodyItem.redirect_url`.
     public var redirectURL: String?
-    /// JSON `expires_in_days`.
+    /// JSON `expires_in_days` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 1, maximum 365. Spec: `CreateOrganizationInvitationBulkBodyItem.expires_in_days`.
     public var expiresInDays: Int64?
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateOrganizationInvitationBulkBodyItem.notify`.
     public var notify: Bool?
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `CreateOrganizationMembership` (`POST /organizations/{organization_id}/memberships`).
 public struct CreateOrganizationMembershipBody: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationMembershipBody.user_id`.
     public var userID: String
-    /// JSON `role`.
+    /// JSON `role` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationMembershipBody.role`.
     public var role: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationMembershipBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationMembershipBody.private_metadata`.
     public var privateMetadata: Metadata?
 
     /// Creates a value from its properties.

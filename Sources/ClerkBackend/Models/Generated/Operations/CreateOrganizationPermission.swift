@@ -2,11 +2,17 @@
 
 /// The JSON request body of `CreateOrganizationPermission` (`POST /organization_permissions`).
 public struct CreateOrganizationPermissionBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationPermissionBody.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationPermissionBody.key`.
     public var key: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateOrganizationPermissionBody.description`.
     public var description: String?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The JSON request body of `CreateOrganizationRole` (`POST /organization_roles`).
 public struct CreateOrganizationRoleBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationRoleBody.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// Always sent. Spec: `CreateOrganizationRoleBody.key`.
     public var key: String
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationRoleBody.description`.
     public var description: String?
-    /// JSON `permissions`.
+    /// JSON `permissions` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationRoleBody.permissions`.
     public var permissions: [String]?
-    /// JSON `include_in_initial_role_set`.
+    /// JSON `include_in_initial_role_set` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateOrganizationRoleBody.include_in_initial_role_set`.
     public var includeInInitialRoleSet: Bool?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The JSON request body of `CreatePhoneNumber` (`POST /phone_numbers`).
 public struct CreatePhoneNumberBody: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `CreatePhoneNumberBody.user_id`.
     public var userID: String
-    /// JSON `phone_number`.
+    /// JSON `phone_number` (string).
+    ///
+    /// Always sent. Spec: `CreatePhoneNumberBody.phone_number`.
     public var phoneNumber: String
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreatePhoneNumberBody.verified`.
     public var verified: Bool?
-    /// JSON `primary`.
+    /// JSON `primary` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreatePhoneNumberBody.primary`.
     public var primary: Bool?
-    /// JSON `reserved_for_second_factor`.
+    /// JSON `reserved_for_second_factor` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreatePhoneNumberBody.reserved_for_second_factor`.
     public var reservedForSecondFactor: Bool?
 
     /// Creates a value from its properties.

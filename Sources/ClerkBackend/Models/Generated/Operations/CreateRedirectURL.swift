@@ -2,7 +2,9 @@
 
 /// The JSON request body of `CreateRedirectURL` (`POST /redirect_urls`).
 public struct CreateRedirectURLBody: Codable, Hashable, Sendable {
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// Always sent. Spec: `CreateRedirectURLBody.url`.
     public var url: String
 
     /// Creates a value from its properties.

@@ -2,19 +2,33 @@
 
 /// The JSON request body of `CreateRoleSet` (`POST /role_sets`).
 public struct CreateRoleSetBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateRoleSetBody.name`.
     public var name: String
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateRoleSetBody.key`.
     public var key: String?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateRoleSetBody.description`.
     public var description: String?
-    /// JSON `default_role_key`.
+    /// JSON `default_role_key` (string).
+    ///
+    /// Always sent. Spec: `CreateRoleSetBody.default_role_key`.
     public var defaultRoleKey: String
-    /// JSON `creator_role_key`.
+    /// JSON `creator_role_key` (string).
+    ///
+    /// Always sent. Spec: `CreateRoleSetBody.creator_role_key`.
     public var creatorRoleKey: String
-    /// JSON `type`.
+    /// JSON `type` (string): one of `initial`, `custom`.
+    ///
+    /// May be absent (then `nil`). Spec: `CreateRoleSetBody.type`.
     public var type: TypeValue?
-    /// JSON `roles`.
+    /// JSON `roles` (array of strings).
+    ///
+    /// Always sent. Spec: `CreateRoleSetBody.roles`.
     public var roles: [String]
 
     /// Creates a value from its properties.

@@ -2,36 +2,62 @@
 
 /// The JSON request body of `CreateSAMLConnection` (`POST /saml_connections`).
 public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `CreateSAMLConnectionBody.name`.
     public var name: String
-    /// JSON `domain`. Deprecated in the spec.
+    /// JSON `domain` (string).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `CreateSAMLConnectionBody.domain`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var domain: String? {
         get { _domain }
         set { _domain = newValue }
     }
     private var _domain: String?
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.domains`.
     public var domains: [String]?
-    /// JSON `provider`.
+    /// JSON `provider` (string): one of `saml_custom`, `saml_okta`, `saml_google`, `saml_microsoft`.
+    ///
+    /// Always sent. Spec: `CreateSAMLConnectionBody.provider`.
     public var provider: Provider
-    /// JSON `idp_entity_id`.
+    /// JSON `idp_entity_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.idp_entity_id`.
     public var idpEntityID: String?
-    /// JSON `idp_sso_url`.
+    /// JSON `idp_sso_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.idp_sso_url`.
     public var idpSsoURL: String?
-    /// JSON `idp_certificate`.
+    /// JSON `idp_certificate` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.idp_certificate`.
     public var idpCertificate: String?
-    /// JSON `idp_metadata_url`.
+    /// JSON `idp_metadata_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.idp_metadata_url`.
     public var idpMetadataURL: String?
-    /// JSON `idp_metadata`.
+    /// JSON `idp_metadata` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.idp_metadata`.
     public var idpMetadata: String?
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.organization_id`.
     public var organizationID: String?
-    /// JSON `attribute_mapping`.
+    /// JSON `attribute_mapping` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.attribute_mapping`.
     public var attributeMapping: AttributeMapping?
-    /// JSON `force_authn`.
+    /// JSON `force_authn` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.force_authn`.
     public var forceAuthn: Bool?
-    /// JSON `login_hint`.
+    /// JSON `login_hint` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSAMLConnectionBody.login_hint`.
     public var loginHint: LoginHint?
 
     /// Creates a value from its properties.
@@ -99,13 +125,21 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `attribute_mapping` in `CreateSAMLConnectionBody`.
     public struct AttributeMapping: Codable, Hashable, Sendable {
-        /// JSON `user_id`.
+        /// JSON `user_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.AttributeMapping.user_id`.
         public var userID: String?
-        /// JSON `email_address`.
+        /// JSON `email_address` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.AttributeMapping.email_address`.
         public var emailAddress: String?
-        /// JSON `first_name`.
+        /// JSON `first_name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.AttributeMapping.first_name`.
         public var firstName: String?
-        /// JSON `last_name`.
+        /// JSON `last_name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.AttributeMapping.last_name`.
         public var lastName: String?
 
         /// Creates a value from its properties.
@@ -131,9 +165,13 @@ public struct CreateSAMLConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `login_hint` in `CreateSAMLConnectionBody`.
     public struct LoginHint: Codable, Hashable, Sendable {
-        /// JSON `mode`.
+        /// JSON `mode` (string): one of `email_address`, `custom_attribute`, `off`.
+        ///
+        /// Always sent. Spec: `CreateSAMLConnectionBody.LoginHint.mode`.
         public var mode: Mode
-        /// JSON `source`.
+        /// JSON `source` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `CreateSAMLConnectionBody.LoginHint.source`.
         public var source: String?
 
         /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `CreateSCIMDirectory` (`POST /scim_directories`).
 public struct CreateSCIMDirectoryBody: Codable, Hashable, Sendable {
-    /// JSON `enterprise_connection_id`.
+    /// JSON `enterprise_connection_id` (string).
+    ///
+    /// Always sent. Spec: `CreateSCIMDirectoryBody.enterprise_connection_id`.
     public var enterpriseConnectionID: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateSCIMDirectoryBody.name`.
     public var name: String?
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// Always sent. Spec: `CreateSCIMDirectoryBody.provider`.
     public var provider: String
-    /// JSON `group_role_mappings`.
+    /// JSON `group_role_mappings` (array of objects).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateSCIMDirectoryBody.group_role_mappings`.
     public var groupRoleMappings: [GroupRoleMappings]?
 
     /// Creates a value from its properties.
@@ -33,13 +41,21 @@ public struct CreateSCIMDirectoryBody: Codable, Hashable, Sendable {
 
     /// Inline object of `group_role_mappings` in `CreateSCIMDirectoryBody`.
     public struct GroupRoleMappings: Codable, Hashable, Sendable {
-        /// JSON `scim_group_id`.
+        /// JSON `scim_group_id` (string).
+        ///
+        /// Always sent. Spec: `CreateSCIMDirectoryBody.GroupRoleMappings.scim_group_id`.
         public var scimGroupID: String
-        /// JSON `scim_group_display_name`.
+        /// JSON `scim_group_display_name` (string).
+        ///
+        /// May be absent (then `nil`). Limits: at most 255 characters. Spec: `CreateSCIMDirectoryBody.GroupRoleMappings.scim_group_display_name`.
         public var scimGroupDisplayName: String?
-        /// JSON `role_id`.
+        /// JSON `role_id` (string).
+        ///
+        /// Always sent. Spec: `CreateSCIMDirectoryBody.GroupRoleMappings.role_id`.
         public var roleID: String
-        /// JSON `precedence`.
+        /// JSON `precedence` (integer).
+        ///
+        /// May be absent (then `nil`). Limits: minimum 1. Spec: `CreateSCIMDirectoryBody.GroupRoleMappings.precedence`.
         public var precedence: Int64?
 
         /// Creates a value from its properties.

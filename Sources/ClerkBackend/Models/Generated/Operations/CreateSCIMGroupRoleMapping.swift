@@ -2,11 +2,17 @@
 
 /// The JSON request body of `CreateSCIMGroupRoleMapping` (`POST /scim_directories/{scim_directory_id}/group_role_mappings`).
 public struct CreateSCIMGroupRoleMappingBody: Codable, Hashable, Sendable {
-    /// JSON `scim_group_id`.
+    /// JSON `scim_group_id` (string).
+    ///
+    /// Always sent. Spec: `CreateSCIMGroupRoleMappingBody.scim_group_id`.
     public var scimGroupID: String
-    /// JSON `role_id`.
+    /// JSON `role_id` (string).
+    ///
+    /// Always sent. Spec: `CreateSCIMGroupRoleMappingBody.role_id`.
     public var roleID: String
-    /// JSON `precedence`.
+    /// JSON `precedence` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 1. Spec: `CreateSCIMGroupRoleMappingBody.precedence`.
     public var precedence: Int64?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `createSession` (`POST /sessions`).
 public struct CreateSessionBody: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `CreateSessionBody.user_id`.
     public var userID: String
-    /// JSON `active_organization_id`.
+    /// JSON `active_organization_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateSessionBody.active_organization_id`.
     public var activeOrganizationID: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `CreateSessionTokenFromTemplate` (`POST /sessions/{session_id}/tokens/{template_name}`).
 public struct CreateSessionTokenFromTemplateBody: Codable, Hashable, Sendable {
-    /// JSON `expires_in_seconds`.
+    /// JSON `expires_in_seconds` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 30, maximum 315360000. Spec: `CreateSessionTokenFromTemplateBody.expires_in_seconds`.
     public var expiresInSeconds: Int64?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `CreateSignInToken` (`POST /sign_in_tokens`).
 public struct CreateSignInTokenBody: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// Always sent. Spec: `CreateSignInTokenBody.user_id`.
     public var userID: String
-    /// JSON `org_id`.
+    /// JSON `org_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateSignInTokenBody.org_id`.
     public var orgID: String?
-    /// JSON `expires_in_seconds`.
+    /// JSON `expires_in_seconds` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 1. Default: `2592000`. Spec: `CreateSignInTokenBody.expires_in_seconds`.
     public var expiresInSeconds: Int64?
 
     /// Creates a value from its properties.

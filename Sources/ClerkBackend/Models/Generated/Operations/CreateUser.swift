@@ -2,65 +2,125 @@
 
 /// The JSON request body of `CreateUser` (`POST /users`).
 public struct CreateUserBody: Codable, Hashable, Sendable {
-    /// JSON `external_id`.
+    /// JSON `external_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.external_id`.
     public var externalID: String?
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.last_name`.
     public var lastName: String?
-    /// JSON `locale`.
+    /// JSON `locale` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.locale`.
     public var locale: String?
-    /// JSON `email_address`.
+    /// JSON `email_address` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.email_address`.
     public var emailAddress: [String]?
-    /// JSON `email_address_identification_status`.
+    /// JSON `email_address_identification_status` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.email_address_identification_status`.
     public var emailAddressIdentificationStatus: [EmailAddressIdentificationStatus]?
-    /// JSON `phone_number`.
+    /// JSON `phone_number` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.phone_number`.
     public var phoneNumber: [String]?
-    /// JSON `phone_number_identification_status`.
+    /// JSON `phone_number_identification_status` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.phone_number_identification_status`.
     public var phoneNumberIdentificationStatus: [PhoneNumberIdentificationStatus]?
-    /// JSON `web3_wallet`.
+    /// JSON `web3_wallet` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.web3_wallet`.
     public var web3Wallet: [String]?
-    /// JSON `username`.
+    /// JSON `username` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.username`.
     public var username: String?
-    /// JSON `password`.
+    /// JSON `password` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.password`.
     public var password: String?
-    /// JSON `password_digest`.
+    /// JSON `password_digest` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.password_digest`.
     public var passwordDigest: String?
-    /// JSON `password_hasher`.
+    /// JSON `password_hasher` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.password_hasher`.
     public var passwordHasher: PasswordHasher?
-    /// JSON `skip_password_checks`.
+    /// JSON `skip_password_checks` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.skip_password_checks`.
     public var skipPasswordChecks: Bool?
-    /// JSON `skip_password_requirement`.
+    /// JSON `skip_password_requirement` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.skip_password_requirement`.
     public var skipPasswordRequirement: Bool?
-    /// JSON `totp_secret`.
+    /// JSON `totp_secret` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.totp_secret`.
     public var totpSecret: String?
-    /// JSON `backup_codes`.
+    /// JSON `backup_codes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.backup_codes`.
     public var backupCodes: [String]?
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `unsafe_metadata`.
+    /// JSON `unsafe_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `CreateUserBody.unsafe_metadata`.
     public var unsafeMetadata: Metadata?
-    /// JSON `delete_self_enabled`.
+    /// JSON `delete_self_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.delete_self_enabled`.
     public var deleteSelfEnabled: Bool?
-    /// JSON `legal_accepted_at`.
+    /// JSON `legal_accepted_at` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.legal_accepted_at`.
     public var legalAcceptedAt: String?
-    /// JSON `skip_legal_checks`.
+    /// JSON `skip_legal_checks` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.skip_legal_checks`.
     public var skipLegalChecks: Bool?
-    /// JSON `skip_user_requirement`.
+    /// JSON `skip_user_requirement` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.skip_user_requirement`.
     public var skipUserRequirement: Bool?
-    /// JSON `create_organization_enabled`.
+    /// JSON `create_organization_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.create_organization_enabled`.
     public var createOrganizationEnabled: Bool?
-    /// JSON `create_organizations_limit`.
+    /// JSON `create_organizations_limit` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.create_organizations_limit`.
     public var createOrganizationsLimit: Int64?
-    /// JSON `created_at`.
+    /// JSON `created_at` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.created_at`.
     public var createdAt: String?
-    /// JSON `bypass_client_trust`.
+    /// JSON `bypass_client_trust` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.bypass_client_trust`.
     public var bypassClientTrust: Bool?
-    /// JSON `banned`.
+    /// JSON `banned` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.banned`.
     public var banned: Bool?
-    /// JSON `locked`.
+    /// JSON `locked` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `CreateUserBody.locked`.
     public var locked: Bool?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `CreateWaitlistEntry` (`POST /waitlist_entries`).
 public struct CreateWaitlistEntryBody: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `CreateWaitlistEntryBody.email_address`.
     public var emailAddress: String
-    /// JSON `notify`.
+    /// JSON `notify` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `true`. Spec: `CreateWaitlistEntryBody.notify`.
     public var notify: Bool?
 
     /// Creates a value from its properties.

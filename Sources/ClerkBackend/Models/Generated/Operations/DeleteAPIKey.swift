@@ -2,11 +2,17 @@
 
 /// The JSON response of `deleteApiKey` (`DELETE /api_keys/{apiKeyID}`).
 public struct DeleteAPIKeyResponse: Codable, Hashable, Sendable {
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Example: `ak_3beecc9c60adb5f9b850e91a8ee1e992`. Spec: `DeleteAPIKeyResponse.id`.
     public var id: String
-    /// JSON `object`.
+    /// JSON `object` (string): always `api_key`.
+    ///
+    /// Always sent. Spec: `DeleteAPIKeyResponse.object`.
     public var object: Object
-    /// JSON `deleted`.
+    /// JSON `deleted` (boolean): always `true`.
+    ///
+    /// Always sent. Spec: `DeleteAPIKeyResponse.deleted`.
     public var deleted: Bool
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON response of `DeleteBackupCode` (`DELETE /users/{user_id}/backup_code`).
 public struct DeleteBackupCodeResponse: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `DeleteBackupCodeResponse.user_id`.
     public var userID: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON response of `DeleteTOTP` (`DELETE /users/{user_id}/totp`).
 public struct DeleteTOTPResponse: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `DeleteTOTPResponse.user_id`.
     public var userID: String?
 
     /// Creates a value from its properties.

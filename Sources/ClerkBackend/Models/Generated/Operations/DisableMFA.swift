@@ -2,7 +2,9 @@
 
 /// The JSON response of `DisableMFA` (`DELETE /users/{user_id}/mfa`).
 public struct DisableMFAResponse: Codable, Hashable, Sendable {
-    /// JSON `user_id`.
+    /// JSON `user_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `DisableMFAResponse.user_id`.
     public var userID: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON response of `getApiKeySecret` (`GET /api_keys/{apiKeyID}/secret`).
 public struct GetAPIKeySecretResponse: Codable, Hashable, Sendable {
-    /// JSON `secret`.
+    /// JSON `secret` (string).
+    ///
+    /// Always sent. Spec: `GetAPIKeySecretResponse.secret`.
     public var secret: String
 
     /// Creates a value from its properties.

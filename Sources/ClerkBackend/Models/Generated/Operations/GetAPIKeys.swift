@@ -2,17 +2,29 @@
 
 /// The query parameters of `getApiKeys` (`GET /api_keys`).
 public struct GetAPIKeysQuery: QueryEncodable, Hashable {
-    /// Query parameter `type`.
+    /// Query parameter `type` (string).
+    ///
+    /// Optional: `nil` leaves it out. Limits: at least 3 characters. Default: `api_key`. Spec: the query of `getApiKeys` (`GET /api_keys`).
     public var type: String?
-    /// Query parameter `subject`.
+    /// Query parameter `subject` (string).
+    ///
+    /// Required. Limits: matches `^(user|org|mch|scim)_\w{27}$`. Spec: the query of `getApiKeys` (`GET /api_keys`).
     public var subject: String
-    /// Query parameter `include_invalid`.
+    /// Query parameter `include_invalid` (string): one of `true`, `false`.
+    ///
+    /// Optional: `nil` leaves it out. Default: `false`. Spec: the query of `getApiKeys` (`GET /api_keys`).
     public var includeInvalid: IncludeInvalid?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (number).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 100. Default: `10`. Spec: the query of `getApiKeys` (`GET /api_keys`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (number).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `getApiKeys` (`GET /api_keys`).
     public var offset: Int?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `getApiKeys` (`GET /api_keys`).
     public var query: String?
 
     /// Creates a value from its parameters.
@@ -56,9 +68,13 @@ public struct GetAPIKeysQuery: QueryEncodable, Hashable {
 
 /// The JSON response of `getApiKeys` (`GET /api_keys`).
 public struct GetAPIKeysResponse: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of objects).
+    ///
+    /// Always sent. Spec: `GetAPIKeysResponse.data`.
     public var data: [APIKey]
-    /// JSON `total_count`.
+    /// JSON `total_count` (number).
+    ///
+    /// Always sent. Spec: `GetAPIKeysResponse.total_count`.
     public var totalCount: Double
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The query parameters of `GetBillingPriceList` (`GET /billing/prices`).
 public struct GetBillingPriceListQuery: QueryEncodable, Hashable {
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetBillingPriceList` (`GET /billing/prices`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetBillingPriceList` (`GET /billing/prices`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetBillingPriceList` (`GET /billing/prices`).
     public var offset: Int?
-    /// Query parameter `plan_id`.
+    /// Query parameter `plan_id` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetBillingPriceList` (`GET /billing/prices`).
     public var planID: String?
 
     /// Creates a value from its parameters.

@@ -2,13 +2,21 @@
 
 /// The query parameters of `GetCommercePlanList` (`GET /billing/plans`).
 public struct GetCommercePlanListQuery: QueryEncodable, Hashable {
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommercePlanList` (`GET /billing/plans`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetCommercePlanList` (`GET /billing/plans`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetCommercePlanList` (`GET /billing/plans`).
     public var offset: Int?
-    /// Query parameter `payer_type`.
+    /// Query parameter `payer_type` (string): one of `user`, `org`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommercePlanList` (`GET /billing/plans`).
     public var payerType: PayerType?
 
     /// Creates a value from its parameters.

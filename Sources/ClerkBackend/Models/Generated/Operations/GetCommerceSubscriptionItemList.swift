@@ -2,21 +2,37 @@
 
 /// The query parameters of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
 public struct GetCommerceSubscriptionItemListQuery: QueryEncodable, Hashable {
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var offset: Int?
-    /// Query parameter `status`.
+    /// Query parameter `status` (string): one of `active`, `ended`, `past_due`, `upcoming`, `free_trial`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var status: Status?
-    /// Query parameter `payer_type`.
+    /// Query parameter `payer_type` (string): one of `user`, `org`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var payerType: PayerType?
-    /// Query parameter `plan_id`.
+    /// Query parameter `plan_id` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var planID: String?
-    /// Query parameter `include_free`.
+    /// Query parameter `include_free` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Default: `false`. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var includeFree: Bool?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetCommerceSubscriptionItemList` (`GET /billing/subscription_items`).
     public var query: String?
 
     /// Creates a value from its parameters.

@@ -2,15 +2,25 @@
 
 /// The query parameters of `getM2MTokens` (`GET /m2m_tokens`).
 public struct GetM2MTokensQuery: QueryEncodable, Hashable {
-    /// Query parameter `subject`.
+    /// Query parameter `subject` (string).
+    ///
+    /// Required. Limits: matches `^mch_\w{27}$`. Spec: the query of `getM2MTokens` (`GET /m2m_tokens`).
     public var subject: String
-    /// Query parameter `revoked`.
+    /// Query parameter `revoked` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Default: `false`. Spec: the query of `getM2MTokens` (`GET /m2m_tokens`).
     public var revoked: Bool?
-    /// Query parameter `expired`.
+    /// Query parameter `expired` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Default: `false`. Spec: the query of `getM2MTokens` (`GET /m2m_tokens`).
     public var expired: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (number).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 100. Default: `10`. Spec: the query of `getM2MTokens` (`GET /m2m_tokens`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (number).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `getM2MTokens` (`GET /m2m_tokens`).
     public var offset: Int?
 
     /// Creates a value from its parameters.
@@ -39,9 +49,13 @@ public struct GetM2MTokensQuery: QueryEncodable, Hashable {
 
 /// The JSON response of `getM2MTokens` (`GET /m2m_tokens`).
 public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
-    /// JSON `m2m_tokens`.
+    /// JSON `m2m_tokens` (array of objects).
+    ///
+    /// Always sent. Spec: `GetM2MTokensResponse.m2m_tokens`.
     public var m2mTokens: [M2MToken]
-    /// JSON `total_count`.
+    /// JSON `total_count` (number).
+    ///
+    /// Always sent. Spec: `GetM2MTokensResponse.total_count`.
     public var totalCount: Double
 
     /// Creates a value from its properties.

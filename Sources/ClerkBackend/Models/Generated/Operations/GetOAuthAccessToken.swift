@@ -2,11 +2,17 @@
 
 /// The query parameters of `GetOAuthAccessToken` (`GET /users/{user_id}/oauth_access_tokens/{provider}`).
 public struct GetOAuthAccessTokenQuery: QueryEncodable, Hashable {
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetOAuthAccessToken` (`GET /users/{user_id}/oauth_access_tokens/{provider}`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetOAuthAccessToken` (`GET /users/{user_id}/oauth_access_tokens/{provider}`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetOAuthAccessToken` (`GET /users/{user_id}/oauth_access_tokens/{provider}`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,9 +2,13 @@
 
 /// The query parameters of `GetOrganization` (`GET /organizations/{organization_id}`).
 public struct GetOrganizationQuery: QueryEncodable, Hashable {
-    /// Query parameter `include_members_count`.
+    /// Query parameter `include_members_count` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetOrganization` (`GET /organizations/{organization_id}`).
     public var includeMembersCount: Bool?
-    /// Query parameter `include_missing_member_with_elevated_permissions`.
+    /// Query parameter `include_missing_member_with_elevated_permissions` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetOrganization` (`GET /organizations/{organization_id}`).
     public var includeMissingMemberWithElevatedPermissions: Bool?
 
     /// Creates a value from its parameters.

@@ -2,19 +2,33 @@
 
 /// The query parameters of `GetPublicInterstitial` (`GET /public/interstitial`).
 public struct GetPublicInterstitialQuery: QueryEncodable, Hashable {
-    /// Query parameter `frontendApi`. Deprecated in the spec.
+    /// Query parameter `frontendApi` (string).
+    ///
+    /// Optional: `nil` leaves it out. Deprecated in the spec. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var frontendAPIDeprecated: String?
-    /// Query parameter `frontend_api`.
+    /// Query parameter `frontend_api` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var frontendAPI: String?
-    /// Query parameter `publishable_key`.
+    /// Query parameter `publishable_key` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var publishableKey: String?
-    /// Query parameter `proxy_url`.
+    /// Query parameter `proxy_url` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var proxyURL: String?
-    /// Query parameter `domain`.
+    /// Query parameter `domain` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var domain: String?
-    /// Query parameter `sign_in_url`.
+    /// Query parameter `sign_in_url` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var signInURL: String?
-    /// Query parameter `use_domain_for_script`.
+    /// Query parameter `use_domain_for_script` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetPublicInterstitial` (`GET /public/interstitial`).
     public var useDomainForScript: Bool?
 
     /// Creates a value from its parameters.

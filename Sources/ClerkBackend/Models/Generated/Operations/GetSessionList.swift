@@ -2,17 +2,29 @@
 
 /// The query parameters of `GetSessionList` (`GET /sessions`).
 public struct GetSessionListQuery: QueryEncodable, Hashable {
-    /// Query parameter `client_id`.
+    /// Query parameter `client_id` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetSessionList` (`GET /sessions`).
     public var clientID: String?
-    /// Query parameter `user_id`.
+    /// Query parameter `user_id` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetSessionList` (`GET /sessions`).
     public var userID: String?
-    /// Query parameter `status`.
+    /// Query parameter `status` (string): one of `abandoned`, `active`, `ended`, `expired`, `removed`, `replaced`, `revoked`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetSessionList` (`GET /sessions`).
     public var status: Status?
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetSessionList` (`GET /sessions`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetSessionList` (`GET /sessions`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetSessionList` (`GET /sessions`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

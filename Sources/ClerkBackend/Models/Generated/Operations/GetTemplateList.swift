@@ -2,11 +2,17 @@
 
 /// The query parameters of `GetTemplateList` (`GET /templates/{template_type}`).
 public struct GetTemplateListQuery: QueryEncodable, Hashable {
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetTemplateList` (`GET /templates/{template_type}`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetTemplateList` (`GET /templates/{template_type}`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetTemplateList` (`GET /templates/{template_type}`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,57 +2,109 @@
 
 /// The query parameters of `GetUserList` (`GET /users`).
 public struct GetUserListQuery: QueryEncodable, Hashable {
-    /// Query parameter `email_address`.
+    /// Query parameter `email_address` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var emailAddress: [String]?
-    /// Query parameter `phone_number`.
+    /// Query parameter `phone_number` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var phoneNumber: [String]?
-    /// Query parameter `external_id`.
+    /// Query parameter `external_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var externalID: [String]?
-    /// Query parameter `username`.
+    /// Query parameter `username` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var username: [String]?
-    /// Query parameter `web3_wallet`.
+    /// Query parameter `web3_wallet` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var web3Wallet: [String]?
-    /// Query parameter `user_id`.
+    /// Query parameter `user_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var userID: [String]?
-    /// Query parameter `organization_id`.
+    /// Query parameter `organization_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var organizationID: [String]?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var query: String?
-    /// Query parameter `email_address_query`.
+    /// Query parameter `email_address_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var emailAddressQuery: String?
-    /// Query parameter `phone_number_query`.
+    /// Query parameter `phone_number_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var phoneNumberQuery: String?
-    /// Query parameter `username_query`.
+    /// Query parameter `username_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var usernameQuery: String?
-    /// Query parameter `name_query`.
+    /// Query parameter `name_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var nameQuery: String?
-    /// Query parameter `banned`.
+    /// Query parameter `banned` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var banned: Bool?
-    /// Query parameter `last_active_at_before`.
+    /// Query parameter `last_active_at_before` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Spec: the query of `GetUserList` (`GET /users`).
     public var lastActiveAtBefore: Int64?
-    /// Query parameter `last_active_at_after`.
+    /// Query parameter `last_active_at_after` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Spec: the query of `GetUserList` (`GET /users`).
     public var lastActiveAtAfter: Int64?
-    /// Query parameter `last_active_at_since`. Deprecated in the spec.
+    /// Query parameter `last_active_at_since` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Deprecated in the spec. Spec: the query of `GetUserList` (`GET /users`).
     public var lastActiveAtSince: Int64?
-    /// Query parameter `created_at_before`.
+    /// Query parameter `created_at_before` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1730160000000`. Spec: the query of `GetUserList` (`GET /users`).
     public var createdAtBefore: Int64?
-    /// Query parameter `created_at_after`.
+    /// Query parameter `created_at_after` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1730160000000`. Spec: the query of `GetUserList` (`GET /users`).
     public var createdAtAfter: Int64?
-    /// Query parameter `last_sign_in_at_before`.
+    /// Query parameter `last_sign_in_at_before` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Spec: the query of `GetUserList` (`GET /users`).
     public var lastSignInAtBefore: Int64?
-    /// Query parameter `last_sign_in_at_after`.
+    /// Query parameter `last_sign_in_at_after` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Spec: the query of `GetUserList` (`GET /users`).
     public var lastSignInAtAfter: Int64?
-    /// Query parameter `provider`.
+    /// Query parameter `provider` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var provider: String?
-    /// Query parameter `provider_user_id`.
+    /// Query parameter `provider_user_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var providerUserID: [String]?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `GetUserList` (`GET /users`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `GetUserList` (`GET /users`).
     public var offset: Int?
-    /// Query parameter `starting_after`.
+    /// Query parameter `starting_after` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `GetUserList` (`GET /users`).
     public var startingAfter: String?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `GetUserList` (`GET /users`).
     public var orderBy: String?
 
     /// Creates a value from its parameters.

@@ -2,11 +2,17 @@
 
 /// The query parameters of `InstanceGetOrganizationMemberships` (`GET /organization_memberships`).
 public struct InstanceGetOrganizationMembershipsQuery: QueryEncodable, Hashable {
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `InstanceGetOrganizationMemberships` (`GET /organization_memberships`).
     public var orderBy: String?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `InstanceGetOrganizationMemberships` (`GET /organization_memberships`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `InstanceGetOrganizationMemberships` (`GET /organization_memberships`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

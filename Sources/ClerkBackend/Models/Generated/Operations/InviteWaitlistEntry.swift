@@ -2,7 +2,9 @@
 
 /// The JSON request body of `InviteWaitlistEntry` (`POST /waitlist_entries/{waitlist_entry_id}/invite`).
 public struct InviteWaitlistEntryBody: Codable, Hashable, Sendable {
-    /// JSON `ignore_existing`.
+    /// JSON `ignore_existing` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `InviteWaitlistEntryBody.ignore_existing`.
     public var ignoreExisting: Bool?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The query parameters of `ListAllOrganizationDomains` (`GET /organization_domains`).
 public struct ListAllOrganizationDomainsQuery: QueryEncodable, Hashable {
-    /// Query parameter `organization_id`.
+    /// Query parameter `organization_id` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var organizationID: String?
-    /// Query parameter `verified`.
+    /// Query parameter `verified` (string): one of `true`, `false`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var verified: Verified?
-    /// Query parameter `enrollment_mode`.
+    /// Query parameter `enrollment_mode` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var enrollmentMode: [EnrollmentMode]?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var query: String?
-    /// Query parameter `domains`.
+    /// Query parameter `domains` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var domains: [String]?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var orderBy: String?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var offset: Int?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListAllOrganizationDomains` (`GET /organization_domains`).
     public var limit: Int?
 
     /// Creates a value from its parameters.

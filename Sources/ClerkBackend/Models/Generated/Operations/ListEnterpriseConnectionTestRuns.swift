@@ -2,11 +2,17 @@
 
 /// The query parameters of `ListEnterpriseConnectionTestRuns` (`GET /enterprise_connections/{enterprise_connection_id}/test_runs`).
 public struct ListEnterpriseConnectionTestRunsQuery: QueryEncodable, Hashable {
-    /// Query parameter `status`.
+    /// Query parameter `status` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListEnterpriseConnectionTestRuns` (`GET /enterprise_connections/{enterprise_connection_id}/test_runs`).
     public var status: [Status]?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListEnterpriseConnectionTestRuns` (`GET /enterprise_connections/{enterprise_connection_id}/test_runs`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListEnterpriseConnectionTestRuns` (`GET /enterprise_connections/{enterprise_connection_id}/test_runs`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,13 +2,21 @@
 
 /// The query parameters of `ListEnterpriseConnections` (`GET /enterprise_connections`).
 public struct ListEnterpriseConnectionsQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListEnterpriseConnections` (`GET /enterprise_connections`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListEnterpriseConnections` (`GET /enterprise_connections`).
     public var offset: Int?
-    /// Query parameter `organization_id`.
+    /// Query parameter `organization_id` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListEnterpriseConnections` (`GET /enterprise_connections`).
     public var organizationID: String?
-    /// Query parameter `active`.
+    /// Query parameter `active` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListEnterpriseConnections` (`GET /enterprise_connections`).
     public var active: Bool?
 
     /// Creates a value from its parameters.

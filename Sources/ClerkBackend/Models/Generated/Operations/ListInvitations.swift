@@ -2,17 +2,29 @@
 
 /// The query parameters of `ListInvitations` (`GET /invitations`).
 public struct ListInvitationsQuery: QueryEncodable, Hashable {
-    /// Query parameter `status`.
+    /// Query parameter `status` (string): one of `pending`, `accepted`, `revoked`, `expired`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListInvitations` (`GET /invitations`).
     public var status: Status?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListInvitations` (`GET /invitations`).
     public var query: String?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `ListInvitations` (`GET /invitations`).
     public var orderBy: String?
-    /// Query parameter `paginated`.
+    /// Query parameter `paginated` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListInvitations` (`GET /invitations`).
     public var paginated: Bool?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListInvitations` (`GET /invitations`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListInvitations` (`GET /invitations`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

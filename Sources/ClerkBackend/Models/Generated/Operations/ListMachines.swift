@@ -2,13 +2,21 @@
 
 /// The query parameters of `ListMachines` (`GET /machines`).
 public struct ListMachinesQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListMachines` (`GET /machines`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListMachines` (`GET /machines`).
     public var offset: Int?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListMachines` (`GET /machines`).
     public var query: String?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `ListMachines` (`GET /machines`).
     public var orderBy: String?
 
     /// Creates a value from its parameters.

@@ -2,13 +2,21 @@
 
 /// The query parameters of `ListOAuthApplications` (`GET /oauth_applications`).
 public struct ListOAuthApplicationsQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListOAuthApplications` (`GET /oauth_applications`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListOAuthApplications` (`GET /oauth_applications`).
     public var offset: Int?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `+created_at`. Spec: the query of `ListOAuthApplications` (`GET /oauth_applications`).
     public var orderBy: String?
-    /// Query parameter `name_query`.
+    /// Query parameter `name_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOAuthApplications` (`GET /oauth_applications`).
     public var nameQuery: String?
 
     /// Creates a value from its parameters.

@@ -2,13 +2,21 @@
 
 /// The query parameters of `ListOrganizationDomains` (`GET /organizations/{organization_id}/domains`).
 public struct ListOrganizationDomainsQuery: QueryEncodable, Hashable {
-    /// Query parameter `verified`.
+    /// Query parameter `verified` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationDomains` (`GET /organizations/{organization_id}/domains`).
     public var verified: String?
-    /// Query parameter `enrollment_mode`.
+    /// Query parameter `enrollment_mode` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationDomains` (`GET /organizations/{organization_id}/domains`).
     public var enrollmentMode: String?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListOrganizationDomains` (`GET /organizations/{organization_id}/domains`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListOrganizationDomains` (`GET /organizations/{organization_id}/domains`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

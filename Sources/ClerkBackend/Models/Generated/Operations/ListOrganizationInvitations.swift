@@ -2,15 +2,25 @@
 
 /// The query parameters of `ListOrganizationInvitations` (`GET /organizations/{organization_id}/invitations`).
 public struct ListOrganizationInvitationsQuery: QueryEncodable, Hashable {
-    /// Query parameter `status`.
+    /// Query parameter `status` (string): one of `pending`, `accepted`, `revoked`, `expired`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationInvitations` (`GET /organizations/{organization_id}/invitations`).
     public var status: Status?
-    /// Query parameter `email_address`.
+    /// Query parameter `email_address` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationInvitations` (`GET /organizations/{organization_id}/invitations`).
     public var emailAddress: String?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `ListOrganizationInvitations` (`GET /organizations/{organization_id}/invitations`).
     public var orderBy: String?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListOrganizationInvitations` (`GET /organizations/{organization_id}/invitations`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListOrganizationInvitations` (`GET /organizations/{organization_id}/invitations`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,41 +2,77 @@
 
 /// The query parameters of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
 public struct ListOrganizationMembershipsQuery: QueryEncodable, Hashable {
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var orderBy: String?
-    /// Query parameter `user_id`.
+    /// Query parameter `user_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var userID: [String]?
-    /// Query parameter `email_address`.
+    /// Query parameter `email_address` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var emailAddress: [String]?
-    /// Query parameter `phone_number`.
+    /// Query parameter `phone_number` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var phoneNumber: [String]?
-    /// Query parameter `username`.
+    /// Query parameter `username` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var username: [String]?
-    /// Query parameter `web3_wallet`.
+    /// Query parameter `web3_wallet` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var web3Wallet: [String]?
-    /// Query parameter `role`.
+    /// Query parameter `role` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var role: [String]?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var query: String?
-    /// Query parameter `email_address_query`.
+    /// Query parameter `email_address_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var emailAddressQuery: String?
-    /// Query parameter `phone_number_query`.
+    /// Query parameter `phone_number_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var phoneNumberQuery: String?
-    /// Query parameter `username_query`.
+    /// Query parameter `username_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var usernameQuery: String?
-    /// Query parameter `name_query`.
+    /// Query parameter `name_query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var nameQuery: String?
-    /// Query parameter `last_active_at_before`.
+    /// Query parameter `last_active_at_before` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var lastActiveAtBefore: Int64?
-    /// Query parameter `last_active_at_after`.
+    /// Query parameter `last_active_at_after` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1700690400000`. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var lastActiveAtAfter: Int64?
-    /// Query parameter `created_at_before`.
+    /// Query parameter `created_at_before` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1730160000000`. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var createdAtBefore: Int64?
-    /// Query parameter `created_at_after`.
+    /// Query parameter `created_at_after` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Example: `1730160000000`. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var createdAtAfter: Int64?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListOrganizationMemberships` (`GET /organizations/{organization_id}/memberships`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

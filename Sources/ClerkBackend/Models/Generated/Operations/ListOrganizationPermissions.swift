@@ -2,13 +2,21 @@
 
 /// The query parameters of `ListOrganizationPermissions` (`GET /organization_permissions`).
 public struct ListOrganizationPermissionsQuery: QueryEncodable, Hashable {
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationPermissions` (`GET /organization_permissions`).
     public var query: String?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizationPermissions` (`GET /organization_permissions`).
     public var orderBy: String?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListOrganizationPermissions` (`GET /organization_permissions`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListOrganizationPermissions` (`GET /organization_permissions`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,21 +2,37 @@
 
 /// The query parameters of `ListOrganizations` (`GET /organizations`).
 public struct ListOrganizationsQuery: QueryEncodable, Hashable {
-    /// Query parameter `include_members_count`.
+    /// Query parameter `include_members_count` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var includeMembersCount: Bool?
-    /// Query parameter `include_missing_member_with_elevated_permissions`.
+    /// Query parameter `include_missing_member_with_elevated_permissions` (boolean).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var includeMissingMemberWithElevatedPermissions: Bool?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var query: String?
-    /// Query parameter `user_id`.
+    /// Query parameter `user_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var userID: [String]?
-    /// Query parameter `organization_id`.
+    /// Query parameter `organization_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var organizationID: [String]?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var orderBy: String?
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListOrganizations` (`GET /organizations`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,9 +2,13 @@
 
 /// The query parameters of `ListPendingOrganizationInvitations` (`GET /organizations/{organization_id}/invitations/pending`).
 public struct ListPendingOrganizationInvitationsQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListPendingOrganizationInvitations` (`GET /organizations/{organization_id}/invitations/pending`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListPendingOrganizationInvitations` (`GET /organizations/{organization_id}/invitations/pending`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

@@ -2,15 +2,25 @@
 
 /// The query parameters of `ListSAMLConnections` (`GET /saml_connections`).
 public struct ListSAMLConnectionsQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListSAMLConnections` (`GET /saml_connections`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListSAMLConnections` (`GET /saml_connections`).
     public var offset: Int?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListSAMLConnections` (`GET /saml_connections`).
     public var query: String?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListSAMLConnections` (`GET /saml_connections`).
     public var orderBy: String?
-    /// Query parameter `organization_id`.
+    /// Query parameter `organization_id` (array of strings).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListSAMLConnections` (`GET /saml_connections`).
     public var organizationID: [String]?
 
     /// Creates a value from its parameters.

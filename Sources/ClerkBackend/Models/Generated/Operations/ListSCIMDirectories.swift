@@ -2,9 +2,13 @@
 
 /// The query parameters of `ListSCIMDirectories` (`GET /scim_directories`).
 public struct ListSCIMDirectoriesQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListSCIMDirectories` (`GET /scim_directories`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListSCIMDirectories` (`GET /scim_directories`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

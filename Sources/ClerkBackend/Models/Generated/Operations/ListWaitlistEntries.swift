@@ -2,15 +2,25 @@
 
 /// The query parameters of `ListWaitlistEntries` (`GET /waitlist_entries`).
 public struct ListWaitlistEntriesQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `ListWaitlistEntries` (`GET /waitlist_entries`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `ListWaitlistEntries` (`GET /waitlist_entries`).
     public var offset: Int?
-    /// Query parameter `query`.
+    /// Query parameter `query` (string).
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListWaitlistEntries` (`GET /waitlist_entries`).
     public var query: String?
-    /// Query parameter `status`.
+    /// Query parameter `status` (string): one of `pending`, `invited`, `completed`, `rejected`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `ListWaitlistEntries` (`GET /waitlist_entries`).
     public var status: Status?
-    /// Query parameter `order_by`.
+    /// Query parameter `order_by` (string).
+    ///
+    /// Optional: `nil` leaves it out. Default: `-created_at`. Spec: the query of `ListWaitlistEntries` (`GET /waitlist_entries`).
     public var orderBy: String?
 
     /// Creates a value from its parameters.

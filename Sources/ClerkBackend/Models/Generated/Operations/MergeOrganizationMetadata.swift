@@ -2,9 +2,13 @@
 
 /// The JSON request body of `MergeOrganizationMetadata` (`PATCH /organizations/{organization_id}/metadata`).
 public struct MergeOrganizationMetadataBody: Codable, Hashable, Sendable {
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `MergeOrganizationMetadataBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `MergeOrganizationMetadataBody.private_metadata`.
     public var privateMetadata: Metadata?
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `PreviewTemplate` (`POST /templates/{template_type}/{slug}/preview`).
 public struct PreviewTemplateBody: Codable, Hashable, Sendable {
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `PreviewTemplateBody.subject`.
     public var subject: String?
-    /// JSON `body`.
+    /// JSON `body` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `PreviewTemplateBody.body`.
     public var body: String?
-    /// JSON `from_email_name`.
+    /// JSON `from_email_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `PreviewTemplateBody.from_email_name`.
     public var fromEmailName: String?
-    /// JSON `reply_to_email_name`.
+    /// JSON `reply_to_email_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `PreviewTemplateBody.reply_to_email_name`.
     public var replyToEmailName: String?
 
     /// Creates a value from its properties.

@@ -2,17 +2,29 @@
 
 /// The JSON request body of `RefreshSession` (`POST /sessions/{session_id}/refresh`).
 public struct RefreshSessionBody: Codable, Hashable, Sendable {
-    /// JSON `expired_token`.
+    /// JSON `expired_token` (string).
+    ///
+    /// Always sent. Spec: `RefreshSessionBody.expired_token`.
     public var expiredToken: String
-    /// JSON `refresh_token`.
+    /// JSON `refresh_token` (string).
+    ///
+    /// Always sent. Spec: `RefreshSessionBody.refresh_token`.
     public var refreshToken: String
-    /// JSON `request_origin`.
+    /// JSON `request_origin` (string).
+    ///
+    /// Always sent. Spec: `RefreshSessionBody.request_origin`.
     public var requestOrigin: String
-    /// JSON `request_headers`.
+    /// JSON `request_headers` (JSON object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RefreshSessionBody.request_headers`.
     public var requestHeaders: [String: JSONValue]?
-    /// JSON `format`.
+    /// JSON `format` (string): one of `token`, `cookie`.
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `token`. Spec: `RefreshSessionBody.format`.
     public var format: Format?
-    /// JSON `request_originating_ip`.
+    /// JSON `request_originating_ip` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RefreshSessionBody.request_originating_ip`.
     public var requestOriginatingIp: String?
 
     /// Creates a value from its properties.

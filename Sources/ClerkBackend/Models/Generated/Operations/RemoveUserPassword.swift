@@ -2,7 +2,9 @@
 
 /// The JSON request body of `RemoveUserPassword` (`POST /users/{user_id}/remove_password`).
 public struct RemoveUserPasswordBody: Codable, Hashable, Sendable {
-    /// JSON `sign_out_of_other_sessions`.
+    /// JSON `sign_out_of_other_sessions` (boolean).
+    ///
+    /// May be absent (then `nil`). Default: `false`. Spec: `RemoveUserPasswordBody.sign_out_of_other_sessions`.
     public var signOutOfOtherSessions: Bool?
 
     /// Creates a value from its properties.

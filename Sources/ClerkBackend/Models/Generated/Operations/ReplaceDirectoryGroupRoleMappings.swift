@@ -2,7 +2,9 @@
 
 /// The JSON request body of `ReplaceDirectoryGroupRoleMappings` (`PUT /directories/{directory_id}/group_role_mappings`).
 public struct ReplaceDirectoryGroupRoleMappingsBody: Codable, Hashable, Sendable {
-    /// JSON `mappings`.
+    /// JSON `mappings` (array of objects).
+    ///
+    /// Always sent. Spec: `ReplaceDirectoryGroupRoleMappingsBody.mappings`.
     public var mappings: [Mappings]
 
     /// Creates a value from its properties.
@@ -18,11 +20,17 @@ public struct ReplaceDirectoryGroupRoleMappingsBody: Codable, Hashable, Sendable
 
     /// Inline object of `mappings` in `ReplaceDirectoryGroupRoleMappingsBody`.
     public struct Mappings: Codable, Hashable, Sendable {
-        /// JSON `directory_group_id`.
+        /// JSON `directory_group_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `ReplaceDirectoryGroupRoleMappingsBody.Mappings.directory_group_id`.
         public var directoryGroupID: String?
-        /// JSON `scim_group_id`.
+        /// JSON `scim_group_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `ReplaceDirectoryGroupRoleMappingsBody.Mappings.scim_group_id`.
         public var scimGroupID: String?
-        /// JSON `role_id`.
+        /// JSON `role_id` (string).
+        ///
+        /// Always sent. Spec: `ReplaceDirectoryGroupRoleMappingsBody.Mappings.role_id`.
         public var roleID: String
 
         /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `ReplaceRoleInRoleSet` (`POST /role_sets/{role_set_key_or_id}/roles/replace`).
 public struct ReplaceRoleInRoleSetBody: Codable, Hashable, Sendable {
-    /// JSON `role_key`.
+    /// JSON `role_key` (string).
+    ///
+    /// Always sent. Spec: `ReplaceRoleInRoleSetBody.role_key`.
     public var roleKey: String
-    /// JSON `to_role_key`.
+    /// JSON `to_role_key` (string).
+    ///
+    /// Always sent. Spec: `ReplaceRoleInRoleSetBody.to_role_key`.
     public var toRoleKey: String
 
     /// Creates a value from its properties.

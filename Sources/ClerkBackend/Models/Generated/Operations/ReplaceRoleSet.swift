@@ -2,9 +2,13 @@
 
 /// The JSON request body of `ReplaceRoleSet` (`POST /role_sets/{role_set_key_or_id}/replace`).
 public struct ReplaceRoleSetBody: Codable, Hashable, Sendable {
-    /// JSON `dest_role_set_key`.
+    /// JSON `dest_role_set_key` (string).
+    ///
+    /// Always sent. Spec: `ReplaceRoleSetBody.dest_role_set_key`.
     public var destRoleSetKey: String
-    /// JSON `reassignment_mappings`.
+    /// JSON `reassignment_mappings` (object).
+    ///
+    /// May be absent (then `nil`). Spec: `ReplaceRoleSetBody.reassignment_mappings`.
     public var reassignmentMappings: ReassignmentMappings?
 
     /// Creates a value from its properties.

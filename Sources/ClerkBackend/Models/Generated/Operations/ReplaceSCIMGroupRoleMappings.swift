@@ -2,7 +2,9 @@
 
 /// The JSON request body of `ReplaceSCIMGroupRoleMappings` (`PUT /scim_directories/{scim_directory_id}/group_role_mappings`).
 public struct ReplaceSCIMGroupRoleMappingsBody: Codable, Hashable, Sendable {
-    /// JSON `mappings`.
+    /// JSON `mappings` (array of objects).
+    ///
+    /// Always sent. Spec: `ReplaceSCIMGroupRoleMappingsBody.mappings`.
     public var mappings: [Mappings]
 
     /// Creates a value from its properties.
@@ -18,9 +20,13 @@ public struct ReplaceSCIMGroupRoleMappingsBody: Codable, Hashable, Sendable {
 
     /// Inline object of `mappings` in `ReplaceSCIMGroupRoleMappingsBody`.
     public struct Mappings: Codable, Hashable, Sendable {
-        /// JSON `scim_group_id`.
+        /// JSON `scim_group_id` (string).
+        ///
+        /// Always sent. Spec: `ReplaceSCIMGroupRoleMappingsBody.Mappings.scim_group_id`.
         public var scimGroupID: String
-        /// JSON `role_id`.
+        /// JSON `role_id` (string).
+        ///
+        /// Always sent. Spec: `ReplaceSCIMGroupRoleMappingsBody.Mappings.role_id`.
         public var roleID: String
 
         /// Creates a value from its properties.

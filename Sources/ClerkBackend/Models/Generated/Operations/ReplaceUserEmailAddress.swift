@@ -2,11 +2,17 @@
 
 /// The JSON request body of `ReplaceUserEmailAddress` (`PUT /users/{user_id}/email_address`).
 public struct ReplaceUserEmailAddressBody: Codable, Hashable, Sendable {
-    /// JSON `email_address`.
+    /// JSON `email_address` (string).
+    ///
+    /// Always sent. Spec: `ReplaceUserEmailAddressBody.email_address`.
     public var emailAddress: String
-    /// JSON `identification_status`.
+    /// JSON `identification_status` (string): one of `verified`, `reserved`, `unverified`.
+    ///
+    /// May be absent (then `nil`). Default: `verified`. Spec: `ReplaceUserEmailAddressBody.identification_status`.
     public var identificationStatus: IdentificationStatus?
-    /// JSON `notify_primary_email_address_changed`.
+    /// JSON `notify_primary_email_address_changed` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `ReplaceUserEmailAddressBody.notify_primary_email_address_changed`.
     public var notifyPrimaryEmailAddressChanged: Bool?
 
     /// Creates a value from its properties.

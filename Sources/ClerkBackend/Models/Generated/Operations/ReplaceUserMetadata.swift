@@ -2,11 +2,17 @@
 
 /// The JSON request body of `ReplaceUserMetadata` (`PUT /users/{user_id}/metadata`).
 public struct ReplaceUserMetadataBody: Codable, Hashable, Sendable {
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `ReplaceUserMetadataBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `ReplaceUserMetadataBody.private_metadata`.
     public var privateMetadata: Metadata?
-    /// JSON `unsafe_metadata`.
+    /// JSON `unsafe_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `ReplaceUserMetadataBody.unsafe_metadata`.
     public var unsafeMetadata: Metadata?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `ReplaceUserPhoneNumber` (`PUT /users/{user_id}/phone_number`).
 public struct ReplaceUserPhoneNumberBody: Codable, Hashable, Sendable {
-    /// JSON `phone_number`.
+    /// JSON `phone_number` (string).
+    ///
+    /// Always sent. Spec: `ReplaceUserPhoneNumberBody.phone_number`.
     public var phoneNumber: String
-    /// JSON `identification_status`.
+    /// JSON `identification_status` (string): one of `verified`, `reserved`, `unverified`.
+    ///
+    /// May be absent (then `nil`). Default: `verified`. Spec: `ReplaceUserPhoneNumberBody.identification_status`.
     public var identificationStatus: IdentificationStatus?
 
     /// Creates a value from its properties.

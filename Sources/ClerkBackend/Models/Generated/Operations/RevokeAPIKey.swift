@@ -2,7 +2,9 @@
 
 /// The JSON request body of `revokeApiKey` (`POST /api_keys/{apiKeyID}/revoke`).
 public struct RevokeAPIKeyBody: Codable, Hashable, Sendable {
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RevokeAPIKeyBody.revocation_reason`.
     public var revocationReason: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `revokeAdminPortalLinkToken` (`POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke`).
 public struct RevokeAdminPortalLinkTokenBody: Codable, Hashable, Sendable {
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RevokeAdminPortalLinkTokenBody.revocation_reason`.
     public var revocationReason: String?
 
     /// Creates a value from its properties.
@@ -19,31 +21,57 @@ public struct RevokeAdminPortalLinkTokenBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `revokeAdminPortalLinkToken` (`POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke`).
 public struct RevokeAdminPortalLinkTokenResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `admin_portal_link_token`.
+    ///
+    /// Always sent. Spec: `RevokeAdminPortalLinkTokenResponse.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Limits: matches `^aplt_[0-9A-Fa-f]{32}$`. Example: `aplt_3beecc9c60adb5f9b850e91a83beecc9`. Spec: `RevokeAdminPortalLinkTokenResponse.id`.
     public var id: String
-    /// JSON `admin_portal_link_id`.
+    /// JSON `admin_portal_link_id` (string).
+    ///
+    /// Always sent. Limits: matches `^apl_\w{27}$`. Example: `apl_3beecc9c60adb5f9b850e91a8d2`. Spec: `RevokeAdminPortalLinkTokenResponse.admin_portal_link_id`.
     public var adminPortalLinkID: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Limits: matches `^ins_\w{27}$`. Example: `ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `RevokeAdminPortalLinkTokenResponse.instance_id`.
     public var instanceID: String
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Limits: matches `^org_\w{27}$`. Example: `org_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `RevokeAdminPortalLinkTokenResponse.organization_id`.
     public var organizationID: String?
-    /// JSON `it_contact_id`.
+    /// JSON `it_contact_id` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `usr_abc123`. Spec: `RevokeAdminPortalLinkTokenResponse.it_contact_id`.
     public var itContactID: String?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `["admin_portal:read"]`. Spec: `RevokeAdminPortalLinkTokenResponse.scopes`.
     public var scopes: [String]?
-    /// JSON `revoked`.
+    /// JSON `revoked` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `RevokeAdminPortalLinkTokenResponse.revoked`.
     public var revoked: Bool
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `Revoked by user`. Spec: `RevokeAdminPortalLinkTokenResponse.revocation_reason`.
     public var revocationReason: String?
-    /// JSON `expired`.
+    /// JSON `expired` (boolean).
+    ///
+    /// Always sent. Example: `false`. Spec: `RevokeAdminPortalLinkTokenResponse.expired`.
     public var expired: Bool
-    /// JSON `expiration`.
+    /// JSON `expiration` (number).
+    ///
+    /// Always sent; may be `null` (then `nil`). Example: `1716883200000`. Spec: `RevokeAdminPortalLinkTokenResponse.expiration`.
     public var expiration: Double?
-    /// JSON `created_at`.
+    /// JSON `created_at` (number).
+    ///
+    /// Always sent. Example: `1716883200000`. Spec: `RevokeAdminPortalLinkTokenResponse.created_at`.
     public var createdAt: Double
-    /// JSON `updated_at`.
+    /// JSON `updated_at` (number).
+    ///
+    /// Always sent. Example: `1716883200000`. Spec: `RevokeAdminPortalLinkTokenResponse.updated_at`.
     public var updatedAt: Double
 
     /// Creates a value from its properties.

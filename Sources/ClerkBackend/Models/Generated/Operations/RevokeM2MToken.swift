@@ -2,7 +2,9 @@
 
 /// The JSON request body of `revokeM2MToken` (`POST /m2m_tokens/{m2m_token_id}/revoke`).
 public struct RevokeM2MTokenBody: Codable, Hashable, Sendable {
-    /// JSON `revocation_reason`.
+    /// JSON `revocation_reason` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RevokeM2MTokenBody.revocation_reason`.
     public var revocationReason: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `RevokeOAuthApplicationToken` (`POST /oauth_applications/{oauth_application_id}/revoke_token`).
 public struct RevokeOAuthApplicationTokenBody: Codable, Hashable, Sendable {
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Spec: `RevokeOAuthApplicationTokenBody.token`.
     public var token: String
 
     /// Creates a value from its properties.

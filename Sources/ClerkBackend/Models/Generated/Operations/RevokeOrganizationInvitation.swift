@@ -2,7 +2,9 @@
 
 /// The JSON request body of `RevokeOrganizationInvitation` (`POST /organizations/{organization_id}/invitations/{invitation_id}/revoke`).
 public struct RevokeOrganizationInvitationBody: Codable, Hashable, Sendable {
-    /// JSON `requesting_user_id`.
+    /// JSON `requesting_user_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `RevokeOrganizationInvitationBody.requesting_user_id`.
     public var requestingUserID: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `RotateMachineSecretKey` (`POST /machines/{machine_id}/secret_key/rotate`).
 public struct RotateMachineSecretKeyBody: Codable, Hashable, Sendable {
-    /// JSON `previous_token_ttl`.
+    /// JSON `previous_token_ttl` (integer).
+    ///
+    /// Always sent. Limits: minimum 0, maximum 28800. Spec: `RotateMachineSecretKeyBody.previous_token_ttl`.
     public var previousTokenTtl: Int64
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `SetUserPasswordCompromised` (`POST /users/{user_id}/password/set_compromised`).
 public struct SetUserPasswordCompromisedBody: Codable, Hashable, Sendable {
-    /// JSON `revoke_all_sessions`.
+    /// JSON `revoke_all_sessions` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `SetUserPasswordCompromisedBody.revoke_all_sessions`.
     public var revokeAllSessions: Bool?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `ToggleTemplateDelivery` (`POST /templates/{template_type}/{slug}/toggle_delivery`).
 public struct ToggleTemplateDeliveryBody: Codable, Hashable, Sendable {
-    /// JSON `delivered_by_clerk`.
+    /// JSON `delivered_by_clerk` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `ToggleTemplateDeliveryBody.delivered_by_clerk`.
     public var deliveredByClerk: Bool?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The JSON request body of `updateApiKey` (`PATCH /api_keys/{apiKeyID}`).
 public struct UpdateAPIKeyBody: Codable, Hashable, Sendable {
-    /// JSON `claims`.
+    /// JSON `claims` (any JSON value).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateAPIKeyBody.claims`.
     public var claims: JSONValue?
-    /// JSON `scopes`.
+    /// JSON `scopes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateAPIKeyBody.scopes`.
     public var scopes: [String]?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: at most 255 characters. Spec: `UpdateAPIKeyBody.description`.
     public var description: String?
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// May be absent (then `nil`). Limits: matches `^(user|org|mch|scim)_\w{27}$`. Spec: `UpdateAPIKeyBody.subject`.
     public var subject: String?
-    /// JSON `seconds_until_expiration`.
+    /// JSON `seconds_until_expiration` (number).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0. Spec: `UpdateAPIKeyBody.seconds_until_expiration`.
     public var secondsUntilExpiration: Double?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The JSON request body of `UpdateDirectory` (`PATCH /directories/{directory_id}`).
 public struct UpdateDirectoryBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateDirectoryBody.name`.
     public var name: String?
-    /// JSON `enabled`.
+    /// JSON `enabled` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateDirectoryBody.enabled`.
     public var enabled: Bool?
-    /// JSON `provider`.
+    /// JSON `provider` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateDirectoryBody.provider`.
     public var provider: String?
-    /// JSON `attribute_mapping`.
+    /// JSON `attribute_mapping` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateDirectoryBody.attribute_mapping`.
     public var attributeMapping: [String: String]?
-    /// JSON `group_role_mapping_enabled`.
+    /// JSON `group_role_mapping_enabled` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateDirectoryBody.group_role_mapping_enabled`.
     public var groupRoleMappingEnabled: Bool?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `UpdateDomain` (`PATCH /domains/{domain_id}`).
 public struct UpdateDomainBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateDomainBody.name`.
     public var name: String?
-    /// JSON `proxy_url`.
+    /// JSON `proxy_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateDomainBody.proxy_url`.
     public var proxyURL: String?
-    /// JSON `is_secondary`.
+    /// JSON `is_secondary` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateDomainBody.is_secondary`.
     public var isSecondary: Bool?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `UpdateEmailAddress` (`PATCH /email_addresses/{email_address_id}`).
 public struct UpdateEmailAddressBody: Codable, Hashable, Sendable {
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEmailAddressBody.verified`.
     public var verified: Bool?
-    /// JSON `primary`.
+    /// JSON `primary` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEmailAddressBody.primary`.
     public var primary: Bool?
-    /// JSON `notify_primary_email_address_changed`.
+    /// JSON `notify_primary_email_address_changed` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `UpdateEmailAddressBody.notify_primary_email_address_changed`.
     public var notifyPrimaryEmailAddressChanged: Bool?
 
     /// Creates a value from its properties.

@@ -2,25 +2,45 @@
 
 /// The JSON request body of `UpdateEnterpriseConnection` (`PATCH /enterprise_connections/{enterprise_connection_id}`).
 public struct UpdateEnterpriseConnectionBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.name`.
     public var name: String?
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.domains`.
     public var domains: [String]?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.active`.
     public var active: Bool?
-    /// JSON `sync_user_attributes`.
+    /// JSON `sync_user_attributes` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.sync_user_attributes`.
     public var syncUserAttributes: Bool?
-    /// JSON `disable_additional_identifications`.
+    /// JSON `disable_additional_identifications` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.disable_additional_identifications`.
     public var disableAdditionalIdentifications: Bool?
-    /// JSON `allow_organization_account_linking`.
+    /// JSON `allow_organization_account_linking` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.allow_organization_account_linking`.
     public var allowOrganizationAccountLinking: Bool?
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.organization_id`.
     public var organizationID: String?
-    /// JSON `saml`.
+    /// JSON `saml` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.saml`.
     public var saml: SAML?
-    /// JSON `oidc`.
+    /// JSON `oidc` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.oidc`.
     public var oidc: Oidc?
-    /// JSON `custom_attributes`.
+    /// JSON `custom_attributes` (array of objects).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.custom_attributes`.
     public var customAttributes: [CustomAttributes]?
 
     /// Creates a value from its properties.
@@ -63,27 +83,49 @@ public struct UpdateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `saml` in `UpdateEnterpriseConnectionBody`.
     public struct SAML: Codable, Hashable, Sendable {
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.name`.
         public var name: String?
-        /// JSON `idp_entity_id`.
+        /// JSON `idp_entity_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.idp_entity_id`.
         public var idpEntityID: String?
-        /// JSON `idp_sso_url`.
+        /// JSON `idp_sso_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.idp_sso_url`.
         public var idpSsoURL: String?
-        /// JSON `idp_certificate`.
+        /// JSON `idp_certificate` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.idp_certificate`.
         public var idpCertificate: String?
-        /// JSON `idp_metadata_url`.
+        /// JSON `idp_metadata_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.idp_metadata_url`.
         public var idpMetadataURL: String?
-        /// JSON `idp_metadata`.
+        /// JSON `idp_metadata` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.idp_metadata`.
         public var idpMetadata: String?
-        /// JSON `attribute_mapping`.
+        /// JSON `attribute_mapping` (object).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.attribute_mapping`.
         public var attributeMapping: AttributeMapping?
-        /// JSON `allow_subdomains`.
+        /// JSON `allow_subdomains` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.allow_subdomains`.
         public var allowSubdomains: Bool?
-        /// JSON `allow_idp_initiated`.
+        /// JSON `allow_idp_initiated` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.allow_idp_initiated`.
         public var allowIdpInitiated: Bool?
-        /// JSON `force_authn`.
+        /// JSON `force_authn` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.force_authn`.
         public var forceAuthn: Bool?
-        /// JSON `login_hint`.
+        /// JSON `login_hint` (object).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.login_hint`.
         public var loginHint: LoginHint?
 
         /// Creates a value from its properties.
@@ -129,13 +171,21 @@ public struct UpdateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
         /// Inline object of `attribute_mapping` in `UpdateEnterpriseConnectionBody.SAML`.
         public struct AttributeMapping: Codable, Hashable, Sendable {
-            /// JSON `user_id`.
+            /// JSON `user_id` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.AttributeMapping.user_id`.
             public var userID: String?
-            /// JSON `email_address`.
+            /// JSON `email_address` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.AttributeMapping.email_address`.
             public var emailAddress: String?
-            /// JSON `first_name`.
+            /// JSON `first_name` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.AttributeMapping.first_name`.
             public var firstName: String?
-            /// JSON `last_name`.
+            /// JSON `last_name` (string).
+            ///
+            /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.AttributeMapping.last_name`.
             public var lastName: String?
 
             /// Creates a value from its properties.
@@ -161,9 +211,13 @@ public struct UpdateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
         /// Inline object of `login_hint` in `UpdateEnterpriseConnectionBody.SAML`.
         public struct LoginHint: Codable, Hashable, Sendable {
-            /// JSON `mode`.
+            /// JSON `mode` (string): one of `email_address`, `custom_attribute`, `off`.
+            ///
+            /// Always sent. Spec: `UpdateEnterpriseConnectionBody.SAML.LoginHint.mode`.
             public var mode: Mode
-            /// JSON `source`.
+            /// JSON `source` (string).
+            ///
+            /// May be absent (then `nil`). Spec: `UpdateEnterpriseConnectionBody.SAML.LoginHint.source`.
             public var source: String?
 
             /// Creates a value from its properties.
@@ -198,19 +252,33 @@ public struct UpdateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `oidc` in `UpdateEnterpriseConnectionBody`.
     public struct Oidc: Codable, Hashable, Sendable {
-        /// JSON `client_id`.
+        /// JSON `client_id` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.client_id`.
         public var clientID: String?
-        /// JSON `client_secret`.
+        /// JSON `client_secret` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.client_secret`.
         public var clientSecret: String?
-        /// JSON `discovery_url`.
+        /// JSON `discovery_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.discovery_url`.
         public var discoveryURL: String?
-        /// JSON `auth_url`.
+        /// JSON `auth_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.auth_url`.
         public var authURL: String?
-        /// JSON `token_url`.
+        /// JSON `token_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.token_url`.
         public var tokenURL: String?
-        /// JSON `user_info_url`.
+        /// JSON `user_info_url` (string).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.user_info_url`.
         public var userInfoURL: String?
-        /// JSON `requires_pkce`.
+        /// JSON `requires_pkce` (boolean).
+        ///
+        /// May be absent or `null` (both read as `nil`). Spec: `UpdateEnterpriseConnectionBody.Oidc.requires_pkce`.
         public var requiresPkce: Bool?
 
         /// Creates a value from its properties.
@@ -245,17 +313,29 @@ public struct UpdateEnterpriseConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `custom_attributes` in `UpdateEnterpriseConnectionBody`.
     public struct CustomAttributes: Codable, Hashable, Sendable {
-        /// JSON `name`.
+        /// JSON `name` (string).
+        ///
+        /// Always sent. Limits: at least 1 characters. Spec: `UpdateEnterpriseConnectionBody.CustomAttributes.name`.
         public var name: String
-        /// JSON `key`.
+        /// JSON `key` (string).
+        ///
+        /// Always sent. Limits: at least 1 characters, matches `^[^_][A-Za-z0-9_-]*$`. Spec: `UpdateEnterpriseConnectionBody.CustomAttributes.key`.
         public var key: String
-        /// JSON `sso_path`.
+        /// JSON `sso_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateEnterpriseConnectionBody.CustomAttributes.sso_path`.
         public var ssoPath: String?
-        /// JSON `scim_path`.
+        /// JSON `scim_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateEnterpriseConnectionBody.CustomAttributes.scim_path`.
         public var scimPath: String?
-        /// JSON `directory_path`.
+        /// JSON `directory_path` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateEnterpriseConnectionBody.CustomAttributes.directory_path`.
         public var directoryPath: String?
-        /// JSON `multi_valued`.
+        /// JSON `multi_valued` (boolean).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateEnterpriseConnectionBody.CustomAttributes.multi_valued`.
         public var multiValued: Bool?
 
         /// Creates a value from its properties.

@@ -2,28 +2,46 @@
 
 /// The JSON request body of `UpdateInstance` (`PATCH /instance`).
 public struct UpdateInstanceBody: Codable, Hashable, Sendable {
-    /// JSON `test_mode`.
+    /// JSON `test_mode` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.test_mode`.
     public var testMode: Bool?
-    /// JSON `hibp`.
+    /// JSON `hibp` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.hibp`.
     public var hibp: Bool?
-    /// JSON `support_email`.
+    /// JSON `support_email` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.support_email`.
     public var supportEmail: String?
-    /// JSON `clerk_js_version`.
+    /// JSON `clerk_js_version` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.clerk_js_version`.
     public var clerkJsVersion: String?
-    /// JSON `development_origin`.
+    /// JSON `development_origin` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.development_origin`.
     public var developmentOrigin: String?
-    /// JSON `allowed_origins`.
+    /// JSON `allowed_origins` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateInstanceBody.allowed_origins`.
     public var allowedOrigins: [String]?
-    /// JSON `cookieless_dev`. Deprecated in the spec.
+    /// JSON `cookieless_dev` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Deprecated in the spec. Spec: `UpdateInstanceBody.cookieless_dev`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var cookielessDev: Bool? {
         get { _cookielessDev }
         set { _cookielessDev = newValue }
     }
     private var _cookielessDev: Bool?
-    /// JSON `url_based_session_syncing`.
+    /// JSON `url_based_session_syncing` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.url_based_session_syncing`.
     public var urlBasedSessionSyncing: Bool?
-    /// JSON `preferred_sign_in_strategy_when_password_required`.
+    /// JSON `preferred_sign_in_strategy_when_password_required` (string): one of `password`, `otp`, ``.
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceBody.preferred_sign_in_strategy_when_password_required`.
     public var preferredSignInStrategyWhenPasswordRequired: PreferredSignInStrategyWhenPasswordRequired?
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `UpdateInstanceAuthConfig` (`PATCH /beta_features/instance_settings`).
 public struct UpdateInstanceAuthConfigBody: Codable, Hashable, Sendable {
-    /// JSON `restricted_to_allowlist`.
+    /// JSON `restricted_to_allowlist` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `UpdateInstanceAuthConfigBody.restricted_to_allowlist`.
     public var restrictedToAllowlist: Bool?
-    /// JSON `from_email_address`.
+    /// JSON `from_email_address` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceAuthConfigBody.from_email_address`.
     public var fromEmailAddress: String?
-    /// JSON `progressive_sign_up`.
+    /// JSON `progressive_sign_up` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceAuthConfigBody.progressive_sign_up`.
     public var progressiveSignUp: Bool?
-    /// JSON `test_mode`.
+    /// JSON `test_mode` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceAuthConfigBody.test_mode`.
     public var testMode: Bool?
 
     /// Creates a value from its properties.

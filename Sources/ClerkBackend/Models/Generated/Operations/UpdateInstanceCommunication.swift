@@ -2,7 +2,9 @@
 
 /// The JSON request body of `UpdateInstanceCommunication` (`PATCH /instance/communication`).
 public struct UpdateInstanceCommunicationBody: Codable, Hashable, Sendable {
-    /// JSON `blocked_country_codes`.
+    /// JSON `blocked_country_codes` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: at most 250 items. Spec: `UpdateInstanceCommunicationBody.blocked_country_codes`.
     public var blockedCountryCodes: [String]?
 
     /// Creates a value from its properties.

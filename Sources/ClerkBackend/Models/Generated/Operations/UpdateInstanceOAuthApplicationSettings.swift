@@ -2,17 +2,29 @@
 
 /// The JSON request body of `UpdateInstanceOAuthApplicationSettings` (`PATCH /instance/oauth_application_settings`).
 public struct UpdateInstanceOAuthApplicationSettingsBody: Codable, Hashable, Sendable {
-    /// JSON `dynamic_oauth_client_registration`.
+    /// JSON `dynamic_oauth_client_registration` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOAuthApplicationSettingsBody.dynamic_oauth_client_registration`.
     public var dynamicOAuthClientRegistration: Bool?
-    /// JSON `default_scopes`.
+    /// JSON `default_scopes` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOAuthApplicationSettingsBody.default_scopes`.
     public var defaultScopes: [String]?
-    /// JSON `oauth_jwt_access_tokens`.
+    /// JSON `oauth_jwt_access_tokens` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOAuthApplicationSettingsBody.oauth_jwt_access_tokens`.
     public var oauthJWTAccessTokens: Bool?
-    /// JSON `client_id_metadata_documents_advertised`.
+    /// JSON `client_id_metadata_documents_advertised` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOAuthApplicationSettingsBody.client_id_metadata_documents_advertised`.
     public var clientIDMetadataDocumentsAdvertised: Bool?
-    /// JSON `client_id_metadata_documents_only_allow_pre_registered_clients`.
+    /// JSON `client_id_metadata_documents_only_allow_pre_registered_clients` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOAuthApplicationSettingsBody.client_id_metadata_documents_only_allow_pre_registered_clients`.
     public var clientIDMetadataDocumentsOnlyAllowPreRegisteredClients: Bool?
-    /// JSON `client_id_metadata_documents_block_implicitly_allowed_clients`.
+    /// JSON `client_id_metadata_documents_block_implicitly_allowed_clients` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOAuthApplicationSettingsBody.client_id_metadata_documents_block_implicitly_allowed_clients`.
     public var clientIDMetadataDocumentsBlockImplicitlyAllowedClients: Bool?
 
     /// Creates a value from its properties.

@@ -2,21 +2,37 @@
 
 /// The JSON request body of `UpdateInstanceOrganizationSettings` (`PATCH /instance/organization_settings`).
 public struct UpdateInstanceOrganizationSettingsBody: Codable, Hashable, Sendable {
-    /// JSON `enabled`.
+    /// JSON `enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.enabled`.
     public var enabled: Bool?
-    /// JSON `max_allowed_memberships`.
+    /// JSON `max_allowed_memberships` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.max_allowed_memberships`.
     public var maxAllowedMemberships: Int64?
-    /// JSON `admin_delete_enabled`.
+    /// JSON `admin_delete_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.admin_delete_enabled`.
     public var adminDeleteEnabled: Bool?
-    /// JSON `domains_enabled`.
+    /// JSON `domains_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.domains_enabled`.
     public var domainsEnabled: Bool?
-    /// JSON `slug_disabled`.
+    /// JSON `slug_disabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.slug_disabled`.
     public var slugDisabled: Bool?
-    /// JSON `domains_enrollment_modes`.
+    /// JSON `domains_enrollment_modes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.domains_enrollment_modes`.
     public var domainsEnrollmentModes: [String]?
-    /// JSON `creator_role_id`.
+    /// JSON `creator_role_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.creator_role_id`.
     public var creatorRoleID: String?
-    /// JSON `domains_default_role_id`.
+    /// JSON `domains_default_role_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceOrganizationSettingsBody.domains_default_role_id`.
     public var domainsDefaultRoleID: String?
 
     /// Creates a value from its properties.

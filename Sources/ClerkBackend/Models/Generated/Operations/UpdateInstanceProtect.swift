@@ -2,9 +2,13 @@
 
 /// The JSON request body of `UpdateInstanceProtect` (`PATCH /instance/protect`).
 public struct UpdateInstanceProtectBody: Codable, Hashable, Sendable {
-    /// JSON `rules_enabled`.
+    /// JSON `rules_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceProtectBody.rules_enabled`.
     public var rulesEnabled: Bool?
-    /// JSON `specter_enabled`.
+    /// JSON `specter_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceProtectBody.specter_enabled`.
     public var specterEnabled: Bool?
 
     /// Creates a value from its properties.

@@ -2,15 +2,25 @@
 
 /// The JSON request body of `UpdateInstanceRestrictions` (`PATCH /instance/restrictions`).
 public struct UpdateInstanceRestrictionsBody: Codable, Hashable, Sendable {
-    /// JSON `allowlist`.
+    /// JSON `allowlist` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceRestrictionsBody.allowlist`.
     public var allowlist: Bool?
-    /// JSON `blocklist`.
+    /// JSON `blocklist` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceRestrictionsBody.blocklist`.
     public var blocklist: Bool?
-    /// JSON `allowlist_blocklist_disabled_on_sign_in`.
+    /// JSON `allowlist_blocklist_disabled_on_sign_in` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceRestrictionsBody.allowlist_blocklist_disabled_on_sign_in`.
     public var allowlistBlocklistDisabledOnSignIn: Bool?
-    /// JSON `block_email_subaddresses`.
+    /// JSON `block_email_subaddresses` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceRestrictionsBody.block_email_subaddresses`.
     public var blockEmailSubaddresses: Bool?
-    /// JSON `block_disposable_email_domains`.
+    /// JSON `block_disposable_email_domains` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateInstanceRestrictionsBody.block_disposable_email_domains`.
     public var blockDisposableEmailDomains: Bool?
 
     /// Creates a value from its properties.

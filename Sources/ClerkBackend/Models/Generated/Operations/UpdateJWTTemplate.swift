@@ -2,19 +2,33 @@
 
 /// The JSON request body of `UpdateJWTTemplate` (`PATCH /jwt_templates/{template_id}`).
 public struct UpdateJWTTemplateBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Spec: `UpdateJWTTemplateBody.name`.
     public var name: String
-    /// JSON `claims`.
+    /// JSON `claims` (JSON object).
+    ///
+    /// Always sent. Spec: `UpdateJWTTemplateBody.claims`.
     public var claims: [String: JSONValue]
-    /// JSON `lifetime`.
+    /// JSON `lifetime` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 30, maximum 315360000. Spec: `UpdateJWTTemplateBody.lifetime`.
     public var lifetime: Int64?
-    /// JSON `allowed_clock_skew`.
+    /// JSON `allowed_clock_skew` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0, maximum 300. Spec: `UpdateJWTTemplateBody.allowed_clock_skew`.
     public var allowedClockSkew: Int64?
-    /// JSON `custom_signing_key`.
+    /// JSON `custom_signing_key` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateJWTTemplateBody.custom_signing_key`.
     public var customSigningKey: Bool?
-    /// JSON `signing_algorithm`.
+    /// JSON `signing_algorithm` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateJWTTemplateBody.signing_algorithm`.
     public var signingAlgorithm: String?
-    /// JSON `signing_key`.
+    /// JSON `signing_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateJWTTemplateBody.signing_key`.
     public var signingKey: String?
 
     /// Creates a value from its properties.

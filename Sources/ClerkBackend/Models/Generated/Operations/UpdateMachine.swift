@@ -2,9 +2,13 @@
 
 /// The JSON request body of `UpdateMachine` (`PATCH /machines/{machine_id}`).
 public struct UpdateMachineBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Limits: 1 to 255 characters. Spec: `UpdateMachineBody.name`.
     public var name: String?
-    /// JSON `default_token_ttl`.
+    /// JSON `default_token_ttl` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 1, maximum 315360000. Spec: `UpdateMachineBody.default_token_ttl`.
     public var defaultTokenTtl: Int64?
 
     /// Creates a value from its properties.

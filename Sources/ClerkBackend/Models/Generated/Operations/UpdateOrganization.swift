@@ -2,17 +2,29 @@
 
 /// The JSON request body of `UpdateOrganization` (`PATCH /organizations/{organization_id}`).
 public struct UpdateOrganizationBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationBody.name`.
     public var name: String?
-    /// JSON `slug`.
+    /// JSON `slug` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationBody.slug`.
     public var slug: String?
-    /// JSON `max_allowed_memberships`.
+    /// JSON `max_allowed_memberships` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Limits: minimum 0. Spec: `UpdateOrganizationBody.max_allowed_memberships`.
     public var maxAllowedMemberships: Int64?
-    /// JSON `admin_delete_enabled`.
+    /// JSON `admin_delete_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationBody.admin_delete_enabled`.
     public var adminDeleteEnabled: Bool?
-    /// JSON `created_at`.
+    /// JSON `created_at` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationBody.created_at`.
     public var createdAt: String?
-    /// JSON `role_set_key`.
+    /// JSON `role_set_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationBody.role_set_key`.
     public var roleSetKey: String?
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `UpdateOrganizationDomain` (`PATCH /organizations/{organization_id}/domains/{domain_id}`).
 public struct UpdateOrganizationDomainBody: Codable, Hashable, Sendable {
-    /// JSON `enrollment_mode`.
+    /// JSON `enrollment_mode` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationDomainBody.enrollment_mode`.
     public var enrollmentMode: String?
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationDomainBody.verified`.
     public var verified: Bool?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `UpdateOrganizationMembership` (`PATCH /organizations/{organization_id}/memberships/{user_id}`).
 public struct UpdateOrganizationMembershipBody: Codable, Hashable, Sendable {
-    /// JSON `role`.
+    /// JSON `role` (string).
+    ///
+    /// Always sent. Spec: `UpdateOrganizationMembershipBody.role`.
     public var role: String
 
     /// Creates a value from its properties.

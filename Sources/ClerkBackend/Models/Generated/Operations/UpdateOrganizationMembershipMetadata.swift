@@ -2,9 +2,13 @@
 
 /// The JSON request body of `UpdateOrganizationMembershipMetadata` (`PATCH /organizations/{organization_id}/memberships/{user_id}/metadata`).
 public struct UpdateOrganizationMembershipMetadataBody: Codable, Hashable, Sendable {
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateOrganizationMembershipMetadataBody.public_metadata`.
     public var publicMetadata: Metadata?
-    /// JSON `private_metadata`.
+    /// JSON `private_metadata` (JSON object).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateOrganizationMembershipMetadataBody.private_metadata`.
     public var privateMetadata: Metadata?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `UpdateOrganizationPermission` (`PATCH /organization_permissions/{permission_id}`).
 public struct UpdateOrganizationPermissionBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateOrganizationPermissionBody.name`.
     public var name: String?
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateOrganizationPermissionBody.key`.
     public var key: String?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateOrganizationPermissionBody.description`.
     public var description: String?
 
     /// Creates a value from its properties.

@@ -2,13 +2,21 @@
 
 /// The JSON request body of `UpdateOrganizationRole` (`PATCH /organization_roles/{organization_role_id}`).
 public struct UpdateOrganizationRoleBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationRoleBody.name`.
     public var name: String?
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationRoleBody.key`.
     public var key: String?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationRoleBody.description`.
     public var description: String?
-    /// JSON `permissions`.
+    /// JSON `permissions` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateOrganizationRoleBody.permissions`.
     public var permissions: [String]?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The JSON request body of `UpdatePhoneNumber` (`PATCH /phone_numbers/{phone_number_id}`).
 public struct UpdatePhoneNumberBody: Codable, Hashable, Sendable {
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdatePhoneNumberBody.verified`.
     public var verified: Bool?
-    /// JSON `primary`.
+    /// JSON `primary` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdatePhoneNumberBody.primary`.
     public var primary: Bool?
-    /// JSON `reserved_for_second_factor`.
+    /// JSON `reserved_for_second_factor` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdatePhoneNumberBody.reserved_for_second_factor`.
     public var reservedForSecondFactor: Bool?
 
     /// Creates a value from its properties.

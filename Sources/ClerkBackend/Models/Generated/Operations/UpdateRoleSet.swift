@@ -2,17 +2,29 @@
 
 /// The JSON request body of `UpdateRoleSet` (`PATCH /role_sets/{role_set_key_or_id}`).
 public struct UpdateRoleSetBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateRoleSetBody.name`.
     public var name: String?
-    /// JSON `key`.
+    /// JSON `key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateRoleSetBody.key`.
     public var key: String?
-    /// JSON `description`.
+    /// JSON `description` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateRoleSetBody.description`.
     public var description: String?
-    /// JSON `type`.
+    /// JSON `type` (string): always `initial`.
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateRoleSetBody.type`.
     public var type: TypeValue?
-    /// JSON `default_role_key`.
+    /// JSON `default_role_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateRoleSetBody.default_role_key`.
     public var defaultRoleKey: String?
-    /// JSON `creator_role_key`.
+    /// JSON `creator_role_key` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateRoleSetBody.creator_role_key`.
     public var creatorRoleKey: String?
 
     /// Creates a value from its properties.

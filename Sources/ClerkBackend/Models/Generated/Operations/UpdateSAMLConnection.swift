@@ -2,48 +2,86 @@
 
 /// The JSON request body of `UpdateSAMLConnection` (`PATCH /saml_connections/{saml_connection_id}`).
 public struct UpdateSAMLConnectionBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.name`.
     public var name: String?
-    /// JSON `domain`. Deprecated in the spec.
+    /// JSON `domain` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Deprecated in the spec. Spec: `UpdateSAMLConnectionBody.domain`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var domain: String? {
         get { _domain }
         set { _domain = newValue }
     }
     private var _domain: String?
-    /// JSON `domains`.
+    /// JSON `domains` (array of strings).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.domains`.
     public var domains: [String]?
-    /// JSON `idp_entity_id`.
+    /// JSON `idp_entity_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.idp_entity_id`.
     public var idpEntityID: String?
-    /// JSON `idp_sso_url`.
+    /// JSON `idp_sso_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.idp_sso_url`.
     public var idpSsoURL: String?
-    /// JSON `idp_certificate`.
+    /// JSON `idp_certificate` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.idp_certificate`.
     public var idpCertificate: String?
-    /// JSON `idp_metadata_url`.
+    /// JSON `idp_metadata_url` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.idp_metadata_url`.
     public var idpMetadataURL: String?
-    /// JSON `idp_metadata`.
+    /// JSON `idp_metadata` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.idp_metadata`.
     public var idpMetadata: String?
-    /// JSON `organization_id`.
+    /// JSON `organization_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.organization_id`.
     public var organizationID: String?
-    /// JSON `attribute_mapping`.
+    /// JSON `attribute_mapping` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.attribute_mapping`.
     public var attributeMapping: AttributeMapping?
-    /// JSON `active`.
+    /// JSON `active` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.active`.
     public var active: Bool?
-    /// JSON `sync_user_attributes`.
+    /// JSON `sync_user_attributes` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.sync_user_attributes`.
     public var syncUserAttributes: Bool?
-    /// JSON `allow_subdomains`.
+    /// JSON `allow_subdomains` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.allow_subdomains`.
     public var allowSubdomains: Bool?
-    /// JSON `allow_idp_initiated`.
+    /// JSON `allow_idp_initiated` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.allow_idp_initiated`.
     public var allowIdpInitiated: Bool?
-    /// JSON `disable_additional_identifications`.
+    /// JSON `disable_additional_identifications` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.disable_additional_identifications`.
     public var disableAdditionalIdentifications: Bool?
-    /// JSON `allow_organization_account_linking`.
+    /// JSON `allow_organization_account_linking` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.allow_organization_account_linking`.
     public var allowOrganizationAccountLinking: Bool?
-    /// JSON `force_authn`.
+    /// JSON `force_authn` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateSAMLConnectionBody.force_authn`.
     public var forceAuthn: Bool?
-    /// JSON `login_hint`.
+    /// JSON `login_hint` (object).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.login_hint`.
     public var loginHint: LoginHint?
-    /// JSON `consent_verified_domains_deletion`.
+    /// JSON `consent_verified_domains_deletion` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSAMLConnectionBody.consent_verified_domains_deletion`.
     public var consentVerifiedDomainsDeletion: Bool?
 
     /// Creates a value from its properties.
@@ -113,13 +151,21 @@ public struct UpdateSAMLConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `attribute_mapping` in `UpdateSAMLConnectionBody`.
     public struct AttributeMapping: Codable, Hashable, Sendable {
-        /// JSON `user_id`.
+        /// JSON `user_id` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateSAMLConnectionBody.AttributeMapping.user_id`.
         public var userID: String?
-        /// JSON `email_address`.
+        /// JSON `email_address` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateSAMLConnectionBody.AttributeMapping.email_address`.
         public var emailAddress: String?
-        /// JSON `first_name`.
+        /// JSON `first_name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateSAMLConnectionBody.AttributeMapping.first_name`.
         public var firstName: String?
-        /// JSON `last_name`.
+        /// JSON `last_name` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateSAMLConnectionBody.AttributeMapping.last_name`.
         public var lastName: String?
 
         /// Creates a value from its properties.
@@ -145,9 +191,13 @@ public struct UpdateSAMLConnectionBody: Codable, Hashable, Sendable {
 
     /// Inline object of `login_hint` in `UpdateSAMLConnectionBody`.
     public struct LoginHint: Codable, Hashable, Sendable {
-        /// JSON `mode`.
+        /// JSON `mode` (string): one of `email_address`, `custom_attribute`, `off`.
+        ///
+        /// Always sent. Spec: `UpdateSAMLConnectionBody.LoginHint.mode`.
         public var mode: Mode
-        /// JSON `source`.
+        /// JSON `source` (string).
+        ///
+        /// May be absent (then `nil`). Spec: `UpdateSAMLConnectionBody.LoginHint.source`.
         public var source: String?
 
         /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `UpdateSignUp` (`PATCH /sign_ups/{id}`).
 public struct UpdateSignUpBody: Codable, Hashable, Sendable {
-    /// JSON `external_id`.
+    /// JSON `external_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSignUpBody.external_id`.
     public var externalID: String?
-    /// JSON `custom_action`.
+    /// JSON `custom_action` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateSignUpBody.custom_action`.
     public var customAction: Bool?
 
     /// Creates a value from its properties.

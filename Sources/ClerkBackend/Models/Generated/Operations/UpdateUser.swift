@@ -2,53 +2,101 @@
 
 /// The JSON request body of `UpdateUser` (`PATCH /users/{user_id}`).
 public struct UpdateUserBody: Codable, Hashable, Sendable {
-    /// JSON `external_id`.
+    /// JSON `external_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.external_id`.
     public var externalID: String?
-    /// JSON `first_name`.
+    /// JSON `first_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.first_name`.
     public var firstName: String?
-    /// JSON `last_name`.
+    /// JSON `last_name` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.last_name`.
     public var lastName: String?
-    /// JSON `locale`.
+    /// JSON `locale` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.locale`.
     public var locale: String?
-    /// JSON `primary_email_address_id`.
+    /// JSON `primary_email_address_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.primary_email_address_id`.
     public var primaryEmailAddressID: String?
-    /// JSON `notify_primary_email_address_changed`.
+    /// JSON `notify_primary_email_address_changed` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Default: `false`. Spec: `UpdateUserBody.notify_primary_email_address_changed`.
     public var notifyPrimaryEmailAddressChanged: Bool?
-    /// JSON `primary_phone_number_id`.
+    /// JSON `primary_phone_number_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.primary_phone_number_id`.
     public var primaryPhoneNumberID: String?
-    /// JSON `primary_web3_wallet_id`.
+    /// JSON `primary_web3_wallet_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.primary_web3_wallet_id`.
     public var primaryWeb3WalletID: String?
-    /// JSON `username`.
+    /// JSON `username` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.username`.
     public var username: String?
-    /// JSON `profile_image_id`.
+    /// JSON `profile_image_id` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.profile_image_id`.
     public var profileImageID: String?
-    /// JSON `password`.
+    /// JSON `password` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.password`.
     public var password: String?
-    /// JSON `password_digest`.
+    /// JSON `password_digest` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateUserBody.password_digest`.
     public var passwordDigest: String?
-    /// JSON `password_hasher`.
+    /// JSON `password_hasher` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateUserBody.password_hasher`.
     public var passwordHasher: PasswordHasher?
-    /// JSON `skip_password_checks`.
+    /// JSON `skip_password_checks` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.skip_password_checks`.
     public var skipPasswordChecks: Bool?
-    /// JSON `sign_out_of_other_sessions`.
+    /// JSON `sign_out_of_other_sessions` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.sign_out_of_other_sessions`.
     public var signOutOfOtherSessions: Bool?
-    /// JSON `totp_secret`.
+    /// JSON `totp_secret` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.totp_secret`.
     public var totpSecret: String?
-    /// JSON `backup_codes`.
+    /// JSON `backup_codes` (array of strings).
+    ///
+    /// May be absent (then `nil`). Spec: `UpdateUserBody.backup_codes`.
     public var backupCodes: [String]?
-    /// JSON `delete_self_enabled`.
+    /// JSON `delete_self_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.delete_self_enabled`.
     public var deleteSelfEnabled: Bool?
-    /// JSON `create_organization_enabled`.
+    /// JSON `create_organization_enabled` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.create_organization_enabled`.
     public var createOrganizationEnabled: Bool?
-    /// JSON `legal_accepted_at`.
+    /// JSON `legal_accepted_at` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.legal_accepted_at`.
     public var legalAcceptedAt: String?
-    /// JSON `skip_legal_checks`.
+    /// JSON `skip_legal_checks` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.skip_legal_checks`.
     public var skipLegalChecks: Bool?
-    /// JSON `create_organizations_limit`.
+    /// JSON `create_organizations_limit` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.create_organizations_limit`.
     public var createOrganizationsLimit: Int64?
-    /// JSON `created_at`.
+    /// JSON `created_at` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.created_at`.
     public var createdAt: String?
-    /// JSON `bypass_client_trust`.
+    /// JSON `bypass_client_trust` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpdateUserBody.bypass_client_trust`.
     public var bypassClientTrust: Bool?
 
     /// Creates a value from its properties.

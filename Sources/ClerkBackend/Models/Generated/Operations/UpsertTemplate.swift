@@ -2,19 +2,33 @@
 
 /// The JSON request body of `UpsertTemplate` (`PUT /templates/{template_type}/{slug}`).
 public struct UpsertTemplateBody: Codable, Hashable, Sendable {
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpsertTemplateBody.name`.
     public var name: String?
-    /// JSON `subject`.
+    /// JSON `subject` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpsertTemplateBody.subject`.
     public var subject: String?
-    /// JSON `markup`.
+    /// JSON `markup` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpsertTemplateBody.markup`.
     public var markup: String?
-    /// JSON `body`.
+    /// JSON `body` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpsertTemplateBody.body`.
     public var body: String?
-    /// JSON `delivered_by_clerk`.
+    /// JSON `delivered_by_clerk` (boolean).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `UpsertTemplateBody.delivered_by_clerk`.
     public var deliveredByClerk: Bool?
-    /// JSON `from_email_name`.
+    /// JSON `from_email_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpsertTemplateBody.from_email_name`.
     public var fromEmailName: String?
-    /// JSON `reply_to_email_name`.
+    /// JSON `reply_to_email_name` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `UpsertTemplateBody.reply_to_email_name`.
     public var replyToEmailName: String?
 
     /// Creates a value from its properties.

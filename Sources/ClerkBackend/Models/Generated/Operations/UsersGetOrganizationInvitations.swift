@@ -2,11 +2,17 @@
 
 /// The query parameters of `UsersGetOrganizationInvitations` (`GET /users/{user_id}/organization_invitations`).
 public struct UsersGetOrganizationInvitationsQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `UsersGetOrganizationInvitations` (`GET /users/{user_id}/organization_invitations`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `UsersGetOrganizationInvitations` (`GET /users/{user_id}/organization_invitations`).
     public var offset: Int?
-    /// Query parameter `status`.
+    /// Query parameter `status` (string): one of `pending`, `accepted`, `revoked`, `expired`.
+    ///
+    /// Optional: `nil` leaves it out. Spec: the query of `UsersGetOrganizationInvitations` (`GET /users/{user_id}/organization_invitations`).
     public var status: Status?
 
     /// Creates a value from its parameters.

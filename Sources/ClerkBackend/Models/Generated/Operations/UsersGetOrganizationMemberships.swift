@@ -2,9 +2,13 @@
 
 /// The query parameters of `UsersGetOrganizationMemberships` (`GET /users/{user_id}/organization_memberships`).
 public struct UsersGetOrganizationMembershipsQuery: QueryEncodable, Hashable {
-    /// Query parameter `limit`.
+    /// Query parameter `limit` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 1, maximum 500. Default: `10`. Spec: the query of `UsersGetOrganizationMemberships` (`GET /users/{user_id}/organization_memberships`).
     public var limit: Int?
-    /// Query parameter `offset`.
+    /// Query parameter `offset` (integer).
+    ///
+    /// Optional: `nil` leaves it out. Limits: minimum 0. Default: `0`. Spec: the query of `UsersGetOrganizationMemberships` (`GET /users/{user_id}/organization_memberships`).
     public var offset: Int?
 
     /// Creates a value from its parameters.

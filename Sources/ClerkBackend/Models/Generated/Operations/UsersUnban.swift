@@ -2,7 +2,9 @@
 
 /// The JSON request body of `UsersUnban` (`POST /users/unban`).
 public struct UsersUnbanBody: Codable, Hashable, Sendable {
-    /// JSON `user_ids`.
+    /// JSON `user_ids` (array of strings).
+    ///
+    /// Always sent. Limits: at least 1 items, at most 50 items. Spec: `UsersUnbanBody.user_ids`.
     public var userIDs: [String]
 
     /// Creates a value from its properties.

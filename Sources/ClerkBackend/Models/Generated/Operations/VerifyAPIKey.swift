@@ -2,7 +2,9 @@
 
 /// The JSON request body of `verifyApiKey` (`POST /api_keys/verify`).
 public struct VerifyAPIKeyBody: Codable, Hashable, Sendable {
-    /// JSON `secret`.
+    /// JSON `secret` (string).
+    ///
+    /// Always sent. Spec: `VerifyAPIKeyBody.secret`.
     public var secret: String
 
     /// Creates a value from its properties.

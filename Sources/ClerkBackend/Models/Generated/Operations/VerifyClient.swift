@@ -2,7 +2,9 @@
 
 /// The JSON request body of `VerifyClient` (`POST /clients/verify`).
 public struct VerifyClientBody: Codable, Hashable, Sendable {
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Spec: `VerifyClientBody.token`.
     public var token: String
 
     /// Creates a value from its properties.

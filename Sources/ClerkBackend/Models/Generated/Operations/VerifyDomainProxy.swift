@@ -2,9 +2,13 @@
 
 /// The JSON request body of `VerifyDomainProxy` (`POST /proxy_checks`).
 public struct VerifyDomainProxyBody: Codable, Hashable, Sendable {
-    /// JSON `domain_id`.
+    /// JSON `domain_id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerifyDomainProxyBody.domain_id`.
     public var domainID: String?
-    /// JSON `proxy_url`.
+    /// JSON `proxy_url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerifyDomainProxyBody.proxy_url`.
     public var proxyURL: String?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `verifyM2MToken` (`POST /m2m_tokens/verify`).
 public struct VerifyM2MTokenBody: Codable, Hashable, Sendable {
-    /// JSON `token`.
+    /// JSON `token` (string).
+    ///
+    /// Always sent. Spec: `VerifyM2MTokenBody.token`.
     public var token: String
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The JSON request body of `verifyOAuthAccessToken` (`POST /oauth_applications/access_tokens/verify`).
 public struct VerifyOAuthAccessTokenBody: Codable, Hashable, Sendable {
-    /// JSON `access_token`.
+    /// JSON `access_token` (string).
+    ///
+    /// May be absent (then `nil`). Example: `XXXXXXXXXXXXXX`. Spec: `VerifyOAuthAccessTokenBody.access_token`.
     public var accessToken: String?
-    /// JSON `secret`. Deprecated in the spec.
+    /// JSON `secret` (string).
+    ///
+    /// May be absent (then `nil`). Example: `XXXXXXXXXXXXXX`. Deprecated in the spec. Spec: `VerifyOAuthAccessTokenBody.secret`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var secret: String? {
         get { _secret }
@@ -58,27 +62,49 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
 
     /// Inline object of variant 1 of `VerifyOAuthAccessTokenResponse`.
     public struct ClerkIdpOAuthAccessToken: Codable, Hashable, Sendable {
-        /// JSON `object`.
+        /// JSON `object` (string): always `clerk_idp_oauth_access_token`.
+        ///
+        /// Always sent. Example: `clerk_idp_oauth_access_token`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.object`.
         public var object: Object
-        /// JSON `id`.
+        /// JSON `id` (string).
+        ///
+        /// Always sent. Limits: matches `^oat_[0-9A-Fa-f]{32}$`. Example: `oat_0ef5a7a33d87ed87ee7954c845d80450`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.id`.
         public var id: String
-        /// JSON `client_id`.
+        /// JSON `client_id` (string).
+        ///
+        /// Always sent. Example: `client_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.client_id`.
         public var clientID: String
-        /// JSON `subject`.
+        /// JSON `subject` (string).
+        ///
+        /// Always sent. Limits: matches `^user_\w{27}$`. Example: `user_2xhFjEI5X2qWRvtV13BzSj8H6Dk`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.subject`.
         public var subject: String
-        /// JSON `scopes`.
+        /// JSON `scopes` (array of strings).
+        ///
+        /// Always sent. Example: `["read", "write"]`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.scopes`.
         public var scopes: [String]
-        /// JSON `revoked`.
+        /// JSON `revoked` (boolean).
+        ///
+        /// Always sent. Example: `false`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.revoked`.
         public var revoked: Bool
-        /// JSON `revocation_reason`.
+        /// JSON `revocation_reason` (string).
+        ///
+        /// Always sent; may be `null` (then `nil`). Example: `Revoked by user`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.revocation_reason`.
         public var revocationReason: String?
-        /// JSON `expired`.
+        /// JSON `expired` (boolean).
+        ///
+        /// Always sent. Example: `false`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.expired`.
         public var expired: Bool
-        /// JSON `expiration`.
+        /// JSON `expiration` (number).
+        ///
+        /// Always sent; may be `null` (then `nil`). Example: `1716883200`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.expiration`.
         public var expiration: Double?
-        /// JSON `created_at`.
+        /// JSON `created_at` (number).
+        ///
+        /// Always sent. Example: `1716883200`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.created_at`.
         public var createdAt: Double
-        /// JSON `updated_at`.
+        /// JSON `updated_at` (number).
+        ///
+        /// Always sent. Example: `1716883200`. Spec: `VerifyOAuthAccessTokenResponse.ClerkIdpOAuthAccessToken.updated_at`.
         public var updatedAt: Double
 
         /// Creates a value from its properties.
@@ -135,7 +161,9 @@ public enum VerifyOAuthAccessTokenResponse: Codable, Hashable, Sendable {
 
     /// Inline object of variant 2 of `VerifyOAuthAccessTokenResponse`.
     public struct ActiveFalse: Codable, Hashable, Sendable {
-        /// JSON `active`.
+        /// JSON `active` (boolean): always `false`.
+        ///
+        /// Always sent. Example: `false`. Spec: `VerifyOAuthAccessTokenResponse.ActiveFalse.active`.
         public var active: Bool
 
         /// Creates a value from its properties.

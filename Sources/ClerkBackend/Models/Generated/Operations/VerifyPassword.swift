@@ -2,7 +2,9 @@
 
 /// The JSON request body of `VerifyPassword` (`POST /users/{user_id}/verify_password`).
 public struct VerifyPasswordBody: Codable, Hashable, Sendable {
-    /// JSON `password`.
+    /// JSON `password` (string).
+    ///
+    /// Always sent. Spec: `VerifyPasswordBody.password`.
     public var password: String
 
     /// Creates a value from its properties.
@@ -19,7 +21,9 @@ public struct VerifyPasswordBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `VerifyPassword` (`POST /users/{user_id}/verify_password`).
 public struct VerifyPasswordResponse: Codable, Hashable, Sendable {
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `VerifyPasswordResponse.verified`.
     public var verified: Bool?
 
     /// Creates a value from its properties.

@@ -2,7 +2,9 @@
 
 /// The JSON request body of `VerifyTOTP` (`POST /users/{user_id}/verify_totp`).
 public struct VerifyTOTPBody: Codable, Hashable, Sendable {
-    /// JSON `code`.
+    /// JSON `code` (string).
+    ///
+    /// Always sent. Spec: `VerifyTOTPBody.code`.
     public var code: String
 
     /// Creates a value from its properties.
@@ -19,9 +21,13 @@ public struct VerifyTOTPBody: Codable, Hashable, Sendable {
 
 /// The JSON response of `VerifyTOTP` (`POST /users/{user_id}/verify_totp`).
 public struct VerifyTOTPResponse: Codable, Hashable, Sendable {
-    /// JSON `verified`.
+    /// JSON `verified` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `VerifyTOTPResponse.verified`.
     public var verified: Bool?
-    /// JSON `code_type`.
+    /// JSON `code_type` (string): one of `totp`, `backup_code`.
+    ///
+    /// May be absent (then `nil`). Spec: `VerifyTOTPResponse.code_type`.
     public var codeType: CodeType?
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The `DirectoryGroupRoleMappingDeleted` response of the Backend API (`components/responses/DirectoryGroupRoleMapping.Deleted`).
 public struct DirectoryGroupRoleMappingDeleted: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `directory_group_role_mapping`.
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMappingDeleted.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMappingDeleted.id`.
     public var id: String
-    /// JSON `deleted`.
+    /// JSON `deleted` (boolean): always `true`.
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMappingDeleted.deleted`.
     public var deleted: Bool
 
     /// Creates a value from its properties.

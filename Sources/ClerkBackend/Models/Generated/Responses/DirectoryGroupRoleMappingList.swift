@@ -2,9 +2,13 @@
 
 /// The `DirectoryGroupRoleMappingList` response of the Backend API (`components/responses/DirectoryGroupRoleMapping.List`).
 public struct DirectoryGroupRoleMappingList: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `DirectoryGroupRoleMapping` objects).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMappingList.data`.
     public var data: DirectoryGroupRoleMappings
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `DirectoryGroupRoleMappingList.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `DirectoryList` response of the Backend API (`components/responses/Directory.List`).
 public struct DirectoryList: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `Directory` objects).
+    ///
+    /// Always sent. Spec: `DirectoryList.data`.
     public var data: Directories
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `DirectoryList.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

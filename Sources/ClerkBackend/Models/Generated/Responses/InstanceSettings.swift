@@ -2,17 +2,29 @@
 
 /// The `InstanceSettings` response of the Backend API (`components/responses/InstanceSettings`).
 public struct InstanceSettings: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `instance_settings`.
+    ///
+    /// May be absent (then `nil`). Spec: `InstanceSettings.object`.
     public var object: Object?
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `InstanceSettings.id`.
     public var id: String?
-    /// JSON `restricted_to_allowlist`.
+    /// JSON `restricted_to_allowlist` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `InstanceSettings.restricted_to_allowlist`.
     public var restrictedToAllowlist: Bool?
-    /// JSON `from_email_address`.
+    /// JSON `from_email_address` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `InstanceSettings.from_email_address`.
     public var fromEmailAddress: String?
-    /// JSON `progressive_sign_up`.
+    /// JSON `progressive_sign_up` (boolean).
+    ///
+    /// May be absent (then `nil`). Spec: `InstanceSettings.progressive_sign_up`.
     public var progressiveSignUp: Bool?
-    /// JSON `enhanced_email_deliverability`. Deprecated in the spec.
+    /// JSON `enhanced_email_deliverability` (boolean).
+    ///
+    /// May be absent (then `nil`). Deprecated in the spec. Spec: `InstanceSettings.enhanced_email_deliverability`.
     @available(*, deprecated, message: "Deprecated in the Backend API spec")
     public var enhancedEmailDeliverability: Bool? {
         get { _enhancedEmailDeliverability }

@@ -2,25 +2,45 @@
 
 /// The `InvitationRevoked` response of the Backend API (`components/responses/Invitation.Revoked`).
 public struct InvitationRevoked: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `invitation`.
+    ///
+    /// Always sent. Spec: `InvitationRevoked.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `InvitationRevoked.id`.
     public var id: String
-    /// JSON `email_address`.
+    /// JSON `email_address` (string, email).
+    ///
+    /// Always sent. Spec: `InvitationRevoked.email_address`.
     public var emailAddress: String
-    /// JSON `public_metadata`.
+    /// JSON `public_metadata` (JSON object).
+    ///
+    /// Always sent. Spec: `InvitationRevoked.public_metadata`.
     public var publicMetadata: Metadata
-    /// JSON `revoked`.
+    /// JSON `revoked` (boolean): always `true`.
+    ///
+    /// May be absent (then `nil`). Example: `true`. Spec: `InvitationRevoked.revoked`.
     public var revoked: Bool?
-    /// JSON `status`.
+    /// JSON `status` (string): always `revoked`.
+    ///
+    /// Always sent. Example: `revoked`. Spec: `InvitationRevoked.status`.
     public var status: Status
-    /// JSON `url`.
+    /// JSON `url` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `InvitationRevoked.url`.
     public var url: String?
-    /// JSON `expires_at`. Unix epoch milliseconds.
+    /// JSON `expires_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `InvitationRevoked.expires_at`.
     public var expiresAt: Int64?
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `InvitationRevoked.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `InvitationRevoked.updated_at`.
     public var updatedAt: Int64
 
     /// Creates a value from its properties.

@@ -2,23 +2,41 @@
 
 /// The `MachineCreated` response of the Backend API (`components/responses/Machine.Created`).
 public struct MachineCreated: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine`.
+    ///
+    /// Always sent. Spec: `MachineCreated.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `MachineCreated.id`.
     public var id: String
-    /// JSON `name`.
+    /// JSON `name` (string).
+    ///
+    /// Always sent. Limits: 1 to 255 characters. Spec: `MachineCreated.name`.
     public var name: String
-    /// JSON `instance_id`.
+    /// JSON `instance_id` (string).
+    ///
+    /// Always sent. Spec: `MachineCreated.instance_id`.
     public var instanceID: String
-    /// JSON `created_at`. Unix epoch milliseconds.
+    /// JSON `created_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `MachineCreated.created_at`.
     public var createdAt: Int64
-    /// JSON `updated_at`. Unix epoch milliseconds.
+    /// JSON `updated_at` (integer, Unix epoch milliseconds).
+    ///
+    /// Always sent. Spec: `MachineCreated.updated_at`.
     public var updatedAt: Int64
-    /// JSON `default_token_ttl`.
+    /// JSON `default_token_ttl` (integer).
+    ///
+    /// May be absent (then `nil`). Limits: minimum 1. Default: `3600`. Spec: `MachineCreated.default_token_ttl`.
     public var defaultTokenTtl: Int64?
-    /// JSON `scoped_machines`.
+    /// JSON `scoped_machines` (array of `MachineWithoutScopedMachines` objects).
+    ///
+    /// Always sent. Spec: `MachineCreated.scoped_machines`.
     public var scopedMachines: [MachineWithoutScopedMachines]
-    /// JSON `secret_key`.
+    /// JSON `secret_key` (string).
+    ///
+    /// Always sent. Spec: `MachineCreated.secret_key`.
     public var secretKey: String
 
     /// Creates a value from its properties.

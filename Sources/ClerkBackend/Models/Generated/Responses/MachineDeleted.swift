@@ -2,11 +2,17 @@
 
 /// The `MachineDeleted` response of the Backend API (`components/responses/Machine.Deleted`).
 public struct MachineDeleted: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine`.
+    ///
+    /// Always sent. Spec: `MachineDeleted.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `MachineDeleted.id`.
     public var id: String
-    /// JSON `deleted`.
+    /// JSON `deleted` (boolean): always `true`.
+    ///
+    /// Always sent. Spec: `MachineDeleted.deleted`.
     public var deleted: Bool
 
     /// Creates a value from its properties.

@@ -2,9 +2,13 @@
 
 /// The `MachineList` response of the Backend API (`components/responses/Machine.List`).
 public struct MachineList: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `Machine` objects).
+    ///
+    /// Always sent. Spec: `MachineList.data`.
     public var data: [Machine]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `MachineList.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

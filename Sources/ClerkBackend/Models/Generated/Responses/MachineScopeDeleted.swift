@@ -2,13 +2,21 @@
 
 /// The `MachineScopeDeleted` response of the Backend API (`components/responses/MachineScope.Deleted`).
 public struct MachineScopeDeleted: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine_scope`.
+    ///
+    /// Always sent. Spec: `MachineScopeDeleted.object`.
     public var object: Object
-    /// JSON `from_machine_id`.
+    /// JSON `from_machine_id` (string).
+    ///
+    /// Always sent. Spec: `MachineScopeDeleted.from_machine_id`.
     public var fromMachineID: String
-    /// JSON `to_machine_id`.
+    /// JSON `to_machine_id` (string).
+    ///
+    /// Always sent. Spec: `MachineScopeDeleted.to_machine_id`.
     public var toMachineID: String
-    /// JSON `deleted`.
+    /// JSON `deleted` (boolean): always `true`.
+    ///
+    /// Always sent. Spec: `MachineScopeDeleted.deleted`.
     public var deleted: Bool
 
     /// Creates a value from its properties.

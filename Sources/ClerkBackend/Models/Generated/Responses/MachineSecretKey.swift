@@ -2,9 +2,13 @@
 
 /// The `MachineSecretKey` response of the Backend API (`components/responses/Machine.SecretKey`).
 public struct MachineSecretKey: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `machine_secret_key`.
+    ///
+    /// Always sent. Spec: `MachineSecretKey.object`.
     public var object: Object
-    /// JSON `secret`.
+    /// JSON `secret` (string).
+    ///
+    /// Always sent. Spec: `MachineSecretKey.secret`.
     public var secret: String
 
     /// Creates a value from its properties.

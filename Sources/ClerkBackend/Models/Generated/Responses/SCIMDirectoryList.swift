@@ -2,9 +2,13 @@
 
 /// The `SCIMDirectoryList` response of the Backend API (`components/responses/SCIMDirectory.List`).
 public struct SCIMDirectoryList: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `SCIMDirectory` objects).
+    ///
+    /// Always sent. Spec: `SCIMDirectoryList.data`.
     public var data: SCIMDirectories
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `SCIMDirectoryList.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

@@ -2,11 +2,17 @@
 
 /// The `SCIMGroupRoleMappingDeleted` response of the Backend API (`components/responses/SCIMGroupRoleMapping.Deleted`).
 public struct SCIMGroupRoleMappingDeleted: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string): always `scim_group_role_mapping`.
+    ///
+    /// Always sent. Spec: `SCIMGroupRoleMappingDeleted.object`.
     public var object: Object
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// Always sent. Spec: `SCIMGroupRoleMappingDeleted.id`.
     public var id: String
-    /// JSON `deleted`.
+    /// JSON `deleted` (boolean): always `true`.
+    ///
+    /// Always sent. Spec: `SCIMGroupRoleMappingDeleted.deleted`.
     public var deleted: Bool
 
     /// Creates a value from its properties.

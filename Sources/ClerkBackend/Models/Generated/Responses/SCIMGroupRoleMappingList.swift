@@ -2,9 +2,13 @@
 
 /// The `SCIMGroupRoleMappingList` response of the Backend API (`components/responses/SCIMGroupRoleMapping.List`).
 public struct SCIMGroupRoleMappingList: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `SCIMGroupRoleMapping` objects).
+    ///
+    /// Always sent. Spec: `SCIMGroupRoleMappingList.data`.
     public var data: SCIMGroupRoleMappings
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `SCIMGroupRoleMappingList.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

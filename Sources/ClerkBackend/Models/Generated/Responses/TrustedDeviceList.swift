@@ -2,9 +2,13 @@
 
 /// The `TrustedDeviceList` response of the Backend API (`components/responses/TrustedDevice.List`).
 public struct TrustedDeviceList: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `TrustedDevice` objects).
+    ///
+    /// Always sent. Spec: `TrustedDeviceList.data`.
     public var data: [TrustedDevice]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `TrustedDeviceList.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.

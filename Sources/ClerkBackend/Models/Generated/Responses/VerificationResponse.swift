@@ -2,19 +2,33 @@
 
 /// The `VerificationResponse` response of the Backend API (`components/responses/_VerificationResponse`).
 public struct VerificationResponse: Codable, Hashable, Sendable {
-    /// JSON `object`.
+    /// JSON `object` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationResponse.object`.
     public var object: String?
-    /// JSON `id`.
+    /// JSON `id` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationResponse.id`.
     public var id: String?
-    /// JSON `status`.
+    /// JSON `status` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationResponse.status`.
     public var status: String?
-    /// JSON `strategy`.
+    /// JSON `strategy` (string).
+    ///
+    /// May be absent (then `nil`). Spec: `VerificationResponse.strategy`.
     public var strategy: String?
-    /// JSON `attempts`.
+    /// JSON `attempts` (integer).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationResponse.attempts`.
     public var attempts: Int64?
-    /// JSON `expire_at`. Unix epoch milliseconds.
+    /// JSON `expire_at` (integer, Unix epoch milliseconds).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationResponse.expire_at`.
     public var expireAt: Int64?
-    /// JSON `channel`.
+    /// JSON `channel` (string).
+    ///
+    /// May be absent or `null` (both read as `nil`). Spec: `VerificationResponse.channel`.
     public var channel: String?
 
     /// Creates a value from its properties.

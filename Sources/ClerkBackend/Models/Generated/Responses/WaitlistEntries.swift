@@ -2,9 +2,13 @@
 
 /// The `WaitlistEntries` response of the Backend API (`components/responses/WaitlistEntries`).
 public struct WaitlistEntries: Codable, Hashable, Sendable {
-    /// JSON `data`.
+    /// JSON `data` (array of `WaitlistEntry` objects).
+    ///
+    /// Always sent. Spec: `WaitlistEntries.data`.
     public var data: [WaitlistEntry]
-    /// JSON `total_count`.
+    /// JSON `total_count` (integer).
+    ///
+    /// Always sent. Spec: `WaitlistEntries.total_count`.
     public var totalCount: Int64
 
     /// Creates a value from its properties.
