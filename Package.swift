@@ -20,6 +20,16 @@ let package = Package(
         .library(name: "ClerkHummingbird", targets: ["ClerkHummingbird"]),
         .executable(name: "clerk", targets: ["ClerkCLI"]),
     ],
+    // What a dependent resolves: `ClerkBackend` and `ClerkTesting` need none of these. With `traits: []` a package
+    // that depends on this one resolves neither Vapor, Hummingbird, GRDB, ArgumentParser nor Yams; with
+    // `traits: ["Vapor"]` it adds Vapor only, with `traits: ["Hummingbird"]` Hummingbird only. This package's own
+    // builds (and a dependent that names no traits) enable all three.
+    traits: [
+        .trait(name: "Vapor", description: "ClerkVapor, the Vapor integration."),
+        .trait(name: "Hummingbird", description: "ClerkHummingbird, the Hummingbird integration."),
+        .trait(name: "Emulator", description: "ClerkEmulator and the clerk command (Hummingbird, GRDB, ArgumentParser)."),
+        .default(enabledTraits: ["Vapor", "Hummingbird", "Emulator"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -73,10 +83,10 @@ let package = Package(
             name: "ClerkEmulator",
             dependencies: [
                 "ClerkBackend",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Emulator"])),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Emulator"])),
+                .product(name: "GRDB", package: "GRDB.swift", condition: .when(traits: ["Emulator"])),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,11 +102,11 @@ let package = Package(
             dependencies: [
                 "ClerkBackend",
                 "ClerkEmulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Emulator"])),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 // The demo's webhook receiver.
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Emulator"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Emulator"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -107,7 +117,7 @@ let package = Package(
             dependencies: [
                 "ClerkBackend",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ],
             swiftSettings: strictSettings
         ),
@@ -115,8 +125,8 @@ let package = Package(
             name: "ClerkHummingbird",
             dependencies: [
                 "ClerkBackend",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,7 +137,7 @@ let package = Package(
         // Example apps (built by CI so they cannot rot).
         .executableTarget(
             name: "VaporExample",
-            dependencies: ["ClerkVapor", "ClerkEmulator", .product(name: "Vapor", package: "vapor")],
+            dependencies: ["ClerkVapor", "ClerkEmulator", .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"]))],
             path: "Examples/VaporExample",
             exclude: ["README.md"],
             swiftSettings: strictSettings
@@ -136,8 +146,8 @@ let package = Package(
             name: "HummingbirdExample",
             dependencies: [
                 "ClerkHummingbird", "ClerkBackend", "ClerkEmulator",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/HummingbirdExample",
@@ -149,7 +159,7 @@ let package = Package(
             dependencies: [
                 "ClerkVapor", "ClerkBackend", "ClerkTesting", "ClerkEmulator",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["Vapor"])),
             ],
             swiftSettings: strictSettings
         ),
@@ -157,8 +167,8 @@ let package = Package(
             name: "ClerkHummingbirdTests",
             dependencies: [
                 "ClerkHummingbird", "ClerkBackend", "ClerkTesting", "ClerkEmulator",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HummingbirdAuthTesting", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdAuthTesting", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -177,7 +187,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams", condition: .when(traits: ["Emulator"])),
             ],
             swiftSettings: strictSettings
         ),
@@ -224,7 +234,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams", condition: .when(traits: ["Emulator"])),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings

@@ -173,7 +173,7 @@ struct EmulatorFrontendTests {
             let refreshToken = Self.cookieValue(directives[4])
 
             // organization_id (slug or id) sets the active organization; empty means the personal account.
-            let withOrganization = try await Self.handshake(emulator, devBrowser: devBrowser, extra: "&organization_id=" + (organization.slug ?? ""))
+            let withOrganization = try await Self.handshake(emulator, devBrowser: devBrowser, extra: "&organization_id=" + organization.slug)
             #expect(try unverifiedClaims(Self.cookieValue(withOrganization.directives.last ?? ""))["o"]?["id"] == .string(organization.id))
             let personal = try await Self.handshake(emulator, devBrowser: devBrowser, extra: "&organization_id=")
             #expect(try unverifiedClaims(Self.cookieValue(personal.directives.last ?? ""))["o"] == nil)

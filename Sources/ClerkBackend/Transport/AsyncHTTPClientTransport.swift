@@ -5,7 +5,7 @@ import Foundation
 #endif
 public import AsyncHTTPClient
 import NIOCore
-public import HTTPTypes
+package import HTTPTypes
 package import NIOHTTP1
 import NIOPosix
 import NIOSSL
