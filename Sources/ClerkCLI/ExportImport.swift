@@ -433,7 +433,7 @@ struct UsersImport: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let clerk = try client.client()
-            let rows = try Self.dropRepeatedKeys(try rows(), report: { printError($0) })
+            let rows = Self.dropRepeatedKeys(try rows(), report: { printError($0) })
             let tally = Tally()
             let progress = Progress(total: Int64(rows.count), label: "importing")
             await withTaskGroup(of: Void.self) { group in
