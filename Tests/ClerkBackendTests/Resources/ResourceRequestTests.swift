@@ -89,7 +89,7 @@ struct ResourceRequestTests {
 
     @Test("Bare-array lists send paginated=true and take both answers; an explicit paginated=false is kept")
     func bareListsArePaginated() async throws {
-        let invitation = try #require(try Self.fixtureResponse("CreateInvitation"))
+        let invitation = try Self.fixtureResponse("CreateInvitation")
         let answers: [JSONValue] = [["data": [invitation], "total_count": 7], [invitation, invitation]]
         let index = Counter()
         try await withServer({ _ in try Self.answer(answers[index.next() % 2]) }) { server in
