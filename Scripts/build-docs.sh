@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the DocC documentation of the public modules with the toolchain's docc, from the symbol graphs SwiftPM
 # emits (no plugin, no dependency for users of the package), and fails on any warning (an unresolved symbol link,
-# a missing article). Output: .build/docs/<Module>.doccarchive, or the directory given as the first argument.
+# a missing article) or on a public symbol without a documentation comment.
+# Output: .build/docs/<Module>.doccarchive, or the directory given as the first argument.
 #
 #   Scripts/build-docs.sh                  # after `swift build`, about a minute
 #   docc preview Sources/ClerkBackend/ClerkBackend.docc --additional-symbol-graph-dir .build/docs-graphs/ClerkBackend
@@ -29,3 +30,5 @@ for module in "${modules[@]}"; do
     }
   echo "$module: $output/$module.doccarchive"
 done
+# Every public symbol declared here has a documentation comment (Scripts/doc-coverage.py lists any that lacks one).
+python3 Scripts/doc-coverage.py

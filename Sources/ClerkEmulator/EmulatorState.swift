@@ -125,7 +125,7 @@ final class EmulatorState: Sendable {
         guard let handler = handlers[endpoint] else {
             throw EmulatorError(
                 status: 501, code: "not_implemented", message: "not implemented by the emulator",
-                longMessage: "The Clerk emulator does not implement \(endpoint.operationID) (\(endpoint.method.rawValue) \(endpoint.path)). See the README for the operations it implements.",
+                longMessage: "The Clerk emulator does not implement \(endpoint.operationID) (\(endpoint.method.rawValue) \(endpoint.path)). docs/emulator.md lists the operations it implements.",
                 meta: ["operation_id": .string(endpoint.operationID)]
             )
         }

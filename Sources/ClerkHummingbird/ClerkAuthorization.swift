@@ -36,6 +36,7 @@ public struct ClerkPolicy: AuthorizationPolicy, Sendable {
     }
 }
 
+/// Clerk's policies, written as `.role("org:admin")`, `.permission(…)`, `.feature(…)` or `.plan(…)`.
 extension AuthorizationPolicy where Self == ClerkPolicy {
     /// The user has this role in the active organization (`org:admin`, or `admin`).
     public static func role(_ role: String) -> ClerkPolicy {

@@ -2,6 +2,7 @@ public import ClerkBackend
 public import Hummingbird
 import HTTPTypes
 
+/// Building the framework-neutral request from a Hummingbird request.
 extension ClerkRequest {
     /// The framework-neutral request that ``ClerkAuthenticator`` passes to
     /// `ClerkClient.authenticateRequest(_:options:)`, built from a Hummingbird request.

@@ -1,5 +1,6 @@
 public import HTTPTypes
 
+/// Reading fields by name in assertions.
 extension HTTPFields {
     /// The first value of the field with this name (any case), for assertions on `ClerkBackend.RequestState`'s
     /// `headerFields` and recorded requests; `nil` when there is none or the name is not a valid field name.

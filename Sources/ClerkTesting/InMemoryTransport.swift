@@ -22,6 +22,7 @@ public final class InMemoryTransport: ClerkHTTPTransport {
     private let handler: Handler
     private let recorded = Mutex<[ClerkHTTPRequest]>([])
 
+    /// A transport that answers every request with `handler` and records it.
     public init(handler: @escaping Handler) {
         self.handler = handler
     }
@@ -36,6 +37,7 @@ public final class InMemoryTransport: ClerkHTTPTransport {
     }
 }
 
+/// Canned answers for an ``InMemoryTransport`` handler.
 extension ClerkHTTPResponse {
     /// A JSON response with the given status and body text.
     public static func json(status: HTTPResponse.Status = .ok, _ body: String, headers: [(String, String)] = []) -> ClerkHTTPResponse {

@@ -180,5 +180,6 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
 /// Throw this from a ``LoopbackHTTPServer`` handler to close the connection without answering
 /// (the client sees a connection failure).
 public struct DropConnection: Error, Sendable {
+    /// The error to throw.
     public init() {}
 }

@@ -17,6 +17,7 @@ import Synchronization
 public final class ManualClock: Sendable {
     private let state: Mutex<(now: Date, sleeps: [Duration])>
 
+    /// A clock stopped at `now` (14 November 2023 by default) until ``advance(by:)`` moves it.
     public init(now: Date = Date(timeIntervalSince1970: 1_700_000_000)) {
         state = Mutex((now, []))
     }

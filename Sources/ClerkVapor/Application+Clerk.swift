@@ -18,6 +18,7 @@ struct ClerkConfigurationKey: StorageKey {
     typealias Value = ClerkConfiguration
 }
 
+/// Clerk's entry point on a Vapor application.
 extension Application {
     /// Clerk for this application: configure it once, then use ``ClerkMiddleware``, ``ClerkGuardMiddleware`` and
     /// `req.clerk`.

@@ -2,6 +2,7 @@ public import Foundation
 import HTTPTypes
 public import Vapor
 
+/// Building the framework-neutral request from a Vapor request.
 extension ClerkRequest {
     /// The request as `authenticateRequest` reads it: method, absolute URL, every header and the socket peer's
     /// address (never a forwarded one: `X-Forwarded-*` are judged by `authenticateRequest` against

@@ -26,6 +26,7 @@ public struct ClerkWebhookOptions: Sendable {
     }
 }
 
+/// Routes that receive Clerk webhooks.
 extension RoutesBuilder {
     /// A `POST` route receiving Clerk webhooks: it collects the raw body (up to its own cap), verifies the Svix
     /// signature over those exact bytes, decodes the typed `WebhookEvent` and calls `handler`.
@@ -140,6 +141,7 @@ enum ClerkWebhookResponses {
     }
 }
 
+/// Signature checks with Vapor's header type.
 extension WebhookVerifier {
     /// Checks the signature; the headers as Vapor's `HTTPHeaders`.
     @discardableResult
@@ -153,6 +155,7 @@ extension WebhookVerifier {
     }
 }
 
+/// Webhook verification with Vapor's header type.
 extension ClerkClient {
     /// Verifies a Clerk webhook and decodes its event; the headers as Vapor's `HTTPHeaders` (`req.headers`).
     public func verifyWebhook(

@@ -22,6 +22,7 @@ struct ClerkRequestStorageKey: StorageKey {
     typealias Value = ClerkRequestStorage
 }
 
+/// Clerk's entry point on a Vapor request.
 extension Request {
     /// Clerk for this request: the Auth object stored by ``ClerkMiddleware``, the client, webhook verification.
     ///

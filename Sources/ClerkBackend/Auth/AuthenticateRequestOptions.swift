@@ -65,6 +65,7 @@ public struct OrganizationSyncOptions: Sendable, Hashable {
     /// Patterns where the personal account must be active (`/me`, `/me/(.*)`).
     public var personalAccountPatterns: [String]
 
+    /// Patterns for the paths that name an organization and for those of the personal account.
     public init(organizationPatterns: [String] = [], personalAccountPatterns: [String] = []) {
         self.organizationPatterns = organizationPatterns
         self.personalAccountPatterns = personalAccountPatterns
@@ -110,6 +111,7 @@ public struct AuthenticateRequestOptions: Sendable {
     /// production ones (they tell a caller why it was refused).
     public var debugHeaders: Bool?
 
+    /// Options for one `authenticateRequest` call; each left `nil` falls back to the client's ``ClerkOptions``.
     public init(
         acceptsToken: AcceptsToken = .sessionToken, authorizedParties: [String]? = nil, audience: [String]? = nil,
         clockSkew: Duration? = nil, publishableKey: String? = nil, domain: String? = nil, isSatellite: Bool? = nil,

@@ -4,8 +4,11 @@ public struct ReverificationConfig: Sendable, Hashable {
     public struct Level: OpenStringEnum {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// `first_factor`: a password, email or phone code, or another first factor.
         public static let firstFactor: Self = "first_factor"
+        /// `second_factor`: a second factor (an authenticator app or backup code), when the user has one.
         public static let secondFactor: Self = "second_factor"
+        /// `multi_factor`: both a first and a second factor.
         public static let multiFactor: Self = "multi_factor"
     }
 
@@ -14,6 +17,7 @@ public struct ReverificationConfig: Sendable, Hashable {
     /// The verification must be younger than this many minutes.
     public var afterMinutes: Int
 
+    /// Requires a verification of `level` within the last `afterMinutes` minutes.
     public init(level: Level, afterMinutes: Int) {
         self.level = level
         self.afterMinutes = afterMinutes

@@ -319,6 +319,7 @@ public struct MachineAuth: Sendable, Hashable {
     /// The organization id, for API keys owned by an organization.
     public var orgID: String?
 
+    /// What a verified machine token says about its owner.
     public init(
         id: String, subject: String, scopes: [String] = [], name: String? = nil, claims: JSONValue? = nil,
         machineID: String? = nil, clientID: String? = nil, orgID: String? = nil

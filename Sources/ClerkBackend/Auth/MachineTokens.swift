@@ -12,9 +12,13 @@ public struct MachineTokenVerificationError: Error, Sendable, Hashable, CustomSt
     public struct Code: OpenStringEnum {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// `token-invalid`: not a machine token this SDK can verify, or the Backend API rejected it.
         public static let tokenInvalid: Self = "token-invalid"
+        /// `secret-key-invalid`: the secret key (or machine secret key) was refused or is missing.
         public static let invalidSecretKey: Self = "secret-key-invalid"
+        /// `unexpected-error`: the verification failed for a reason that is not the token's (a 5xx, a timeout).
         public static let unexpectedError: Self = "unexpected-error"
+        /// `token-verification-failed`: an M2M JWT did not verify (signature, expiry, claims).
         public static let tokenVerificationFailed: Self = "token-verification-failed"
         /// Too many unknown machine tokens in a short time: refused locally to protect the Backend API rate limit.
         public static let rateLimited: Self = "machine-token-rate-limited"
@@ -27,6 +31,7 @@ public struct MachineTokenVerificationError: Error, Sendable, Hashable, CustomSt
     /// The Backend API status, when the API answered.
     public let status: Int?
 
+    /// An error with a code, a message (never the token) and the API's status when it answered.
     public init(code: Code, message: String, status: Int? = nil) {
         self.code = code
         self.message = message

@@ -11,7 +11,9 @@ public struct PublishableKey: Sendable, Hashable, CustomStringConvertible {
     public struct InstanceType: OpenStringEnum {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// `pk_test_…`: a development instance.
         public static let development: Self = "development"
+        /// `pk_live_…`: a production instance.
         public static let production: Self = "production"
     }
 

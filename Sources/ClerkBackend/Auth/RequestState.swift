@@ -23,22 +23,43 @@ public struct AuthReason: OpenStringEnum {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
+    /// `client-uat-but-no-session-token`: the `__client_uat` cookie says a session exists, but there is no
+    /// `__session` cookie; a handshake fetches one.
     public static let clientUATWithoutSessionToken: Self = "client-uat-but-no-session-token"
+    /// `dev-browser-missing`: a development instance's page load without the dev-browser token; a handshake sets it.
     public static let devBrowserMissing: Self = "dev-browser-missing"
+    /// `dev-browser-sync`: the request carries a dev-browser token in its URL, to be stored as a cookie.
     public static let devBrowserSync: Self = "dev-browser-sync"
+    /// `primary-responds-to-syncing`: the primary domain answers a satellite's sync request.
     public static let primaryRespondsToSyncing: Self = "primary-responds-to-syncing"
+    /// `primary-domain-cross-origin-sync`: a page load on the primary domain arrived from another origin with a
+    /// session cookie that may be stale.
     public static let primaryDomainCrossOriginSync: Self = "primary-domain-cross-origin-sync"
+    /// `satellite-needs-syncing`: a satellite has no session cookies of its own yet and syncs them from the primary.
     public static let satelliteCookieNeedsSyncing: Self = "satellite-needs-syncing"
+    /// `session-token-and-uat-missing`: neither a session token nor a `__client_uat` cookie: simply signed out.
     public static let sessionTokenAndUATMissing: Self = "session-token-and-uat-missing"
+    /// `session-token-missing`: `__client_uat` is set but no session token came with the request.
     public static let sessionTokenMissing: Self = "session-token-missing"
+    /// `session-token-expired`: the session token verified but has expired; a handshake or refresh renews it.
     public static let sessionTokenExpired: Self = "session-token-expired"
+    /// `session-token-iat-before-client-uat`: the token was issued before the client's last sign-in or sign-out
+    /// (`__client_uat`), so it may belong to an older session.
     public static let sessionTokenIATBeforeClientUAT: Self = "session-token-iat-before-client-uat"
+    /// `session-token-nbf`: the token is not valid yet (`nbf` in the future, beyond the clock skew).
     public static let sessionTokenNBF: Self = "session-token-nbf"
+    /// `session-token-iat-in-the-future`: the token claims to be issued in the future, beyond the clock skew.
     public static let sessionTokenIatInTheFuture: Self = "session-token-iat-in-the-future"
+    /// `session-token-but-no-client-uat`: a session cookie without the `__client_uat` cookie that must accompany it.
     public static let sessionTokenWithoutClientUAT: Self = "session-token-but-no-client-uat"
+    /// `active-organization-mismatch`: the URL names an organization other than the session's active one
+    /// (``OrganizationSyncOptions``); a handshake switches it.
     public static let activeOrganizationMismatch: Self = "active-organization-mismatch"
+    /// `token-type-mismatch`: the token is of a type this request does not accept (``AcceptsToken``).
     public static let tokenTypeMismatch: Self = "token-type-mismatch"
+    /// `unexpected-error`: something failed that is not the token's fault (the Backend API did not answer, say).
     public static let unexpectedError: Self = "unexpected-error"
+    /// `No token in header`: a route accepting only machine tokens got no `Authorization: Bearer` token.
     public static let noTokenInHeader: Self = "No token in header"
     /// A redirect target from the request was not allowed (this SDK's hardening; not in the reference).
     public static let redirectNotAllowed: Self = "redirect-url-not-allowed"
@@ -163,6 +184,7 @@ public struct RequestState: Sendable {
         try redirect.redirectToSignUp(returnBackURL: returnBackURL ?? Self.url(storage.requestURL))
     }
 
+    /// Whether the request is signed in (``status`` is ``AuthStatus/signedIn``).
     public var isAuthenticated: Bool { status == .signedIn }
 
     /// The Auth object for this request; `nil` for a handshake (answer with ``headerFields`` instead).

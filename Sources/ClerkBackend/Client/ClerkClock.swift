@@ -14,6 +14,7 @@ public struct ClerkClock: Sendable {
     /// Suspends for the given duration (throws `CancellationError` when the task is cancelled).
     public var sleep: @Sendable (Duration) async throws -> Void
 
+    /// A clock from a source of the current time and a way to wait (tests pass a manual clock).
     public init(now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Duration) async throws -> Void) {
         self.now = now
         self.sleep = sleep

@@ -107,6 +107,7 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     /// instance one cache to share what they learn; a cache serves one instance only.
     public var verificationCache: ClerkVerificationCache?
 
+    /// Options with every value given or defaulted; see each property for its default and its environment variable.
     public init(
         secretKey: Secret? = nil,
         machineSecretKey: Secret? = nil,
@@ -223,6 +224,7 @@ public struct SDKMetadata: Sendable, Hashable {
     public var version: String
     /// The environment (`production`, `development`), if known.
     public var environment: String?
+    /// Names the SDK or framework built on this one, its version and, optionally, the environment.
     public init(name: String, version: String, environment: String? = nil) {
         self.name = name
         self.version = version
@@ -239,6 +241,7 @@ public struct TelemetryOptions: Sendable, Hashable {
     public var disabled: Bool
     /// `CLERK_TELEMETRY_DEBUG`: log (at debug level) instead of sending.
     public var debug: Bool
+    /// Telemetry options, as `createClerkClient` takes them.
     public init(disabled: Bool = false, debug: Bool = false) {
         self.disabled = disabled
         self.debug = debug

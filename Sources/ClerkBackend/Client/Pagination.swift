@@ -8,6 +8,7 @@ public struct PaginatedResourceResponse<Element: Sendable>: Sendable {
     /// How many items match the query in all (not only on this page).
     public var totalCount: Int64
 
+    /// A page of `data` out of `totalCount` matching items.
     public init(data: [Element], totalCount: Int64) {
         self.data = data
         self.totalCount = totalCount

@@ -12,29 +12,36 @@ public struct QueryItems: Sendable, Hashable {
         public var name: String
         /// The value, not yet percent-encoded.
         public var value: String
+        /// A parameter with a name and an unencoded value.
         public init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
+    /// No parameters.
     public init() { items = [] }
 
     /// Whether there are no parameters.
     public var isEmpty: Bool { items.isEmpty }
 
+    /// Appends `name=value`, unless `value` is `nil` (an empty string is sent).
     public mutating func append(_ name: String, _ value: String?) {
         if let value { items.append(Item(name: name, value: value)) }
     }
+    /// Appends `name=true` or `name=false`, unless `value` is `nil`.
     public mutating func append(_ name: String, _ value: Bool?) {
         if let value { items.append(Item(name: name, value: value ? "true" : "false")) }
     }
+    /// Appends the integer in decimal, unless `value` is `nil` (`0` is sent).
     public mutating func append(_ name: String, _ value: Int?) {
         if let value { items.append(Item(name: name, value: String(value))) }
     }
+    /// Appends the integer in decimal, unless `value` is `nil` (`0` is sent).
     public mutating func append(_ name: String, _ value: Int64?) {
         if let value { items.append(Item(name: name, value: String(value))) }
     }
+    /// Appends the number, without a fraction when it is whole (`10`, not `10.0`), unless `value` is `nil`.
     public mutating func append(_ name: String, _ value: Double?) {
         if let value {
             if value.rounded() == value, abs(value) < 1e15 {
@@ -44,6 +51,7 @@ public struct QueryItems: Sendable, Hashable {
             }
         }
     }
+    /// Appends the raw string of an open enum value, unless `value` is `nil`.
     public mutating func append<V: RawRepresentable>(_ name: String, _ value: V?) where V.RawValue == String {
         if let value { items.append(Item(name: name, value: value.rawValue)) }
     }

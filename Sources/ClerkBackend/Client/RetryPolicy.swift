@@ -26,6 +26,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The longest `Retry-After` honoured; a longer one fails at once.
     public var maxRetryAfter: Duration
 
+    /// A policy; the defaults are the ones ``ClerkOptions`` uses (3 attempts within 60 s, idempotent methods only).
     public init(
         maxAttempts: Int = 3,
         initialBackoff: Duration = .milliseconds(500),

@@ -42,6 +42,7 @@ public struct ClerkAPIResponseError: Error, Sendable, CustomStringConvertible, C
     /// The response body with token and secret fields redacted, truncated to 16 KiB, for debugging.
     public let redactedBody: String
 
+    /// An API error as the client builds it from a non-2xx answer (useful to build expected errors in tests).
     public init(
         status: Int, errors: [ClerkAPIError], clerkTraceID: String? = nil, retryAfter: Int? = nil,
         operationID: String = "", method: String = "", path: String = "", attempts: Int = 1,
@@ -101,6 +102,7 @@ public struct ClerkAPIError: Sendable, Hashable, Codable, CustomStringConvertibl
         case longMessage = "long_message"
     }
 
+    /// An error entry as Clerk sends it (useful to build answers in tests).
     public init(code: Code, message: String, longMessage: String? = nil, meta: [String: JSONValue]? = nil) {
         self.code = code
         self.message = message
@@ -139,33 +141,61 @@ public struct ClerkAPIError: Sendable, Hashable, Codable, CustomStringConvertibl
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
 
+        /// `resource_not_found`: the id names nothing (a 404).
         public static let resourceNotFound: Self = "resource_not_found"
+        /// `form_identifier_exists`: the email address, phone number, username or web3 wallet is taken.
         public static let formIdentifierExists: Self = "form_identifier_exists"
+        /// `form_identifier_not_found`: no user has that identifier.
         public static let formIdentifierNotFound: Self = "form_identifier_not_found"
+        /// `form_param_missing`: a required parameter is missing; `meta.paramName` names it.
         public static let formParamMissing: Self = "form_param_missing"
+        /// `form_param_format_invalid`: a parameter has the wrong format; `meta.paramName` names it.
         public static let formParamFormatInvalid: Self = "form_param_format_invalid"
+        /// `form_param_value_invalid`: a parameter's value is not allowed; `meta.paramName` names it.
         public static let formParamValueInvalid: Self = "form_param_value_invalid"
+        /// `form_param_unknown`: the body or query has a parameter the operation does not take.
         public static let formParamUnknown: Self = "form_param_unknown"
+        /// `form_password_incorrect`: the password does not match (`verifyPassword`).
         public static let formPasswordIncorrect: Self = "form_password_incorrect"
+        /// `form_password_pwned`: the password appears in a known data breach and was refused.
         public static let formPasswordPwned: Self = "form_password_pwned"
+        /// `form_password_length_too_short`: the password is shorter than the instance allows.
         public static let formPasswordLengthTooShort: Self = "form_password_length_too_short"
+        /// `form_password_validation_failed`: the password breaks one of the instance's password rules.
         public static let formPasswordValidationFailed: Self = "form_password_validation_failed"
+        /// `form_username_invalid_length`: the username is too short or too long.
         public static let formUsernameInvalidLength: Self = "form_username_invalid_length"
+        /// `duplicate_record`: a record with the same unique value exists (a membership, a domain, a role key).
         public static let duplicateRecord: Self = "duplicate_record"
+        /// `authentication_invalid`: the secret key was not accepted (a 401).
         public static let authenticationInvalid: Self = "authentication_invalid"
+        /// `authorization_invalid`: the key may not do this (a 403).
         public static let authorizationInvalid: Self = "authorization_invalid"
+        /// `authorization_header_format_invalid`: the `Authorization` header is not `Bearer <secret key>`.
         public static let authorizationHeaderFormatInvalid: Self = "authorization_header_format_invalid"
+        /// `clerk_key_invalid`: the secret key is malformed or belongs to no instance.
         public static let clerkKeyInvalid: Self = "clerk_key_invalid"
+        /// `request_body_invalid`: the body is not valid JSON or not what the operation takes.
         public static let requestBodyInvalid: Self = "request_body_invalid"
+        /// `unsupported_content_type`: the body's content type is not one the operation accepts.
         public static let unsupportedContentType: Self = "unsupported_content_type"
+        /// `too_many_requests`: the instance's rate limit was hit (a 429; see ``ClerkAPIResponseError/retryAfter``).
         public static let tooManyRequests: Self = "too_many_requests"
+        /// `user_locked`: the user is locked after too many failed sign-in attempts.
         public static let userLocked: Self = "user_locked"
+        /// `user_banned`: the user is banned.
         public static let userBanned: Self = "user_banned"
+        /// `not_allowed_access`: the identifier is refused by the instance's allowlist or blocklist.
         public static let identifierNotAllowed: Self = "not_allowed_access"
+        /// `quota_exceeded`: a limit of the instance's plan was reached.
         public static let quotaExceeded: Self = "quota_exceeded"
+        /// `payment_required`: the feature needs a paid plan.
         public static let paymentRequired: Self = "payment_required"
+        /// `internal_clerk_error`: Clerk failed on its side (a 5xx).
         public static let internalClerkError: Self = "internal_clerk_error"
+        /// `unexpected_error`: an error Clerk did not classify.
         public static let unexpectedError: Self = "unexpected_error"
+        /// `not_implemented`: the operation is not available (the emulator answers it for the operations it lacks).
         public static let notImplemented: Self = "not_implemented"
     }
 }

@@ -13,6 +13,7 @@ public struct ClerkDecodingError: Error, Sendable, CustomStringConvertible {
     /// The response body with token and secret fields redacted, truncated to 16 KiB.
     public let redactedBody: String
 
+    /// A decoding failure of `operationID`'s answer; `redactedBody` must already be redacted.
     public init(operationID: String, status: Int, contentType: String?, reason: String, redactedBody: String) {
         self.operationID = operationID
         self.status = status

@@ -29,6 +29,7 @@ public struct ClerkError: Error, Sendable, CustomStringConvertible {
     /// A readable explanation. Never contains a secret.
     public let message: String
 
+    /// An error with a code and a message (which must not contain a secret).
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

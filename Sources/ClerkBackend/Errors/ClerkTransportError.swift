@@ -31,6 +31,7 @@ public struct ClerkTransportError: Error, Sendable, CustomStringConvertible {
     /// How many attempts were made, retries included.
     public internal(set) var attempts: Int
 
+    /// A transport failure of `kind`, with an optional message and the error that caused it.
     public init(kind: Kind, message: String? = nil, underlying: (any Error)? = nil) {
         self.kind = kind
         self.underlyingDescription = underlying.map { String(describing: $0) }

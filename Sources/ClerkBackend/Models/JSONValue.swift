@@ -10,12 +10,19 @@ import Foundation
 /// session claims, JWT template claims, webhook payloads of types this SDK does not model.
 /// Integers are kept as integers (``JSONValue/int(_:)``) so ids and epoch timestamps round-trip exactly.
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction or exponent that fits in 64 bits (ids, epoch timestamps).
     case int(Int64)
+    /// Any other number.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object; member order is not kept.
     case object([String: JSONValue])
 
     /// Decodes any JSON value. The probes run in the order that keeps failed attempts (each one builds a

@@ -27,6 +27,7 @@ import Darwin
 /// let users = try ClerkJSONDecoder().decode([User].self, from: body)
 /// ```
 public struct ClerkJSONDecoder: Sendable {
+    /// A decoder; it keeps no state between calls and can be shared.
     public init() {}
 
     /// Decodes a value of `type` from JSON bytes.

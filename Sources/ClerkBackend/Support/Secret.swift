@@ -8,7 +8,9 @@ public struct Secret: Sendable, Hashable, ExpressibleByStringLiteral, CustomStri
 {
     private let value: String
 
+    /// Wraps a secret; only ``revealed`` reads it back.
     public init(_ value: String) { self.value = value }
+    /// A secret written as a literal (tests and examples; never commit a real key).
     public init(stringLiteral value: String) { self.value = value }
 
     /// The secret itself.

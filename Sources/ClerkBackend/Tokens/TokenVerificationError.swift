@@ -8,20 +8,35 @@ public struct TokenVerificationError: Error, Sendable, Hashable, CustomStringCon
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
 
+        /// `token-expired`: `exp` is in the past, beyond the clock skew.
         public static let tokenExpired: Self = "token-expired"
+        /// `token-invalid`: not a well-formed JWT, or a claim has the wrong type or value.
         public static let tokenInvalid: Self = "token-invalid"
+        /// `token-invalid-algorithm`: the header's `alg` is not RS256 or not the key's.
         public static let tokenInvalidAlgorithm: Self = "token-invalid-algorithm"
+        /// `token-invalid-authorized-parties`: `azp` is not one of the authorized parties.
         public static let tokenInvalidAuthorizedParties: Self = "token-invalid-authorized-parties"
+        /// `token-invalid-signature`: the signature does not verify with the key.
         public static let tokenInvalidSignature: Self = "token-invalid-signature"
+        /// `token-not-active-yet`: `nbf` is in the future, beyond the clock skew.
         public static let tokenNotActiveYet: Self = "token-not-active-yet"
+        /// `token-iat-in-the-future`: `iat` is in the future, beyond the clock skew.
         public static let tokenIatInTheFuture: Self = "token-iat-in-the-future"
+        /// `token-verification-failed`: verification failed for another reason (a wrong `cat`, an audience mismatch).
         public static let tokenVerificationFailed: Self = "token-verification-failed"
+        /// `secret-key-invalid`: no secret key to fetch the JWKS with, or the Backend API refused it.
         public static let invalidSecretKey: Self = "secret-key-invalid"
+        /// `jwk-local-missing`: no `jwtKey` and no way to fetch one.
         public static let localJWKMissing: Self = "jwk-local-missing"
+        /// `jwk-remote-failed-to-load`: the JWKS could not be fetched and no cached key set is usable.
         public static let remoteJWKFailedToLoad: Self = "jwk-remote-failed-to-load"
+        /// `jwk-remote-invalid`: the JWKS answer is not a usable key set.
         public static let remoteJWKInvalid: Self = "jwk-remote-invalid"
+        /// `jwk-remote-missing`: the key set has no key with the token's `kid`.
         public static let remoteJWKMissing: Self = "jwk-remote-missing"
+        /// `jwk-failed-to-resolve`: no key could be found for the token.
         public static let jwkFailedToResolve: Self = "jwk-failed-to-resolve"
+        /// `jwk-kid-mismatch`: the token's `kid` is not the configured key's.
         public static let jwkKidMismatch: Self = "jwk-kid-mismatch"
     }
 
@@ -29,7 +44,9 @@ public struct TokenVerificationError: Error, Sendable, Hashable, CustomStringCon
     public struct TokenCarrier: OpenStringEnum {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The `Authorization: Bearer` header.
         public static let header: Self = "header"
+        /// The `__session` cookie (or its suffixed form).
         public static let cookie: Self = "cookie"
     }
 
@@ -42,6 +59,7 @@ public struct TokenVerificationError: Error, Sendable, Hashable, CustomStringCon
     /// Where the token came from (set by `authenticateRequest`).
     public var tokenCarrier: TokenCarrier?
 
+    /// An error with a reason, a message (never the token) and optional advice.
     public init(reason: Reason, message: String, action: String? = nil, tokenCarrier: TokenCarrier? = nil) {
         self.reason = reason
         self.message = message

@@ -19,6 +19,7 @@ public struct VerifyTokenOptions: Sendable, Hashable {
     /// Refetch the JWKS even when the cache has the key.
     public var skipJWKSCache: Bool
 
+    /// Options for one `verifyToken` call; each left `nil` falls back to the client's ``ClerkOptions``.
     public init(
         authorizedParties: [String]? = nil, audience: [String]? = nil, clockSkew: Duration? = nil,
         headerType: [String]? = nil, skipJWKSCache: Bool = false

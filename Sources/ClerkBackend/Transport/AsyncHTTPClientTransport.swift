@@ -28,6 +28,7 @@ public struct AsyncHTTPClientTransport: ClerkHTTPTransport {
     /// The largest response body accepted, in bytes (default 50 MiB).
     public var maxResponseBytes: Int
 
+    /// A transport over `client` (the process-wide shared client by default), refusing bodies above `maxResponseBytes`.
     public init(client: HTTPClient = AsyncHTTPClientTransport.defaultHTTPClient, maxResponseBytes: Int = 50 << 20) {
         self.client = client
         self.maxResponseBytes = maxResponseBytes
