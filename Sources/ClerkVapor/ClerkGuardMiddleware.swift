@@ -111,22 +111,34 @@ public struct ClerkGuardMiddleware: Middleware {
     /// Lets the request through, or answers 401, a redirect or 403; see ``ClerkGuardMiddleware``.
     ///
     /// Synchronous on the event loop (the decision needs no I/O): no task per request.
+    /// When the guard accepts a token type its ``ClerkMiddleware`` did not, the token is verified for the guard's
+    /// types first (see `Request.Clerk.auth(acceptsToken:)`), in a task.
     public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        do {
-            if let refusal = try refusal(for: request) { return request.eventLoop.makeSucceededFuture(refusal) }
-        } catch {
-            return request.eventLoop.makeFailedFuture(error)
+        guard request.clerk.isAuthenticatedByMiddleware else {
+            request.logger.error("ClerkGuardMiddleware needs a ClerkMiddleware before it (app.middleware.use(ClerkMiddleware()))")
+            return request.eventLoop.makeFailedFuture(Abort(.internalServerError, reason: "Clerk is not set up for this route"))
         }
+        let auth: ClerkAuth
+        if let acceptsToken {
+            guard let stored = request.clerk.storedAuth(acceptsToken: acceptsToken) else {
+                let clerk = request.clerk
+                return request.eventLoop.makeFutureWithTask {
+                    try await clerk.auth(acceptsToken: acceptsToken)
+                }.flatMap { auth in
+                    if let refusal = self.refusal(for: request, auth: auth) { return request.eventLoop.makeSucceededFuture(refusal) }
+                    return next.respond(to: request)
+                }
+            }
+            auth = stored
+        } else {
+            auth = request.clerk.auth
+        }
+        if let refusal = refusal(for: request, auth: auth) { return request.eventLoop.makeSucceededFuture(refusal) }
         return next.respond(to: request)
     }
 
-    /// The response that refuses the request, or `nil` to let it through.
-    func refusal(for request: Request) throws -> Response? {
-        guard request.clerk.isAuthenticatedByMiddleware else {
-            request.logger.error("ClerkGuardMiddleware needs a ClerkMiddleware before it (app.middleware.use(ClerkMiddleware()))")
-            throw Abort(.internalServerError, reason: "Clerk is not set up for this route")
-        }
-        let auth = acceptsToken.map { request.clerk.auth(acceptsToken: $0) } ?? request.clerk.auth
+    /// The response that refuses the request with `auth`, or `nil` to let it through.
+    func refusal(for request: Request, auth: ClerkAuth) -> Response? {
         guard auth.isAuthenticated else {
             let target = signInURL ?? (try? request.application.clerk.configuration())?.signInURL
             if ClerkGuardMiddleware.isPageNavigation(request),

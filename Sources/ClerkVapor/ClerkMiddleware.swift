@@ -128,7 +128,8 @@ public struct ClerkMiddleware: Middleware {
             let auth = state.toAuth(treatPendingAsSignedOut: pending) ?? .signedOut()
             request.storage[ClerkRequestStorageKey.self] = ClerkRequestStorage(
                 state: state, auth: auth, client: client,
-                middlewareIDs: (previous?.middlewareIDs ?? []).union([id])
+                middlewareIDs: (previous?.middlewareIDs ?? []).union([id]),
+                request: clerkRequest, options: authenticateOptions, treatPendingAsSignedOut: pending
             )
             if auth.isAuthenticated {
                 request.auth.login(auth)

@@ -9,12 +9,23 @@ final class ClerkRequestStorage: Sendable {
     let client: ClerkClient
     /// The middlewares that already authenticated this request (a middleware registered twice runs once).
     let middlewareIDs: Set<ObjectIdentifier>
+    /// What the middleware authenticated with, so that a route asking for a token type the middleware did not
+    /// accept can verify it on demand (`auth(acceptsToken:)`).
+    let request: ClerkRequest
+    let options: AuthenticateRequestOptions
+    let treatPendingAsSignedOut: Bool
 
-    init(state: RequestState, auth: ClerkAuth, client: ClerkClient, middlewareIDs: Set<ObjectIdentifier>) {
+    init(
+        state: RequestState, auth: ClerkAuth, client: ClerkClient, middlewareIDs: Set<ObjectIdentifier>,
+        request: ClerkRequest, options: AuthenticateRequestOptions, treatPendingAsSignedOut: Bool
+    ) {
         self.state = state
         self.auth = auth
         self.client = client
         self.middlewareIDs = middlewareIDs
+        self.request = request
+        self.options = options
+        self.treatPendingAsSignedOut = treatPendingAsSignedOut
     }
 }
 
@@ -48,9 +59,66 @@ extension Request {
         public var auth: ClerkAuth { request.storage[ClerkRequestStorageKey.self]?.auth ?? .signedOut() }
 
         /// The Auth object as a route accepting `acceptsToken` must see it (`getAuth(req, { acceptsToken })` of
-        /// `@clerk/express`): useful after a ``ClerkMiddleware`` that accepts more types than this route. A token of
-        /// another type reads as signed out (see `ClerkAuth.forAcceptedToken(_:)`).
-        public func auth(acceptsToken: AcceptsToken) -> ClerkAuth { auth.forAcceptedToken(acceptsToken) }
+        /// `@clerk/express`).
+        ///
+        /// When the ``ClerkMiddleware`` that ran accepted every type of `acceptsToken` (it accepted `.any`, say), its
+        /// answer is filtered (`ClerkAuth.forAcceptedToken(_:)`): a token of another type reads as signed out, and
+        /// nothing is verified again. When it did not (a plain `ClerkMiddleware()` accepts session tokens only, and
+        /// this route asks for `.apiKey`), the request's token is verified now, for `acceptsToken`, with the
+        /// middleware's client and options; without any `ClerkMiddleware`, with the application's. So an API key
+        /// sent to such a route is checked, never silently treated as signed out. Each such call verifies again
+        /// (keys and machine-token answers are cached by the client); a handshake it would need reads as signed out.
+        ///
+        /// - Throws: `Abort(.internalServerError)` when Clerk is not configured or the verification failed for a
+        ///   reason that is not the token's (the details are logged, never a token).
+        public func auth(acceptsToken: AcceptsToken) async throws -> ClerkAuth {
+            let stored = request.storage[ClerkRequestStorageKey.self]
+            if let stored, stored.options.acceptsToken.covers(acceptsToken) {
+                return stored.auth.forAcceptedToken(acceptsToken)
+            }
+            return try await verifyOnDemand(acceptsToken, stored: stored)
+        }
+
+        /// The stored answer when the middleware covered `acceptsToken`; `nil` when it must be verified again.
+        func storedAuth(acceptsToken: AcceptsToken) -> ClerkAuth? {
+            guard let stored = request.storage[ClerkRequestStorageKey.self],
+                stored.options.acceptsToken.covers(acceptsToken)
+            else { return nil }
+            return stored.auth.forAcceptedToken(acceptsToken)
+        }
+
+        func verifyOnDemand(_ acceptsToken: AcceptsToken, stored: ClerkRequestStorage?) async throws -> ClerkAuth {
+            let client: ClerkClient
+            let clerkRequest: ClerkRequest
+            var options: AuthenticateRequestOptions
+            let pending: Bool
+            if let stored {
+                (client, clerkRequest, options, pending) = (stored.client, stored.request, stored.options, stored.treatPendingAsSignedOut)
+            } else {
+                let configuration: ClerkConfiguration
+                do {
+                    configuration = try request.application.clerk.configuration()
+                } catch {
+                    request.logger.error("req.clerk.auth(acceptsToken:): Clerk is not configured; call app.clerk.configure(options:)")
+                    throw Abort(.internalServerError, reason: "Clerk is not configured")
+                }
+                client = configuration.client
+                clerkRequest = try ClerkRequest(vapor: request, publicOrigin: configuration.options.publicOrigin)
+                options = configuration.options.authenticate
+                pending = configuration.options.treatPendingAsSignedOut
+            }
+            options.acceptsToken = acceptsToken
+            let state: RequestState
+            do {
+                state = try await client.authenticateRequest(clerkRequest, options: options)
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                request.logger.error("Clerk authenticateRequest failed", metadata: ["error": "\(type(of: error))"])
+                throw Abort(.internalServerError, reason: "Clerk authentication failed")
+            }
+            return state.toAuth(treatPendingAsSignedOut: pending) ?? .signedOut()
+        }
 
         /// The full result of `authenticateRequest` for this request (status, reason, headers…); `nil` when no
         /// ``ClerkMiddleware`` ran.

@@ -164,6 +164,62 @@ struct ClerkVaporEmulatorTests {
         }
     }
 
+    @Test("auth(acceptsToken:) for a type the middleware did not accept verifies the token then; never a silent signed-out")
+    func acceptsTokenOnDemand() async throws {
+        try await withEmulator { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["on-demand@example.com"]))
+            let apiKey = try await clerk.apiKeys.create(CreateAPIKeyBody(name: "Key", subject: user.id))
+            let session = try await clerk.sessions.createSession(CreateSessionBody(userID: user.id))
+            let sessionToken = try await clerk.sessions.getToken(sessionID: session.id)
+            let transport = CountingTransport()
+            try await withClerkApp(options: emulatorOptions(emulator, transport: transport), routes: { app in
+                // A plain ClerkMiddleware() accepts session tokens only.
+                let plain = app.grouped("plain").grouped(ClerkMiddleware())
+                plain.get("key") { req async throws -> WhoAmI in
+                    WhoAmI(try await req.clerk.auth(acceptsToken: .apiKey), vaporLoggedIn: req.auth.has(ClerkAuth.self))
+                }
+                plain.get("session") { req async throws -> WhoAmI in
+                    WhoAmI(try await req.clerk.auth(acceptsToken: .sessionToken), vaporLoggedIn: req.auth.has(ClerkAuth.self))
+                }
+                plain.grouped(ClerkGuardMiddleware.requireAuth(acceptsToken: .oneOf([.apiKey, .sessionToken]))).get("guarded") { req in
+                    "ok"
+                }
+                // Without any ClerkMiddleware: the application's client and options.
+                app.get("bare", "key") { req async throws -> WhoAmI in
+                    WhoAmI(try await req.clerk.auth(acceptsToken: .apiKey), vaporLoggedIn: false)
+                }
+            }) { app in
+                try await app.testing().test(.GET, "plain/key", headers: bearer(apiKey.secret)) { response throws in
+                    let body = try response.content.decode(WhoAmI.self)
+                    #expect(body.isAuthenticated && body.tokenType == "api_key" && body.subject == user.id)
+                }
+                #expect(transport.count("/v1/api_keys/verify") == 1)
+                try await app.testing().test(.GET, "bare/key", headers: bearer(apiKey.secret)) { response throws in
+                    let body = try response.content.decode(WhoAmI.self)
+                    #expect(body.isAuthenticated && body.tokenType == "api_key")
+                }
+                // A key that does not exist is verified and refused; a session token is not an API key.
+                try await app.testing().test(.GET, "plain/key", headers: bearer("ak_" + String(repeating: "x", count: 40))) { response throws in
+                    #expect(try response.content.decode(WhoAmI.self).isAuthenticated == false)
+                }
+                try await app.testing().test(.GET, "plain/key", headers: bearer(sessionToken)) { response throws in
+                    #expect(try response.content.decode(WhoAmI.self).isAuthenticated == false)
+                }
+                // Covered by the middleware: filtered, nothing verified again.
+                let verifications = transport.count("/v1/api_keys/verify")
+                try await app.testing().test(.GET, "plain/session", headers: bearer(sessionToken)) { response throws in
+                    let body = try response.content.decode(WhoAmI.self)
+                    #expect(body.isAuthenticated && body.tokenType == "session_token" && body.vaporLoggedIn)
+                }
+                #expect(transport.count("/v1/api_keys/verify") == verifications)
+                // A guard accepting more than its middleware verifies for its own types.
+                try await app.testing().test(.GET, "plain/guarded", headers: bearer(apiKey.secret)) { #expect($0.status == .ok) }
+                try await app.testing().test(.GET, "plain/guarded", headers: bearer(sessionToken)) { #expect($0.status == .ok) }
+                try await app.testing().test(.GET, "plain/guarded") { #expect($0.status == .unauthorized) }
+            }
+        }
+    }
+
     @Test("has(permission:) from an emulator session token whose active organization's role grants it; a template token never signs in")
     func permissionFromEmulatorRole() async throws {
         try await withEmulator { emulator, clerk in

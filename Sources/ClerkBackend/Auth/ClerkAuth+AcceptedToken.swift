@@ -9,6 +9,18 @@ extension AcceptsToken {
         }
     }
 
+    /// Whether every credential `other` accepts is accepted here too: an authentication that accepted these types
+    /// can answer for `other` by filtering (``ClerkAuth/forAcceptedToken(_:)``); when it cannot, the token must be
+    /// verified again with `other`. ``any`` covers everything and is covered only by ``any``.
+    public func covers(_ other: AcceptsToken) -> Bool {
+        switch (kind, other.kind) {
+        case (.any, _): return true
+        case (_, .any): return false
+        case (_, .single(let type)): return accepts(type)
+        case (_, .list(let types)): return types.allSatisfy { accepts($0) }
+        }
+    }
+
     /// The single accepted type, when exactly one is accepted (``sessionToken``, ``apiKey``, …).
     public var singleType: TokenType? {
         if case .single(let type) = kind { return type }
