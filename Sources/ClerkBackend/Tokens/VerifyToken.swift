@@ -217,6 +217,10 @@ extension ClerkClient {
     }
 
     func checkHeaderAndSignature(_ decoded: DecodedJWT, key: VerificationKey, headerType: [String]?) throws {
+        try Self.checkHeaderAndSignature(decoded, key: key, headerType: headerType)
+    }
+
+    static func checkHeaderAndSignature(_ decoded: DecodedJWT, key: VerificationKey, headerType: [String]?) throws {
         let header = decoded.header
         if let typValue = header["typ"] {
             let allowed = headerType ?? ["JWT"]
@@ -251,6 +255,16 @@ extension ClerkClient {
     }
 
     func checkClaims(_ claims: JWTClaims, options callOptions: VerifyTokenOptions) throws {
+        try Self.checkClaims(
+            claims, audience: callOptions.audience ?? options.audience ?? [],
+            authorizedParties: callOptions.authorizedParties ?? options.authorizedParties ?? [],
+            skew: (callOptions.clockSkew ?? options.clockSkew).seconds, now: options.clock.now().timeIntervalSince1970
+        )
+    }
+
+    /// The claim checks of every verification: `sub`, `aud` (when an audience is given), `azp` (when parties are
+    /// given), `exp`, `nbf`, `iat`, with `skew` seconds of tolerance at `now` (Unix seconds).
+    static func checkClaims(_ claims: JWTClaims, audience configuredAudience: [String], authorizedParties configuredParties: [String], skew: Double, now: Double) throws {
         let raw = claims
         guard case .string = raw["sub"] else {
             throw TokenVerificationError(
@@ -260,7 +274,6 @@ extension ClerkClient {
             )
         }
         // No filtered copies on the success path: empty entries are ignored where they are read.
-        let configuredAudience = callOptions.audience ?? options.audience ?? []
         if configuredAudience.contains(where: { !$0.isEmpty }) {
             let audience = configuredAudience.filter { !$0.isEmpty }
             switch raw["aud"] {
@@ -283,7 +296,6 @@ extension ClerkClient {
                 break
             }
         }
-        let configuredParties = callOptions.authorizedParties ?? options.authorizedParties ?? []
         if configuredParties.contains(where: { !$0.isEmpty }) {
             guard let azp = raw["azp"]?.stringValue, !azp.isEmpty, configuredParties.contains(azp) else {
                 let parties = configuredParties.filter { !$0.isEmpty }
@@ -293,8 +305,6 @@ extension ClerkClient {
                 )
             }
         }
-        let skew = (callOptions.clockSkew ?? options.clockSkew).seconds
-        let now = options.clock.now().timeIntervalSince1970
         guard let exp = raw["exp"]?.doubleValue else {
             throw TokenVerificationError(
                 reason: .tokenVerificationFailed,
@@ -318,7 +328,7 @@ extension ClerkClient {
     }
 
     /// An optional time claim (`nbf`, `iat`) must be a number no later than `now + skew`.
-    private func checkNotInFuture(
+    private static func checkNotInFuture(
         _ value: JSONValue?, now: Double, skew: Double, name: String, reason: TokenVerificationError.Reason,
         failure: (String, String) -> String
     ) throws {
