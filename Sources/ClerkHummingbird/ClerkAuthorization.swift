@@ -117,6 +117,21 @@ where Context.Identity == ClerkAuth, Policy.Identity == ClerkAuth {
         authorization = AuthorizationPolicyMiddleware(policy, deniedError: deniedError, context: context)
     }
 
+    /// Requires a recent verification (`auth.has(reverification: config)`) and, when it is missing, answers Clerk's
+    /// `403` reverification hint (``ClerkHTTPError/reverificationRequired(_:)``), which clerk-js's `useReverification`
+    /// reads to ask the user to verify again and retry: the `reverificationErrorResponse` of `@clerk/backend`.
+    ///
+    /// ```swift
+    /// router.group("billing").add(middleware: ClerkAuthorizationMiddleware.reverification(.strict))
+    /// ```
+    public static func reverification(
+        _ config: ReverificationConfig, context: Context.Type = Context.self
+    ) -> ClerkAuthorizationMiddleware<ClerkPolicy, Context> {
+        ClerkAuthorizationMiddleware<ClerkPolicy, Context>(
+            .reverification(config), deniedError: .reverificationRequired(config), context: context
+        )
+    }
+
     /// Runs the rest of the chain when the identity satisfies the policy.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response

@@ -248,6 +248,33 @@ struct ClerkAuthenticatorTests {
         }
     }
 
+    @Test("Reverification: a stale factor answers 403 with Clerk's reverification hint (clerk_error), a fresh one passes")
+    func reverification() async throws {
+        let clerk = try networklessClient()
+        let issuer = try primaryIssuer()
+        let fresh = try issuer.sessionToken(userID: "user_fresh", extraClaims: ["fva": [2, -1]])
+        let stale = try issuer.sessionToken(userID: "user_stale", extraClaims: ["fva": [90, -1]])
+        let router = Router(context: ClerkRequestContext.self)
+        router.add(middleware: ClerkAuthenticator(client: clerk))
+        router.group("billing")
+            .add(middleware: ClerkIsAuthenticatedMiddleware())
+            .add(middleware: ClerkAuthorizationMiddleware<ClerkPolicy, ClerkRequestContext>.reverification(ReverificationConfig(level: .firstFactor, afterMinutes: 10)))
+            .get { _, _ -> String in "billing" }
+        try await makeApp(router).test(.router) { client async throws in
+            func get(_ token: String?) async throws -> TestResponse {
+                try await client.execute(uri: "/billing", method: .get, headers: fields(token.map { [("Authorization", "Bearer \($0)")] } ?? []))
+            }
+            #expect(try await get(fresh).status == .ok)
+            let refused = try await get(stale)
+            #expect(refused.status == .forbidden)
+            let body = try refused.json()
+            #expect(body["clerk_error"]?["reason"] == "reverification-error")
+            #expect(body["clerk_error"]?["type"] == "forbidden")
+            #expect(body["clerk_error"]?["metadata"]?["reverification"] == ["level": "first_factor", "afterMinutes": 10])
+            #expect(try await get(nil).status == .unauthorized)
+        }
+    }
+
     @Test("ClerkPolicy conditions: has(), feature, plan, tokenType, custom; machine and signed-out objects never pass has()")
     func policies() async throws {
         let issuer = try primaryIssuer()

@@ -34,9 +34,13 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     public var satelliteAutoSync: Bool?
     /// The Frontend API proxy URL, if the app proxies Clerk's Frontend API.
     public var proxyURL: URL?
-    /// Identifies a framework integration built on this SDK (sent in the `User-Agent`).
+    /// Identifies a framework integration built on this SDK: `<name>/<version>` goes in front of this SDK's own
+    /// `User-Agent` (ClerkVapor and ClerkHummingbird set it). `@clerk/backend` puts its `sdkMetadata` in telemetry
+    /// events instead, which this SDK never sends; a `User-Agent` is where Clerk's logs can still tell the
+    /// integration apart. Ignored when ``userAgent`` is set.
     public var sdkMetadata: SDKMetadata?
-    /// Telemetry switches. This SDK never sends telemetry to Clerk; `debug` logs what would have been sent.
+    /// Telemetry switches, accepted so that options written for `@clerk/backend` carry over. This SDK never sends
+    /// telemetry to Clerk, whatever they say (see ``TelemetryOptions``).
     public var telemetry: TelemetryOptions
     /// A `User-Agent` to send instead of this SDK's own.
     public var userAgent: String?
@@ -46,8 +50,6 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
     public var apiVersion: String
     /// Expected `aud` claim(s) of session tokens.
     public var audience: [String]?
-    /// URLs of session task pages (`{"choose-organization": "/onboarding/org"}`), keyed by task key.
-    public var taskURLs: [String: String]?
     /// The webhook signing secret (`whsec_…`), used by `verifyWebhook` when none is passed.
     public var webhookSigningSecret: Secret?
     /// Allowed `azp` values of session tokens: the origins your frontend runs on (`https://app.example.com`).
@@ -123,7 +125,6 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         apiURL: URL = ClerkOptions.defaultAPIURL,
         apiVersion: String = ClerkOptions.defaultAPIVersion,
         audience: [String]? = nil,
-        taskURLs: [String: String]? = nil,
         webhookSigningSecret: Secret? = nil,
         signInURL: URL? = nil,
         signUpURL: URL? = nil,
@@ -157,7 +158,6 @@ public struct ClerkOptions: Sendable, CustomStringConvertible, CustomReflectable
         self.apiURL = apiURL
         self.apiVersion = apiVersion
         self.audience = audience
-        self.taskURLs = taskURLs
         self.webhookSigningSecret = webhookSigningSecret
         self.signInURL = signInURL
         self.signUpURL = signUpURL
@@ -234,12 +234,13 @@ public struct SDKMetadata: Sendable, Hashable {
 
 /// Telemetry switches, accepted for parity with `@clerk/backend`.
 ///
-/// ClerkBackend for Swift sends nothing to Clerk's telemetry service, whatever these say. With ``debug`` on, the
-/// events that the JS SDK would have sent are logged at `debug` level instead.
+/// ClerkBackend for Swift sends nothing to Clerk's telemetry service, whatever these say, and records no events.
+/// With ``debug`` on (and ``disabled`` off), the client logs one line at `debug` level when it is created, saying so;
+/// that is all either switch does.
 public struct TelemetryOptions: Sendable, Hashable {
     /// `CLERK_TELEMETRY_DISABLED`.
     public var disabled: Bool
-    /// `CLERK_TELEMETRY_DEBUG`: log (at debug level) instead of sending.
+    /// `CLERK_TELEMETRY_DEBUG`: log, once per client at `debug` level, that no telemetry is sent.
     public var debug: Bool
     /// Telemetry options, as `createClerkClient` takes them.
     public init(disabled: Bool = false, debug: Bool = false) {

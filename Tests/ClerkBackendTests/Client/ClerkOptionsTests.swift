@@ -167,12 +167,11 @@ struct ClerkOptionsTests {
             sdkMetadata: SDKMetadata(name: "clerk-vapor", version: "1.0.0", environment: "production"),
             telemetry: TelemetryOptions(disabled: true, debug: true), userAgent: "my-agent/1",
             apiURL: URL(string: "https://api.clerk.com")!, apiVersion: "v1", audience: ["aud1"],
-            taskURLs: ["choose-organization": "/org"], requestTimeout: .seconds(3), retryPolicy: .none
+            requestTimeout: .seconds(3), retryPolicy: .none
         )
         let client = try ClerkClient(options: options)
         #expect(client.options.satelliteAutoSync == true)
         #expect(client.options.audience == ["aud1"])
-        #expect(client.options.taskURLs?["choose-organization"] == "/org")
         #expect(client.options.sdkMetadata?.name == "clerk-vapor")
         #expect(client.options.userAgent == "my-agent/1")
     }
