@@ -56,6 +56,9 @@ where Context.Identity == ClerkAuth {
     /// connections even over TLS, and Clerk's redirects (handshake `redirect_url`) must return to `https`.
     /// Behind a TLS-terminating proxy, use `trustedProxies` (and `X-Forwarded-Proto`) instead.
     public let scheme: String?
+    /// Options resolved per request (``init(client:perRequestOptions:treatPendingAsSignedOut:scheme:context:)``);
+    /// when set, ``options`` is not used.
+    let perRequestOptions: (@Sendable (Request, Context) throws -> AuthenticateRequestOptions)?
 
     /// Creates the authenticator.
     ///
@@ -74,6 +77,32 @@ where Context.Identity == ClerkAuth {
         self.options = options
         self.treatPendingAsSignedOut = treatPendingAsSignedOut
         self.scheme = scheme
+        self.perRequestOptions = nil
+    }
+
+    /// An authenticator whose `authenticateRequest` options depend on the request: the options callback of
+    /// `clerkMiddleware((req) => options)` in `@clerk/express`. Resolve a satellite's `domain` and `isSatellite`, a
+    /// tenant's `authorizedParties` or `proxyURL`, or another Clerk instance's keys (``AuthenticateRequestOptions``'s
+    /// `secretKey`, `jwtKey` and `machineSecretKey`) from the request. The client keeps one client per set of keys,
+    /// made on first use, so every instance's JWKS is still fetched once and cached.
+    ///
+    /// ```swift
+    /// router.add(middleware: ClerkAuthenticator(client: clerk, perRequestOptions: { request, _ in
+    ///     let tenant = try tenants.tenant(forHost: request.head.authority)
+    ///     return AuthenticateRequestOptions(authorizedParties: [tenant.origin], secretKey: tenant.secretKey)
+    /// }))
+    /// ```
+    ///
+    /// The closure runs for every request: keep it quick and free of I/O. An error it throws fails the request.
+    public init(
+        client: ClerkClient, perRequestOptions: @escaping @Sendable (Request, Context) throws -> AuthenticateRequestOptions,
+        treatPendingAsSignedOut: Bool = true, scheme: String? = nil, context: Context.Type = Context.self
+    ) {
+        self.client = client
+        self.options = AuthenticateRequestOptions()
+        self.treatPendingAsSignedOut = treatPendingAsSignedOut
+        self.scheme = scheme
+        self.perRequestOptions = perRequestOptions
     }
 
     /// Authenticates the request: the Auth object when it is authenticated, `nil` when it is not.
@@ -104,6 +133,7 @@ where Context.Identity == ClerkAuth {
             throw HTTPError(.badRequest, message: "Invalid Host header")
         }
         do {
+            let options = try perRequestOptions?(request, context) ?? self.options
             return try await client.authenticateRequest(clerkRequest, options: options)
         } catch ClerkError.Code.invalidArgument {
             throw HTTPError(.badRequest, message: "Invalid request URL")

@@ -30,6 +30,7 @@ public struct ClerkMiddleware: Middleware {
     private let acceptsToken: AcceptsToken?
     private let client: ClerkClient?
     private let treatPendingAsSignedOut: Bool?
+    private let perRequestOptions: (@Sendable (Request) throws -> AuthenticateRequestOptions)?
 
     /// A middleware using the application's client and ``ClerkVaporOptions/authenticate``.
     ///
@@ -42,6 +43,33 @@ public struct ClerkMiddleware: Middleware {
         self.acceptsToken = acceptsToken
         self.client = nil
         self.treatPendingAsSignedOut = treatPendingAsSignedOut
+        self.perRequestOptions = nil
+    }
+
+    /// A middleware whose `authenticateRequest` options depend on the request: the options callback of
+    /// `clerkMiddleware((req) => options)` in `@clerk/express`. Resolve a satellite's `domain` and `isSatellite`, a
+    /// tenant's `authorizedParties` or `proxyURL`, or another Clerk instance's keys (``AuthenticateRequestOptions``'s
+    /// `secretKey`, `jwtKey` and `machineSecretKey`) from the host or path. The client keeps one client per set of
+    /// keys, made on first use, so every instance's JWKS is still fetched once and cached.
+    ///
+    /// ```swift
+    /// app.grouped(ClerkMiddleware(perRequestOptions: { req in
+    ///     let tenant = try tenants.tenant(forHost: req.headers.first(name: .host))
+    ///     return AuthenticateRequestOptions(authorizedParties: [tenant.origin], secretKey: tenant.secretKey, jwtKey: tenant.jwtKey)
+    /// }))
+    /// ```
+    ///
+    /// The closure runs on the event loop for every request: keep it quick and free of I/O. An error it throws fails
+    /// the request (Vapor answers it as usual; an `Abort(.notFound)` for an unknown tenant, say).
+    public init(
+        perRequestOptions: @escaping @Sendable (Request) throws -> AuthenticateRequestOptions, client: ClerkClient? = nil,
+        treatPendingAsSignedOut: Bool? = nil
+    ) {
+        self.options = nil
+        self.acceptsToken = nil
+        self.client = client
+        self.treatPendingAsSignedOut = treatPendingAsSignedOut
+        self.perRequestOptions = perRequestOptions
     }
 
     /// A middleware with its own `authenticateRequest` options, and optionally its own client (another Clerk
@@ -51,6 +79,7 @@ public struct ClerkMiddleware: Middleware {
         self.acceptsToken = nil
         self.client = client
         self.treatPendingAsSignedOut = treatPendingAsSignedOut
+        self.perRequestOptions = nil
     }
 
     /// Authenticates the request; see ``ClerkMiddleware``.
@@ -77,7 +106,16 @@ public struct ClerkMiddleware: Middleware {
         guard let client = client ?? configuration?.client else {
             return request.eventLoop.makeFailedFuture(Abort(.internalServerError, reason: "Clerk is not configured"))
         }
-        var options = self.options ?? configuration?.options.authenticate ?? AuthenticateRequestOptions()
+        var options: AuthenticateRequestOptions
+        if let perRequestOptions {
+            do {
+                options = try perRequestOptions(request)
+            } catch {
+                return request.eventLoop.makeFailedFuture(error)
+            }
+        } else {
+            options = self.options ?? configuration?.options.authenticate ?? AuthenticateRequestOptions()
+        }
         if let acceptsToken { options.acceptsToken = acceptsToken }
         let clerkRequest: ClerkRequest
         do {

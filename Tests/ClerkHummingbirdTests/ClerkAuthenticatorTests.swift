@@ -248,6 +248,34 @@ struct ClerkAuthenticatorTests {
         }
     }
 
+    @Test("Per-request options: each tenant (here named by a header) verifies with its own instance's key; an unknown one fails the request")
+    func perRequestOptions() async throws {
+        let clerk = try networklessClient()
+        let tenantA = try primaryIssuer()
+        let tenantB = try #require(Issuers.other)
+        let keys = ["a.example.test": tenantA.publicKeyPEM, "b.example.test": tenantB.publicKeyPEM]
+        let router = Router(context: ClerkRequestContext.self)
+        router.add(middleware: ClerkAuthenticator(client: clerk, perRequestOptions: { request, _ in
+            guard let name = HTTPField.Name("x-tenant"), let tenant = request.headers[name], let key = keys[tenant] else {
+                throw HTTPError(.notFound)
+            }
+            return AuthenticateRequestOptions(jwtKey: key)
+        }))
+        router.get("whoami") { _, context -> String in context.identity?.userID ?? "-" }
+        let tokenA = try tenantA.sessionToken(userID: "user_a")
+        let tokenB = try tenantB.sessionToken(userID: "user_b")
+        try await makeApp(router).test(.router) { client async throws in
+            func get(_ host: String, _ token: String) async throws -> TestResponse {
+                try await client.execute(uri: "/whoami", method: .get, headers: fields([("X-Tenant", host), ("Authorization", "Bearer \(token)")]))
+            }
+            #expect(try await get("a.example.test", tokenA).text == "user_a")
+            #expect(try await get("b.example.test", tokenB).text == "user_b")
+            #expect(try await get("a.example.test", tokenB).text == "-")
+            #expect(try await get("b.example.test", tokenA).text == "-")
+            #expect(try await get("c.example.test", tokenA).status == .notFound)
+        }
+    }
+
     @Test("Reverification: a stale factor answers 403 with Clerk's reverification hint (clerk_error), a fresh one passes")
     func reverification() async throws {
         let clerk = try networklessClient()

@@ -4,6 +4,7 @@ import ClerkVapor
 import Foundation
 import Synchronization
 import Testing
+import Vapor
 import VaporTesting
 
 @Suite("ClerkVapor: session tokens (networkless, TestTokenIssuer)")
@@ -28,6 +29,35 @@ struct ClerkVaporSessionTests {
                 #expect(response.status == .ok)
                 #expect(response.body.string == "user_header")
             }
+        }
+    }
+
+    @Test("Per-request options: each tenant host verifies with its own instance's key; an unknown host is refused")
+    func perRequestOptions() async throws {
+        let tenantB = try #require(tenantBIssuer)
+        let tokenA = try issuer().sessionToken(userID: "user_a")
+        let tokenB = try tenantB.sessionToken(userID: "user_b")
+        let keys = ["a.example.test": try issuer().publicKeyPEM, "b.example.test": tenantB.publicKeyPEM]
+        try await withClerkApp(routes: { app in
+            app.grouped(ClerkMiddleware(perRequestOptions: { req in
+                guard let host = req.headers.first(name: .host), let key = keys[host] else { throw Abort(.notFound) }
+                return AuthenticateRequestOptions(jwtKey: key)
+            })).get("whoami") { req -> WhoAmI in WhoAmI(req.clerk.auth, vaporLoggedIn: req.auth.has(ClerkAuth.self)) }
+        }) { app in
+            func userID(_ host: String, _ token: String) async throws -> String? {
+                var result: String?
+                try await app.testing().test(.GET, "whoami", headers: bearer(token, [("Host", host)])) { response throws in
+                    result = response.status == .ok ? try response.content.decode(WhoAmI.self).userID : "status \(response.status.code)"
+                }
+                return result
+            }
+            let results = [
+                try await userID("a.example.test", tokenA), try await userID("b.example.test", tokenB),
+                try await userID("a.example.test", tokenB), try await userID("b.example.test", tokenA),
+                try await userID("c.example.test", tokenA),
+            ]
+            // Each tenant's token signs in on its own host only; an unknown host is refused by the closure.
+            #expect(results == ["user_a", "user_b", nil, nil, "status 404"])
         }
     }
 
@@ -422,3 +452,6 @@ final class CallCounter: Sendable {
 
 /// A kid shared with the test issuer, so a token from another key exercises the signature check.
 func sharedKid() throws -> String { try issuer().kid }
+
+/// A second instance's issuer, for multi-tenant tests.
+private let tenantBIssuer = try? TestTokenIssuer(kid: "ins_vapor_tenant_b", issuer: "https://clerk.tenant-b.test")

@@ -21,7 +21,19 @@ extension ClerkClient {
     public func authenticateRequest(_ request: ClerkRequest, options: AuthenticateRequestOptions = AuthenticateRequestOptions())
         async throws -> RequestState
     {
-        try await withClerkSpan("authenticateRequest", ofKind: .internal) { span in
+        if options.secretKey != nil || options.jwtKey != nil || options.machineSecretKey != nil {
+            let client = try client(
+                overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: options.machineSecretKey
+            )
+            if client !== self {
+                var rest = options
+                rest.secretKey = nil
+                rest.jwtKey = nil
+                rest.machineSecretKey = nil
+                return try await client.authenticateRequest(request, options: rest)
+            }
+        }
+        return try await withClerkSpan("authenticateRequest", ofKind: .internal) { span in
             let context = try AuthenticateContext(request: request, options: options, client: self)
             let state = try await RequestAuthenticator(client: self, context: context).authenticate()
             // Attributes cost a dictionary: only for a span that records them (not the no-op tracer's).

@@ -110,6 +110,13 @@ public struct AuthenticateRequestOptions: Sendable {
     /// Emit the `x-clerk-auth-status/-reason/-message` debug headers. `nil`: on for development instances, off for
     /// production ones (they tell a caller why it was refused).
     public var debugHeaders: Bool?
+    /// Overrides ``ClerkOptions/secretKey`` for this call: a multi-tenant app serving several Clerk instances with one
+    /// client. Each instance gets a client of its own, made once and kept (with its own JWKS cache and budgets).
+    public var secretKey: Secret?
+    /// Overrides ``ClerkOptions/jwtKey`` for this call (networkless verification with this instance's key).
+    public var jwtKey: String?
+    /// Overrides ``ClerkOptions/machineSecretKey`` for this call (M2M token verification).
+    public var machineSecretKey: Secret?
 
     /// Options for one `authenticateRequest` call; each left `nil` falls back to the client's ``ClerkOptions``.
     public init(
@@ -118,8 +125,12 @@ public struct AuthenticateRequestOptions: Sendable {
         proxyURL: URL? = nil, satelliteAutoSync: Bool? = nil, signInURL: URL? = nil, signUpURL: URL? = nil,
         afterSignInURL: URL? = nil, afterSignUpURL: URL? = nil,
         organizationSyncOptions: OrganizationSyncOptions? = nil, trustedProxies: TrustedProxies = .none,
-        allowedRedirectOrigins: [String] = [], debugHeaders: Bool? = nil
+        allowedRedirectOrigins: [String] = [], debugHeaders: Bool? = nil, secretKey: Secret? = nil, jwtKey: String? = nil,
+        machineSecretKey: Secret? = nil
     ) {
+        self.secretKey = secretKey
+        self.jwtKey = jwtKey
+        self.machineSecretKey = machineSecretKey
         self.acceptsToken = acceptsToken
         self.authorizedParties = authorizedParties
         self.audience = audience

@@ -44,6 +44,8 @@ public final class ClerkClient: Sendable, CustomStringConvertible, CustomReflect
     let instanceScope: String
     /// The JWKS, machine-token answers and single-flight tables (``ClerkOptions/verificationCache`` or its own).
     let verificationCache: ClerkVerificationCache
+    /// The clients made for per-call key overrides, kept so that each instance's caches outlive one call.
+    let keyOverrideClients = KeyOverrideClients()
 
     /// Creates a client.
     ///

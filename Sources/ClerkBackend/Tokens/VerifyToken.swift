@@ -18,12 +18,19 @@ public struct VerifyTokenOptions: Sendable, Hashable {
     public var headerType: [String]?
     /// Refetch the JWKS even when the cache has the key.
     public var skipJWKSCache: Bool
+    /// Overrides ``ClerkOptions/secretKey`` for this call (another instance's JWKS; see
+    /// ``AuthenticateRequestOptions/secretKey``).
+    public var secretKey: Secret?
+    /// Overrides ``ClerkOptions/jwtKey`` for this call.
+    public var jwtKey: String?
 
     /// Options for one `verifyToken` call; each left `nil` falls back to the client's ``ClerkOptions``.
     public init(
         authorizedParties: [String]? = nil, audience: [String]? = nil, clockSkew: Duration? = nil,
-        headerType: [String]? = nil, skipJWKSCache: Bool = false
+        headerType: [String]? = nil, skipJWKSCache: Bool = false, secretKey: Secret? = nil, jwtKey: String? = nil
     ) {
+        self.secretKey = secretKey
+        self.jwtKey = jwtKey
         self.authorizedParties = authorizedParties
         self.audience = audience
         self.clockSkew = clockSkew
@@ -90,7 +97,16 @@ extension ClerkClient {
     public func verifyToken(_ token: String, options: VerifyTokenOptions = VerifyTokenOptions()) async throws
         -> JWTClaims
     {
-        try await withClerkSpan("verifyToken", ofKind: .internal) { span in
+        if options.secretKey != nil || options.jwtKey != nil {
+            let client = try client(overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: nil)
+            if client !== self {
+                var rest = options
+                rest.secretKey = nil
+                rest.jwtKey = nil
+                return try await client.verifyToken(token, options: rest)
+            }
+        }
+        return try await withClerkSpan("verifyToken", ofKind: .internal) { span in
             try await verifyJWT(token, decoded: nil, accepting: .notM2M, options: options, span: span)
         }
     }
