@@ -5,6 +5,8 @@ public import Vapor
 struct ClerkConfiguration: Sendable {
     let client: ClerkClient
     let options: ClerkVaporOptions
+    /// The Frontend API proxy, when ``ClerkVaporOptions/frontendAPIProxyPath`` is set.
+    var frontendAPIProxy: ClerkFrontendAPIProxy? = nil
 
     /// The sign-in page for page navigations: the integration's option, else the client's.
     var signInURL: URL? {
@@ -50,7 +52,15 @@ extension Application {
                 options.httpClient = application.http.client.shared
             }
             let client = try ClerkClient(options: options)
-            application.storage[ClerkConfigurationKey.self] = ClerkConfiguration(client: client, options: vapor)
+            var vapor = vapor
+            var proxy: ClerkFrontendAPIProxy?
+            if let path = vapor.frontendAPIProxyPath {
+                proxy = try ClerkFrontendAPIProxy(client: client, path: path)
+                if vapor.authenticate.proxyURL == nil { vapor.authenticate.proxyURL = URL(string: proxy?.path ?? path) }
+            }
+            application.storage[ClerkConfigurationKey.self] = ClerkConfiguration(
+                client: client, options: vapor, frontendAPIProxy: proxy
+            )
         }
 
         /// Configures Clerk from `CLERK_*` environment variables (`CLERK_SECRET_KEY`, `CLERK_PUBLISHABLE_KEY`,

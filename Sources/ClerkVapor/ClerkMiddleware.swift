@@ -48,7 +48,7 @@ public struct ClerkMiddleware: Middleware {
 
     /// A middleware whose `authenticateRequest` options depend on the request: the options callback of
     /// `clerkMiddleware((req) => options)` in `@clerk/express`. Resolve a satellite's `domain` and `isSatellite`, a
-    /// tenant's `authorizedParties` or `proxyURL`, or another Clerk instance's keys (``AuthenticateRequestOptions``'s
+    /// tenant's `authorizedParties` or `proxyURL`, or another Clerk instance's keys (`AuthenticateRequestOptions`'s
     /// `secretKey`, `jwtKey` and `machineSecretKey`) from the host or path. The client keeps one client per set of
     /// keys, made on first use, so every instance's JWKS is still fetched once and cached.
     ///

@@ -33,6 +33,10 @@ public struct ClerkVaporOptions: Sendable {
     /// The largest webhook body accepted by ``Vapor/RoutesBuilder/clerkWebhook(_:options:use:)`` and
     /// ``Vapor/Request/Clerk/verifyWebhook(signingSecret:maxBodySize:tolerance:)``, in bytes (default 1 MiB).
     public var webhookMaxBodySize: Int
+    /// Serve Clerk's Frontend API through the app under this path (`/__clerk`) with
+    /// ``ClerkFrontendAPIProxyMiddleware``; `nil` (the default) for no proxy. When set, it is also the
+    /// `proxyURL` of ``authenticate`` unless that has one, as `@clerk/express`'s `frontendApiProxy` does.
+    public var frontendAPIProxyPath: String?
 
     /// Creates options.
     public init(
@@ -41,8 +45,10 @@ public struct ClerkVaporOptions: Sendable {
         treatPendingAsSignedOut: Bool = true,
         publicOrigin: URL? = nil,
         useApplicationHTTPClient: Bool = true,
-        webhookMaxBodySize: Int = WebhookVerifier.defaultMaxBodySize
+        webhookMaxBodySize: Int = WebhookVerifier.defaultMaxBodySize,
+        frontendAPIProxyPath: String? = nil
     ) {
+        self.frontendAPIProxyPath = frontendAPIProxyPath
         self.authenticate = authenticate
         self.signInURL = signInURL
         self.treatPendingAsSignedOut = treatPendingAsSignedOut

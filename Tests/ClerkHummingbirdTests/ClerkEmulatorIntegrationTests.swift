@@ -90,6 +90,29 @@ struct ClerkEmulatorIntegrationTests {
         }
     }
 
+    @Test("Frontend API proxy: /__clerk/* reaches the emulator's Frontend API through a live app; other paths reach the app")
+    func frontendAPIProxy() async throws {
+        try await withEmulator { emulator, _ in
+            let clerk = try appClient(emulator)
+            let proxy = try ClerkFrontendAPIProxy(client: clerk)
+            #expect(proxy.frontendAPIHost == emulator.frontendAPIURL.host.map { "\($0):\(emulator.frontendAPIURL.port ?? 80)" })
+            let router = Router(context: ClerkRequestContext.self)
+            router.add(middleware: ClerkFrontendAPIProxyMiddleware(proxy: proxy))
+            router.get("hello") { _, _ in "app" }
+            try await makeApp(router).test(.live) { client async throws in
+                let created = try await client.execute(uri: "/__clerk/v1/dev_browser", method: .post)
+                #expect(created.status == .ok)
+                #expect(try created.json()["object"] == "dev_browser")
+                let jwks = try await client.execute(uri: "/__clerk/.well-known/jwks.json", method: .get)
+                #expect(jwks.status == .ok)
+                #expect(try jwks.json()["keys"]?.arrayValue?.isEmpty == false)
+                let unknown = try await client.execute(uri: "/__clerk/v1/not-there", method: .get)
+                #expect(unknown.status == .notFound, "the emulator's own 404 comes back through the proxy")
+                #expect(try await client.execute(uri: "/hello", method: .get).text == "app")
+            }
+        }
+    }
+
     @Test("API keys and M2M tokens from the emulator, with acceptsToken .apiKey / .m2mToken / .oneOf / .any")
     func machineTokens() async throws {
         try await withEmulator { emulator, admin in

@@ -220,6 +220,33 @@ struct ClerkVaporEmulatorTests {
         }
     }
 
+    @Test("Frontend API proxy: /__clerk/* reaches the emulator's Frontend API through the app; other paths reach the app")
+    func frontendAPIProxy() async throws {
+        try await withEmulator { emulator, _ in
+            var vapor = ClerkVaporOptions()
+            vapor.frontendAPIProxyPath = "/__clerk"
+            try await withClerkApp(options: emulatorOptions(emulator), vapor: vapor, routes: { app in
+                app.middleware.use(ClerkFrontendAPIProxyMiddleware())
+                app.get("hello") { _ in "app" }
+                app.grouped(ClerkMiddleware()).get("proxy-url") { req in req.clerk.requestState?.proxyURL?.absoluteString ?? "-" }
+            }) { app in
+                try await app.testing(method: .running(port: 0)).test(.POST, "__clerk/v1/dev_browser") { response throws in
+                    #expect(response.status == .ok)
+                    let body = try response.content.decode(JSONValue.self)
+                    #expect(body["object"] == "dev_browser")
+                    #expect(body["id"]?.stringValue?.isEmpty == false)
+                }
+                try await app.testing(method: .running(port: 0)).test(.GET, "__clerk/.well-known/jwks.json") { response throws in
+                    #expect(response.status == .ok)
+                    #expect(try response.content.decode(JSONValue.self)["keys"]?.arrayValue?.isEmpty == false)
+                }
+                try await app.testing(method: .running(port: 0)).test(.GET, "hello") { #expect($0.body.string == "app") }
+                // ClerkMiddleware's authenticateRequest gets the proxy as its proxyURL, as @clerk/express does.
+                try await app.testing(method: .running(port: 0)).test(.GET, "proxy-url") { #expect($0.body.string.hasSuffix("/__clerk")) }
+            }
+        }
+    }
+
     @Test("has(permission:) from an emulator session token whose active organization's role grants it; a template token never signs in")
     func permissionFromEmulatorRole() async throws {
         try await withEmulator { emulator, clerk in

@@ -15,7 +15,9 @@ public struct JWTVerificationKey: Sendable {
     /// A PEM public key (SPKI `-----BEGIN PUBLIC KEY-----` or PKCS#1, with or without the armour and newlines), as
     /// the Clerk Dashboard shows it for `CLERK_JWT_KEY`.
     ///
-    /// - Parameter algorithm: `RS256` (Clerk's session tokens), `RS384` or `RS512`.
+    /// - Parameters:
+    ///   - pem: the key's PEM text.
+    ///   - algorithm: `RS256` (Clerk's session tokens), `RS384` or `RS512`.
     /// - Throws: ``ClerkError`` with ``ClerkError/Code/invalidJWTKey`` when the text is not such a key or the
     ///   algorithm is not one of the three.
     public init(pem: String, algorithm: String = "RS256") throws {
