@@ -7,7 +7,8 @@ Usage (from the repository root):
 
 Outputs (deleted and rewritten on every run, deterministic):
 
-* Sources/ClerkBackend/Models/Generated/<Type>.swift             one file per component schema
+* Sources/ClerkBackend/Models/Generated/<Type>.swift             one file per component schema, and per payload
+                                                                 schema that only the webhooks spec defines
 * Sources/ClerkBackend/Models/Generated/Responses/<Type>.swift   inline schemas of components/responses
 * Sources/ClerkBackend/Models/Generated/Operations/<Op>.swift    <Op>Body / <Op>Query / <Op>Response
 * Sources/ClerkBackend/Models/Generated/ModelRegistry+Generated.swift
@@ -41,9 +42,10 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from generator.models import Generator  # noqa: E402
-from generator.naming import DEFAULT_SPEC, ENDPOINTS_FILE, MODELS_DIR, ROOT  # noqa: E402
+from generator.naming import DEFAULT_SPEC, ENDPOINTS_FILE, MODELS_DIR, ROOT, WEBHOOKS_SPEC  # noqa: E402
 from generator.resources import RESOURCES_DIR, check_hand_written, generate_resources  # noqa: E402
 from generator.spec import Spec  # noqa: E402
+from generator.webhooks import fit_to_examples, merge_webhook_schemas  # noqa: E402
 
 
 def main():
@@ -55,7 +57,11 @@ def main():
 
     with open(args.spec, encoding="utf-8") as f:
         data = yaml.safe_load(f)
-    gen = Generator(Spec(data), os.path.basename(args.spec))
+    with open(WEBHOOKS_SPEC, encoding="utf-8") as f:
+        webhooks = yaml.safe_load(f)
+    webhook_schemas = merge_webhook_schemas(data, webhooks)
+    webhook_payloads = fit_to_examples(data, webhooks)
+    gen = Generator(Spec(data), os.path.basename(args.spec), webhooks_file_name=os.path.basename(WEBHOOKS_SPEC))
     gen.generate_schemas()
     gen.generate_responses()
     op_files = gen.generate_operations()
@@ -86,7 +92,9 @@ def main():
 
     model_files = sum(1 for r in gen.files if r.count("/") == 2) - 1  # minus the registry
     response_files = sum(1 for r in gen.files if r.startswith("Models/Generated/Responses/"))
-    print("model files: %d" % model_files)
+    print("model files: %d (%d from the webhooks spec)" % (model_files, len(webhook_schemas)))
+    fitted = sorted({name for name in webhook_payloads.values() if name.startswith("Webhook")})
+    print("webhook payload copies fitted to the spec's examples: %s" % ", ".join(fitted))
     print("response files: %d" % response_files)
     print("operation files: %d" % op_files)
     print("endpoints: %d" % endpoint_count)

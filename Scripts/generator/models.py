@@ -48,10 +48,11 @@ class Property:
 
 
 class Generator(ExamplesMixin):
-    def __init__(self, spec, spec_file_name):
+    def __init__(self, spec, spec_file_name, webhooks_file_name=None):
         self.spec = spec
         self.spec_file_name = spec_file_name
         self.header = HEADER.format(spec=spec_file_name)
+        self.webhooks_header = HEADER.format(spec=webhooks_file_name or spec_file_name)
         self.schema_names = {}
         self.aliases = identical_schemas(spec)
         for name in spec.schemas:
@@ -557,8 +558,8 @@ class Generator(ExamplesMixin):
             extra += [""] + nl
         return ["/// %s" % doc, "public typealias %s = %s" % (name, tref.local)] + extra
 
-    def write(self, rel_path, lines):
-        text = self.header + "\n" + "\n".join(lines).rstrip() + "\n"
+    def write(self, rel_path, lines, header=None):
+        text = (header or self.header) + "\n" + "\n".join(lines).rstrip() + "\n"
         text = re.sub(r"[ \t]+\n", "\n", text)
         if rel_path in self.files:
             raise SystemExit("duplicate output " + rel_path)
@@ -569,10 +570,19 @@ class Generator(ExamplesMixin):
             if schema_name in self.aliases:
                 continue
             schema = self.spec.schemas[schema_name]
-            doc = "The `%s` object of the Backend API (schema `%s`)." % (name, schema_name)
+            from_webhooks = "x-clerk-webhooks-schema" in schema
+            if from_webhooks:
+                original = schema["x-clerk-webhooks-schema"]
+                if original != schema_name:
+                    doc = ("The `%s` payload of Clerk's webhooks: schema `%s` with only the properties the webhooks "
+                           "spec's examples always send required." % (name, original))
+                else:
+                    doc = "The `%s` payload of Clerk's webhooks (schema `%s` of the webhooks spec)." % (name, schema_name)
+            else:
+                doc = "The `%s` object of the Backend API (schema `%s`)." % (name, schema_name)
             lines = self.top_level_decl(schema, name, doc,
                                         "An element of `%s` (schema `%s`)." % (name, schema_name), inline=False)
-            self.write("Models/Generated/%s.swift" % name, lines)
+            self.write("Models/Generated/%s.swift" % name, lines, header=self.webhooks_header if from_webhooks else None)
 
     def generate_responses(self):
         for key, name in self.response_names.items():

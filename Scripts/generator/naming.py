@@ -6,6 +6,7 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_SPEC = os.path.join(ROOT, "Tests", "ClerkBackendTests", "Fixtures", "clerk-bapi-2026-05-12.yml")
+WEBHOOKS_SPEC = os.path.join(ROOT, "Tests", "ClerkBackendTests", "Fixtures", "clerk-webhooks-2025-04-15.yml")
 MODELS_DIR = os.path.join(ROOT, "Sources", "ClerkBackend", "Models", "Generated")
 ENDPOINTS_FILE = os.path.join(ROOT, "Sources", "ClerkBackend", "Client", "Endpoints+Generated.swift")
 
@@ -38,6 +39,14 @@ SCHEMA_TYPE_NAMES = {
     "CommercePayerResponse-2": "CommerceCompletePayerResponse",
     "CommerceTotalsResponse-2": "CommerceTotalsWithBillingDiscountsResponse",
     "FeatureResponse-2": "CompleteFeatureResponse",
+    # Payloads that only Clerk's webhooks spec defines (Scripts/generator/webhooks.py merges them in).
+    "EmailEventPayload": "WebhookEmail",
+    "SmsEventPayload": "WebhookSMSMessage",
+    "PaymentAttemptEventPayload": "WebhookPaymentAttempt",
+    "SubscriptionEventPayload": "WebhookSubscription",
+    "BillingSubscriptionItemEventPayload": "WebhookSubscriptionItem",
+    "OrganizationInvitationAcceptedPayload": "WebhookOrganizationInvitationAccepted",
+    "BillingPayerEventPayload": "WebhookBillingPayer",
 }
 
 # Inline objects of operation bodies and responses that are the same resource, written out again in each operation

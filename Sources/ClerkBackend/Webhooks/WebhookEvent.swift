@@ -151,7 +151,15 @@ public struct WebhookEvent: Sendable, Hashable {
 /// | ``organization`` | `organization.created`, `organization.updated` |
 /// | ``organizationMembership`` | `organizationMembership.created`, `.updated`, `.deleted` (the deleted membership itself) |
 /// | ``organizationInvitation`` | `organizationInvitation.created`, `.accepted`, `.revoked` |
-/// | ``other`` | every other type (email, SMS, roles, permissions, domains, billing, waitlist, types added later), and any payload that does not decode into its model |
+/// | ``organizationInvitationAccepted`` | `organizationInvitation.accepted` (with the accepting user's id) |
+/// | ``organizationDomain`` | `organizationDomain.created`, `.updated` |
+/// | ``role``, ``permission`` | `role.created`, `.updated`; `permission.created`, `.updated` |
+/// | ``email``, ``sms`` | `email.created`, `sms.created` |
+/// | ``waitlistEntry`` | `waitlistEntry.created`, `.updated` |
+/// | ``paymentAttempt`` | `paymentAttempt.created`, `.updated` |
+/// | ``subscription`` | `subscription.created`, `.updated`, `.active`, `.pastDue` |
+/// | ``subscriptionItem`` | `subscriptionItem.*` |
+/// | ``other`` | a type added after this SDK, and any payload that does not decode into its model |
 ///
 /// ```swift
 /// switch event.type {
@@ -170,8 +178,8 @@ public struct WebhookEvent: Sendable, Hashable {
 /// ``WebhookEvent/rawData`` keeps the JSON for every type. Switch on ``WebhookEvent/type`` (an open set of
 /// constants, so such a switch always has a `default`).
 ///
-/// For `organizationInvitation.accepted`, the accepting user's id is in ``WebhookEvent/rawData``:
-/// `event.rawData["user_id"]?.stringValue`.
+/// For `organizationInvitation.accepted`, the accepting user's id is
+/// ``WebhookOrganizationInvitationAccepted/userID`` of ``organizationInvitationAccepted``.
 public struct WebhookEventData: Sendable, Hashable {
     private enum Storage: Sendable, Hashable {
         case user(User)
@@ -180,6 +188,16 @@ public struct WebhookEventData: Sendable, Hashable {
         case organization(Organization)
         case organizationMembership(OrganizationMembership)
         case organizationInvitation(OrganizationInvitation)
+        case organizationInvitationAccepted(WebhookOrganizationInvitationAccepted, OrganizationInvitation)
+        case organizationDomain(WebhookOrganizationDomain)
+        case role(WebhookRole)
+        case permission(Permission)
+        case email(WebhookEmail)
+        case sms(WebhookSMSMessage)
+        case waitlistEntry(WebhookWaitlistEntry)
+        case paymentAttempt(WebhookPaymentAttempt)
+        case subscription(WebhookSubscription)
+        case subscriptionItem(WebhookSubscriptionItem)
         case other(JSONValue)
     }
 
@@ -199,6 +217,28 @@ public struct WebhookEventData: Sendable, Hashable {
     public static func organizationMembership(_ value: OrganizationMembership) -> Self { Self(.organizationMembership(value)) }
     /// An organization invitation payload (`organizationInvitation.*`).
     public static func organizationInvitation(_ value: OrganizationInvitation) -> Self { Self(.organizationInvitation(value)) }
+    /// An `organizationInvitation.accepted` payload (the invitation, the accepting user's id).
+    public static func organizationInvitationAccepted(_ value: WebhookOrganizationInvitationAccepted, invitation: OrganizationInvitation) -> Self {
+        Self(.organizationInvitationAccepted(value, invitation))
+    }
+    /// An organization domain payload (`organizationDomain.created`, `.updated`).
+    public static func organizationDomain(_ value: WebhookOrganizationDomain) -> Self { Self(.organizationDomain(value)) }
+    /// A role payload (`role.created`, `role.updated`).
+    public static func role(_ value: WebhookRole) -> Self { Self(.role(value)) }
+    /// A permission payload (`permission.created`, `permission.updated`).
+    public static func permission(_ value: Permission) -> Self { Self(.permission(value)) }
+    /// An email payload (`email.created`).
+    public static func email(_ value: WebhookEmail) -> Self { Self(.email(value)) }
+    /// An SMS payload (`sms.created`).
+    public static func sms(_ value: WebhookSMSMessage) -> Self { Self(.sms(value)) }
+    /// A waitlist entry payload (`waitlistEntry.created`, `.updated`).
+    public static func waitlistEntry(_ value: WebhookWaitlistEntry) -> Self { Self(.waitlistEntry(value)) }
+    /// A payment attempt payload (`paymentAttempt.created`, `.updated`).
+    public static func paymentAttempt(_ value: WebhookPaymentAttempt) -> Self { Self(.paymentAttempt(value)) }
+    /// A subscription payload (`subscription.*`).
+    public static func subscription(_ value: WebhookSubscription) -> Self { Self(.subscription(value)) }
+    /// A subscription item payload (`subscriptionItem.*`).
+    public static func subscriptionItem(_ value: WebhookSubscriptionItem) -> Self { Self(.subscriptionItem(value)) }
     /// A payload without a typed model here, or one that did not decode into its model.
     public static func other(_ json: JSONValue) -> Self { Self(.other(json)) }
 
@@ -215,10 +255,37 @@ public struct WebhookEventData: Sendable, Hashable {
     public var organizationMembership: OrganizationMembership? {
         if case .organizationMembership(let value) = storage { value } else { nil }
     }
-    /// The invitation (`organizationInvitation.*`); otherwise `nil`.
+    /// The invitation (`organizationInvitation.*`, `.accepted` included); otherwise `nil`.
     public var organizationInvitation: OrganizationInvitation? {
-        if case .organizationInvitation(let value) = storage { value } else { nil }
+        switch storage {
+        case .organizationInvitation(let value): value
+        case .organizationInvitationAccepted(_, let value): value
+        default: nil
+        }
     }
+    /// The accepted invitation with the accepting user's id (``WebhookOrganizationInvitationAccepted/userID``), for
+    /// `organizationInvitation.accepted`; otherwise `nil`.
+    public var organizationInvitationAccepted: WebhookOrganizationInvitationAccepted? {
+        if case .organizationInvitationAccepted(let value, _) = storage { value } else { nil }
+    }
+    /// The organization domain (`organizationDomain.created`, `.updated`); otherwise `nil`.
+    public var organizationDomain: WebhookOrganizationDomain? { if case .organizationDomain(let value) = storage { value } else { nil } }
+    /// The role (`role.created`, `role.updated`); otherwise `nil`.
+    public var role: WebhookRole? { if case .role(let value) = storage { value } else { nil } }
+    /// The permission (`permission.created`, `permission.updated`); otherwise `nil`.
+    public var permission: Permission? { if case .permission(let value) = storage { value } else { nil } }
+    /// The email Clerk sent or was asked to send (`email.created`); otherwise `nil`.
+    public var email: WebhookEmail? { if case .email(let value) = storage { value } else { nil } }
+    /// The SMS message (`sms.created`); otherwise `nil`.
+    public var sms: WebhookSMSMessage? { if case .sms(let value) = storage { value } else { nil } }
+    /// The waitlist entry (`waitlistEntry.created`, `.updated`); otherwise `nil`.
+    public var waitlistEntry: WebhookWaitlistEntry? { if case .waitlistEntry(let value) = storage { value } else { nil } }
+    /// The payment attempt (`paymentAttempt.created`, `.updated`); otherwise `nil`.
+    public var paymentAttempt: WebhookPaymentAttempt? { if case .paymentAttempt(let value) = storage { value } else { nil } }
+    /// The subscription (`subscription.created`, `.updated`, `.active`, `.pastDue`); otherwise `nil`.
+    public var subscription: WebhookSubscription? { if case .subscription(let value) = storage { value } else { nil } }
+    /// The subscription item (`subscriptionItem.*`); otherwise `nil`.
+    public var subscriptionItem: WebhookSubscriptionItem? { if case .subscriptionItem(let value) = storage { value } else { nil } }
     /// The raw JSON of a payload this SDK has no typed model for (or that did not decode into it); `nil` when the
     /// payload is typed. ``WebhookEvent/rawData`` has the JSON of every payload.
     public var other: JSONValue? { if case .other(let value) = storage { value } else { nil } }
@@ -227,6 +294,8 @@ public struct WebhookEventData: Sendable, Hashable {
 
     private enum Model {
         case user, deletedObject, session, organization, organizationMembership, organizationInvitation
+        case organizationInvitationAccepted, organizationDomain, role, permission, email, sms, waitlistEntry
+        case paymentAttempt, subscription, subscriptionItem
     }
 
     private static func model(for type: WebhookEventType) -> Model? {
@@ -236,8 +305,20 @@ public struct WebhookEventData: Sendable, Hashable {
         case .organizationCreated, .organizationUpdated: .organization
         case .organizationMembershipCreated, .organizationMembershipUpdated, .organizationMembershipDeleted:
             .organizationMembership
-        case .organizationInvitationCreated, .organizationInvitationAccepted, .organizationInvitationRevoked:
-            .organizationInvitation
+        case .organizationInvitationCreated, .organizationInvitationRevoked: .organizationInvitation
+        case .organizationInvitationAccepted: .organizationInvitationAccepted
+        case .organizationDomainCreated, .organizationDomainUpdated: .organizationDomain
+        case .roleCreated, .roleUpdated: .role
+        case .permissionCreated, .permissionUpdated: .permission
+        case .emailCreated: .email
+        case .smsCreated: .sms
+        case .waitlistEntryCreated, .waitlistEntryUpdated: .waitlistEntry
+        case .paymentAttemptCreated, .paymentAttemptUpdated: .paymentAttempt
+        case .subscriptionCreated, .subscriptionUpdated, .subscriptionActive, .subscriptionPastDue: .subscription
+        case .subscriptionItemAbandoned, .subscriptionItemActive, .subscriptionItemCanceled, .subscriptionItemCreated,
+            .subscriptionItemEnded, .subscriptionItemFreeTrialEnding, .subscriptionItemIncomplete, .subscriptionItemPastDue,
+            .subscriptionItemUpcoming, .subscriptionItemUpdated:
+            .subscriptionItem
         case .userDeleted, .organizationDeleted, .organizationDomainDeleted, .roleDeleted, .permissionDeleted:
             .deletedObject
         default: nil
@@ -273,6 +354,24 @@ public struct WebhookEventData: Sendable, Hashable {
             case .organizationInvitation:
                 let invitation = try decoder.decode(Envelope<OrganizationInvitation>.self, from: body).data
                 return (.organizationInvitation(invitation), nil)
+            case .organizationInvitationAccepted:
+                let accepted = try decoder.decode(Envelope<WebhookOrganizationInvitationAccepted>.self, from: body).data
+                let invitation = try decoder.decode(Envelope<OrganizationInvitation>.self, from: body).data
+                return (.organizationInvitationAccepted(accepted, invitation: invitation), nil)
+            case .organizationDomain:
+                return (.organizationDomain(try decoder.decode(Envelope<WebhookOrganizationDomain>.self, from: body).data), nil)
+            case .role: return (.role(try decoder.decode(Envelope<WebhookRole>.self, from: body).data), nil)
+            case .permission: return (.permission(try decoder.decode(Envelope<Permission>.self, from: body).data), nil)
+            case .email: return (.email(try decoder.decode(Envelope<WebhookEmail>.self, from: body).data), nil)
+            case .sms: return (.sms(try decoder.decode(Envelope<WebhookSMSMessage>.self, from: body).data), nil)
+            case .waitlistEntry:
+                return (.waitlistEntry(try decoder.decode(Envelope<WebhookWaitlistEntry>.self, from: body).data), nil)
+            case .paymentAttempt:
+                return (.paymentAttempt(try decoder.decode(Envelope<WebhookPaymentAttempt>.self, from: body).data), nil)
+            case .subscription:
+                return (.subscription(try decoder.decode(Envelope<WebhookSubscription>.self, from: body).data), nil)
+            case .subscriptionItem:
+                return (.subscriptionItem(try decoder.decode(Envelope<WebhookSubscriptionItem>.self, from: body).data), nil)
             }
         } catch {
             return (.other(rawData), ClerkClient.describe(error))

@@ -85,6 +85,9 @@ public struct WebhookEventType: OpenStringEnum {
     public static let subscriptionItemActive: Self = "subscriptionItem.active"
     /// `subscriptionItem.canceled`: Subscription item canceled.
     public static let subscriptionItemCanceled: Self = "subscriptionItem.canceled"
+    /// `subscriptionItem.created`: Subscription item created. Clerk sends it, though the webhooks spec of
+    /// 2025-04-15 does not list it (so it is not in ``allKnown``); its payload is a subscription item.
+    public static let subscriptionItemCreated: Self = "subscriptionItem.created"
     /// `subscriptionItem.ended`: Subscription item ended.
     public static let subscriptionItemEnded: Self = "subscriptionItem.ended"
     /// `subscriptionItem.freeTrialEnding`: Subscription item free trial ending.

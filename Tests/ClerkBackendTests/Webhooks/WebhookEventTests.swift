@@ -20,8 +20,20 @@ struct WebhookEventTests {
         "organizationMembership.updated": "organizationMembership",
         "organizationMembership.deleted": "organizationMembership",
         "organizationInvitation.created": "organizationInvitation",
-        "organizationInvitation.accepted": "organizationInvitation",
+        "organizationInvitation.accepted": "organizationInvitationAccepted",
         "organizationInvitation.revoked": "organizationInvitation",
+        "organizationDomain.created": "organizationDomain", "organizationDomain.updated": "organizationDomain",
+        "role.created": "role", "role.updated": "role", "permission.created": "permission",
+        "permission.updated": "permission", "email.created": "email", "sms.created": "sms",
+        "waitlistEntry.created": "waitlistEntry", "waitlistEntry.updated": "waitlistEntry",
+        "paymentAttempt.created": "paymentAttempt", "paymentAttempt.updated": "paymentAttempt",
+        "subscription.created": "subscription", "subscription.updated": "subscription",
+        "subscription.active": "subscription", "subscription.pastDue": "subscription",
+        "subscriptionItem.abandoned": "subscriptionItem", "subscriptionItem.active": "subscriptionItem",
+        "subscriptionItem.canceled": "subscriptionItem", "subscriptionItem.ended": "subscriptionItem",
+        "subscriptionItem.freeTrialEnding": "subscriptionItem", "subscriptionItem.incomplete": "subscriptionItem",
+        "subscriptionItem.pastDue": "subscriptionItem", "subscriptionItem.upcoming": "subscriptionItem",
+        "subscriptionItem.updated": "subscriptionItem",
     ]
 
     static func caseName(_ data: WebhookEventData) -> String {
@@ -30,7 +42,20 @@ struct WebhookEventTests {
         if data.session != nil { return "session" }
         if data.organization != nil { return "organization" }
         if data.organizationMembership != nil { return "organizationMembership" }
+        if data.organizationInvitationAccepted != nil {
+            #expect(data.organizationInvitation != nil, "an accepted invitation is an invitation too")
+            return "organizationInvitationAccepted"
+        }
         if data.organizationInvitation != nil { return "organizationInvitation" }
+        if data.organizationDomain != nil { return "organizationDomain" }
+        if data.role != nil { return "role" }
+        if data.permission != nil { return "permission" }
+        if data.email != nil { return "email" }
+        if data.sms != nil { return "sms" }
+        if data.waitlistEntry != nil { return "waitlistEntry" }
+        if data.paymentAttempt != nil { return "paymentAttempt" }
+        if data.subscription != nil { return "subscription" }
+        if data.subscriptionItem != nil { return "subscriptionItem" }
         #expect(data.other != nil && !data.isTyped)
         return "other"
     }
@@ -50,7 +75,7 @@ struct WebhookEventTests {
         #expect(WebhookEventType.waitlistEntryUpdated == "waitlistEntry.updated")
     }
 
-    @Test("Every example of the webhooks spec verifies and decodes into the expected case", arguments: try WebhookSpecExamples.all().keys.sorted())
+    @Test("Every example of the webhooks spec verifies and decodes into its typed payload (every event type is typed)", arguments: try WebhookSpecExamples.all().keys.sorted())
     func specExample(_ type: String) throws {
         let example = try #require(try WebhookSpecExamples.all()[type])
         let event = try WebhookSpecExamples.verifiedEvent(type)
@@ -160,7 +185,7 @@ struct WebhookEventTests {
         #expect(membership.publicUserData?.userID.isEmpty == false)
     }
 
-    @Test("organizationInvitation.created and .accepted: a typed invitation; the accepting user is in rawData")
+    @Test("organizationInvitation.created and .accepted: a typed invitation; the accepting user is typed too")
     func invitation() throws {
         let created = try WebhookSpecExamples.verifiedEvent("organizationInvitation.created")
         let invitation = try #require(created.data.organizationInvitation)
@@ -174,6 +199,7 @@ struct WebhookEventTests {
         let accepted = try WebhookSpecExamples.verifiedEvent("organizationInvitation.accepted")
         #expect(accepted.data.organizationInvitation?.status == "accepted")
         #expect(accepted.rawData["user_id"]?.stringValue == "user_2h8op3Isl1QR7tKu5FGNfaLKEoU")
+        #expect(accepted.data.organizationInvitationAccepted?.userID == "user_2h8op3Isl1QR7tKu5FGNfaLKEoU")
     }
 
     @Test("An unknown event type verifies and is .other, with its type kept")
@@ -256,7 +282,7 @@ struct WebhookEventTests {
             let status: String
         }
         let event = try WebhookSpecExamples.verifiedEvent("waitlistEntry.created")
-        #expect(Self.caseName(event.data) == "other")
+        #expect(Self.caseName(event.data) == "waitlistEntry")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let entry = try event.decodeData(as: Entry.self, using: decoder)
