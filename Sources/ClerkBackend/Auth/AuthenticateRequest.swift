@@ -21,17 +21,8 @@ extension ClerkClient {
     public func authenticateRequest(_ request: ClerkRequest, options: AuthenticateRequestOptions = AuthenticateRequestOptions())
         async throws -> RequestState
     {
-        if options.secretKey != nil || options.jwtKey != nil || options.machineSecretKey != nil {
-            let client = try client(
-                overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: options.machineSecretKey
-            )
-            if client !== self {
-                var rest = options
-                rest.secretKey = nil
-                rest.jwtKey = nil
-                rest.machineSecretKey = nil
-                return try await client.authenticateRequest(request, options: rest)
-            }
+        if let client = try keyOverrideClient(options) {
+            return try await client.authenticateRequest(request, options: options.withoutKeyOverrides)
         }
         return try await withClerkSpan("authenticateRequest", ofKind: .internal) { span in
             let context = try AuthenticateContext(request: request, options: options, client: self)

@@ -49,14 +49,8 @@ extension ClerkClient {
         guard acceptsToken.accepts(type) else {
             throw MachineTokenVerificationError(code: .tokenInvalid, message: "Token type \(type.rawValue) is not accepted")
         }
-        if options.secretKey != nil || options.jwtKey != nil {
-            let client = try client(overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: nil)
-            if client !== self {
-                var rest = options
-                rest.secretKey = nil
-                rest.jwtKey = nil
-                return try await client.verifyMachineAuthToken(token, acceptsToken: acceptsToken, options: rest)
-            }
+        if let client = try keyOverrideClient(options) {
+            return try await client.verifyMachineAuthToken(token, acceptsToken: acceptsToken, options: options.withoutKeyOverrides)
         }
         let machine = try await machineTokens.verify(token, type: type, verifyOptions: options)
         return ClerkAuth.machine(machine, type: type, token: token)

@@ -61,3 +61,42 @@ extension ClerkClient {
         }
     }
 }
+
+extension VerifyTokenOptions {
+    /// The options without their key overrides (for the client that already has those keys).
+    var withoutKeyOverrides: VerifyTokenOptions {
+        var options = self
+        options.secretKey = nil
+        options.jwtKey = nil
+        return options
+    }
+}
+
+extension AuthenticateRequestOptions {
+    /// The options without their key overrides (for the client that already has those keys).
+    var withoutKeyOverrides: AuthenticateRequestOptions {
+        var options = self
+        options.secretKey = nil
+        options.jwtKey = nil
+        options.machineSecretKey = nil
+        return options
+    }
+}
+
+extension ClerkClient {
+    /// The client of `options`' key overrides, or `nil` when they change nothing (this client answers).
+    func keyOverrideClient(_ options: VerifyTokenOptions) throws -> ClerkClient? {
+        guard options.secretKey != nil || options.jwtKey != nil else { return nil }
+        let client = try client(overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: nil)
+        return client === self ? nil : client
+    }
+
+    /// The client of `options`' key overrides, or `nil` when they change nothing (this client answers).
+    func keyOverrideClient(_ options: AuthenticateRequestOptions) throws -> ClerkClient? {
+        guard options.secretKey != nil || options.jwtKey != nil || options.machineSecretKey != nil else { return nil }
+        let client = try client(
+            overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: options.machineSecretKey
+        )
+        return client === self ? nil : client
+    }
+}

@@ -97,14 +97,8 @@ extension ClerkClient {
     public func verifyToken(_ token: String, options: VerifyTokenOptions = VerifyTokenOptions()) async throws
         -> JWTClaims
     {
-        if options.secretKey != nil || options.jwtKey != nil {
-            let client = try client(overridingSecretKey: options.secretKey, jwtKey: options.jwtKey, machineSecretKey: nil)
-            if client !== self {
-                var rest = options
-                rest.secretKey = nil
-                rest.jwtKey = nil
-                return try await client.verifyToken(token, options: rest)
-            }
+        if let client = try keyOverrideClient(options) {
+            return try await client.verifyToken(token, options: options.withoutKeyOverrides)
         }
         return try await withClerkSpan("verifyToken", ofKind: .internal) { span in
             try await verifyJWT(token, decoded: nil, accepting: .notM2M, options: options, span: span)
