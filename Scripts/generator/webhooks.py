@@ -72,58 +72,72 @@ def fit_to_examples(bapi, webhooks):
 def fit(schemas, name, value):
     """The schema to decode `value` with: `name`, or the webhook copy of it that `value` satisfies."""
     schema = schemas[name]
-    parts = schema["allOf"] if "allOf" in schema else [schema]
-    missing = []
-    nested = {}  # (part index, property) -> fitted schema name
-    for index, part in enumerate(parts):
-        if "$ref" in part:
-            inner = ref_name(part["$ref"])
-            fitted = fit(schemas, inner, value)
-            if fitted != inner:
-                nested[(index, None)] = fitted
-            continue
-        properties = part.get("properties", {})
-        missing += [key for key in part.get("required", []) if key not in value]
-        for key, prop in properties.items():
-            child = value.get(key)
-            target = prop
-            if "$ref" not in target and isinstance(target.get("allOf"), list) and len(target["allOf"]) == 1:
-                target = target["allOf"][0]
-            if "$ref" in target and isinstance(child, dict):
-                inner = ref_name(target["$ref"])
-                fitted = fit(schemas, inner, child)
-                if fitted != inner:
-                    nested[(index, key)] = fitted
-            elif target.get("type") == "array" and "$ref" in target.get("items", {}) and isinstance(child, list):
-                inner = ref_name(target["items"]["$ref"])
-                for element in child:
-                    if isinstance(element, dict):
-                        fitted = fit(schemas, inner, element)
-                        if fitted != inner:
-                            nested[(index, key + "[]")] = fitted
-    if not missing and not nested:
+    changes = needed_changes(schemas, schema, value)
+    if changes is None:
         return name
     if "x-clerk-webhooks-schema" in schema:
         copy_name = name
-        target = schema
     else:
         copy_name = PREFIX + name
         if copy_name not in schemas:
             schemas[copy_name] = copy.deepcopy(schema)
             schemas[copy_name]["x-clerk-webhooks-schema"] = name
-        target = schemas[copy_name]
-    target_parts = target["allOf"] if "allOf" in target else [target]
-    for part in target_parts:
+    apply_changes(schemas[copy_name], changes)
+    return copy_name
+
+
+def needed_changes(schemas, schema, value):
+    """What `schema` must lose for `value` to decode: required properties `value` lacks, properties whose schema
+    needs a fitted copy, and `allOf` parts that need relaxing (inlined, so no type exists only as a part).
+    `None` when `value` fits as it is."""
+    parts = schema["allOf"] if "allOf" in schema else [schema]
+    missing = []
+    nested = {}  # (part index, property or "property[]") -> fitted schema name
+    inline = {}  # part index -> relaxed copy of the part's referenced schema
+    for index, part in enumerate(parts):
+        if "$ref" in part:
+            inner = copy.deepcopy(schemas[ref_name(part["$ref"])])
+            inner_changes = needed_changes(schemas, inner, value)
+            if inner_changes is not None:
+                apply_changes(inner, inner_changes)
+                inline[index] = inner
+            continue
+        missing += [key for key in part.get("required", []) if key not in value]
+        for key, prop in part.get("properties", {}).items():
+            child = value.get(key)
+            target = prop
+            if "$ref" not in target and isinstance(target.get("allOf"), list) and len(target["allOf"]) == 1:
+                target = target["allOf"][0]
+            if "$ref" in target and isinstance(child, dict):
+                inner_name = ref_name(target["$ref"])
+                fitted = fit(schemas, inner_name, child)
+                if fitted != inner_name:
+                    nested[(index, key)] = fitted
+            elif target.get("type") == "array" and "$ref" in target.get("items", {}) and isinstance(child, list):
+                inner_name = ref_name(target["items"]["$ref"])
+                for element in child:
+                    if isinstance(element, dict):
+                        fitted = fit(schemas, inner_name, element)
+                        if fitted != inner_name:
+                            nested[(index, key + "[]")] = fitted
+    if not missing and not nested and not inline:
+        return None
+    return missing, nested, inline
+
+
+def apply_changes(target, changes):
+    missing, nested, inline = changes
+    parts = target["allOf"] if "allOf" in target else [target]
+    for index, relaxed in inline.items():
+        parts[index] = relaxed
+    for part in parts:
         if "required" in part:
             part["required"] = [key for key in part["required"] if key not in missing]
     for (index, key), fitted in nested.items():
-        part = target_parts[index]
-        if key is None:
-            part["$ref"] = "#/components/schemas/" + fitted
-        elif key.endswith("[]"):
+        part = parts[index]
+        if key.endswith("[]"):
             part["properties"][key[:-2]]["items"]["$ref"] = "#/components/schemas/" + fitted
         else:
             prop = part["properties"][key]
             holder = prop["allOf"][0] if "$ref" not in prop and "allOf" in prop else prop
             holder["$ref"] = "#/components/schemas/" + fitted
-    return copy_name

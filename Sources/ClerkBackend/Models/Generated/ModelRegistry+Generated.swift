@@ -173,38 +173,6 @@ internal enum ModelRegistry {
         "CommercePerUnitTotal-2": CommercePerUnitTotal.self,
     ]
 
-    /// The payload types generated from the webhooks spec: (schema name there, name here, type).
-    static let webhookSchemas: [(String, String, any (Codable & Sendable).Type)] = [
-        ("EmailEventPayload", "EmailEventPayload", WebhookEmail.self),
-        ("SmsEventPayload", "SmsEventPayload", WebhookSMSMessage.self),
-        ("PaymentAttemptEventPayload", "PaymentAttemptEventPayload", WebhookPaymentAttempt.self),
-        ("SubscriptionEventPayload", "SubscriptionEventPayload", WebhookSubscription.self),
-        ("BillingSubscriptionItemEventPayload", "BillingSubscriptionItemEventPayload", WebhookSubscriptionItem.self),
-        ("OrganizationInvitationAcceptedPayload", "OrganizationInvitationAcceptedPayload", WebhookOrganizationInvitationAccepted.self),
-        ("BillingPayee", "BillingPayee", BillingPayee.self),
-        ("BillingPayerEventPayload", "BillingPayerEventPayload", WebhookBillingPayer.self),
-        ("BillingPaymentFailedReason", "BillingPaymentFailedReason", BillingPaymentFailedReason.self),
-        ("BillingPaymentSource", "BillingPaymentSource", BillingPaymentSource.self),
-        ("BillingSubscriptionItem", "BillingSubscriptionItem", BillingSubscriptionItem.self),
-        ("BillingTotals", "BillingTotals", BillingTotals.self),
-        ("BillingSeats", "BillingSeats", BillingSeats.self),
-        ("BillingSubscriptionItemEventPlan", "BillingSubscriptionItemEventPlan", BillingSubscriptionItemEventPlan.self),
-        ("BillingPlan", "BillingPlan", BillingPlan.self),
-        ("BillingSubscriptionCredit", "BillingSubscriptionCredit", BillingSubscriptionCredit.self),
-        ("BillingSubscriptionCredits", "BillingSubscriptionCredits", BillingSubscriptionCredits.self),
-        ("BillingAmount", "BillingAmount", BillingAmount.self),
-        ("BillingUnitTotal", "BillingUnitTotal", BillingUnitTotal.self),
-        ("BillingSubscriptionItemEventPlanUnitPrice", "BillingSubscriptionItemEventPlanUnitPrice", BillingSubscriptionItemEventPlanUnitPrice.self),
-        ("BillingSubscriptionPayerCredit", "BillingSubscriptionPayerCredit", BillingSubscriptionPayerCredit.self),
-        ("BillingSubscriptionItemEventPlanUnitPriceTier", "BillingSubscriptionItemEventPlanUnitPriceTier", BillingSubscriptionItemEventPlanUnitPriceTier.self),
-        ("OrganizationDomain", "WebhookOrganizationDomain", WebhookOrganizationDomain.self),
-        ("OrganizationDomainVerification", "WebhookOrganizationDomainVerification", WebhookOrganizationDomainVerification.self),
-        ("OrganizationInvitation", "WebhookOrganizationInvitation", WebhookOrganizationInvitation.self),
-        ("Role", "WebhookRole", WebhookRole.self),
-        ("Invitation", "WebhookInvitation", WebhookInvitation.self),
-        ("WaitlistEntry", "WebhookWaitlistEntry", WebhookWaitlistEntry.self),
-    ]
-
     /// operationId -> the type its 200/201 JSON response body decodes into.
     static let operationResponses: [String: any (Codable & Sendable).Type] = [
         "GetJWKS": JWKS.self,
