@@ -125,7 +125,7 @@ where Context.Identity == ClerkAuth {
     /// - Throws: `HTTPError(.badRequest)` when the request cannot be turned into a URL (a hostile `Host`), and the
     ///   configuration errors of `authenticateRequest`.
     public func requestState(for request: Request, context: Context) async throws -> RequestState {
-        let remoteAddress = Self.remoteAddress(of: context).flatMap(Self.ipText)
+        let remoteAddress = peerAddress(of: context).flatMap(Self.ipText)
         let clerkRequest: ClerkRequest
         do {
             clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress)
@@ -189,17 +189,7 @@ where Context.Identity == ClerkAuth {
         }
     }
 
-    /// The peer address when the context is a `RemoteAddressRequestContext`. The context is read in place through
-    /// its own type (a cast to the protocol would copy it into an existential box on every request).
-    static func remoteAddress(of context: Context) -> SocketAddress? {
-        guard let type = Context.self as? any RemoteAddressRequestContext.Type else { return nil }
-        func read<C: RemoteAddressRequestContext>(_: C.Type, _ pointer: UnsafeRawPointer) -> SocketAddress? {
-            pointer.assumingMemoryBound(to: C.self).pointee.remoteAddress
-        }
-        return withUnsafePointer(to: context) { read(type, UnsafeRawPointer($0)) }
-    }
-
-    /// Stores the request state when the context is a ``ClerkAuthRequestContext``, in place (see ``remoteAddress(of:)``).
+    /// Stores the request state when the context is a ``ClerkAuthRequestContext``, in place (see `peerAddress(of:)`).
     static func setRequestState(_ state: RequestState, in context: inout Context) {
         guard let type = Context.self as? any ClerkAuthRequestContext.Type else { return }
         func write<C: ClerkAuthRequestContext>(_: C.Type, _ pointer: UnsafeMutableRawPointer) {
@@ -226,4 +216,14 @@ struct ClerkRedirectError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 
     func response() -> Response { Response(status: status, headers: headers) }
+}
+
+/// The peer address when the context is a `RemoteAddressRequestContext`. The context is read in place through its own
+/// type (a cast to the protocol would copy it into an existential box on every request).
+func peerAddress<Context: RequestContext>(of context: Context) -> SocketAddress? {
+    guard let type = Context.self as? any RemoteAddressRequestContext.Type else { return nil }
+    func read<C: RemoteAddressRequestContext>(_: C.Type, _ pointer: UnsafeRawPointer) -> SocketAddress? {
+        pointer.assumingMemoryBound(to: C.self).pointee.remoteAddress
+    }
+    return withUnsafePointer(to: context) { read(type, UnsafeRawPointer($0)) }
 }

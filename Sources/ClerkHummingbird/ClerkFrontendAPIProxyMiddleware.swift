@@ -34,7 +34,7 @@ public struct ClerkFrontendAPIProxyMiddleware<Context: RequestContext>: RouterMi
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard proxy.matches(path: request.uri.path) else { return try await next(request, context) }
-        let remoteAddress = Self.remoteAddress(of: context)?.ipAddress
+        let remoteAddress = peerAddress(of: context)?.ipAddress
         let clerkRequest: ClerkRequest
         do {
             clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress)
@@ -65,12 +65,4 @@ public struct ClerkFrontendAPIProxyMiddleware<Context: RequestContext>: RouterMi
         )
     }
 
-    /// The peer address when the context is a `RemoteAddressRequestContext`.
-    static func remoteAddress(of context: Context) -> SocketAddress? {
-        guard let type = Context.self as? any RemoteAddressRequestContext.Type else { return nil }
-        func read<C: RemoteAddressRequestContext>(_: C.Type, _ pointer: UnsafeRawPointer) -> SocketAddress? {
-            pointer.assumingMemoryBound(to: C.self).pointee.remoteAddress
-        }
-        return withUnsafePointer(to: context) { read(type, UnsafeRawPointer($0)) }
-    }
 }

@@ -27,12 +27,14 @@ public struct ClerkFrontendAPIProxyMiddleware: AsyncMiddleware {
 
     /// Forwards requests under the proxy path; passes every other request on.
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let proxy = try proxy ?? request.application.clerk.configuration().frontendAPIProxy,
+        let configuration = try? request.application.clerk.configuration()
+        // Without a proxy of its own the middleware needs the app's configuration: its absence is an error, not a
+        // silent pass-through.
+        guard let proxy = try proxy ?? (configuration ?? request.application.clerk.configuration()).frontendAPIProxy,
             proxy.matches(path: request.url.path)
         else {
             return try await next.respond(to: request)
         }
-        let configuration = try? request.application.clerk.configuration()
         let clerkRequest = try ClerkRequest(vapor: request, publicOrigin: configuration?.options.publicOrigin)
         let hasBody = (request.headers.first(name: .contentLength).flatMap(Int.init) ?? 0) > 0
             || request.headers.contains(name: .transferEncoding)

@@ -78,12 +78,12 @@ public struct ClerkFrontendAPIProxy: Sendable {
             target = frontendAPIURL
             host = frontendAPIURL.port.map { "\(parsedHost):\($0)" } ?? parsedHost
         } else {
-            guard let key = client.parsedPublishableKey else {
+            guard let key = client.parsedPublishableKey, let frontendAPI = Self.frontendAPI(for: key.frontendAPI) else {
                 throw ClerkError(
                     .invalidConfiguration, "the Frontend API proxy needs a valid publishable key (CLERK_PUBLISHABLE_KEY)"
                 )
             }
-            (target, host) = Self.frontendAPI(for: key.frontendAPI)
+            (target, host) = frontendAPI
         }
         self.path = path
         self.frontendAPIURL = target
@@ -98,11 +98,12 @@ public struct ClerkFrontendAPIProxy: Sendable {
     /// The base URL and `Host` of the Frontend API for a publishable key's host, as `@clerk/backend` derives them:
     /// Clerk's shared Frontend API host for its own instances (staging and local hosts have their own), and loopback
     /// for `*.localhost` hosts (an emulator), which resolve to loopback by definition.
-    static func frontendAPI(for keyHost: String) -> (URL, String) {
+    static func frontendAPI(for keyHost: String) -> (URL, String)? {
         let bare = keyHost.split(separator: ":").first.map(String.init) ?? keyHost
         if bare == "localhost" || bare.hasSuffix(".localhost") {
             let port = keyHost.split(separator: ":").dropFirst().first.map(String.init) ?? "80"
-            return (URL(string: "http://127.0.0.1:\(port)")!, keyHost)
+            guard let portNumber = UInt16(port), let url = URL(string: "http://127.0.0.1:\(portNumber)") else { return nil }
+            return (url, keyHost)
         }
         let stagingSuffixes = [".lclstage.dev", ".stgstage.dev", ".clerkstage.dev", ".accountsstage.dev"]
         let localSuffixes = [".lcl.dev", ".lclclerk.com"]
@@ -114,7 +115,7 @@ public struct ClerkFrontendAPIProxy: Sendable {
         } else {
             base = "frontend-api.clerk.dev"
         }
-        return (URL(string: "https://" + base)!, base)
+        return URL(string: "https://" + base).map { ($0, base) }
     }
 
     /// Whether a request path (without the query) is served by the proxy: the path itself or anything under it.
