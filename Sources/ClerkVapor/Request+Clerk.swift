@@ -72,11 +72,8 @@ extension Request {
         /// - Throws: `Abort(.internalServerError)` when Clerk is not configured or the verification failed for a
         ///   reason that is not the token's (the details are logged, never a token).
         public func auth(acceptsToken: AcceptsToken) async throws -> ClerkAuth {
-            let stored = request.storage[ClerkRequestStorageKey.self]
-            if let stored, stored.options.acceptsToken.covers(acceptsToken) {
-                return stored.auth.forAcceptedToken(acceptsToken)
-            }
-            return try await verifyOnDemand(acceptsToken, stored: stored)
+            if let covered = storedAuth(acceptsToken: acceptsToken) { return covered }
+            return try await verifyOnDemand(acceptsToken, stored: request.storage[ClerkRequestStorageKey.self])
         }
 
         /// The stored answer when the middleware covered `acceptsToken`; `nil` when it must be verified again.
