@@ -32,7 +32,7 @@ case "$target" in
   svix) entry=Fuzz/Targets/FuzzSvixHeaders.swift; extra=("$src/Webhooks/WebhookSignatureHeader.swift" "$src/Webhooks/WebhookVerificationError.swift") ;;
   json)
     entry=Fuzz/Targets/FuzzJSONDifferential.swift
-    extra=("$src/Support/ClerkJSONDecoder.swift" "$src/Client/Pagination.swift" Fuzz/Targets/FuzzSnapshotEncoder.swift)
+    extra=("$src/Support/ClerkJSONDecoder.swift" "$src/Support/ModelFields.swift" "$src/Client/Pagination.swift" Fuzz/Targets/FuzzSnapshotEncoder.swift)
     for model in "${json_models[@]}"; do extra+=("$src/Models/Generated/$model.swift"); done
     ;;
   *) echo "unknown target $target" >&2; exit 2 ;;

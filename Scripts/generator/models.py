@@ -341,7 +341,8 @@ class Generator(ExamplesMixin):
         props = self.build_properties(schema, scope, nested, owner_label)
         summary = type_summary(name, doc) if len(scope) == 1 else doc
         lines = ["/// %s" % l if l else "///" for l in summary.split("\n")]
-        lines.append("public struct %s: %s {" % (name, conformances))
+        decl_conformances = conformances + (", TapeModel" if props and "Codable" in conformances else "")
+        lines.append("public struct %s: %s {" % (name, decl_conformances))
         for p in props:
             deref = self.spec.deref(p.schema) if isinstance(p.schema, dict) else {}
             for doc_line in member_doc(
@@ -390,11 +391,35 @@ class Generator(ExamplesMixin):
                 else:
                     lines.append("        case %s = %s" % (case, swift_string(p.json_name)))
             lines.append("    }")
+            lines.extend(self.decoding_init_lines(props))
         for nested_name, nested_lines in nested:
             lines.append("")
             lines.extend("    " + l if l else "" for l in nested_lines)
         lines.append("}")
         self.collect_examples(schema, props, ".".join(scope))
+        return lines
+
+    def decoding_init_lines(self, props):
+        """`init(from:)` through `ModelFields`: the calls a synthesized one makes, read straight from the parsed
+        bytes when ClerkJSONDecoder's fast path decodes."""
+        lines = [
+            "",
+            "    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).",
+            "    public init(from decoder: any Decoder) throws {",
+            "        try self.init(fields: ModelFields<CodingKeys>(decoder))",
+            "    }",
+            "",
+            "    init(tape: JSONTape, object: Int) throws {",
+            "        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))",
+            "    }",
+            "",
+            "    private init(fields: ModelFields<CodingKeys>) throws {",
+        ]
+        for p in props:
+            case = ("_" + p.swift_name) if p.deprecated else escape(p.swift_name)
+            lines.append("        self.%s = try fields.%s(%s.self, .%s)" % (
+                case, "decodeIfPresent" if p.optional else "decode", p.type.local, case))
+        lines.append("    }")
         return lines
 
     def discriminator_values(self, schema, variants):

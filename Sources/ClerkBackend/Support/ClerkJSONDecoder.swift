@@ -16,8 +16,10 @@ import Darwin
 ///
 /// The fast path parses the body once into a flat index of its values (nothing is copied until a model asks for
 /// it), then decodes straight from the bytes: object members are found by comparing their raw names with the coding
-/// keys, starting where the previous lookup ended (models decode their keys in the order the API sends them), and
-/// strings are built only for the fields a model reads. Anything it does not handle exactly as `JSONDecoder` does
+/// keys, first the member after the previous match (models decode their keys in the order the Backend API sends
+/// them), then through a small table per object (webhook payloads list members alphabetically), and strings are
+/// built only for the fields a model reads. Generated models read their members from that index directly, with no
+/// keyed container in between. Anything it does not handle exactly as `JSONDecoder` does
 /// (a number that is not a plain integer for an integer field or a ``JSONValue``, an object with escaped, non-ASCII
 /// or possibly duplicate member names, invalid UTF-8, deep nesting, any decoding error at all) makes it give up, and
 /// `JSONDecoder` decodes the body instead, so results and errors are `JSONDecoder`'s. A differential fuzz target
@@ -77,7 +79,27 @@ final class JSONTape {
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
-    var nodes: [Node] = []
+    /// Immutable once parsed, so reads need no exclusivity checks.
+    let nodes: [Node]
+    /// Two slots per node for the objects being decoded (see ``TapeKeyedContainer``): at an object's first slot the
+    /// name node to compare first; at the first slot of its first name (a node that needs no slots of its own) one
+    /// more than the offset of its lookup table in ``tables``, or zero while it has none.
+    let slots: UnsafeMutableBufferPointer<Int>
+    /// The lookup tables of the objects with more than ``linearLookupLimit`` members (name nodes by fingerprint,
+    /// open addressing, zero for an empty entry), each built when a container first reads the object.
+    let tables: UnsafeMutableBufferPointer<Int>
+    private var tablesUsed = 0
+
+    /// Objects with at most this many members are searched member by member.
+    static let linearLookupLimit = 8
+
+    /// The size of the lookup table of an object with `memberCount` members: a power of two, at most half full.
+    static func tableCapacity(_ memberCount: Int) -> Int {
+        var capacity = 16
+        while capacity < memberCount * 2 { capacity <<= 1 }
+        return capacity
+    }
+
     /// Set when a read failed where JSONDecoder might have succeeded (a number it reads by rules of its own, a name
     /// it compares differently, a `Float`): the whole document then goes to JSONDecoder, even if the failure was
     /// caught by the type being decoded.
@@ -93,183 +115,35 @@ final class JSONTape {
 
     /// Parses strictly (RFC 8259); `nil` for invalid JSON or nesting deeper than ``maxDepth``.
     init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var parser = JSONTapeParser(bytes: bytes)
+        guard parser.parseDocument() else { return nil }
         self.bytes = bytes
-        nodes.reserveCapacity(bytes.count / 8)
-        var position = 0
-        skipWhitespace(&position)
-        guard parseValue(&position, depth: 0) else { return nil }
-        skipWhitespace(&position)
-        guard position == bytes.count else { return nil }
+        nodes = parser.nodes
+        (slots, tables) = Self.allocateState(nodes: nodes)
     }
 
-    private func skipWhitespace(_ position: inout Int) {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
-            }
-        }
+    /// A tape over `bytes` with the nodes of an earlier parse of the same bytes (no parsing).
+    init(_ bytes: UnsafeBufferPointer<UInt8>, parsed nodes: [Node]) {
+        self.bytes = bytes
+        self.nodes = nodes
+        (slots, tables) = Self.allocateState(nodes: nodes)
     }
 
-    private func parseValue(_ position: inout Int, depth: Int) -> Bool {
-        guard depth <= JSONTape.maxDepth, position < bytes.count else { return false }
-        switch bytes[position] {
-        case UInt8(ascii: "{"): return parseObject(&position, depth: depth + 1)
-        case UInt8(ascii: "["): return parseArray(&position, depth: depth + 1)
-        case UInt8(ascii: "\""): return parseString(&position)
-        case UInt8(ascii: "t"): return literal(&position, "true", .true)
-        case UInt8(ascii: "f"): return literal(&position, "false", .false)
-        case UInt8(ascii: "n"): return literal(&position, "null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return parseNumber(&position)
-        default: return false
+    private static func allocateState(nodes: [Node]) -> (UnsafeMutableBufferPointer<Int>, UnsafeMutableBufferPointer<Int>) {
+        var tableSpace = 0
+        for node in nodes where node.kind == .object && node.count > linearLookupLimit {
+            tableSpace += tableCapacity(node.count)
         }
+        let slots = UnsafeMutableBufferPointer<Int>.allocate(capacity: nodes.count * 2)
+        slots.initialize(repeating: 0)
+        let tables = UnsafeMutableBufferPointer<Int>.allocate(capacity: tableSpace)
+        tables.initialize(repeating: 0)
+        return (slots, tables)
     }
 
-    private func literal(_ position: inout Int, _ text: StaticString, _ kind: Kind) -> Bool {
-        let count = text.utf8CodeUnitCount
-        guard position + count <= bytes.count else { return false }
-        for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] { return false }
-        nodes.append(Node(kind: kind, start: position, end: position + count, count: 0, next: nodes.count + 1))
-        position += count
-        return true
-    }
-
-    private func isDigit(_ position: Int) -> Bool {
-        position < bytes.count && bytes[position] >= UInt8(ascii: "0") && bytes[position] <= UInt8(ascii: "9")
-    }
-
-    private func parseNumber(_ position: inout Int) -> Bool {
-        let start = position
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard isDigit(position) else { return false }
-        if bytes[position] == UInt8(ascii: "0") {
-            position += 1
-        } else {
-            while isDigit(position) { position += 1 }
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            position += 1
-            guard isDigit(position) else { return false }
-            while isDigit(position) { position += 1 }
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
-                position += 1
-            }
-            guard isDigit(position) else { return false }
-            while isDigit(position) { position += 1 }
-        }
-        nodes.append(Node(kind: .number, start: start, end: position, count: 0, next: nodes.count + 1))
-        return true
-    }
-
-    /// A string: control characters refused, escapes checked (their decoding waits until the string is read).
-    private func parseString(_ position: inout Int) -> Bool {
-        position += 1
-        let start = position
-        var escaped = false
-        var high: UInt8 = 0
-        while position < bytes.count {
-            let byte = bytes[position]
-            high |= byte
-            if byte == UInt8(ascii: "\"") {
-                let kind: Kind = escaped ? .escapedString : high < 0x80 ? .string : .utf8String
-                nodes.append(Node(kind: kind, start: start, end: position, count: 0, next: nodes.count + 1))
-                position += 1
-                return true
-            }
-            if byte < 0x20 { return false }
-            if byte == UInt8(ascii: "\\") {
-                escaped = true
-                position += 1
-                guard position < bytes.count else { return false }
-                switch bytes[position] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    position += 1
-                case UInt8(ascii: "u"):
-                    guard position + 4 < bytes.count,
-                        (1...4).allSatisfy({ JSONEscapes.hexValue(bytes[position + $0]) != nil })
-                    else { return false }
-                    position += 5
-                default:
-                    return false
-                }
-                continue
-            }
-            position += 1
-        }
-        return false
-    }
-
-    private func parseArray(_ position: inout Int, depth: Int) -> Bool {
-        let index = nodes.count
-        nodes.append(Node(kind: .array, start: position, end: position, count: 0, next: 0))
-        position += 1
-        skipWhitespace(&position)
-        var count = 0
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-        } else {
-            while true {
-                skipWhitespace(&position)
-                guard parseValue(&position, depth: depth) else { return false }
-                count += 1
-                skipWhitespace(&position)
-                guard position < bytes.count else { return false }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                } else if bytes[position] == UInt8(ascii: "]") {
-                    position += 1
-                    break
-                } else {
-                    return false
-                }
-            }
-        }
-        nodes[index].count = count
-        nodes[index].end = position
-        nodes[index].next = nodes.count
-        return true
-    }
-
-    private func parseObject(_ position: inout Int, depth: Int) -> Bool {
-        let index = nodes.count
-        nodes.append(Node(kind: .object, start: position, end: position, count: 0, next: 0))
-        position += 1
-        skipWhitespace(&position)
-        var count = 0
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-        } else {
-            while true {
-                skipWhitespace(&position)
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), parseString(&position) else {
-                    return false
-                }
-                skipWhitespace(&position)
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return false }
-                position += 1
-                skipWhitespace(&position)
-                guard parseValue(&position, depth: depth) else { return false }
-                count += 1
-                skipWhitespace(&position)
-                guard position < bytes.count else { return false }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                } else if bytes[position] == UInt8(ascii: "}") {
-                    position += 1
-                    break
-                } else {
-                    return false
-                }
-            }
-        }
-        nodes[index].count = count
-        nodes[index].end = position
-        nodes[index].next = nodes.count
-        return true
+    deinit {
+        slots.deallocate()
+        tables.deallocate()
     }
 
     // MARK: Reading values
@@ -290,20 +164,30 @@ final class JSONTape {
         }
     }
 
-    /// A fingerprint of a member name's bytes: its length and its first and last eight bytes.
-    func fingerprint(_ node: Node) -> UInt64 {
-        let count = node.end - node.start
+    /// A fingerprint of a member name's bytes: its length and its first and last eight bytes. The parser stores
+    /// it in the `count` of every plain-ASCII member name.
+    static func fingerprint(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let count = name.count
         var first: UInt64 = 0
         var last: UInt64 = 0
-        for offset in 0..<min(count, 8) {
-            first = first << 8 | UInt64(bytes[node.start + offset])
-            last = last << 8 | UInt64(bytes[node.end - 1 - offset])
+        if count >= 8, let base = name.baseAddress {
+            first = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+            last = UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)
+        } else {
+            for offset in 0..<count {
+                first = first << 8 | UInt64(name[offset])
+                last = last << 8 | UInt64(name[count - 1 - offset])
+            }
         }
         var hasher = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
         hasher ^= first &* 0xC2B2_AE3D_27D4_EB4F
         hasher = (hasher << 31 | hasher >> 33) ^ (last &* 0x1656_67B1_9E37_79F9)
         return hasher
     }
+
+    /// The fingerprint the parser stored for a plain-ASCII member name.
+    @inline(__always)
+    func storedFingerprint(_ index: Int) -> UInt64 { UInt64(bitPattern: Int64(nodes[index].count)) }
 
     /// Whether the members of an object can be looked up by their bytes: every name plain ASCII (no escapes, so two
     /// names are the same string exactly when they are the same bytes; Swift compares strings by canonical
@@ -313,35 +197,90 @@ final class JSONTape {
     func hasPlainDistinctNames(object: Int) -> Bool {
         let memberCount = nodes[object].count
         guard memberCount > 1 else { return memberCount == 0 || nodes[object + 1].kind == .string }
-        var prints: [UInt64] = []
-        prints.reserveCapacity(memberCount)
+        if memberCount <= Self.linearLookupLimit {
+            return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: memberCount) { prints in
+                var key = object + 1
+                for index in 0..<memberCount {
+                    guard nodes[key].kind == .string else { return false }
+                    let print = storedFingerprint(key)
+                    for earlier in 0..<index where prints[earlier] == print { return false }
+                    prints[index] = print
+                    key = nodes[key + 1].next
+                }
+                return true
+            }
+        }
+        // More members: the object's lookup table, built here (once), finds any two names with one fingerprint.
+        if slots[2 * (object + 1)] != 0 { return true }
+        let capacity = Self.tableCapacity(memberCount)
+        guard tablesUsed + capacity <= tables.count else { return false }
+        let table = UnsafeMutableBufferPointer(rebasing: tables[tablesUsed..<tablesUsed + capacity])
+        let mask = capacity - 1
         var key = object + 1
         for _ in 0..<memberCount {
-            let node = nodes[key]
-            guard node.kind == .string else { return false }
-            prints.append(fingerprint(node))
+            guard nodes[key].kind == .string else {
+                table.update(repeating: 0)
+                return false
+            }
+            let print = storedFingerprint(key)
+            var slot = Self.tableSlot(print, mask: mask)
+            while table[slot] != 0 {
+                if storedFingerprint(table[slot]) == print {
+                    table.update(repeating: 0)
+                    return false
+                }
+                slot = (slot + 1) & mask
+            }
+            table[slot] = key
             key = nodes[key + 1].next
         }
-        if memberCount <= 16 {
-            for i in 1..<memberCount {
-                for j in 0..<i where prints[i] == prints[j] { return false }
-            }
-        } else {
-            var seen = Set<UInt64>(minimumCapacity: memberCount)
-            for print in prints where !seen.insert(print).inserted { return false }
-        }
+        slots[2 * (object + 1)] = tablesUsed + 1
+        tablesUsed += capacity
         return true
     }
 
-    /// Whether a string node's characters are exactly `key` (no allocation for unescaped keys).
-    func stringEquals(_ index: Int, _ key: String) -> Bool {
-        let node = nodes[index]
-        if node.kind == .escapedString { return string(at: index) == key }
-        var key = key
-        return key.withUTF8 { keyBytes in
-            keyBytes.count == node.end - node.start
-                && (keyBytes.isEmpty || memcmp(keyBytes.baseAddress!, bytes.baseAddress! + node.start, keyBytes.count) == 0)
+    @inline(__always)
+    static func tableSlot(_ fingerprint: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: fingerprint >> 40) & mask }
+
+    /// The name node of the member called `name` (with fingerprint `print`) of an object whose lookup table is
+    /// built (more than ``linearLookupLimit`` members, ``hasPlainDistinctNames(object:)`` checked); `nil` if none.
+    func lookUp(object: Int, _ name: UnsafeBufferPointer<UInt8>, fingerprint print: UInt64) -> Int? {
+        let offset = slots[2 * (object + 1)] - 1
+        let mask = Self.tableCapacity(nodes[object].count) - 1
+        var slot = Self.tableSlot(print, mask: mask)
+        while true {
+            let key = tables[offset + slot]
+            if key == 0 { return nil }
+            if nameEquals(key, name, fingerprint: print) { return key }
+            slot = (slot + 1) & mask
         }
+    }
+
+    /// Whether the string node at `index` is plain ASCII and exactly `text`.
+    func nameIs(_ index: Int, _ text: StaticString) -> Bool {
+        let node = nodes[index]
+        let count = text.utf8CodeUnitCount
+        return node.kind == .string && node.end - node.start == count
+            && memcmp(text.utf8Start, bytes.baseAddress! + node.start, count) == 0
+    }
+
+    /// Whether the plain-ASCII member name at `index` is exactly `name`, given the name's fingerprint.
+    @inline(__always)
+    func nameEquals(_ index: Int, _ name: UnsafeBufferPointer<UInt8>, fingerprint: UInt64) -> Bool {
+        guard storedFingerprint(index) == fingerprint else { return false }
+        let node = nodes[index]
+        let count = name.count
+        guard count == node.end - node.start, count > 0, let base = name.baseAddress, let source = bytes.baseAddress
+        else { return count == 0 && node.end == node.start }
+        let other = UnsafeRawPointer(source + node.start)
+        let mine = UnsafeRawPointer(base)
+        guard count >= 8 else { return memcmp(mine, other, count) == 0 }
+        // The first and last eight bytes, then (past 16) the rest.
+        guard mine.loadUnaligned(as: UInt64.self) == other.loadUnaligned(as: UInt64.self),
+            mine.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                == other.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        else { return false }
+        return count <= 16 || memcmp(mine + 8, other + 8, count - 16) == 0
     }
 
     /// A plain integer literal (no fraction or exponent) as `Int64`; `nil` otherwise or on overflow.
@@ -389,6 +328,228 @@ final class JSONTape {
     }
 }
 
+/// The strict parser behind ``JSONTape``: a value type, so building the node list costs no exclusivity checks.
+/// Member names get their fingerprint (see ``JSONTape/fingerprint(_:_:)``) in `count`, which strings do not use.
+struct JSONTapeParser {
+    typealias Node = JSONTape.Node
+    typealias Kind = JSONTape.Kind
+    let bytes: UnsafeBufferPointer<UInt8>
+    var nodes: [Node] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        nodes.reserveCapacity(bytes.count / 8)
+    }
+
+    mutating func parseDocument() -> Bool {
+        var position = 0
+        skipWhitespace(&position)
+        guard parseValue(&position, depth: 0) else { return false }
+        skipWhitespace(&position)
+        return position == bytes.count
+    }
+
+    private func skipWhitespace(_ position: inout Int) {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue(_ position: inout Int, depth: Int) -> Bool {
+        guard depth <= JSONTape.maxDepth, position < bytes.count else { return false }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return parseObject(&position, depth: depth + 1)
+        case UInt8(ascii: "["): return parseArray(&position, depth: depth + 1)
+        case UInt8(ascii: "\""): return parseString(&position)
+        case UInt8(ascii: "t"): return literal(&position, "true", .true)
+        case UInt8(ascii: "f"): return literal(&position, "false", .false)
+        case UInt8(ascii: "n"): return literal(&position, "null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return parseNumber(&position)
+        default: return false
+        }
+    }
+
+    private mutating func literal(_ position: inout Int, _ text: StaticString, _ kind: Kind) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] { return false }
+        nodes.append(Node(kind: kind, start: position, end: position + count, count: 0, next: nodes.count + 1))
+        position += count
+        return true
+    }
+
+    private func isDigit(_ position: Int) -> Bool {
+        position < bytes.count && bytes[position] >= UInt8(ascii: "0") && bytes[position] <= UInt8(ascii: "9")
+    }
+
+    private mutating func parseNumber(_ position: inout Int) -> Bool {
+        let start = position
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard isDigit(position) else { return false }
+        if bytes[position] == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while isDigit(position) { position += 1 }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard isDigit(position) else { return false }
+            while isDigit(position) { position += 1 }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            guard isDigit(position) else { return false }
+            while isDigit(position) { position += 1 }
+        }
+        nodes.append(Node(kind: .number, start: start, end: position, count: 0, next: nodes.count + 1))
+        return true
+    }
+
+    /// A string: control characters refused, escapes checked (their decoding waits until the string is read).
+    private mutating func parseString(_ position: inout Int) -> Bool {
+        position += 1
+        let start = position
+        var escaped = false
+        var high: UInt8 = 0
+        while position < bytes.count {
+            // Eight plain bytes at a time (no quote, backslash or control character; bytes past ASCII noted).
+            while position + 8 <= bytes.count, let base = bytes.baseAddress {
+                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                guard !Self.hasSpecialByte(word) else { break }
+                if word & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
+                position += 8
+            }
+            guard position < bytes.count else { break }
+            let byte = bytes[position]
+            high |= byte
+            if byte == UInt8(ascii: "\"") {
+                let kind: Kind = escaped ? .escapedString : high < 0x80 ? .string : .utf8String
+                nodes.append(Node(kind: kind, start: start, end: position, count: 0, next: nodes.count + 1))
+                position += 1
+                return true
+            }
+            if byte < 0x20 { return false }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                position += 1
+                guard position < bytes.count else { return false }
+                switch bytes[position] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 1
+                case UInt8(ascii: "u"):
+                    guard position + 4 < bytes.count,
+                        (1...4).allSatisfy({ JSONEscapes.hexValue(bytes[position + $0]) != nil })
+                    else { return false }
+                    position += 5
+                default:
+                    return false
+                }
+                continue
+            }
+            position += 1
+        }
+        return false
+    }
+
+    /// Whether any of the eight bytes of `word` is a quote, a backslash or a control character (below 0x20).
+    /// Bytes past ASCII are not special here. The usual SWAR tests: a byte is zero after XOR with the quote or the
+    /// backslash, or below 0x20; a false "yes" only sends the word to the byte loop.
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let ascii = word & ~highs & 0x7F7F_7F7F_7F7F_7F7F
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote & highs
+        let zeroBackslash = (backslash &- ones) & ~backslash & highs
+        // Below 0x20: among the bytes whose top bit is clear, those for which adding 0x60 does not reach 0x80.
+        let control = ~(ascii &+ (ones &* 0x60)) & ~word & highs
+        return (zeroQuote | zeroBackslash | control) != 0
+    }
+
+    private mutating func parseArray(_ position: inout Int, depth: Int) -> Bool {
+        let index = nodes.count
+        nodes.append(Node(kind: .array, start: position, end: position, count: 0, next: 0))
+        position += 1
+        skipWhitespace(&position)
+        var count = 0
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+        } else {
+            while true {
+                skipWhitespace(&position)
+                guard parseValue(&position, depth: depth) else { return false }
+                count += 1
+                skipWhitespace(&position)
+                guard position < bytes.count else { return false }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    break
+                } else {
+                    return false
+                }
+            }
+        }
+        nodes[index].count = count
+        nodes[index].end = position
+        nodes[index].next = nodes.count
+        return true
+    }
+
+    private mutating func parseObject(_ position: inout Int, depth: Int) -> Bool {
+        let index = nodes.count
+        nodes.append(Node(kind: .object, start: position, end: position, count: 0, next: 0))
+        position += 1
+        skipWhitespace(&position)
+        var count = 0
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            while true {
+                skipWhitespace(&position)
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), parseString(&position) else {
+                    return false
+                }
+                let name = nodes.count - 1
+                if nodes[name].kind == .string {
+                    let print = JSONTape.fingerprint(UnsafeBufferPointer(rebasing: bytes[nodes[name].start..<nodes[name].end]))
+                    nodes[name].count = Int(Int64(bitPattern: print))
+                }
+                skipWhitespace(&position)
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return false }
+                position += 1
+                skipWhitespace(&position)
+                guard parseValue(&position, depth: depth) else { return false }
+                count += 1
+                skipWhitespace(&position)
+                guard position < bytes.count else { return false }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    break
+                } else {
+                    return false
+                }
+            }
+        }
+        nodes[index].count = count
+        nodes[index].end = position
+        nodes[index].next = nodes.count
+        return true
+    }
+}
+
 // MARK: - The decoder
 
 /// Any failure of the fast path: the caller falls back to `JSONDecoder`, whose error is the one reported.
@@ -412,6 +573,53 @@ struct TapeDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
         TapeSingleValueContainer(tape: tape, node: node)
+    }
+}
+
+/// Member lookup, shared by ``TapeKeyedContainer`` and ``ModelFields``.
+extension JSONTape {
+    /// Prepares an object for lookups by name.
+    ///
+    /// - Throws: ``TapeDecodingFailure`` when the node is not an object; gives up the fast path unless every member
+    ///   name is plain ASCII and no two may be equal (see ``hasPlainDistinctNames(object:)``).
+    func beginObject(_ object: Int) throws {
+        guard nodes[object].kind == .object else { throw TapeDecodingFailure() }
+        guard hasPlainDistinctNames(object: object) else { throw unsupported() }
+        if nodes[object].count > 0 { slots[2 * object] = object + 1 }
+    }
+
+    /// The value node of the member called `name` of an object prepared by ``beginObject(_:)``, or `nil`: the member
+    /// at the object's cursor first (models read their keys in the order the API usually sends them), then the
+    /// object's lookup table, or each member of a small object. A match moves the cursor to the next member.
+    @inline(__always)
+    func member(of object: Int, named name: String) -> Int? {
+        let memberCount = nodes[object].count
+        guard memberCount > 0 else { return nil }
+        var name = name
+        return name.withUTF8 { name in
+            let print = JSONTape.fingerprint(name)
+            let cursor = slots[2 * object]
+            if nameEquals(cursor, name, fingerprint: print) { return matched(cursor, in: object) }
+            if memberCount > JSONTape.linearLookupLimit {
+                guard let key = lookUp(object: object, name, fingerprint: print) else { return nil }
+                return matched(key, in: object)
+            }
+            var node = object + 1
+            for _ in 0..<memberCount {
+                if nameEquals(node, name, fingerprint: print) { return matched(node, in: object) }
+                node = nodes[node + 1].next
+            }
+            return nil
+        }
+    }
+
+    /// Moves an object's cursor to the member after the one whose name is at `node` (to the first after the last);
+    /// the value node.
+    @inline(__always)
+    private func matched(_ node: Int, in object: Int) -> Int {
+        let next = nodes[node + 1].next
+        slots[2 * object] = next < nodes[object].next ? next : object + 1
+        return node + 1
     }
 }
 
@@ -460,6 +668,36 @@ extension JSONTape {
         if T.self == Bool.self { return try decodeBool(node) as! T }
         if T.self == Double.self { return try decodeDouble(node) as! T }
         if T.self == JSONValue.self { return try jsonValue(node) as! T }
+        // Metadata maps and string lists, without the generic collection decoding.
+        if T.self == [String: JSONValue].self {
+            guard nodes[node].kind == .object, case .object(let members) = try jsonValue(node) else {
+                throw TapeDecodingFailure()
+            }
+            return members as! T
+        }
+        if T.self == [String].self {
+            guard nodes[node].kind == .array else { throw TapeDecodingFailure() }
+            var strings: [String] = []
+            strings.reserveCapacity(nodes[node].count)
+            var child = node + 1
+            for _ in 0..<nodes[node].count {
+                strings.append(try decodeString(child))
+                child = nodes[child].next
+            }
+            return strings as! T
+        }
+        // Arrays and open enums (the usual non-model values) without a container; the node's kind is checked
+        // first, so other types pay no cast.
+        switch nodes[node].kind {
+        case .array:
+            if let arrayType = T.self as? any TapeDecodableArray.Type {
+                return try arrayType.init(tape: self, array: node) as! T
+            }
+        case .string, .utf8String, .escapedString:
+            if let enumType = T.self as? any OpenStringEnum.Type { return enumType.init(rawValue: try decodeString(node)) as! T }
+        default:
+            break
+        }
         return try T(from: TapeDecoder(tape: self, node: node))
     }
 
@@ -501,15 +739,37 @@ extension JSONTape {
     }
 }
 
+/// An array decoded element by element from the tape, as `Array.init(from:)` does through an unkeyed container.
+protocol TapeDecodableArray {
+    init(tape: JSONTape, array: Int) throws
+}
+
+extension Array: TapeDecodableArray where Element: Decodable {
+    init(tape: JSONTape, array: Int) throws { self = try tape.decodeArray(array, of: Element.self) }
+}
+
+extension JSONTape {
+    /// An array node's elements as `Element`s (any other node fails, as with JSONDecoder).
+    func decodeArray<Element: Decodable>(_ node: Int, of type: Element.Type) throws -> [Element] {
+        guard nodes[node].kind == .array else { throw TapeDecodingFailure() }
+        let count = nodes[node].count
+        var elements: [Element] = []
+        elements.reserveCapacity(count)
+        var child = node + 1
+        for _ in 0..<count {
+            elements.append(try decode(child, as: Element.self))
+            child = nodes[child].next
+        }
+        return elements
+    }
+}
+
 /// An object's members. Lookups start after the previous match: synthesized `init(from:)`s read keys in declaration
 /// order, which is usually the order of the JSON, so most lookups compare one name.
-final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+struct TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let tape: JSONTape
     let object: Int
     let memberCount: Int
-    /// The key node to compare first, and how many members lie before it.
-    private var cursor: Int
-    private var cursorOffset = 0
 
     /// - Throws: ``TapeDecodingFailure`` unless every member name is plain ASCII and no two may be equal (see
     ///   ``JSONTape/hasPlainDistinctNames(object:)``).
@@ -517,8 +777,7 @@ final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         self.tape = tape
         self.object = object
         memberCount = tape.nodes[object].count
-        cursor = object + 1
-        guard tape.hasPlainDistinctNames(object: object) else { throw tape.unsupported() }
+        try tape.beginObject(object)
     }
 
     var codingPath: [any CodingKey] { [] }
@@ -534,30 +793,7 @@ final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     /// The value node of `key`, or `nil`.
-    private func find(_ key: Key) throws -> Int? {
-        guard memberCount > 0 else { return nil }
-        let name = key.stringValue
-        var node = cursor
-        var offset = cursorOffset
-        for _ in 0..<memberCount {
-            let matched = tape.stringEquals(node, name)
-            // Move to the next member, wrapping around.
-            let value = node + 1
-            offset += 1
-            if offset == memberCount {
-                offset = 0
-                node = object + 1
-            } else {
-                node = tape.nodes[value].next
-            }
-            if matched {
-                cursor = node
-                cursorOffset = offset
-                return value
-            }
-        }
-        return nil
-    }
+    private func find(_ key: Key) throws -> Int? { tape.member(of: object, named: key.stringValue) }
 
     private func require(_ key: Key) throws -> Int {
         guard let node = try find(key) else { throw TapeDecodingFailure() }
@@ -590,14 +826,30 @@ final class TapeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return node
     }
 
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key).map { try tape.decodeBool($0) } }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key).map { try tape.decodeString($0) } }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key).map { try tape.decodeDouble($0) } }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key).map { try tape.decodeInteger($0, as: Int.self) } }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(key).map { try tape.decodeInteger($0, as: Int64.self) } }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        guard let node = try present(key) else { return nil }
+        return try tape.decodeBool(node)
+    }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        guard let node = try present(key) else { return nil }
+        return try tape.decodeString(node)
+    }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+        guard let node = try present(key) else { return nil }
+        return try tape.decodeDouble(node)
+    }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        guard let node = try present(key) else { return nil }
+        return try tape.decodeInteger(node, as: Int.self)
+    }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+        guard let node = try present(key) else { return nil }
+        return try tape.decodeInteger(node, as: Int64.self)
+    }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         // As with JSONDecoder, `null` is `nil` here, whatever `T` is.
-        try present(key).map { try tape.decode($0, as: T.self) }
+        guard let node = try present(key) else { return nil }
+        return try tape.decode(node, as: T.self)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws

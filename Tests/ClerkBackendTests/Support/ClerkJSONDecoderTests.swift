@@ -151,6 +151,65 @@ struct ClerkJSONDecoderTests {
         #expect(try ClerkJSONDecoder().decode(Kelvin.self, from: data) == JSONDecoder().decode(Kelvin.self, from: data))
     }
 
+    /// Twenty optional members: more than the linear-lookup limit, so lookups go through the object's table.
+    struct Wide: Codable, Equatable {
+        var a0, a1, a2, a3, a4, a5, a6, a7, a8, a9: String?
+        var b0, b1, b2, b3, b4, b5, b6, b7, b8, b9: Int?
+        var long_member_name_past_sixteen_bytes: String?
+        var long_member_name_past_sixteen_bytez: String?
+    }
+
+    static func wideJSON(_ names: [String], duplicate: String? = nil) -> Data {
+        var members = names.map { name in name.hasPrefix("b") ? #""\#(name)":\#(name.dropFirst())"# : #""\#(name)":"\#(name)""# }
+        if let duplicate { members.append(#""\#(duplicate)":"again""#) }
+        return Data(("{" + members.joined(separator: ",") + "}").utf8)
+    }
+
+    static let wideNames = (0..<10).map { "a\($0)" } + (0..<10).map { "b\($0)" }
+        + ["long_member_name_past_sixteen_bytes", "long_member_name_past_sixteen_bytez"]
+
+    @Test("Large objects: members in any order, names that share a prefix and a length, absent members", arguments: [
+        "declaration", "reversed", "alphabetical", "shuffled", "sparse",
+    ])
+    func largeObjects(_ order: String) throws {
+        var names = Self.wideNames
+        switch order {
+        case "reversed": names.reverse()
+        case "alphabetical": names.sort()
+        case "shuffled":
+            var generator = SeededGenerator(seed: 42)
+            names.shuffle(using: &generator)
+        case "sparse": names = names.enumerated().filter { $0.offset % 3 != 1 }.map(\.element)
+        default: break
+        }
+        let data = Self.wideJSON(names)
+        let fast = try #require(Self.fastOnly(Wide.self, data), "the fast path gave up")
+        #expect(fast == (try JSONDecoder().decode(Wide.self, from: data)))
+        #expect(fast.long_member_name_past_sixteen_bytes == (names.contains("long_member_name_past_sixteen_bytes") ? "long_member_name_past_sixteen_bytes" : nil))
+        #expect(fast.long_member_name_past_sixteen_bytez == (names.contains("long_member_name_past_sixteen_bytez") ? "long_member_name_past_sixteen_bytez" : nil))
+        // A generated model (its init(from:) reads through ModelFields) with its members reversed.
+        let user = Data(try Fixtures.userJSON().utf8)
+        let object = try JSONDecoder().decode([String: JSONValue].self, from: user)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = order == "alphabetical" ? [.sortedKeys] : []
+        let reordered = try encoder.encode(object)
+        let (modelFast, modelFoundation) = try Self.bothEncoded(User.self, reordered)
+        #expect(modelFast != nil && modelFast == modelFoundation)
+    }
+
+    @Test("Large objects with two equal member names go to JSONDecoder, which picks the value", arguments: [
+        "a3", "b7", "long_member_name_past_sixteen_bytes",
+    ])
+    func largeObjectDuplicates(_ duplicate: String) throws {
+        let data = Self.wideJSON(Self.wideNames, duplicate: duplicate)
+        #expect(Self.fastOnly(Wide.self, data) == nil)
+        #expect(Self.fastOnly(JSONValue.self, data) == nil)
+        let expected = try? JSONDecoder().decode(Wide.self, from: data)
+        let actual = try? ClerkJSONDecoder().decode(Wide.self, from: data)
+        #expect(actual == expected)
+        #expect(try ClerkJSONDecoder().decode(JSONValue.self, from: data) == JSONDecoder().decode(JSONValue.self, from: data))
+    }
+
     @Test("A member name that is not UTF-8 is refused, as JSONDecoder refuses it")
     func invalidUTF8Name() {
         struct Small: Codable { var id: String }

@@ -5,7 +5,7 @@
 ///
 /// The secret is shown once, when the key is created; later reads do not include it. A key is usable while
 /// `revoked` is `false` and `expiration`, when set, is in the future.
-public struct APIKey: Codable, Hashable, Sendable {
+public struct APIKey: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `api_key`.
     ///
     /// Always sent. Spec: `APIKey.object`.
@@ -125,6 +125,34 @@ public struct APIKey: Codable, Hashable, Sendable {
         case lastUsedAt = "last_used_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.type = try fields.decode(String.self, .type)
+        self.subject = try fields.decode(String.self, .subject)
+        self.name = try fields.decode(String.self, .name)
+        self.description = try fields.decodeIfPresent(String.self, .description)
+        self.claims = try fields.decodeIfPresent(JSONValue.self, .claims)
+        self.scopes = try fields.decode([String].self, .scopes)
+        self.revoked = try fields.decode(Bool.self, .revoked)
+        self.revocationReason = try fields.decodeIfPresent(String.self, .revocationReason)
+        self.expired = try fields.decode(Bool.self, .expired)
+        self.expiration = try fields.decodeIfPresent(Double.self, .expiration)
+        self.createdBy = try fields.decodeIfPresent(String.self, .createdBy)
+        self.lastUsedAt = try fields.decodeIfPresent(Double.self, .lastUsedAt)
+        self.createdAt = try fields.decode(Double.self, .createdAt)
+        self.updatedAt = try fields.decode(Double.self, .updatedAt)
     }
 
     /// Values of `object` in `APIKey`.

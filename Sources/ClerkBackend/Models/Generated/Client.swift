@@ -3,7 +3,7 @@
 /// A browser or device as Clerk sees it: the sessions signed in on it (several when multi-session is on) and
 /// the one in use (`lastActiveSessionID`). The session tokens your backend verifies are minted for a session
 /// of a client.
-public struct Client: Codable, Hashable, Sendable {
+public struct Client: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `client`.
     ///
     /// Always sent. Spec: `Client.object`.
@@ -81,6 +81,28 @@ public struct Client: Codable, Hashable, Sendable {
         case lastAuthenticationStrategy = "last_authentication_strategy"
         case updatedAt = "updated_at"
         case createdAt = "created_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.sessionIDs = try fields.decode([String].self, .sessionIDs)
+        self.sessions = try fields.decode([Session].self, .sessions)
+        self.signInID = try fields.decodeIfPresent(String.self, .signInID)
+        self.signUpID = try fields.decodeIfPresent(String.self, .signUpID)
+        self.lastActiveSessionID = try fields.decodeIfPresent(String.self, .lastActiveSessionID)
+        self.lastAuthenticationStrategy = try fields.decodeIfPresent(String.self, .lastAuthenticationStrategy)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
     }
 
     /// Values of `object` in `Client`.

@@ -4,7 +4,7 @@
 ///
 /// An address counts as verified only when `verification?.status` is `verified`; an address can be on the user
 /// and still unverified. `linkedTo` lists the external accounts (an OAuth provider) it came from.
-public struct EmailAddress: Codable, Hashable, Sendable {
+public struct EmailAddress: Codable, Hashable, Sendable, TapeModel {
     /// JSON `id` (string).
     ///
     /// May be absent (then `nil`). Spec: `EmailAddress.id`.
@@ -77,6 +77,27 @@ public struct EmailAddress: Codable, Hashable, Sendable {
         case matchesSsoConnection = "matches_sso_connection"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.id = try fields.decodeIfPresent(String.self, .id)
+        self.object = try fields.decode(Object.self, .object)
+        self.emailAddress = try fields.decode(String.self, .emailAddress)
+        self.reserved = try fields.decode(Bool.self, .reserved)
+        self.verification = try fields.decodeIfPresent(Verification.self, .verification)
+        self.linkedTo = try fields.decode([IdentificationLink].self, .linkedTo)
+        self.matchesSsoConnection = try fields.decodeIfPresent(Bool.self, .matchesSsoConnection)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
     }
 
     /// Values of `object` in `EmailAddress`.

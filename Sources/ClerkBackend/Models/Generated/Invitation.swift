@@ -3,7 +3,7 @@
 /// An invitation to join the application, sent to an email address. `status` is `pending` until the
 /// invitee signs up (`accepted`), it is revoked (`revoked`) or it lapses (`expired`). `publicMetadata` is
 /// copied to the user created from it.
-public struct Invitation: Codable, Hashable, Sendable {
+public struct Invitation: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `invitation`.
     ///
     /// Always sent. Spec: `Invitation.object`.
@@ -83,6 +83,28 @@ public struct Invitation: Codable, Hashable, Sendable {
         case expiresAt = "expires_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.emailAddress = try fields.decode(String.self, .emailAddress)
+        self.publicMetadata = try fields.decode(Metadata.self, .publicMetadata)
+        self.revoked = try fields.decodeIfPresent(Bool.self, .revoked)
+        self.status = try fields.decode(Status.self, .status)
+        self.url = try fields.decodeIfPresent(String.self, .url)
+        self.expiresAt = try fields.decodeIfPresent(Int64.self, .expiresAt)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
     }
 
     /// Values of `object` in `Invitation`.

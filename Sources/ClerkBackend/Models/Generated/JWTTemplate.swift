@@ -5,7 +5,7 @@
 ///
 /// Tokens minted from a template are not session tokens: `verifyToken` accepts them (their category is
 /// `JWTCategory.jwtTemplate`), but `authenticateRequest` never treats one as a session.
-public struct JWTTemplate: Codable, Hashable, Sendable {
+public struct JWTTemplate: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `jwt_template`.
     ///
     /// Always sent. Spec: `JWTTemplate.object`.
@@ -83,6 +83,28 @@ public struct JWTTemplate: Codable, Hashable, Sendable {
         case signingAlgorithm = "signing_algorithm"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.name = try fields.decode(String.self, .name)
+        self.claims = try fields.decode([String: JSONValue].self, .claims)
+        self.lifetime = try fields.decode(Int64.self, .lifetime)
+        self.allowedClockSkew = try fields.decode(Int64.self, .allowedClockSkew)
+        self.customSigningKey = try fields.decode(Bool.self, .customSigningKey)
+        self.signingAlgorithm = try fields.decode(String.self, .signingAlgorithm)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
     }
 
     /// Values of `object` in `JWTTemplate`.

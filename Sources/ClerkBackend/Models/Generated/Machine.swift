@@ -2,7 +2,7 @@
 
 /// A machine (a service of yours) that can create M2M tokens, and the other machines it may talk to
 /// (`scopedMachines`). Its secret key is shown once, when it is created.
-public struct Machine: Codable, Hashable, Sendable {
+public struct Machine: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `machine`.
     ///
     /// Always sent. Spec: `Machine.object`.
@@ -66,6 +66,26 @@ public struct Machine: Codable, Hashable, Sendable {
         case updatedAt = "updated_at"
         case defaultTokenTtl = "default_token_ttl"
         case scopedMachines = "scoped_machines"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.name = try fields.decode(String.self, .name)
+        self.instanceID = try fields.decode(String.self, .instanceID)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
+        self.defaultTokenTtl = try fields.decodeIfPresent(Int64.self, .defaultTokenTtl)
+        self.scopedMachines = try fields.decode([MachineWithoutScopedMachines].self, .scopedMachines)
     }
 
     /// Values of `object` in `Machine`.

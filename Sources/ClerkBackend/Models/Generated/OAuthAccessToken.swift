@@ -4,7 +4,7 @@
 public typealias OAuthAccessToken = [OAuthAccessTokenItem]
 
 /// An element of `OAuthAccessToken` (schema `OAuthAccessToken`).
-public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
+public struct OAuthAccessTokenItem: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `oauth_access_token`.
     ///
     /// Always sent. Spec: `OAuthAccessTokenItem.object`.
@@ -89,6 +89,29 @@ public struct OAuthAccessTokenItem: Codable, Hashable, Sendable {
         case scopes
         case idToken = "id_token"
         case tokenSecret = "token_secret"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.externalAccountID = try fields.decode(String.self, .externalAccountID)
+        self.providerUserID = try fields.decode(String.self, .providerUserID)
+        self.token = try fields.decode(String.self, .token)
+        self.expiresAt = try fields.decodeIfPresent(Int64.self, .expiresAt)
+        self.provider = try fields.decode(String.self, .provider)
+        self.publicMetadata = try fields.decode(Metadata.self, .publicMetadata)
+        self.label = try fields.decodeIfPresent(String.self, .label)
+        self.scopes = try fields.decodeIfPresent([String].self, .scopes)
+        self.idToken = try fields.decodeIfPresent(String.self, .idToken)
+        self.tokenSecret = try fields.decodeIfPresent(String.self, .tokenSecret)
     }
 
     /// Values of `object` in `OAuthAccessTokenItem`.

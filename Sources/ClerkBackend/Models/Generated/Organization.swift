@@ -4,7 +4,7 @@
 ///
 /// `slug` is unique within the instance and may change; store `id`. `membersCount` and `pendingInvitationsCount`
 /// are present only when the request asked for them (`includeMembersCount`).
-public struct Organization: Codable, Hashable, Sendable {
+public struct Organization: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `organization`.
     ///
     /// Always sent. Spec: `Organization.object`.
@@ -140,6 +140,36 @@ public struct Organization: Codable, Hashable, Sendable {
         case updatedAt = "updated_at"
         case lastActiveAt = "last_active_at"
         case roleSetKey = "role_set_key"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.name = try fields.decode(String.self, .name)
+        self.slug = try fields.decode(String.self, .slug)
+        self.imageURL = try fields.decodeIfPresent(String.self, .imageURL)
+        self.hasImage = try fields.decode(Bool.self, .hasImage)
+        self.membersCount = try fields.decodeIfPresent(Int64.self, .membersCount)
+        self.missingMemberWithElevatedPermissions = try fields.decodeIfPresent(Bool.self, .missingMemberWithElevatedPermissions)
+        self.pendingInvitationsCount = try fields.decodeIfPresent(Int64.self, .pendingInvitationsCount)
+        self.maxAllowedMemberships = try fields.decode(Int64.self, .maxAllowedMemberships)
+        self.adminDeleteEnabled = try fields.decode(Bool.self, .adminDeleteEnabled)
+        self.publicMetadata = try fields.decode(Metadata.self, .publicMetadata)
+        self.privateMetadata = try fields.decodeIfPresent(Metadata.self, .privateMetadata)
+        self.createdBy = try fields.decodeIfPresent(String.self, .createdBy)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
+        self.lastActiveAt = try fields.decodeIfPresent(Int64.self, .lastActiveAt)
+        self.roleSetKey = try fields.decodeIfPresent(String.self, .roleSetKey)
     }
 
     /// Values of `object` in `Organization`.

@@ -2,7 +2,7 @@
 
 /// An invitation to join an organization with a given role, sent to an email address. Accepting it creates
 /// an `OrganizationMembership`; the invitee may be a new or an existing user.
-public struct OrganizationInvitation: Codable, Hashable, Sendable {
+public struct OrganizationInvitation: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `organization_invitation`.
     ///
     /// Always sent. Spec: `OrganizationInvitation.object`.
@@ -115,6 +115,33 @@ public struct OrganizationInvitation: Codable, Hashable, Sendable {
         case expiresAt = "expires_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.emailAddress = try fields.decode(String.self, .emailAddress)
+        self.role = try fields.decode(String.self, .role)
+        self.roleName = try fields.decode(String.self, .roleName)
+        self.organizationID = try fields.decodeIfPresent(String.self, .organizationID)
+        self.inviterID = try fields.decodeIfPresent(String.self, .inviterID)
+        self.publicInviterData = try fields.decodeIfPresent(OrganizationInvitationPublicUserData.self, .publicInviterData)
+        self.status = try fields.decodeIfPresent(String.self, .status)
+        self.publicMetadata = try fields.decode(Metadata.self, .publicMetadata)
+        self.privateMetadata = try fields.decodeIfPresent(Metadata.self, .privateMetadata)
+        self.url = try fields.decodeIfPresent(String.self, .url)
+        self.expiresAt = try fields.decodeIfPresent(Int64.self, .expiresAt)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
     }
 
     /// Values of `object` in `OrganizationInvitation`.

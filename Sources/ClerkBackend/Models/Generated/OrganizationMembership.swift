@@ -5,7 +5,7 @@
 /// `role` is a role key such as `org:admin`; `permissions` are derived from it by the instance's role settings,
 /// so changing a role's permissions changes every membership that has it. The user's part is a public view
 /// (`publicUserData`), not a full `User`.
-public struct OrganizationMembership: Codable, Hashable, Sendable {
+public struct OrganizationMembership: Codable, Hashable, Sendable, TapeModel {
     /// JSON `id` (string).
     ///
     /// Always sent. Spec: `OrganizationMembership.id`.
@@ -92,6 +92,29 @@ public struct OrganizationMembership: Codable, Hashable, Sendable {
         case publicUserData = "public_user_data"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.id = try fields.decode(String.self, .id)
+        self.object = try fields.decode(Object.self, .object)
+        self.role = try fields.decode(String.self, .role)
+        self.roleName = try fields.decodeIfPresent(String.self, .roleName)
+        self.permissions = try fields.decode([String].self, .permissions)
+        self.publicMetadata = try fields.decode(Metadata.self, .publicMetadata)
+        self.privateMetadata = try fields.decodeIfPresent(Metadata.self, .privateMetadata)
+        self.organization = try fields.decode(Organization.self, .organization)
+        self.publicUserData = try fields.decodeIfPresent(OrganizationMembershipPublicUserData.self, .publicUserData)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
     }
 
     /// Values of `object` in `OrganizationMembership`.

@@ -2,7 +2,7 @@
 
 /// One phone number of a user (E.164, such as `+15555550100`), with its verification and whether it is used
 /// for two-factor authentication (`reservedForSecondFactor`, `defaultSecondFactor`).
-public struct PhoneNumber: Codable, Hashable, Sendable {
+public struct PhoneNumber: Codable, Hashable, Sendable, TapeModel {
     /// JSON `id` (string).
     ///
     /// May be absent (then `nil`). Spec: `PhoneNumber.id`.
@@ -87,6 +87,29 @@ public struct PhoneNumber: Codable, Hashable, Sendable {
         case backupCodes = "backup_codes"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.id = try fields.decodeIfPresent(String.self, .id)
+        self.object = try fields.decode(Object.self, .object)
+        self.phoneNumber = try fields.decode(String.self, .phoneNumber)
+        self.reservedForSecondFactor = try fields.decodeIfPresent(Bool.self, .reservedForSecondFactor)
+        self.defaultSecondFactor = try fields.decodeIfPresent(Bool.self, .defaultSecondFactor)
+        self.reserved = try fields.decode(Bool.self, .reserved)
+        self.verification = try fields.decodeIfPresent(Verification.self, .verification)
+        self.linkedTo = try fields.decode([IdentificationLink].self, .linkedTo)
+        self.backupCodes = try fields.decodeIfPresent([String].self, .backupCodes)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
     }
 
     /// Values of `object` in `PhoneNumber`.

@@ -5,7 +5,7 @@
 /// A session is `active` until the user signs out (`ended`), it is revoked (`revoked`), or it lapses: it
 /// `expired` at `expireAt` (the lifetime limit) or was `abandoned` at `abandonAt` (the inactivity limit).
 /// `lastActiveAt` moves while the user makes requests; `updatedAt` moves on any change to the session.
-public struct Session: Codable, Hashable, Sendable {
+public struct Session: Codable, Hashable, Sendable, TapeModel {
     /// JSON `object` (string): always `session`.
     ///
     /// Always sent. Spec: `Session.object`.
@@ -117,6 +117,32 @@ public struct Session: Codable, Hashable, Sendable {
         case updatedAt = "updated_at"
         case createdAt = "created_at"
         case tasks
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.object = try fields.decode(Object.self, .object)
+        self.id = try fields.decode(String.self, .id)
+        self.userID = try fields.decode(String.self, .userID)
+        self.clientID = try fields.decode(String.self, .clientID)
+        self.actor = try fields.decodeIfPresent([String: JSONValue].self, .actor)
+        self.status = try fields.decode(Status.self, .status)
+        self.lastActiveOrganizationID = try fields.decodeIfPresent(String.self, .lastActiveOrganizationID)
+        self.lastActiveAt = try fields.decode(Int64.self, .lastActiveAt)
+        self.latestActivity = try fields.decodeIfPresent(SessionActivityResponse.self, .latestActivity)
+        self.expireAt = try fields.decode(Int64.self, .expireAt)
+        self.abandonAt = try fields.decode(Int64.self, .abandonAt)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.tasks = try fields.decodeIfPresent([SessionTask].self, .tasks)
     }
 
     /// Values of `object` in `Session`.

@@ -7,7 +7,7 @@
 /// `emailAddresses` or `phoneNumbers`. Of the three metadata objects, `publicMetadata` is readable by your
 /// frontend and writable only from the backend, `privateMetadata` never leaves the backend, and
 /// `unsafeMetadata` can be written by the user from the frontend: never trust it for authorization.
-public struct User: Codable, Hashable, Sendable {
+public struct User: Codable, Hashable, Sendable, TapeModel {
     /// JSON `id` (string).
     ///
     /// Always sent. Spec: `User.id`.
@@ -360,6 +360,64 @@ public struct User: Codable, Hashable, Sendable {
         case legalAcceptedAt = "legal_accepted_at"
         case bypassClientTrust = "bypass_client_trust"
         case scim
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.id = try fields.decode(String.self, .id)
+        self.object = try fields.decode(Object.self, .object)
+        self.externalID = try fields.decodeIfPresent(String.self, .externalID)
+        self.primaryEmailAddressID = try fields.decodeIfPresent(String.self, .primaryEmailAddressID)
+        self.primaryPhoneNumberID = try fields.decodeIfPresent(String.self, .primaryPhoneNumberID)
+        self.primaryWeb3WalletID = try fields.decodeIfPresent(String.self, .primaryWeb3WalletID)
+        self.username = try fields.decodeIfPresent(String.self, .username)
+        self.firstName = try fields.decodeIfPresent(String.self, .firstName)
+        self.lastName = try fields.decodeIfPresent(String.self, .lastName)
+        self.locale = try fields.decodeIfPresent(String.self, .locale)
+        self._profileImageURL = try fields.decodeIfPresent(String.self, ._profileImageURL)
+        self.imageURL = try fields.decodeIfPresent(String.self, .imageURL)
+        self.hasImage = try fields.decode(Bool.self, .hasImage)
+        self.publicMetadata = try fields.decode(Metadata.self, .publicMetadata)
+        self.privateMetadata = try fields.decodeIfPresent(Metadata.self, .privateMetadata)
+        self.unsafeMetadata = try fields.decodeIfPresent(Metadata.self, .unsafeMetadata)
+        self.emailAddresses = try fields.decode([EmailAddress].self, .emailAddresses)
+        self.phoneNumbers = try fields.decode([PhoneNumber].self, .phoneNumbers)
+        self.web3Wallets = try fields.decode([Web3Wallet].self, .web3Wallets)
+        self.passkeys = try fields.decode([Passkey].self, .passkeys)
+        self.passwordEnabled = try fields.decode(Bool.self, .passwordEnabled)
+        self.twoFactorEnabled = try fields.decode(Bool.self, .twoFactorEnabled)
+        self.totpEnabled = try fields.decode(Bool.self, .totpEnabled)
+        self.backupCodeEnabled = try fields.decode(Bool.self, .backupCodeEnabled)
+        self.mfaEnabledAt = try fields.decodeIfPresent(Int64.self, .mfaEnabledAt)
+        self.mfaDisabledAt = try fields.decodeIfPresent(Int64.self, .mfaDisabledAt)
+        self.passwordLastUpdatedAt = try fields.decodeIfPresent(Int64.self, .passwordLastUpdatedAt)
+        self.externalAccounts = try fields.decode([ExternalAccountWithVerification].self, .externalAccounts)
+        self.samlAccounts = try fields.decode([SAMLAccount].self, .samlAccounts)
+        self.enterpriseAccounts = try fields.decode([EnterpriseAccount].self, .enterpriseAccounts)
+        self.organizationMemberships = try fields.decodeIfPresent([OrganizationMembership].self, .organizationMemberships)
+        self.lastSignInAt = try fields.decodeIfPresent(Int64.self, .lastSignInAt)
+        self.banned = try fields.decode(Bool.self, .banned)
+        self.locked = try fields.decode(Bool.self, .locked)
+        self.deprovisioned = try fields.decodeIfPresent(Bool.self, .deprovisioned)
+        self.lockoutExpiresInSeconds = try fields.decodeIfPresent(Int64.self, .lockoutExpiresInSeconds)
+        self.verificationAttemptsRemaining = try fields.decodeIfPresent(Int64.self, .verificationAttemptsRemaining)
+        self.updatedAt = try fields.decode(Int64.self, .updatedAt)
+        self.createdAt = try fields.decode(Int64.self, .createdAt)
+        self.deleteSelfEnabled = try fields.decode(Bool.self, .deleteSelfEnabled)
+        self.createOrganizationEnabled = try fields.decode(Bool.self, .createOrganizationEnabled)
+        self.createOrganizationsLimit = try fields.decodeIfPresent(Int64.self, .createOrganizationsLimit)
+        self.lastActiveAt = try fields.decodeIfPresent(Int64.self, .lastActiveAt)
+        self.legalAcceptedAt = try fields.decodeIfPresent(Int64.self, .legalAcceptedAt)
+        self.bypassClientTrust = try fields.decodeIfPresent(Bool.self, .bypassClientTrust)
+        self.scim = try fields.decodeIfPresent(SCIMUserMetadata.self, .scim)
     }
 
     /// Values of `object` in `User`.

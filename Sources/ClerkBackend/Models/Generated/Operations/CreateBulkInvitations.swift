@@ -4,7 +4,7 @@
 public typealias CreateBulkInvitationsBody = [CreateBulkInvitationsBodyItem]
 
 /// An element of the JSON request body of `CreateBulkInvitations` (`POST /invitations/bulk`).
-public struct CreateBulkInvitationsBodyItem: Codable, Hashable, Sendable {
+public struct CreateBulkInvitationsBodyItem: Codable, Hashable, Sendable, TapeModel {
     /// JSON `email_address` (string).
     ///
     /// Always sent. Spec: `CreateBulkInvitationsBodyItem.email_address`.
@@ -61,6 +61,25 @@ public struct CreateBulkInvitationsBodyItem: Codable, Hashable, Sendable {
         case ignoreExisting = "ignore_existing"
         case expiresInDays = "expires_in_days"
         case templateSlug = "template_slug"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.emailAddress = try fields.decode(String.self, .emailAddress)
+        self.publicMetadata = try fields.decodeIfPresent(Metadata.self, .publicMetadata)
+        self.redirectURL = try fields.decodeIfPresent(String.self, .redirectURL)
+        self.notify = try fields.decodeIfPresent(Bool.self, .notify)
+        self.ignoreExisting = try fields.decodeIfPresent(Bool.self, .ignoreExisting)
+        self.expiresInDays = try fields.decodeIfPresent(Int64.self, .expiresInDays)
+        self.templateSlug = try fields.decodeIfPresent(TemplateSlug.self, .templateSlug)
     }
 
     /// Values of `template_slug` in `CreateBulkInvitationsBodyItem`.

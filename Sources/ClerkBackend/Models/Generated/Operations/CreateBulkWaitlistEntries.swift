@@ -4,7 +4,7 @@
 public typealias CreateBulkWaitlistEntriesBody = [CreateBulkWaitlistEntriesBodyItem]
 
 /// An element of the JSON request body of `CreateBulkWaitlistEntries` (`POST /waitlist_entries/bulk`).
-public struct CreateBulkWaitlistEntriesBodyItem: Codable, Hashable, Sendable {
+public struct CreateBulkWaitlistEntriesBodyItem: Codable, Hashable, Sendable, TapeModel {
     /// JSON `email_address` (string, email).
     ///
     /// Always sent. Spec: `CreateBulkWaitlistEntriesBodyItem.email_address`.
@@ -26,5 +26,19 @@ public struct CreateBulkWaitlistEntriesBodyItem: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case emailAddress = "email_address"
         case notify
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.emailAddress = try fields.decode(String.self, .emailAddress)
+        self.notify = try fields.decodeIfPresent(Bool.self, .notify)
     }
 }

@@ -4,7 +4,7 @@
 public typealias CreateOrganizationInvitationBulkBody = [CreateOrganizationInvitationBulkBodyItem]
 
 /// An element of the JSON request body of `CreateOrganizationInvitationBulk` (`POST /organizations/{organization_id}/invitations/bulk`).
-public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Sendable {
+public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Sendable, TapeModel {
     /// JSON `email_address` (string).
     ///
     /// Always sent. Spec: `CreateOrganizationInvitationBulkBodyItem.email_address`.
@@ -68,5 +68,25 @@ public struct CreateOrganizationInvitationBulkBodyItem: Codable, Hashable, Senda
         case redirectURL = "redirect_url"
         case expiresInDays = "expires_in_days"
         case notify
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.emailAddress = try fields.decode(String.self, .emailAddress)
+        self.inviterUserID = try fields.decodeIfPresent(String.self, .inviterUserID)
+        self.role = try fields.decode(String.self, .role)
+        self.publicMetadata = try fields.decodeIfPresent(Metadata.self, .publicMetadata)
+        self.privateMetadata = try fields.decodeIfPresent(Metadata.self, .privateMetadata)
+        self.redirectURL = try fields.decodeIfPresent(String.self, .redirectURL)
+        self.expiresInDays = try fields.decodeIfPresent(Int64.self, .expiresInDays)
+        self.notify = try fields.decodeIfPresent(Bool.self, .notify)
     }
 }

@@ -67,7 +67,7 @@ public struct GetAPIKeysQuery: QueryEncodable, Hashable {
 }
 
 /// The JSON response of `getApiKeys` (`GET /api_keys`).
-public struct GetAPIKeysResponse: Codable, Hashable, Sendable {
+public struct GetAPIKeysResponse: Codable, Hashable, Sendable, TapeModel {
     /// JSON `data` (array of objects).
     ///
     /// Always sent. Spec: `GetAPIKeysResponse.data`.
@@ -89,5 +89,19 @@ public struct GetAPIKeysResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case data
         case totalCount = "total_count"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.data = try fields.decode([APIKey].self, .data)
+        self.totalCount = try fields.decode(Double.self, .totalCount)
     }
 }

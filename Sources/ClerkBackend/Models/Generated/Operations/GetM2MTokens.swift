@@ -48,7 +48,7 @@ public struct GetM2MTokensQuery: QueryEncodable, Hashable {
 }
 
 /// The JSON response of `getM2MTokens` (`GET /m2m_tokens`).
-public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
+public struct GetM2MTokensResponse: Codable, Hashable, Sendable, TapeModel {
     /// JSON `m2m_tokens` (array of objects).
     ///
     /// Always sent. Spec: `GetM2MTokensResponse.m2m_tokens`.
@@ -70,5 +70,19 @@ public struct GetM2MTokensResponse: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case m2mTokens = "m2m_tokens"
         case totalCount = "total_count"
+    }
+
+    /// Decodes the value from its JSON object (straight from the parsed bytes under `ClerkJSONDecoder`).
+    public init(from decoder: any Decoder) throws {
+        try self.init(fields: ModelFields<CodingKeys>(decoder))
+    }
+
+    init(tape: JSONTape, object: Int) throws {
+        try self.init(fields: ModelFields<CodingKeys>(tape: tape, object: object))
+    }
+
+    private init(fields: ModelFields<CodingKeys>) throws {
+        self.m2mTokens = try fields.decode([M2MToken].self, .m2mTokens)
+        self.totalCount = try fields.decode(Double.self, .totalCount)
     }
 }
