@@ -66,7 +66,11 @@ public enum Fixture {
             user = .object(members)
         }
         let event: JSONValue = ["type": "user.updated", "object": "event", "data": user, "timestamp": 1_764_432_000]
-        var data = try! JSONEncoder().encode(event)
+        // Member names in alphabetical order, as Clerk's webhook payloads have them (and the same order in every
+        // run: a dictionary's own order changes from one process to the next).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var data = try! encoder.encode(event)
         if data.count < 2048 {
             // Pad with whitespace inside the JSON to reach exactly 2 KB.
             data.insert(contentsOf: Array(repeating: UInt8(ascii: " "), count: 2048 - data.count), at: 1)

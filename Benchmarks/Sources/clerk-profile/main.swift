@@ -90,7 +90,18 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
     "verify-100": { for _ in 0..<100 { consume(try await Fixture.client.verifyToken(Fixture.token)) } },
     "hmac": { consume(HMAC<SHA256>.authenticationCode(for: Fixture.hmacInput, using: Fixture.hmacKey)) },
     "webhook": { consume(try Fixture.verifier.verifySignature(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)) },
-    "webhook-decode": { consume(try Fixture.verifier.verify(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)) },
+    // Verified and decoded into the typed `User` (checked, so a payload that fell back to untyped JSON fails the run).
+    "webhook-decode": {
+        let event = try Fixture.verifier.verify(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)
+        precondition(event.data.user != nil)
+        consume(event)
+    },
+    // The same, and `rawData` read too (built from the parsed body on first use).
+    "webhook-decode-raw": {
+        let event = try Fixture.verifier.verify(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)
+        precondition(event.data.user != nil && event.rawData.objectValue != nil)
+        consume(event)
+    },
     "users-foundation": { consume(try JSONSerialization.jsonObject(with: Fixture.userPage)) },
     // The observability every verification pays for, alone.
     "with-span": { try await withSpan("bench", ofKind: .internal) { span in consume(span) } },

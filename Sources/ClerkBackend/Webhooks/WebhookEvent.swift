@@ -35,7 +35,16 @@ public struct WebhookEvent: Sendable, Hashable {
     /// The payload, decoded into its typed model when this SDK has one for ``type``; see ``WebhookEventData``.
     public var data: WebhookEventData
     /// The payload (`data`) exactly as sent, as JSON; ``JSONValue/null`` if the body had none.
-    public var rawData: JSONValue
+    ///
+    /// For a verified event whose payload decoded into its typed model, this is built from the parsed body the
+    /// first time it is read (the body is parsed once, during verification), so handlers that use only ``data``
+    /// never pay for it.
+    public var rawData: JSONValue {
+        get { rawPayload.value }
+        set { rawPayload = WebhookRawPayload(newValue) }
+    }
+    /// Where ``rawData`` comes from: a value, or the parsed body it is built from on first use.
+    var rawPayload: WebhookRawPayload
     /// The envelope's `event_attributes` (the HTTP request that caused the event), if present.
     public var eventAttributes: WebhookEventAttributes?
     /// The envelope's `instance_id` (the Clerk instance), if present. Not returned by `@clerk/backend`.
@@ -62,7 +71,7 @@ public struct WebhookEvent: Sendable, Hashable {
         self.type = type
         self.object = object
         self.data = data
-        self.rawData = rawData
+        rawPayload = WebhookRawPayload(rawData)
         self.eventAttributes = eventAttributes
         self.instanceID = instanceID
         self.timestamp = timestamp
@@ -96,44 +105,31 @@ public struct WebhookEvent: Sendable, Hashable {
     public func decodeData<T: Decodable>(as type: T.Type = T.self, using decoder: JSONDecoder = JSONDecoder()) throws
         -> T
     {
-        try decoder.decode(T.self, from: JSONEncoder().encode(rawData))
+        if let bytes = rawPayload.sourceBytes { return try decoder.decode(T.self, from: bytes) }
+        return try decoder.decode(T.self, from: JSONEncoder().encode(rawData))
     }
 
-    // MARK: - Decoding
+    /// Events are equal when every field is, ``rawData`` compared as JSON values.
+    public static func == (lhs: WebhookEvent, rhs: WebhookEvent) -> Bool {
+        lhs.type == rhs.type && lhs.object == rhs.object && lhs.data == rhs.data
+            && lhs.eventAttributes == rhs.eventAttributes && lhs.instanceID == rhs.instanceID
+            && lhs.timestamp == rhs.timestamp && lhs.messageID == rhs.messageID
+            && lhs.messageTimestamp == rhs.messageTimestamp && lhs.dataDecodingFailure == rhs.dataDecodingFailure
+            && lhs.rawData == rhs.rawData
+    }
 
-    /// Decodes a verified body. Throws only when it is not a JSON object.
-    static func decode(body: Data, messageID: String, messageTimestamp: Date) throws -> WebhookEvent {
-        let decoder = ClerkJSONDecoder()
-        let envelope: [String: JSONValue]
-        do {
-            // The SDK's own strict parser first (several times faster than JSONDecoder into JSONValue); JSONDecoder
-            // for what it refuses (duplicate names, nesting deeper than 64, numbers other than plain integers, which
-            // JSONDecoder reads by rules of its own), so nothing valid is lost and every value is JSONDecoder's.
-            if let parsed = JSONObjectParser.parseObject(Array(body), integersOnly: true) {
-                envelope = parsed
-            } else {
-                envelope = try decoder.decode([String: JSONValue].self, from: body)
-            }
-        } catch {
-            throw WebhookVerificationError(
-                .invalidPayload, "The webhook signature is valid but the body is not a JSON object"
-            )
-        }
-        let type = WebhookEventType(rawValue: envelope["type"]?.stringValue ?? "")
-        let rawData = envelope["data"] ?? .null
-        let (data, failure) = WebhookEventData.decode(type: type, body: body, rawData: rawData, decoder: decoder)
-        return WebhookEvent(
-            type: type,
-            object: envelope["object"]?.stringValue ?? "",
-            data: data,
-            rawData: rawData,
-            eventAttributes: envelope["event_attributes"].map(WebhookEventAttributes.init(raw:)),
-            instanceID: envelope["instance_id"]?.stringValue,
-            timestamp: envelope["timestamp"]?.intValue,
-            messageID: messageID,
-            messageTimestamp: messageTimestamp,
-            dataDecodingFailure: failure
-        )
+    /// Hashes every field (``rawData`` as a JSON value).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(object)
+        hasher.combine(data)
+        hasher.combine(rawData)
+        hasher.combine(eventAttributes)
+        hasher.combine(instanceID)
+        hasher.combine(timestamp)
+        hasher.combine(messageID)
+        hasher.combine(messageTimestamp)
+        hasher.combine(dataDecodingFailure)
     }
 }
 
@@ -181,7 +177,7 @@ public struct WebhookEvent: Sendable, Hashable {
 /// For `organizationInvitation.accepted`, the accepting user's id is
 /// ``WebhookOrganizationInvitationAccepted/userID`` of ``organizationInvitationAccepted``.
 public struct WebhookEventData: Sendable, Hashable {
-    private enum Storage: Sendable, Hashable {
+    private indirect enum Storage: Sendable, Hashable {
         case user(User)
         case deletedObject(DeletedObject)
         case session(SessionWebhookPayload)
@@ -326,60 +322,43 @@ public struct WebhookEventData: Sendable, Hashable {
     }
 
     /// The typed payload and, when a model exists but did not decode, the decoder's complaint.
-    static func decode(
-        type: WebhookEventType, body: Data, rawData: JSONValue, decoder: ClerkJSONDecoder
-    ) -> (WebhookEventData, String?) {
+    static func decode(type: WebhookEventType, payload: some WebhookPayloadSource) -> (WebhookEventData, String?) {
         guard let model = model(for: type) else {
             // An unknown `*.deleted` type whose payload is a deleted-object stub still gets the typed case.
-            if type.rawValue.hasSuffix(".deleted"), rawData["deleted"]?.boolValue == true,
-                let stub = try? decoder.decode(Envelope<DeletedObject>.self, from: body).data
+            if type.rawValue.hasSuffix(".deleted"), payload.rawData["deleted"]?.boolValue == true,
+                let stub = try? payload.decode(DeletedObject.self)
             {
                 return (.deletedObject(stub), nil)
             }
-            return (.other(rawData), nil)
+            return (.other(payload.rawData), nil)
         }
         do {
-            // Decoded from the body itself (not from `rawData`), so numbers keep their exact source text.
             switch model {
-            case .user: return (.user(try decoder.decode(Envelope<User>.self, from: body).data), nil)
-            case .deletedObject:
-                return (.deletedObject(try decoder.decode(Envelope<DeletedObject>.self, from: body).data), nil)
-            case .session:
-                return (.session(try decoder.decode(Envelope<SessionWebhookPayload>.self, from: body).data), nil)
-            case .organization:
-                return (.organization(try decoder.decode(Envelope<Organization>.self, from: body).data), nil)
+            case .user: return (.user(try payload.decode(User.self)), nil)
+            case .deletedObject: return (.deletedObject(try payload.decode(DeletedObject.self)), nil)
+            case .session: return (.session(try payload.decode(SessionWebhookPayload.self)), nil)
+            case .organization: return (.organization(try payload.decode(Organization.self)), nil)
             case .organizationMembership:
-                let membership = try decoder.decode(Envelope<OrganizationMembership>.self, from: body).data
-                return (.organizationMembership(membership), nil)
+                return (.organizationMembership(try payload.decode(OrganizationMembership.self)), nil)
             case .organizationInvitation:
-                let invitation = try decoder.decode(Envelope<OrganizationInvitation>.self, from: body).data
-                return (.organizationInvitation(invitation), nil)
+                return (.organizationInvitation(try payload.decode(OrganizationInvitation.self)), nil)
             case .organizationInvitationAccepted:
-                let accepted = try decoder.decode(Envelope<WebhookOrganizationInvitationAccepted>.self, from: body).data
-                let invitation = try decoder.decode(Envelope<OrganizationInvitation>.self, from: body).data
+                let accepted = try payload.decode(WebhookOrganizationInvitationAccepted.self)
+                let invitation = try payload.decode(OrganizationInvitation.self)
                 return (.organizationInvitationAccepted(accepted, invitation: invitation), nil)
-            case .organizationDomain:
-                return (.organizationDomain(try decoder.decode(Envelope<WebhookOrganizationDomain>.self, from: body).data), nil)
-            case .role: return (.role(try decoder.decode(Envelope<WebhookRole>.self, from: body).data), nil)
-            case .permission: return (.permission(try decoder.decode(Envelope<Permission>.self, from: body).data), nil)
-            case .email: return (.email(try decoder.decode(Envelope<WebhookEmail>.self, from: body).data), nil)
-            case .sms: return (.sms(try decoder.decode(Envelope<WebhookSMSMessage>.self, from: body).data), nil)
-            case .waitlistEntry:
-                return (.waitlistEntry(try decoder.decode(Envelope<WebhookWaitlistEntry>.self, from: body).data), nil)
-            case .paymentAttempt:
-                return (.paymentAttempt(try decoder.decode(Envelope<WebhookPaymentAttempt>.self, from: body).data), nil)
-            case .subscription:
-                return (.subscription(try decoder.decode(Envelope<WebhookSubscription>.self, from: body).data), nil)
-            case .subscriptionItem:
-                return (.subscriptionItem(try decoder.decode(Envelope<WebhookSubscriptionItem>.self, from: body).data), nil)
+            case .organizationDomain: return (.organizationDomain(try payload.decode(WebhookOrganizationDomain.self)), nil)
+            case .role: return (.role(try payload.decode(WebhookRole.self)), nil)
+            case .permission: return (.permission(try payload.decode(Permission.self)), nil)
+            case .email: return (.email(try payload.decode(WebhookEmail.self)), nil)
+            case .sms: return (.sms(try payload.decode(WebhookSMSMessage.self)), nil)
+            case .waitlistEntry: return (.waitlistEntry(try payload.decode(WebhookWaitlistEntry.self)), nil)
+            case .paymentAttempt: return (.paymentAttempt(try payload.decode(WebhookPaymentAttempt.self)), nil)
+            case .subscription: return (.subscription(try payload.decode(WebhookSubscription.self)), nil)
+            case .subscriptionItem: return (.subscriptionItem(try payload.decode(WebhookSubscriptionItem.self)), nil)
             }
         } catch {
-            return (.other(rawData), ClerkClient.describe(error))
+            return (.other(payload.rawData), ClerkClient.describe(error))
         }
-    }
-
-    private struct Envelope<Payload: Decodable>: Decodable {
-        let data: Payload
     }
 }
 

@@ -313,4 +313,69 @@ struct WebhookEventTests {
         #expect(event.eventAttributes == nil)
         #expect(event.data.user == nil)
     }
+
+    // MARK: One parse of the body
+
+    /// What the general path (JSONDecoder's rules throughout) reads for a body, to compare the one-parse path with.
+    static func envelope(_ body: String) throws -> [String: JSONValue] {
+        try JSONDecoder().decode([String: JSONValue].self, from: Data(body.utf8))
+    }
+
+    @Test("One parse: rawData, built from the parsed body when first read, is JSONDecoder's reading of data", arguments: [
+        // Plain: integers, strings with escapes, nested objects, member names in any order.
+        #"{"type":"user.updated","object":"event","timestamp":1764432000,"data":{"object":"user","id":"user_1","first_name":"Ad\u00e9","public_metadata":{"z":[1,-2,null],"a":{"b":true}},"email_addresses":[],"created_at":1,"updated_at":2}}"#,
+        // A number that is not a plain integer inside the payload: JSONDecoder reads it.
+        #"{"type":"user.updated","data":{"object":"user","id":"user_1","public_metadata":{"score":1.5,"big":1e3,"huge":99999999999999999999}}}"#,
+        // Equal member names inside the payload: JSONDecoder's choice.
+        #"{"type":"role.created","data":{"id":"role_1","key":"org:a","key":"org:b"}}"#,
+        // Equal member names in the envelope: the whole body goes the general way.
+        #"{"type":"sms.created","type":"email.created","data":{"id":"ema_1"}}"#,
+        // An envelope field of an unexpected kind.
+        #"{"type":7,"object":null,"timestamp":1.0,"instance_id":["x"],"data":{"id":"x"}}"#,
+    ])
+    func oneParse(_ body: String) throws {
+        let event = try WebhookEvent(decodingUnverified: Data(body.utf8))
+        let envelope = try Self.envelope(body)
+        #expect(event.rawData == (envelope["data"] ?? .null))
+        #expect(event.type.rawValue == (envelope["type"]?.stringValue ?? ""))
+        #expect(event.object == (envelope["object"]?.stringValue ?? ""))
+        #expect(event.timestamp == envelope["timestamp"]?.intValue)
+        #expect(event.instanceID == envelope["instance_id"]?.stringValue)
+        // Equal events compare and hash alike, whichever way rawData was made.
+        let again = try WebhookEvent(decodingUnverified: Data(body.utf8))
+        #expect(again == event)
+        #expect(again.hashValue == event.hashValue)
+        var built = event
+        built.rawData = envelope["data"] ?? .null
+        #expect(built == event)
+        built.rawData = ["changed": true]
+        #expect(built != event)
+    }
+
+    @Test("One parse: a payload the fast path cannot type still decodes through JSONDecoder")
+    func typedThroughFallback() throws {
+        var payload = try JSONDecoder().decode([String: JSONValue].self, from: Data(try Fixtures.userJSON(id: "user_1").utf8))
+        payload["public_metadata"] = ["score": JSONValue.double(1.5)]
+        let body = String(decoding: try JSONEncoder().encode(["type": JSONValue.string("user.updated"), "data": .object(payload)]), as: UTF8.self)
+        #expect(body.contains("1.5"))
+        let event = try WebhookEvent(decodingUnverified: Data(body.utf8))
+        #expect(event.dataDecodingFailure == nil, "\(event.dataDecodingFailure ?? "")")
+        let user = try #require(event.data.user)
+        #expect(user.id == "user_1")
+        #expect(user.publicMetadata["score"] == .double(1.5))
+    }
+
+    @Test("decodeData reads the payload's own bytes: numbers beyond Int64 and Double keep every digit")
+    func decodeDataExactBytes() throws {
+        struct Amounts: Decodable { let big: UInt64; let precise: Decimal }
+        let body = #"{"type":"paymentAttempt.updated","data":{"big":18446744073709551615,"precise":0.10000000000000000001}}"#
+        let event = try WebhookEvent(decodingUnverified: Data(body.utf8))
+        let amounts = try event.decodeData(as: Amounts.self)
+        #expect(amounts.big == UInt64.max)
+        #expect(amounts.precise == Decimal(string: "0.10000000000000000001"))
+        // A payload set by hand is encoded, as before.
+        var edited = event
+        edited.rawData = ["big": 1, "precise": 2]
+        #expect(try edited.decodeData(as: Amounts.self).big == 1)
+    }
 }
