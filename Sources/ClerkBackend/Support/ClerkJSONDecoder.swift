@@ -675,17 +675,7 @@ extension JSONTape {
             }
             return members as! T
         }
-        if T.self == [String].self {
-            guard nodes[node].kind == .array else { throw TapeDecodingFailure() }
-            var strings: [String] = []
-            strings.reserveCapacity(nodes[node].count)
-            var child = node + 1
-            for _ in 0..<nodes[node].count {
-                strings.append(try decodeString(child))
-                child = nodes[child].next
-            }
-            return strings as! T
-        }
+        if T.self == [String].self { return try elements(of: node, decodeString) as! T }
         // Arrays and open enums (the usual non-model values) without a container; the node's kind is checked
         // first, so other types pay no cast.
         switch nodes[node].kind {
@@ -751,13 +741,19 @@ extension Array: TapeDecodableArray where Element: Decodable {
 extension JSONTape {
     /// An array node's elements as `Element`s (any other node fails, as with JSONDecoder).
     func decodeArray<Element: Decodable>(_ node: Int, of type: Element.Type) throws -> [Element] {
+        try elements(of: node) { try decode($0, as: Element.self) }
+    }
+
+    /// The elements of an array node, each made by `element` from its node (any other node fails).
+    @inline(__always)
+    func elements<Element>(of node: Int, _ element: (Int) throws -> Element) throws -> [Element] {
         guard nodes[node].kind == .array else { throw TapeDecodingFailure() }
         let count = nodes[node].count
         var elements: [Element] = []
         elements.reserveCapacity(count)
         var child = node + 1
         for _ in 0..<count {
-            elements.append(try decode(child, as: Element.self))
+            elements.append(try element(child))
             child = nodes[child].next
         }
         return elements

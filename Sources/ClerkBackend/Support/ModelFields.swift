@@ -159,15 +159,6 @@ protocol TapeModel: Decodable {
 extension JSONTape {
     /// An array node's elements as models.
     func decodeModels<Element: TapeModel>(_ node: Int, of type: Element.Type) throws -> [Element] {
-        guard nodes[node].kind == .array else { throw TapeDecodingFailure() }
-        let count = nodes[node].count
-        var elements: [Element] = []
-        elements.reserveCapacity(count)
-        var child = node + 1
-        for _ in 0..<count {
-            elements.append(try Element(tape: self, object: child))
-            child = nodes[child].next
-        }
-        return elements
+        try elements(of: node) { try Element(tape: self, object: $0) }
     }
 }
