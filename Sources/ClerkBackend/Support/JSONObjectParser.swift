@@ -15,13 +15,9 @@ enum JSONObjectParser {
     static let maxDepth = 64
 
     /// Parses a document whose top level must be an object.
-    ///
-    /// - Parameter integersOnly: refuse any number that is not an integer literal within `Int64` (with a fraction,
-    ///   an exponent or more digits), so that a caller who falls back to `JSONDecoder` gets exactly its reading of
-    ///   ``JSONValue`` numbers: JSONDecoder reads `1.0` and `1e2` as integers, by rules of its own.
-    static func parseObject(_ bytes: [UInt8], integersOnly: Bool = false) -> [String: JSONValue]? {
+    static func parseObject(_ bytes: [UInt8]) -> [String: JSONValue]? {
         let value: JSONValue? = bytes.withUnsafeBufferPointer { buffer in
-            var parser = Parser(bytes: buffer, integersOnly: integersOnly)
+            var parser = Parser(bytes: buffer)
             parser.skipWhitespace()
             guard parser.current == UInt8(ascii: "{"), let value = parser.parseValue(depth: 0) else { return nil }
             parser.skipWhitespace()
@@ -58,12 +54,10 @@ enum JSONObjectParser {
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
-        let integersOnly: Bool
         var position = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>, integersOnly: Bool = false) {
+        init(bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
-            self.integersOnly = integersOnly
         }
 
         var current: UInt8? { position < bytes.count ? bytes[position] : nil }
@@ -297,7 +291,6 @@ enum JSONObjectParser {
             if isInteger, let value = Parser.integer(UnsafeBufferPointer(rebasing: bytes[start..<position])) {
                 return .int(value)
             }
-            if integersOnly { return nil }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
             guard let value = Double(text), value.isFinite else { return nil }
             return .double(value)
