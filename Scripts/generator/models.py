@@ -484,7 +484,8 @@ class Generator(ExamplesMixin):
             used.add(case)
             cases.append(case)
         prop, tags = self.discriminator_values(schema, variants)
-        lines = ["/// %s" % doc, "public enum %s: Codable, Hashable, Sendable {" % name]
+        conformances = "Codable, Hashable, Sendable, TapeModel" if prop else "Codable, Hashable, Sendable"
+        lines = ["/// %s" % doc, "public enum %s: %s {" % (name, conformances)]
         for case, t in zip(cases, type_refs):
             lines.append("    /// A `%s`." % t.local)
             lines.append("    case %s(%s)" % (escape(case), t.local))
@@ -493,6 +494,11 @@ class Generator(ExamplesMixin):
         lines.append("")
         lines.append("    public init(from decoder: any Decoder) throws {")
         if prop:
+            # Under ClerkJSONDecoder the discriminator and the variant are read from the tape directly.
+            lines.append("        if let tapeDecoder = decoder as? TapeDecoder {")
+            lines.append("            try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)")
+            lines.append("            return")
+            lines.append("        }")
             lines.append("        let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)")
             lines.append("            .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: %s))"
                          % swift_string(prop))
@@ -506,6 +512,21 @@ class Generator(ExamplesMixin):
                 patterns = ", ".join(".some(%s)" % swift_string(v) for v in values)
                 lines.append("        case %s: self = .%s(try %s(from: decoder))" % (patterns, case, t.local))
             lines.append("        default: self = .unknown(try JSONValue(from: decoder))")
+            lines.append("        }")
+            lines.append("    }")
+            lines.append("")
+            lines.append("    init(tape: JSONTape, object: Int) throws {")
+            lines.append("        switch tape.discriminator(of: object, named: %s) {" % swift_string(prop))
+            seen = set()
+            for i, (case, t) in enumerate(zip(cases, type_refs)):
+                values = [v for v in tags[i] if v not in seen]
+                seen.update(values)
+                if not values:
+                    continue
+                patterns = ", ".join(".some(%s)" % swift_string(v) for v in values)
+                lines.append("        case %s: self = .%s(try tape.decodeVariant(object, as: %s.self))"
+                             % (patterns, case, t.local))
+            lines.append("        default: self = .unknown(try tape.jsonValue(object))")
             lines.append("        }")
         else:
             # Without a discriminator, the variant with the most required properties is tried first (stable

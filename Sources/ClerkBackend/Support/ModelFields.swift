@@ -7,10 +7,20 @@
 /// keys, so they are specialised at the call site, and no keyed-container box or existential stands between the
 /// model and the tape.
 struct ModelFields<Key: CodingKey> {
-    // Two optionals rather than an enum with two payloads: the layout stays simple for the specialised code.
+    // Two optionals rather than an enum with two payloads: the layout stays simple for the specialised code. The
+    // keyed container sits in a box of ours: the standard library's `KeyedDecodingContainer` has an opaque layout
+    // outside it, so holding one directly would make every copy and destruction of these fields (on the fast path
+    // too) look up generic metadata at run time.
     private let tape: JSONTape?
     private let object: Int
-    private let container: KeyedDecodingContainer<Key>?
+    private let box: ContainerBox?
+
+    private final class ContainerBox {
+        let container: KeyedDecodingContainer<Key>
+        init(_ container: KeyedDecodingContainer<Key>) { self.container = container }
+    }
+
+    private var container: KeyedDecodingContainer<Key>? { box?.container }
 
     /// The fields of the object `decoder` is at.
     init(_ decoder: any Decoder) throws {
@@ -18,11 +28,11 @@ struct ModelFields<Key: CodingKey> {
             try tapeDecoder.tape.beginObject(tapeDecoder.node)
             tape = tapeDecoder.tape
             object = tapeDecoder.node
-            container = nil
+            box = nil
         } else {
             tape = nil
             object = 0
-            container = try decoder.container(keyedBy: Key.self)
+            box = ContainerBox(try decoder.container(keyedBy: Key.self))
         }
     }
 
@@ -31,7 +41,7 @@ struct ModelFields<Key: CodingKey> {
         try tape.beginObject(object)
         self.tape = tape
         self.object = object
-        container = nil
+        box = nil
     }
 
     /// A required member (missing, or of the wrong type: the decoder's error).
@@ -157,6 +167,26 @@ protocol TapeModel: Decodable {
 }
 
 extension JSONTape {
+    /// The value of a union's discriminating member (`object`, `type`…): the member's string when the node is an
+    /// object with that member as a string, otherwise `nil`, as `try? container.decodeIfPresent(String.self, forKey:)`
+    /// answers.
+    func discriminator(of node: Int, named name: String) -> String? {
+        guard (try? beginObject(node)) != nil, let member = member(of: node, named: name) else { return nil }
+        return try? decodeString(member)
+    }
+
+    /// One variant of a union: a model straight from the tape.
+    @inline(__always)
+    func decodeVariant<Value: TapeModel>(_ node: Int, as type: Value.Type) throws -> Value {
+        try Value(tape: self, object: node)
+    }
+
+    /// One variant of a union that is not a model of its own (a type alias of `JSONValue`, for instance).
+    @inline(__always)
+    func decodeVariant<Value: Decodable>(_ node: Int, as type: Value.Type) throws -> Value {
+        try decode(node, as: Value.self)
+    }
+
     /// An array node's elements as models.
     func decodeModels<Element: TapeModel>(_ node: Int, of type: Element.Type) throws -> [Element] {
         try elements(of: node) { try Element(tape: self, object: $0) }

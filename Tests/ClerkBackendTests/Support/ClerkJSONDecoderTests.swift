@@ -45,6 +45,33 @@ struct ClerkJSONDecoderTests {
         #expect(checked > 150)
     }
 
+    @Test("Unions read their discriminator from the tape: a known tag, an unknown one, none, or one that is not a string", arguments: [
+        #"{"object":"verification_otp","status":"verified","strategy":"email_code","attempts":1,"expire_at":5}"#,
+        #"{"object":"verification_admin","status":"verified","strategy":"admin","attempts":null,"expire_at":null}"#,
+        #"{"object":"verification_future","status":"verified","extra":[1,{"a":null}]}"#,
+        #"{"status":"verified","strategy":"email_code"}"#,
+        #"{"object":7,"status":"verified"}"#,
+        #"{"object":null,"status":"verified"}"#,
+        #""a string where an object belongs""#,
+        #"[1,2]"#,
+    ])
+    func discriminatedUnions(text: String) throws {
+        let data = Data(text.utf8)
+        let expected = try JSONDecoder().decode(EmailAddress.Verification.self, from: data)
+        let fast = try #require(Self.fastOnly(EmailAddress.Verification.self, data), "the fast path gave up")
+        #expect(fast == expected)
+        let (fastEncoded, foundation) = try Self.bothEncoded(EmailAddress.Verification.self, data)
+        #expect(fastEncoded == foundation)
+    }
+
+    @Test("A union's variant that does not decode fails as with JSONDecoder (no silent unknown)")
+    func discriminatedUnionVariantFailure() throws {
+        // A known tag whose required members are missing: JSONDecoder throws, and so does ClerkJSONDecoder.
+        let data = Data(#"{"object":"verification_otp"}"#.utf8)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(EmailAddress.Verification.self, from: data) }
+        #expect(throws: (any Error).self) { try ClerkJSONDecoder().decode(EmailAddress.Verification.self, from: data) }
+    }
+
     @Test("Numbers, strings with escapes, nulls and absent keys match JSONDecoder")
     func edgeValues() throws {
         struct Sample: Codable, Equatable {

@@ -111,7 +111,7 @@ public struct EmailAddress: Codable, Hashable, Sendable, TapeModel {
     }
 
     /// One of several shapes of `verification` in `EmailAddress`.
-    public enum Verification: Codable, Hashable, Sendable {
+    public enum Verification: Codable, Hashable, Sendable, TapeModel {
         /// A `VerificationOtp`.
         case otp(VerificationOtp)
         /// A `VerificationAdmin`.
@@ -130,6 +130,10 @@ public struct EmailAddress: Codable, Hashable, Sendable, TapeModel {
         case unknown(JSONValue)
 
         public init(from decoder: any Decoder) throws {
+            if let tapeDecoder = decoder as? TapeDecoder {
+                try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)
+                return
+            }
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
@@ -141,6 +145,19 @@ public struct EmailAddress: Codable, Hashable, Sendable, TapeModel {
             case .some("verification_email_link"): self = .emailLink(try VerificationEmailLink(from: decoder))
             case .some("verification_scim"): self = .scim(try VerificationScim(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
+            }
+        }
+
+        init(tape: JSONTape, object: Int) throws {
+            switch tape.discriminator(of: object, named: "object") {
+            case .some("verification_otp"): self = .otp(try tape.decodeVariant(object, as: VerificationOtp.self))
+            case .some("verification_admin"): self = .admin(try tape.decodeVariant(object, as: VerificationAdmin.self))
+            case .some("verification_from_oauth"): self = .fromOAuth(try tape.decodeVariant(object, as: VerificationFromOAuth.self))
+            case .some("verification_ticket"): self = .ticket(try tape.decodeVariant(object, as: VerificationTicket.self))
+            case .some("verification_saml"): self = .saml(try tape.decodeVariant(object, as: VerificationSAML.self))
+            case .some("verification_email_link"): self = .emailLink(try tape.decodeVariant(object, as: VerificationEmailLink.self))
+            case .some("verification_scim"): self = .scim(try tape.decodeVariant(object, as: VerificationScim.self))
+            default: self = .unknown(try tape.jsonValue(object))
             }
         }
 

@@ -158,7 +158,7 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable, TapeModel {
     }
 
     /// One of several shapes of `verification` in `EnterpriseAccount`.
-    public enum Verification: Codable, Hashable, Sendable {
+    public enum Verification: Codable, Hashable, Sendable, TapeModel {
         /// A `VerificationTicket`.
         case ticket(VerificationTicket)
         /// A `VerificationSAML`.
@@ -169,6 +169,10 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable, TapeModel {
         case unknown(JSONValue)
 
         public init(from decoder: any Decoder) throws {
+            if let tapeDecoder = decoder as? TapeDecoder {
+                try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)
+                return
+            }
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
@@ -176,6 +180,15 @@ public struct EnterpriseAccount: Codable, Hashable, Sendable, TapeModel {
             case .some("verification_saml"): self = .saml(try VerificationSAML(from: decoder))
             case .some("verification_oauth"): self = .oauth(try VerificationOAuth(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
+            }
+        }
+
+        init(tape: JSONTape, object: Int) throws {
+            switch tape.discriminator(of: object, named: "object") {
+            case .some("verification_ticket"): self = .ticket(try tape.decodeVariant(object, as: VerificationTicket.self))
+            case .some("verification_saml"): self = .saml(try tape.decodeVariant(object, as: VerificationSAML.self))
+            case .some("verification_oauth"): self = .oauth(try tape.decodeVariant(object, as: VerificationOAuth.self))
+            default: self = .unknown(try tape.jsonValue(object))
             }
         }
 

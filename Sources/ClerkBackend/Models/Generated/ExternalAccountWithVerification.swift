@@ -195,7 +195,7 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable, Tape
     }
 
     /// One of several shapes of `verification` in `ExternalAccountWithVerification`.
-    public enum Verification: Codable, Hashable, Sendable {
+    public enum Verification: Codable, Hashable, Sendable, TapeModel {
         /// A `VerificationOAuth`.
         case oauth(VerificationOAuth)
         /// A `VerificationGoogleOneTap`.
@@ -204,12 +204,24 @@ public struct ExternalAccountWithVerification: Codable, Hashable, Sendable, Tape
         case unknown(JSONValue)
 
         public init(from decoder: any Decoder) throws {
+            if let tapeDecoder = decoder as? TapeDecoder {
+                try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)
+                return
+            }
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
             case .some("verification_oauth"): self = .oauth(try VerificationOAuth(from: decoder))
             case .some("verification_google_one_tap"): self = .googleOneTap(try VerificationGoogleOneTap(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
+            }
+        }
+
+        init(tape: JSONTape, object: Int) throws {
+            switch tape.discriminator(of: object, named: "object") {
+            case .some("verification_oauth"): self = .oauth(try tape.decodeVariant(object, as: VerificationOAuth.self))
+            case .some("verification_google_one_tap"): self = .googleOneTap(try tape.decodeVariant(object, as: VerificationGoogleOneTap.self))
+            default: self = .unknown(try tape.jsonValue(object))
             }
         }
 

@@ -123,7 +123,7 @@ public struct PhoneNumber: Codable, Hashable, Sendable, TapeModel {
     }
 
     /// One of several shapes of `verification` in `PhoneNumber`.
-    public enum Verification: Codable, Hashable, Sendable {
+    public enum Verification: Codable, Hashable, Sendable, TapeModel {
         /// A `VerificationOtp`.
         case otp(VerificationOtp)
         /// A `VerificationAdmin`.
@@ -132,12 +132,24 @@ public struct PhoneNumber: Codable, Hashable, Sendable, TapeModel {
         case unknown(JSONValue)
 
         public init(from decoder: any Decoder) throws {
+            if let tapeDecoder = decoder as? TapeDecoder {
+                try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)
+                return
+            }
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
             case .some("verification_otp"): self = .otp(try VerificationOtp(from: decoder))
             case .some("verification_admin"): self = .admin(try VerificationAdmin(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
+            }
+        }
+
+        init(tape: JSONTape, object: Int) throws {
+            switch tape.discriminator(of: object, named: "object") {
+            case .some("verification_otp"): self = .otp(try tape.decodeVariant(object, as: VerificationOtp.self))
+            case .some("verification_admin"): self = .admin(try tape.decodeVariant(object, as: VerificationAdmin.self))
+            default: self = .unknown(try tape.jsonValue(object))
             }
         }
 

@@ -130,7 +130,7 @@ public struct SAMLAccount: Codable, Hashable, Sendable, TapeModel {
     }
 
     /// One of several shapes of `verification` in `SAMLAccount`.
-    public enum Verification: Codable, Hashable, Sendable {
+    public enum Verification: Codable, Hashable, Sendable, TapeModel {
         /// A `VerificationSAML`.
         case saml(VerificationSAML)
         /// A `VerificationTicket`.
@@ -139,12 +139,24 @@ public struct SAMLAccount: Codable, Hashable, Sendable, TapeModel {
         case unknown(JSONValue)
 
         public init(from decoder: any Decoder) throws {
+            if let tapeDecoder = decoder as? TapeDecoder {
+                try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)
+                return
+            }
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
             case .some("verification_saml"): self = .saml(try VerificationSAML(from: decoder))
             case .some("verification_ticket"): self = .ticket(try VerificationTicket(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
+            }
+        }
+
+        init(tape: JSONTape, object: Int) throws {
+            switch tape.discriminator(of: object, named: "object") {
+            case .some("verification_saml"): self = .saml(try tape.decodeVariant(object, as: VerificationSAML.self))
+            case .some("verification_ticket"): self = .ticket(try tape.decodeVariant(object, as: VerificationTicket.self))
+            default: self = .unknown(try tape.jsonValue(object))
             }
         }
 

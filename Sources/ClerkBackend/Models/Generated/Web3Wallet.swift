@@ -82,7 +82,7 @@ public struct Web3Wallet: Codable, Hashable, Sendable, TapeModel {
     }
 
     /// One of several shapes of `verification` in `Web3Wallet`.
-    public enum Verification: Codable, Hashable, Sendable {
+    public enum Verification: Codable, Hashable, Sendable, TapeModel {
         /// A `VerificationWeb3`.
         case web3(VerificationWeb3)
         /// A `VerificationAdmin`.
@@ -91,12 +91,24 @@ public struct Web3Wallet: Codable, Hashable, Sendable, TapeModel {
         case unknown(JSONValue)
 
         public init(from decoder: any Decoder) throws {
+            if let tapeDecoder = decoder as? TapeDecoder {
+                try self.init(tape: tapeDecoder.tape, object: tapeDecoder.node)
+                return
+            }
             let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)
                 .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: "object"))
             switch tag {
             case .some("verification_web3"): self = .web3(try VerificationWeb3(from: decoder))
             case .some("verification_admin"): self = .admin(try VerificationAdmin(from: decoder))
             default: self = .unknown(try JSONValue(from: decoder))
+            }
+        }
+
+        init(tape: JSONTape, object: Int) throws {
+            switch tape.discriminator(of: object, named: "object") {
+            case .some("verification_web3"): self = .web3(try tape.decodeVariant(object, as: VerificationWeb3.self))
+            case .some("verification_admin"): self = .admin(try tape.decodeVariant(object, as: VerificationAdmin.self))
+            default: self = .unknown(try tape.jsonValue(object))
             }
         }
 
