@@ -418,10 +418,18 @@ struct JSONTapeParser {
         var escaped = false
         var high: UInt8 = 0
         while position < bytes.count {
-            // Eight plain bytes at a time (no quote, backslash or control character; bytes past ASCII noted).
+            // Eight bytes at a time up to the first quote, backslash or control character (bytes past ASCII noted),
+            // which the code below then handles.
             while position + 8 <= bytes.count, let base = bytes.baseAddress {
-                let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                guard !Self.hasSpecialByte(word) else { break }
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let special = Self.specialBytes(word)
+                guard special == 0 else {
+                    let offset = special.trailingZeroBitCount / 8
+                    // The bytes before the special one: any past ASCII?
+                    if offset > 0, word & 0x8080_8080_8080_8080 & (~0 >> (64 - 8 * offset)) != 0 { high = 0x80 }
+                    position += offset
+                    break
+                }
                 if word & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
                 position += 8
             }
@@ -458,11 +466,12 @@ struct JSONTapeParser {
         return false
     }
 
-    /// Whether any of the eight bytes of `word` is a quote, a backslash or a control character (below 0x20).
-    /// Bytes past ASCII are not special here. The usual SWAR tests: a byte is zero after XOR with the quote or the
-    /// backslash, or below 0x20; a false "yes" only sends the word to the byte loop.
+    /// The top bit of each byte of `word` (read little-endian: the first byte is the lowest) that is a quote, a
+    /// backslash or a control character (below 0x20); bytes past ASCII are not special here. The usual SWAR tests: a
+    /// byte is zero after XOR with the quote or the backslash, or below 0x20. A borrow can mark a byte above a special
+    /// one, never one below it, so the lowest bit set is always the first special byte.
     @inline(__always)
-    static func hasSpecialByte(_ word: UInt64) -> Bool {
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let ascii = word & ~highs & 0x7F7F_7F7F_7F7F_7F7F
@@ -472,7 +481,7 @@ struct JSONTapeParser {
         let zeroBackslash = (backslash &- ones) & ~backslash & highs
         // Below 0x20: among the bytes whose top bit is clear, those for which adding 0x60 does not reach 0x80.
         let control = ~(ascii &+ (ones &* 0x60)) & ~word & highs
-        return (zeroQuote | zeroBackslash | control) != 0
+        return zeroQuote | zeroBackslash | control
     }
 
     private mutating func parseArray(_ position: inout Int, depth: Int) -> Bool {

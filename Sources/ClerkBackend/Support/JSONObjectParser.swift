@@ -326,10 +326,13 @@ enum JSONEscapes {
         var output: [UInt8] = []
         output.reserveCapacity(raw.count)
         var index = 0
+        // Bytes past ASCII copied as they are: only then can the output be invalid UTF-8 (escapes are encoded here).
+        var copiedNonASCII = false
         while index < raw.count {
             let byte = raw[index]
             if byte < 0x20 { return nil }
             guard byte == UInt8(ascii: "\\") else {
+                if byte >= 0x80 { copiedNonASCII = true }
                 output.append(byte)
                 index += 1
                 continue
@@ -360,11 +363,11 @@ enum JSONEscapes {
                     return nil
                 }
                 guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
-                output.append(contentsOf: String(Character(scalar)).utf8)
+                UTF8.encode(scalar) { output.append($0) }
             default:
                 return nil
             }
         }
-        return String(validating: output, as: UTF8.self)
+        return copiedNonASCII ? String(validating: output, as: UTF8.self) : String(decoding: output, as: UTF8.self)
     }
 }

@@ -172,6 +172,11 @@ struct WebhookHeaderValues {
     }
 
     private static func slot(of name: String) -> (isSvix: Bool, index: Int)? {
+        // Most headers of a request have none of the six lengths (7, 10, 14 and 17 bytes).
+        switch name.utf8.count {
+        case 7, 10, 14, 17: break
+        default: return nil
+        }
         for index in 0..<3 {
             if asciiCaseInsensitiveEquals(name, svixNames[index]) { return (true, index) }
             if asciiCaseInsensitiveEquals(name, standardNames[index]) { return (false, index) }
@@ -180,7 +185,9 @@ struct WebhookHeaderValues {
     }
 
     private static func asciiCaseInsensitiveEquals(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.elementsEqual(lowercase.utf8) { a, b in
+        guard name.utf8.count == lowercase.utf8.count else { return false }
+        if name == lowercase { return true }  // the usual spelling, compared as whole strings
+        return name.utf8.elementsEqual(lowercase.utf8) { a, b in
             (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z") ? a | 0x20 : a) == b
         }
     }

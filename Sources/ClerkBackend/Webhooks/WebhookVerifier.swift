@@ -301,15 +301,18 @@ public struct WebhookVerifier: Sendable, CustomStringConvertible, CustomReflecta
     /// The canonical base64 of HMAC-SHA256(key, `"<id>.<timestamp>.<body>"`), as ASCII bytes.
     func expectedSignatureText(id: String, timestamp: Int64, body: some Collection<UInt8>) -> [UInt8] {
         var hmac = keyedHMAC
-        var prefix = id
-        prefix += "."
-        prefix += String(timestamp)
-        prefix += "."
-        prefix.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
-        let hashedContiguously: Void? = body.withContiguousStorageIfAvailable { buffer in
-            hmac.update(data: UnsafeRawBufferPointer(buffer))
-        }
-        if hashedContiguously == nil { hmac.update(data: Array(body)) }
+        // `id.timestamp.body` in one buffer and one update: each call of swift-crypto's generic `update(data:)`
+        // costs more than copying a body of a few kilobytes.
+        let timestampText = String(timestamp)
+        var message: [UInt8] = []
+        message.reserveCapacity(id.utf8.count + timestampText.utf8.count + 2 + body.count)
+        message.append(contentsOf: id.utf8)
+        message.append(UInt8(ascii: "."))
+        message.append(contentsOf: timestampText.utf8)
+        message.append(UInt8(ascii: "."))
+        let copiedContiguously: Void? = body.withContiguousStorageIfAvailable { message.append(contentsOf: $0) }
+        if copiedContiguously == nil { message.append(contentsOf: body) }
+        message.withUnsafeBytes { hmac.update(data: $0) }
         return hmac.finalize().withUnsafeBytes { WebhookSignatureHeader.base64($0) }
     }
 
