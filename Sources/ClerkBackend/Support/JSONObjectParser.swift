@@ -142,14 +142,15 @@ enum JSONObjectParser {
                 position += 1
                 skipWhitespace()
                 guard let value = parseMemberValue(depth: depth) else { return nil }
+                let member = JWTMembers.Member(name: key, value: value)
                 // Linear duplicate check for small objects; a set beyond 32 members keeps hostile input linear.
                 if members.count < 32 {
-                    if members.contains(where: { $0.name == key }) { return nil }
+                    if members.contains(where: { $0.isNamed(key, key: member.key) }) { return nil }
                 } else {
                     if seen.isEmpty { seen = Set(members.map(\.name)) }
                     guard seen.insert(key).inserted else { return nil }
                 }
-                members.append(JWTMembers.Member(name: key, value: value))
+                members.append(member)
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): position += 1

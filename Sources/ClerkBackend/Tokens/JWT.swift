@@ -25,6 +25,38 @@ struct JWTMembers: Sendable {
     struct Member: Sendable {
         let name: String
         let value: Value
+        /// ``JWTMembers/shortKey(_:)`` of `name`.
+        let key: UInt64
+
+        init(name: String, value: Value) {
+            self.name = name
+            self.value = value
+            key = JWTMembers.shortKey(name)
+        }
+
+        /// Whether this member is called `name` (whose ``JWTMembers/shortKey(_:)`` is `key`).
+        @inline(__always)
+        func isNamed(_ name: String, key: UInt64) -> Bool {
+            self.key != 0 && key != 0 ? self.key == key : self.name == name
+        }
+    }
+
+    /// A name of one to seven ASCII bytes packed exactly, with its length, into one integer; 0 for any other name.
+    /// Two names whose keys are both non-zero are equal exactly when their keys are (claim names are short: `sub`,
+    /// `azp`, `o`…), so most comparisons are one integer comparison. Any other pair is compared as strings (Swift's
+    /// canonical equivalence: a non-ASCII name can equal an ASCII one).
+    static func shortKey(_ name: String) -> UInt64 {
+        let utf8 = name.utf8
+        let count = utf8.count
+        guard count > 0, count <= 7 else { return 0 }
+        var key = UInt64(count)
+        var shift: UInt64 = 8
+        for byte in utf8 {
+            guard byte < 0x80 else { return 0 }
+            key |= UInt64(byte) << shift
+            shift += 8
+        }
+        return key
     }
 
     /// The decoded JSON text the ranges point into.
@@ -44,7 +76,8 @@ struct JWTMembers: Sendable {
 
     /// Linear lookup over a few members: cheaper than hashing for JWT-sized objects.
     subscript(name: String) -> JSONValue? {
-        for member in members where member.name == name { return value(of: member) }
+        let key = JWTMembers.shortKey(name)
+        for member in members where member.isNamed(name, key: key) { return value(of: member) }
         return nil
     }
 

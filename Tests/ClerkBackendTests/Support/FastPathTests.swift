@@ -132,6 +132,29 @@ struct TokenAndWebhookFastPathTests {
         #expect(JSONObjectParser.parseObjectMembers(Array(payload.utf8)) == nil)
     }
 
+    @Test("Duplicate claim names are refused whatever their length or spelling; near misses are not duplicates", arguments: [
+        (#"{"sub":"a","azp":"b","sub":"c"}"#, true),
+        (#"{"abcdefg":1,"abcdefg":2}"#, true),  // seven bytes: the longest packed name
+        (#"{"abcdefgh":1,"abcdefgh":2}"#, true),  // eight: compared as strings
+        (#"{"Kid":1,"Kid":2}"#, true),  // the Kelvin sign is canonically "K": Swift's equality, as before
+        (#"{"café":1,"café":2}"#, true),  // composed and decomposed é
+        (#"{"sub":1,"sud":2,"su":3,"subb":4,"Sub":5}"#, false),
+        (#"{"abcdefg":1,"abcdefgh":2,"bbcdefg":3}"#, false),
+        (#"{"":1,"a":2}"#, false),
+        (#"{"":1,"":2}"#, true),
+    ])
+    func duplicateNames(payload: String, duplicate: Bool) throws {
+        let members = JSONObjectParser.parseObjectMembers(Array(payload.utf8))
+        #expect((members == nil) == duplicate)
+        if let members, !duplicate {
+            // Every member is found by its own name, and only by it.
+            for (name, value) in try #require(JSONObjectParser.parseObject(Array(payload.utf8))) {
+                #expect(members[name] == value)
+            }
+            #expect(members["s"] == nil && members["subbb"] == nil)
+        }
+    }
+
     @Test("A token with more than two dots, or fewer, is refused")
     func dots() {
         for token in ["a.b", "a.b.c.d", "", "..", "abc"] {
