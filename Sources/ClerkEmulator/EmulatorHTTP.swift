@@ -19,10 +19,20 @@ struct EmulatorRequest: Sendable {
 
     func queryInt(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = queryValue(name) else { return value }
-        guard let number = Int(text), range.contains(number) else {
+        guard let number = Self.integer(text), range.contains(number) else {
             throw EmulatorError.invalidQuery(name, "must be an integer between \(range.lowerBound) and \(range.upperBound)")
         }
         return number
+    }
+
+    /// An integer query value: `10`, or `10.0` as clients that follow the spec's `number` type send it (Clerk's
+    /// Python SDK does); any fraction other than zeros is refused.
+    static func integer(_ text: String) -> Int? {
+        if let number = Int(text) { return number }
+        guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0 == "0" }),
+            text.index(after: dot) < text.endIndex
+        else { return nil }
+        return Int(text[..<dot])
     }
 
     func queryBool(_ name: String) throws -> Bool? {

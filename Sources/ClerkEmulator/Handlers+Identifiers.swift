@@ -26,7 +26,7 @@ extension EmulatorState {
                 let id = EmulatorIDs.make(prefix)
                 let doc: [String: JSONValue] = [
                     "object": .string(object), "id": .string(id), "identifier": .string(identifier),
-                    "identifier_type": .string(type), "instance_id": "ins_emulator", "created_at": .int(now), "updated_at": .int(now),
+                    "identifier_type": .string(type), "instance_id": .string(state.keys.signer.kid), "created_at": .int(now), "updated_at": .int(now),
                 ]
                 try state.store.writer.write { db in
                     if try EmulatorStore.owner(of: identifier, kind: kind, db) != nil {

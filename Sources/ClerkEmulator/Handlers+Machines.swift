@@ -102,7 +102,9 @@ extension EmulatorState {
             }
             var answer = expiring(doc, now: now)
             answer["secret"] = .string(secret)
-            return try .json(.object(answer))
+            // 201, where the spec copy lists 200: Clerk's Python SDK accepts only 201 here, and this SDK and the
+            // JavaScript one accept either.
+            return try .json(.object(answer), status: 201)
         }
         table[.getAPIKeys] = { state, request in
             guard let subject = request.queryValue("subject"), !subject.isEmpty else { throw badRequestError(.missing("subject")) }

@@ -79,8 +79,17 @@ extension EmulatorState {
         table[.getJWTTemplate] = { state, request in try .json(try state.record(request.path("template_id"), kind: "jwt_template", name: "JWT template").doc) }
         table[.updateJWTTemplate] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            return try state.mutate(request.path("template_id"), kind: "jwt_template", name: "JWT template") { doc in
-                if let name = try body.string("name") { doc["name"] = .string(name) }
+            let id = request.path("template_id")
+            return try state.mutate(id, kind: "jwt_template", name: "JWT template") { doc, db in
+                if let name = try body.string("name"), name != doc["name"]?.stringMember {
+                    // A new name must be free; the old one is released (names are unique per instance).
+                    if let owner = try EmulatorStore.owner(of: name, kind: "jwt_template", db), owner != id {
+                        throw EmulatorError.exists("name")
+                    }
+                    try EmulatorStore.release(kind: "jwt_template", owner: id, db)
+                    try EmulatorStore.claim(name, kind: "jwt_template", owner: id, db)
+                    doc["name"] = .string(name)
+                }
                 if case .object(let claims)? = body.object["claims"] {
                     try Self.refuseReservedClaims(claims)
                     doc["claims"] = .object(claims)
@@ -175,10 +184,18 @@ extension EmulatorState {
     func mutate(
         _ id: String, kind: String, name: String, event: String? = nil, _ change: (inout [String: JSONValue]) throws -> Void
     ) throws -> EmulatorResponse {
+        try mutate(id, kind: kind, name: name, event: event) { doc, _ in try change(&doc) }
+    }
+
+    /// ``mutate(_:kind:name:event:_:)`` for a change that also reads or writes other rows in the same transaction.
+    func mutate(
+        _ id: String, kind: String, name: String, event: String? = nil,
+        _ change: (inout [String: JSONValue], Database) throws -> Void
+    ) throws -> EmulatorResponse {
         let doc = try store.writer.write { db -> JSONValue in
             guard var record = try EmulatorStore.fetch(id, kind: kind, db) else { throw EmulatorError.notFound(name) }
             var doc = record.doc.objectMembers ?? [:]
-            try change(&doc)
+            try change(&doc, db)
             record.updatedAt = nowMillis()
             if doc["updated_at"] != nil { doc["updated_at"] = .int(record.updatedAt) }
             record.doc = .object(doc)

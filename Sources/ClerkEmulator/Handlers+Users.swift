@@ -341,22 +341,66 @@ extension EmulatorState {
             arguments.append(kind)
             arguments += values
         }
+        for parameter in ["email_address", "phone_number", "username", "external_id", "web3_wallet", "user_id", "organization_id", "provider_user_id"] {
+            guard request.queryValues(parameter).count <= 100 else { throw EmulatorError.invalidQuery(parameter, "accepts at most 100 values") }
+        }
         identifierFilter("email_address", "email")
         identifierFilter("phone_number", "phone")
         identifierFilter("username", "username")
-        identifierFilter("external_id", "external_id")
-        let ids = request.queryValues("user_id")
-        if !ids.isEmpty {
-            conditions.append("id IN (\(ids.map { _ in "?" }.joined(separator: ",")))")
-            arguments += ids
+        /// `+id` (or a bare id) includes, `-id` excludes: for each parameter, the user must match one included value
+        /// (when any is given) and none of the excluded ones.
+        func signedFilter(_ parameter: String, _ condition: (String) -> String) {
+            var included: [String] = []
+            var excluded: [String] = []
+            for value in request.queryValues(parameter) {
+                if value.hasPrefix("-") { excluded.append(String(value.dropFirst())) }
+                else if value.hasPrefix("+") { included.append(String(value.dropFirst())) }
+                else { included.append(value) }
+            }
+            if !included.isEmpty {
+                conditions.append(condition(included.map { _ in "?" }.joined(separator: ",")))
+                arguments += included
+            }
+            if !excluded.isEmpty {
+                conditions.append("NOT (" + condition(excluded.map { _ in "?" }.joined(separator: ",")) + ")")
+                arguments += excluded
+            }
         }
-        if let organizationIDs = Optional(request.queryValues("organization_id")), !organizationIDs.isEmpty {
-            conditions.append("id IN (SELECT json_extract(doc, '$.public_user_data.user_id') FROM resources WHERE kind = 'organization_membership' AND json_extract(doc, '$.organization.id') IN (\(organizationIDs.map { _ in "?" }.joined(separator: ","))))")
-            arguments += organizationIDs
+        signedFilter("external_id") { "coalesce(json_extract(doc, '$.external_id'), '') IN (\($0))" }
+        signedFilter("user_id") { "id IN (\($0))" }
+        signedFilter("organization_id") {
+            "id IN (SELECT json_extract(doc, '$.public_user_data.user_id') FROM resources WHERE kind = 'organization_membership' AND json_extract(doc, '$.organization.id') IN (\($0)))"
+        }
+        let wallets = request.queryValues("web3_wallet").map { $0.lowercased() }
+        if !wallets.isEmpty {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(doc, '$.web3_wallets') WHERE lower(json_extract(value, '$.web3_wallet')) IN (\(wallets.map { _ in "?" }.joined(separator: ","))))")
+            arguments += wallets
+        }
+        let provider = request.queryValue("provider")
+        let providerUserIDs = request.queryValues("provider_user_id")
+        if provider != nil || !providerUserIDs.isEmpty {
+            guard let provider, !provider.isEmpty else { throw EmulatorError.invalidQuery("provider", "is required with provider_user_id") }
+            guard !providerUserIDs.isEmpty else { throw EmulatorError.invalidQuery("provider_user_id", "is required with provider") }
+            // Stored accounts name the provider as `google` or `oauth_google`; either spelling finds them.
+            let bare = provider.hasPrefix("oauth_") ? String(provider.dropFirst("oauth_".count)) : provider
+            conditions.append("EXISTS (SELECT 1 FROM json_each(doc, '$.external_accounts') WHERE json_extract(value, '$.provider') IN (?, ?) AND json_extract(value, '$.provider_user_id') IN (\(providerUserIDs.map { _ in "?" }.joined(separator: ","))))")
+            arguments += [bare, "oauth_" + bare] + providerUserIDs
         }
         if let query = request.queryValue("query"), !query.isEmpty {
             conditions.append("sort_key LIKE ? ESCAPE '\\'")
             arguments.append(likePattern(containing: query))
+        }
+        // Case-insensitive partial matches on one kind of field.
+        for (parameter, expression) in [
+            ("email_address_query", "EXISTS (SELECT 1 FROM json_each(doc, '$.email_addresses') WHERE lower(json_extract(value, '$.email_address')) LIKE ? ESCAPE '\\')"),
+            ("phone_number_query", "EXISTS (SELECT 1 FROM json_each(doc, '$.phone_numbers') WHERE lower(json_extract(value, '$.phone_number')) LIKE ? ESCAPE '\\')"),
+            ("username_query", "lower(coalesce(json_extract(doc, '$.username'), '')) LIKE ? ESCAPE '\\'"),
+            ("name_query", "lower(trim(coalesce(json_extract(doc, '$.first_name'), '') || ' ' || coalesce(json_extract(doc, '$.last_name'), ''))) LIKE ? ESCAPE '\\'"),
+        ] {
+            if let query = request.queryValue(parameter), !query.isEmpty {
+                conditions.append(expression)
+                arguments.append(likePattern(containing: query))
+            }
         }
         if let banned = try request.queryBool("banned") {
             conditions.append("json_extract(doc, '$.banned') = ?")
@@ -364,6 +408,11 @@ extension EmulatorState {
         }
         for (parameter, column, comparison) in [
             ("created_at_before", "created_at", "<"), ("created_at_after", "created_at", ">"),
+            ("last_active_at_before", "json_extract(doc, '$.last_active_at')", "<"),
+            ("last_active_at_after", "json_extract(doc, '$.last_active_at')", ">"),
+            ("last_active_at_since", "json_extract(doc, '$.last_active_at')", ">="),
+            ("last_sign_in_at_before", "json_extract(doc, '$.last_sign_in_at')", "<"),
+            ("last_sign_in_at_after", "json_extract(doc, '$.last_sign_in_at')", ">"),
         ] {
             if let text = request.queryValue(parameter) {
                 guard let value = Int64(text) else { throw EmulatorError.invalidQuery(parameter, "must be a timestamp in milliseconds") }

@@ -140,6 +140,57 @@ struct EmulatorUsersTests {
         }
     }
 
+    @Test("List filters: partial matches per field, activity and sign-in times, included and excluded ids")
+    func listFilters() async throws {
+        try await withEmulator { emulator, clerk in
+            let ada = try await clerk.users.createUser(CreateUserBody(
+                externalID: "ext-ada", firstName: "Ada", lastName: "Lovelace", emailAddress: ["HELLO.ada@example.com"],
+                phoneNumber: ["+15555550100"], username: "countess"
+            ))
+            let alan = try await clerk.users.createUser(CreateUserBody(
+                externalID: "ext-alan", firstName: "Alan", lastName: "Turing", emailAddress: ["alan@example.org"], username: "enigma"
+            ))
+            let grace = try await clerk.users.createUser(CreateUserBody(firstName: "Grace", emailAddress: ["grace@example.net"]))
+            func ids(_ query: GetUserListQuery) async throws -> Set<String> {
+                let page = try await clerk.users.getUserList(query)
+                #expect(page.totalCount == page.data.count)
+                return Set(page.data.map(\.id))
+            }
+            #expect(try await ids(GetUserListQuery(emailAddressQuery: "ello")) == [ada.id])
+            #expect(try await ids(GetUserListQuery(emailAddressQuery: "EXAMPLE.")) == [ada.id, alan.id, grace.id])
+            #expect(try await ids(GetUserListQuery(phoneNumberQuery: "5550100")) == [ada.id])
+            #expect(try await ids(GetUserListQuery(usernameQuery: "NIGM")) == [alan.id])
+            #expect(try await ids(GetUserListQuery(nameQuery: "ada love")) == [ada.id])
+            #expect(try await ids(GetUserListQuery(nameQuery: "turing")) == [alan.id])
+            #expect(try await ids(GetUserListQuery(nameQuery: "%")) == [])
+            // Included and excluded ids.
+            #expect(try await ids(GetUserListQuery(userID: ["-" + ada.id])) == [alan.id, grace.id])
+            #expect(try await ids(GetUserListQuery(userID: ["+" + ada.id, alan.id, "-" + alan.id])) == [ada.id])
+            #expect(try await ids(GetUserListQuery(externalID: ["-ext-ada"])) == [alan.id, grace.id])
+            #expect(try await ids(GetUserListQuery(externalID: ["ext-alan"])) == [alan.id])
+            // Activity and sign-in: only users with a session have them.
+            let before = Int64(Date().timeIntervalSince1970 * 1000) - 1
+            _ = try await clerk.sessions.createSession(CreateSessionBody(userID: alan.id))
+            let signedIn = try await clerk.users.getUser(alan.id)
+            let active = try #require(signedIn.lastActiveAt)
+            #expect(try await ids(GetUserListQuery(lastActiveAtAfter: before)) == [alan.id])
+            #expect(try await ids(GetUserListQuery(lastActiveAtSince: active)) == [alan.id])
+            #expect(try await ids(GetUserListQuery(lastActiveAtBefore: active)) == [])
+            #expect(try await ids(GetUserListQuery(lastActiveAtBefore: active + 1)) == [alan.id])
+            #expect(try await ids(GetUserListQuery(lastSignInAtAfter: before)) == [alan.id])
+            #expect(try await ids(GetUserListQuery(lastSignInAtBefore: before)) == [])
+            #expect(try await clerk.users.getCount(GetUsersCountQuery(lastActiveAtAfter: before)) == 1)
+            // provider and provider_user_id go together.
+            #expect(try await ids(GetUserListQuery(provider: "oauth_google", providerUserID: ["12345"])) == [])
+            let alone = try await rawRequest(emulator, "GET", "/v1/users?provider=oauth_google", key: emulator.secretKey)
+            #expect(alone.status == 400 && alone.json?["errors"]?[0]?["meta"]?["param_name"] == "provider_user_id")
+            let tooMany = try await rawRequest(
+                emulator, "GET", "/v1/users?" + (0...100).map { "user_id=user_\($0)" }.joined(separator: "&"), key: emulator.secretKey
+            )
+            #expect(tooMany.status == 400 && tooMany.json?["errors"]?[0]?["meta"]?["param_name"] == "user_id")
+        }
+    }
+
     @Test("order_by outside the allowed fields is a 400 error, never SQL")
     func orderByIsAllowListed() async throws {
         try await withEmulator { emulator, clerk in
