@@ -129,6 +129,7 @@ final class EmulatorState: Sendable {
                 meta: ["operation_id": .string(endpoint.operationID)]
             )
         }
+        try RequestBodyValidation.check(endpoint, contentType: contentType, body: body)
         let request = EmulatorRequest(
             operationID: endpoint.operationID, method: method, pathParameters: parameters,
             query: EmulatorRoutes.parseQuery(query), body: body, contentType: contentType, machineID: machineID

@@ -1,0 +1,138 @@
+import ClerkBackend
+import Foundation
+import Synchronization
+
+/// The spec's constraints on one top-level member of a JSON request body (generated into ``RequestBodyRules``).
+struct BodyFieldRule: Sendable {
+    let name: String
+    /// `string`, `integer`, `number`, `boolean`, `object` or `array`; `nil` for any JSON value.
+    let type: String?
+    let nullable: Bool
+    let required: Bool
+    /// The allowed values of a string enum.
+    let values: [String]?
+    let minLength: Int?
+    let maxLength: Int?
+    let minimum: Double?
+    let minimumIsExclusive: Bool
+    let maximum: Double?
+    let pattern: String?
+    let minItems: Int?
+    let maxItems: Int?
+    /// The type of an array's items, when the spec states a primitive one.
+    let itemType: String?
+}
+
+/// Checks a JSON request body against the spec before the operation's handler runs, answering as Clerk does:
+/// `form_param_missing` for a required member that is absent (or null), `form_param_format_invalid` for a value of
+/// the wrong type or shape, `form_param_value_invalid` for one outside its enum, length or range; `meta.param_name`
+/// names the member. A body that is not a JSON object is left to the handler, which answers for it. Optional members
+/// sent as `null` are taken as absent, as the SDKs that send them mean.
+enum RequestBodyValidation {
+    /// Operations that answer 400 rather than 422 for a bad body: those of Clerk's machine-auth service (API keys,
+    /// M2M tokens, OAuth access tokens) and the token checks (session refresh, client verification), as their
+    /// handlers do.
+    static func status(for endpoint: Endpoint) -> Int {
+        let path = endpoint.path
+        if path.hasPrefix("/api_keys") || path.hasPrefix("/m2m_tokens") || path.hasPrefix("/oauth_applications/access_tokens") {
+            return 400
+        }
+        return [Endpoint.refreshSession, .verifyClient].contains(endpoint) ? 400 : 422
+    }
+
+    static func check(_ endpoint: Endpoint, contentType: String?, body: Data) throws {
+        guard let rules = RequestBodyRules.byOperation[endpoint.operationID] else { return }
+        if let contentType, !contentType.lowercased().contains("json") { return }
+        let members: [String: JSONValue]
+        if body.isEmpty {
+            members = [:]
+        } else {
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: body) else { return }
+            members = object
+        }
+        let status = status(for: endpoint)
+        for rule in rules {
+            let value = members[rule.name]
+            guard let value, value != .null else {
+                if rule.required && !(value == .null && rule.nullable) {
+                    throw EmulatorError(
+                        status: status, code: "form_param_missing", message: "is missing",
+                        longMessage: "\(rule.name) must be included.", meta: ["param_name": .string(rule.name)]
+                    )
+                }
+                continue
+            }
+            if let problem = problem(with: value, rule) {
+                throw EmulatorError(
+                    status: status, code: problem.code, message: "is invalid", longMessage: "\(rule.name) \(problem.reason)",
+                    meta: ["param_name": .string(rule.name)]
+                )
+            }
+        }
+    }
+
+    private static func problem(with value: JSONValue, _ rule: BodyFieldRule) -> (code: String, reason: String)? {
+        let format = "form_param_format_invalid"
+        let range = "form_param_value_invalid"
+        if let type = rule.type, !matches(value, type) { return (format, "must be \(article(type)) \(type)") }
+        switch value {
+        case .string(let text):
+            let length = text.unicodeScalars.count
+            if let values = rule.values, !values.contains(text) {
+                return (range, "must be one of: \(values.joined(separator: ", "))")
+            }
+            if let minimum = rule.minLength, length < minimum { return (range, "must be at least \(minimum) characters") }
+            if let maximum = rule.maxLength, length > maximum { return (range, "must be at most \(maximum) characters") }
+            if let pattern = rule.pattern, !matches(text, pattern: pattern) { return (format, "does not match the expected format") }
+        case .int, .double:
+            guard let number = value.doubleValue else { return nil }
+            if let minimum = rule.minimum {
+                if rule.minimumIsExclusive ? number <= minimum : number < minimum {
+                    return (range, rule.minimumIsExclusive ? "must be greater than \(bound(minimum))" : "must be at least \(bound(minimum))")
+                }
+            }
+            if let maximum = rule.maximum, number > maximum { return (range, "must be at most \(bound(maximum))") }
+        case .array(let items):
+            if let minimum = rule.minItems, items.count < minimum { return (range, "must have at least \(minimum) items") }
+            if let maximum = rule.maxItems, items.count > maximum { return (range, "must have at most \(maximum) items") }
+            if let itemType = rule.itemType, !items.allSatisfy({ matches($0, itemType) }) {
+                return (format, "must be a list of \(itemType) values")
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    private static func matches(_ value: JSONValue, _ type: String) -> Bool {
+        switch (type, value) {
+        case ("string", .string), ("boolean", .bool), ("object", .object), ("array", .array), ("integer", .int),
+            ("number", .int), ("number", .double):
+            return true
+        case ("integer", .double(let number)):
+            return number.rounded() == number && abs(number) < 9.0e15
+        default:
+            return !["string", "boolean", "object", "array", "integer", "number"].contains(type)
+        }
+    }
+
+    private static let patterns = Mutex<[String: Regex<AnyRegexOutput>]>([:])
+
+    private static func matches(_ text: String, pattern: String) -> Bool {
+        let regex: Regex<AnyRegexOutput>? = patterns.withLock { cache in
+            if let cached = cache[pattern] { return cached }
+            guard let compiled = try? Regex(pattern) else { return nil }
+            cache[pattern] = compiled
+            return compiled
+        }
+        // A pattern this runtime cannot compile is not held against the request.
+        guard let regex else { return true }
+        return (try? regex.firstMatch(in: text)) != nil
+    }
+
+    private static func article(_ type: String) -> String { type == "integer" || type == "array" || type == "object" ? "an" : "a" }
+
+    private static func bound(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}

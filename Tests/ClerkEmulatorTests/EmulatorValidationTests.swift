@@ -1,0 +1,64 @@
+import ClerkBackend
+import ClerkEmulator
+import Foundation
+import Testing
+
+/// Request bodies are checked against the spec's constraints before a handler runs (generated from the spec by
+/// `Scripts/generate-emulator-rules.py`), with Clerk's error shape and the member named in `meta.param_name`.
+@Suite("Emulator: request bodies validated as the spec states them")
+struct EmulatorValidationTests {
+    @Test("Lengths, types, enums, ranges, patterns and item types are refused with the member named; nothing is stored")
+    func refusals() async throws {
+        try await withEmulator { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["checks@example.com"]))
+            let long = String(repeating: "x", count: 256)
+            let cases: [(method: String, path: String, body: String, status: Int, code: String, param: String)] = [
+                // An API key description of 256 characters (the spec allows 255) was stored and echoed before.
+                ("POST", "/v1/api_keys", #"{"name":"Long key","subject":"\#(user.id)","description":"\#(long)"}"#, 400, "form_param_value_invalid", "description"),
+                ("POST", "/v1/api_keys", #"{"name":"Bad subject","subject":"user_short"}"#, 400, "form_param_format_invalid", "subject"),
+                ("POST", "/v1/api_keys", #"{"subject":"\#(user.id)"}"#, 400, "form_param_missing", "name"),
+                ("POST", "/v1/api_keys", #"{"name":"Zero","subject":"\#(user.id)","seconds_until_expiration":0}"#, 400, "form_param_value_invalid", "seconds_until_expiration"),
+                ("POST", "/v1/machines", #"{"name":""}"#, 422, "form_param_value_invalid", "name"),
+                ("POST", "/v1/machines", #"{"name":"\#(long)"}"#, 422, "form_param_value_invalid", "name"),
+                ("POST", "/v1/users", #"{"first_name":7}"#, 422, "form_param_format_invalid", "first_name"),
+                ("POST", "/v1/users", #"{"email_address":["a@example.com",3]}"#, 422, "form_param_format_invalid", "email_address"),
+                ("POST", "/v1/jwt_templates", #"{"name":"t","claims":{},"lifetime":1.5}"#, 422, "form_param_format_invalid", "lifetime"),
+                ("POST", "/v1/jwt_templates", #"{"claims":{}}"#, 422, "form_param_missing", "name"),
+                ("POST", "/v1/jwt_templates", #"{"name":null,"claims":{}}"#, 422, "form_param_missing", "name"),
+            ]
+            for item in cases {
+                let answer = try await rawRequest(emulator, item.method, item.path, key: emulator.secretKey, body: item.body)
+                let error = answer.json?["errors"]?[0]
+                #expect(answer.status == item.status, "\(item.path) \(item.param): \(answer.status)")
+                #expect(error?["code"] == .string(item.code), "\(item.path) \(item.param): \(String(describing: error?["code"]))")
+                #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.path) \(item.param)")
+                #expect(answer.json?["clerk_trace_id"]?.stringValue != nil)
+            }
+            // Nothing was stored by the refused requests.
+            #expect(try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id)).totalCount == 0)
+            #expect(try await clerk.machines.list().totalCount == 0)
+            #expect(try await clerk.users.getCount() == 1)
+            #expect(try await clerk.jwtTemplates.list().totalCount == 0)
+        }
+    }
+
+    @Test("Bodies within the constraints pass: the boundary values, integral numbers written with .0, optional nulls")
+    func boundaries() async throws {
+        try await withEmulator { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["bounds@example.com"]))
+            let longest = String(repeating: "é", count: 255)  // 255 characters, 510 bytes
+            let accepted: [(String, String)] = [
+                ("/v1/api_keys", #"{"name":"Edge key","subject":"\#(user.id)","description":"\#(longest)","seconds_until_expiration":86400.5}"#),
+                ("/v1/machines", #"{"name":"\#(String(repeating: "m", count: 255))"}"#),
+                ("/v1/jwt_templates", #"{"name":"dotted","claims":{},"lifetime":60.0,"allowed_clock_skew":null}"#),
+                ("/v1/users", #"{"first_name":null,"email_address":["second@example.com"]}"#),
+            ]
+            for (path, body) in accepted {
+                let answer = try await rawRequest(emulator, "POST", path, key: emulator.secretKey, body: body)
+                #expect((200...201).contains(answer.status), "\(path): \(answer.status) \(String(describing: answer.json))")
+            }
+            let key = try #require(try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id)).data.first)
+            #expect(key.description?.count == 255)
+        }
+    }
+}
