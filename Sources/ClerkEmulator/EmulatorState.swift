@@ -129,10 +129,12 @@ final class EmulatorState: Sendable {
                 meta: ["operation_id": .string(endpoint.operationID)]
             )
         }
+        let queryPairs = EmulatorRoutes.parseQuery(query)
+        try RequestBodyValidation.checkQuery(endpoint, queryPairs)
         try RequestBodyValidation.check(endpoint, contentType: contentType, body: body)
         let request = EmulatorRequest(
             operationID: endpoint.operationID, method: method, pathParameters: parameters,
-            query: EmulatorRoutes.parseQuery(query), body: body, contentType: contentType, machineID: machineID
+            query: queryPairs, body: body, contentType: contentType, machineID: machineID
         )
         guard let observe = options.responseObserver else { return try handler(self, request) }
         do {

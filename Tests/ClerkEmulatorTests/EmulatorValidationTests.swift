@@ -61,4 +61,31 @@ struct EmulatorValidationTests {
             #expect(key.description?.count == 255)
         }
     }
+
+    @Test("Queries are checked against the spec's parameters: types, booleans, enums, ranges, value counts")
+    func queries() async throws {
+        try await withEmulator { emulator, clerk in
+            _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["query@example.com"]))
+            let refused: [(path: String, code: String, param: String)] = [
+                ("/v1/users?limit=0", "form_param_value_invalid", "limit"),
+                ("/v1/users?limit=501", "form_param_value_invalid", "limit"),
+                ("/v1/users?limit=ten", "form_param_format_invalid", "limit"),
+                ("/v1/users?limit=5&limit=6", "form_param_format_invalid", "limit"),
+                ("/v1/users?banned=yes", "form_param_format_invalid", "banned"),
+                ("/v1/users?last_active_at_after=soon", "form_param_format_invalid", "last_active_at_after"),
+                ("/v1/sessions?status=sleeping", "form_param_value_invalid", "status"),
+                ("/v1/invitations?status=lost", "form_param_value_invalid", "status"),
+            ]
+            for item in refused {
+                let answer = try await rawRequest(emulator, "GET", item.path, key: emulator.secretKey)
+                let error = answer.json?["errors"]?[0]
+                #expect(answer.status == 400, "\(item.path): \(answer.status)")
+                #expect(error?["code"] == .string(item.code), "\(item.path): \(String(describing: error?["code"]))")
+                #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.path)")
+            }
+            for path in ["/v1/users?limit=500", "/v1/users?limit=1.0&banned=false", "/v1/invitations?status=pending", "/v1/users?user_id=a&user_id=b"] {
+                #expect(try await rawRequest(emulator, "GET", path, key: emulator.secretKey).status == 200, "\(path)")
+            }
+        }
+    }
 }
