@@ -46,17 +46,25 @@ struct JWTMembers: Sendable {
     /// `azp`, `o`…), so most comparisons are one integer comparison. Any other pair is compared as strings (Swift's
     /// canonical equivalence: a non-ASCII name can equal an ASCII one).
     static func shortKey(_ name: String) -> UInt64 {
-        let utf8 = name.utf8
-        let count = utf8.count
+        let count = name.utf8.count
         guard count > 0, count <= 7 else { return 0 }
-        var key = UInt64(count)
-        var shift: UInt64 = 8
-        for byte in utf8 {
-            guard byte < 0x80 else { return 0 }
-            key |= UInt64(byte) << shift
-            shift += 8
+        // The bytes in place (small and native strings have them); a bridged string takes the iterator.
+        let key = name.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
+            var key = UInt64(count)
+            for index in 0..<count {
+                let byte = bytes[index]
+                guard byte < 0x80 else { return 0 }
+                key |= UInt64(byte) << (8 * UInt64(index + 1))
+            }
+            return key
         }
-        return key
+        if let key { return key }
+        var slow = UInt64(count)
+        for (index, byte) in name.utf8.enumerated() {
+            guard byte < 0x80 else { return 0 }
+            slow |= UInt64(byte) << (8 * UInt64(index + 1))
+        }
+        return slow
     }
 
     /// The decoded JSON text the ranges point into.
