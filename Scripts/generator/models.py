@@ -502,14 +502,16 @@ class Generator(ExamplesMixin):
             lines.append("        let tag = try? decoder.container(keyedBy: DiscriminatorKey.self)")
             lines.append("            .decodeIfPresent(String.self, forKey: DiscriminatorKey(stringValue: %s))"
                          % swift_string(prop))
-            lines.append("        switch tag {")
+            # Each tag value goes to the first variant that claims it.
+            tagged = []
             seen = set()
             for i, (case, t) in enumerate(zip(cases, type_refs)):
                 values = [v for v in tags[i] if v not in seen]
                 seen.update(values)
-                if not values:
-                    continue
-                patterns = ", ".join(".some(%s)" % swift_string(v) for v in values)
+                if values:
+                    tagged.append((", ".join(".some(%s)" % swift_string(v) for v in values), case, t))
+            lines.append("        switch tag {")
+            for patterns, case, t in tagged:
                 lines.append("        case %s: self = .%s(try %s(from: decoder))" % (patterns, case, t.local))
             lines.append("        default: self = .unknown(try JSONValue(from: decoder))")
             lines.append("        }")
@@ -517,13 +519,7 @@ class Generator(ExamplesMixin):
             lines.append("")
             lines.append("    init(tape: JSONTape, object: Int) throws {")
             lines.append("        switch tape.discriminator(of: object, named: %s) {" % swift_string(prop))
-            seen = set()
-            for i, (case, t) in enumerate(zip(cases, type_refs)):
-                values = [v for v in tags[i] if v not in seen]
-                seen.update(values)
-                if not values:
-                    continue
-                patterns = ", ".join(".some(%s)" % swift_string(v) for v in values)
+            for patterns, case, t in tagged:
                 lines.append("        case %s: self = .%s(try tape.decodeVariant(object, as: %s.self))"
                              % (patterns, case, t.local))
             lines.append("        default: self = .unknown(try tape.jsonValue(object))")
