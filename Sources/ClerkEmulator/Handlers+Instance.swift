@@ -165,7 +165,8 @@ extension EmulatorState {
                 meta: ["param_name": .string(parameter)]
             )
         }
-        return value
+        // A key must name a role the instance defines (422 otherwise, as for a membership's role).
+        return try definedRole(value, parameter: parameter, db)["key"]?.stringMember ?? value
     }
 
     /// `scheme://host[:port]`, nothing after.

@@ -354,6 +354,8 @@ struct EmulatorMachineAndAccountTests {
 
             let defaults = try await clerk.instance.getOrganizationSettings()
             #expect(defaults.enabled && defaults.creatorRole == "org:admin" && defaults.domainsDefaultRole == "org:member")
+            // The creator role must be one the instance defines.
+            _ = try await clerk.organizationRoles.createOrganizationRole(CreateOrganizationRoleBody(name: "Owner", key: "org:owner"))
             let settings = try await clerk.instance.updateOrganizationSettings(
                 UpdateInstanceOrganizationSettingsBody(
                     maxAllowedMemberships: 25, domainsEnabled: true, domainsEnrollmentModes: ["automatic_invitation"], creatorRoleID: "org:owner"

@@ -100,6 +100,14 @@ struct EmulatorOfficialSDKTests {
             }
             #expect(refused?.status == 422)
             #expect(refused?.errors.first?.meta?["param_name"] == .string("role"))
+            // The same for the role new organizations give their creator.
+            let setting = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.instance.updateOrganizationSettings(UpdateInstanceOrganizationSettingsBody(creatorRoleID: "org:wizard"))
+            }
+            #expect(setting?.status == 422)
+            #expect(setting?.errors.first?.meta?["param_name"] == .string("creator_role_id"))
+            let admin = try await clerk.instance.updateOrganizationSettings(UpdateInstanceOrganizationSettingsBody(creatorRoleID: "org:admin"))
+            #expect(admin.creatorRole == "org:admin")
         }
     }
 }
