@@ -130,8 +130,8 @@ final class EmulatorState: Sendable {
             )
         }
         let queryPairs = EmulatorRoutes.parseQuery(query)
-        try RequestBodyValidation.checkQuery(endpoint, queryPairs)
-        try RequestBodyValidation.check(endpoint, contentType: contentType, body: body)
+        try RequestValidation.checkQuery(endpoint, queryPairs)
+        try RequestValidation.check(endpoint, contentType: contentType, body: body)
         let request = EmulatorRequest(
             operationID: endpoint.operationID, method: method, pathParameters: parameters,
             query: queryPairs, body: body, contentType: contentType, machineID: machineID

@@ -48,8 +48,8 @@ struct JWTMembers: Sendable {
     static func shortKey(_ name: String) -> UInt64 {
         let count = name.utf8.count
         guard count > 0, count <= 7 else { return 0 }
-        // The bytes in place (small and native strings have them); a bridged string takes the iterator.
-        let key = name.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
+        var name = name
+        return name.withUTF8 { bytes -> UInt64 in
             var key = UInt64(count)
             for index in 0..<count {
                 let byte = bytes[index]
@@ -58,13 +58,6 @@ struct JWTMembers: Sendable {
             }
             return key
         }
-        if let key { return key }
-        var slow = UInt64(count)
-        for (index, byte) in name.utf8.enumerated() {
-            guard byte < 0x80 else { return 0 }
-            slow |= UInt64(byte) << (8 * UInt64(index + 1))
-        }
-        return slow
     }
 
     /// The decoded JSON text the ranges point into.

@@ -2,8 +2,8 @@ import ClerkBackend
 import Foundation
 import Synchronization
 
-/// The spec's constraints on one top-level member of a JSON request body (generated into ``RequestBodyRules``).
-struct BodyFieldRule: Sendable {
+/// The spec's constraints on one top-level member of a JSON request body (generated into ``RequestRules``).
+struct FieldRule: Sendable {
     let name: String
     /// `string`, `integer`, `number`, `boolean`, `object` or `array`; `nil` for any JSON value.
     let type: String?
@@ -28,7 +28,7 @@ struct BodyFieldRule: Sendable {
 /// the wrong type or shape, `form_param_value_invalid` for one outside its enum, length or range; `meta.param_name`
 /// names the member. A body that is not a JSON object is left to the handler, which answers for it. Optional members
 /// sent as `null` are taken as absent, as the SDKs that send them mean.
-enum RequestBodyValidation {
+enum RequestValidation {
     /// Operations that answer 400 rather than 422 for a bad body: those of Clerk's machine-auth service (API keys,
     /// M2M tokens, OAuth access tokens) and the token checks (session refresh, client verification), as their
     /// handlers do.
@@ -41,7 +41,7 @@ enum RequestBodyValidation {
     }
 
     static func check(_ endpoint: Endpoint, contentType: String?, body: Data) throws {
-        guard let rules = RequestBodyRules.byOperation[endpoint.operationID] else { return }
+        guard let rules = RequestRules.byOperation[endpoint.operationID] else { return }
         if let contentType, !contentType.lowercased().contains("json") { return }
         let members: [String: JSONValue]
         if body.isEmpty {
@@ -75,7 +75,7 @@ enum RequestBodyValidation {
     /// `true`/`false`, enums, ranges, patterns, lengths and value counts; 400 with `meta.param_name`, as Clerk answers
     /// a bad query. Parameters the spec does not list are left to the handler.
     static func checkQuery(_ endpoint: Endpoint, _ query: [(name: String, value: String)]) throws {
-        guard let rules = RequestBodyRules.queryByOperation[endpoint.operationID] else { return }
+        guard let rules = RequestRules.queryByOperation[endpoint.operationID] else { return }
         for rule in rules {
             let values = query.filter { $0.name == rule.name }.map(\.value)
             if values.isEmpty {
@@ -104,7 +104,7 @@ enum RequestBodyValidation {
         }
     }
 
-    private static func queryProblem(with text: String, _ rule: BodyFieldRule) -> (code: String, reason: String)? {
+    private static func queryProblem(with text: String, _ rule: FieldRule) -> (code: String, reason: String)? {
         let value: JSONValue
         switch rule.itemType {
         case "integer":
@@ -119,7 +119,7 @@ enum RequestBodyValidation {
         default:
             value = .string(text)
         }
-        let scalar = BodyFieldRule(
+        let scalar = FieldRule(
             name: rule.name, type: nil, nullable: false, required: false, values: rule.values, minLength: rule.minLength,
             maxLength: rule.maxLength, minimum: rule.minimum, minimumIsExclusive: false, maximum: rule.maximum,
             pattern: rule.pattern, minItems: nil, maxItems: nil, itemType: nil
@@ -127,7 +127,7 @@ enum RequestBodyValidation {
         return problem(with: value, scalar)
     }
 
-    private static func problem(with value: JSONValue, _ rule: BodyFieldRule) -> (code: String, reason: String)? {
+    private static func problem(with value: JSONValue, _ rule: FieldRule) -> (code: String, reason: String)? {
         let format = "form_param_format_invalid"
         let range = "form_param_value_invalid"
         if let type = rule.type, !matches(value, type) { return (format, "must be \(article(type)) \(type)") }
