@@ -187,6 +187,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift", condition: .when(traits: ["Emulator"])),
                 .product(name: "Yams", package: "Yams", condition: .when(traits: ["Emulator"])),
             ],
             swiftSettings: strictSettings

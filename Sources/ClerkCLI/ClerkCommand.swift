@@ -43,9 +43,15 @@ struct EmulatorCommand: AsyncParsableCommand {
               clerk emulator --webhook-url http://localhost:3000/api/webhooks/clerk
               clerk emulator --fault-rate 0.2 --fault-status 503 --latency-ms 150
               clerk emulator --session-token-lifetime 10
+              clerk emulator --db .clerk-emulator/emulator.sqlite --export fixture.json
+              clerk emulator --in-memory --import fixture.json
 
             Webhooks are signed as Svix signs them: verify them with the printed
             CLERK_WEBHOOK_SIGNING_SECRET.
+            A snapshot (--export, or GET /_emulator/snapshot while running) holds the
+            whole instance: its keys, every resource, the webhook outbox. --import
+            replaces the database's content with one before starting (a snapshot
+            that does not fit changes nothing).
             Faults can be changed while running: POST /_emulator/faults with
             {"fault_rate": 0, "fault_statuses": [503], "latency_ms": 0} (any of them)
             and the secret key as Bearer token; GET /_emulator/faults reads them.
@@ -66,6 +72,12 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     @Option(help: "JSON file of users and organizations to create on start.")
     var seed: String?
+
+    @Option(name: .customLong("export"), help: "Write a snapshot of the database (--db) to this file and exit.")
+    var exportPath: String?
+
+    @Option(name: .customLong("import"), help: "Replace the database's content with this snapshot before starting (with --in-memory: start from it).")
+    var importPath: String?
 
     @Flag(help: "Allow binding to an address other than loopback (anyone who reaches it can use the API).")
     var allowNonLoopback = false
@@ -89,6 +101,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     var sessionTokenLifetime: Int = 60
 
     func run() async throws {
+        if let exportPath {
+            guard !inMemory else { throw ValidationError("--export reads a database file: use it with --db, not --in-memory") }
+            guard importPath == nil else { throw ValidationError("--export and --import cannot be combined") }
+            let snapshot = try ClerkEmulator.exportSnapshot(databasePath: databasePath)
+            try snapshot.write(to: URL(fileURLWithPath: exportPath), options: .atomic)
+            FileHandle.standardOutput.write(Data("Wrote a snapshot of \(databasePath) to \(exportPath) (\(snapshot.count) bytes).\n".utf8))
+            return
+        }
         guard (0...600_000).contains(latencyMs) else {
             throw ValidationError("--latency-ms must be between 0 and 600000")
         }
@@ -110,7 +130,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             host: host, port: port, databasePath: inMemory ? nil : databasePath, seedFile: seed,
             allowNonLoopback: allowNonLoopback, webhookURL: webhookTarget, webhookSigningSecret: secret,
             faultRate: faultRate, faultStatuses: faultStatus.isEmpty ? [429, 503] : faultStatus,
-            latency: .milliseconds(latencyMs), sessionTokenLifetime: .seconds(sessionTokenLifetime)
+            latency: .milliseconds(latencyMs), sessionTokenLifetime: .seconds(sessionTokenLifetime), importPath: importPath
         )
         let emulator = try await ClerkEmulator.start(options)
         var extras = ""
@@ -130,7 +150,7 @@ struct EmulatorCommand: AsyncParsableCommand {
               JWKS: \(emulator.jwksURL)
               Frontend API: \(emulator.frontendAPIURL)
               sign-in page: \(emulator.signInURL)
-              database: \(inMemory ? "in memory" : databasePath)
+              database: \(inMemory ? "in memory" : databasePath)\(importPath.map { " (imported from \($0))" } ?? "")
             \(extras)Press Ctrl-C to stop.
 
             """

@@ -1,6 +1,7 @@
 import ClerkBackend
 import Crypto
 public import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 public import Logging
@@ -19,6 +20,11 @@ public struct EmulatorOptions: Sendable {
     public var databasePath: String?
     /// Users and organizations to create on start (JSON, see ``EmulatorSeed``).
     public var seedFile: String?
+    /// A snapshot file (from ``RunningEmulator/exportSnapshot()``, `clerk emulator --export` or
+    /// `GET /_emulator/snapshot`) whose content replaces the database's on start, before ``seedFile`` is applied:
+    /// the instance's keys, every resource, the webhook outbox. A snapshot that does not fit changes nothing and
+    /// stops the start with the reason.
+    public var importPath: String?
     /// PBKDF2-SHA256 rounds for new passwords.
     public var passwordRounds: Int
     /// Bind to a non-loopback address.
@@ -61,8 +67,9 @@ public struct EmulatorOptions: Sendable {
         webhookURL: URL? = nil, webhookSigningSecret: String? = nil, webhookMaxAttempts: Int = 6,
         webhookRetryDelay: Duration = .seconds(1),
         faultRate: Double = 0, faultStatuses: [Int] = [429, 503], latency: Duration = .zero,
-        sessionTokenLifetime: Duration = .seconds(60)
+        sessionTokenLifetime: Duration = .seconds(60), importPath: String? = nil
     ) {
+        self.importPath = importPath
         self.host = host
         self.port = port
         self.databasePath = databasePath
@@ -113,6 +120,7 @@ public final class RunningEmulator: Sendable {
     let task: Task<Void, any Error>
     let group: ServiceGroup
     let webhooks: WebhookDispatcher?
+    let store: EmulatorStore
 
     init(
         apiURL: URL, frontendAPIURL: URL, signInURL: URL, port: Int, state: EmulatorState, task: Task<Void, any Error>,
@@ -129,12 +137,14 @@ public final class RunningEmulator: Sendable {
         self.instanceID = state.keys.signer.kid
         self.webhookSigningSecret = state.webhooks?.endpoint.signingSecret
         self.webhooks = state.webhooks
+        self.store = state.store
         self.task = task
         self.group = group
     }
 
     /// Stops the server gracefully (it stops accepting, lets requests in flight finish) and waits until it has; after
-    /// 5 seconds it is cancelled. Webhook events not yet delivered are dropped.
+    /// 5 seconds it is cancelled. Webhook events not yet delivered stay in the database's outbox and go out when an
+    /// emulator starts again on it.
     public func stop() async {
         await group.triggerGracefulShutdown()
         let task = self.task
@@ -150,6 +160,10 @@ public final class RunningEmulator: Sendable {
         _ = try? await task.value
         await webhooks?.shutdown()
     }
+
+    /// A snapshot of everything the emulator holds (JSON; see `docs/emulator.md`): start another emulator from it
+    /// with ``EmulatorOptions/importPath`` to get the same instance, keys and resources back.
+    public func exportSnapshot() async throws -> Data { try await store.snapshot() }
 
     /// Waits until the server stops (it runs until the task is cancelled).
     public func wait() async throws { try await task.value }
@@ -171,8 +185,18 @@ public enum ClerkEmulator {
             throw EmulatorStartError(message: "The session token lifetime must be between 1 second and 10 years")
         }
         let store = try EmulatorStore(path: options.databasePath)
+        if let importPath = options.importPath {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: importPath))
+            } catch {
+                throw EmulatorStartError(message: "The snapshot \(importPath) cannot be read")
+            }
+            try store.restore(data)
+        }
         let state = try EmulatorState(store: store, options: options)
         do {
+            try await state.webhooks?.start()
             return try await start(state: state, options: options)
         } catch {
             await state.webhooks?.shutdown()
@@ -182,7 +206,7 @@ public enum ClerkEmulator {
 
     private static func start(state: EmulatorState, options: EmulatorOptions) async throws -> RunningEmulator {
         if let seed = options.seedFile {
-            try state.seed(fromFile: seed)
+            try await state.seed(fromFile: seed)
         }
         let bound = BoundPort()
         let responder = EmulatorResponder(state: state)
@@ -221,6 +245,15 @@ public enum ClerkEmulator {
             apiURL: apiURL, frontendAPIURL: frontendAPIURL, signInURL: signInURL, port: port, state: state, task: task,
             group: group
         )
+    }
+
+    /// The snapshot of an emulator database file (what `clerk emulator --db FILE --export SNAPSHOT` writes).
+    public static func exportSnapshot(databasePath: String) throws -> Data {
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw EmulatorStartError(message: "There is no emulator database at \(databasePath)")
+        }
+        let store = try EmulatorStore(path: databasePath)
+        return try store.writer.read { db in try EmulatorSnapshot.export(db) }
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -300,7 +333,7 @@ struct EmulatorResponder: HTTPResponder {
                     let name = field.name.canonicalName
                     headers[name] = headers[name].map { $0 + (name == "cookie" ? "; " : ", ") + field.value } ?? field.value
                 }
-                result = try state.handleFrontend(
+                result = try await state.handleFrontend(
                     site,
                     FrontendRequest(
                         method: request.method.rawValue, path: request.uri.path, query: EmulatorRoutes.parseQuery(request.uri.query),
@@ -309,8 +342,8 @@ struct EmulatorResponder: HTTPResponder {
                 )
             } else if EmulatorState.isAdminPath(request.uri.path) {
                 // The emulator's own endpoints: never routed as spec operations, never faulted or delayed.
-                result = try state.handleAdmin(
-                    method: request.method.rawValue, path: request.uri.path,
+                result = try await state.handleAdmin(
+                    method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                     authorization: request.headers[.authorization], body: Data(buffer: body)
                 )
             } else {

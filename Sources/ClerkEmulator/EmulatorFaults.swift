@@ -1,5 +1,6 @@
 import ClerkBackend
 import Foundation
+import GRDB
 import Synchronization
 import Logging
 
@@ -111,13 +112,24 @@ extension EmulatorState {
 
     /// `GET /_emulator/faults` reads the fault settings, `POST /_emulator/faults` changes them (a JSON object with
     /// any of `fault_rate`, `fault_statuses`, `latency_ms`). Both need the instance secret key as Bearer.
-    func handleAdmin(method: String, path: String, authorization: String?, body: Data) throws -> EmulatorResponse {
+    func handleAdmin(method: String, path: String, query: String? = nil, authorization: String?, body: Data) async throws -> EmulatorResponse {
         var route = Substring(path)
         if route.count > 1 && route.hasSuffix("/") { route = route.dropLast() }
+        if route == "/_emulator/webhooks" || route.hasPrefix("/_emulator/webhooks/") {
+            try authenticate(authorization)
+            return try await handleWebhookAdmin(method: method, route: route, query: query)
+        }
+        if route == "/_emulator/snapshot" {
+            try authenticate(authorization)
+            guard method == "GET" else {
+                throw EmulatorError(status: 405, code: "method_not_allowed", message: "method not allowed", longMessage: "/_emulator/snapshot answers GET")
+            }
+            return EmulatorResponse(status: 200, body: try await store.snapshot(), contentType: "application/json")
+        }
         guard route == "/_emulator/faults" else {
             throw EmulatorError(
                 status: 404, code: "resource_not_found", message: "not found",
-                longMessage: "The emulator's admin endpoints are GET and POST /_emulator/faults"
+                longMessage: "The emulator's admin endpoints are GET and POST /_emulator/faults, GET /_emulator/webhooks, POST /_emulator/webhooks/{msg_id}/redeliver and GET /_emulator/snapshot"
             )
         }
         try authenticate(authorization)
@@ -169,6 +181,53 @@ extension EmulatorState {
                 longMessage: "/_emulator/faults answers GET and POST"
             )
         }
+    }
+
+    /// `GET /_emulator/webhooks` lists the outbox's events, newest first, with their attempts (`status`, `type`,
+    /// `limit` and `offset` narrow it); `POST /_emulator/webhooks/{msg_id}/redeliver` queues an event again.
+    private func handleWebhookAdmin(method: String, route: Substring, query: String?) async throws -> EmulatorResponse {
+        guard webhooks != nil else {
+            throw EmulatorError(
+                status: 404, code: "webhooks_not_configured", message: "webhooks are not configured",
+                longMessage: "Start the emulator with a webhook URL (--webhook-url) to record and send webhook events"
+            )
+        }
+        let parts = route.split(separator: "/")
+        if parts.count == 2 {
+            guard method == "GET" else {
+                throw EmulatorError(status: 405, code: "method_not_allowed", message: "method not allowed", longMessage: "/_emulator/webhooks answers GET")
+            }
+            let request = EmulatorRequest(
+                operationID: "emulatorWebhooks", method: method, pathParameters: [:], query: EmulatorRoutes.parseQuery(query),
+                body: Data(), contentType: nil, machineID: nil
+            )
+            let (limit, offset) = try Self.paging(request)
+            let status = request.queryValue("status")
+            if let status, ![WebhookOutbox.pending, WebhookOutbox.delivered, WebhookOutbox.failed].contains(status) {
+                throw EmulatorError.invalidQuery("status", "must be pending, delivered or failed")
+            }
+            let type = request.queryValue("type")
+            let (items, total) = try await store.writer.read { db in
+                try WebhookOutbox.list(status: status, type: type, limit: limit, offset: offset, db)
+            }
+            return try Self.list(items, total: total, wrapped: true)
+        }
+        guard parts.count == 4, parts[3] == "redeliver" else {
+            throw EmulatorError(status: 404, code: "resource_not_found", message: "not found", longMessage: "Use POST /_emulator/webhooks/{msg_id}/redeliver")
+        }
+        guard method == "POST" else {
+            throw EmulatorError(status: 405, code: "method_not_allowed", message: "method not allowed", longMessage: "Redelivery answers POST")
+        }
+        let id = String(parts[2])
+        guard try await store.writer.write({ db in try WebhookOutbox.redeliver(id: id, db) }) else {
+            throw EmulatorError(
+                status: 404, code: "resource_not_found", message: "not found",
+                longMessage: "No webhook event has the id \(id.prefix(100))"
+            )
+        }
+        webhooks?.wake()
+        options.logger.notice("Webhook event queued again", metadata: ["svix_id": "\(id)"])
+        return try .json(["object": "webhook_message", "id": .string(id), "status": .string(WebhookOutbox.pending)])
     }
 
     private func faultsResponse(_ settings: FaultSettings) throws -> EmulatorResponse {

@@ -21,7 +21,7 @@ struct EmulatorKeys: Sendable {
     var accountsHost: String { "accounts." + frontendHost.dropFirst("clerk.".count) }
 }
 
-typealias EmulatorHandler = @Sendable (EmulatorState, EmulatorRequest) throws -> EmulatorResponse
+typealias EmulatorHandler = @Sendable (EmulatorState, EmulatorRequest) async throws -> EmulatorResponse
 
 /// Everything one emulator instance knows: its store, keys and the operation handlers.
 final class EmulatorState: Sendable {
@@ -60,7 +60,7 @@ final class EmulatorState: Sendable {
         faults = FaultInjector(faultSettings)
         // The instance id is the signing key's id (`ins_…`), as the `kid` of Clerk's JWKS is.
         webhooks = try WebhookEndpoint.resolve(options: options, store: store).map {
-            WebhookDispatcher(endpoint: $0, instanceID: kid, logger: options.logger)
+            WebhookDispatcher(endpoint: $0, instanceID: kid, store: store, logger: options.logger)
         }
         handlers = Self.makeHandlers()
         try seedOrganizationRoles()
@@ -111,7 +111,7 @@ final class EmulatorState: Sendable {
     ) async throws -> EmulatorResponse {
         // Not a spec operation (the SDKs call it all the same): the directives behind a handshake nonce.
         if path == Self.handshakePayloadPath {
-            return try handshakePayload(method: method, query: query, authorization: authorization)
+            return try await handshakePayload(method: method, query: query, authorization: authorization)
         }
         guard let (endpoint, parameters) = routes.match(method: method, path: path) else {
             throw EmulatorError(
@@ -120,7 +120,7 @@ final class EmulatorState: Sendable {
             )
         }
         // M2M-token operations also accept a machine's secret key; everything else needs the instance key.
-        let machineID = try machineCaller(operationID: endpoint.operationID, authorization: authorization)
+        let machineID = try await machineCaller(operationID: endpoint.operationID, authorization: authorization)
         if machineID == nil { try authenticate(authorization) }
         guard let handler = handlers[endpoint] else {
             throw EmulatorError(
@@ -136,9 +136,9 @@ final class EmulatorState: Sendable {
             operationID: endpoint.operationID, method: method, pathParameters: parameters,
             query: queryPairs, body: body, contentType: contentType, machineID: machineID
         )
-        guard let observe = options.responseObserver else { return try handler(self, request) }
+        guard let observe = options.responseObserver else { return try await handler(self, request) }
         do {
-            let response = try handler(self, request)
+            let response = try await handler(self, request)
             observe(endpoint.operationID, response.status, response.body)
             return response
         } catch let error as EmulatorError {

@@ -55,6 +55,8 @@ final class EmulatorStore: Sendable {
         }
         // The Frontend API's browsers, clients, handshake nonces and refresh tokens.
         migrator.registerMigration("v2-frontend") { db in try FrontendSchema.create(db) }
+        // The webhook outbox: events and their delivery attempts.
+        migrator.registerMigration("v3-webhook-outbox") { db in try WebhookOutbox.create(db) }
         try migrator.migrate(writer)
     }
 

@@ -39,19 +39,19 @@ extension EmulatorState {
         ]
         for (kind, create, get, update, delete) in operations {
             table[create] = { state, request in
-                try state.createIdentification(kind, BodyReader(object: try request.jsonObject()))
+                try await state.createIdentification(kind, BodyReader(object: try request.jsonObject()))
             }
             table[get] = { state, request in
                 let id = request.path(kind.pathParameter)
-                let found = try state.store.writer.read { db in try Self.findIdentification(id, kind, db) }
+                let found = try await state.store.writer.read { db in try Self.findIdentification(id, kind, db) }
                 guard case let (record, index)? = found, let items = record.doc[kind.list]?.arrayMember else { throw EmulatorError.notFound(kind.name) }
                 return try .json(items[index])
             }
             table[update] = { state, request in
-                try state.updateIdentification(kind, id: request.path(kind.pathParameter), BodyReader(object: try request.jsonObject()))
+                try await state.updateIdentification(kind, id: request.path(kind.pathParameter), BodyReader(object: try request.jsonObject()))
             }
             table[delete] = { state, request in
-                try state.deleteIdentification(kind, id: request.path(kind.pathParameter))
+                try await state.deleteIdentification(kind, id: request.path(kind.pathParameter))
             }
         }
         registerClients(&table)
@@ -98,7 +98,7 @@ extension EmulatorState {
         try emitEvent("user.updated", record.doc, db)
     }
 
-    func createIdentification(_ kind: IdentificationKind, _ body: BodyReader) throws -> EmulatorResponse {
+    func createIdentification(_ kind: IdentificationKind, _ body: BodyReader) async throws -> EmulatorResponse {
         let userID = try body.requiredString("user_id")
         let value = try body.requiredString(kind.object)
         if kind.isPhone {
@@ -117,7 +117,7 @@ extension EmulatorState {
             throw EmulatorError.invalid("reserved_for_second_factor", "requires a verified phone number")
         }
         let now = nowMillis()
-        return try store.writer.write { db in
+        return try await store.writer.write { db in
             guard let record = try EmulatorStore.fetch(userID, kind: "user", db) else { throw EmulatorError.notFound("User") }
             try self.checkAllowed([value], db)
             if try EmulatorStore.owner(of: value, kind: kind.identifierKind, db) != nil { throw EmulatorError.exists(kind.object) }
@@ -142,12 +142,12 @@ extension EmulatorState {
         }
     }
 
-    func updateIdentification(_ kind: IdentificationKind, id: String, _ body: BodyReader) throws -> EmulatorResponse {
+    func updateIdentification(_ kind: IdentificationKind, id: String, _ body: BodyReader) async throws -> EmulatorResponse {
         let verified = try body.bool("verified")
         let primary = try body.bool("primary")
         let reserved = kind.isPhone ? try body.bool("reserved_for_second_factor") : nil
         let now = nowMillis()
-        return try store.writer.write { db in
+        return try await store.writer.write { db in
             guard case let (record, index)? = try Self.findIdentification(id, kind, db) else { throw EmulatorError.notFound(kind.name) }
             var doc = record.doc.objectMembers ?? [:]
             var items = doc[kind.list]?.arrayMember ?? []
@@ -176,9 +176,9 @@ extension EmulatorState {
         }
     }
 
-    func deleteIdentification(_ kind: IdentificationKind, id: String) throws -> EmulatorResponse {
+    func deleteIdentification(_ kind: IdentificationKind, id: String) async throws -> EmulatorResponse {
         let now = nowMillis()
-        try store.writer.write { db in
+        try await store.writer.write { db in
             guard case let (record, index)? = try Self.findIdentification(id, kind, db) else { throw EmulatorError.notFound(kind.name) }
             var doc = record.doc.objectMembers ?? [:]
             var items = doc[kind.list]?.arrayMember ?? []
@@ -216,14 +216,14 @@ extension EmulatorState {
     static func registerClients(_ table: inout [Endpoint: EmulatorHandler]) {
         table[.getClient] = { state, request in
             let id = request.path("client_id")
-            guard let client = try state.store.writer.read({ db in try Self.clientJSON(id, db) }) else {
+            guard let client = try await state.store.writer.read({ db in try Self.clientJSON(id, db) }) else {
                 throw EmulatorError.notFound("Client")
             }
             return try .json(client)
         }
         table[.getClientList] = { state, request in
             let (limit, offset) = try Self.paging(request)
-            let (clients, total) = try state.store.writer.read { db -> ([JSONValue], Int) in
+            let (clients, total) = try await state.store.writer.read { db -> ([JSONValue], Int) in
                 let total = try Int.fetchOne(
                     db, sql: "SELECT COUNT(DISTINCT json_extract(doc, '$.client_id')) FROM resources WHERE kind = 'session'"
                 ) ?? 0
@@ -249,7 +249,7 @@ extension EmulatorState {
             guard let decoded = state.verifiedInstanceJWT(token) else { throw invalid }
             if let expiry = decoded.claims.exp, expiry < Date().timeIntervalSince1970 { throw invalid }
             // A client token names its client (`id`); a session token its session (`sid`), whose client is meant.
-            let client = try state.store.writer.read { db -> JSONValue? in
+            let client = try await state.store.writer.read { db -> JSONValue? in
                 if let id = decoded.claims["id"]?.stringMember, id.hasPrefix("client_") { return try Self.clientJSON(id, db) }
                 guard let sessionID = decoded.claims.sid,
                     let session = try EmulatorStore.fetch(sessionID, kind: "session", db),
@@ -288,7 +288,7 @@ extension EmulatorState {
 
     static func registerDomains(_ table: inout [Endpoint: EmulatorHandler]) {
         table[.listDomains] = { state, request in
-            let (records, origin) = try state.store.writer.write { db -> ([EmulatorStore.Record], String) in
+            let (records, origin) = try await state.store.writer.write { db -> ([EmulatorStore.Record], String) in
                 try Self.ensurePrimaryDomain(db)
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM resources WHERE kind = 'domain' ORDER BY created_at, rowid")
                 return (try rows.map(EmulatorStore.record), try Self.developmentOrigin(db))
@@ -310,7 +310,7 @@ extension EmulatorState {
                 "frontend_api_url": .string("https://" + frontendHost), "accounts_portal_url": .null,
                 "proxy_url": proxy.map { .string($0) } ?? .null, "cname_targets": .null,
             ]
-            let (record, origin) = try state.store.writer.write { db -> (EmulatorStore.Record, String) in
+            let (record, origin) = try await state.store.writer.write { db -> (EmulatorStore.Record, String) in
                 try Self.ensurePrimaryDomain(db)
                 if try EmulatorStore.owner(of: name, kind: "domain", db) != nil { throw EmulatorError.exists("name") }
                 let record = EmulatorStore.Record(id: id, kind: "domain", parentID: nil, createdAt: now, updatedAt: now, sortKey: name.lowercased(), doc: doc, secret: nil)
@@ -328,7 +328,7 @@ extension EmulatorState {
             if let proxy { try Self.checkProxyURL(proxy) }
             _ = try body.bool("is_secondary")
             let id = request.path("domain_id")
-            let (record, origin) = try state.store.writer.write { db -> (EmulatorStore.Record, String) in
+            let (record, origin) = try await state.store.writer.write { db -> (EmulatorStore.Record, String) in
                 try Self.ensurePrimaryDomain(db)
                 guard var record = try EmulatorStore.fetch(id, kind: "domain", db) else { throw EmulatorError.notFound("Domain") }
                 var doc = record.doc.objectMembers ?? [:]
@@ -349,7 +349,7 @@ extension EmulatorState {
         }
         table[.deleteDomain] = { state, request in
             let id = request.path("domain_id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 try Self.ensurePrimaryDomain(db)
                 guard let record = try EmulatorStore.fetch(id, kind: "domain", db) else { throw EmulatorError.notFound("Domain") }
                 guard record.doc["is_satellite"]?.boolMember == true else {

@@ -28,7 +28,7 @@ extension EmulatorState {
                     "object": .string(object), "id": .string(id), "identifier": .string(identifier),
                     "identifier_type": .string(type), "instance_id": .string(state.keys.signer.kid), "created_at": .int(now), "updated_at": .int(now),
                 ]
-                try state.store.writer.write { db in
+                try await state.store.writer.write { db in
                     if try EmulatorStore.owner(of: identifier, kind: kind, db) != nil {
                         throw EmulatorError(status: 422, code: "duplicate_record", message: "duplicate record", longMessage: "\(identifier) is already on the \(kind).", meta: ["param_name": "identifier"])
                     }
@@ -39,7 +39,7 @@ extension EmulatorState {
             }
             table[list] = { state, request in
                 // The allowlist is a bare array (paginated=true wraps it); the blocklist always {data, total_count}.
-                try state.listRecords(
+                try await state.listRecords(
                     ["kind = ?"], [object], request, order: "created_at DESC, rowid DESC", wrappedByDefault: kind == "blocklist",
                     paged: kind == "allowlist"
                 )
@@ -47,7 +47,7 @@ extension EmulatorState {
             let idParameter = kind == "allowlist" ? "identifier_id" : "identifier_id"
             table[delete] = { state, request in
                 let id = request.path(idParameter)
-                try state.store.writer.write { db in
+                try await state.store.writer.write { db in
                     guard try EmulatorStore.fetch(id, kind: object, db) != nil else { throw EmulatorError.notFound("Identifier") }
                     try EmulatorStore.delete(id, db)
                 }
@@ -57,16 +57,18 @@ extension EmulatorState {
 
         // Invitations
         table[.createInvitation] = { state, request in
-            try .json(try state.createInvitation(BodyReader(object: try request.jsonObject())))
+            try await .json(try state.createInvitation(BodyReader(object: try request.jsonObject())))
         }
         table[.createBulkInvitations] = { state, request in
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: request.body), case .array(let items) = value else {
                 throw EmulatorError(status: 400, code: "request_body_invalid", message: "Request body must be a JSON array")
             }
-            return try .json(.array(try items.map { item in
+            var created: [JSONValue] = []
+            for item in items {
                 guard case .object(let object) = item else { throw EmulatorError.invalid("invitations", "must be objects") }
-                return try state.createInvitation(BodyReader(object: object))
-            }))
+                created.append(try await state.createInvitation(BodyReader(object: object)))
+            }
+            return try .json(.array(created))
         }
         table[.listInvitations] = { state, request in
             var conditions = ["kind = 'invitation'"]
@@ -83,10 +85,10 @@ extension EmulatorState {
                 request, allowed: ["created_at": "created_at", "email_address": "sort_key", "expires_at": "json_extract(doc, '$.expires_at')"],
                 default: "-created_at"
             )
-            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: false)
+            return try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: false)
         }
         table[.revokeInvitation] = { state, request in
-            try state.mutate(request.path("invitation_id"), kind: "invitation", name: "Invitation") { doc in
+            try await state.mutate(request.path("invitation_id"), kind: "invitation", name: "Invitation") { doc in
                 guard doc["status"]?.stringMember == "pending" else {
                     throw EmulatorError(status: 400, code: "invitation_not_pending", message: "Only pending invitations can be revoked.")
                 }
@@ -96,7 +98,7 @@ extension EmulatorState {
         }
     }
 
-    func createInvitation(_ body: BodyReader) throws -> JSONValue {
+    func createInvitation(_ body: BodyReader) async throws -> JSONValue {
         let email = try body.requiredString("email_address")
         guard Self.isEmail(email) else { throw EmulatorError.invalid("email_address", "must be a valid email address") }
         let now = nowMillis()
@@ -108,7 +110,7 @@ extension EmulatorState {
             "url": .string(ticketURL(EmulatorIDs.random(length: 32))),
             "expires_at": .int(now + days * 86_400_000), "created_at": .int(now), "updated_at": .int(now),
         ]
-        try store.writer.write { db in
+        try await store.writer.write { db in
             if try body.bool("ignore_existing") != true {
                 let pending = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM resources WHERE kind = 'invitation' AND sort_key = ? AND json_extract(doc, '$.status') = 'pending'",

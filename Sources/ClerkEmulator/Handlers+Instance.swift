@@ -19,7 +19,7 @@ extension EmulatorState {
 
     static func registerInstance(_ table: inout [Endpoint: EmulatorHandler]) {
         table[.getInstance] = { state, _ in
-            let settings = try state.store.writer.read { db in try Self.settings(instanceSettingsName, db) }
+            let settings = try await state.store.writer.read { db in try Self.settings(instanceSettingsName, db) }
             return try .json([
                 "object": "instance", "id": .string(state.keys.signer.kid), "environment_type": "development",
                 "allowed_origins": settings["allowed_origins"] ?? .null, "workspace_id": .null,
@@ -73,15 +73,16 @@ extension EmulatorState {
                 }
                 changes["preferred_sign_in_strategy_when_password_required"] = strategy.map { .string($0) } ?? .null
             }
-            try state.store.writer.write { db in
+            let changed = changes
+            try await state.store.writer.write { db in
                 var settings = try Self.settings(instanceSettingsName, db)
-                for (name, value) in changes { settings[name] = value == .null ? nil : value }
+                for (name, value) in changed { settings[name] = value == .null ? nil : value }
                 try Self.saveSettings(instanceSettingsName, settings, db)
             }
             return .empty(status: 204)
         }
         table[.getInstanceOrganizationSettings] = { state, _ in
-            try .json(.object(try state.store.writer.read { db in try Self.organizationSettings(db) }))
+            try .json(.object(try await state.store.writer.read { db in try Self.organizationSettings(db) }))
         }
         table[.updateInstanceOrganizationSettings] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
@@ -107,7 +108,9 @@ extension EmulatorState {
                 }
                 changes["domains_enrollment_modes"] = .array(unique(modes).map { .string($0) })
             }
-            let settings = try state.store.writer.write { db -> [String: JSONValue] in
+            let requested = changes
+            let settings = try await state.store.writer.write { db -> [String: JSONValue] in
+                var changes = requested
                 for (parameter, setting) in [("creator_role_id", "creator_role"), ("domains_default_role_id", "domains_default_role")] {
                     if let role = try body.string(parameter) { changes[setting] = .string(try Self.roleKey(role, parameter: parameter, db)) }
                 }

@@ -35,13 +35,13 @@ extension EmulatorState {
 
     /// The machine whose secret key is the bearer of an M2M-token request; `nil` when the bearer is no machine secret
     /// key (then the instance secret key is required, as for every other operation).
-    func machineCaller(operationID: String, authorization: String?) throws -> String? {
+    func machineCaller(operationID: String, authorization: String?) async throws -> String? {
         guard Self.machineAuthenticatedOperations.contains(operationID), let authorization,
             authorization.lowercased().hasPrefix("bearer ")
         else { return nil }
         let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         guard token.hasPrefix("ak_"), token.utf8.count <= 512 else { return nil }
-        return try store.writer.read { db in try Self.machineOwning(secret: token, db) }
+        return try await store.writer.read { db in try Self.machineOwning(secret: token, db) }
     }
 
     /// The machine a secret key belongs to: its current key, or a previous one still within its rotation grace period.
@@ -93,9 +93,13 @@ extension EmulatorState {
             let secret = "ak_" + EmulatorIDs.random(length: 48)
             doc["id"] = .string(id)
             let subject = doc["subject"]?.stringMember
-            try state.store.writer.write { db in
+            let record = EmulatorStore.Record(
+                id: id, kind: "api_key", parentID: subject, createdAt: now, updatedAt: now,
+                sortKey: doc["name"]?.stringMember?.lowercased(), doc: .object(doc), secret: secret
+            )
+            try await state.store.writer.write { db in
                 try EmulatorStore.insert(
-                    EmulatorStore.Record(id: id, kind: "api_key", parentID: subject, createdAt: now, updatedAt: now, sortKey: doc["name"]?.stringMember?.lowercased(), doc: .object(doc), secret: secret),
+                    record,
                     db
                 )
                 try EmulatorStore.claim(secretDigest(secret), kind: "api_key_secret", owner: id, db)
@@ -124,7 +128,7 @@ extension EmulatorState {
             }
             let limit = try request.queryInt("limit", default: 10, range: 1...100)
             let offset = try request.queryInt("offset", default: 0, range: 0...Int(Int32.max))
-            let (records, total) = try state.page(conditions, arguments, order: "created_at DESC, rowid DESC", limit: limit, offset: offset)
+            let (records, total) = try await state.page(conditions, arguments, order: "created_at DESC, rowid DESC", limit: limit, offset: offset)
             let now = nowMillis()
             return try .json([
                 "data": .array(records.map { .object(expiring($0.doc.objectMembers ?? [:], now: now)) }),
@@ -132,7 +136,7 @@ extension EmulatorState {
             ])
         }
         table[.getAPIKey] = { state, request in
-            let record = try state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
+            let record = try await state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
             return try .json(.object(expiring(record.doc.objectMembers ?? [:], now: nowMillis())))
         }
         table[.updateAPIKey] = { state, request in
@@ -146,7 +150,7 @@ extension EmulatorState {
             let seconds = try badRequest { try positiveNumber(body, "seconds_until_expiration") }
             let id = request.path("apiKeyID")
             let now = nowMillis()
-            let doc = try state.store.writer.write { db -> [String: JSONValue] in
+            let doc = try await state.store.writer.write { db -> [String: JSONValue] in
                 guard var record = try EmulatorStore.fetch(id, kind: "api_key", db) else { throw EmulatorError.notFound("API key") }
                 var doc = record.doc.objectMembers ?? [:]
                 if let claims = object["claims"] { doc["claims"] = claims }
@@ -169,7 +173,7 @@ extension EmulatorState {
         }
         table[.deleteAPIKey] = { state, request in
             let id = request.path("apiKeyID")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "api_key", db) != nil else { throw EmulatorError.notFound("API key") }
                 try EmulatorStore.delete(id, db)
             }
@@ -180,14 +184,14 @@ extension EmulatorState {
             try rejectUnknown(object, allowed: ["revocation_reason"])
             let reason = try badRequest { try BodyReader(object: object).string("revocation_reason") }
             let now = nowMillis()
-            let response = try state.mutate(request.path("apiKeyID"), kind: "api_key", name: "API key") { doc in
+            let response = try await state.mutate(request.path("apiKeyID"), kind: "api_key", name: "API key") { doc in
                 doc["revoked"] = true
                 doc["revocation_reason"] = reason.map { .string($0) } ?? .null
             }
             return try rendered(response, now: now)
         }
         table[.getAPIKeySecret] = { state, request in
-            let record = try state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
+            let record = try await state.record(request.path("apiKeyID"), kind: "api_key", name: "API key")
             guard let secret = record.secret else { throw EmulatorError.notFound("API key secret") }
             return try .json(["secret": .string(secret)])
         }
@@ -195,7 +199,7 @@ extension EmulatorState {
             let object = try badRequest { try request.jsonObject() }
             let secret = try badRequest { try BodyReader(object: object).requiredString("secret") }
             let now = nowMillis()
-            let doc = try state.store.writer.write { db -> [String: JSONValue] in
+            let doc = try await state.store.writer.write { db -> [String: JSONValue] in
                 guard secret.utf8.count <= 512, let id = try EmulatorStore.owner(of: secretDigest(secret), kind: "api_key_secret", db),
                     var record = try EmulatorStore.fetch(id, kind: "api_key", db)
                 else { throw EmulatorError.notFound("API key") }
@@ -232,7 +236,7 @@ extension EmulatorState {
             let claims = object["claims"] ?? .null
             if claims != .null, claims.objectMembers == nil { throw badRequestError(.invalid("claims", "must be an object")) }
             let now = nowMillis()
-            let (machine, scopes) = try state.store.writer.read { db -> (EmulatorStore.Record, [String]) in
+            let (machine, scopes) = try await state.store.writer.read { db -> (EmulatorStore.Record, [String]) in
                 guard let machine = try EmulatorStore.fetch(machineID, kind: "machine", db) else { throw EmulatorError.notFound("Machine") }
                 return (machine, try Self.scopedMachineIDs(of: machineID, db))
             }
@@ -260,7 +264,7 @@ extension EmulatorState {
                 token = try state.keys.signer.sign(claims: jwtClaims, header: ["cat": .string(m2mTokenCategory)])
             } else {
                 token = "mt_" + EmulatorIDs.random(length: 48)
-                try state.store.writer.write { db in
+                try await state.store.writer.write { db in
                     try EmulatorStore.insert(
                         EmulatorStore.Record(id: id, kind: "m2m_token", parentID: machineID, createdAt: now, updatedAt: now, sortKey: nil, doc: .object(doc), secret: nil),
                         db
@@ -290,7 +294,7 @@ extension EmulatorState {
             }
             let limit = try request.queryInt("limit", default: 10, range: 1...100)
             let offset = try request.queryInt("offset", default: 0, range: 0...Int(Int32.max))
-            let (records, total) = try state.page(conditions, arguments, order: "created_at DESC, rowid DESC", limit: limit, offset: offset)
+            let (records, total) = try await state.page(conditions, arguments, order: "created_at DESC, rowid DESC", limit: limit, offset: offset)
             let now = nowMillis()
             return try .json([
                 "m2m_tokens": .array(records.map { .object(expiring($0.doc.objectMembers ?? [:], now: now)) }),
@@ -303,11 +307,11 @@ extension EmulatorState {
             let reason = try badRequest { try BodyReader(object: object).string("revocation_reason") }
             let id = request.path("m2m_token_id")
             if let caller = request.machineID {
-                let token = try state.record(id, kind: "m2m_token", name: "M2M token")
+                let token = try await state.record(id, kind: "m2m_token", name: "M2M token")
                 guard token.parentID == caller else { throw EmulatorError.notFound("M2M token") }
             }
             let now = nowMillis()
-            let response = try state.mutate(id, kind: "m2m_token", name: "M2M token") { doc in
+            let response = try await state.mutate(id, kind: "m2m_token", name: "M2M token") { doc in
                 doc["revoked"] = true
                 doc["revocation_reason"] = reason.map { .string($0) } ?? .null
             }
@@ -318,13 +322,13 @@ extension EmulatorState {
             let token = try badRequest { try BodyReader(object: object).requiredString("token") }
             let now = nowMillis()
             let notFound = EmulatorError.notFound("M2M token")
-            func granted(_ doc: [String: JSONValue]) -> Bool {
+            @Sendable func granted(_ doc: [String: JSONValue]) -> Bool {
                 // With a machine secret key, the token must have been granted to that machine.
                 guard let caller = request.machineID else { return true }
                 return (doc["scopes"]?.arrayMember ?? []).contains(.string(caller))
             }
             if token.hasPrefix("mt_") {
-                let doc = try state.store.writer.write { db -> [String: JSONValue] in
+                let doc = try await state.store.writer.write { db -> [String: JSONValue] in
                     guard token.utf8.count <= 512, let id = try EmulatorStore.owner(of: secretDigest(token), kind: "m2m_token", db),
                         var record = try EmulatorStore.fetch(id, kind: "m2m_token", db)
                     else { throw notFound }
@@ -369,8 +373,8 @@ extension EmulatorState {
             }
             let order = try Self.order(request, allowed: ["created_at": "created_at", "name": "json_extract(doc, '$.name')"], default: "-created_at")
             let (limit, offset) = try Self.paging(request)
-            let (records, total) = try state.page(conditions, arguments, order: order, limit: limit, offset: offset)
-            let machines = try state.store.writer.read { db in try records.map { try Self.machineJSON($0, db) } }
+            let (records, total) = try await state.page(conditions, arguments, order: order, limit: limit, offset: offset)
+            let machines = try await state.store.writer.read { db in try records.map { try Self.machineJSON($0, db) } }
             return try .json(["data": .array(machines), "total_count": .int(Int64(total))])
         }
         table[.createMachine] = { state, request in
@@ -388,7 +392,7 @@ extension EmulatorState {
                 "object": "machine", "id": .string(id), "name": .string(name), "instance_id": .string(state.keys.signer.kid),
                 "created_at": .int(now), "updated_at": .int(now), "default_token_ttl": .int(ttl),
             ]
-            let answer = try state.store.writer.write { db -> JSONValue in
+            let answer = try await state.store.writer.write { db -> JSONValue in
                 for other in Set(scoped) where try EmulatorStore.fetch(other, kind: "machine", db) == nil {
                     throw EmulatorError(
                         status: 422, code: "form_param_value_invalid", message: "is invalid",
@@ -411,7 +415,7 @@ extension EmulatorState {
         }
         table[.getMachine] = { state, request in
             let id = request.path("machine_id")
-            return try .json(try state.store.writer.read { db in
+            return try .json(try await state.store.writer.read { db in
                 guard let record = try EmulatorStore.fetch(id, kind: "machine", db) else { throw EmulatorError.notFound("Machine") }
                 return try Self.machineJSON(record, db)
             })
@@ -425,7 +429,7 @@ extension EmulatorState {
                 throw EmulatorError.invalid("default_token_ttl", "must be between 1 and 315360000 seconds")
             }
             let id = request.path("machine_id")
-            return try .json(try state.store.writer.write { db -> JSONValue in
+            return try .json(try await state.store.writer.write { db -> JSONValue in
                 guard var record = try EmulatorStore.fetch(id, kind: "machine", db) else { throw EmulatorError.notFound("Machine") }
                 var doc = record.doc.objectMembers ?? [:]
                 if let name { doc["name"] = .string(name) }
@@ -440,7 +444,7 @@ extension EmulatorState {
         }
         table[.deleteMachine] = { state, request in
             let id = request.path("machine_id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "machine", db) != nil else { throw EmulatorError.notFound("Machine") }
                 try EmulatorStore.delete(id, db)
                 try db.execute(
@@ -462,7 +466,7 @@ extension EmulatorState {
             let other = try body.requiredString("to_machine_id")
             let id = request.path("machine_id")
             guard other != id else { throw EmulatorError.invalid("to_machine_id", "must be another machine") }
-            return try .json(try state.store.writer.write { db -> JSONValue in
+            return try .json(try await state.store.writer.write { db -> JSONValue in
                 guard try EmulatorStore.fetch(id, kind: "machine", db) != nil else { throw EmulatorError.notFound("Machine") }
                 guard try EmulatorStore.fetch(other, kind: "machine", db) != nil else { throw EmulatorError.notFound("Machine") }
                 if try EmulatorStore.fetch(Self.scopeID(from: id, to: other), kind: "machine_scope", db) != nil {
@@ -477,7 +481,7 @@ extension EmulatorState {
         table[.deleteMachineScope] = { state, request in
             let id = request.path("machine_id")
             let other = request.path("other_machine_id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 let scope = Self.scopeID(from: id, to: other)
                 guard try EmulatorStore.fetch(scope, kind: "machine_scope", db) != nil else { throw EmulatorError.notFound("Machine scope") }
                 try EmulatorStore.delete(scope, db)
@@ -487,7 +491,7 @@ extension EmulatorState {
             ])
         }
         table[.getMachineSecretKey] = { state, request in
-            let record = try state.record(request.path("machine_id"), kind: "machine", name: "Machine")
+            let record = try await state.record(request.path("machine_id"), kind: "machine", name: "Machine")
             guard let secret = record.secret else { throw EmulatorError.notFound("Machine secret key") }
             return try .json(["object": "machine_secret_key", "secret": .string(secret)])
         }
@@ -499,7 +503,7 @@ extension EmulatorState {
             }
             let id = request.path("machine_id")
             let secret = "ak_" + EmulatorIDs.random(length: 48)
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard var record = try EmulatorStore.fetch(id, kind: "machine", db) else { throw EmulatorError.notFound("Machine") }
                 let now = nowMillis()
                 if let previous = record.secret, previousTTL > 0 {
@@ -567,13 +571,14 @@ extension EmulatorState {
     /// A page of records with the total count.
     func page(
         _ conditions: [String], _ arguments: [any DatabaseValueConvertible], order: String, limit: Int, offset: Int
-    ) throws -> ([EmulatorStore.Record], Int) {
+    ) async throws -> ([EmulatorStore.Record], Int) {
         let whereClause = conditions.joined(separator: " AND ")
-        return try store.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+        let arguments = StatementArguments(arguments.map(\.databaseValue))
+        return try await store.writer.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM resources WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: StatementArguments(arguments + [limit, offset])
+                arguments: arguments + [limit, offset]
             )
             return (try rows.map(EmulatorStore.record), total)
         }

@@ -7,8 +7,8 @@ extension EmulatorState {
         table[.updateInstanceRestrictions] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let names = ["allowlist", "blocklist", "allowlist_blocklist_disabled_on_sign_in", "block_email_subaddresses", "block_disposable_email_domains"]
-            var result: [String: JSONValue] = ["object": "instance_restrictions"]
-            try state.store.writer.write { db in
+            let result = try await state.store.writer.write { db -> [String: JSONValue] in
+                var result: [String: JSONValue] = ["object": "instance_restrictions"]
                 for name in names {
                     if let flag = try body.bool(name) {
                         try db.execute(sql: "INSERT OR REPLACE INTO instance (name, value) VALUES (?, ?)", arguments: ["restriction_" + name, flag ? "true" : "false"])
@@ -16,6 +16,7 @@ extension EmulatorState {
                     let stored = try String.fetchOne(db, sql: "SELECT value FROM instance WHERE name = ?", arguments: ["restriction_" + name])
                     result[name] = .bool(stored == "true")
                 }
+                return result
             }
             return try .json(.object(result))
         }
@@ -28,7 +29,7 @@ extension EmulatorState {
         table[.createSignInToken] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
-            _ = try state.user(userID)
+            _ = try await state.user(userID)
             let seconds = try Self.lifetime(body.int("expires_in_seconds") ?? 2_592_000)
             let now = nowMillis()
             let id = EmulatorIDs.make("sit")
@@ -38,13 +39,13 @@ extension EmulatorState {
                 "token": .string(token), "url": .string(state.ticketURL(token)),
                 "created_at": .int(now), "updated_at": .int(now),
             ]
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 try EmulatorStore.insert(EmulatorStore.Record(id: id, kind: "sign_in_token", parentID: userID, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: String(now + seconds * 1000)), db)
             }
             return try .json(doc)
         }
         table[.revokeSignInToken] = { state, request in
-            try state.mutate(request.path("sign_in_token_id"), kind: "sign_in_token", name: "Sign-in token") { doc in
+            try await state.mutate(request.path("sign_in_token_id"), kind: "sign_in_token", name: "Sign-in token") { doc in
                 doc["status"] = "revoked"
                 doc["token"] = nil
                 doc["url"] = nil
@@ -57,7 +58,7 @@ extension EmulatorState {
             let now = nowMillis()
             let id = EmulatorIDs.make("ru")
             let doc: JSONValue = ["object": "redirect_url", "id": .string(id), "url": .string(url), "created_at": .int(now), "updated_at": .int(now)]
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 if try EmulatorStore.owner(of: url, kind: "redirect_url", db) != nil { throw EmulatorError.exists("url") }
                 try EmulatorStore.claim(url, kind: "redirect_url", owner: id, db)
                 try EmulatorStore.insert(EmulatorStore.Record(id: id, kind: "redirect_url", parentID: nil, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil), db)
@@ -65,12 +66,12 @@ extension EmulatorState {
             return try .json(doc)
         }
         table[.listRedirectURLs] = { state, request in
-            try state.listRecords(["kind = 'redirect_url'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
+            try await state.listRecords(["kind = 'redirect_url'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
-        table[.getRedirectURL] = { state, request in try .json(try state.record(request.path("id"), kind: "redirect_url", name: "Redirect URL").doc) }
+        table[.getRedirectURL] = { state, request in try await .json(try state.record(request.path("id"), kind: "redirect_url", name: "Redirect URL").doc) }
         table[.deleteRedirectURL] = { state, request in
             let id = request.path("id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "redirect_url", db) != nil else { throw EmulatorError.notFound("Redirect URL") }
                 try EmulatorStore.delete(id, db)
             }
@@ -80,7 +81,7 @@ extension EmulatorState {
 
     /// Creates the users and organizations of a seed file:
     /// `{"users": [CreateUser bodies…], "organizations": [CreateOrganization bodies…, with "members": [{"user_index" or "user_id", "role"}]]}`.
-    func seed(fromFile path: String) throws {
+    func seed(fromFile path: String) async throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard let root = try? JSONDecoder().decode(JSONValue.self, from: data), case .object(let object) = root else {
             throw EmulatorStartError(message: "The seed file \(path) is not a JSON object with \"users\" and \"organizations\"")
@@ -89,7 +90,7 @@ extension EmulatorState {
         for (index, user) in (object["users"]?.arrayMember ?? []).enumerated() {
             guard case .object(let fields) = user else { throw EmulatorStartError(message: "Seed user \(index) is not an object") }
             do {
-                let response = try createUser(BodyReader(object: fields))
+                let response = try await createUser(BodyReader(object: fields))
                 let created = try JSONDecoder().decode(JSONValue.self, from: response.body)
                 userIDs.append(created["id"]?.stringMember ?? "")
             } catch let error as EmulatorError where error.code == "form_identifier_exists" {
@@ -101,15 +102,15 @@ extension EmulatorState {
             let members = fields.removeValue(forKey: "members")?.arrayMember ?? []
             let created: JSONValue
             do {
-                created = try JSONDecoder().decode(JSONValue.self, from: try createOrganization(BodyReader(object: fields)).body)
+                created = try JSONDecoder().decode(JSONValue.self, from: try await createOrganization(BodyReader(object: fields)).body)
             } catch let error as EmulatorError where error.code == "form_identifier_exists" {
                 continue
             }
-            let record = try self.organization(created["id"]?.stringMember ?? "")
+            let record = try await self.organization(created["id"]?.stringMember ?? "")
             for member in members {
                 let userID = member["user_id"]?.stringMember ?? member["user_index"]?.intMember.flatMap { userIDs.indices.contains(Int($0)) ? userIDs[Int($0)] : nil } ?? ""
                 guard !userID.isEmpty else { continue }
-                _ = try addMember(organization: record, userID: userID, role: member["role"]?.stringMember ?? "org:member")
+                _ = try await addMember(organization: record, userID: userID, role: member["role"]?.stringMember ?? "org:member")
             }
         }
     }

@@ -5,22 +5,23 @@ import GRDB
 extension EmulatorState {
     static func registerOrganizationInvitations(_ table: inout [Endpoint: EmulatorHandler]) {
         table[.createOrganizationInvitation] = { state, request in
-            let organization = try state.organization(request.path("organization_id"))
-            return try .json(try state.createOrganizationInvitation(organization, BodyReader(object: try request.jsonObject())))
+            let organization = try await state.organization(request.path("organization_id"))
+            return try await .json(try state.createOrganizationInvitation(organization, BodyReader(object: try request.jsonObject())))
         }
         table[.createOrganizationInvitationBulk] = { state, request in
-            let organization = try state.organization(request.path("organization_id"))
+            let organization = try await state.organization(request.path("organization_id"))
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: request.body), case .array(let items) = value else {
                 throw EmulatorError(status: 400, code: "request_body_invalid", message: "Request body must be a JSON array")
             }
-            let created = try items.map { item -> JSONValue in
+            var created: [JSONValue] = []
+            for item in items {
                 guard case .object(let object) = item else { throw EmulatorError.invalid("invitations", "must be objects") }
-                return try state.createOrganizationInvitation(organization, BodyReader(object: object))
+                created.append(try await state.createOrganizationInvitation(organization, BodyReader(object: object)))
             }
             return try .json(["data": .array(created), "total_count": .int(Int64(created.count))])
         }
         table[.listOrganizationInvitations] = { state, request in
-            let organization = try state.organization(request.path("organization_id"))
+            let organization = try await state.organization(request.path("organization_id"))
             var conditions = ["kind = 'organization_invitation'", "parent_id = ?"]
             var arguments: [any DatabaseValueConvertible] = [organization.id]
             let statuses = request.queryValues("status")
@@ -33,11 +34,11 @@ extension EmulatorState {
                 arguments.append(email.lowercased())
             }
             let order = try Self.order(request, allowed: ["created_at": "created_at", "email_address": "sort_key"], default: "-created_at")
-            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            return try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
         table[.listPendingOrganizationInvitations] = { state, request in
-            let organization = try state.organization(request.path("organization_id"))
-            return try state.listRecords(
+            let organization = try await state.organization(request.path("organization_id"))
+            return try await state.listRecords(
                 ["kind = 'organization_invitation'", "parent_id = ?", "json_extract(doc, '$.status') = 'pending'"], [organization.id],
                 request, order: "created_at DESC, rowid DESC", wrappedByDefault: true
             )
@@ -54,14 +55,14 @@ extension EmulatorState {
                 arguments.append(likePattern(containing: query))
             }
             let order = try Self.order(request, allowed: ["created_at": "created_at", "email_address": "sort_key"], default: "-created_at")
-            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            return try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
         table[.getOrganizationInvitation] = { state, request in
-            .rawJSON(try state.organizationInvitation(request.path("organization_id"), request.path("invitation_id")).docText)
+            await .rawJSON(try state.organizationInvitation(request.path("organization_id"), request.path("invitation_id")).docText)
         }
         table[.revokeOrganizationInvitation] = { state, request in
-            let invitation = try state.organizationInvitation(request.path("organization_id"), request.path("invitation_id"))
-            return try state.mutate(invitation.id, kind: "organization_invitation", name: "Organization invitation") { doc in
+            let invitation = try await state.organizationInvitation(request.path("organization_id"), request.path("invitation_id"))
+            return try await state.mutate(invitation.id, kind: "organization_invitation", name: "Organization invitation") { doc in
                 guard doc["status"]?.stringMember == "pending" else {
                     throw EmulatorError(status: 400, code: "organization_invitation_not_pending", message: "Only pending invitations can be revoked.")
                 }
@@ -70,14 +71,14 @@ extension EmulatorState {
         }
     }
 
-    func organizationInvitation(_ organizationID: String, _ invitationID: String) throws -> EmulatorStore.Record {
-        let organization = try self.organization(organizationID)
-        let record = try self.record(invitationID, kind: "organization_invitation", name: "Organization invitation")
+    func organizationInvitation(_ organizationID: String, _ invitationID: String) async throws -> EmulatorStore.Record {
+        let organization = try await self.organization(organizationID)
+        let record = try await self.record(invitationID, kind: "organization_invitation", name: "Organization invitation")
         guard record.parentID == organization.id else { throw EmulatorError.notFound("Organization invitation") }
         return record
     }
 
-    func createOrganizationInvitation(_ organization: EmulatorStore.Record, _ body: BodyReader) throws -> JSONValue {
+    func createOrganizationInvitation(_ organization: EmulatorStore.Record, _ body: BodyReader) async throws -> JSONValue {
         let email = try body.requiredString("email_address")
         guard Self.isEmail(email) else { throw EmulatorError.invalid("email_address", "must be a valid email address") }
         let role = try body.requiredString("role")
@@ -95,7 +96,9 @@ extension EmulatorState {
         ]
         doc["inviter_id"] = inviter.map { .string($0) } ?? .null
         doc["public_inviter_data"] = .null
-        try store.writer.write { db in
+        let draft = doc
+        let stored = try await store.writer.write { db -> [String: JSONValue] in
+            var doc = draft
             // Only a role the instance defines can be offered.
             let defined = try Self.definedRole(role, parameter: "role", db)
             doc["role"] = defined["key"] ?? .string(role)
@@ -121,7 +124,8 @@ extension EmulatorState {
                 EmulatorStore.Record(id: id, kind: "organization_invitation", parentID: organization.id, createdAt: now, updatedAt: now, sortKey: email.lowercased(), doc: .object(doc), secret: nil),
                 db
             )
+            return doc
         }
-        return .object(doc)
+        return .object(stored)
     }
 }

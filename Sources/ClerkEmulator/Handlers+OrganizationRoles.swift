@@ -42,7 +42,7 @@ extension EmulatorState {
         table[.listOrganizationPermissions] = { state, request in
             let (conditions, arguments) = Self.roleSearch(kind: permissionKind, request)
             let order = try Self.order(request, allowed: Self.roleOrders, default: "-created_at")
-            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            return try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
         table[.createOrganizationPermission] = { state, request in
             let object = try request.jsonObject()
@@ -56,21 +56,21 @@ extension EmulatorState {
                 id: EmulatorIDs.make("perm"), name: name, key: key, description: try body.string("description") ?? "",
                 type: "custom", now: now
             )
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 try Self.insertPermission(doc, db)
                 try state.emitEvent("permission.created", doc, db)
             }
             return try .json(doc)
         }
         table[.getOrganizationPermission] = { state, request in
-            try .json(try state.record(request.path("permission_id"), kind: permissionKind, name: "Permission").doc)
+            try await .json(try state.record(request.path("permission_id"), kind: permissionKind, name: "Permission").doc)
         }
         table[.updateOrganizationPermission] = { state, request in
             let object = try request.jsonObject()
             try rejectUnknown(object, allowed: ["name", "key", "description"])
             let body = BodyReader(object: object)
             let id = request.path("permission_id")
-            let doc = try state.store.writer.write { db -> JSONValue in
+            let doc = try await state.store.writer.write { db -> JSONValue in
                 guard var record = try EmulatorStore.fetch(id, kind: permissionKind, db) else { throw EmulatorError.notFound("Permission") }
                 var fields = record.doc.objectMembers ?? [:]
                 try Self.refuseSystemPermission(fields)
@@ -101,7 +101,7 @@ extension EmulatorState {
         }
         table[.deleteOrganizationPermission] = { state, request in
             let id = request.path("permission_id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard let record = try EmulatorStore.fetch(id, kind: permissionKind, db) else { throw EmulatorError.notFound("Permission") }
                 try Self.refuseSystemPermission(record.doc.objectMembers ?? [:])
                 try state.changeRoles(holding: id, db) { permissions in permissions.filter { $0["id"]?.stringMember != id } }
@@ -115,7 +115,7 @@ extension EmulatorState {
         table[.listOrganizationRoles] = { state, request in
             let (conditions, arguments) = Self.roleSearch(kind: roleKind, request)
             let order = try Self.order(request, allowed: Self.roleOrders, default: "-created_at")
-            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            return try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
         table[.createOrganizationRole] = { state, request in
             let object = try request.jsonObject()
@@ -127,7 +127,7 @@ extension EmulatorState {
             let description = try body.string("description")
             let permissionIDs = try body.strings("permissions")
             _ = try body.bool("include_in_initial_role_set")  // role sets are not emulated: checked, then ignored
-            let doc = try state.store.writer.write { db -> JSONValue in
+            let doc = try await state.store.writer.write { db -> JSONValue in
                 let permissions = try Self.permissions(ids: permissionIDs, db)
                 let doc = Self.roleDoc(
                     id: EmulatorIDs.make("role"), name: name, key: key, description: description, permissions: permissions,
@@ -140,14 +140,14 @@ extension EmulatorState {
             return try .json(doc)
         }
         table[.getOrganizationRole] = { state, request in
-            try .json(try state.record(request.path("organization_role_id"), kind: roleKind, name: "Organization role").doc)
+            try await .json(try state.record(request.path("organization_role_id"), kind: roleKind, name: "Organization role").doc)
         }
         table[.updateOrganizationRole] = { state, request in
             let object = try request.jsonObject()
             try rejectUnknown(object, allowed: ["name", "key", "description", "permissions"])
             let body = BodyReader(object: object)
             let id = request.path("organization_role_id")
-            let doc = try state.store.writer.write { db -> JSONValue in
+            let doc = try await state.store.writer.write { db -> JSONValue in
                 guard let record = try EmulatorStore.fetch(id, kind: roleKind, db) else { throw EmulatorError.notFound("Organization role") }
                 var fields = record.doc.objectMembers ?? [:]
                 if let name = try body.string("name") {
@@ -171,7 +171,7 @@ extension EmulatorState {
         }
         table[.deleteOrganizationRole] = { state, request in
             let id = request.path("organization_role_id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard let record = try EmulatorStore.fetch(id, kind: roleKind, db) else { throw EmulatorError.notFound("Organization role") }
                 let key = record.doc["key"]?.stringMember ?? ""
                 try Self.refuseRoleInUse(key, db)
@@ -183,7 +183,7 @@ extension EmulatorState {
         table[.assignPermissionToOrganizationRole] = { state, request in
             let roleID = request.path("organization_role_id")
             let permissionID = request.path("permission_id")
-            let doc = try state.store.writer.write { db -> JSONValue in
+            let doc = try await state.store.writer.write { db -> JSONValue in
                 guard let record = try EmulatorStore.fetch(roleID, kind: roleKind, db) else { throw EmulatorError.notFound("Organization role") }
                 guard let permission = try EmulatorStore.fetch(permissionID, kind: permissionKind, db) else {
                     throw EmulatorError.notFound("Permission")
@@ -205,7 +205,7 @@ extension EmulatorState {
         table[.removePermissionFromOrganizationRole] = { state, request in
             let roleID = request.path("organization_role_id")
             let permissionID = request.path("permission_id")
-            let doc = try state.store.writer.write { db -> JSONValue in
+            let doc = try await state.store.writer.write { db -> JSONValue in
                 guard let record = try EmulatorStore.fetch(roleID, kind: roleKind, db) else { throw EmulatorError.notFound("Organization role") }
                 guard try EmulatorStore.fetch(permissionID, kind: permissionKind, db) != nil else { throw EmulatorError.notFound("Permission") }
                 var fields = record.doc.objectMembers ?? [:]
@@ -479,8 +479,8 @@ extension EmulatorState {
 
     /// The `o` claim (`{id, slg, rol, per, fpm}`) and the organization features (for `fea`) of a session whose active
     /// organization is `organizationID`; `nil` when the organization is gone or the user is no longer a member.
-    func organizationClaims(organizationID: String, userID: String) throws -> (organization: JSONValue, features: [String])? {
-        try store.writer.read { db -> (JSONValue, [String])? in
+    func organizationClaims(organizationID: String, userID: String) async throws -> (organization: JSONValue, features: [String])? {
+        try await store.writer.read { db -> (JSONValue, [String])? in
             guard let organization = try EmulatorStore.fetch(organizationID, kind: "organization", db),
                 let membership = try Row.fetchOne(
                     db,

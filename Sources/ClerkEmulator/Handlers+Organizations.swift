@@ -4,8 +4,8 @@ import GRDB
 
 extension EmulatorState {
     static func registerOrganizations(_ table: inout [Endpoint: EmulatorHandler]) {
-        table[.createOrganization] = { state, request in try state.createOrganization(BodyReader(object: try request.jsonObject())) }
-        table[.getOrganization] = { state, request in try .json(try state.organization(request.path("organization_id")).doc) }
+        table[.createOrganization] = { state, request in try await state.createOrganization(BodyReader(object: try request.jsonObject())) }
+        table[.getOrganization] = { state, request in try await .json(try state.organization(request.path("organization_id")).doc) }
         table[.listOrganizations] = { state, request in
             var conditions = ["kind = 'organization'"]
             var arguments: [any DatabaseValueConvertible] = []
@@ -32,22 +32,24 @@ extension EmulatorState {
                 default: "-created_at"
             )
             let withCount = try request.queryBool("include_members_count") ?? false
-            let response = try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            let response = try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
             guard withCount else { return response }
             // Add members_count to each organization.
             let value = try JSONDecoder().decode(JSONValue.self, from: response.body)
             guard var object = value.objectMembers, let data = object["data"]?.arrayMember else { return response }
-            object["data"] = .array(try data.map { organization in
+            var counted: [JSONValue] = []
+            for organization in data {
                 var fields = organization.objectMembers ?? [:]
-                fields["members_count"] = .int(Int64(try state.memberCount(fields["id"]?.stringMember ?? "")))
-                return .object(fields)
-            })
+                fields["members_count"] = .int(Int64(try await state.memberCount(fields["id"]?.stringMember ?? "")))
+                counted.append(.object(fields))
+            }
+            object["data"] = .array(counted)
             return try .json(.object(object))
         }
         table[.updateOrganization] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let id = try state.organization(request.path("organization_id")).id
-            return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
+            let id = try await state.organization(request.path("organization_id")).id
+            return try await state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 if let name = try body.string("name") { doc["name"] = .string(name) }
                 if let slug = try body.string("slug") { doc["slug"] = .string(slug) }
                 if let max = try body.int("max_allowed_memberships") { doc["max_allowed_memberships"] = .int(max) }
@@ -58,9 +60,9 @@ extension EmulatorState {
             }
         }
         table[.deleteOrganization] = { state, request in
-            let organization = try state.organization(request.path("organization_id"))
+            let organization = try await state.organization(request.path("organization_id"))
             let id = organization.id
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 try state.emitMembershipsDeleted(where: "parent_id = ?", [id], db)
                 var stub: [String: JSONValue] = ["object": "organization", "id": .string(id), "deleted": true]
                 if let slug = organization.doc["slug"], slug != .null { stub["slug"] = slug }
@@ -72,8 +74,8 @@ extension EmulatorState {
         }
         table[.mergeOrganizationMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let id = try state.organization(request.path("organization_id")).id
-            return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
+            let id = try await state.organization(request.path("organization_id")).id
+            return try await state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 for kind in ["public_metadata", "private_metadata"] {
                     if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
                 }
@@ -81,8 +83,8 @@ extension EmulatorState {
         }
         table[.replaceOrganizationMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let id = try state.organization(request.path("organization_id")).id
-            return try state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
+            let id = try await state.organization(request.path("organization_id")).id
+            return try await state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 for kind in ["public_metadata", "private_metadata"] {
                     if let value = try body.metadata(kind) { doc[kind] = value }
                 }
@@ -92,13 +94,13 @@ extension EmulatorState {
         // Memberships
         table[.createOrganizationMembership] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let organization = try state.organization(request.path("organization_id"))
+            let organization = try await state.organization(request.path("organization_id"))
             let userID = try body.requiredString("user_id")
             let role = try body.requiredString("role")
-            return try .json(try state.addMember(organization: organization, userID: userID, role: role))
+            return try await .json(try state.addMember(organization: organization, userID: userID, role: role))
         }
         table[.listOrganizationMemberships] = { state, request in
-            let organization = try state.organization(request.path("organization_id"))
+            let organization = try await state.organization(request.path("organization_id"))
             var conditions = ["kind = 'organization_membership'", "parent_id = ?"]
             var arguments: [any DatabaseValueConvertible] = [organization.id]
             let users = request.queryValues("user_id")
@@ -112,15 +114,15 @@ extension EmulatorState {
                 arguments += roles
             }
             let order = try Self.order(request, allowed: ["created_at": "created_at"], default: "-created_at")
-            return try state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
+            return try await state.listRecords(conditions, arguments, request, order: order, wrappedByDefault: true)
         }
         table[.instanceGetOrganizationMemberships] = { state, request in
             let order = try Self.order(request, allowed: ["created_at": "created_at"], default: "-created_at")
-            return try state.listRecords(["kind = 'organization_membership'"], [], request, order: order, wrappedByDefault: true)
+            return try await state.listRecords(["kind = 'organization_membership'"], [], request, order: order, wrappedByDefault: true)
         }
         table[.usersGetOrganizationMemberships] = { state, request in
-            _ = try state.user(request.path("user_id"))
-            return try state.listRecords(
+            _ = try await state.user(request.path("user_id"))
+            return try await state.listRecords(
                 ["kind = 'organization_membership'", "json_extract(doc, '$.public_user_data.user_id') = ?"], [request.path("user_id")],
                 request, order: "created_at DESC, rowid DESC", wrappedByDefault: true
             )
@@ -128,24 +130,24 @@ extension EmulatorState {
         table[.updateOrganizationMembership] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let key = try body.requiredString("role")
-            let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
-            let role = try state.store.writer.read { db in try Self.definedRole(key, parameter: "role", db) }
-            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
+            let membership = try await state.membership(request.path("organization_id"), request.path("user_id"))
+            let role = try await state.store.writer.read { db in try Self.definedRole(key, parameter: "role", db) }
+            return try await state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
                 for (name, value) in Self.membershipRoleFields(role) { doc[name] = value }
             }
         }
         table[.updateOrganizationMembershipMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
-            return try state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
+            let membership = try await state.membership(request.path("organization_id"), request.path("user_id"))
+            return try await state.mutate(membership.id, kind: "organization_membership", name: "Membership", event: "organizationMembership.updated") { doc in
                 for kind in ["public_metadata", "private_metadata"] {
                     if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
                 }
             }
         }
         table[.deleteOrganizationMembership] = { state, request in
-            let membership = try state.membership(request.path("organization_id"), request.path("user_id"))
-            try state.store.writer.write { db in
+            let membership = try await state.membership(request.path("organization_id"), request.path("user_id"))
+            try await state.store.writer.write { db in
                 try EmulatorStore.delete(membership.id, db)
                 try state.emitEvent("organizationMembership.deleted", membership.doc, db)
             }
@@ -162,8 +164,8 @@ extension EmulatorState {
     }
 
     /// An organization by id or slug.
-    func organization(_ idOrSlug: String) throws -> EmulatorStore.Record {
-        let found = try store.writer.read { db -> EmulatorStore.Record? in
+    func organization(_ idOrSlug: String) async throws -> EmulatorStore.Record {
+        let found = try await store.writer.read { db -> EmulatorStore.Record? in
             if let record = try EmulatorStore.fetch(idOrSlug, kind: "organization", db) { return record }
             return try Row.fetchOne(
                 db, sql: "SELECT * FROM resources WHERE kind = 'organization' AND json_extract(doc, '$.slug') = ?", arguments: [idOrSlug]
@@ -173,15 +175,15 @@ extension EmulatorState {
         return found
     }
 
-    func memberCount(_ organizationID: String) throws -> Int {
-        try store.writer.read { db in
+    func memberCount(_ organizationID: String) async throws -> Int {
+        try await store.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE kind = 'organization_membership' AND parent_id = ?", arguments: [organizationID]) ?? 0
         }
     }
 
-    func membership(_ organizationID: String, _ userID: String) throws -> EmulatorStore.Record {
-        let organization = try self.organization(organizationID)
-        let found = try store.writer.read { db in
+    func membership(_ organizationID: String, _ userID: String) async throws -> EmulatorStore.Record {
+        let organization = try await self.organization(organizationID)
+        let found = try await store.writer.read { db in
             try Row.fetchOne(
                 db,
                 sql: "SELECT * FROM resources WHERE kind = 'organization_membership' AND parent_id = ? AND json_extract(doc, '$.public_user_data.user_id') = ?",
@@ -192,7 +194,7 @@ extension EmulatorState {
         return found
     }
 
-    func createOrganization(_ body: BodyReader) throws -> EmulatorResponse {
+    func createOrganization(_ body: BodyReader) async throws -> EmulatorResponse {
         let name = try body.requiredString("name")
         let slug = try body.string("slug") ?? Self.slugify(name)
         guard !slug.isEmpty, slug.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -212,11 +214,12 @@ extension EmulatorState {
             "created_at": .int(now), "updated_at": .int(now),
         ]
         if let createdBy { doc["created_by"] = .string(createdBy) }
+        let document = doc
         let record = EmulatorStore.Record(
             id: id, kind: "organization", parentID: nil, createdAt: now, updatedAt: now,
             sortKey: "\(id)\u{1F}\(name)\u{1F}\(slug)".lowercased(), doc: .object(doc), secret: nil
         )
-        try store.writer.write { db in
+        try await store.writer.write { db in
             if try EmulatorStore.owner(of: slug, kind: "organization_slug", db) != nil {
                 throw EmulatorError(status: 422, code: "form_identifier_exists", message: "That slug is taken. Please try another.", meta: ["param_name": "slug"])
             }
@@ -227,10 +230,10 @@ extension EmulatorState {
             }
             try EmulatorStore.claim(slug, kind: "organization_slug", owner: id, db)
             try EmulatorStore.insert(record, db)
-            try self.emitEvent("organization.created", .object(doc), db)
+            try self.emitEvent("organization.created", .object(document), db)
         }
         if let createdBy {
-            _ = try addMember(organization: record, userID: createdBy, role: "org:admin")
+            _ = try await addMember(organization: record, userID: createdBy, role: "org:admin")
         }
         return try .json(.object(doc))
     }
@@ -243,8 +246,8 @@ extension EmulatorState {
         return slug.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
     }
 
-    func addMember(organization: EmulatorStore.Record, userID: String, role: String) throws -> JSONValue {
-        try store.writer.write { db in
+    func addMember(organization: EmulatorStore.Record, userID: String, role: String) async throws -> JSONValue {
+        try await store.writer.write { db in
             guard let user = try EmulatorStore.fetch(userID, kind: "user", db) else { throw EmulatorError.notFound("User") }
             let existing = try Int.fetchOne(
                 db,

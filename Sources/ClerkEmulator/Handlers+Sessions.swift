@@ -11,12 +11,12 @@ extension EmulatorState {
             let body = BodyReader(object: try request.jsonObject())
             let userID = try body.requiredString("user_id")
             let activeOrganizationID = try body.string("active_organization_id")
-            let doc = try state.store.writer.write { db in
+            let doc = try await state.store.writer.write { db in
                 try state.insertSession(userID: userID, clientID: EmulatorIDs.make("client"), activeOrganizationID: activeOrganizationID, db)
             }
             return try .json(doc)
         }
-        table[.getSession] = { state, request in try .json(try state.session(request.path("session_id")).doc) }
+        table[.getSession] = { state, request in try await .json(try state.session(request.path("session_id")).doc) }
         table[.getSessionList] = { state, request in
             var conditions = ["kind = 'session'"]
             var arguments: [any DatabaseValueConvertible] = []
@@ -26,30 +26,30 @@ extension EmulatorState {
                     arguments.append(value)
                 }
             }
-            return try state.listRecords(conditions, arguments, request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
+            return try await state.listRecords(conditions, arguments, request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
         table[.revokeSession] = { state, request in
-            try state.mutate(request.path("session_id"), kind: "session", name: "Session", event: "session.revoked") { doc in
+            try await state.mutate(request.path("session_id"), kind: "session", name: "Session", event: "session.revoked") { doc in
                 doc["status"] = "revoked"
             }
         }
         table[.createSessionToken] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let session = try state.session(request.path("session_id"))
+            let session = try await state.session(request.path("session_id"))
             let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? state.options.sessionTokenLifetimeSeconds)
-            return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: nil))])
+            return try await .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: nil))])
         }
         table[.createSessionTokenFromTemplate] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            let session = try state.session(request.path("session_id"))
+            let session = try await state.session(request.path("session_id"))
             let name = request.path("template_name")
-            guard let template = try state.store.writer.read({ db in
+            guard let template = try await state.store.writer.read({ db in
                 try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = 'jwt_template' AND json_extract(doc, '$.name') = ?", arguments: [name])
             }).map(EmulatorStore.record) else {
                 throw EmulatorError.notFound("JWT template")
             }
             let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? template.doc["lifetime"]?.intMember ?? 60)
-            return try .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: template.doc))])
+            return try await .json(["object": "token", "jwt": .string(try state.sessionToken(session, lifetime: lifetime, template: template.doc))])
         }
 
         // JWT templates
@@ -66,7 +66,7 @@ extension EmulatorState {
                 "custom_signing_key": .bool(try body.bool("custom_signing_key") ?? false), "signing_algorithm": "RS256",
                 "created_at": .int(now), "updated_at": .int(now),
             ]
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 if try EmulatorStore.owner(of: name, kind: "jwt_template", db) != nil { throw EmulatorError.exists("name") }
                 try EmulatorStore.claim(name, kind: "jwt_template", owner: id, db)
                 try EmulatorStore.insert(EmulatorStore.Record(id: id, kind: "jwt_template", parentID: nil, createdAt: now, updatedAt: now, sortKey: nil, doc: doc, secret: nil), db)
@@ -74,13 +74,13 @@ extension EmulatorState {
             return try .json(doc)
         }
         table[.listJWTTemplates] = { state, request in
-            try state.listRecords(["kind = 'jwt_template'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
+            try await state.listRecords(["kind = 'jwt_template'"], [], request, order: "created_at DESC, rowid DESC", wrappedByDefault: false)
         }
-        table[.getJWTTemplate] = { state, request in try .json(try state.record(request.path("template_id"), kind: "jwt_template", name: "JWT template").doc) }
+        table[.getJWTTemplate] = { state, request in try await .json(try state.record(request.path("template_id"), kind: "jwt_template", name: "JWT template").doc) }
         table[.updateJWTTemplate] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = request.path("template_id")
-            return try state.mutate(id, kind: "jwt_template", name: "JWT template") { doc, db in
+            return try await state.mutate(id, kind: "jwt_template", name: "JWT template") { doc, db in
                 if let name = try body.string("name"), name != doc["name"]?.stringMember {
                     // A new name must be free; the old one is released (names are unique per instance).
                     if let owner = try EmulatorStore.owner(of: name, kind: "jwt_template", db), owner != id {
@@ -100,7 +100,7 @@ extension EmulatorState {
         }
         table[.deleteJWTTemplate] = { state, request in
             let id = request.path("template_id")
-            try state.store.writer.write { db in
+            try await state.store.writer.write { db in
                 guard try EmulatorStore.fetch(id, kind: "jwt_template", db) != nil else { throw EmulatorError.notFound("JWT template") }
                 try EmulatorStore.delete(id, db)
             }
@@ -170,10 +170,10 @@ extension EmulatorState {
         return days
     }
 
-    func session(_ id: String) throws -> EmulatorStore.Record { try record(id, kind: "session", name: "Session") }
+    func session(_ id: String) async throws -> EmulatorStore.Record { try await record(id, kind: "session", name: "Session") }
 
-    func record(_ id: String, kind: String, name: String) throws -> EmulatorStore.Record {
-        guard let record = try store.writer.read({ db in try EmulatorStore.fetch(id, kind: kind, db) }) else {
+    func record(_ id: String, kind: String, name: String) async throws -> EmulatorStore.Record {
+        guard let record = try await store.writer.read({ db in try EmulatorStore.fetch(id, kind: kind, db) }) else {
             throw EmulatorError.notFound(name)
         }
         return record
@@ -182,17 +182,17 @@ extension EmulatorState {
     /// Reads, changes and writes a resource's document in one transaction; answers the new document. With `event`,
     /// a webhook event of that type carries the new document.
     func mutate(
-        _ id: String, kind: String, name: String, event: String? = nil, _ change: (inout [String: JSONValue]) throws -> Void
-    ) throws -> EmulatorResponse {
-        try mutate(id, kind: kind, name: name, event: event) { doc, _ in try change(&doc) }
+        _ id: String, kind: String, name: String, event: String? = nil, _ change: @Sendable (inout [String: JSONValue]) throws -> Void
+    ) async throws -> EmulatorResponse {
+        try await mutate(id, kind: kind, name: name, event: event) { doc, _ in try change(&doc) }
     }
 
     /// ``mutate(_:kind:name:event:_:)`` for a change that also reads or writes other rows in the same transaction.
     func mutate(
         _ id: String, kind: String, name: String, event: String? = nil,
-        _ change: (inout [String: JSONValue], Database) throws -> Void
-    ) throws -> EmulatorResponse {
-        let doc = try store.writer.write { db -> JSONValue in
+        _ change: @Sendable (inout [String: JSONValue], Database) throws -> Void
+    ) async throws -> EmulatorResponse {
+        let doc = try await store.writer.write { db -> JSONValue in
             guard var record = try EmulatorStore.fetch(id, kind: kind, db) else { throw EmulatorError.notFound(name) }
             var doc = record.doc.objectMembers ?? [:]
             try change(&doc, db)
@@ -210,14 +210,15 @@ extension EmulatorState {
     func listRecords(
         _ conditions: [String], _ arguments: [any DatabaseValueConvertible], _ request: EmulatorRequest, order: String,
         wrappedByDefault: Bool, paged: Bool = true
-    ) throws -> EmulatorResponse {
+    ) async throws -> EmulatorResponse {
         let whereClause = conditions.joined(separator: " AND ")
         let (limit, offset) = paged ? try Self.paging(request) : (Int(Int32.max), 0)
-        let (records, total) = try store.writer.read { db -> ([EmulatorStore.Record], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+        let arguments = StatementArguments(arguments.map(\.databaseValue))
+        let (records, total) = try await store.writer.read { db -> ([EmulatorStore.Record], Int) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM resources WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: StatementArguments(arguments + [limit, offset])
+                arguments: arguments + [limit, offset]
             )
             return (try rows.map(EmulatorStore.record), total)
         }
@@ -261,7 +262,7 @@ extension EmulatorState {
     /// `authorizedParty` becomes `azp`: the origin of the app the Frontend API hands the token to.
     func sessionToken(
         _ session: EmulatorStore.Record, lifetime: Int64, template: JSONValue?, authorizedParty: String? = nil
-    ) throws -> String {
+    ) async throws -> String {
         guard session.doc["status"]?.stringMember == "active" else {
             throw EmulatorError(status: 422, code: "session_not_active", message: "The session is not active.", longMessage: "Tokens can only be created for active sessions.")
         }
@@ -278,7 +279,7 @@ extension EmulatorState {
             claims["v"] = 2
             claims["fva"] = [0, -1]
             if let organizationID = session.doc["last_active_organization_id"]?.stringMember,
-                let organization = try organizationClaims(organizationID: organizationID, userID: userID)
+                let organization = try await organizationClaims(organizationID: organizationID, userID: userID)
             {
                 claims["o"] = organization.organization
                 if !organization.features.isEmpty {
@@ -287,7 +288,7 @@ extension EmulatorState {
             }
             return try keys.signer.sign(claims: claims, header: ["cat": .string(Self.sessionTokenCategory)])
         }
-        let user = try? self.user(userID)
+        let user = try? await self.user(userID)
         for (name, value) in template["claims"]?.objectMembers ?? [:] where !Self.reservedTemplateClaims.contains(name) {
             claims[name] = Self.fillShortcodes(value, user: user?.doc ?? .null)
         }

@@ -6,22 +6,22 @@ import GRDB
 
 extension EmulatorState {
     static func registerUsers(_ table: inout [Endpoint: EmulatorHandler]) {
-        table[.createUser] = { state, request in try state.createUser(BodyReader(object: try request.jsonObject())) }
-        table[.getUser] = { state, request in .rawJSON(try state.user(request.path("user_id")).docText) }
+        table[.createUser] = { state, request in try await state.createUser(BodyReader(object: try request.jsonObject())) }
+        table[.getUser] = { state, request in await .rawJSON(try state.user(request.path("user_id")).docText) }
         table[.getUserList] = { state, request in
-            let (records, _) = try state.queryUsers(request, paged: true)
+            let (records, _) = try await state.queryUsers(request, paged: true)
             return .rawList(records.map(\.docText), total: records.count, wrapped: false)
         }
         table[.getUsersCount] = { state, request in
-            let (_, total) = try state.queryUsers(request, paged: false)
+            let (_, total) = try await state.queryUsers(request, paged: false)
             return try .json(["object": "total_count", "total_count": .int(Int64(total))])
         }
         table[.updateUser] = { state, request in
-            try state.updateUser(request.path("user_id"), BodyReader(object: try request.jsonObject()))
+            try await state.updateUser(request.path("user_id"), BodyReader(object: try request.jsonObject()))
         }
         table[.deleteUser] = { state, request in
             let id = request.path("user_id")
-            let record = try state.store.writer.write { db -> EmulatorStore.Record in
+            let record = try await state.store.writer.write { db -> EmulatorStore.Record in
                 guard let record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
                 try state.emitMembershipsDeleted(where: "json_extract(doc, '$.public_user_data.user_id') = ?", [id], db)
                 var stub: [String: JSONValue] = ["object": "user", "id": .string(id), "deleted": true]
@@ -41,7 +41,7 @@ extension EmulatorState {
         }
         table[.updateUserMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            return try state.mutateUser(request.path("user_id")) { doc in
+            return try await state.mutateUser(request.path("user_id")) { doc in
                 for kind in ["public_metadata", "private_metadata", "unsafe_metadata"] {
                     if let patch = try body.metadata(kind) { doc[kind] = mergeMetadata(doc[kind], patch) }
                 }
@@ -49,22 +49,22 @@ extension EmulatorState {
         }
         table[.replaceUserMetadata] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
-            return try state.mutateUser(request.path("user_id")) { doc in
+            return try await state.mutateUser(request.path("user_id")) { doc in
                 for kind in ["public_metadata", "private_metadata", "unsafe_metadata"] {
                     if let value = try body.metadata(kind) { doc[kind] = value }
                 }
             }
         }
-        table[.banUser] = { state, request in try state.mutateUser(request.path("user_id")) { $0["banned"] = true } }
-        table[.unbanUser] = { state, request in try state.mutateUser(request.path("user_id")) { $0["banned"] = false } }
+        table[.banUser] = { state, request in try await state.mutateUser(request.path("user_id")) { $0["banned"] = true } }
+        table[.unbanUser] = { state, request in try await state.mutateUser(request.path("user_id")) { $0["banned"] = false } }
         table[.lockUser] = { state, request in
-            try state.mutateUser(request.path("user_id")) { doc in
+            try await state.mutateUser(request.path("user_id")) { doc in
                 doc["locked"] = true
                 doc["lockout_expires_in_seconds"] = .null
             }
         }
         table[.unlockUser] = { state, request in
-            try state.mutateUser(request.path("user_id")) { doc in
+            try await state.mutateUser(request.path("user_id")) { doc in
                 doc["locked"] = false
                 doc["lockout_expires_in_seconds"] = .null
             }
@@ -72,7 +72,7 @@ extension EmulatorState {
         table[.verifyPassword] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let password = try body.requiredString("password")
-            let record = try state.user(request.path("user_id"))
+            let record = try await state.user(request.path("user_id"))
             guard let digest = record.secret else {
                 throw EmulatorError(status: 422, code: "password_not_set", message: "no password", longMessage: "This user has no password.")
             }
@@ -83,16 +83,16 @@ extension EmulatorState {
         }
     }
 
-    func user(_ id: String) throws -> EmulatorStore.Record {
-        guard let record = try store.writer.read({ db in try EmulatorStore.fetch(id, kind: "user", db) }) else {
+    func user(_ id: String) async throws -> EmulatorStore.Record {
+        guard let record = try await store.writer.read({ db in try EmulatorStore.fetch(id, kind: "user", db) }) else {
             throw EmulatorError.notFound("User")
         }
         return record
     }
 
     /// Reads, changes and writes a user's document in one transaction.
-    func mutateUser(_ id: String, _ change: (inout [String: JSONValue]) throws -> Void) throws -> EmulatorResponse {
-        let doc = try store.writer.write { db -> JSONValue in
+    func mutateUser(_ id: String, _ change: @Sendable (inout [String: JSONValue]) throws -> Void) async throws -> EmulatorResponse {
+        let doc = try await store.writer.write { db -> JSONValue in
             guard var record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
             var doc = record.doc.objectMembers ?? [:]
             try change(&doc)
@@ -129,7 +129,7 @@ extension EmulatorState {
 
     // MARK: Create
 
-    func createUser(_ body: BodyReader) throws -> EmulatorResponse {
+    func createUser(_ body: BodyReader) async throws -> EmulatorResponse {
         let emails = try body.strings("email_address")
         let phones = try body.strings("phone_number")
         let username = try body.string("username")
@@ -144,7 +144,7 @@ extension EmulatorState {
             throw EmulatorError(status: 422, code: "form_username_invalid_length", message: "Username must be between 4 and 64 characters long.", meta: ["param_name": "username"])
         }
         // The password: plain (hashed here), or an imported digest with its hasher.
-        var secret: String?
+        let secret: String?
         if let password = try body.string("password") {
             if try body.bool("skip_password_checks") != true, password.count < 8 {
                 throw EmulatorError(status: 422, code: "form_password_length_too_short", message: "Passwords must be 8 characters or more.", meta: ["param_name": "password"])
@@ -153,6 +153,8 @@ extension EmulatorState {
         } else if let digest = try body.string("password_digest") {
             let hasher = try body.requiredString("password_hasher")
             secret = try PasswordDigest.imported(digest, hasher: hasher)
+        } else {
+            secret = nil
         }
         if emails.isEmpty && phones.isEmpty && username == nil && externalID == nil && secret == nil {
             throw EmulatorError(status: 422, code: "form_data_missing", message: "missing data", longMessage: "At least one identifier (email address, phone number, username or external id) is required.")
@@ -160,7 +162,7 @@ extension EmulatorState {
         let now = nowMillis()
         let createdAt = try body.string("created_at").flatMap(Self.parseTimestamp) ?? now
         let userID = EmulatorIDs.make("user")
-        return try store.writer.write { db in
+        return try await store.writer.write { db in
             try self.checkAllowed(emails + phones, db)
             for email in emails where try EmulatorStore.owner(of: email, kind: "email", db) != nil { throw EmulatorError.exists("email_address") }
             for phone in phones where try EmulatorStore.owner(of: phone, kind: "phone", db) != nil { throw EmulatorError.exists("phone_number") }
@@ -274,13 +276,13 @@ extension EmulatorState {
 
     // MARK: Update
 
-    func updateUser(_ id: String, _ body: BodyReader) throws -> EmulatorResponse {
+    func updateUser(_ id: String, _ body: BodyReader) async throws -> EmulatorResponse {
         let password = try body.string("password")
         if let password, try body.bool("skip_password_checks") != true, password.count < 8 {
             throw EmulatorError(status: 422, code: "form_password_length_too_short", message: "Passwords must be 8 characters or more.", meta: ["param_name": "password"])
         }
         let secret = try password.map { try PasswordDigest.hash($0, rounds: options.passwordRounds) }
-        let doc = try store.writer.write { db -> JSONValue in
+        let doc = try await store.writer.write { db -> JSONValue in
             guard var record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
             var doc = record.doc.objectMembers ?? [:]
             for key in ["first_name", "last_name"] where body.object[key] != nil {
@@ -331,7 +333,7 @@ extension EmulatorState {
     // MARK: List
 
     /// Users matching the spec's filters, ordered and paged; with the total count.
-    func queryUsers(_ request: EmulatorRequest, paged: Bool) throws -> ([EmulatorStore.Record], Int) {
+    func queryUsers(_ request: EmulatorRequest, paged: Bool) async throws -> ([EmulatorStore.Record], Int) {
         var conditions = ["kind = 'user'"]
         var arguments: [any DatabaseValueConvertible] = []
         func identifierFilter(_ parameter: String, _ kind: String) {
@@ -434,14 +436,15 @@ extension EmulatorState {
             ],
             default: "-created_at"
         )
-        return try store.writer.read { db in
+        let queryArguments = StatementArguments(arguments.map(\.databaseValue))
+        return try await store.writer.read { db in
             guard paged else {
-                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: queryArguments) ?? 0
                 return ([], total)
             }
             let (limit, offset) = try Self.paging(request)
             var pageConditions = whereClause
-            var pageArguments = arguments
+            var pageArguments = queryArguments
             if let cursor = request.queryValue("starting_after") {
                 let raw = request.queryValue("order_by") ?? "-created_at"
                 guard ["-created_at", "+created_at", "created_at"].contains(raw) else {
@@ -455,14 +458,12 @@ extension EmulatorState {
                 }
                 let comparison = raw.hasPrefix("-") ? "<" : ">"
                 pageConditions += " AND (created_at, rowid) \(comparison) (?, ?)"
-                pageArguments.append(anchor["created_at"] as Int64)
-                pageArguments.append(anchor["rowid"] as Int64)
+                pageArguments += [anchor["created_at"] as Int64, anchor["rowid"] as Int64]
             }
-            pageArguments.append(limit)
-            pageArguments.append(offset)
+            pageArguments += [limit, offset]
             let rows = try Row.fetchAll(
                 db, sql: "SELECT *, rowid FROM resources WHERE \(pageConditions) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: StatementArguments(pageArguments)
+                arguments: pageArguments
             )
             let records = try rows.map(EmulatorStore.record)
             return (records, records.count)

@@ -1,6 +1,11 @@
+import AsyncHTTPClient
 import ClerkBackend
 import ClerkEmulator
+import ClerkTesting
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOFoundationCompat
 import Synchronization
 import Testing
 
@@ -28,11 +33,11 @@ struct EmulatorDurabilityTests {
         var description: String { message }
     }
 
-    /// Starts `clerk emulator --port 0 --db path` and reads its banner for the URL and the secret key.
-    static func launch(databasePath: String) throws -> (Process, apiURL: String, secretKey: String) {
+    /// Starts `clerk emulator --port 0 --db path` (and `arguments`) and reads its banner for the URL and the secret key.
+    static func launch(databasePath: String, arguments: [String] = []) throws -> (Process, apiURL: String, secretKey: String) {
         let process = Process()
         process.executableURL = try clerkExecutable()
-        process.arguments = ["emulator", "--port", "0", "--db", databasePath]
+        process.arguments = ["emulator", "--port", "0", "--db", databasePath] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -110,6 +115,70 @@ struct EmulatorDurabilityTests {
             let lost = Set(written).subtracting(found)
             #expect(lost.isEmpty, "lost \(lost.count) acknowledged writes")
         }
+    }
+}
+
+extension EmulatorDurabilityTests {
+    @Test("A webhook event whose change was acknowledged survives SIGKILL before delivery and is delivered after the restart, same svix-id and body")
+    func webhookOutboxSurvivesSIGKILL() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clerk-outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("emulator.sqlite").path
+        let secret = "whsec_" + Data((0..<24).map { UInt8($0) }).base64EncodedString()
+
+        // The first receiver is down (503): the event is not delivered before the kill.
+        let down = try await LoopbackHTTPServer.start { _ in .json(status: 503, #"{"error":"down"}"#) }
+        defer { Task { try? await down.shutdown() } }
+        let (process, apiURL, secretKey) = try Self.launch(
+            databasePath: path, arguments: ["--webhook-url", down.baseURL.absoluteString, "--webhook-secret", secret]
+        )
+        var options = ClerkOptions(secretKey: Secret(secretKey), apiURL: try #require(URL(string: apiURL)))
+        options.retryPolicy = .none
+        let user = try await ClerkClient(options: options).users.createUser(CreateUserBody(emailAddress: ["outbox@example.com"]))
+        // Wait until the failed attempt is recorded (the outbox is readable over the admin endpoint), then kill.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var recorded = false
+        while !recorded, ContinuousClock.now < deadline {
+            let listing = try await Self.adminJSON(apiURL: apiURL, key: secretKey, path: "/_emulator/webhooks?type=user.created")
+            recorded = listing["data"]?.arrayValue?.first?["attempt_count"]?.intValue == 1
+            if !recorded { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(recorded)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let failed = try #require(down.requests.first)
+
+        // Restarted on the same database, with a receiver that is up: the event goes out (after the stored backoff).
+        let up = try await LoopbackHTTPServer.start { _ in .json("{}") }
+        defer { Task { try? await up.shutdown() } }
+        var restart = EmulatorOptions(port: 0, databasePath: path, webhookURL: up.baseURL, webhookSigningSecret: secret)
+        restart.passwordRounds = 1_000
+        let emulator = try await ClerkEmulator.start(restart)
+        let delivered = try await waitForRequests(up, count: 1)
+        let request = try #require(delivered.first)
+        #expect(request.headerFields.first(name: "svix-id") == failed.headerFields.first(name: "svix-id"))
+        #expect(request.body == failed.body)
+        let event = try WebhookVerifier(signingSecret: Secret(secret)).verify(body: request.body, headers: request.headerFields)
+        #expect(event.type == .userCreated && event.data.user?.id == user.id)
+        // The backoff after the first failure (1 s) was kept across the restart, not reset.
+        #expect(failed.receivedAt.duration(to: request.receivedAt) >= .milliseconds(900))
+        let listing = try await Self.adminJSON(apiURL: emulator.apiURL.absoluteString, key: secretKey, path: "/_emulator/webhooks")
+        let message = try #require(listing["data"]?.arrayValue?.first)
+        #expect(message["status"] == "delivered")
+        #expect(message["attempts"]?.arrayValue?.compactMap { $0["response_status"]?.intValue } == [503, 200])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(up.requests.count == 1)
+        await emulator.stop()
+    }
+
+    static func adminJSON(apiURL: String, key: String, path: String) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: apiURL + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))
     }
 }
 

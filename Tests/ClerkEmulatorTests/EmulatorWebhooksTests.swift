@@ -173,6 +173,64 @@ struct EmulatorWebhooksTests {
         }
     }
 
+    @Test("The outbox is queryable (events, status, every attempt) and a failed event can be redelivered, same svix-id")
+    func outboxAndRedelivery() async throws {
+        let healthy = Gate()
+        let receiver = try await LoopbackHTTPServer.start { _ in healthy.isOpen ? .json("{}") : .json(status: 500, "{}") }
+        defer { Task { try? await receiver.shutdown() } }
+        let options = EmulatorOptions(webhookURL: receiver.baseURL, webhookMaxAttempts: 2, webhookRetryDelay: .milliseconds(20))
+        try await withOptionsEmulator(options) { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["outbox@example.com"]))
+            _ = try await waitForRequests(receiver, count: 2)
+            var failed: JSONValue = .null
+            for _ in 0..<200 {
+                failed = try await rawJSON(emulator, "GET", "/_emulator/webhooks?status=failed")
+                if failed["total_count"] == 1 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(failed["total_count"] == 1)
+            let message = try #require(failed["data"]?.arrayValue?.first)
+            let id = try #require(message["id"]?.stringValue)
+            #expect(id.hasPrefix("msg_") && message["type"] == "user.created" && message["resource_key"] == .string(user.id))
+            #expect(message["attempt_count"] == 2 && message["delivered_at"] == .null && message["last_error"] == "HTTP 500")
+            #expect(message["attempts"]?.arrayValue?.map { $0["response_status"] } == [500, 500])
+            #expect(message["payload"]?["data"]?["id"] == .string(user.id))
+            #expect(receiver.requests.map { $0.headerFields.first(name: "svix-id") } == [id, id])
+
+            // Filters, and the errors of the admin endpoint.
+            #expect(try await rawJSON(emulator, "GET", "/_emulator/webhooks?status=delivered")["total_count"] == 0)
+            #expect(try await rawJSON(emulator, "GET", "/_emulator/webhooks?type=user.created")["total_count"] == 1)
+            #expect(try await rawRequest(emulator, "GET", "/_emulator/webhooks?status=lost", key: emulator.secretKey).status == 400)
+            #expect(try await rawRequest(emulator, "GET", "/_emulator/webhooks", key: nil).status == 401)
+            #expect(try await rawRequest(emulator, "POST", "/_emulator/webhooks/msg_unknown/redeliver", key: emulator.secretKey).status == 404)
+            #expect(try await rawRequest(emulator, "GET", "/_emulator/webhooks/\(id)/redeliver", key: emulator.secretKey).status == 405)
+
+            // Redelivered once the receiver is healthy: a third request with the same id, then delivered.
+            healthy.open()
+            let queued = try await rawRequest(emulator, "POST", "/_emulator/webhooks/\(id)/redeliver", key: emulator.secretKey)
+            #expect(queued.status == 200 && queued.json?["status"] == "pending")
+            let requests = try await waitForRequests(receiver, count: 3)
+            #expect(requests.last?.headerFields.first(name: "svix-id") == id)
+            var delivered: JSONValue = .null
+            for _ in 0..<200 {
+                delivered = try await rawJSON(emulator, "GET", "/_emulator/webhooks?status=delivered")
+                if delivered["total_count"] == 1 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let done = try #require(delivered["data"]?.arrayValue?.first)
+            #expect(done["id"] == .string(id) && done["attempt_count"] == 1 && done["delivered_at"]?.intValue != nil)
+            #expect(done["attempts"]?.arrayValue?.map { $0["response_status"] } == [500, 500, 200])
+        }
+    }
+
+    @Test("Without a webhook URL the outbox endpoint says webhooks are not configured")
+    func outboxWithoutWebhooks() async throws {
+        try await withOptionsEmulator(EmulatorOptions()) { emulator, _ in
+            let answer = try await rawRequest(emulator, "GET", "/_emulator/webhooks", key: emulator.secretKey)
+            #expect(answer.status == 404 && answer.json?["errors"]?.arrayValue?.first?["code"] == "webhooks_not_configured")
+        }
+    }
+
     @Test("Delivery never holds up the API: the calls return while the receiver is still holding the first delivery")
     func asynchronous() async throws {
         // The receiver holds every delivery until the test opens the gate (or 30 s pass). If delivery were part of

@@ -9,7 +9,7 @@ extension EmulatorState {
 
     /// `GET /v1/clients/handshake_payload?nonce=`: the directives stored under the nonce, once; 400 `invalid_nonce`
     /// for an unknown, used or expired one.
-    func handshakePayload(method: String, query: String?, authorization: String?) throws -> EmulatorResponse {
+    func handshakePayload(method: String, query: String?, authorization: String?) async throws -> EmulatorResponse {
         try authenticate(authorization)
         guard method == "GET" else {
             throw EmulatorError(status: 405, code: "method_not_allowed", message: "Method not allowed", longMessage: "The handshake payload only answers GET.")
@@ -18,7 +18,7 @@ extension EmulatorState {
         guard !nonce.isEmpty else {
             throw EmulatorError(status: 400, code: "missing_parameter", message: "nonce is missing", longMessage: "The nonce query parameter is required.", meta: ["param_name": "nonce"])
         }
-        guard nonce.utf8.count <= 512, let directives = try store.writer.write({ db in try Self.redeemHandshakeNonce(nonce, db) }) else {
+        guard nonce.utf8.count <= 512, let directives = try await store.writer.write({ db in try Self.redeemHandshakeNonce(nonce, db) }) else {
             throw EmulatorError(
                 status: 400, code: "invalid_nonce", message: "Invalid nonce",
                 longMessage: "The handshake nonce is unknown, expired or already used.", meta: ["param_name": "nonce"]
@@ -44,16 +44,16 @@ extension EmulatorState {
             )
             guard let decoded = state.verifiedInstanceJWT(expiredToken), decoded.claims.sid == sessionID,
                 decoded.header.cat == nil || decoded.header.cat == Self.sessionTokenCategory,
-                let origin = URLComponents(string: requestOrigin), try state.isAllowedOrigin(origin)
+                let origin = URLComponents(string: requestOrigin), try await state.isAllowedOrigin(origin)
             else { throw refused }
-            let session = try state.store.writer.read { db -> EmulatorStore.Record? in
+            let session = try await state.store.writer.read { db -> EmulatorStore.Record? in
                 guard let session = try EmulatorStore.fetch(sessionID, kind: "session", db), session.doc["status"]?.stringMember == "active",
                     try Self.refreshTokenMatches(sessionID: sessionID, token: refreshToken, db)
                 else { return nil }
                 return session
             }
             guard let session,
-                let token = try? state.sessionToken(session, lifetime: state.options.sessionTokenLifetimeSeconds, template: nil, authorizedParty: Self.origin(of: origin))
+                let token = try? await state.sessionToken(session, lifetime: state.options.sessionTokenLifetimeSeconds, template: nil, authorizedParty: Self.origin(of: origin))
             else { throw refused }
             guard format == "cookie" else { return try .json(["object": "token", "jwt": .string(token)]) }
             let suffixed = try request.queryBool("suffixed_cookies") ?? false

@@ -100,12 +100,12 @@ extension EmulatorState {
     }
 
     /// Answers a Frontend API or hosted-page request. Every answer carries `Cache-Control: no-store`.
-    func handleFrontend(_ site: FrontendSite, _ request: FrontendRequest) throws -> EmulatorResponse {
+    func handleFrontend(_ site: FrontendSite, _ request: FrontendRequest) async throws -> EmulatorResponse {
         var response: EmulatorResponse
         do {
             switch site {
-            case .frontendAPI: response = try frontendAPI(request)
-            case .accountsPortal: response = try hostedPage(request)
+            case .frontendAPI: response = try await frontendAPI(request)
+            case .accountsPortal: response = try await hostedPage(request)
             }
         } catch let error as EmulatorError {
             let wantsHTML = site == .accountsPortal || (request.header("accept")?.contains("text/html") ?? false)
@@ -119,24 +119,24 @@ extension EmulatorState {
 
     // MARK: Frontend API
 
-    func frontendAPI(_ request: FrontendRequest) throws -> EmulatorResponse {
+    func frontendAPI(_ request: FrontendRequest) async throws -> EmulatorResponse {
         switch (request.method, request.path) {
         case ("GET", "/v1/client/handshake"):
-            return try handshake(request)
+            return try await handshake(request)
         case (_, "/v1/client/handshake"):
             throw EmulatorError(status: 405, code: "method_not_allowed", message: "Method not allowed", longMessage: "The handshake only answers GET.")
         case ("POST", "/v1/dev_browser"):
-            let browser = try store.writer.write { db in try Self.resolveDevBrowser(nil, db) }
+            let browser = try await store.writer.write { db in try Self.resolveDevBrowser(nil, db) }
             var response = try EmulatorResponse.json(["object": "dev_browser", "id": .string(browser.token)])
-            addCORS(&response, request)
+            await addCORS(&response, request)
             return response
         case ("OPTIONS", "/v1/dev_browser"):
             var response = EmulatorResponse.empty(status: 204)
-            addCORS(&response, request)
+            await addCORS(&response, request)
             response.headers["Access-Control-Allow-Methods"] = "POST"
             return response
         case ("GET", "/v1/tickets/accept"):
-            return try acceptTicket(request)
+            return try await acceptTicket(request)
         case ("GET", "/.well-known/jwks.json"), ("GET", "/v1/jwks"):
             return try .json(["keys": [keys.signer.jwk]])
         default:
@@ -148,10 +148,10 @@ extension EmulatorState {
     }
 
     /// CORS for browser callers of `POST /v1/dev_browser`: only for allowed origins, never a wildcard.
-    func addCORS(_ response: inout EmulatorResponse, _ request: FrontendRequest) {
+    func addCORS(_ response: inout EmulatorResponse, _ request: FrontendRequest) async {
         response.headers["Vary"] = "Origin"
         guard let origin = request.header("origin"), let url = URLComponents(string: origin), url.path.isEmpty,
-            (try? isAllowedOrigin(url)) == true
+            (try? await isAllowedOrigin(url)) == true
         else { return }
         response.headers["Access-Control-Allow-Origin"] = origin
     }
@@ -160,8 +160,8 @@ extension EmulatorState {
     /// token (a new one when missing or unknown), builds the signed-in or signed-out cookie directives, and sends
     /// the browser back to `redirect_url` with the dev-browser token and a nonce (or a signed payload for
     /// `format=token`).
-    func handshake(_ request: FrontendRequest) throws -> EmulatorResponse {
-        guard let target = try redirectTarget(request.queryValue("redirect_url"), name: "redirect_url") else {
+    func handshake(_ request: FrontendRequest) async throws -> EmulatorResponse {
+        guard let target = try await redirectTarget(request.queryValue("redirect_url"), name: "redirect_url") else {
             throw EmulatorError(
                 status: 400, code: "form_param_missing", message: "is missing", longMessage: "redirect_url must be included.",
                 meta: ["param_name": "redirect_url"]
@@ -174,7 +174,7 @@ extension EmulatorState {
         let presented = request.queryValue("__clerk_db_jwt").flatMap { $0.isEmpty ? nil : $0 } ?? request.cookies["__clerk_db_jwt"]
 
         // The browser, its client and the session to hand out (with the organization the app asked for).
-        let (browser, client, session) = try store.writer.write { db -> (DevBrowser, FrontendClient, EmulatorStore.Record?) in
+        let (browser, client, session) = try await store.writer.write { db -> (DevBrowser, FrontendClient, EmulatorStore.Record?) in
             let browser = try Self.resolveDevBrowser(presented, db)
             guard let client = try Self.frontendClient(browser.clientID, db) else { throw EmulatorError.notFound("Client") }
             guard var session = try Self.activeSession(of: client, db) else { return (browser, client, nil) }
@@ -183,13 +183,15 @@ extension EmulatorState {
             }
             return (browser, client, session)
         }
-        var token: String?
-        if let session {
-            token = try? sessionToken(session, lifetime: options.sessionTokenLifetimeSeconds, template: nil, authorizedParty: target.origin)
-        }
+        let token: String? =
+            if let session {
+                try? await sessionToken(session, lifetime: options.sessionTokenLifetimeSeconds, template: nil, authorizedParty: target.origin)
+            } else {
+                nil
+            }
         let suffix = try PublishableKey(keys.publishableKey).cookieSuffix
         let secure = target.isSecure
-        let query = try store.writer.write { db -> [(name: String, value: String)] in
+        let query = try await store.writer.write { db -> [(name: String, value: String)] in
             var refreshToken: String?
             if let session, token != nil, suffixed { refreshToken = try Self.issueRefreshToken(sessionID: session.id, db) }
             let directives = Self.handshakeDirectives(
@@ -270,7 +272,7 @@ extension EmulatorState {
 
     /// `text` as a redirect target, `nil` when absent; an error when it is not an absolute http(s) URL on an allowed
     /// origin (loopback, `localhost`, `*.localhost`, the instance's allowed origins, redirect URLs and domains).
-    func redirectTarget(_ text: String?, name: String) throws -> RedirectTarget? {
+    func redirectTarget(_ text: String?, name: String) async throws -> RedirectTarget? {
         guard let text, !text.isEmpty else { return nil }
         let invalid = EmulatorError(
             status: 400, code: "redirect_url_invalid", message: "is invalid",
@@ -278,7 +280,7 @@ extension EmulatorState {
             meta: ["param_name": .string(name)]
         )
         guard text.utf8.count <= 4096, let url = URLComponents(string: text), url.user == nil, url.password == nil,
-            let host = url.host, !host.isEmpty, try isAllowedOrigin(url)
+            let host = url.host, !host.isEmpty, try await isAllowedOrigin(url)
         else { throw invalid }
         var components = url
         components.scheme = url.scheme?.lowercased()
@@ -296,14 +298,14 @@ extension EmulatorState {
     }
 
     /// Whether an http(s) URL's origin is one this development instance sends browsers to.
-    func isAllowedOrigin(_ url: URLComponents) throws -> Bool {
+    func isAllowedOrigin(_ url: URLComponents) async throws -> Bool {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return false }
-        var host = (url.host ?? "").lowercased()
-        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        let name = (url.host ?? "").lowercased()
+        let host = name.hasPrefix("[") ? String(name.dropFirst().dropLast()) : name
         guard !host.isEmpty else { return false }
         if host == "localhost" || host.hasSuffix(".localhost") || ClerkEmulator.isLoopback(host) { return true }
         let origin = Self.origin(of: url)
-        return try store.writer.read { db in
+        return try await store.writer.read { db in
             let settings = try Self.settings(Self.instanceSettingsName, db)
             for allowed in settings["allowed_origins"]?.arrayMember ?? [] {
                 if let text = allowed.stringMember, let parsed = URLComponents(string: text), Self.origin(of: parsed) == origin { return true }

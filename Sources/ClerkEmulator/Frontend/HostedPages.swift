@@ -38,7 +38,7 @@ extension EmulatorState {
     static let csrfCookie = "__clerk_csrf"
 
     /// The hosted pages: sign-in, sign-up, sign-out and the organization switcher, as plain HTML forms.
-    func hostedPage(_ request: FrontendRequest) throws -> EmulatorResponse {
+    func hostedPage(_ request: FrontendRequest) async throws -> EmulatorResponse {
         let isPost = request.method == "POST"
         guard request.method == "GET" || request.method == "HEAD" || isPost else {
             return Self.htmlPage(title: "Not allowed", status: 405, body: "<h1>Method not allowed</h1>")
@@ -48,16 +48,16 @@ extension EmulatorState {
         guard pages.contains(path), !(isPost && path == "/") else {
             return Self.htmlPage(title: "Not found", status: 404, body: "<h1>Not found</h1><p><a href=\"/sign-in\">Sign in</a></p>")
         }
-        var context = try pageContext(request)
+        var context = try await pageContext(request)
         var response: EmulatorResponse
         if isPost, let problem = csrfProblem(request, context) {
             // Show the form again with a fresh token; nothing was changed.
-            if context.newCSRFSecret == false { context = try pageContext(request, renewCSRF: true) }
-            response = try renderPage(path, context, error: problem, status: 403)
+            if context.newCSRFSecret == false { context = try await pageContext(request, renewCSRF: true) }
+            response = try await renderPage(path, context, error: problem, status: 403)
         } else if isPost {
-            response = try submit(path, request, context)
+            response = try await submit(path, request, context)
         } else {
-            response = try renderPage(path, context, error: nil, status: 200, prefill: request.queryValue("email_address") ?? request.queryValue("username") ?? request.queryValue("phone_number"))
+            response = try await renderPage(path, context, error: nil, status: 200, prefill: request.queryValue("email_address") ?? request.queryValue("username") ?? request.queryValue("phone_number"))
         }
         if context.newCSRFSecret {
             response.cookies.append(Self.setCookie(Self.csrfCookie, context.csrfSecret, maxAge: 86_400, secure: false, httpOnly: true))
@@ -65,10 +65,10 @@ extension EmulatorState {
         return response
     }
 
-    func pageContext(_ request: FrontendRequest, renewCSRF: Bool = false) throws -> PageContext {
+    func pageContext(_ request: FrontendRequest, renewCSRF: Bool = false) async throws -> PageContext {
         let isPost = request.method == "POST"
         let value = { (name: String) in isPost ? request.formValue(name) : request.queryValue(name) }
-        let redirect = try redirectTarget(value("redirect_url"), name: "redirect_url")
+        let redirect = try await redirectTarget(value("redirect_url"), name: "redirect_url")
         let devBrowser = [value("__clerk_db_jwt"), request.cookies["__clerk_db_jwt"]].compactMap { $0 }.first(where: Self.isDevBrowserToken)
         var secret = request.cookies[Self.csrfCookie] ?? ""
         let fresh = renewCSRF || secret.utf8.count != 32 || !secret.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
@@ -103,12 +103,12 @@ extension EmulatorState {
 
     // MARK: Rendering
 
-    func renderPage(_ path: String, _ context: PageContext, error: String?, status: Int, prefill: String? = nil) throws -> EmulatorResponse {
+    func renderPage(_ path: String, _ context: PageContext, error: String?, status: Int, prefill: String? = nil) async throws -> EmulatorResponse {
         let message = error.map { "<p class=\"error\" role=\"alert\">\(html($0))</p>" } ?? ""
         switch path {
         case "/sign-in":
             if let ticket = context.ticket {
-                let found = try store.writer.read { db -> (EmulatorStore.Record, String)? in
+                let found = try await store.writer.read { db -> (EmulatorStore.Record, String)? in
                     guard case .signInToken(_, let userID)? = try Self.findTicket(ticket, db),
                         let user = try EmulatorStore.fetch(userID, kind: "user", db)
                     else { return nil }
@@ -122,12 +122,12 @@ extension EmulatorState {
                 }
                 var plain = context
                 plain.ticket = nil
-                return try renderPage(
+                return try await renderPage(
                     path, plain, error: error ?? "This sign-in link is invalid, was already used, or has expired.", status: status,
                     prefill: prefill
                 )
             }
-            let users = try store.writer.read { db in
+            let users = try await store.writer.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM resources WHERE kind = 'user' ORDER BY created_at DESC, rowid DESC LIMIT 25").map(EmulatorStore.record)
             }
             var continueAs = ""
@@ -151,7 +151,7 @@ extension EmulatorState {
         case "/sign-up":
             var prefill = prefill
             if let ticket = context.ticket, prefill == nil,
-                case .invitation(_, let email)? = try store.writer.read({ db in try Self.findTicket(ticket, db) })
+                case .invitation(_, let email)? = try await store.writer.read({ db in try Self.findTicket(ticket, db) })
             {
                 prefill = email
             }
@@ -167,19 +167,19 @@ extension EmulatorState {
                 <p>Have an account? <a href="\(html(context.link("/sign-in")))">Sign in</a></p>
                 """)
         case "/sign-out":
-            let who = try signedInUser(context).map { "<p>Signed in as \(html(Self.userLabel($0.user.doc))).</p>" } ?? "<p>No one is signed in on this browser.</p>"
+            let who = try await signedInUser(context).map { "<p>Signed in as \(html(Self.userLabel($0.user.doc))).</p>" } ?? "<p>No one is signed in on this browser.</p>"
             return Self.htmlPage(title: "Sign out", status: status, body: """
                 <h1>Sign out</h1>\(message)\(who)
                 <form method="post" action="/sign-out">\(context.hiddenFields)<button type="submit">Sign out</button></form>
                 """)
         case "/organization":
-            guard let signedIn = try signedInUser(context) else {
+            guard let signedIn = try await signedInUser(context) else {
                 return Self.htmlPage(title: "Organizations", status: status == 200 ? 200 : status, body: """
                     <h1>Organizations</h1>\(message)<p>Sign in first.</p><p><a href="\(html(context.link("/sign-in")))">Sign in</a></p>
                     """)
             }
             let active = signedIn.session.doc["last_active_organization_id"]?.stringMember
-            let organizations = try store.writer.read { db in
+            let organizations = try await store.writer.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
@@ -201,7 +201,7 @@ extension EmulatorState {
                 <h1>Switch organization</h1>\(message)<p>Signed in as \(html(Self.userLabel(signedIn.user.doc))).</p><ul class="users">\(list)</ul>
                 """)
         default:
-            let who = try signedInUser(context).map { "<p>Signed in as \(html(Self.userLabel($0.user.doc))).</p>" } ?? "<p>No one is signed in on this browser.</p>"
+            let who = try await signedInUser(context).map { "<p>Signed in as \(html(Self.userLabel($0.user.doc))).</p>" } ?? "<p>No one is signed in on this browser.</p>"
             return Self.htmlPage(title: "Clerk emulator", status: status, body: """
                 <h1>Clerk emulator</h1>\(message)\(who)
                 <ul><li><a href="\(html(context.link("/sign-in")))">Sign in</a></li><li><a href="\(html(context.link("/sign-up")))">Sign up</a></li>
@@ -211,8 +211,8 @@ extension EmulatorState {
     }
 
     /// The user and session of the browser's client, when one is signed in.
-    func signedInUser(_ context: PageContext) throws -> (user: EmulatorStore.Record, session: EmulatorStore.Record, browser: DevBrowser)? {
-        try store.writer.read { db in
+    func signedInUser(_ context: PageContext) async throws -> (user: EmulatorStore.Record, session: EmulatorStore.Record, browser: DevBrowser)? {
+        try await store.writer.read { db in
             guard let browser = try Self.existingDevBrowser(context.devBrowser, db),
                 let client = try Self.frontendClient(browser.clientID, db),
                 let session = try Self.activeSession(of: client, db),
@@ -264,13 +264,13 @@ extension EmulatorState {
 
     // MARK: Submissions
 
-    func submit(_ path: String, _ request: FrontendRequest, _ context: PageContext) throws -> EmulatorResponse {
+    func submit(_ path: String, _ request: FrontendRequest, _ context: PageContext) async throws -> EmulatorResponse {
         do {
             switch path {
-            case "/sign-in": return try submitSignIn(request, context)
-            case "/sign-up": return try submitSignUp(request, context)
+            case "/sign-in": return try await submitSignIn(request, context)
+            case "/sign-up": return try await submitSignUp(request, context)
             case "/sign-out":
-                let token = try store.writer.write { db -> String? in
+                let token = try await store.writer.write { db -> String? in
                     guard let browser = try Self.existingDevBrowser(context.devBrowser, db) else { return nil }
                     try self.endSessions(ofClient: browser.clientID, db)
                     try Self.touchClient(browser.clientID, lastActiveSessionID: nil, db)
@@ -279,8 +279,8 @@ extension EmulatorState {
                 return finish(context, devBrowser: token)
             default:  // "/organization"
                 guard let organizationID = request.formValue("organization_id") else { throw EmulatorError(status: 422, code: "form_param_missing", message: "Choose an organization.") }
-                guard let signedIn = try signedInUser(context) else { throw EmulatorError(status: 422, code: "signed_out", message: "Sign in first.") }
-                try store.writer.write { db in
+                guard let signedIn = try await signedInUser(context) else { throw EmulatorError(status: 422, code: "signed_out", message: "Sign in first.") }
+                try await store.writer.write { db in
                     var session = signedIn.session
                     try Self.applyOrganization(organizationID, to: &session, strict: true, db)
                     try Self.touchClient(signedIn.browser.clientID, lastActiveSessionID: session.id, db)
@@ -289,12 +289,12 @@ extension EmulatorState {
             }
         } catch let error as EmulatorError where error.status == 422 || error.status == 404 {
             let prefill = request.formValue("identifier") ?? request.formValue("email_address")
-            return try renderPage(path, context, error: error.longMessage ?? error.message, status: 422, prefill: prefill)
+            return try await renderPage(path, context, error: error.longMessage ?? error.message, status: 422, prefill: prefill)
         }
     }
 
-    func submitSignIn(_ request: FrontendRequest, _ context: PageContext) throws -> EmulatorResponse {
-        if let ticket = context.ticket { return try submitTicketSignIn(ticket, context) }
+    func submitSignIn(_ request: FrontendRequest, _ context: PageContext) async throws -> EmulatorResponse {
+        if let ticket = context.ticket { return try await submitTicketSignIn(ticket, context) }
         let userID: String
         if let chosen = request.formValue("user_id"), !chosen.isEmpty {
             userID = chosen
@@ -305,7 +305,7 @@ extension EmulatorState {
                 throw EmulatorError(status: 422, code: "form_param_missing", message: "Enter your email address, username or phone number, and your password.")
             }
             let incorrect = EmulatorError(status: 422, code: "form_password_incorrect", message: "The identifier or the password is incorrect.")
-            let found = try store.writer.read { db -> EmulatorStore.Record? in
+            let found = try await store.writer.read { db -> EmulatorStore.Record? in
                 for kind in ["email", "username", "phone"] {
                     if let owner = try EmulatorStore.owner(of: identifier, kind: kind, db) { return try EmulatorStore.fetch(owner, kind: "user", db) }
                 }
@@ -314,10 +314,10 @@ extension EmulatorState {
             guard let user = found, let digest = user.secret, try PasswordDigest.verify(password, digest: digest) else { throw incorrect }
             userID = user.id
         }
-        return try signIn(userID: userID, context)
+        return try await signIn(userID: userID, context)
     }
 
-    func submitSignUp(_ request: FrontendRequest, _ context: PageContext) throws -> EmulatorResponse {
+    func submitSignUp(_ request: FrontendRequest, _ context: PageContext) async throws -> EmulatorResponse {
         let email = (request.formValue("email_address") ?? "").trimmingCharacters(in: .whitespaces)
         guard !email.isEmpty else { throw EmulatorError(status: 422, code: "form_param_missing", message: "Enter your email address.") }
         guard let password = request.formValue("password"), !password.isEmpty else {
@@ -327,18 +327,18 @@ extension EmulatorState {
         for name in ["first_name", "last_name"] {
             if let value = request.formValue(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty { fields[name] = .string(value) }
         }
-        let created = try createUser(BodyReader(object: fields))
+        let created = try await createUser(BodyReader(object: fields))
         guard let userID = (try? JSONDecoder().decode(JSONValue.self, from: created.body))?["id"]?.stringMember else {
             throw EmulatorError(status: 500, code: "internal_clerk_error", message: "The user could not be created.")
         }
-        if let ticket = context.ticket { try acceptInvitation(ticket, email: email) }
-        return try signIn(userID: userID, context)
+        if let ticket = context.ticket { try await acceptInvitation(ticket, email: email) }
+        return try await signIn(userID: userID, context)
     }
 
     /// Starts a session for the user on the browser's client (ending the client's earlier ones), then sends the
     /// browser back.
-    func signIn(userID: String, _ context: PageContext) throws -> EmulatorResponse {
-        let token = try store.writer.write { db -> String in
+    func signIn(userID: String, _ context: PageContext) async throws -> EmulatorResponse {
+        let token = try await store.writer.write { db -> String in
             guard let user = try EmulatorStore.fetch(userID, kind: "user", db) else {
                 throw EmulatorError(status: 422, code: "form_identifier_not_found", message: "That user does not exist.")
             }

@@ -52,15 +52,15 @@ extension EmulatorState {
 
     /// `GET /v1/tickets/accept?ticket=…[&redirect_url=…]`: `303` to the hosted page for the ticket, keeping a valid
     /// `redirect_url`.
-    func acceptTicket(_ request: FrontendRequest) throws -> EmulatorResponse {
+    func acceptTicket(_ request: FrontendRequest) async throws -> EmulatorResponse {
         guard let ticket = request.queryValue("ticket"), Self.isTicketShape(ticket) else {
             throw EmulatorError(
                 status: 400, code: "form_param_format_invalid", message: "is invalid", longMessage: "ticket is missing or malformed.",
                 meta: ["param_name": "ticket"]
             )
         }
-        let redirect = try redirectTarget(request.queryValue("redirect_url"), name: "redirect_url")
-        let found = try store.writer.read { db in try Self.findTicket(ticket, db) }
+        let redirect = try await redirectTarget(request.queryValue("redirect_url"), name: "redirect_url")
+        let found = try await store.writer.read { db in try Self.findTicket(ticket, db) }
         let page: String
         if case .invitation? = found { page = "/sign-up" } else { page = "/sign-in" }
         var location = "http://\(keys.accountsHost)\(page)?__clerk_ticket=\(ticket)"
@@ -71,20 +71,20 @@ extension EmulatorState {
     }
 
     /// Signs in with a sign-in token (its status becomes `accepted`: it works once).
-    func submitTicketSignIn(_ ticket: String, _ context: PageContext) throws -> EmulatorResponse {
-        let userID = try store.writer.write { db -> String in
+    func submitTicketSignIn(_ ticket: String, _ context: PageContext) async throws -> EmulatorResponse {
+        let userID = try await store.writer.write { db -> String in
             guard case .signInToken(let record, let userID)? = try Self.findTicket(ticket, db) else {
                 throw EmulatorError(status: 422, code: "ticket_invalid", message: "This sign-in link is invalid, was already used, or has expired.")
             }
             try Self.markAccepted(record, db)
             return userID
         }
-        return try signIn(userID: userID, context)
+        return try await signIn(userID: userID, context)
     }
 
     /// Marks the invitation of `ticket` accepted when the new user signed up with its email address.
-    func acceptInvitation(_ ticket: String, email: String) throws {
-        try store.writer.write { db in
+    func acceptInvitation(_ ticket: String, email: String) async throws {
+        try await store.writer.write { db in
             guard case .invitation(let record, let invited)? = try Self.findTicket(ticket, db),
                 invited.lowercased() == email.lowercased()
             else { return }
