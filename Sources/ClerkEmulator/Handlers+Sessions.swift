@@ -211,17 +211,8 @@ extension EmulatorState {
         _ conditions: [String], _ arguments: [any DatabaseValueConvertible], _ request: EmulatorRequest, order: String,
         wrappedByDefault: Bool, paged: Bool = true
     ) async throws -> EmulatorResponse {
-        let whereClause = conditions.joined(separator: " AND ")
         let (limit, offset) = paged ? try Self.paging(request) : (Int(Int32.max), 0)
-        let arguments = StatementArguments(arguments.map(\.databaseValue))
-        let (records, total) = try await store.writer.read { db -> ([EmulatorStore.Record], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE \(whereClause)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM resources WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: arguments + [limit, offset]
-            )
-            return (try rows.map(EmulatorStore.record), total)
-        }
+        let (records, total) = try await page(conditions, arguments, order: order, limit: limit, offset: offset)
         let paginated = try request.queryBool("paginated") ?? false
         let wrapped = wrappedByDefault || paginated
         return .rawList(records.map(\.docText), total: total, wrapped: wrapped)
