@@ -150,6 +150,7 @@ struct EmulatorCommand: AsyncParsableCommand {
               JWKS: \(emulator.jwksURL)
               Frontend API: \(emulator.frontendAPIURL)
               sign-in page: \(emulator.signInURL)
+              dashboard (one-time link, this machine only): \(emulator.dashboardLink())
               database: \(inMemory ? "in memory" : databasePath)\(importPath.map { " (imported from \($0))" } ?? "")
             \(extras)Press Ctrl-C to stop.
 

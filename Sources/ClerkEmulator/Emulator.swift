@@ -121,6 +121,7 @@ public final class RunningEmulator: Sendable {
     let group: ServiceGroup
     let webhooks: WebhookDispatcher?
     let store: EmulatorStore
+    private let state: EmulatorState
 
     init(
         apiURL: URL, frontendAPIURL: URL, signInURL: URL, port: Int, state: EmulatorState, task: Task<Void, any Error>,
@@ -138,6 +139,7 @@ public final class RunningEmulator: Sendable {
         self.webhookSigningSecret = state.webhooks?.endpoint.signingSecret
         self.webhooks = state.webhooks
         self.store = state.store
+        self.state = state
         self.task = task
         self.group = group
     }
@@ -164,6 +166,11 @@ public final class RunningEmulator: Sendable {
     /// A snapshot of everything the emulator holds (JSON; see `docs/emulator.md`): start another emulator from it
     /// with ``EmulatorOptions/importPath`` to get the same instance, keys and resources back.
     public func exportSnapshot() async throws -> Data { try await store.snapshot() }
+
+    /// A new one-time link to the dashboard (`http://127.0.0.1:<port>/dashboard/open?token=…`). It works once,
+    /// within 24 hours, in a browser on this machine; the browser then stays signed in to the dashboard for 12 hours.
+    /// Every call makes another link; `clerk emulator` prints one when it starts.
+    public func dashboardLink() -> URL { state.dashboardLink() }
 
     /// Waits until the server stops (it runs until the task is cancelled).
     public func wait() async throws { try await task.value }
@@ -302,17 +309,36 @@ final class BoundPort: Sendable {
     }
 }
 
+/// Hummingbird's basic context plus the peer's address (the dashboard answers loopback peers only).
+struct EmulatorRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Whether the connection comes from this machine (127.0.0.0/8 or ::1, IPv4-mapped included).
+    let peerIsLoopback: Bool
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        peerIsLoopback = source.channel.remoteAddress.map(Self.isLoopback) ?? false
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        guard var ip = address.ipAddress else { return false }
+        if ip.lowercased().hasPrefix("::ffff:") { ip = String(ip.dropFirst("::ffff:".count)) }
+        return ip == "::1" || ClerkEmulator.isLoopback(ip)
+    }
+}
+
 /// Turns Hummingbird requests into emulator operations.
 struct EmulatorResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = EmulatorRequestContext
     let state: EmulatorState
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    func respond(to request: Request, context: EmulatorRequestContext) async throws -> Response {
         let traceID = "trace_" + EmulatorIDs.random(length: 24)
+        let started = ContinuousClock.now
         let result: EmulatorResponse
         var latency: Duration = .zero
+        var isAPIRequest = false
         do {
-            // Host header check: only the names the emulator is reached by (no DNS rebinding).
             // Host header check: only the names the emulator is reached by (no DNS rebinding). With
             // --allow-non-loopback the operator has chosen to serve other names, so any Host is answered.
             if !state.options.allowNonLoopback {
@@ -328,17 +354,11 @@ struct EmulatorResponder: HTTPResponder {
             }
             if let authority = request.head.authority, let site = state.frontendSite(authority) {
                 // The Frontend API and the hosted pages: same listener, told apart by the Host header.
-                var headers: [String: String] = [:]
-                for field in request.headers {
-                    let name = field.name.canonicalName
-                    headers[name] = headers[name].map { $0 + (name == "cookie" ? "; " : ", ") + field.value } ?? field.value
-                }
-                result = try await state.handleFrontend(
-                    site,
-                    FrontendRequest(
-                        method: request.method.rawValue, path: request.uri.path, query: EmulatorRoutes.parseQuery(request.uri.query),
-                        headers: headers, body: Data(buffer: body), authority: authority
-                    )
+                result = try await state.handleFrontend(site, Self.pageRequest(request, body: body, authority: authority))
+            } else if EmulatorState.isDashboardPath(request.uri.path) {
+                // The dashboard: HTML for a browser on this machine, never routed as spec operations.
+                result = await state.handleDashboard(
+                    Self.pageRequest(request, body: body, authority: request.head.authority ?? ""), peerIsLoopback: context.peerIsLoopback
                 )
             } else if EmulatorState.isAdminPath(request.uri.path) {
                 // The emulator's own endpoints: never routed as spec operations, never faulted or delayed.
@@ -347,6 +367,7 @@ struct EmulatorResponder: HTTPResponder {
                     authorization: request.headers[.authorization], body: Data(buffer: body)
                 )
             } else {
+                isAPIRequest = true
                 let draw = state.faults.draw()
                 latency = draw.latency
                 if let fault = draw.fault {
@@ -368,6 +389,11 @@ struct EmulatorResponder: HTTPResponder {
         if latency > .zero {
             try? await Task.sleep(for: latency)
         }
+        if isAPIRequest {
+            state.requestLog.record(
+                method: request.method.rawValue, path: request.uri.path, status: result.status, elapsed: ContinuousClock.now - started
+            )
+        }
         var headers = HTTPFields()
         if let contentType = result.contentType { headers[.contentType] = contentType }
         if let name = HTTPField.Name("x-clerk-trace-id") { headers[name] = traceID }
@@ -378,6 +404,20 @@ struct EmulatorResponder: HTTPResponder {
         return Response(
             status: HTTPResponse.Status(code: result.status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body))
+        )
+    }
+
+    /// A request for HTML pages and the Frontend API: headers by lower-case name (repeated ones joined; cookies
+    /// with `; `), the decoded query, the body.
+    static func pageRequest(_ request: Request, body: ByteBuffer, authority: String) -> FrontendRequest {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + (name == "cookie" ? "; " : ", ") + field.value } ?? field.value
+        }
+        return FrontendRequest(
+            method: request.method.rawValue, path: request.uri.path, query: EmulatorRoutes.parseQuery(request.uri.query),
+            headers: headers, body: Data(buffer: body), authority: authority
         )
     }
 }

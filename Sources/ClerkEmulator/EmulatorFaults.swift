@@ -119,6 +119,13 @@ extension EmulatorState {
             try authenticate(authorization)
             return try await handleWebhookAdmin(method: method, route: route, query: query)
         }
+        if route == "/_emulator/dashboard_link" {
+            try authenticate(authorization)
+            guard method == "POST" else {
+                throw EmulatorError(status: 405, code: "method_not_allowed", message: "method not allowed", longMessage: "/_emulator/dashboard_link answers POST")
+            }
+            return try .json(["object": "dashboard_link", "url": .string(dashboardLink().absoluteString)])
+        }
         if route == "/_emulator/snapshot" {
             try authenticate(authorization)
             guard method == "GET" else {
@@ -129,7 +136,7 @@ extension EmulatorState {
         guard route == "/_emulator/faults" else {
             throw EmulatorError(
                 status: 404, code: "resource_not_found", message: "not found",
-                longMessage: "The emulator's admin endpoints are GET and POST /_emulator/faults, GET /_emulator/webhooks, POST /_emulator/webhooks/{msg_id}/redeliver and GET /_emulator/snapshot"
+                longMessage: "The emulator's admin endpoints are GET and POST /_emulator/faults, GET /_emulator/webhooks, POST /_emulator/webhooks/{msg_id}/redeliver, GET /_emulator/snapshot and POST /_emulator/dashboard_link"
             )
         }
         try authenticate(authorization)

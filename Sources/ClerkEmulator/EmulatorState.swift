@@ -39,6 +39,10 @@ final class EmulatorState: Sendable {
     let faults: FaultInjector
     /// The key of the hosted pages' CSRF tokens (kept in the database, so forms survive a restart).
     let frontendKey: SymmetricKey
+    /// The dashboard's one-time links and sessions.
+    let dashboard = DashboardAccess()
+    /// The most recent Backend API requests, for the dashboard.
+    let requestLog = RequestLog()
 
     /// The frontend host every emulator's publishable key encodes: a `.localhost` name resolves to loopback.
     static let frontendHost = "clerk.emulator.localhost"
@@ -84,6 +88,9 @@ final class EmulatorState: Sendable {
     }
 
     func setAPIURL(_ url: String) { apiURL.withLock { $0 = url } }
+
+    /// `http://host:port`, once the emulator listens.
+    var apiURLString: String { apiURL.withLock { $0 } }
 
     /// Records the port the emulator listens on: the frontend host (and so the publishable key and `iss`) carries it.
     func setListeningPort(_ port: Int) {

@@ -43,9 +43,13 @@ extension EmulatorState {
             let body = BodyReader(object: try request.jsonObject())
             let session = try await state.session(request.path("session_id"))
             let name = request.path("template_name")
-            guard let template = try await state.store.writer.read({ db in
+            // (The record, not the Row, comes out of the closure: a Row is not Sendable, and only a Sendable result
+            // lets GRDB's async read run off the cooperative threads.)
+            let found = try await state.store.writer.read { db in
                 try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = 'jwt_template' AND json_extract(doc, '$.name') = ?", arguments: [name])
-            }).map(EmulatorStore.record) else {
+                    .map(EmulatorStore.record)
+            }
+            guard let template = found else {
                 throw EmulatorError.notFound("JWT template")
             }
             let lifetime = try Self.lifetime(body.int("expires_in_seconds") ?? template.doc["lifetime"]?.intMember ?? 60)

@@ -75,10 +75,13 @@ struct BrowserWorld: Sendable {
     /// Runs `body`, and on failure saves a screenshot of the browser to `.build/browser-screenshots/<name>.png`.
     static func run(
         _ product: String, name: String, sessionTokenLifetime: Duration = .seconds(60),
-        appEnvironment: [String: String] = [:], _ body: (BrowserWorld) async throws -> Void
+        appEnvironment: [String: String] = [:], emulatorOptions: EmulatorOptions = EmulatorOptions(),
+        _ body: (BrowserWorld) async throws -> Void
     ) async throws {
         let driver = try await ChromeDriver.start()
-        var options = EmulatorOptions(port: 0, databasePath: nil)
+        var options = emulatorOptions
+        options.port = 0
+        options.databasePath = nil
         options.sessionTokenLifetime = sessionTokenLifetime
         let emulator = try await ClerkEmulator.start(options)
         let clerk = try ClerkClient(options: ClerkOptions(secretKey: Secret(emulator.secretKey), apiURL: emulator.apiURL))

@@ -183,6 +183,8 @@ extension EmulatorState {
             }
             return (browser, client, session)
         }
+        // What the dashboard's "sign in as" offers to return to: the page of the last app that ran a handshake.
+        dashboard.setLastAppURL(target.origin + (target.components.path.isEmpty ? "/" : target.components.path))
         let token: String? =
             if let session {
                 try? await sessionToken(session, lifetime: options.sessionTokenLifetimeSeconds, template: nil, authorizedParty: target.origin)
