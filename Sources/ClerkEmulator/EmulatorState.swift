@@ -137,15 +137,20 @@ final class EmulatorState: Sendable {
             )
         }
         let queryPairs = EmulatorRoutes.parseQuery(query)
-        try RequestValidation.checkQuery(endpoint, queryPairs)
-        try RequestValidation.check(endpoint, contentType: contentType, body: body)
         let request = EmulatorRequest(
             operationID: endpoint.operationID, method: method, pathParameters: parameters,
             query: queryPairs, body: body, contentType: contentType, machineID: machineID
         )
-        guard let observe = options.responseObserver else { return try await handler(self, request) }
+        // The spec's constraints on the path, the query and the body, then the operation.
+        let run = { @Sendable () async throws -> EmulatorResponse in
+            try RequestValidation.checkPath(endpoint, parameters)
+            try RequestValidation.checkQuery(endpoint, queryPairs)
+            try RequestValidation.check(endpoint, contentType: contentType, body: body)
+            return try await handler(self, request)
+        }
+        guard let observe = options.responseObserver else { return try await run() }
         do {
-            let response = try await handler(self, request)
+            let response = try await run()
             observe(endpoint.operationID, response.status, response.body)
             return response
         } catch let error as EmulatorError {

@@ -74,6 +74,20 @@ enum RequestValidation {
     /// Checks the query against the spec's parameters: types (integers may be written `10.0`), booleans as
     /// `true`/`false`, enums, ranges, patterns, lengths and value counts; 400 with `meta.param_name`, as Clerk answers
     /// a bad query. Parameters the spec does not list are left to the handler.
+    /// Checks the path parameters the spec constrains (id patterns such as `^mt_[0-9A-Fa-f]{32}$`, enums such as a
+    /// template type): 400 with `form_param_format_invalid` or `form_param_value_invalid` and `meta.param_name`, as
+    /// the spec documents for those operations, before any lookup.
+    static func checkPath(_ endpoint: Endpoint, _ parameters: [String: String]) throws {
+        guard let rules = RequestRules.pathByOperation[endpoint.operationID] else { return }
+        for rule in rules {
+            guard let problem = problem(with: .string(parameters[rule.name] ?? ""), rule) else { continue }
+            throw EmulatorError(
+                status: 400, code: problem.code, message: "is invalid", longMessage: "\(rule.name) \(problem.reason)",
+                meta: ["param_name": .string(rule.name)]
+            )
+        }
+    }
+
     static func checkQuery(_ endpoint: Endpoint, _ query: [(name: String, value: String)]) throws {
         guard let rules = RequestRules.queryByOperation[endpoint.operationID] else { return }
         for rule in rules {

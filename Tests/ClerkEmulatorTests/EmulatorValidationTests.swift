@@ -88,4 +88,32 @@ struct EmulatorValidationTests {
             }
         }
     }
+
+    @Test("Path parameters the spec constrains are checked before any lookup: id patterns and enums, 400 with the parameter named")
+    func pathParameters() async throws {
+        try await withEmulator { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["path@example.com"]))
+            let key = try await clerk.apiKeys.create(CreateAPIKeyBody(name: "ci-key", subject: user.id))
+            let refused: [(method: String, path: String, param: String)] = [
+                ("GET", "/api_keys/ak_nothex", "apiKeyID"),
+                ("GET", "/v1/api_keys/ak_\(String(repeating: "0", count: 31))", "apiKeyID"),
+                ("PATCH", "/api_keys/key_\(String(repeating: "a", count: 32))", "apiKeyID"),
+                ("DELETE", "/api_keys/ak_\(String(repeating: "g", count: 32))", "apiKeyID"),
+                ("GET", "/api_keys/%20ak_\(String(repeating: "a", count: 32))/secret", "apiKeyID"),
+                ("POST", "/api_keys/ak_0/revoke", "apiKeyID"),
+                ("POST", "/m2m_tokens/mt_x/revoke", "m2m_token_id"),
+            ]
+            for item in refused {
+                let answer = try await rawRequest(emulator, item.method, item.path, key: emulator.secretKey, body: item.method == "GET" || item.method == "DELETE" ? nil : "{}")
+                let error = answer.json?["errors"]?[0]
+                #expect(answer.status == 400, "\(item.path): \(answer.status)")
+                #expect(error?["code"] == "form_param_format_invalid", "\(item.path): \(String(describing: error?["code"]))")
+                #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.path)")
+            }
+            // Well-formed ids pass the check: the emulator's own, and unknown ones (404).
+            #expect(try await rawRequest(emulator, "GET", "/api_keys/\(key.id)", key: emulator.secretKey).status == 200)
+            #expect(try await rawRequest(emulator, "GET", "/api_keys/api_key_\(String(repeating: "A", count: 32))", key: emulator.secretKey).status == 404)
+            #expect(try await rawRequest(emulator, "POST", "/m2m_tokens/mt_\(String(repeating: "f", count: 32))/revoke", key: emulator.secretKey, body: "{}").status == 404)
+        }
+    }
 }
