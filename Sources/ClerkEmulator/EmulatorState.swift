@@ -83,6 +83,8 @@ final class EmulatorState: Sendable {
         registerInstance(&table)
         registerOrganizationInvitations(&table)
         registerOrganizationRoles(&table)
+        registerOrganizationDomains(&table)
+        registerWaitlist(&table)
         registerFrontend(&table)
         return table
     }

@@ -69,6 +69,10 @@ extension EmulatorState {
                 try state.emitEvent("organization.deleted", .object(stub), db)
                 try EmulatorStore.delete(id, db)
                 try db.execute(sql: "DELETE FROM resources WHERE kind = 'organization_membership' AND parent_id = ?", arguments: [id])
+                // Its domains go with it (and their names become free).
+                for domain in try String.fetchAll(db, sql: "SELECT id FROM resources WHERE kind = 'organization_domain' AND parent_id = ?", arguments: [id]) {
+                    try EmulatorStore.delete(domain, db)
+                }
             }
             return try deleted("organization", id: id)
         }

@@ -272,6 +272,8 @@ extension EmulatorState {
         guard let template else {
             claims["sid"] = .string(session.id)
             claims["v"] = 2
+            // An impersonated session (actor token): the actor, as Clerk puts it in `act`.
+            if case .object = session.doc["actor"] ?? .null { claims["act"] = session.doc["actor"] }
             claims["fva"] = [0, -1]
             if let organizationID = session.doc["last_active_organization_id"]?.stringMember,
                 let organization = try await organizationClaims(organizationID: organizationID, userID: userID)

@@ -108,15 +108,16 @@ extension EmulatorState {
         switch path {
         case "/sign-in":
             if let ticket = context.ticket {
-                let found = try await store.writer.read { db -> (EmulatorStore.Record, String)? in
-                    guard case .signInToken(_, let userID)? = try Self.findTicket(ticket, db),
+                let found = try await store.writer.read { db -> (EmulatorStore.Record, String?)? in
+                    guard case .signInToken(let token, let userID)? = try Self.findTicket(ticket, db),
                         let user = try EmulatorStore.fetch(userID, kind: "user", db)
                     else { return nil }
-                    return (user, userID)
+                    return (user, token.kind == "actor_token" ? token.doc["actor"]?["sub"]?.stringMember : nil)
                 }
-                if let (user, _) = found {
+                if let (user, actor) = found {
+                    let impersonation = actor.map { " You will act as this user on behalf of \(html($0)) (impersonation)." } ?? ""
                     return Self.htmlPage(title: "Sign in", status: status, body: """
-                        <h1>Sign in</h1>\(message)<p>This sign-in link is for \(html(Self.userLabel(user.doc))).</p>
+                        <h1>Sign in</h1>\(message)<p>This sign-in link is for \(html(Self.userLabel(user.doc))).\(impersonation)</p>
                         <form method="post" action="/sign-in">\(context.hiddenFields)<button type="submit">Continue as \(html(Self.userLabel(user.doc)))</button></form>
                         """)
                 }
@@ -337,7 +338,7 @@ extension EmulatorState {
 
     /// Starts a session for the user on the browser's client (ending the client's earlier ones), then sends the
     /// browser back.
-    func signIn(userID: String, _ context: PageContext) async throws -> EmulatorResponse {
+    func signIn(userID: String, _ context: PageContext, actor: JSONValue? = nil, maxDuration: Int64? = nil) async throws -> EmulatorResponse {
         let token = try await store.writer.write { db -> String in
             guard let user = try EmulatorStore.fetch(userID, kind: "user", db) else {
                 throw EmulatorError(status: 422, code: "form_identifier_not_found", message: "That user does not exist.")
@@ -350,7 +351,15 @@ extension EmulatorState {
             }
             let browser = try Self.resolveDevBrowser(context.devBrowser, db)
             try self.endSessions(ofClient: browser.clientID, db)
-            let session = try self.insertSession(userID: userID, clientID: browser.clientID, activeOrganizationID: nil, db)
+            var session = try self.insertSession(userID: userID, clientID: browser.clientID, activeOrganizationID: nil, db)
+            if let actor, let id = session["id"]?.stringMember, var record = try EmulatorStore.fetch(id, kind: "session", db) {
+                var doc = record.doc.objectMembers ?? [:]
+                doc["actor"] = actor
+                if let maxDuration, let created = doc["created_at"]?.intMember { doc["expire_at"] = .int(created + maxDuration * 1000) }
+                record.doc = .object(doc)
+                try EmulatorStore.update(record, db)
+                session = record.doc
+            }
             try Self.touchClient(browser.clientID, lastActiveSessionID: session["id"]?.stringMember, db)
             return browser.token
         }

@@ -26,11 +26,13 @@ extension EmulatorState {
     /// The ticket's object when it can still be used; `nil` for an unknown, used, revoked or expired one.
     static func findTicket(_ ticket: String, _ db: Database) throws -> Ticket? {
         guard isTicketShape(ticket) else { return nil }
+        // Sign-in tokens, and actor tokens (a sign-in whose session carries the actor: impersonation).
         if let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM resources WHERE kind = 'sign_in_token' AND json_extract(doc, '$.token') = ?", arguments: [ticket]
+            db, sql: "SELECT * FROM resources WHERE kind IN ('sign_in_token', 'actor_token') AND json_extract(doc, '$.token') = ?",
+            arguments: [ticket]
         ) {
             let record = try EmulatorStore.record(row)
-            let expiresAt = record.secret.flatMap { Int64($0) } ?? 0
+            let expiresAt = record.secret.flatMap { Int64($0.split(separator: "|").first ?? "") } ?? 0
             guard record.doc["status"]?.stringMember == "pending", expiresAt > nowMillis(),
                 let userID = record.doc["user_id"]?.stringMember
             else { return nil }
@@ -72,14 +74,17 @@ extension EmulatorState {
 
     /// Signs in with a sign-in token (its status becomes `accepted`: it works once).
     func submitTicketSignIn(_ ticket: String, _ context: PageContext) async throws -> EmulatorResponse {
-        let userID = try await store.writer.write { db -> String in
+        let (userID, record) = try await store.writer.write { db -> (String, EmulatorStore.Record) in
             guard case .signInToken(let record, let userID)? = try Self.findTicket(ticket, db) else {
                 throw EmulatorError(status: 422, code: "ticket_invalid", message: "This sign-in link is invalid, was already used, or has expired.")
             }
             try Self.markAccepted(record, db)
-            return userID
+            return (userID, record)
         }
-        return try await signIn(userID: userID, context)
+        guard record.kind == "actor_token" else { return try await signIn(userID: userID, context) }
+        // An actor token: the session names the actor and lasts at most session_max_duration_in_seconds.
+        let seconds = record.secret.flatMap { $0.split(separator: "|").last.flatMap { Int64($0) } } ?? 1800
+        return try await signIn(userID: userID, context, actor: record.doc["actor"], maxDuration: seconds)
     }
 
     /// Marks the invitation of `ticket` accepted when the new user signed up with its email address.
