@@ -155,6 +155,17 @@ for path, item in spec["paths"].items():
             paths[operation["operationId"]] = fields
 
 
+# Operations whose documented refusal of a bad body is 400, not 422 (they list 400 and no 422).
+status_400 = []
+for path, item in spec["paths"].items():
+    for method, operation in item.items():
+        if method not in ("get", "post", "put", "patch", "delete") or "requestBody" not in operation:
+            continue
+        responses = operation.get("responses", {})
+        if "422" not in responses and "400" in responses:
+            status_400.append(operation["operationId"])
+
+
 def table(doc, name, entries):
     out = ["    /// %s" % doc, "    static let %s: [String: [FieldRule]] = [" % name]
     for operation_id in sorted(entries):
@@ -176,6 +187,11 @@ lines += table("The query parameters of each operation (`type` is the parameter'
                "queryByOperation", queries)
 lines.append("")
 lines += table("The path parameters the spec constrains (patterns of ids, enums), of each operation.", "pathByOperation", paths)
+lines.append("")
+lines.append("    /// Operations that document 400, and no 422, for a refused request body.")
+lines.append("    static let refusesBodiesWith400: Set<String> = [")
+lines += ["        %s," % swift(operation_id) for operation_id in sorted(status_400)]
+lines.append("    ]")
 lines += ["}", ""]
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:

@@ -85,6 +85,10 @@ final class EmulatorState: Sendable {
         registerOrganizationRoles(&table)
         registerOrganizationDomains(&table)
         registerWaitlist(&table)
+        registerUserSecurity(&table)
+        registerInstanceExtras(&table)
+        registerOAuthApplications(&table)
+        registerSAMLConnections(&table)
         registerFrontend(&table)
         return table
     }

@@ -55,7 +55,14 @@ extension EmulatorState {
                 }
             }
         }
-        table[.banUser] = { state, request in try await state.mutateUser(request.path("user_id")) { $0["banned"] = true } }
+        // A ban also revokes the user's active sessions, as Clerk's does.
+        table[.banUser] = { state, request in
+            let id = request.path("user_id")
+            return try .json(try await state.store.writer.write { db in
+                guard let record = try EmulatorStore.fetch(id, kind: "user", db) else { throw EmulatorError.notFound("User") }
+                return try state.setBanned(record, true, db)
+            })
+        }
         table[.unbanUser] = { state, request in try await state.mutateUser(request.path("user_id")) { $0["banned"] = false } }
         table[.lockUser] = { state, request in
             try await state.mutateUser(request.path("user_id")) { doc in
@@ -200,6 +207,7 @@ extension EmulatorState {
             ]
             doc["mfa_enabled_at"] = .null
             doc["mfa_disabled_at"] = .null
+            try self.applySecondFactors(body, userID: userID, &doc, db)
             let record = EmulatorStore.Record(
                 id: userID, kind: "user", parentID: nil, createdAt: createdAt, updatedAt: now,
                 sortKey: Self.userSearchText(doc), doc: .object(doc), secret: secret
@@ -324,7 +332,10 @@ extension EmulatorState {
                 record.secret = secret
                 doc["password_enabled"] = true
                 doc["password_last_updated_at"] = .int(nowMillis())
+                // A new password is no longer a compromised one.
+                try EmulatorStore.release(kind: "password_compromised", owner: id, db)
             }
+            try self.applySecondFactors(body, userID: id, &doc, db)
             return try self.saveUser(&record, doc, db)
         }
         return try .json(doc)

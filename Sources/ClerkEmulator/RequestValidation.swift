@@ -30,13 +30,14 @@ struct FieldRule: Sendable {
 /// sent as `null` are taken as absent, as the SDKs that send them mean.
 enum RequestValidation {
     /// Operations that answer 400 rather than 422 for a bad body: those of Clerk's machine-auth service (API keys,
-    /// M2M tokens, OAuth access tokens) and the token checks (session refresh, client verification), as their
-    /// handlers do.
+    /// M2M tokens, OAuth access tokens), the token checks (session refresh, client verification), and every other
+    /// operation whose spec documents 400 and not 422.
     static func status(for endpoint: Endpoint) -> Int {
         let path = endpoint.path
         if path.hasPrefix("/api_keys") || path.hasPrefix("/m2m_tokens") || path.hasPrefix("/oauth_applications/access_tokens") {
             return 400
         }
+        if RequestRules.refusesBodiesWith400.contains(endpoint.operationID) { return 400 }
         return [Endpoint.refreshSession, .verifyClient].contains(endpoint) ? 400 : 422
     }
 

@@ -138,9 +138,9 @@ struct EmulatorResourcesTests {
             let missing = try await rawRequest(emulator, "GET", "/v1/users", key: nil)
             #expect(missing.status == 401)
 
-            let unimplemented = await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.instance.getProtect() }
-            #expect(unimplemented?.status == 501 && unimplemented?.firstCode == "not_implemented")
-            #expect(unimplemented?.errors.first?.longMessage?.contains("GetInstanceProtect") == true)
+            let unimplemented = try await rawRequest(emulator, "GET", "/v1/billing/plans", key: emulator.secretKey)
+            #expect(unimplemented.status == 501 && unimplemented.json?["errors"]?[0]?["code"] == "not_implemented")
+            #expect(unimplemented.json?["errors"]?[0]?["long_message"]?.stringValue?.contains("GetCommercePlanList") == true)
 
             #expect(try await rawRequest(emulator, "GET", "/v1/no_such_thing", key: emulator.secretKey).status == 404)
             #expect(try await rawRequest(emulator, "GET", "/v1/users", key: emulator.secretKey, host: "attacker.example").status == 403)

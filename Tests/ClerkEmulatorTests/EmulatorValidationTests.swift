@@ -110,6 +110,9 @@ struct EmulatorValidationTests {
                 #expect(error?["code"] == "form_param_format_invalid", "\(item.path): \(String(describing: error?["code"]))")
                 #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.path)")
             }
+            // A body refused for an operation whose spec documents 400 and no 422 is refused with 400.
+            let portal = try await rawRequest(emulator, "POST", "/v1/admin_portal_link_tokens", key: emulator.secretKey, body: #"{"organization_id": 5}"#)
+            #expect(portal.status == 400 && portal.json?["errors"]?[0]?["meta"]?["param_name"] == "organization_id")
             // Well-formed ids pass the check: the emulator's own, and unknown ones (404).
             #expect(try await rawRequest(emulator, "GET", "/api_keys/\(key.id)", key: emulator.secretKey).status == 200)
             #expect(try await rawRequest(emulator, "GET", "/api_keys/api_key_\(String(repeating: "A", count: 32))", key: emulator.secretKey).status == 404)

@@ -313,6 +313,13 @@ extension EmulatorState {
                 return nil
             }
             guard let user = found, let digest = user.secret, try PasswordDigest.verify(password, digest: digest) else { throw incorrect }
+            let compromised = try await store.writer.read { db in try EmulatorStore.owner(of: user.id, kind: "password_compromised", db) != nil }
+            guard !compromised else {
+                throw EmulatorError(
+                    status: 422, code: "form_password_compromised",
+                    message: "This password was marked compromised: it can no longer be used to sign in. Reset it (UpdateUser with a new password)."
+                )
+            }
             userID = user.id
         }
         return try await signIn(userID: userID, context)

@@ -987,4 +987,32 @@ enum RequestRules {
             FieldRule(name: "apiKeyID", type: nil, nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: "^(ak|api_key)_[0-9A-Fa-f]{32}$", minItems: nil, maxItems: nil, itemType: nil),
         ],
     ]
+
+    /// Operations that document 400, and no 422, for a refused request body.
+    static let refusesBodiesWith400: Set<String> = [
+        "AttemptEmailAddressVerification",
+        "AttemptPhoneNumberVerification",
+        "RefreshSession",
+        "RemoveUserPassword",
+        "RevokeOrganizationInvitation",
+        "SetUserProfileImage",
+        "ToggleTemplateDelivery",
+        "UpdateEmailAddress",
+        "UpdatePhoneNumber",
+        "UploadOAuthApplicationLogo",
+        "UploadOrganizationLogo",
+        "UsersBan",
+        "UsersUnban",
+        "VerifyClient",
+        "createAdminPortalLinkToken",
+        "createApiKey",
+        "createM2MToken",
+        "revokeAdminPortalLinkToken",
+        "revokeApiKey",
+        "revokeM2MToken",
+        "updateApiKey",
+        "verifyApiKey",
+        "verifyM2MToken",
+        "verifyOAuthAccessToken",
+    ]
 }
