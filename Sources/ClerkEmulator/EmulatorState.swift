@@ -89,6 +89,13 @@ final class EmulatorState: Sendable {
         registerInstanceExtras(&table)
         registerOAuthApplications(&table)
         registerSAMLConnections(&table)
+        registerVerification(&table)
+        registerInstanceBeta(&table)
+        registerTemplates(&table)
+        registerDirectories(&table)
+        registerEnterpriseConnections(&table)
+        registerRoleSets(&table)
+        registerBilling(&table)
         registerFrontend(&table)
         return table
     }

@@ -332,8 +332,9 @@ func withOptionsEmulator<T>(
     }
 }
 
-/// Waits (up to 10 s) until the receiver has at least `count` requests, and returns them in arrival order.
-func waitForRequests(_ server: LoopbackHTTPServer, count: Int, timeout: Duration = .seconds(10)) async throws -> [LoopbackHTTPServer.Request] {
+/// Waits (up to 30 s: the full suite runs many emulators at once on 2 cores) until the receiver has at least `count`
+/// requests, and returns them in arrival order.
+func waitForRequests(_ server: LoopbackHTTPServer, count: Int, timeout: Duration = .seconds(30)) async throws -> [LoopbackHTTPServer.Request] {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         let requests = server.requests
