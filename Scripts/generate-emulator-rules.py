@@ -92,68 +92,57 @@ for path, item in spec["paths"].items():
             )
         rules[operation["operationId"]] = fields
 
+def operation_parameters(location):
+    """(operationId, parameter, merged schema) for every parameter `in` location, path-level ones included."""
+    for path, item in spec["paths"].items():
+        common = item.get("parameters", [])
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for parameter in common + operation.get("parameters", []):
+                parameter = deref(parameter)
+                if parameter.get("in") == location:
+                    yield operation["operationId"], parameter, merged(parameter.get("schema", {}))
+
+
 queries = {}
-for path, item in spec["paths"].items():
-    common = item.get("parameters", [])
-    for method, operation in item.items():
-        if method not in ("get", "post", "put", "patch", "delete"):
-            continue
-        fields = []
-        for parameter in common + operation.get("parameters", []):
-            parameter = deref(parameter)
-            if parameter.get("in") != "query":
-                continue
-            prop = merged(parameter.get("schema", {}))
-            kind = prop.get("type")
-            items = merged(prop.get("items", {})) if kind == "array" else {}
-            values = prop.get("enum") or items.get("enum")
-            value_type = items.get("type") if kind == "array" else kind
-            fields.append(
-                "        FieldRule(name: %s, type: %s, nullable: false, required: %s, values: %s, minLength: %s, "
-                "maxLength: %s, minimum: %s, minimumIsExclusive: false, maximum: %s, pattern: %s, minItems: nil, "
-                "maxItems: %s, itemType: %s)"
-                % (
-                    swift(parameter["name"]), swift(kind) if kind else "nil",
-                    "true" if parameter.get("required") else "false",
-                    "[" + ", ".join(swift(str(v).lower() if isinstance(v, bool) else str(v)) for v in values if v is not None) + "]"
-                    if values else "nil",
-                    integer(prop.get("minLength")), integer(prop.get("maxLength")), number(prop.get("minimum")),
-                    number(prop.get("maximum")), swift(prop["pattern"]) if prop.get("pattern") else "nil",
-                    integer(prop.get("maxItems")), swift(value_type) if value_type else "nil",
-                )
-            )
-        if fields:
-            queries[operation["operationId"]] = fields
+for operation_id, parameter, prop in operation_parameters("query"):
+    kind = prop.get("type")
+    items = merged(prop.get("items", {})) if kind == "array" else {}
+    values = prop.get("enum") or items.get("enum")
+    value_type = items.get("type") if kind == "array" else kind
+    queries.setdefault(operation_id, []).append(
+        "        FieldRule(name: %s, type: %s, nullable: false, required: %s, values: %s, minLength: %s, "
+        "maxLength: %s, minimum: %s, minimumIsExclusive: false, maximum: %s, pattern: %s, minItems: nil, "
+        "maxItems: %s, itemType: %s)"
+        % (
+            swift(parameter["name"]), swift(kind) if kind else "nil",
+            "true" if parameter.get("required") else "false",
+            "[" + ", ".join(swift(str(v).lower() if isinstance(v, bool) else str(v)) for v in values if v is not None) + "]"
+            if values else "nil",
+            integer(prop.get("minLength")), integer(prop.get("maxLength")), number(prop.get("minimum")),
+            number(prop.get("maximum")), swift(prop["pattern"]) if prop.get("pattern") else "nil",
+            integer(prop.get("maxItems")), swift(value_type) if value_type else "nil",
+        )
+    )
 
+# Path parameters: only those the spec constrains (id patterns, enums, lengths).
 paths = {}
-for path, item in spec["paths"].items():
-    common = item.get("parameters", [])
-    for method, operation in item.items():
-        if method not in ("get", "post", "put", "patch", "delete"):
-            continue
-        fields = []
-        for parameter in common + operation.get("parameters", []):
-            parameter = deref(parameter)
-            if parameter.get("in") != "path":
-                continue
-            prop = merged(parameter.get("schema", {}))
-            values = prop.get("enum")
-            if not (values or prop.get("pattern") or "minLength" in prop or "maxLength" in prop):
-                continue
-            fields.append(
-                "        FieldRule(name: %s, type: nil, nullable: false, required: true, values: %s, minLength: %s, "
-                "maxLength: %s, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: %s, minItems: nil, "
-                "maxItems: nil, itemType: nil)"
-                % (
-                    swift(parameter["name"]),
-                    "[" + ", ".join(swift(str(v)) for v in values if v is not None) + "]" if values else "nil",
-                    integer(prop.get("minLength")), integer(prop.get("maxLength")),
-                    swift(prop["pattern"]) if prop.get("pattern") else "nil",
-                )
-            )
-        if fields:
-            paths[operation["operationId"]] = fields
-
+for operation_id, parameter, prop in operation_parameters("path"):
+    values = prop.get("enum")
+    if not (values or prop.get("pattern") or "minLength" in prop or "maxLength" in prop):
+        continue
+    paths.setdefault(operation_id, []).append(
+        "        FieldRule(name: %s, type: nil, nullable: false, required: true, values: %s, minLength: %s, "
+        "maxLength: %s, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: %s, minItems: nil, "
+        "maxItems: nil, itemType: nil)"
+        % (
+            swift(parameter["name"]),
+            "[" + ", ".join(swift(str(v)) for v in values if v is not None) + "]" if values else "nil",
+            integer(prop.get("minLength")), integer(prop.get("maxLength")),
+            swift(prop["pattern"]) if prop.get("pattern") else "nil",
+        )
+    )
 
 # Operations whose documented refusal of a bad body is 400, not 422 (they list 400 and no 422).
 status_400 = []
