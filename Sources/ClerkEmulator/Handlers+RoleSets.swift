@@ -133,14 +133,7 @@ extension EmulatorState {
                     try RoleSetRules.renameInOrganizations(from: fields["key"]?.stringMember ?? "", to: key, db)
                     fields["key"] = .string(key)
                 }
-                if let defaultRoleKey {
-                    fields["default_role"] = try RoleSetRules.member(defaultRoleKey, of: roles, parameter: "default_role_key")
-                }
-                if let creatorRoleKey {
-                    let role = try RoleSetRules.member(creatorRoleKey, of: roles, parameter: "creator_role_key")
-                    try RoleSetRules.requireCreatorEligible(try Self.definedRole(creatorRoleKey, parameter: "creator_role_key", db))
-                    fields["creator_role"] = role
-                }
+                try RoleSetRules.setDefaultAndCreator(&fields, roles: roles, defaultRoleKey: defaultRoleKey, creatorRoleKey: creatorRoleKey, db)
                 let saved = try RoleSetRules.save(record, fields, db)
                 if type == "initial" || saved["type"]?.stringMember == "initial" {
                     try RoleSetRules.makeInitial(id: record.id, key: saved["key"]?.stringMember ?? "", db)
@@ -232,14 +225,7 @@ extension EmulatorState {
                     roles.append(RoleSetRules.item(role))
                 }
                 fields["roles"] = .array(roles)
-                if let defaultRoleKey {
-                    fields["default_role"] = try RoleSetRules.member(defaultRoleKey, of: roles, parameter: "default_role_key")
-                }
-                if let creatorRoleKey {
-                    let role = try RoleSetRules.member(creatorRoleKey, of: roles, parameter: "creator_role_key")
-                    try RoleSetRules.requireCreatorEligible(try Self.definedRole(creatorRoleKey, parameter: "creator_role_key", db))
-                    fields["creator_role"] = role
-                }
+                try RoleSetRules.setDefaultAndCreator(&fields, roles: roles, defaultRoleKey: defaultRoleKey, creatorRoleKey: creatorRoleKey, db)
                 _ = try RoleSetRules.save(record, fields, db)
                 return try RoleSetRules.render(try RoleSetRules.find(record.id, db).doc, db)
             }
@@ -378,6 +364,21 @@ private enum RoleSetRules {
     }
 
     /// The item of the role with this key in `roles` (items or role documents); a 422 naming `parameter` otherwise.
+    /// Sets `default_role` and `creator_role` from their keys, when given: each must be one of the set's roles, and
+    /// the creator role one a creator may hold.
+    static func setDefaultAndCreator(
+        _ fields: inout [String: JSONValue], roles: [JSONValue], defaultRoleKey: String?, creatorRoleKey: String?, _ db: Database
+    ) throws {
+        if let defaultRoleKey {
+            fields["default_role"] = try member(defaultRoleKey, of: roles, parameter: "default_role_key")
+        }
+        if let creatorRoleKey {
+            let role = try member(creatorRoleKey, of: roles, parameter: "creator_role_key")
+            try requireCreatorEligible(try EmulatorState.definedRole(creatorRoleKey, parameter: "creator_role_key", db))
+            fields["creator_role"] = role
+        }
+    }
+
     static func member(_ key: String, of roles: [JSONValue], parameter: String) throws -> JSONValue {
         guard let role = roles.first(where: { $0["key"]?.stringMember == key }) else {
             throw valueInvalid(parameter, "must be one of the role set's roles; \(key.prefix(64)) is not")
