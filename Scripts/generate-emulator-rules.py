@@ -144,6 +144,19 @@ for operation_id, parameter, prop in operation_parameters("path"):
         )
     )
 
+# String formats of top-level body members the emulator checks (uri, date-time, email).
+formats = {}
+for path, item in spec["paths"].items():
+    for method, operation in item.items():
+        if method not in ("get", "post", "put", "patch", "delete") or "requestBody" not in operation:
+            continue
+        media = deref(operation["requestBody"]).get("content", {}).get("application/json")
+        schema = merged(media.get("schema", {})) if media else {}
+        for name, prop in sorted((schema.get("properties") or {}).items()):
+            prop = merged(prop)
+            if prop.get("type") == "string" and prop.get("format") in ("uri", "date-time", "email"):
+                formats.setdefault(operation["operationId"], []).append((name, prop["format"]))
+
 # Operations whose documented refusal of a bad body is 400, not 422 (they list 400 and no 422).
 status_400 = []
 for path, item in spec["paths"].items():
@@ -176,6 +189,12 @@ lines += table("The query parameters of each operation (`type` is the parameter'
                "queryByOperation", queries)
 lines.append("")
 lines += table("The path parameters the spec constrains (patterns of ids, enums), of each operation.", "pathByOperation", paths)
+lines.append("")
+lines.append("    /// The string formats of top-level body members: `uri`, `date-time` or `email`, by operation and member.")
+lines.append("    static let formatsByOperation: [String: [String: String]] = [")
+for operation_id in sorted(formats):
+    lines.append("        %s: [%s]," % (swift(operation_id), ", ".join("%s: %s" % (swift(n), swift(f)) for n, f in formats[operation_id])))
+lines.append("    ]")
 lines.append("")
 lines.append("    /// Operations that document 400, and no 422, for a refused request body.")
 lines.append("    static let refusesBodiesWith400: Set<String> = [")

@@ -43,6 +43,8 @@ final class EmulatorState: Sendable {
     let dashboard = DashboardAccess()
     /// The most recent Backend API requests, for the dashboard.
     let requestLog = RequestLog()
+    /// What a real instance would have done outside the emulator, for the dashboard.
+    let effects = EffectLog()
 
     /// The frontend host every emulator's publishable key encodes: a `.localhost` name resolves to loopback.
     static let frontendHost = "clerk.emulator.localhost"
@@ -101,6 +103,16 @@ final class EmulatorState: Sendable {
     }
 
     func setAPIURL(_ url: String) { apiURL.withLock { $0 = url } }
+
+    /// Records something a real instance would have done outside the emulator (an email, an SMS, a charge, a call to
+    /// a proxy or an identity provider): a log line, and an entry on the dashboard's Effects page. `details` must
+    /// hold no secret (mask addresses with ``masked(_:)``).
+    func recordEffect(_ text: String, metadata details: [String: String] = [:]) {
+        var metadata = Logger.Metadata()
+        for (key, value) in details { metadata[key] = .string(value) }
+        options.logger.notice("\(text)", metadata: metadata)
+        effects.record(text, details: details)
+    }
 
     /// `http://host:port`, once the emulator listens.
     var apiURLString: String { apiURL.withLock { $0 } }

@@ -1070,6 +1070,6 @@ private enum BillingEmulation {
 
     /// What a real instance would do outside the emulator (charges), as notices.
     static func log(_ notices: [String], _ state: EmulatorState) {
-        for notice in notices { state.options.logger.notice("\(notice)") }
+        for notice in notices { state.recordEffect("\(notice)") }
     }
 }

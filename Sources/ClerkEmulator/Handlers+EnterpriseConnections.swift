@@ -232,7 +232,7 @@ extension EmulatorState {
                 )
                 return provider
             }
-            state.options.logger.notice(
+            state.recordEffect(
                 "Enterprise connection test run recorded as pending: the emulator does not reach identity providers, so it never completes",
                 metadata: ["enterprise_connection_id": "\(id)", "test_run_id": "\(runID)", "provider": "\(provider)"]
             )

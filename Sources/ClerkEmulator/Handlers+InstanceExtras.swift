@@ -451,7 +451,7 @@ private enum InstanceExtras {
                 if existing != nil { try EmulatorStore.update(record, db) } else { try EmulatorStore.insert(record, db) }
                 return doc
             }
-            state.options.logger.notice(
+            state.recordEffect(
                 "Proxy check answered successful without a request: the emulator does not reach proxies",
                 metadata: ["domain_id": "\(domainID)", "proxy_url": "\(EmulatorState.withoutQuery(check["proxy_url"]?.stringMember ?? ""))"]
             )

@@ -98,7 +98,7 @@ extension EmulatorState {
             try Self.checkLogoUpload(request)
             // The image itself is not kept: the application gets a new image URL, as after an upload to Clerk.
             let imageURL = "https://img.clerk.com/emulator-oauth-application-logo/\(id)/\(EmulatorIDs.random(length: 16))"
-            state.options.logger.notice(
+            state.recordEffect(
                 "OAuth application logo uploaded: the emulator does not store or serve the image",
                 metadata: ["oauth_application_id": "\(id)", "bytes": "\(request.body.count)"]
             )

@@ -71,7 +71,7 @@ extension EmulatorState {
             )
             return item[kind.object]?.stringMember ?? ""
         }
-        options.logger.notice(
+        recordEffect(
             "Verification code not sent by the emulator: use 424242",
             metadata: ["to": "\(Self.masked(value))", "strategy": "\(strategy)"]
         )
@@ -185,7 +185,7 @@ extension EmulatorState {
             return (.object(item), previousPrimary)
         }
         if notify, let previous, previous.lowercased() != value.lowercased() {
-            options.logger.notice("Primary email change notice not sent by the emulator", metadata: ["to": "\(Self.masked(previous))"])
+            recordEffect("Primary email change notice not sent by the emulator", metadata: ["to": "\(Self.masked(previous))"])
         }
         return try .json(item)
     }

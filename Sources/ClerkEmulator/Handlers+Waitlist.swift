@@ -63,7 +63,7 @@ extension EmulatorState {
             let invitation = try await state.createInvitation(BodyReader(object: [
                 "email_address": .string(email), "ignore_existing": .bool(try body.bool("ignore_existing") ?? false),
             ]))
-            state.options.logger.notice(
+            state.recordEffect(
                 "Waitlist entry invited: the invitation email is not sent by the emulator",
                 metadata: ["waitlist_entry_id": "\(id)", "invitation_id": "\(invitation["id"]?.stringMember ?? "")"]
             )
@@ -151,7 +151,7 @@ extension EmulatorState {
             return (doc, true)
         }
         if isNew && notify {
-            options.logger.notice("Waitlist entry created: the confirmation email is not sent by the emulator", metadata: ["waitlist_entry_id": "\(id)"])
+            recordEffect("Waitlist entry created: the confirmation email is not sent by the emulator", metadata: ["waitlist_entry_id": "\(id)", "to": "\(Self.masked(email))"])
         }
         return entry
     }

@@ -63,13 +63,35 @@ enum RequestValidation {
                 }
                 continue
             }
-            if let problem = problem(with: value, rule) {
+            if let problem = problem(with: value, rule) ?? formatProblem(value, RequestRules.formatsByOperation[endpoint.operationID]?[rule.name]) {
                 throw EmulatorError(
                     status: status, code: problem.code, message: "is invalid", longMessage: "\(rule.name) \(problem.reason)",
                     meta: ["param_name": .string(rule.name)]
                 )
             }
         }
+    }
+
+    /// The spec's string formats: `uri` (absolute, with a scheme and a host), `date-time` (RFC 3339), `email`.
+    static func formatProblem(_ value: JSONValue, _ format: String?) -> (code: String, reason: String)? {
+        guard let format, case .string(let text) = value else { return nil }
+        let valid: Bool
+        switch format {
+        case "uri":
+            let url = URLComponents(string: text)
+            valid = url?.scheme?.isEmpty == false && url?.host?.isEmpty == false
+        case "date-time":
+            let parser = ISO8601DateFormatter()
+            parser.formatOptions = [.withInternetDateTime]
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            valid = parser.date(from: text) != nil || fractional.date(from: text) != nil
+        case "email":
+            valid = EmulatorState.isEmail(text)
+        default:
+            valid = true
+        }
+        return valid ? nil : ("form_param_format_invalid", "must be a valid \(format == "uri" ? "absolute URL" : format == "date-time" ? "RFC 3339 date and time" : "email address")")
     }
 
     /// Checks the query against the spec's parameters: types (integers may be written `10.0`), booleans as

@@ -316,6 +316,23 @@ struct EmulatorDashboardTests {
         }
     }
 
+    @Test("Effects a real instance would have outside (an email, a verification code) are listed, addresses masked")
+    func effects() async throws {
+        try await withEmulator { emulator, clerk in
+            let visitor = try await Visitor.open(emulator)
+            #expect(try await visitor.get("/dashboard/effects").body.contains("Nothing yet."))
+            _ = try await clerk.waitlistEntries.create(CreateWaitlistEntryBody(emailAddress: "someone@example.com", notify: true))
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["verify@example.com"]))
+            let address = try #require(user.emailAddresses.first?.id)
+            _ = try await clerk.emailAddresses.updateEmailAddress(address, UpdateEmailAddressBody(verified: false))
+            #expect(try await rawRequest(emulator, "POST", "/v1/email_addresses/\(address)/prepare_verification", key: emulator.secretKey).status == 200)
+            let page = try await visitor.get("/dashboard/effects")
+            #expect(page.body.contains("Waitlist entry created") && page.body.contains("s***@example.com"))
+            #expect(page.body.contains("use 424242") && page.body.contains("v***@example.com"))
+            #expect(!page.body.contains("someone@example.com") && !page.body.contains("verify@example.com"))
+        }
+    }
+
     @Test("Webhook deliveries: status and attempts from the outbox; a failed event is delivered again")
     func webhooks() async throws {
         let healthy = Gate()

@@ -113,6 +113,17 @@ struct EmulatorValidationTests {
             // A body refused for an operation whose spec documents 400 and no 422 is refused with 400.
             let portal = try await rawRequest(emulator, "POST", "/v1/admin_portal_link_tokens", key: emulator.secretKey, body: #"{"organization_id": 5}"#)
             #expect(portal.status == 400 && portal.json?["errors"]?[0]?["meta"]?["param_name"] == "organization_id")
+            // String formats: an absolute URL, an RFC 3339 date and time.
+            let task = try await rawRequest(
+                emulator, "POST", "/v1/agents/tasks", key: emulator.secretKey,
+                body: #"{"on_behalf_of": {"user_id": "\#(user.id)"}, "permissions": "*", "agent_name": "bot", "task_description": "x", "redirect_url": "/relative"}"#
+            )
+            #expect(task.status == 422 || task.status == 400)
+            #expect(task.json?["errors"]?[0]?["code"] == "form_param_format_invalid" && task.json?["errors"]?[0]?["meta"]?["param_name"] == "redirect_url")
+            let trial = try await rawRequest(
+                emulator, "POST", "/v1/billing/subscription_items/csubi_x/extend_free_trial", key: emulator.secretKey, body: #"{"extend_to": "next tuesday"}"#
+            )
+            #expect(trial.json?["errors"]?[0]?["code"] == "form_param_format_invalid" && trial.json?["errors"]?[0]?["meta"]?["param_name"] == "extend_to")
             // Well-formed ids pass the check: the emulator's own, and unknown ones (404).
             #expect(try await rawRequest(emulator, "GET", "/api_keys/\(key.id)", key: emulator.secretKey).status == 200)
             #expect(try await rawRequest(emulator, "GET", "/api_keys/api_key_\(String(repeating: "A", count: 32))", key: emulator.secretKey).status == 404)

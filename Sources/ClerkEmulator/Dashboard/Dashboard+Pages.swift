@@ -34,6 +34,17 @@ extension EmulatorState {
                 return render("webhooks", "Webhooks", "webhooks", try await webhooksData(call.request))
             case ("requests", 1):
                 return render("requests", "Requests", "requests", requestsData())
+            case ("effects", 1):
+                let (entries, total) = effects.recent
+                return render("effects", "Effects", "effects", [
+                    "total": total,
+                    "items": entries.map { entry -> [String: Any] in
+                        [
+                            "time": Self.time(entry.at), "text": entry.text,
+                            "details": entry.details.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
+                        ]
+                    },
+                ])
             default:
                 return dashboardNotFound(session)
             }

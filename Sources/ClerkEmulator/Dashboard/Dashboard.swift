@@ -213,6 +213,7 @@ extension EmulatorState {
                 ("", "Overview", "/"), ("users", "Users", "/dashboard/users"), ("organizations", "Organizations", "/dashboard/organizations"),
                 ("sessions", "Sessions", "/dashboard/sessions"), ("jwt-templates", "JWT templates", "/dashboard/jwt-templates"),
                 ("webhooks", "Webhooks", "/dashboard/webhooks"), ("requests", "Requests", "/dashboard/requests"),
+                ("effects", "Effects", "/dashboard/effects"),
             ]
             layout["nav"] = sections.map { ["label": $0.1, "href": $0.2, "current": $0.0 == section] as [String: Any] }
         }

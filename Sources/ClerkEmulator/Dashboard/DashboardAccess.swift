@@ -145,3 +145,29 @@ final class RequestLog: Sendable {
         }
     }
 }
+
+/// What a real instance would have done outside the emulator (an email or SMS sent, a card charged, a proxy or an
+/// identity provider called), newest last: shown on the dashboard's Effects page, and logged.
+final class EffectLog: Sendable {
+    struct Entry: Sendable {
+        var at: Int64
+        var text: String
+        var details: [String: String]
+    }
+
+    static let capacity = 200
+
+    private let state = Mutex<(entries: [Entry], total: Int64)>(([], 0))
+
+    func record(_ text: String, details: [String: String]) {
+        let entry = Entry(at: nowMillis(), text: String(text.prefix(500)), details: details)
+        state.withLock { state in
+            state.entries.append(entry)
+            if state.entries.count > Self.capacity { state.entries.removeFirst(state.entries.count - Self.capacity) }
+            state.total += 1
+        }
+    }
+
+    /// Newest first, and how many were recorded since the start.
+    var recent: (entries: [Entry], total: Int64) { state.withLock { (Array($0.entries.reversed()), $0.total) } }
+}

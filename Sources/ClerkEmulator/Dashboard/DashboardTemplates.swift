@@ -15,7 +15,7 @@ enum DashboardTemplates {
     static let templates: [String: String] = [
         "layout": layout, "overview": overview, "users": users, "user": user, "organizations": organizations,
         "organization": organization, "sessions": sessions, "jwt-templates": jwtTemplates, "webhooks": webhooks,
-        "requests": requests, "message": message,
+        "requests": requests, "effects": effects, "message": message,
     ]
 
     static let layout = """
@@ -231,6 +231,16 @@ enum DashboardTemplates {
         {{#items}}<tr><td>{{time}}</td><td><code>{{method}} {{path}}</code>{{#fromDashboard}} <span class="badge">dashboard</span>{{/fromDashboard}}</td>
         <td>{{operation}}</td><td><span class="badge {{statusClass}}">{{status}}</span></td><td>{{duration}} ms</td></tr>{{/items}}
         {{^items}}<tr><td colspan="5" class="muted">No requests yet.</td></tr>{{/items}}
+        </tbody></table>
+        """
+
+    static let effects = """
+        <h1>Effects outside the emulator <small>{{total}} since start</small></h1>
+        <p class="muted">What a real instance would have done beyond its own state (emails and SMS sent, cards charged,
+        proxies and identity providers called), which the emulator does not do. Verification codes are always 424242.</p>
+        <table id="effects"><thead><tr><th>Time</th><th>Effect</th><th>Details</th></tr></thead><tbody>
+        {{#items}}<tr><td>{{time}}</td><td>{{text}}</td><td>{{#details}}<code>{{name}}={{value}}</code> {{/details}}</td></tr>{{/items}}
+        {{^items}}<tr><td colspan="3" class="muted">Nothing yet.</td></tr>{{/items}}
         </tbody></table>
         """
 

@@ -988,6 +988,12 @@ enum RequestRules {
         ],
     ]
 
+    /// The string formats of top-level body members: `uri`, `date-time` or `email`, by operation and member.
+    static let formatsByOperation: [String: [String: String]] = [
+        "CreateAgentTask": ["redirect_url": "uri"],
+        "ExtendBillingSubscriptionItemFreeTrial": ["extend_to": "date-time"],
+    ]
+
     /// Operations that document 400, and no 422, for a refused request body.
     static let refusesBodiesWith400: Set<String> = [
         "AttemptEmailAddressVerification",
