@@ -51,7 +51,39 @@ def integer(value):
     return "nil" if value is None else str(int(value))
 
 
+def body_rules(schema):
+    """The FieldRule lines of an object schema's members, by name."""
+    required = set(schema.get("required") or [])
+    fields = []
+    for name, prop in sorted((schema.get("properties") or {}).items()):
+        prop = merged(prop)
+        kind = prop.get("type")
+        items = merged(prop.get("items", {})) if kind == "array" else {}
+        minimum = prop.get("minimum")
+        exclusive = prop.get("exclusiveMinimum") is True
+        fields.append(
+            "        FieldRule(name: %s, type: %s, nullable: %s, required: %s, values: %s, minLength: %s, "
+            "maxLength: %s, minimum: %s, minimumIsExclusive: %s, maximum: %s, pattern: %s, minItems: %s, "
+            "maxItems: %s, itemType: %s)"
+            % (
+                swift(name), swift(kind) if kind else "nil", "true" if prop.get("nullable") else "false",
+                "true" if name in required else "false",
+                "[" + ", ".join(swift(v) for v in prop["enum"] if v is not None) + "]"
+                if prop.get("enum") and kind == "string" else "nil",
+                integer(prop.get("minLength")), integer(prop.get("maxLength")), number(minimum),
+                "true" if exclusive else "false", number(prop.get("maximum")),
+                swift(prop["pattern"]) if prop.get("pattern") else "nil",
+                integer(prop.get("minItems")), integer(prop.get("maxItems")),
+                swift(items.get("type")) if items.get("type") else "nil",
+            )
+        )
+    return fields
+
+
 rules = {}
+# Members of nested objects: (container member, "" for a body that is an array; whether it is an array of objects;
+# the objects' member rules).
+nested = {}
 for path, item in spec["paths"].items():
     for method, operation in item.items():
         if method not in ("get", "post", "put", "patch", "delete"):
@@ -63,34 +95,20 @@ for path, item in spec["paths"].items():
         if not media:
             continue
         schema = merged(media.get("schema", {}))
-        properties = schema.get("properties")
-        if not properties:
-            continue
-        required = set(schema.get("required") or [])
-        fields = []
-        for name, prop in sorted(properties.items()):
+        groups = []
+        if schema.get("type") == "array" and merged(schema.get("items", {})).get("properties"):
+            groups.append(("", True, body_rules(merged(schema["items"]))))
+        for name, prop in sorted((schema.get("properties") or {}).items()):
             prop = merged(prop)
-            kind = prop.get("type")
-            items = merged(prop.get("items", {})) if kind == "array" else {}
-            minimum = prop.get("minimum")
-            exclusive = prop.get("exclusiveMinimum") is True
-            fields.append(
-                "        FieldRule(name: %s, type: %s, nullable: %s, required: %s, values: %s, minLength: %s, "
-                "maxLength: %s, minimum: %s, minimumIsExclusive: %s, maximum: %s, pattern: %s, minItems: %s, "
-                "maxItems: %s, itemType: %s)"
-                % (
-                    swift(name), swift(kind) if kind else "nil", "true" if prop.get("nullable") else "false",
-                    "true" if name in required else "false",
-                    "[" + ", ".join(swift(v) for v in prop["enum"] if v is not None) + "]"
-                    if prop.get("enum") and kind == "string" else "nil",
-                    integer(prop.get("minLength")), integer(prop.get("maxLength")), number(minimum),
-                    "true" if exclusive else "false", number(prop.get("maximum")),
-                    swift(prop["pattern"]) if prop.get("pattern") else "nil",
-                    integer(prop.get("minItems")), integer(prop.get("maxItems")),
-                    swift(items.get("type")) if items.get("type") else "nil",
-                )
-            )
-        rules[operation["operationId"]] = fields
+            if prop.get("type") == "object" and prop.get("properties"):
+                groups.append((name, False, body_rules(prop)))
+            elif prop.get("type") == "array" and merged(prop.get("items", {})).get("properties"):
+                groups.append((name, True, body_rules(merged(prop["items"]))))
+        if groups:
+            nested[operation["operationId"]] = groups
+        if not schema.get("properties"):
+            continue
+        rules[operation["operationId"]] = body_rules(schema)
 
 def operation_parameters(location):
     """(operationId, parameter, merged schema) for every parameter `in` location, path-level ones included."""
@@ -190,6 +208,18 @@ lines += table("The query parameters of each operation (`type` is the parameter'
 lines.append("")
 lines += table("The path parameters the spec constrains (patterns of ids, enums), of each operation.", "pathByOperation", paths)
 lines.append("")
+lines.append("    /// The members of objects inside request bodies (an object member, the items of an array member, or the items of")
+lines.append("    /// a body that is an array: container `\"\"`).")
+lines.append("    static let nestedByOperation: [String: [NestedRules]] = [")
+for operation_id in sorted(nested):
+    lines.append("        %s: [" % swift(operation_id))
+    for container, is_array, fields in nested[operation_id]:
+        lines.append("            NestedRules(container: %s, isArray: %s, rules: [" % (swift(container), "true" if is_array else "false"))
+        lines.extend("        " + field + "," for field in fields)
+        lines.append("            ]),")
+    lines.append("        ],")
+lines.append("    ]")
+lines.append("")
 lines.append("    /// The string formats of top-level body members: `uri`, `date-time` or `email`, by operation and member.")
 lines.append("    static let formatsByOperation: [String: [String: String]] = [")
 for operation_id in sorted(formats):
@@ -204,5 +234,6 @@ lines += ["}", ""]
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:
     f.write("\n".join(lines))
-print("request body rules: %d operations, %d members; query rules: %d operations, %d parameters; path rules: %d operations" % (
-    len(rules), sum(len(v) for v in rules.values()), len(queries), sum(len(v) for v in queries.values()), len(paths)))
+print("request body rules: %d operations, %d members (%d nested objects); query rules: %d operations, %d parameters; path rules: %d operations" % (
+    len(rules), sum(len(v) for v in rules.values()), sum(len(v) for v in nested.values()), len(queries),
+    sum(len(v) for v in queries.values()), len(paths)))

@@ -2,6 +2,14 @@ import ClerkBackend
 import Foundation
 import Synchronization
 
+/// The rules of the members of objects inside a request body: those of an object member (`container`), of each item
+/// of an array member (`isArray`), or of each item of a body that is itself an array (`container` empty).
+struct NestedRules: Sendable {
+    let container: String
+    let isArray: Bool
+    let rules: [FieldRule]
+}
+
 /// The spec's constraints on one top-level member of a JSON request body (generated into ``RequestRules``).
 struct FieldRule: Sendable {
     let name: String
@@ -42,33 +50,77 @@ enum RequestValidation {
     }
 
     static func check(_ endpoint: Endpoint, contentType: String?, body: Data) throws {
-        guard let rules = RequestRules.byOperation[endpoint.operationID] else { return }
+        let rules = RequestRules.byOperation[endpoint.operationID]
+        let nested = RequestRules.nestedByOperation[endpoint.operationID]
+        guard rules != nil || nested != nil else { return }
         if let contentType, !contentType.lowercased().contains("json") { return }
-        let members: [String: JSONValue]
+        let document: JSONValue
         if body.isEmpty {
-            members = [:]
+            document = .object([:])
         } else {
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: body) else { return }
-            members = object
+            // A body that is not JSON is left to the handler, which answers for it.
+            guard let decoded = try? JSONDecoder().decode(JSONValue.self, from: body) else { return }
+            document = decoded
         }
         let status = status(for: endpoint)
-        for rule in rules {
-            let value = members[rule.name]
-            guard let value, value != .null else {
-                if rule.required && !(value == .null && rule.nullable) {
-                    throw EmulatorError(
-                        status: status, code: "form_param_missing", message: "is missing",
-                        longMessage: "\(rule.name) must be included.", meta: ["param_name": .string(rule.name)]
-                    )
-                }
+        let formats = RequestRules.formatsByOperation[endpoint.operationID] ?? [:]
+        if let rules, case .object(let members) = document {
+            for rule in rules { try checkMember(rule, members[rule.name], name: rule.name, format: formats[rule.name], status: status) }
+        }
+        // Members of objects inside the body: an object member (`actor.sub`), the items of an array member
+        // (`custom_attributes[1].key`), or the items of a body that is an array (`email_address`).
+        for group in nested ?? [] {
+            let container: JSONValue?
+            if group.container.isEmpty {
+                container = document
+            } else if case .object(let members) = document {
+                container = members[group.container]
+            } else {
+                container = nil
+            }
+            // Absent, null, or of the wrong type (which the member's own rule reports): nothing inside to check.
+            guard let container else { continue }
+            let objects: [(prefix: String, value: JSONValue)]
+            switch (group.isArray, container) {
+            case (true, .array(let items)):
+                objects = items.enumerated().map { (group.container.isEmpty ? "" : "\(group.container)[\($0.offset)]", $0.element) }
+            case (false, .object):
+                objects = [(group.container, container)]
+            default:
                 continue
             }
-            if let problem = problem(with: value, rule) ?? formatProblem(value, RequestRules.formatsByOperation[endpoint.operationID]?[rule.name]) {
+            for (prefix, value) in objects {
+                guard case .object(let members) = value else {
+                    let name = prefix.isEmpty ? "items" : prefix
+                    throw EmulatorError(
+                        status: status, code: "form_param_format_invalid", message: "is invalid", longMessage: "\(name) must be an object",
+                        meta: ["param_name": .string(name)]
+                    )
+                }
+                for rule in group.rules {
+                    let name = prefix.isEmpty ? rule.name : prefix + "." + rule.name
+                    try checkMember(rule, members[rule.name], name: name, format: nil, status: status)
+                }
+            }
+        }
+    }
+
+    /// One member against its rule: missing (absent, or null where null is not allowed), or a value outside the rule.
+    private static func checkMember(_ rule: FieldRule, _ value: JSONValue?, name: String, format: String?, status: Int) throws {
+        guard let value, value != .null else {
+            if rule.required && !(value == .null && rule.nullable) {
                 throw EmulatorError(
-                    status: status, code: problem.code, message: "is invalid", longMessage: "\(rule.name) \(problem.reason)",
-                    meta: ["param_name": .string(rule.name)]
+                    status: status, code: "form_param_missing", message: "is missing",
+                    longMessage: "\(name) must be included.", meta: ["param_name": .string(name)]
                 )
             }
+            return
+        }
+        if let problem = problem(with: value, rule) ?? formatProblem(value, format) {
+            throw EmulatorError(
+                status: status, code: problem.code, message: "is invalid", longMessage: "\(name) \(problem.reason)",
+                meta: ["param_name": .string(name)]
+            )
         }
     }
 

@@ -74,7 +74,7 @@ struct DashboardTests {
             _ = try await world.user("lamarr@example.com")
             try await world.browser.go(world.emulator.dashboardLink().absoluteString)
             var failed: String?
-            for _ in 0..<50 where failed == nil {
+            for _ in 0..<150 where failed == nil {
                 try await world.browser.go(world.emulator.apiURL.absoluteString + "/dashboard/webhooks?status=failed")
                 failed = try await world.browser.element("tr[data-message-id]")
                 if failed == nil { try await Task.sleep(for: .milliseconds(200)) }
@@ -85,7 +85,7 @@ struct DashboardTests {
             try await world.browser.click("tr[data-message-id] button[type=submit]")
             _ = try await world.browser.waitFor("#flash")
             var delivered = false
-            for _ in 0..<50 where !delivered {
+            for _ in 0..<150 where !delivered {
                 try await world.browser.go(world.emulator.apiURL.absoluteString + "/dashboard/webhooks?status=delivered")
                 delivered = try await world.browser.element("[data-status=delivered]") != nil
                 if !delivered { try await Task.sleep(for: .milliseconds(200)) }

@@ -34,7 +34,8 @@ struct EmulatorDashboardTests {
             try await send(emulator, "GET", path, host: host, cookies: cookie)
         }
 
-        /// Posts a form from `page` the way a browser does: same-origin headers and the page's CSRF token.
+        /// Posts a form the way a browser does: same-origin headers and the session's CSRF token, read from `page` (a
+        /// page that always has a form: the token is the session's, whatever the form).
         func post(_ path: String, from page: String, _ fields: [(String, String)]) async throws -> PageAnswer {
             let csrf = try #require(try await get(page).hiddenField("csrf_token"))
             return try await send(
@@ -246,7 +247,7 @@ struct EmulatorDashboardTests {
             let userPage = try await visitor.get("/dashboard/users/\(user.id)")
             #expect(userPage.body.contains(session.id))
             let revoked = try await visitor.post(
-                "/dashboard/sessions/\(session.id)/revoke", from: "/dashboard/sessions", [("return_to", "/dashboard/users/\(user.id)")]
+                "/dashboard/sessions/\(session.id)/revoke", from: "/dashboard/users", [("return_to", "/dashboard/users/\(user.id)")]
             )
             #expect(revoked.location == "/dashboard/users/\(user.id)")
             #expect(try await clerk.sessions.getSession(session.id).status == "revoked")
@@ -344,7 +345,7 @@ struct EmulatorDashboardTests {
             let visitor = try await Visitor.open(emulator)
             _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["hook@example.com"]))
             var failedID: String?
-            for _ in 0..<100 {
+            for _ in 0..<600 {
                 let page = try await visitor.get("/dashboard/webhooks?status=failed")
                 if let match = page.body.firstMatch(of: /data-message-id="(msg_[A-Za-z0-9]+)"/) { failedID = String(match.output.1); break }
                 try await Task.sleep(for: .milliseconds(50))
@@ -353,15 +354,15 @@ struct EmulatorDashboardTests {
             let page = try await visitor.get("/dashboard/webhooks")
             #expect(page.body.contains("user.created") && page.body.contains("HTTP 500"))
             healthy.open()
-            #expect(try await visitor.post("/dashboard/webhooks/\(id)/redeliver", from: "/dashboard/webhooks", []).status == 303)
+            #expect(try await visitor.post("/dashboard/webhooks/\(id)/redeliver", from: "/dashboard/users", []).status == 303)
             var delivered = false
-            for _ in 0..<100 {
+            for _ in 0..<600 {
                 let delivery = try await visitor.get("/dashboard/webhooks?status=delivered")
                 if delivery.body.contains(id) { delivered = true; break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(delivered)
-            #expect(try await visitor.post("/dashboard/webhooks/msg_unknown/redeliver", from: "/dashboard/webhooks", []).status == 404)
+            #expect(try await visitor.post("/dashboard/webhooks/msg_unknown/redeliver", from: "/dashboard/users", []).status == 404)
         }
     }
 }

@@ -124,6 +124,24 @@ struct EmulatorValidationTests {
                 emulator, "POST", "/v1/billing/subscription_items/csubi_x/extend_free_trial", key: emulator.secretKey, body: #"{"extend_to": "next tuesday"}"#
             )
             #expect(trial.json?["errors"]?[0]?["code"] == "form_param_format_invalid" && trial.json?["errors"]?[0]?["meta"]?["param_name"] == "extend_to")
+            // Members of objects inside the body: an object member, the items of an array member, a body that is an array.
+            let nested: [(method: String, path: String, body: String, code: String, param: String)] = [
+                ("POST", "/v1/actor_tokens", #"{"user_id": "\#(user.id)", "actor": {"iss": "x"}}"#, "form_param_missing", "actor.sub"),
+                ("POST", "/v1/actor_tokens", #"{"user_id": "\#(user.id)", "actor": {"sub": 7}}"#, "form_param_format_invalid", "actor.sub"),
+                ("PUT", "/v1/scim_directories/dir_x/group_role_mappings", #"{"mappings": [{"scim_group_id": "g", "role_id": "r"}, {"scim_group_id": "h"}]}"#, "form_param_missing", "mappings[1].role_id"),
+                ("PUT", "/v1/scim_directories/dir_x/group_role_mappings", #"{"mappings": ["not an object"]}"#, "form_param_format_invalid", "mappings"),
+                ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": "a@example.com"}, {"notify": true}]"#, "form_param_missing", "email_address"),
+                ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": ["a@example.com"]}]"#, "form_param_format_invalid", "email_address"),
+                ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": "a@example.com"}, 5]"#, "form_param_format_invalid", "items"),
+            ]
+            for item in nested {
+                let answer = try await rawRequest(emulator, item.method, item.path, key: emulator.secretKey, body: item.body)
+                let error = answer.json?["errors"]?[0]
+                #expect(answer.status == 422 || answer.status == 400, "\(item.body): \(answer.status)")
+                #expect(error?["code"] == .string(item.code), "\(item.body): \(String(describing: error?["code"]))")
+                #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.body): \(String(describing: error?["meta"]))")
+            }
+            #expect(try await clerk.waitlistEntries.list().totalCount == 0, "a refused bulk request creates nothing")
             // Well-formed ids pass the check: the emulator's own, and unknown ones (404).
             #expect(try await rawRequest(emulator, "GET", "/api_keys/\(key.id)", key: emulator.secretKey).status == 200)
             #expect(try await rawRequest(emulator, "GET", "/api_keys/api_key_\(String(repeating: "A", count: 32))", key: emulator.secretKey).status == 404)

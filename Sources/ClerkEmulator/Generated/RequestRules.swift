@@ -988,6 +988,169 @@ enum RequestRules {
         ],
     ]
 
+    /// The members of objects inside request bodies (an object member, the items of an array member, or the items of
+    /// a body that is an array: container `""`).
+    static let nestedByOperation: [String: [NestedRules]] = [
+        "CreateActorToken": [
+            NestedRules(container: "actor", isArray: false, rules: [
+                FieldRule(name: "sub", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateAgentTask": [
+            NestedRules(container: "on_behalf_of", isArray: false, rules: [
+                FieldRule(name: "identifier", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "user_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateBulkInvitations": [
+            NestedRules(container: "", isArray: true, rules: [
+                FieldRule(name: "email_address", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "expires_in_days", type: "integer", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: 365.0, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "ignore_existing", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "notify", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "public_metadata", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "redirect_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "template_slug", type: "string", nullable: false, required: false, values: ["invitation", "waitlist_invitation"], minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateBulkWaitlistEntries": [
+            NestedRules(container: "", isArray: true, rules: [
+                FieldRule(name: "email_address", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "notify", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateDirectory": [
+            NestedRules(container: "group_role_mappings", isArray: true, rules: [
+                FieldRule(name: "directory_group_display_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: 255, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "directory_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "precedence", type: "integer", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_group_display_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: 255, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateEnterpriseConnection": [
+            NestedRules(container: "custom_attributes", isArray: true, rules: [
+                FieldRule(name: "directory_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "key", type: "string", nullable: false, required: true, values: nil, minLength: 1, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: "^[^_][A-Za-z0-9_-]*$", minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "multi_valued", type: "boolean", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "name", type: "string", nullable: false, required: true, values: nil, minLength: 1, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "sso_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+            NestedRules(container: "oidc", isArray: false, rules: [
+                FieldRule(name: "auth_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "client_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "client_secret", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "discovery_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "requires_pkce", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "token_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "user_info_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+            NestedRules(container: "saml", isArray: false, rules: [
+                FieldRule(name: "allow_idp_initiated", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "allow_subdomains", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "attribute_mapping", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "force_authn", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_certificate", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_entity_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_metadata", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_metadata_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_sso_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "login_hint", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateOrganizationInvitationBulk": [
+            NestedRules(container: "", isArray: true, rules: [
+                FieldRule(name: "email_address", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "expires_in_days", type: "integer", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: 365.0, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "inviter_user_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "notify", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "private_metadata", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "public_metadata", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "redirect_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "role", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateSAMLConnection": [
+            NestedRules(container: "attribute_mapping", isArray: false, rules: [
+                FieldRule(name: "email_address", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "first_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "last_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "user_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+            NestedRules(container: "login_hint", isArray: false, rules: [
+                FieldRule(name: "mode", type: "string", nullable: false, required: true, values: ["email_address", "custom_attribute", "off"], minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "source", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "CreateSCIMDirectory": [
+            NestedRules(container: "group_role_mappings", isArray: true, rules: [
+                FieldRule(name: "precedence", type: "integer", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_group_display_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: 255, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_group_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "ReplaceDirectoryGroupRoleMappings": [
+            NestedRules(container: "mappings", isArray: true, rules: [
+                FieldRule(name: "directory_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "ReplaceSCIMGroupRoleMappings": [
+            NestedRules(container: "mappings", isArray: true, rules: [
+                FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_group_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "UpdateEnterpriseConnection": [
+            NestedRules(container: "custom_attributes", isArray: true, rules: [
+                FieldRule(name: "directory_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "key", type: "string", nullable: false, required: true, values: nil, minLength: 1, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: "^[^_][A-Za-z0-9_-]*$", minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "multi_valued", type: "boolean", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "name", type: "string", nullable: false, required: true, values: nil, minLength: 1, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "scim_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "sso_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+            NestedRules(container: "oidc", isArray: false, rules: [
+                FieldRule(name: "auth_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "client_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "client_secret", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "discovery_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "requires_pkce", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "token_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "user_info_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+            NestedRules(container: "saml", isArray: false, rules: [
+                FieldRule(name: "allow_idp_initiated", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "allow_subdomains", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "attribute_mapping", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "force_authn", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_certificate", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_entity_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_metadata", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_metadata_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "idp_sso_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "login_hint", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "name", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+        "UpdateSAMLConnection": [
+            NestedRules(container: "attribute_mapping", isArray: false, rules: [
+                FieldRule(name: "email_address", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "first_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "last_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "user_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+            NestedRules(container: "login_hint", isArray: false, rules: [
+                FieldRule(name: "mode", type: "string", nullable: false, required: true, values: ["email_address", "custom_attribute", "off"], minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+                FieldRule(name: "source", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
+            ]),
+        ],
+    ]
+
     /// The string formats of top-level body members: `uri`, `date-time` or `email`, by operation and member.
     static let formatsByOperation: [String: [String: String]] = [
         "CreateAgentTask": ["redirect_url": "uri"],
