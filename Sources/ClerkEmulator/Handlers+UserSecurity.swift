@@ -298,9 +298,8 @@ extension EmulatorState {
             guard let index = items.firstIndex(where: { $0["id"]?.stringMember == id }) else {
                 throw EmulatorError.notFound(object.replacingOccurrences(of: "_", with: " ").capitalized)
             }
-            let removed = items.remove(at: index)
+            items.remove(at: index)
             doc[list] = .array(items)
-            _ = removed
             if list == "web3_wallets", doc["primary_web3_wallet_id"]?.stringMember == id {
                 doc["primary_web3_wallet_id"] = items.first?["id"] ?? .null
             }

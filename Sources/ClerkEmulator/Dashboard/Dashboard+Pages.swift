@@ -120,7 +120,7 @@ extension EmulatorState {
                 ["address": email["email_address"]?.stringMember ?? "", "primary": email["id"]?.stringMember == primary]
             },
             "phones": (user["phone_numbers"]?.arrayMember ?? []).map { ["number": $0["phone_number"]?.stringMember ?? ""] },
-            "sessions": sessions.map { Self.sessionRow($0) + ["userID": id] },
+            "sessions": sessions.map(Self.sessionRow),
             "memberships": memberships.map { membership -> [String: Any] in
                 [
                     "organizationID": membership["organization"]?["id"]?.stringMember ?? "",
@@ -320,6 +320,3 @@ extension EmulatorState {
         return components.string ?? "(a URL)"
     }
 }
-
-/// Merging row dictionaries (`sessionRow(…) + ["userID": …]`).
-func + (left: [String: Any], right: [String: Any]) -> [String: Any] { left.merging(right) { $1 } }
