@@ -97,18 +97,28 @@ for path, item in spec["paths"].items():
         schema = merged(media.get("schema", {}))
         groups = []
         if schema.get("type") == "array" and merged(schema.get("items", {})).get("properties"):
-            groups.append(("", True, body_rules(merged(schema["items"]))))
+            groups.append(("", True, merged(schema["items"])))
         for name, prop in sorted((schema.get("properties") or {}).items()):
             prop = merged(prop)
             if prop.get("type") == "object" and prop.get("properties"):
-                groups.append((name, False, body_rules(prop)))
+                groups.append((name, False, prop))
             elif prop.get("type") == "array" and merged(prop.get("items", {})).get("properties"):
-                groups.append((name, True, body_rules(merged(prop["items"]))))
+                groups.append((name, True, merged(prop["items"])))
         if groups:
             nested[operation["operationId"]] = groups
         if not schema.get("properties"):
             continue
         rules[operation["operationId"]] = body_rules(schema)
+
+def string_formats(schema):
+    """(member, format) for the members of an object schema whose strings have a format the emulator checks."""
+    out = []
+    for name, prop in sorted((schema.get("properties") or {}).items()):
+        prop = merged(prop)
+        if prop.get("type") == "string" and prop.get("format") in ("uri", "date-time", "email"):
+            out.append((name, prop["format"]))
+    return out
+
 
 def operation_parameters(location):
     """(operationId, parameter, merged schema) for every parameter `in` location, path-level ones included."""
@@ -170,10 +180,16 @@ for path, item in spec["paths"].items():
             continue
         media = deref(operation["requestBody"]).get("content", {}).get("application/json")
         schema = merged(media.get("schema", {})) if media else {}
-        for name, prop in sorted((schema.get("properties") or {}).items()):
-            prop = merged(prop)
-            if prop.get("type") == "string" and prop.get("format") in ("uri", "date-time", "email"):
-                formats.setdefault(operation["operationId"], []).append((name, prop["format"]))
+        if string_formats(schema):
+            formats[operation["operationId"]] = string_formats(schema)
+
+# Operations the spec lets anyone call (`security: []`): the emulator answers them without the secret key.
+public_operations = sorted(
+    operation["operationId"]
+    for item in spec["paths"].values()
+    for method, operation in item.items()
+    if method in ("get", "post", "put", "patch", "delete") and operation.get("security") == []
+)
 
 # Operations whose documented refusal of a bad body is 400, not 422 (they list 400 and no 422).
 status_400 = []
@@ -213,9 +229,11 @@ lines.append("    /// a body that is an array: container `\"\"`).")
 lines.append("    static let nestedByOperation: [String: [NestedRules]] = [")
 for operation_id in sorted(nested):
     lines.append("        %s: [" % swift(operation_id))
-    for container, is_array, fields in nested[operation_id]:
-        lines.append("            NestedRules(container: %s, isArray: %s, rules: [" % (swift(container), "true" if is_array else "false"))
-        lines.extend("        " + field + "," for field in fields)
+    for container, is_array, schema in nested[operation_id]:
+        lines.append("            NestedRules(container: %s, isArray: %s, formats: [%s], rules: [" % (
+            swift(container), "true" if is_array else "false",
+            ", ".join("%s: %s" % (swift(n), swift(f)) for n, f in string_formats(schema)) or ":"))
+        lines.extend("        " + field + "," for field in body_rules(schema))
         lines.append("            ]),")
     lines.append("        ],")
 lines.append("    ]")
@@ -224,6 +242,11 @@ lines.append("    /// The string formats of top-level body members: `uri`, `date
 lines.append("    static let formatsByOperation: [String: [String: String]] = [")
 for operation_id in sorted(formats):
     lines.append("        %s: [%s]," % (swift(operation_id), ", ".join("%s: %s" % (swift(n), swift(f)) for n, f in formats[operation_id])))
+lines.append("    ]")
+lines.append("")
+lines.append("    /// Operations the spec lets anyone call (`security: []`).")
+lines.append("    static let publicOperations: Set<String> = [")
+lines += ["        %s," % swift(operation_id) for operation_id in public_operations]
 lines.append("    ]")
 lines.append("")
 lines.append("    /// Operations that document 400, and no 422, for a refused request body.")

@@ -151,9 +151,10 @@ final class EmulatorState: Sendable {
                 longMessage: "No Backend API operation answers \(method) \(path.prefix(200))"
             )
         }
-        // M2M-token operations also accept a machine's secret key; everything else needs the instance key.
+        // M2M-token operations also accept a machine's secret key; the spec's public operations (the interstitial)
+        // need none; everything else needs the instance key.
         let machineID = try await machineCaller(operationID: endpoint.operationID, authorization: authorization)
-        if machineID == nil { try authenticate(authorization) }
+        if machineID == nil, !RequestRules.publicOperations.contains(endpoint.operationID) { try authenticate(authorization) }
         guard let handler = handlers[endpoint] else {
             throw EmulatorError(
                 status: 501, code: "not_implemented", message: "not implemented by the emulator",

@@ -109,8 +109,7 @@ extension EmulatorState {
             return try .json(.object(preview))
         }
 
-        // Clerk serves this page without a secret key; the emulator's router authenticates every Backend API
-        // operation, so here it takes the instance key like the rest.
+        // Public (`security: []` in the spec): answered without a secret key, as Clerk serves it.
         table[.getPublicInterstitial] = { state, request in
             let frontendAPI: String
             if let given = request.queryValue("frontend_api") ?? request.queryValue("frontendApi"), !given.isEmpty {

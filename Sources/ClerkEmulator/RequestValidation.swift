@@ -7,6 +7,8 @@ import Synchronization
 struct NestedRules: Sendable {
     let container: String
     let isArray: Bool
+    /// The string formats of the objects' members (`uri`, `date-time`, `email`), by member.
+    let formats: [String: String]
     let rules: [FieldRule]
 }
 
@@ -99,7 +101,7 @@ enum RequestValidation {
                 }
                 for rule in group.rules {
                     let name = prefix.isEmpty ? rule.name : prefix + "." + rule.name
-                    try checkMember(rule, members[rule.name], name: name, format: nil, status: status)
+                    try checkMember(rule, members[rule.name], name: name, format: group.formats[rule.name], status: status)
                 }
             }
         }

@@ -185,7 +185,7 @@ struct EmulatorTemplatesTests {
     @Test("Interstitial: 400 without a publishable key or frontend API, or with a malformed key (JSON errors, spec-checked)")
     func interstitialErrors() async throws {
         try await withEmulator { emulator, _ in
-            let missing = try await rawRequest(emulator, "GET", "/v1/public/interstitial", key: emulator.secretKey)
+            let missing = try await rawRequest(emulator, "GET", "/v1/public/interstitial", key: nil)
             #expect(missing.status == 400)
             let malformed = try await rawRequest(emulator, "GET", "/v1/public/interstitial?publishable_key=pk_test_%21%21%21", key: emulator.secretKey)
             #expect(malformed.status == 400)
@@ -195,12 +195,11 @@ struct EmulatorTemplatesTests {
         }
     }
 
-    /// The 200 answer is HTML, for which the spec documents no JSON body; the conformance check of `withEmulator`
-    /// reads every answer as JSON, so this test starts the emulator without it.
-    @Test("Interstitial: an HTML page naming the frontend API, without script")
+    /// The spec lists the interstitial as public (`security: []`) and documents its 200 without a JSON schema: the
+    /// page answers without a secret key, and the conformance check of `withEmulator` accepts the HTML.
+    @Test("Interstitial: an HTML page naming the frontend API, without script, served without a secret key")
     func interstitialPage() async throws {
-        let emulator = try await ClerkEmulator.start(EmulatorOptions(port: 0, passwordRounds: 1_000))
-        do {
+        try await withEmulator { emulator, _ in
             let key = try #require(emulator.publishableKey.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_"))))
             let byKey = try await Self.page(emulator, "/v1/public/interstitial?publishable_key=\(key)")
             #expect(byKey.status == 200)
@@ -214,18 +213,20 @@ struct EmulatorTemplatesTests {
             #expect(byFrontendAPI.status == 200 && byFrontendAPI.text.contains("clerk.example.com"))
             let escaped = try await Self.page(emulator, "/v1/public/interstitial?frontendApi=%3Cb%3Eevil")
             #expect(escaped.status == 200 && escaped.text.contains("&lt;b&gt;evil") && !escaped.text.contains("<b>evil"))
-            await emulator.stop()
-        } catch {
-            await emulator.stop()
-            throw error
+
+            // A wrong key is not looked at either (the page is public); every other operation still needs the key.
+            let wrongKey = try await Self.page(emulator, "/v1/public/interstitial?frontend_api=clerk.example.com", key: "sk_test_wrong")
+            #expect(wrongKey.status == 200)
+            #expect(try await rawRequest(emulator, "GET", "/v1/jwks", key: nil).status == 401)
+            #expect(try await rawRequest(emulator, "GET", "/v1/users", key: "sk_test_wrong").status == 401)
         }
     }
 
-    /// A GET with the instance key; answers the status, content type and text of the body.
-    static func page(_ emulator: RunningEmulator, _ pathAndQuery: String) async throws -> (status: Int, contentType: String?, text: String) {
+    /// A GET, without an Authorization header unless `key` is given; answers the status, content type and text.
+    static func page(_ emulator: RunningEmulator, _ pathAndQuery: String, key: String? = nil) async throws -> (status: Int, contentType: String?, text: String) {
         var request = HTTPClientRequest(url: emulator.apiURL.absoluteString + pathAndQuery)
         request.method = .GET
-        request.headers.add(name: "Authorization", value: "Bearer \(emulator.secretKey)")
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers.first(name: "content-type"), String(buffer: bytes))

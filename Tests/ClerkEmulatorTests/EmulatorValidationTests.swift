@@ -133,6 +133,7 @@ struct EmulatorValidationTests {
                 ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": "a@example.com"}, {"notify": true}]"#, "form_param_missing", "email_address"),
                 ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": ["a@example.com"]}]"#, "form_param_format_invalid", "email_address"),
                 ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": "a@example.com"}, 5]"#, "form_param_format_invalid", "items"),
+                ("POST", "/v1/waitlist_entries/bulk", #"[{"email_address": "a@example.com"}, {"email_address": "a@"}]"#, "form_param_format_invalid", "email_address"),
             ]
             for item in nested {
                 let answer = try await rawRequest(emulator, item.method, item.path, key: emulator.secretKey, body: item.body)

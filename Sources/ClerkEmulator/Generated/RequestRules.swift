@@ -992,18 +992,18 @@ enum RequestRules {
     /// a body that is an array: container `""`).
     static let nestedByOperation: [String: [NestedRules]] = [
         "CreateActorToken": [
-            NestedRules(container: "actor", isArray: false, rules: [
+            NestedRules(container: "actor", isArray: false, formats: [:], rules: [
                 FieldRule(name: "sub", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
         ],
         "CreateAgentTask": [
-            NestedRules(container: "on_behalf_of", isArray: false, rules: [
+            NestedRules(container: "on_behalf_of", isArray: false, formats: [:], rules: [
                 FieldRule(name: "identifier", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "user_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
         ],
         "CreateBulkInvitations": [
-            NestedRules(container: "", isArray: true, rules: [
+            NestedRules(container: "", isArray: true, formats: [:], rules: [
                 FieldRule(name: "email_address", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "expires_in_days", type: "integer", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: 365.0, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "ignore_existing", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1014,13 +1014,13 @@ enum RequestRules {
             ]),
         ],
         "CreateBulkWaitlistEntries": [
-            NestedRules(container: "", isArray: true, rules: [
+            NestedRules(container: "", isArray: true, formats: ["email_address": "email"], rules: [
                 FieldRule(name: "email_address", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "notify", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
         ],
         "CreateDirectory": [
-            NestedRules(container: "group_role_mappings", isArray: true, rules: [
+            NestedRules(container: "group_role_mappings", isArray: true, formats: [:], rules: [
                 FieldRule(name: "directory_group_display_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: 255, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "directory_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "precedence", type: "integer", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1030,7 +1030,7 @@ enum RequestRules {
             ]),
         ],
         "CreateEnterpriseConnection": [
-            NestedRules(container: "custom_attributes", isArray: true, rules: [
+            NestedRules(container: "custom_attributes", isArray: true, formats: [:], rules: [
                 FieldRule(name: "directory_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "key", type: "string", nullable: false, required: true, values: nil, minLength: 1, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: "^[^_][A-Za-z0-9_-]*$", minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "multi_valued", type: "boolean", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1038,7 +1038,7 @@ enum RequestRules {
                 FieldRule(name: "scim_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "sso_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
-            NestedRules(container: "oidc", isArray: false, rules: [
+            NestedRules(container: "oidc", isArray: false, formats: [:], rules: [
                 FieldRule(name: "auth_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "client_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "client_secret", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1047,7 +1047,7 @@ enum RequestRules {
                 FieldRule(name: "token_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "user_info_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
-            NestedRules(container: "saml", isArray: false, rules: [
+            NestedRules(container: "saml", isArray: false, formats: [:], rules: [
                 FieldRule(name: "allow_idp_initiated", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "allow_subdomains", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "attribute_mapping", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1061,7 +1061,7 @@ enum RequestRules {
             ]),
         ],
         "CreateOrganizationInvitationBulk": [
-            NestedRules(container: "", isArray: true, rules: [
+            NestedRules(container: "", isArray: true, formats: [:], rules: [
                 FieldRule(name: "email_address", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "expires_in_days", type: "integer", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: 365.0, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "inviter_user_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1073,19 +1073,19 @@ enum RequestRules {
             ]),
         ],
         "CreateSAMLConnection": [
-            NestedRules(container: "attribute_mapping", isArray: false, rules: [
+            NestedRules(container: "attribute_mapping", isArray: false, formats: [:], rules: [
                 FieldRule(name: "email_address", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "first_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "last_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "user_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
-            NestedRules(container: "login_hint", isArray: false, rules: [
+            NestedRules(container: "login_hint", isArray: false, formats: [:], rules: [
                 FieldRule(name: "mode", type: "string", nullable: false, required: true, values: ["email_address", "custom_attribute", "off"], minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "source", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
         ],
         "CreateSCIMDirectory": [
-            NestedRules(container: "group_role_mappings", isArray: true, rules: [
+            NestedRules(container: "group_role_mappings", isArray: true, formats: [:], rules: [
                 FieldRule(name: "precedence", type: "integer", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: 1.0, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "scim_group_display_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: 255, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1093,20 +1093,20 @@ enum RequestRules {
             ]),
         ],
         "ReplaceDirectoryGroupRoleMappings": [
-            NestedRules(container: "mappings", isArray: true, rules: [
+            NestedRules(container: "mappings", isArray: true, formats: [:], rules: [
                 FieldRule(name: "directory_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "scim_group_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
         ],
         "ReplaceSCIMGroupRoleMappings": [
-            NestedRules(container: "mappings", isArray: true, rules: [
+            NestedRules(container: "mappings", isArray: true, formats: [:], rules: [
                 FieldRule(name: "role_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "scim_group_id", type: "string", nullable: false, required: true, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
         ],
         "UpdateEnterpriseConnection": [
-            NestedRules(container: "custom_attributes", isArray: true, rules: [
+            NestedRules(container: "custom_attributes", isArray: true, formats: [:], rules: [
                 FieldRule(name: "directory_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "key", type: "string", nullable: false, required: true, values: nil, minLength: 1, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: "^[^_][A-Za-z0-9_-]*$", minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "multi_valued", type: "boolean", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1114,7 +1114,7 @@ enum RequestRules {
                 FieldRule(name: "scim_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "sso_path", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
-            NestedRules(container: "oidc", isArray: false, rules: [
+            NestedRules(container: "oidc", isArray: false, formats: [:], rules: [
                 FieldRule(name: "auth_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "client_id", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "client_secret", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1123,7 +1123,7 @@ enum RequestRules {
                 FieldRule(name: "token_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "user_info_url", type: "string", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
-            NestedRules(container: "saml", isArray: false, rules: [
+            NestedRules(container: "saml", isArray: false, formats: [:], rules: [
                 FieldRule(name: "allow_idp_initiated", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "allow_subdomains", type: "boolean", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "attribute_mapping", type: "object", nullable: true, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
@@ -1138,13 +1138,13 @@ enum RequestRules {
             ]),
         ],
         "UpdateSAMLConnection": [
-            NestedRules(container: "attribute_mapping", isArray: false, rules: [
+            NestedRules(container: "attribute_mapping", isArray: false, formats: [:], rules: [
                 FieldRule(name: "email_address", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "first_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "last_name", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "user_id", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
-            NestedRules(container: "login_hint", isArray: false, rules: [
+            NestedRules(container: "login_hint", isArray: false, formats: [:], rules: [
                 FieldRule(name: "mode", type: "string", nullable: false, required: true, values: ["email_address", "custom_attribute", "off"], minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
                 FieldRule(name: "source", type: "string", nullable: false, required: false, values: nil, minLength: nil, maxLength: nil, minimum: nil, minimumIsExclusive: false, maximum: nil, pattern: nil, minItems: nil, maxItems: nil, itemType: nil),
             ]),
@@ -1155,6 +1155,11 @@ enum RequestRules {
     static let formatsByOperation: [String: [String: String]] = [
         "CreateAgentTask": ["redirect_url": "uri"],
         "ExtendBillingSubscriptionItemFreeTrial": ["extend_to": "date-time"],
+    ]
+
+    /// Operations the spec lets anyone call (`security: []`).
+    static let publicOperations: Set<String> = [
+        "GetPublicInterstitial",
     ]
 
     /// Operations that document 400, and no 422, for a refused request body.
