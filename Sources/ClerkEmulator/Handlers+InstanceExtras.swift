@@ -387,8 +387,8 @@ private enum InstanceExtras {
 
     // MARK: Sign-ups
 
-    /// Sign-ups are records of kind `sign_up`, each the API's `sign_up_attempt` object. The hosted sign-up page
-    /// creates users directly and keeps none, so these answer 404 until something stores one.
+    /// Sign-ups are records of kind `sign_up` (the user they created as parent), each the API's `sign_up_attempt`
+    /// object. The hosted sign-up page stores one for each account it creates (``SignUpAttempt``).
     static func registerSignUps(_ table: inout [Endpoint: EmulatorHandler]) {
         table[.getSignUp] = { state, request in
             let record = try await state.record(request.path("id"), kind: "sign_up", name: "Sign-up")
@@ -463,5 +463,52 @@ private enum InstanceExtras {
         guard let url = URLComponents(string: text), url.scheme?.lowercased() == "https", url.host?.isEmpty == false,
             url.user == nil, url.password == nil
         else { throw EmulatorError.invalid("proxy_url", "must be an https URL such as https://example.com/__clerk") }
+    }
+}
+
+/// A sign-up the hosted sign-up page completed: stored as the Backend API's `sign_up_attempt` object. The page asks
+/// for an email address and a password and takes optional names; the address counts as verified (the emulator sends
+/// no code), by the invitation's ticket when there is one.
+struct SignUpAttempt: Sendable {
+    var emailAddress: String
+    var firstName: String?
+    var lastName: String?
+    var byInvitation: Bool
+
+    /// Clerk abandons a sign-up that is not complete within a day.
+    static let abandonAfterMillis: Int64 = 86_400_000
+
+    func document(id: String, userID: String, sessionID: String?, now: Int64) -> JSONValue {
+        let strategy = byInvitation ? "ticket" : "email_code"
+        let verification: JSONValue = [
+            "status": "verified", "strategy": .string(strategy), "attempts": byInvitation ? .null : .int(1), "expire_at": .int(now + 600_000),
+            "next_action": "", "supported_strategies": [.string(strategy)],
+        ]
+        return [
+            "object": "sign_up_attempt", "id": .string(id), "status": "complete",
+            "required_fields": ["email_address", "password"], "optional_fields": ["first_name", "last_name"],
+            "missing_fields": [], "unverified_fields": [],
+            "verifications": ["email_address": verification, "phone_number": .null, "web3_wallet": .null, "external_account": .null],
+            "username": .null, "email_address": .string(emailAddress), "phone_number": .null, "web3_wallet": .null,
+            "password_enabled": true,
+            "first_name": firstName.map { .string($0) } ?? .null, "last_name": lastName.map { .string($0) } ?? .null,
+            "unsafe_metadata": [:], "public_metadata": [:], "custom_action": false, "external_id": .null,
+            "created_session_id": sessionID.map { .string($0) } ?? .null, "created_user_id": .string(userID),
+            "abandon_at": .int(now + Self.abandonAfterMillis), "legal_accepted_at": .null, "locale": .null,
+        ]
+    }
+
+    /// Stores the sign-up (in the caller's transaction) and answers its id.
+    func store(userID: String, sessionID: String?, _ db: Database) throws -> String {
+        let id = EmulatorIDs.make("sua")
+        let now = nowMillis()
+        try EmulatorStore.insert(
+            EmulatorStore.Record(
+                id: id, kind: "sign_up", parentID: userID, createdAt: now, updatedAt: now, sortKey: nil,
+                doc: document(id: id, userID: userID, sessionID: sessionID, now: now), secret: nil
+            ),
+            db
+        )
+        return id
     }
 }

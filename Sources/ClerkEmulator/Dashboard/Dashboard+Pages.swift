@@ -136,6 +136,16 @@ extension EmulatorState {
             ],
         ]
         if let username = user["username"]?.stringMember, !username.isEmpty { data["username"] = username }
+        // The sign-up that created the user through the hosted page (users created over the API have none).
+        let signUp = try await store.writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM resources WHERE kind = 'sign_up' AND parent_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                arguments: [id]
+            ).map(EmulatorStore.record)
+        }
+        if let signUp {
+            data["signUp"] = ["id": signUp.id, "status": signUp.doc["status"]?.stringMember ?? "", "created": Self.time(signUp.createdAt)]
+        }
         return data
     }
 

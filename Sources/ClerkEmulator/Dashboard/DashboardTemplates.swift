@@ -104,7 +104,8 @@ enum DashboardTemplates {
         {{#emails}}<dt>Email</dt><dd>{{address}}{{#primary}} <span class="badge">primary</span>{{/primary}}</dd>{{/emails}}
         {{#phones}}<dt>Phone</dt><dd>{{number}}</dd>{{/phones}}
         {{#username}}<dt>Username</dt><dd>{{username}}</dd>{{/username}}
-        <dt>Created</dt><dd>{{created}}</dd><dt>Last sign-in</dt><dd>{{lastSignIn}}</dd></dl>
+        <dt>Created</dt><dd>{{created}}</dd><dt>Last sign-in</dt><dd>{{lastSignIn}}</dd>
+        {{#signUp}}<dt>Signed up</dt><dd><code id="sign-up-id">{{id}}</code> · {{status}} · {{created}}</dd>{{/signUp}}</dl>
 
         <h2>Sign in as this user</h2>
         <form method="post" action="/dashboard/users/{{id}}/sign-in-as" class="stack" id="sign-in-as">

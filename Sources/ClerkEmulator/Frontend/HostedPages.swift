@@ -2,6 +2,7 @@ import ClerkBackend
 import Crypto
 import Foundation
 import GRDB
+import Logging
 
 /// What every hosted form carries: the validated return URL, the dev-browser token and the CSRF token.
 struct PageContext: Sendable {
@@ -340,13 +341,20 @@ extension EmulatorState {
             throw EmulatorError(status: 500, code: "internal_clerk_error", message: "The user could not be created.")
         }
         if let ticket = context.ticket { try await acceptInvitation(ticket, email: email) }
-        return try await signIn(userID: userID, context)
+        // The sign-up the page stands for, complete (GetSignUp/UpdateSignUp read it; the dashboard shows it).
+        let signUp = SignUpAttempt(
+            emailAddress: email, firstName: fields["first_name"]?.stringMember, lastName: fields["last_name"]?.stringMember,
+            byInvitation: context.ticket != nil
+        )
+        return try await signIn(userID: userID, context, signUp: signUp)
     }
 
     /// Starts a session for the user on the browser's client (ending the client's earlier ones), then sends the
     /// browser back.
-    func signIn(userID: String, _ context: PageContext, actor: JSONValue? = nil, maxDuration: Int64? = nil) async throws -> EmulatorResponse {
-        let token = try await store.writer.write { db -> String in
+    func signIn(
+        userID: String, _ context: PageContext, actor: JSONValue? = nil, maxDuration: Int64? = nil, signUp: SignUpAttempt? = nil
+    ) async throws -> EmulatorResponse {
+        let (token, signUpID) = try await store.writer.write { db -> (String, String?) in
             guard let user = try EmulatorStore.fetch(userID, kind: "user", db) else {
                 throw EmulatorError(status: 422, code: "form_identifier_not_found", message: "That user does not exist.")
             }
@@ -368,7 +376,11 @@ extension EmulatorState {
                 session = record.doc
             }
             try Self.touchClient(browser.clientID, lastActiveSessionID: session["id"]?.stringMember, db)
-            return browser.token
+            let signUpID = try signUp.map { try $0.store(userID: userID, sessionID: session["id"]?.stringMember, db) }
+            return (browser.token, signUpID)
+        }
+        if let signUpID {
+            options.logger.info("Sign-up complete", metadata: ["sign_up_id": "\(signUpID)", "user_id": "\(userID)"])
         }
         return finish(context, devBrowser: token)
     }
