@@ -191,6 +191,16 @@ public_operations = sorted(
     if method in ("get", "post", "put", "patch", "delete") and operation.get("security") == []
 )
 
+# Operations that document exactly one of 400 and 422: a refusal (of a query, a body, a path) answers that one.
+refusal_status = {}
+for path, item in spec["paths"].items():
+    for method, operation in item.items():
+        if method not in ("get", "post", "put", "patch", "delete"):
+            continue
+        documented = {str(status) for status in operation.get("responses", {})}
+        if ("400" in documented) != ("422" in documented):
+            refusal_status[operation["operationId"]] = 400 if "400" in documented else 422
+
 # Operations whose documented refusal of a bad body is 400, not 422 (they list 400 and no 422).
 status_400 = []
 for path, item in spec["paths"].items():
@@ -247,6 +257,11 @@ lines.append("")
 lines.append("    /// Operations the spec lets anyone call (`security: []`).")
 lines.append("    static let publicOperations: Set<String> = [")
 lines += ["        %s," % swift(operation_id) for operation_id in public_operations]
+lines.append("    ]")
+lines.append("")
+lines.append("    /// The one refusal status (400 or 422) of the operations that document one of them and not the other.")
+lines.append("    static let refusalStatusByOperation: [String: Int] = [")
+lines += ["        %s: %d," % (swift(operation_id), refusal_status[operation_id]) for operation_id in sorted(refusal_status)]
 lines.append("    ]")
 lines.append("")
 lines.append("    /// Operations that document 400, and no 422, for a refused request body.")

@@ -169,10 +169,18 @@ final class EmulatorState: Sendable {
         )
         // The spec's constraints on the path, the query and the body, then the operation.
         let run = { @Sendable () async throws -> EmulatorResponse in
-            try RequestValidation.checkPath(endpoint, parameters)
-            try RequestValidation.checkQuery(endpoint, queryPairs)
-            try RequestValidation.check(endpoint, contentType: contentType, body: body)
-            return try await handler(self, request)
+            do {
+                try RequestValidation.checkPath(endpoint, parameters)
+                try RequestValidation.checkQuery(endpoint, queryPairs)
+                try RequestValidation.check(endpoint, contentType: contentType, body: body)
+                return try await handler(self, request)
+            } catch var error as EmulatorError {
+                // A refusal (400 or 422) answers the one of the two the operation documents, when it documents one.
+                if error.status == 400 || error.status == 422, let documented = RequestRules.refusalStatusByOperation[endpoint.operationID] {
+                    error.status = documented
+                }
+                throw error
+            }
         }
         guard let observe = options.responseObserver else { return try await run() }
         do {

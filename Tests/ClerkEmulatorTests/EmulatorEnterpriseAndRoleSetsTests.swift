@@ -277,7 +277,7 @@ struct EmulatorEnterpriseAndRoleSetsTests {
             )
             #expect(paged.totalCount == 2 && paged.data.count == 1)
             let badStatus = try await rawRequest(emulator, "GET", "/v1/enterprise_connections/\(saml.id)/test_runs?status=done", key: emulator.secretKey)
-            #expect(badStatus.status == 400 && EnterpriseRoleSetRaw.parameter(badStatus.json) == "status")
+            #expect(badStatus.status == 422 && EnterpriseRoleSetRaw.parameter(badStatus.json) == "status")
 
             // An OIDC connection's runs are OAuth runs, and each connection lists only its own.
             let oidc = try await clerk.enterpriseConnections.createEnterpriseConnection(

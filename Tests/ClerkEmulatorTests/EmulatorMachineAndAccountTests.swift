@@ -270,7 +270,7 @@ struct EmulatorMachineAndAccountTests {
             let unverified = await #expect(throws: ClerkAPIResponseError.self) {
                 _ = try await clerk.phoneNumbers.updatePhoneNumber(phoneID, UpdatePhoneNumberBody(reservedForSecondFactor: true))
             }
-            #expect(unverified?.status == 422)
+            #expect(unverified?.status == 400, "UpdatePhoneNumber documents 400 and not 422 for a refusal")
             let reserved = try await clerk.phoneNumbers.updatePhoneNumber(phoneID, UpdatePhoneNumberBody(verified: true, reservedForSecondFactor: true))
             #expect(reserved.reservedForSecondFactor == true && reserved.defaultSecondFactor == true)
             #expect(try await clerk.users.getUser(user.id).twoFactorEnabled)

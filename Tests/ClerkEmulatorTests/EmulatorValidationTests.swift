@@ -143,6 +143,16 @@ struct EmulatorValidationTests {
                 #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.body): \(String(describing: error?["meta"]))")
             }
             #expect(try await clerk.waitlistEntries.list().totalCount == 0, "a refused bulk request creates nothing")
+            // A refusal answers the one of 400 and 422 the operation documents: a query refused with 422 where the
+            // operation documents 422 and not 400, a body refused with 400 where it documents 400 and not 422.
+            let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Refusals", createdBy: user.id))
+            let domains = try await rawRequest(emulator, "GET", "/v1/organizations/\(organization.id)/domains?limit=9999", key: emulator.secretKey)
+            #expect(domains.status == 422 && domains.json?["errors"]?[0]?["meta"]?["param_name"] == "limit")
+            let email = try #require(try await clerk.users.getUser(user.id).emailAddresses.first)
+            let attempt = try await rawRequest(
+                emulator, "POST", "/v1/email_addresses/\(email.id)/attempt_verification", key: emulator.secretKey, body: #"{"code": "424242"}"#
+            )
+            #expect(attempt.status == 400 && attempt.json?["errors"]?[0]?["code"] == "form_param_missing")
             // Well-formed ids pass the check: the emulator's own, and unknown ones (404).
             #expect(try await rawRequest(emulator, "GET", "/api_keys/\(key.id)", key: emulator.secretKey).status == 200)
             #expect(try await rawRequest(emulator, "GET", "/api_keys/api_key_\(String(repeating: "A", count: 32))", key: emulator.secretKey).status == 404)

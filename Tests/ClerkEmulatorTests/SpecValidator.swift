@@ -13,6 +13,8 @@ struct SpecValidator: Sendable {
     let responses: [String: [String: JSONValue]]
     /// operationID -> the statuses the spec documents without a JSON body (the interstitial's HTML page).
     let undescribed: [String: Set<String>]
+    /// operationID -> every status the spec documents.
+    let documented: [String: Set<String>]
 
     static let shared: Result<SpecValidator, any Error> = Result { try SpecValidator.load() }
 
@@ -25,11 +27,13 @@ struct SpecValidator: Sendable {
         let root = try json(node)
         var responses: [String: [String: JSONValue]] = [:]
         var undescribed: [String: Set<String>] = [:]
+        var documented: [String: Set<String>] = [:]
         for (_, item) in root["paths"]?.objectMembers ?? [:] {
             for (method, operation) in item.objectMembers ?? [:] where ["get", "post", "put", "patch", "delete"].contains(method) {
                 guard let id = operation["operationId"]?.stringMember else { continue }
                 var byStatus: [String: JSONValue] = [:]
                 for (status, response) in operation["responses"]?.objectMembers ?? [:] {
+                    documented[id, default: []].insert(status)
                     let resolved = resolve(response, root: root)
                     if let schema = resolved["content"]?["application/json"]?["schema"] {
                         byStatus[status] = schema
@@ -40,7 +44,7 @@ struct SpecValidator: Sendable {
                 responses[id] = byStatus
             }
         }
-        return SpecValidator(root: root, responses: responses, undescribed: undescribed)
+        return SpecValidator(root: root, responses: responses, undescribed: undescribed, documented: documented)
     }
 
     struct ValidationSetupError: Error { let message: String }
@@ -87,6 +91,11 @@ struct SpecValidator: Sendable {
 
     func problems(operationID: String, status: Int, body: Data) -> [String] {
         guard let byStatus = responses[operationID] else { return ["unknown operation \(operationID)"] }
+        // A refusal answers the one of 400 and 422 the operation documents.
+        let statuses = documented[operationID] ?? []
+        if status == 400 || status == 422, !statuses.contains(String(status)), statuses.contains(status == 400 ? "422" : "400") {
+            return ["\(operationID) answered \(status), but documents \(status == 400 ? 422 : 400) for refusals"]
+        }
         let schema: JSONValue
         let documentedStatus = byStatus[String(status)] == nil ? Self.statusDeviations[operationID]?[status] ?? status : status
         if let documented = byStatus[String(documentedStatus)] {
