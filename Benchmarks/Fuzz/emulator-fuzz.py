@@ -182,7 +182,8 @@ def run_schemathesis(spec_path, base, key, examples, config_path=None, include=N
     for operation_id in include or []:
         command += ["--include-operation-id", operation_id]
     started = time.time()
-    result = subprocess.run(command, capture_output=True, text=True)
+    # Run in the temporary directory: Schemathesis keeps a cache folder where it runs.
+    result = subprocess.run(command, capture_output=True, text=True, cwd=os.path.dirname(spec_path))
     elapsed = time.time() - started
     output = result.stdout + result.stderr
     summary = [line for line in output.splitlines() if re.search(r"(passed|failed|errored|test cases|generated)", line, re.I)]
