@@ -128,7 +128,7 @@ where Context.Identity == ClerkAuth {
         let remoteAddress = peerAddress(of: context).flatMap(Self.ipText)
         let clerkRequest: ClerkRequest
         do {
-            clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress)
+            clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress, addingHost: false)
         } catch {
             throw HTTPError(.badRequest, message: "Invalid Host header")
         }

@@ -24,13 +24,19 @@ extension ClerkRequest {
     /// - Throws: `ClerkError` with code `invalidArgument` when the host is missing characters a host name can
     ///   have (a hostile `Host` header), so that no URL is built from it.
     public init(_ request: Request, scheme: String? = nil, remoteAddress: String? = nil) throws {
+        try self.init(request, scheme: scheme, remoteAddress: remoteAddress, addingHost: true)
+    }
+
+    /// The same, without adding `Host` back when it is only the authority (`authenticateRequest` reads the host from
+    /// the URL, never from the header fields: the authenticator's own requests skip the copy of the fields).
+    init(_ request: Request, scheme: String?, remoteAddress: String?, addingHost: Bool) throws {
         let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
         let hostField = request.headers[fields: .hostHeader].first?.value
         guard let host = ClerkRequest.validatedHost(request.head.authority ?? hostField ?? "localhost") else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
         var fields = request.headers
-        if hostField == nil { fields.append(HTTPField(name: .hostHeader, value: host)) }
+        if hostField == nil, addingHost { fields.append(HTTPField(name: .hostHeader, value: host)) }
         self.init(
             method: request.method, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
             headerFields: fields, remoteAddress: remoteAddress
