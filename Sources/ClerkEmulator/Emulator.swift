@@ -259,7 +259,23 @@ public enum ClerkEmulator {
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw EmulatorStartError(message: "There is no emulator database at \(databasePath)")
         }
-        let store = try EmulatorStore(path: databasePath)
+        // Read only: the file is never written (no migration runs on it, no table is added to a file that is not an
+        // emulator's); an older emulator's database is brought to the current schema in a copy in memory.
+        let source: DatabaseQueue
+        let isEmulatorDatabase: Bool
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(5)
+            source = try DatabaseQueue(path: databasePath, configuration: configuration)
+            isEmulatorDatabase = try source.read { db in try db.tableExists("resources") && db.tableExists("instance") }
+        } catch {
+            throw EmulatorStartError(message: "\(databasePath) is not a readable SQLite database")
+        }
+        guard isEmulatorDatabase else {
+            throw EmulatorStartError(message: "\(databasePath) is not an emulator database (it has no emulator tables)")
+        }
+        let store = try EmulatorStore(copying: source)
         return try store.writer.read { db in try EmulatorSnapshot.export(db) }
     }
 

@@ -27,6 +27,14 @@ final class EmulatorStore: Sendable {
         try migrate()
     }
 
+    /// An in-memory copy of `source` brought to the current schema: `source` is only read.
+    init(copying source: DatabaseQueue) throws {
+        let copy = try DatabaseQueue()
+        try source.backup(to: copy)
+        writer = copy
+        try migrate()
+    }
+
     private func migrate() throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in

@@ -1,6 +1,7 @@
 import ClerkBackend
 import ClerkEmulator
 import Foundation
+import GRDB
 import Testing
 
 /// `exportSnapshot()` / `importPath` (`clerk emulator --export` / `--import`): a snapshot round-trips every resource
@@ -122,8 +123,31 @@ struct EmulatorSnapshotTests {
             _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["file@example.com"]))
             return try JSONDecoder().decode(JSONValue.self, from: try await emulator.exportSnapshot())
         }
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
         let offline = try JSONDecoder().decode(JSONValue.self, from: try ClerkEmulator.exportSnapshot(databasePath: database))
         #expect(offline["tables"] == live["tables"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before, "exporting only reads the file")
         #expect(throws: EmulatorStartError.self) { _ = try ClerkEmulator.exportSnapshot(databasePath: directory.appendingPathComponent("none.sqlite").path) }
+    }
+
+    @Test("Exporting a file that is not an emulator database refuses it and leaves it as it was")
+    func exportForeignFile() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Another application's SQLite database: exporting it must not add the emulator's tables to it.
+        let foreign = directory.appendingPathComponent("notes.sqlite").path
+        try DatabaseQueue(path: foreign).write { db in
+            try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('keep me')")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
+        let refused = #expect(throws: EmulatorStartError.self) { _ = try ClerkEmulator.exportSnapshot(databasePath: foreign) }
+        #expect(refused?.message.contains("not an emulator database") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: foreign)) == before)
+        #expect(try DatabaseQueue(path: foreign).read { db in try db.tableExists("resources") } == false)
+        // Not SQLite at all.
+        let text = directory.appendingPathComponent("readme.txt")
+        try Data("hello".utf8).write(to: text)
+        #expect(throws: EmulatorStartError.self) { _ = try ClerkEmulator.exportSnapshot(databasePath: text.path) }
+        #expect(try Data(contentsOf: text) == Data("hello".utf8))
     }
 }
