@@ -146,6 +146,19 @@ struct ClerkVaporConfigurationTests {
                 #expect(response.body.string.hasPrefix("GET http://127.0.0.1:"))
                 #expect(response.body.string.hasSuffix("/convert/live 127.0.0.1"))
             }
+            // Request targets as Vapor's server reads them (`URI(string:)`): the URL keeps the path Vapor routes and the
+            // query, never the fragment; an absolute-form target's own host is not taken.
+            let targets: [(String, String)] = [
+                ("/a/b?x=1&y=%2F", "/a/b?x=1&y=%2F"), ("/p;q?x=1#frag", "/p;q?x=1"), ("/caf%C3%A9", "/caf%C3%A9"),
+                ("http://other.example/x?y=1", "/x?y=1"), ("http://other.example?y=1", "/?y=1"), ("*", "/"),
+            ]
+            for (target, expected) in targets {
+                let request = Request(
+                    application: app, method: .GET, url: URI(string: target), headers: ["Host": "app.example.test"],
+                    on: app.eventLoopGroup.any()
+                )
+                #expect(try ClerkRequest(vapor: request).url == "http://app.example.test" + expected, "\(target)")
+            }
         }
     }
 }
