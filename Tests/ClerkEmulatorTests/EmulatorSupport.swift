@@ -60,6 +60,25 @@ final class ConformanceRecorder: Sendable {
             case .failure(let error): problems = ["the spec could not be loaded: \(error)"]
             }
             state.withLock { $0.checked += 1; $0.problems += problems }
+            ConformanceRecorder.coverage.record(operationID: operationID, status: status)
+        }
+    }
+
+    /// With `CLERK_CONFORMANCE_LOG=<file>`, every checked answer appends `<operationID> <status>` to the file: which
+    /// operations the suite exercises under the check, and with which statuses.
+    static let coverage = CoverageLog(path: ProcessInfo.processInfo.environment["CLERK_CONFORMANCE_LOG"])
+
+    final class CoverageLog: Sendable {
+        private let handle: Mutex<FileHandle?>
+
+        init(path: String?) {
+            var handle: FileHandle?
+            if let path, FileManager.default.createFile(atPath: path, contents: nil) { handle = FileHandle(forWritingAtPath: path) }
+            self.handle = Mutex(handle)
+        }
+
+        func record(operationID: String, status: Int) {
+            handle.withLock { $0?.write(Data("\(operationID) \(status)\n".utf8)) }
         }
     }
 
