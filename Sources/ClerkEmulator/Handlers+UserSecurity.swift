@@ -298,10 +298,17 @@ extension EmulatorState {
             guard let index = items.firstIndex(where: { $0["id"]?.stringMember == id }) else {
                 throw EmulatorError.notFound(object.replacingOccurrences(of: "_", with: " ").capitalized)
             }
-            items.remove(at: index)
+            let removed = items.remove(at: index)
             doc[list] = .array(items)
-            if list == "web3_wallets", doc["primary_web3_wallet_id"]?.stringMember == id {
-                doc["primary_web3_wallet_id"] = items.first?["id"] ?? .null
+            if list == "web3_wallets" {
+                if doc["primary_web3_wallet_id"]?.stringMember == id { doc["primary_web3_wallet_id"] = items.first?["id"] ?? .null }
+                // The address is free for another user again.
+                if let address = removed["web3_wallet"]?.stringMember {
+                    try db.execute(
+                        sql: "DELETE FROM identifiers WHERE kind = 'web3_wallet' AND value = ? AND owner_id = ?",
+                        arguments: [address.lowercased(), userID]
+                    )
+                }
             }
             _ = try self.saveUser(&record, doc, db)
         }

@@ -141,6 +141,15 @@ extension EmulatorState {
         let phones = try body.strings("phone_number")
         let username = try body.string("username")
         let externalID = try body.string("external_id")
+        let wallets = try body.strings("web3_wallet")
+        for wallet in wallets where !Self.isWeb3Wallet(wallet) {
+            throw EmulatorError(status: 422, code: "form_param_format_invalid", message: "is invalid", longMessage: "web3_wallet must be an Ethereum address (0x and 40 hexadecimal digits) or a Solana address.", meta: ["param_name": "web3_wallet"])
+        }
+        // The same identifier twice in one request is refused, as one already taken is.
+        for (values, name) in [(emails, "email_address"), (phones, "phone_number"), (wallets, "web3_wallet")]
+        where Set(values.map { $0.lowercased() }).count != values.count {
+            throw EmulatorError.exists(name)
+        }
         for email in emails where !Self.isEmail(email) {
             throw EmulatorError(status: 422, code: "form_param_format_invalid", message: "must be a valid email address.", longMessage: "email_address must be a valid email address.", meta: ["param_name": "email_address"])
         }
@@ -163,7 +172,7 @@ extension EmulatorState {
         } else {
             secret = nil
         }
-        if emails.isEmpty && phones.isEmpty && username == nil && externalID == nil && secret == nil {
+        if emails.isEmpty && phones.isEmpty && wallets.isEmpty && username == nil && externalID == nil && secret == nil {
             throw EmulatorError(status: 422, code: "form_data_missing", message: "missing data", longMessage: "At least one identifier (email address, phone number, username or external id) is required.")
         }
         let now = nowMillis()
@@ -175,6 +184,8 @@ extension EmulatorState {
             for phone in phones where try EmulatorStore.owner(of: phone, kind: "phone", db) != nil { throw EmulatorError.exists("phone_number") }
             if let username, try EmulatorStore.owner(of: username, kind: "username", db) != nil { throw EmulatorError.exists("username") }
             if let externalID, try EmulatorStore.owner(of: externalID, kind: "external_id", db) != nil { throw EmulatorError.exists("external_id") }
+            for wallet in wallets where try EmulatorStore.owner(of: wallet, kind: "web3_wallet", db) != nil { throw EmulatorError.exists("web3_wallet") }
+            let walletDocs = wallets.map { Self.web3WalletDoc($0, now: now) }
             let emailDocs = emails.map { Self.identificationDoc("email_address", value: $0, now: now) }
             let phoneDocs = phones.map { Self.identificationDoc("phone_number", value: $0, now: now) }
             var doc: [String: JSONValue] = [
@@ -186,11 +197,11 @@ extension EmulatorState {
                 "has_image": false,
                 "primary_email_address_id": emailDocs.first?["id"] ?? .null,
                 "primary_phone_number_id": phoneDocs.first?["id"] ?? .null,
-                "primary_web3_wallet_id": .null,
+                "primary_web3_wallet_id": walletDocs.first?["id"] ?? .null,
                 "password_enabled": .bool(secret != nil),
                 "two_factor_enabled": false, "totp_enabled": false, "backup_code_enabled": false,
                 "email_addresses": .array(emailDocs), "phone_numbers": .array(phoneDocs),
-                "web3_wallets": [], "passkeys": [], "external_accounts": [], "saml_accounts": [],
+                "web3_wallets": .array(walletDocs), "passkeys": [], "external_accounts": [], "saml_accounts": [],
                 "enterprise_accounts": [],
                 "public_metadata": try body.metadata("public_metadata") ?? [:],
                 "private_metadata": try body.metadata("private_metadata") ?? [:],
@@ -217,6 +228,7 @@ extension EmulatorState {
             for phone in phones { try EmulatorStore.claim(phone, kind: "phone", owner: userID, db) }
             if let username { try EmulatorStore.claim(username, kind: "username", owner: userID, db) }
             if let externalID { try EmulatorStore.claim(externalID, kind: "external_id", owner: userID, db) }
+            for wallet in wallets { try EmulatorStore.claim(wallet, kind: "web3_wallet", owner: userID, db) }
             try self.emitEvent("user.created", .object(doc), db)
             return try .json(.object(doc))
         }
@@ -233,6 +245,28 @@ extension EmulatorState {
             ],
             "linked_to": [], "created_at": .int(now), "updated_at": .int(now),
         ])
+    }
+
+    /// A Web3 wallet of a user created with `web3_wallet` (the Web3Wallet schema: no `reserved` or `linked_to`),
+    /// verified by the admin as the created addresses are.
+    static func web3WalletDoc(_ address: String, now: Int64) -> JSONValue {
+        [
+            "id": .string(EmulatorIDs.make("idn")), "object": "web3_wallet", "web3_wallet": .string(address),
+            "verification": [
+                "object": "verification_admin", "status": "verified", "strategy": "admin", "attempts": .null, "expire_at": .null,
+            ],
+            "created_at": .int(now), "updated_at": .int(now),
+        ]
+    }
+
+    /// An Ethereum address (`0x` and 40 hexadecimal digits) or a Solana one (32 to 44 base-58 characters).
+    static func isWeb3Wallet(_ text: String) -> Bool {
+        let utf8 = Array(text.utf8)
+        if utf8.count == 42, text.hasPrefix("0x") {
+            return utf8.dropFirst(2).allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }
+        }
+        let base58 = Set("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
+        return (32...44).contains(utf8.count) && utf8.allSatisfy(base58.contains)
     }
 
     static func isEmail(_ text: String) -> Bool {

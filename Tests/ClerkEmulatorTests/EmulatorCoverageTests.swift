@@ -73,4 +73,45 @@ struct EmulatorCoverageTests {
             #expect(try await call("GET", "/v1/phone_numbers/\(phoneID)")?["verification"]?["status"] == "verified")
         }
     }
+
+    @Test("Users created with web3_wallet have verified wallets (the first primary), found by the filter, deletable and then free; the same identifier twice in one request is refused")
+    func web3Wallets() async throws {
+        try await withEmulator { emulator, clerk in
+            let key = emulator.secretKey
+            let wallet = "0x52908400098527886E0F7030069857D2E4169EE7"
+            let created = try await rawRequest(
+                emulator, "POST", "/v1/users", key: key, body: #"{"web3_wallet": ["\#(wallet)", "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"]}"#
+            )
+            #expect(created.status == 200)
+            let userID = try #require(created.json?["id"]?.stringValue)
+            let wallets = try #require(created.json?["web3_wallets"]?.arrayValue)
+            #expect(wallets.count == 2 && created.json?["primary_web3_wallet_id"] == wallets[0]["id"])
+            #expect(wallets[0]["verification"]?["status"] == "verified")
+            let found = try await rawRequest(emulator, "GET", "/v1/users?web3_wallet=\(wallet.lowercased())", key: key)
+            #expect(found.json?.arrayValue?.compactMap { $0["id"]?.stringValue } == [userID])
+
+            // Taken: by another user, or twice in one request (emails and phone numbers too).
+            let taken = try await rawRequest(emulator, "POST", "/v1/users", key: key, body: #"{"web3_wallet": ["\#(wallet.lowercased())"]}"#)
+            #expect(taken.status == 422 && taken.json?["errors"]?[0]?["code"] == "form_identifier_exists")
+            for body in [
+                #"{"email_address": ["twice@example.com", "TWICE@example.com"]}"#, #"{"phone_number": ["+15555550111", "+15555550111"]}"#,
+                #"{"web3_wallet": ["0x1111111111111111111111111111111111111111", "0x1111111111111111111111111111111111111111"]}"#,
+            ] {
+                let twice = try await rawRequest(emulator, "POST", "/v1/users", key: key, body: body)
+                #expect(twice.status == 422 && twice.json?["errors"]?[0]?["code"] == "form_identifier_exists", "\(body)")
+            }
+            let malformed = try await rawRequest(emulator, "POST", "/v1/users", key: key, body: #"{"web3_wallet": ["0x12"]}"#)
+            #expect(malformed.status == 422 && malformed.json?["errors"]?[0]?["meta"]?["param_name"] == "web3_wallet")
+            #expect(try await clerk.users.getCount() == 1, "refused requests create nothing")
+
+            // UserWeb3WalletDelete: removed, the other wallet becomes primary, the address is free again.
+            let walletID = try #require(wallets[0]["id"]?.stringValue)
+            let deleted = try await rawRequest(emulator, "DELETE", "/v1/users/\(userID)/web3_wallets/\(walletID)", key: key)
+            #expect(deleted.status == 200 && deleted.json?["deleted"] == true)
+            let user = try await rawRequest(emulator, "GET", "/v1/users/\(userID)", key: key)
+            #expect(user.json?["web3_wallets"]?.arrayValue?.count == 1 && user.json?["primary_web3_wallet_id"] == wallets[1]["id"])
+            let again = try await rawRequest(emulator, "POST", "/v1/users", key: key, body: #"{"web3_wallet": ["\#(wallet)"]}"#)
+            #expect(again.status == 200)
+        }
+    }
 }
