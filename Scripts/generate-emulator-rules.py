@@ -201,16 +201,6 @@ for path, item in spec["paths"].items():
         if ("400" in documented) != ("422" in documented):
             refusal_status[operation["operationId"]] = 400 if "400" in documented else 422
 
-# Operations whose documented refusal of a bad body is 400, not 422 (they list 400 and no 422).
-status_400 = []
-for path, item in spec["paths"].items():
-    for method, operation in item.items():
-        if method not in ("get", "post", "put", "patch", "delete") or "requestBody" not in operation:
-            continue
-        responses = operation.get("responses", {})
-        if "422" not in responses and "400" in responses:
-            status_400.append(operation["operationId"])
-
 
 def table(doc, name, entries):
     out = ["    /// %s" % doc, "    static let %s: [String: [FieldRule]] = [" % name]
@@ -262,11 +252,6 @@ lines.append("")
 lines.append("    /// The one refusal status (400 or 422) of the operations that document one of them and not the other.")
 lines.append("    static let refusalStatusByOperation: [String: Int] = [")
 lines += ["        %s: %d," % (swift(operation_id), refusal_status[operation_id]) for operation_id in sorted(refusal_status)]
-lines.append("    ]")
-lines.append("")
-lines.append("    /// Operations that document 400, and no 422, for a refused request body.")
-lines.append("    static let refusesBodiesWith400: Set<String> = [")
-lines += ["        %s," % swift(operation_id) for operation_id in sorted(status_400)]
 lines.append("    ]")
 lines += ["}", ""]
 os.makedirs(os.path.dirname(OUT), exist_ok=True)

@@ -39,16 +39,10 @@ struct FieldRule: Sendable {
 /// names the member. A body that is not a JSON object is left to the handler, which answers for it. Optional members
 /// sent as `null` are taken as absent, as the SDKs that send them mean.
 enum RequestValidation {
-    /// Operations that answer 400 rather than 422 for a bad body: those of Clerk's machine-auth service (API keys,
-    /// M2M tokens, OAuth access tokens), the token checks (session refresh, client verification), and every other
-    /// operation whose spec documents 400 and not 422.
+    /// The status of a refused body: the one of 400 and 422 the operation documents (400 for Clerk's machine-auth
+    /// service and the token checks, whose specs list 400 only), else 422.
     static func status(for endpoint: Endpoint) -> Int {
-        let path = endpoint.path
-        if path.hasPrefix("/api_keys") || path.hasPrefix("/m2m_tokens") || path.hasPrefix("/oauth_applications/access_tokens") {
-            return 400
-        }
-        if RequestRules.refusesBodiesWith400.contains(endpoint.operationID) { return 400 }
-        return [Endpoint.refreshSession, .verifyClient].contains(endpoint) ? 400 : 422
+        RequestRules.refusalStatusByOperation[endpoint.operationID] ?? 422
     }
 
     static func check(_ endpoint: Endpoint, contentType: String?, body: Data) throws {

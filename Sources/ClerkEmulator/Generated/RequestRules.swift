@@ -1247,32 +1247,4 @@ enum RequestRules {
         "verifyM2MToken": 400,
         "verifyOAuthAccessToken": 400,
     ]
-
-    /// Operations that document 400, and no 422, for a refused request body.
-    static let refusesBodiesWith400: Set<String> = [
-        "AttemptEmailAddressVerification",
-        "AttemptPhoneNumberVerification",
-        "RefreshSession",
-        "RemoveUserPassword",
-        "RevokeOrganizationInvitation",
-        "SetUserProfileImage",
-        "ToggleTemplateDelivery",
-        "UpdateEmailAddress",
-        "UpdatePhoneNumber",
-        "UploadOAuthApplicationLogo",
-        "UploadOrganizationLogo",
-        "UsersBan",
-        "UsersUnban",
-        "VerifyClient",
-        "createAdminPortalLinkToken",
-        "createApiKey",
-        "createM2MToken",
-        "revokeAdminPortalLinkToken",
-        "revokeApiKey",
-        "revokeM2MToken",
-        "updateApiKey",
-        "verifyApiKey",
-        "verifyM2MToken",
-        "verifyOAuthAccessToken",
-    ]
 }
