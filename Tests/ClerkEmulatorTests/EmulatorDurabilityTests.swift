@@ -169,12 +169,16 @@ extension EmulatorDurabilityTests {
         let listing = try await Self.adminJSON(apiURL: emulator.apiURL.absoluteString, key: secretKey, path: "/_emulator/webhooks")
         let message = try #require(listing["data"]?.arrayValue?.first)
         #expect(message["status"] == "delivered")
-        // On a loaded machine the second attempt (1 s after the first) can fall before the kill: every attempt the
-        // down receiver answered is recorded as a 503, then the delivery after the restart.
+        // On a loaded machine the second attempt (1 s after the first) can fall before the kill, and the kill can land
+        // after the receiver answered it but before the emulator recorded the answer (at least once: that attempt is
+        // simply not on record). So: between one and `failures` recorded 503s, then the delivery after the restart.
         let failures = down.requests.count
         #expect(failures >= 1)
-        #expect(message["attempts"]?.arrayValue?.compactMap { $0["response_status"]?.intValue }
-            == Array(repeating: 503, count: failures) + [200])
+        let statuses = message["attempts"]?.arrayValue?.compactMap { $0["response_status"]?.intValue } ?? []
+        #expect(statuses.last == 200)
+        let recordedFailures = statuses.dropLast()
+        #expect((1...failures).contains(recordedFailures.count), "recorded \(statuses) for \(failures) failed requests")
+        #expect(recordedFailures.allSatisfy { $0 == 503 })
         try await Task.sleep(for: .milliseconds(300))
         #expect(up.requests.count == 1)
         await emulator.stop()
