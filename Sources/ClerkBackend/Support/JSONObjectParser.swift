@@ -136,19 +136,33 @@ enum JSONObjectParser {
             }
             while true {
                 skipWhitespace()
-                guard current == UInt8(ascii: "\""), let key = parseString() else { return nil }
+                guard current == UInt8(ascii: "\"") else { return nil }
+                // A name of one to seven plain ASCII bytes (every JWT claim Clerk uses) becomes its short key, with no
+                // `String`; any other name is parsed as a string.
+                let shortKey = parseShortName()
+                let name: String?
+                if shortKey == 0 {
+                    guard let parsed = parseString() else { return nil }
+                    name = parsed
+                } else {
+                    name = nil
+                }
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { return nil }
                 position += 1
                 skipWhitespace()
                 guard let value = parseMemberValue(depth: depth) else { return nil }
-                let member = JWTMembers.Member(name: key, value: value)
+                let member = name.map { JWTMembers.Member(name: $0, value: value) } ?? JWTMembers.Member(key: shortKey, value: value)
                 // Linear duplicate check for small objects; a set beyond 32 members keeps hostile input linear.
                 if members.count < 32 {
-                    if members.contains(where: { $0.isNamed(key, key: member.key) }) { return nil }
+                    // Short names compare as keys; a long or non-ASCII name as a string (Swift's equivalence: the
+                    // Kelvin sign spells the same name as `K`).
+                    if members.contains(where: {
+                        $0.key != 0 && member.key != 0 ? $0.key == member.key : $0.name == member.name
+                    }) { return nil }
                 } else {
                     if seen.isEmpty { seen = Set(members.map(\.name)) }
-                    guard seen.insert(key).inserted else { return nil }
+                    guard seen.insert(member.name).inserted else { return nil }
                 }
                 members.append(member)
                 skipWhitespace()
@@ -162,11 +176,46 @@ enum JSONObjectParser {
             }
         }
 
+        /// Whether any of the eight bytes of `word` is `"`, `\`, below 0x20 or 0x80 and above (exact: borrows
+        /// only carry into bytes above one that matches).
+        @inline(__always)
+        static func mayEndPlainString(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+            let control = (word &- ones &* 0x20) & ~word & highs
+            return word & highs != 0 || control != 0 || hasZeroByte(word ^ (ones &* 0x22))
+                || hasZeroByte(word ^ (ones &* 0x5C))
+        }
+
+        /// At a string's opening quote: when the string is one to seven ASCII bytes with no escape, moves past its
+        /// closing quote and returns its ``JWTMembers/shortKey(_:)``; otherwise stays and returns 0.
+        mutating func parseShortName() -> UInt64 {
+            var end = position + 1
+            while end < bytes.count, end - position <= 8 {
+                let byte = bytes[end]
+                if byte == UInt8(ascii: "\"") {
+                    let key = JWTMembers.shortKey(bytes: UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end]))
+                    if key != 0 { position = end + 1 }
+                    return key
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return 0 }
+                end += 1
+            }
+            return 0
+        }
+
         /// A member value for ``JWTMembers``: a plain ASCII string (no escapes, no control characters) is checked
         /// and kept as a range; anything else is parsed.
         mutating func parseMemberValue(depth: Int) -> JWTMembers.Value? {
-            if current == UInt8(ascii: "\"") {
+            if current == UInt8(ascii: "\""), let base = bytes.baseAddress {
                 var end = position + 1
+                // Eight bytes at a time while none is a quote, a backslash, a control character or non-ASCII.
+                while end + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self)
+                    if Parser.mayEndPlainString(word) { break }
+                    end += 8
+                }
                 while end < bytes.count {
                     let byte = bytes[end]
                     if byte == UInt8(ascii: "\"") {

@@ -23,16 +23,28 @@ struct JWTMembers: Sendable {
     }
 
     struct Member: Sendable {
-        let name: String
+        /// The name, for a name that ``key`` does not spell (longer than seven bytes, or not ASCII); `nil` when the
+        /// key is the name (parsed names of one to seven ASCII bytes: no `String` is built for them).
+        private let longName: String?
         let value: Value
-        /// ``JWTMembers/shortKey(_:)`` of `name`.
+        /// ``JWTMembers/shortKey(_:)`` of the name.
         let key: UInt64
 
         init(name: String, value: Value) {
-            self.name = name
             self.value = value
             key = JWTMembers.shortKey(name)
+            longName = key == 0 ? name : nil
         }
+
+        /// A member whose name is spelled by `key` (a non-zero ``JWTMembers/shortKey(_:)``).
+        init(key: UInt64, value: Value) {
+            self.value = value
+            self.key = key
+            longName = nil
+        }
+
+        /// The member's name.
+        var name: String { longName ?? JWTMembers.name(ofKey: key) }
 
         /// Whether this member is called `name` (whose ``JWTMembers/shortKey(_:)`` is `key`).
         @inline(__always)
@@ -46,17 +58,31 @@ struct JWTMembers: Sendable {
     /// `azp`, `o`…), so most comparisons are one integer comparison. Any other pair is compared as strings (Swift's
     /// canonical equivalence: a non-ASCII name can equal an ASCII one).
     static func shortKey(_ name: String) -> UInt64 {
-        let count = name.utf8.count
-        guard count > 0, count <= 7 else { return 0 }
+        guard name.utf8.count <= 7 else { return 0 }
         var name = name
-        return name.withUTF8 { bytes -> UInt64 in
-            var key = UInt64(count)
-            for index in 0..<count {
-                let byte = bytes[index]
-                guard byte < 0x80 else { return 0 }
-                key |= UInt64(byte) << (8 * UInt64(index + 1))
-            }
-            return key
+        return name.withUTF8 { shortKey(bytes: $0) }
+    }
+
+    /// ``shortKey(_:)`` of a name given as its UTF-8 bytes.
+    @inline(__always)
+    static func shortKey(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let count = bytes.count
+        guard count > 0, count <= 7 else { return 0 }
+        var key = UInt64(count)
+        for index in 0..<count {
+            let byte = bytes[index]
+            guard byte < 0x80 else { return 0 }
+            key |= UInt64(byte) << (8 * UInt64(index + 1))
+        }
+        return key
+    }
+
+    /// The name a non-zero ``shortKey(_:)`` spells.
+    static func name(ofKey key: UInt64) -> String {
+        let count = Int(key & 0xFF)
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            for index in 0..<count { buffer[index] = UInt8(truncatingIfNeeded: key >> (8 * UInt64(index + 1))) }
+            return count
         }
     }
 
@@ -77,9 +103,75 @@ struct JWTMembers: Sendable {
 
     /// Linear lookup over a few members: cheaper than hashing for JWT-sized objects.
     subscript(name: String) -> JSONValue? {
+        index(of: name).map { value(of: members[$0]) }
+    }
+
+    /// The member called `name`, if any.
+    @inline(__always)
+    func member(named name: String) -> Member? {
+        index(of: name).map { members[$0] }
+    }
+
+    /// The index of the member called `name`. The scan reads only the keys in place: iterating the members
+    /// themselves copies each one (retaining and releasing its value), which made every lookup cost as much as
+    /// the parse.
+    @inline(__always)
+    func index(of name: String) -> Int? {
         let key = JWTMembers.shortKey(name)
-        for member in members where member.isNamed(name, key: key) { return value(of: member) }
-        return nil
+        return members.withUnsafeBufferPointer { buffer -> Int? in
+            if key != 0 {
+                for index in buffer.indices where buffer[index].key == key { return index }
+                // A long or non-ASCII name spelling the same name (Swift's equivalence).
+                for index in buffer.indices where buffer[index].key == 0 && buffer[index].name == name { return index }
+                return nil
+            }
+            for index in buffer.indices where buffer[index].isNamed(name, key: 0) { return index }
+            return nil
+        }
+    }
+
+    /// Whether the member called `name` is a string (without building it).
+    func isString(_ name: String) -> Bool {
+        switch member(named: name)?.value {
+        case .asciiString?: true
+        case .parsed(.string)?: true
+        default: false
+        }
+    }
+
+    /// Whether the member called `name` is a non-empty string equal to one of `candidates` (Swift's string
+    /// equality). A plain ASCII value is compared as bytes against ASCII candidates, without building a `String`.
+    func isNonEmptyString(_ name: String, in candidates: [String]) -> Bool {
+        guard let member = member(named: name) else { return false }
+        switch member.value {
+        case .parsed(.string(let value)):
+            return !value.isEmpty && candidates.contains(value)
+        case .parsed:
+            return false
+        case .asciiString(let range):
+            guard !range.isEmpty else { return false }
+            return bytes.withUnsafeBufferPointer { buffer in
+                let value = UnsafeBufferPointer(rebasing: buffer[range])
+                for candidate in candidates {
+                    var candidate = candidate
+                    let equal = candidate.withUTF8 { other -> Bool? in
+                        // ASCII bytes equal a string exactly when its bytes are the same; a non-ASCII candidate can
+                        // still be canonically equal (the Kelvin sign and `K`): compare those as strings.
+                        guard !other.contains(where: { $0 >= 0x80 }) else { return nil }
+                        guard other.count == value.count, let lhs = other.baseAddress, let rhs = value.baseAddress else {
+                            return false
+                        }
+                        return memcmp(lhs, rhs, value.count) == 0
+                    }
+                    if let equal {
+                        if equal { return true }
+                    } else if String(decoding: value, as: UTF8.self) == candidate {
+                        return true
+                    }
+                }
+                return false
+            }
+        }
     }
 
     func value(of member: Member) -> JSONValue {

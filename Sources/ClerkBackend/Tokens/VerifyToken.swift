@@ -276,7 +276,7 @@ extension ClerkClient {
     /// given), `exp`, `nbf`, `iat`, with `skew` seconds of tolerance at `now` (Unix seconds).
     static func checkClaims(_ claims: JWTClaims, audience configuredAudience: [String], authorizedParties configuredParties: [String], skew: Double, now: Double) throws {
         let raw = claims
-        guard case .string = raw["sub"] else {
+        guard raw.members.isString("sub") else {
             throw TokenVerificationError(
                 reason: .tokenVerificationFailed,
                 message: "Subject claim (sub) is required and must be a string. Received \(ClerkClient.jsonText(raw["sub"])).",
@@ -307,7 +307,7 @@ extension ClerkClient {
             }
         }
         if configuredParties.contains(where: { !$0.isEmpty }) {
-            guard let azp = raw["azp"]?.stringValue, !azp.isEmpty, configuredParties.contains(azp) else {
+            guard raw.members.isNonEmptyString("azp", in: configuredParties) else {
                 let parties = configuredParties.filter { !$0.isEmpty }
                 throw TokenVerificationError(
                     reason: .tokenInvalidAuthorizedParties,

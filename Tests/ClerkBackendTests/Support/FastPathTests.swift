@@ -125,6 +125,46 @@ struct TokenAndWebhookFastPathTests {
         #expect(members["missing"] == nil)
     }
 
+    @Test("Word-at-a-time string scanning: the closing quote, an escape, a control byte or a non-ASCII byte at any offset is seen")
+    func stringScanningAtEveryOffset() throws {
+        for length in 0..<24 {
+            for offset in 0...length {
+                for special in ["", #"\""#, #"\\"#, #"\/"#, "é", #"\u00e9"#, "\u{212A}"] {
+                    var text = String(repeating: "a", count: length)
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))
+                    let payload = #"{"sub":"\#(text)","x":1}"#
+                    let members = try #require(JSONObjectParser.parseObjectMembers(Array(payload.utf8)), "\(payload)")
+                    #expect(members.dictionary == JSONObjectParser.parseObject(Array(payload.utf8)), "\(payload)")
+                }
+                // A raw control byte or a byte that is not UTF-8 anywhere in the string is refused.
+                for refused: UInt8 in [0x01, 0x1F, 0xFF] {
+                    var bytes = Array(#"{"sub":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: length)
+                    bytes.insert(refused, at: 8 + offset)
+                    bytes += Array(#""}"#.utf8)
+                    #expect(JSONObjectParser.parseObjectMembers(bytes) == nil)
+                }
+            }
+        }
+    }
+
+    @Test("Claim checks that read members in place agree with the parsed values", arguments: [
+        (#"{"azp":"https://app.example.test"}"#, ["https://app.example.test"], true),
+        (#"{"azp":"https://app.example.test"}"#, ["https://other.test", "https://app.example.test"], true),
+        (#"{"azp":"https://app.example.tes"}"#, ["https://app.example.test"], false),
+        (#"{"azp":"https:\/\/app.example.test"}"#, ["https://app.example.test"], true),  // escaped: parsed
+        (#"{"azp":""}"#, ["", "https://app.example.test"], false),  // empty never matches
+        (#"{"azp":1}"#, ["1"], false),
+        (#"{"other":"x"}"#, ["x"], false),
+        (#"{"azp":"Kid"}"#, ["\u{212A}id"], true),  // Swift's equality: the Kelvin sign is `K`
+    ])
+    func inPlaceStringChecks(payload: String, candidates: [String], matches: Bool) throws {
+        let members = try #require(JSONObjectParser.parseObjectMembers(Array(payload.utf8)))
+        #expect(members.isNonEmptyString("azp", in: candidates) == matches)
+        let value = members["azp"]?.stringValue
+        #expect(matches == (value.map { !$0.isEmpty && candidates.contains($0) } ?? false))
+        #expect(members.isString("azp") == (value != nil))
+    }
+
     @Test("Malformed payloads are still refused", arguments: [
         #"{"a":"x"#, #"{"a":"\x01"}"#, #"{"a":"b","a":"c"}"#, #"{"a":"b"} x"#, #"{"a":"\q"}"#, "{\"a\":\"\u{7}\"}",
     ])
