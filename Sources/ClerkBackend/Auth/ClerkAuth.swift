@@ -156,7 +156,7 @@ public struct ClerkAuth: Sendable {
         var orgRole: String?
         var permissions = PermissionsSource.list(nil)
         if isV2 {
-            if let org = raw["o"]?.objectValue {
+            if let org = raw.members.object("o") {
                 orgID = org["id"]?.stringValue
                 orgSlug = org["slg"]?.stringValue
                 if let role = org["rol"]?.stringValue, !role.isEmpty { orgRole = "org:" + role }

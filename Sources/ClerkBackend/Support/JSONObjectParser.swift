@@ -208,6 +208,8 @@ enum JSONObjectParser {
         /// A member value for ``JWTMembers``: a plain ASCII string (no escapes, no control characters) is checked
         /// and kept as a range; anything else is parsed.
         mutating func parseMemberValue(depth: Int) -> JWTMembers.Value? {
+            // The same depth limit as ``parseValue(depth:)``, for every kind of value.
+            guard depth <= JSONObjectParser.maxDepth else { return nil }
             if current == UInt8(ascii: "\""), let base = bytes.baseAddress {
                 var end = position + 1
                 // Eight bytes at a time while none is a quote, a backslash, a control character or non-ASCII.
@@ -226,6 +228,10 @@ enum JSONObjectParser {
                     if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
                     end += 1
                 }
+            }
+            if current == UInt8(ascii: "{") {
+                // Objects keep the same cheap shape (members in order, ranges into the same bytes).
+                return parseMembers(depth: depth + 1).map(JWTMembers.Value.object)
             }
             return parseValue(depth: depth).map(JWTMembers.Value.parsed)
         }

@@ -20,6 +20,9 @@ struct JWTMembers: Sendable {
     enum Value: Sendable {
         case parsed(JSONValue)
         case asciiString(Range<Int>)
+        /// A nested object's members, in order, their values pointing into the same ``bytes`` (Clerk's `o` claim):
+        /// no dictionary is built unless the object is read as JSON.
+        case object([Member])
     }
 
     struct Member: Sendable {
@@ -130,6 +133,16 @@ struct JWTMembers: Sendable {
         }
     }
 
+    /// The members of the object called `name` (a nested object of the claims, such as `o`), looked up the same
+    /// cheap way; `nil` when there is no such member or it is not an object.
+    func object(_ name: String) -> JWTMembers? {
+        switch member(named: name)?.value {
+        case .object(let members)?: JWTMembers(bytes: bytes, members: members)
+        case .parsed(.object(let dictionary))?: JWTMembers(dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        default: nil
+        }
+    }
+
     /// Whether the member called `name` is a string (without building it).
     func isString(_ name: String) -> Bool {
         switch member(named: name)?.value {
@@ -146,7 +159,7 @@ struct JWTMembers: Sendable {
         switch member.value {
         case .parsed(.string(let value)):
             return !value.isEmpty && candidates.contains(value)
-        case .parsed:
+        case .parsed, .object:
             return false
         case .asciiString(let range):
             guard !range.isEmpty else { return false }
@@ -177,6 +190,10 @@ struct JWTMembers: Sendable {
     func value(of member: Member) -> JSONValue {
         switch member.value {
         case .parsed(let value): return value
+        case .object(let members):
+            return .object(
+                Dictionary(members.map { ($0.name, value(of: $0)) }, uniquingKeysWith: { first, _ in first })
+            )
         case .asciiString(let range):
             return bytes.withUnsafeBufferPointer { .string(String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)) }
         }

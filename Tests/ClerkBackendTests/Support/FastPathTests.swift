@@ -165,6 +165,28 @@ struct TokenAndWebhookFastPathTests {
         #expect(members.isString("azp") == (value != nil))
     }
 
+    @Test("Nested objects in claims: same values, same depth limit and duplicate rule as the full parser")
+    func nestedObjects() throws {
+        for depth in [1, 2, 10, 62, 63, 64, 65, 66, 70] {
+            for leaf in ["{}", #""x""#, "1", "[]"] {
+                let payload = String(repeating: #"{"a":"#, count: depth) + leaf + String(repeating: "}", count: depth)
+                let members = JSONObjectParser.parseObjectMembers(Array(payload.utf8))
+                let parsed = JSONObjectParser.parseObject(Array(payload.utf8))
+                #expect((members == nil) == (parsed == nil), "depth \(depth), leaf \(leaf)")
+                if let members { #expect(members.dictionary == parsed) }
+            }
+        }
+        #expect(JSONObjectParser.parseObjectMembers(Array(#"{"o":{"id":"a","id":"b"}}"#.utf8)) == nil)
+        #expect(JSONObjectParser.parseObjectMembers(Array(#"{"o":{"id":"a",}}"#.utf8)) == nil)
+        let members = try #require(JSONObjectParser.parseObjectMembers(Array(#"{"o":{"id":"org_1","rol":"admin","n":{"k":[1,"2"]}}}"#.utf8)))
+        let org = try #require(members.object("o"))
+        #expect(org["id"] == "org_1" && org["rol"] == "admin" && org["n"] == ["k": [1, "2"]])
+        #expect(members.object("id") == nil && org.object("id") == nil)
+        // Claims built from a dictionary answer the same.
+        let built = JWTClaims(raw: ["o": ["id": "org_1", "rol": "admin"]])
+        #expect(built.members.object("o")?["rol"] == "admin")
+    }
+
     @Test("Malformed payloads are still refused", arguments: [
         #"{"a":"x"#, #"{"a":"\x01"}"#, #"{"a":"b","a":"c"}"#, #"{"a":"b"} x"#, #"{"a":"\q"}"#, "{\"a\":\"\u{7}\"}",
     ])
