@@ -31,7 +31,7 @@ extension ClerkRequest {
     /// the URL, never from the header fields: the authenticator's own requests skip the copy of the fields).
     init(_ request: Request, scheme: String?, remoteAddress: String?, addingHost: Bool) throws {
         let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
-        let hostField = request.headers[fields: .hostHeader].first?.value
+        let hostField = request.headers.firstValue(for: .hostHeader)
         guard let host = ClerkRequest.validatedHost(request.head.authority ?? hostField ?? "localhost") else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
@@ -76,7 +76,7 @@ enum ClerkRequestBuilding {
     static func isPageNavigation(_ request: Request) -> Bool {
         guard request.method == .get || request.method == .head else { return false }
         return ClerkRequest.isDocumentRequest(
-            secFetchDest: request.headers[fields: .secFetchDest].first?.value,
+            secFetchDest: request.headers.firstValue(for: .secFetchDest),
             accept: request.headers[.accept]
         )
     }

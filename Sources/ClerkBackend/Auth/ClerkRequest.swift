@@ -46,7 +46,7 @@ public struct ClerkRequest: Sendable {
     public init(
         method: HTTPRequest.Method, pathAndQuery: String, scheme: String, headerFields: HTTPFields, remoteAddress: String? = nil
     ) {
-        let host = headerFields[fields: .hostHeader].first?.value ?? "localhost"
+        let host = headerFields.firstValue(for: .hostHeader) ?? "localhost"
         let path = pathAndQuery.hasPrefix("/") ? pathAndQuery : "/" + pathAndQuery
         self.init(method: method, url: "\(scheme)://\(host)\(path)", headerFields: headerFields, remoteAddress: remoteAddress)
     }
@@ -56,7 +56,7 @@ public struct ClerkRequest: Sendable {
 
     /// A header value (the first one), ignoring over-long values.
     func header(_ name: HTTPField.Name) -> String? {
-        guard let value = headerFields[fields: name].first?.value, value.utf8.count <= ClerkRequest.maxHeaderValueBytes
+        guard let value = headerFields.firstValue(for: name), value.utf8.count <= ClerkRequest.maxHeaderValueBytes
         else { return nil }
         return value
     }
@@ -96,6 +96,13 @@ public struct ClerkRequest: Sendable {
             }
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
+    }
+}
+
+extension HTTPFields {
+    /// The value of the first field called `name`, found without building the array `self[fields:]` makes.
+    package func firstValue(for name: HTTPField.Name) -> String? {
+        firstIndex { $0.name == name }.map { self[$0].value }
     }
 }
 
@@ -150,16 +157,31 @@ extension ClerkRequest {
                 || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
         }
         guard host.utf8.allSatisfy(isAllowed) else { return nil }
-        // The usual `name[:port]` (no IPv6 brackets) is checked here; anything else goes through URLComponents.
+        // The usual `name[:port]` (no IPv6 brackets) is checked here in one pass; anything else goes through
+        // URLComponents.
         if !host.utf8.contains(0x5B) && !host.utf8.contains(0x5D) {
-            let parts = host.utf8.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false)
-            if parts.count == 1, !parts[0].isEmpty { return host }
-            if parts.count == 2, !parts[0].isEmpty, (1...5).contains(parts[1].count),
-                parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let port = Int(Substring(parts[1])), port <= 65_535
-            {
-                return host
+            var colons = 0
+            var nameLength = 0
+            var port = 0
+            var portDigits = 0
+            var portIsNumeric = true
+            for byte in host.utf8 {
+                if byte == 0x3A {
+                    colons += 1
+                } else if colons == 0 {
+                    nameLength += 1
+                } else if colons == 1 {
+                    if byte >= 0x30 && byte <= 0x39, portDigits < 5 {
+                        port = port * 10 + Int(byte - 0x30)
+                    } else {
+                        portIsNumeric = false
+                    }
+                    portDigits += 1
+                }
             }
-            if parts.count > 2 { return nil }
+            if colons == 0, nameLength > 0 { return host }
+            if colons == 1, nameLength > 0, (1...5).contains(portDigits), portIsNumeric, port <= 65_535 { return host }
+            if colons >= 2 { return nil }
         }
         guard let components = URLComponents(string: "http://\(host)"), let parsed = components.host, !parsed.isEmpty,
             components.path.isEmpty, components.user == nil

@@ -268,3 +268,46 @@ struct AuthenticateContextTests {
         #expect(cookieOnly.redirectCount == 0)
     }
 }
+
+@Suite("ClerkRequest: the one-pass host check")
+struct ValidatedHostTests {
+    /// The check as it was written before the one-pass version (split at `:`), for comparison.
+    static func reference(_ value: String) -> String? {
+        let host = ClerkRequest.trimmingSpaces(value)
+        guard !host.isEmpty, host.utf8.count <= 261 else { return nil }
+        let isAllowed: (UInt8) -> Bool = { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
+        }
+        guard host.utf8.allSatisfy(isAllowed) else { return nil }
+        if !host.utf8.contains(0x5B) && !host.utf8.contains(0x5D) {
+            let parts = host.utf8.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 1, !parts[0].isEmpty { return host }
+            if parts.count == 2, !parts[0].isEmpty, (1...5).contains(parts[1].count),
+                parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let port = Int(Substring(parts[1])), port <= 65_535
+            {
+                return host
+            }
+            if parts.count > 2 { return nil }
+        }
+        guard let components = URLComponents(string: "http://\(host)"), let parsed = components.host, !parsed.isEmpty,
+            components.path.isEmpty, components.user == nil
+        else { return nil }
+        if let port = components.port, !(0...65_535).contains(port) { return nil }
+        return host
+    }
+
+    @Test("Agrees with the split-based check on names, ports, colons and brackets")
+    func agreesWithReference() {
+        let names = ["", "a", "app.example.test", "127.0.0.1", "x_y-z", "[::1]", "::1", "a]"]
+        let ports = ["", ":", ":0", ":80", ":080", ":8443", ":65535", ":65536", ":99999", ":123456", ":8a", ":a", "::", ":1:2", " :80"]
+        for name in names {
+            for port in ports {
+                for padding in ["", " ", "\t"] {
+                    let host = padding + name + port + padding
+                    #expect(ClerkRequest.validatedHost(host) == Self.reference(host), "\(host)")
+                }
+            }
+        }
+    }
+}
