@@ -149,37 +149,37 @@ public struct ClerkAuth: Sendable {
     public init(sessionClaims claims: JWTClaims, token: String, client: ClerkClient? = nil) throws {
         let raw = claims
         let isV2 = claims.version == 2
-        let featureClaim = raw["fea"]?.stringValue ?? ""
-        let planClaim = raw["pla"]?.stringValue ?? ""
+        let featureClaim = raw.members[claim: "fea"]?.stringValue ?? ""
+        let planClaim = raw.members[claim: "pla"]?.stringValue ?? ""
         var orgID: String?
         var orgSlug: String?
         var orgRole: String?
         var permissions = PermissionsSource.list(nil)
         if isV2 {
             if let org = raw.members.object("o") {
-                orgID = org["id"]?.stringValue
-                orgSlug = org["slg"]?.stringValue
-                if let role = org["rol"]?.stringValue, !role.isEmpty { orgRole = "org:" + role }
+                orgID = org[claim: "id"]?.stringValue
+                orgSlug = org[claim: "slg"]?.stringValue
+                if let role = org[claim: "rol"]?.stringValue, !role.isEmpty { orgRole = "org:" + role }
                 guard ClerkAuth.isValidScopedList(featureClaim) else {
                     throw TokenVerificationError(reason: .tokenInvalid, message: "Invalid fea claim: every entry needs a scope.")
                 }
-                permissions = .featureMasks(permissions: org["per"]?.stringValue, masks: org["fpm"]?.stringValue)
+                permissions = .featureMasks(permissions: org[claim: "per"]?.stringValue, masks: org[claim: "fpm"]?.stringValue)
             }
         } else {
-            orgID = raw["org_id"]?.stringValue
-            orgSlug = raw["org_slug"]?.stringValue
-            orgRole = raw["org_role"]?.stringValue
-            permissions = .list(raw["org_permissions"]?.arrayValue?.compactMap(\.stringValue))
+            orgID = raw.members[claim: "org_id"]?.stringValue
+            orgSlug = raw.members[claim: "org_slug"]?.stringValue
+            orgRole = raw.members[claim: "org_role"]?.stringValue
+            permissions = .list(raw.members[claim: "org_permissions"]?.arrayValue?.compactMap(\.stringValue))
         }
         var fva: [Int]?
-        if let values = raw["fva"]?.arrayValue {
+        if let values = raw.members[claim: "fva"]?.arrayValue {
             let ints = values.compactMap { $0.intValue.map(Int.init) }
             if ints.count == values.count { fva = ints }
         }
         self.init(
             isAuthenticated: true, tokenType: .sessionToken, sessionClaims: claims, userID: claims.sub,
             sessionID: claims.sid, sessionStatus: claims.sts, orgID: orgID, orgRole: orgRole, orgSlug: orgSlug,
-            orgPermissions: nil, factorVerificationAge: fva, actor: raw["act"], machine: nil, rawToken: token,
+            orgPermissions: nil, factorVerificationAge: fva, actor: raw.members[claim: "act"], machine: nil, rawToken: token,
             permissionsSource: permissions, featureClaim: featureClaim, planClaim: planClaim, client: client
         )
     }

@@ -66,6 +66,13 @@ struct JWTMembers: Sendable {
         return name.withUTF8 { shortKey(bytes: $0) }
     }
 
+    /// ``shortKey(_:)`` of a name written in the code.
+    @inline(__always)
+    static func shortKey(claim name: StaticString) -> UInt64 {
+        guard name.hasPointerRepresentation else { return shortKey(name.description) }
+        return shortKey(bytes: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
     /// ``shortKey(_:)`` of a name given as its UTF-8 bytes.
     @inline(__always)
     static func shortKey(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -111,8 +118,8 @@ struct JWTMembers: Sendable {
 
     /// The member called `name`, if any.
     @inline(__always)
-    func member(named name: String) -> Member? {
-        index(of: name).map { members[$0] }
+    func member(named name: StaticString) -> Member? {
+        index(ofClaim: name).map { members[$0] }
     }
 
     /// The index of the member called `name`. The scan reads only the keys in place: iterating the members
@@ -120,22 +127,43 @@ struct JWTMembers: Sendable {
     /// the parse.
     @inline(__always)
     func index(of name: String) -> Int? {
-        let key = JWTMembers.shortKey(name)
-        return members.withUnsafeBufferPointer { buffer -> Int? in
+        index(key: JWTMembers.shortKey(name), name: { name })
+    }
+
+    /// ``index(of:)`` for a name written in the code: its key is read from the literal's bytes (no `String`).
+    @inline(__always)
+    func index(ofClaim name: StaticString) -> Int? {
+        index(key: JWTMembers.shortKey(claim: name), name: { name.description })
+    }
+
+    /// The index of the member whose name has the short key `key` (0: none), or is spelled `name()`.
+    @inline(__always)
+    private func index(key: UInt64, name: () -> String) -> Int? {
+        members.withUnsafeBufferPointer { buffer -> Int? in
             if key != 0 {
                 for index in buffer.indices where buffer[index].key == key { return index }
                 // A long or non-ASCII name spelling the same name (Swift's equivalence).
-                for index in buffer.indices where buffer[index].key == 0 && buffer[index].name == name { return index }
+                var spelled: String?
+                for index in buffer.indices where buffer[index].key == 0 {
+                    if spelled == nil { spelled = name() }
+                    if buffer[index].name == spelled { return index }
+                }
                 return nil
             }
-            for index in buffer.indices where buffer[index].isNamed(name, key: 0) { return index }
+            let spelled = name()
+            for index in buffer.indices where buffer[index].isNamed(spelled, key: 0) { return index }
             return nil
         }
     }
 
+    /// The value of the member called `name` (a name written in the code).
+    subscript(claim name: StaticString) -> JSONValue? {
+        index(ofClaim: name).map { value(of: members[$0]) }
+    }
+
     /// The members of the object called `name` (a nested object of the claims, such as `o`), looked up the same
     /// cheap way; `nil` when there is no such member or it is not an object.
-    func object(_ name: String) -> JWTMembers? {
+    func object(_ name: StaticString) -> JWTMembers? {
         switch member(named: name)?.value {
         case .object(let members)?: JWTMembers(bytes: bytes, members: members)
         case .parsed(.object(let dictionary))?: JWTMembers(dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
@@ -144,7 +172,7 @@ struct JWTMembers: Sendable {
     }
 
     /// Whether the member called `name` is a string (without building it).
-    func isString(_ name: String) -> Bool {
+    func isString(_ name: StaticString) -> Bool {
         switch member(named: name)?.value {
         case .asciiString?: true
         case .parsed(.string)?: true
@@ -154,7 +182,7 @@ struct JWTMembers: Sendable {
 
     /// Whether the member called `name` is a non-empty string equal to one of `candidates` (Swift's string
     /// equality). A plain ASCII value is compared as bytes against ASCII candidates, without building a `String`.
-    func isNonEmptyString(_ name: String, in candidates: [String]) -> Bool {
+    func isNonEmptyString(_ name: StaticString, in candidates: [String]) -> Bool {
         guard let member = member(named: name) else { return false }
         switch member.value {
         case .parsed(.string(let value)):
@@ -219,10 +247,10 @@ public struct JWTHeader: Sendable, Hashable {
 
     init(members: JWTMembers) {
         self.members = members
-        alg = members["alg"]?.stringValue
-        kid = members["kid"]?.stringValue
-        typ = members["typ"]?.stringValue
-        cat = members["cat"]?.stringValue
+        alg = members[claim: "alg"]?.stringValue
+        kid = members[claim: "kid"]?.stringValue
+        typ = members[claim: "typ"]?.stringValue
+        cat = members[claim: "cat"]?.stringValue
     }
 
     /// A header member by name.
@@ -280,28 +308,28 @@ public struct JWTClaims: Sendable, Hashable {
     public subscript(name: String) -> JSONValue? { members[name] }
 
     /// `sub`: the user id for session tokens (`user_…`), the machine id for M2M tokens.
-    public var sub: String? { self["sub"]?.stringValue }
+    public var sub: String? { members[claim: "sub"]?.stringValue }
     /// `sid`: the session id.
-    public var sid: String? { self["sid"]?.stringValue }
+    public var sid: String? { members[claim: "sid"]?.stringValue }
     /// `iss`: the issuer (the Frontend API URL).
-    public var iss: String? { self["iss"]?.stringValue }
+    public var iss: String? { members[claim: "iss"]?.stringValue }
     /// `azp`: the authorized party (the origin the token was minted for).
-    public var azp: String? { self["azp"]?.stringValue }
+    public var azp: String? { members[claim: "azp"]?.stringValue }
     /// `jti`: the token id.
-    public var jti: String? { self["jti"]?.stringValue }
+    public var jti: String? { members[claim: "jti"]?.stringValue }
     /// `exp`, in Unix seconds.
-    public var exp: Double? { self["exp"]?.doubleValue }
+    public var exp: Double? { members[claim: "exp"]?.doubleValue }
     /// `iat`, in Unix seconds.
-    public var iat: Double? { self["iat"]?.doubleValue }
+    public var iat: Double? { members[claim: "iat"]?.doubleValue }
     /// `nbf`, in Unix seconds.
-    public var nbf: Double? { self["nbf"]?.doubleValue }
+    public var nbf: Double? { members[claim: "nbf"]?.doubleValue }
     /// `v`: the claims version (2 for the compact organization claims).
-    public var version: Int64? { self["v"]?.intValue }
+    public var version: Int64? { members[claim: "v"]?.intValue }
     /// `sts`: the session status (`active`, `pending`).
-    public var sts: String? { self["sts"]?.stringValue }
+    public var sts: String? { members[claim: "sts"]?.stringValue }
     /// `aud`, as a list (a single string becomes one element).
     public var aud: [String] {
-        switch self["aud"] {
+        switch members[claim: "aud"] {
         case .string(let value): [value]
         case .array(let values): values.compactMap(\.stringValue)
         default: []

@@ -232,7 +232,7 @@ extension ClerkClient {
 
     static func checkHeaderAndSignature(_ decoded: DecodedJWT, key: VerificationKey, headerType: [String]?) throws {
         let header = decoded.header
-        if let typValue = header["typ"] {
+        if let typValue = header.members[claim: "typ"] {
             let allowed = headerType ?? ["JWT"]
             guard let typ = typValue.stringValue, allowed.contains(typ) else {
                 throw TokenVerificationError(
@@ -279,14 +279,14 @@ extension ClerkClient {
         guard raw.members.isString("sub") else {
             throw TokenVerificationError(
                 reason: .tokenVerificationFailed,
-                message: "Subject claim (sub) is required and must be a string. Received \(ClerkClient.jsonText(raw["sub"])).",
+                message: "Subject claim (sub) is required and must be a string. Received \(ClerkClient.jsonText(raw.members[claim: "sub"])).",
                 action: TokenVerificationError.actionEnsureClerkJWT
             )
         }
         // No filtered copies on the success path: empty entries are ignored where they are read.
         if configuredAudience.contains(where: { !$0.isEmpty }) {
             let audience = configuredAudience.filter { !$0.isEmpty }
-            switch raw["aud"] {
+            switch raw.members[claim: "aud"] {
             case .string(let aud) where !aud.isEmpty:
                 guard audience.contains(aud) else {
                     throw TokenVerificationError(
@@ -311,14 +311,14 @@ extension ClerkClient {
                 let parties = configuredParties.filter { !$0.isEmpty }
                 throw TokenVerificationError(
                     reason: .tokenInvalidAuthorizedParties,
-                    message: "Invalid JWT Authorized party claim (azp) \(ClerkClient.jsonText(raw["azp"])). Expected \"\(parties.joined(separator: ","))\"."
+                    message: "Invalid JWT Authorized party claim (azp) \(ClerkClient.jsonText(raw.members[claim: "azp"])). Expected \"\(parties.joined(separator: ","))\"."
                 )
             }
         }
-        guard let exp = raw["exp"]?.doubleValue else {
+        guard let exp = raw.members[claim: "exp"]?.doubleValue else {
             throw TokenVerificationError(
                 reason: .tokenVerificationFailed,
-                message: "Invalid JWT expiry date claim (exp) \(ClerkClient.jsonText(raw["exp"])). Expected number."
+                message: "Invalid JWT expiry date claim (exp) \(ClerkClient.jsonText(raw.members[claim: "exp"])). Expected number."
             )
         }
         if exp <= now - skew {
@@ -328,11 +328,11 @@ extension ClerkClient {
             )
         }
         try checkNotInFuture(
-            raw["nbf"], now: now, skew: skew, name: "not before date claim (nbf)", reason: .tokenNotActiveYet,
+            raw.members[claim: "nbf"], now: now, skew: skew, name: "not before date claim (nbf)", reason: .tokenNotActiveYet,
             failure: { "JWT cannot be used prior to not before date claim (nbf). Not before date: \($0); Current date: \($1);" }
         )
         try checkNotInFuture(
-            raw["iat"], now: now, skew: skew, name: "issued at date claim (iat)", reason: .tokenIatInTheFuture,
+            raw.members[claim: "iat"], now: now, skew: skew, name: "issued at date claim (iat)", reason: .tokenIatInTheFuture,
             failure: { "JWT issued at date claim (iat) is in the future. Issued at date: \($0); Current date: \($1);" }
         )
     }

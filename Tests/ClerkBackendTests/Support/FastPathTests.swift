@@ -187,6 +187,25 @@ struct TokenAndWebhookFastPathTests {
         #expect(built.members.object("o")?["rol"] == "admin")
     }
 
+    @Test("Lookups by a name written in the code find what lookups by String find, whatever the token's spelling")
+    func claimLookups() throws {
+        let payloads = [
+            #"{"sub":"a","azp":"b","exp":1}"#, "{\"\u{212A}id\":1,\"sub\":2}", #"{"abcdefgh":1,"Kid":2}"#,
+            #"{"o":{"id":"org_1","rol":"admin"},"org_permissions":["x"]}"#,
+        ]
+        for payload in payloads {
+            let members = try #require(JSONObjectParser.parseObjectMembers(Array(payload.utf8)))
+            #expect(members[claim: "sub"] == members["sub"])
+            #expect(members[claim: "Kid"] == members["Kid"])
+            #expect(members[claim: "abcdefgh"] == members["abcdefgh"])
+            #expect(members[claim: "org_permissions"] == members["org_permissions"])
+            #expect(members[claim: "o"] == members["o"])
+            #expect(members[claim: "missing"] == nil)
+        }
+        let kelvin = try #require(JSONObjectParser.parseObjectMembers(Array("{\"\u{212A}id\":1}".utf8)))
+        #expect(kelvin[claim: "Kid"] == 1)
+    }
+
     @Test("Malformed payloads are still refused", arguments: [
         #"{"a":"x"#, #"{"a":"\x01"}"#, #"{"a":"b","a":"c"}"#, #"{"a":"b"} x"#, #"{"a":"\q"}"#, "{\"a\":\"\u{7}\"}",
     ])
