@@ -108,6 +108,14 @@ public struct BenchmarkContext: ClerkAuthRequestContext {
     }
 }
 
+/// A middleware that only calls the next one (the cost of a middleware layer in the route benchmarks).
+public struct NoOpMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await next(request, context)
+    }
+}
+
 public enum HummingbirdFixture {
     public static let responder: RouterResponder<BenchmarkContext> = {
         let router = Router(context: BenchmarkContext.self)
@@ -116,6 +124,14 @@ public enum HummingbirdFixture {
             .add(middleware: ClerkAuthenticator(client: Fixture.client))
             .add(middleware: ClerkIsAuthenticatedMiddleware())
             .get("me") { _, context in context.identity?.userID ?? "" }
+        // The parts of the protected route, for profiling: the authenticator alone, and two do-nothing middlewares.
+        router.group("authenticator-only")
+            .add(middleware: ClerkAuthenticator(client: Fixture.client))
+            .get("me") { _, context in context.identity?.userID ?? "" }
+        router.group("noop")
+            .add(middleware: NoOpMiddleware())
+            .add(middleware: NoOpMiddleware())
+            .get("me") { _, _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
         return router.buildResponder()
     }()
     public static let logger: Logger = {

@@ -87,6 +87,18 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
             precondition(response.status == .ok)
         }
     },
+    "hummingbird-authenticator-only-100": {
+        for _ in 0..<100 {
+            let response = try await HummingbirdFixture.respond("/authenticator-only/me")
+            precondition(response.status == .ok)
+        }
+    },
+    "hummingbird-noop-100": {
+        for _ in 0..<100 {
+            let response = try await HummingbirdFixture.respond("/noop/me")
+            precondition(response.status == .ok)
+        }
+    },
     "verify-100": { for _ in 0..<100 { consume(try await Fixture.client.verifyToken(Fixture.token)) } },
     "hmac": { consume(HMAC<SHA256>.authenticationCode(for: Fixture.hmacInput, using: Fixture.hmacKey)) },
     "webhook": { consume(try Fixture.verifier.verifySignature(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)) },
