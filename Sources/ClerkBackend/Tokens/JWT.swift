@@ -218,17 +218,17 @@ struct JWTMembers: Sendable {
     func value(of member: Member) -> JSONValue {
         switch member.value {
         case .parsed(let value): return value
-        case .object(let members):
-            return .object(
-                Dictionary(members.map { ($0.name, value(of: $0)) }, uniquingKeysWith: { first, _ in first })
-            )
+        case .object(let members): return .object(dictionary(of: members))
         case .asciiString(let range):
             return bytes.withUnsafeBufferPointer { .string(String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)) }
         }
     }
 
     /// Every member, as a dictionary.
-    var dictionary: [String: JSONValue] {
+    var dictionary: [String: JSONValue] { dictionary(of: members) }
+
+    /// Members (these or a nested object's) as a dictionary.
+    private func dictionary(of members: [Member]) -> [String: JSONValue] {
         Dictionary(members.map { ($0.name, value(of: $0)) }, uniquingKeysWith: { first, _ in first })
     }
 }
