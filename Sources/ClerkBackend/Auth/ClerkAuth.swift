@@ -30,11 +30,22 @@ public struct ClerkAuth: Sendable {
     /// `sts`: `active`, or `pending` when the user still has session tasks to complete.
     public var sessionStatus: String? { storage.sessionStatus }
     /// The active organization's id.
-    public var orgID: String? { storage.orgID }
+    public var orgID: String? {
+        guard let claims = claimsOfSession else { return storage.orgID }
+        return claims.version == 2 ? claims.members.object("o")?[claim: "id"]?.stringValue : claims.members[claim: "org_id"]?.stringValue
+    }
     /// The user's role in the active organization (`org:admin`).
-    public var orgRole: String? { storage.orgRole }
+    public var orgRole: String? {
+        guard let claims = claimsOfSession else { return storage.orgRole }
+        guard claims.version == 2 else { return claims.members[claim: "org_role"]?.stringValue }
+        guard let role = claims.members.object("o")?[claim: "rol"]?.stringValue, !role.isEmpty else { return nil }
+        return "org:" + role
+    }
     /// The active organization's slug.
-    public var orgSlug: String? { storage.orgSlug }
+    public var orgSlug: String? {
+        guard let claims = claimsOfSession else { return storage.orgSlug }
+        return claims.version == 2 ? claims.members.object("o")?[claim: "slg"]?.stringValue : claims.members[claim: "org_slug"]?.stringValue
+    }
     /// The user's permissions in the active organization (`org:invoices:read`). With v2 claims they are built from
     /// the token's `o.per`, `o.fpm` and `fea` claims when read (requests that never ask do not pay for them).
     public var orgPermissions: [String]? {
@@ -45,9 +56,17 @@ public struct ClerkAuth: Sendable {
         }
     }
     /// `fva`: minutes since the first and second factor were last verified (−1 when not enrolled).
-    public var factorVerificationAge: [Int]? { storage.factorVerificationAge }
+    public var factorVerificationAge: [Int]? {
+        guard let claims = claimsOfSession else { return storage.factorVerificationAge }
+        guard let values = claims.members[claim: "fva"]?.arrayValue else { return nil }
+        let ints = values.compactMap { $0.intValue.map(Int.init) }
+        return ints.count == values.count ? ints : nil
+    }
     /// `act`: the actor when the session is an impersonation or an agent.
-    public var actor: JSONValue? { storage.actor }
+    public var actor: JSONValue? {
+        guard let claims = claimsOfSession else { return storage.actor }
+        return claims.members[claim: "act"]
+    }
     /// Machine-token details (API keys, M2M tokens, OAuth tokens).
     public var machine: MachineAuth? { storage.machine }
     /// The raw token, when authenticated.
@@ -57,10 +76,28 @@ public struct ClerkAuth: Sendable {
         case list([String]?)
         case featureMasks(permissions: String?, masks: String?)
     }
-    var permissionsSource: PermissionsSource { storage.permissionsSource }
+    var permissionsSource: PermissionsSource {
+        guard let claims = claimsOfSession else { return storage.permissionsSource }
+        guard claims.version == 2 else {
+            return .list(claims.members[claim: "org_permissions"]?.arrayValue?.compactMap(\.stringValue))
+        }
+        guard let org = claims.members.object("o") else { return .list(nil) }
+        return .featureMasks(permissions: org[claim: "per"]?.stringValue, masks: org[claim: "fpm"]?.stringValue)
+    }
     /// The `fea` and `pla` claims (comma lists of `scope:value`), parsed when `has(feature:)`/`has(plan:)` asks.
-    var featureClaim: String { storage.featureClaim }
-    var planClaim: String { storage.planClaim }
+    var featureClaim: String {
+        guard let claims = claimsOfSession else { return storage.featureClaim }
+        return claims.members[claim: "fea"]?.stringValue ?? ""
+    }
+    var planClaim: String {
+        guard let claims = claimsOfSession else { return storage.planClaim }
+        return claims.members[claim: "pla"]?.stringValue ?? ""
+    }
+    /// The claims the organization, `fva`, `act`, `fea` and `pla` fields are read from when asked, for an auth
+    /// object made from session claims; `nil` for the others (whose fields are stored). A signed-in request builds
+    /// its auth object on every call and most read only ``userID``: reading the rest on demand spares each request
+    /// about ten strings and arrays.
+    private var claimsOfSession: JWTClaims? { storage.derivesFromClaims ? storage.sessionClaims : nil }
     var client: ClerkClient? { storage.client }
 
     /// The fields, shared by every copy (the auth object travels through several layers per request: copying one
@@ -83,8 +120,12 @@ public struct ClerkAuth: Sendable {
         let featureClaim: String
         let planClaim: String
         let client: ClerkClient?
+        /// Whether the organization, `fva`, `act`, `fea` and `pla` fields are read from ``sessionClaims`` (the
+        /// stored ones are then empty).
+        let derivesFromClaims: Bool
 
-        init(isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userID: String?, sessionID: String?, sessionStatus: String?, orgID: String?, orgRole: String?, orgSlug: String?, factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?, permissionsSource: PermissionsSource, featureClaim: String, planClaim: String, client: ClerkClient?) {
+        init(isAuthenticated: Bool, tokenType: TokenType?, sessionClaims: JWTClaims?, userID: String?, sessionID: String?, sessionStatus: String?, orgID: String?, orgRole: String?, orgSlug: String?, factorVerificationAge: [Int]?, actor: JSONValue?, machine: MachineAuth?, rawToken: String?, permissionsSource: PermissionsSource, featureClaim: String, planClaim: String, client: ClerkClient?, derivesFromClaims: Bool = false) {
+            self.derivesFromClaims = derivesFromClaims
             self.isAuthenticated = isAuthenticated
             self.tokenType = tokenType
             self.sessionClaims = sessionClaims
@@ -147,47 +188,31 @@ public struct ClerkAuth: Sendable {
     /// - Throws: ``TokenVerificationError`` (`token-invalid`) when v2 claims carry a malformed `fea` and an `o` claim,
     ///   as the reference does.
     public init(sessionClaims claims: JWTClaims, token: String, client: ClerkClient? = nil) throws {
-        let raw = claims
-        let isV2 = claims.version == 2
-        let featureClaim = raw.members[claim: "fea"]?.stringValue ?? ""
-        let planClaim = raw.members[claim: "pla"]?.stringValue ?? ""
-        var orgID: String?
-        var orgSlug: String?
-        var orgRole: String?
-        var permissions = PermissionsSource.list(nil)
-        if isV2 {
-            if let org = raw.members.object("o") {
-                orgID = org[claim: "id"]?.stringValue
-                orgSlug = org[claim: "slg"]?.stringValue
-                if let role = org[claim: "rol"]?.stringValue, !role.isEmpty { orgRole = "org:" + role }
-                guard ClerkAuth.isValidScopedList(featureClaim) else {
-                    throw TokenVerificationError(reason: .tokenInvalid, message: "Invalid fea claim: every entry needs a scope.")
-                }
-                permissions = .featureMasks(permissions: org[claim: "per"]?.stringValue, masks: org[claim: "fpm"]?.stringValue)
-            }
-        } else {
-            orgID = raw.members[claim: "org_id"]?.stringValue
-            orgSlug = raw.members[claim: "org_slug"]?.stringValue
-            orgRole = raw.members[claim: "org_role"]?.stringValue
-            permissions = .list(raw.members[claim: "org_permissions"]?.arrayValue?.compactMap(\.stringValue))
+        // The reference refuses v2 claims with an `o` claim and a `fea` entry without a scope; the other fields are
+        // read from the claims when asked (see `claimsOfSession`).
+        if claims.version == 2, claims.members.object("o") != nil,
+            claims.members.withStringBytes("fea", ClerkAuth.isValidScopedList) == false
+        {
+            throw TokenVerificationError(reason: .tokenInvalid, message: "Invalid fea claim: every entry needs a scope.")
         }
-        var fva: [Int]?
-        if let values = raw.members[claim: "fva"]?.arrayValue {
-            let ints = values.compactMap { $0.intValue.map(Int.init) }
-            if ints.count == values.count { fva = ints }
-        }
-        self.init(
+        storage = Storage(
             isAuthenticated: true, tokenType: .sessionToken, sessionClaims: claims, userID: claims.sub,
-            sessionID: claims.sid, sessionStatus: claims.sts, orgID: orgID, orgRole: orgRole, orgSlug: orgSlug,
-            orgPermissions: nil, factorVerificationAge: fva, actor: raw.members[claim: "act"], machine: nil, rawToken: token,
-            permissionsSource: permissions, featureClaim: featureClaim, planClaim: planClaim, client: client
+            sessionID: claims.sid, sessionStatus: claims.sts, orgID: nil, orgRole: nil, orgSlug: nil,
+            factorVerificationAge: nil, actor: nil, machine: nil, rawToken: token, permissionsSource: .list(nil),
+            featureClaim: "", planClaim: "", client: client, derivesFromClaims: true
         )
     }
 
     /// Whether every entry of a `fea`/`pla` list has a scope (`scope:value`); the empty list is valid.
     static func isValidScopedList(_ claim: String) -> Bool {
+        var claim = claim
+        return claim.withUTF8(isValidScopedList)
+    }
+
+    /// ``isValidScopedList(_:)`` on the claim's UTF-8 bytes.
+    static func isValidScopedList(_ claim: UnsafeBufferPointer<UInt8>) -> Bool {
         var entryHasColon = false
-        for byte in claim.utf8 {
+        for byte in claim {
             if byte == UInt8(ascii: ":") {
                 entryHasColon = true
             } else if byte == UInt8(ascii: ",") {

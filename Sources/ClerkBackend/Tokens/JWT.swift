@@ -171,6 +171,19 @@ struct JWTMembers: Sendable {
         }
     }
 
+    /// `body` applied to the UTF-8 bytes of the string member called `name` (a plain ASCII value in place, without
+    /// building a `String`); `nil` when there is no such member or it is not a string.
+    func withStringBytes<R>(_ name: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        switch member(named: name)?.value {
+        case .asciiString(let range)?:
+            return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+        case .parsed(.string(var value))?:
+            return value.withUTF8(body)
+        default:
+            return nil
+        }
+    }
+
     /// Whether the member called `name` is a string (without building it).
     func isString(_ name: StaticString) -> Bool {
         switch member(named: name)?.value {

@@ -112,6 +112,46 @@ struct ClerkAuthClaimTests {
         #expect(v1.has(plan: "pro"))
     }
 
+    @Test("Fields read on demand from a token's bytes equal the ones of the same claims as a dictionary", arguments: [
+        ["v": 2, "fea": "o:reservations,u:dashboard,uo:support-chat", "pla": "u:free,o:pro", "fva": [3, -1], "sts": "active",
+         "o": ["id": "org_2NNEqXLCIbY2yRMN5c6ZyAkXnI6", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3,1"]],
+        // Escaped and non-ASCII strings take the parsed path; an empty role is no role.
+        ["v": 2, "fea": "o:r\u{e9}servations,u:d\"x", "o": ["id": "org_\u{e9}", "slg": "caf\u{e9}", "rol": ""], "act": ["sub": "user_admin"]],
+        ["v": 2, "fea": 7, "pla": ["u:x"], "fva": [1, "x"], "o": ["id": 5]],
+        ["v": 1, "org_id": "org_1", "org_slug": "acme", "org_role": "admin", "org_permissions": ["org:f1:read"], "fva": [0, 2]],
+        ["fea": "u:a,broken", "pla": "u:pro"],
+    ] as [[String: JSONValue]])
+    func onDemandFields(claims: [String: JSONValue]) throws {
+        var raw: [String: JSONValue] = ["sub": "user_1", "sid": "sess_1"]
+        for (key, value) in claims { raw[key] = value }
+        let token = try TestIssuers.primary.sign(claims: raw)
+        let fromBytes = try ClerkAuth(sessionClaims: try decodeJWT(token).claims, token: token)
+        let fromDictionary = try ClerkAuth(sessionClaims: JWTClaims(raw: raw), token: token)
+        #expect(fromBytes.userID == "user_1" && fromBytes.sessionID == "sess_1")
+        #expect(fromBytes.orgID == fromDictionary.orgID)
+        #expect(fromBytes.orgSlug == fromDictionary.orgSlug)
+        #expect(fromBytes.orgRole == fromDictionary.orgRole)
+        #expect(fromBytes.orgPermissions == fromDictionary.orgPermissions)
+        #expect(fromBytes.factorVerificationAge == fromDictionary.factorVerificationAge)
+        #expect(fromBytes.actor == fromDictionary.actor)
+        #expect(fromBytes.sessionStatus == fromDictionary.sessionStatus)
+        #expect(fromBytes.featureClaim == fromDictionary.featureClaim && fromBytes.planClaim == fromDictionary.planClaim)
+        for name in ["reservations", "réservations", "dashboard", "support-chat", "a", "d\"x"] {
+            #expect(fromBytes.has(feature: name) == fromDictionary.has(feature: name), "\(name)")
+        }
+        #expect(fromBytes.has(plan: "pro") == fromDictionary.has(plan: "pro"))
+    }
+
+    @Test("A malformed fea is refused in the token's bytes as in a dictionary, escaped or not", arguments: [
+        "o:a,broken", "o:a,bro\\u006ben", "o:\\u00e9,x", ",o:a", "o:a,",
+    ])
+    func malformedFeaFromBytes(fea: String) throws {
+        let raw: [String: JSONValue] = ["sub": "user_1", "v": 2, "fea": .string(fea), "o": ["id": "org_1"]]
+        let token = try TestIssuers.primary.sign(claims: raw)
+        #expect(throws: TokenVerificationError.self) { try ClerkAuth(sessionClaims: try decodeJWT(token).claims, token: token) }
+        #expect(throws: TokenVerificationError.self) { try ClerkAuth(sessionClaims: JWTClaims(raw: raw), token: token) }
+    }
+
     @Test("Custom claims decode into your own type")
     func customClaims() throws {
         struct Mine: Decodable, Equatable {
