@@ -190,10 +190,13 @@ final class AuthenticateContext: Sendable {
         let suffix = publishableKey?.cookieSuffix ?? ""
         cookieSuffix = suffix
         let unsuffixedSession = cookies["__session"].flatMap { $0.isEmpty ? nil : try? decodeJWT($0) }
-        let suffixed = AuthenticateContext.decideSuffixedCookies(
-            cookies: cookies, decodedSession: unsuffixedSession, suffix: suffix, expectedIssuerHost: issuerHost,
-            isProduction: isProduction, now: client.options.clock.now().timeIntervalSince1970
-        )
+        // Without cookies (API calls with a header token) nothing can be suffixed: no clock read, no decision.
+        let suffixed =
+            !cookies.isEmpty
+            && AuthenticateContext.decideSuffixedCookies(
+                cookies: cookies, decodedSession: unsuffixedSession, suffix: suffix, expectedIssuerHost: issuerHost,
+                isProduction: isProduction, now: client.options.clock.now().timeIntervalSince1970
+            )
         usesSuffixedCookies = suffixed
         func cookie(_ name: String) -> String? {
             suffixed ? cookies[name + "_" + suffix] : cookies[name]

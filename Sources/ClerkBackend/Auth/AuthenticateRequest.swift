@@ -32,10 +32,12 @@ extension ClerkClient {
                 span.attributes["clerk.auth.status"] = state.status.rawValue
                 if let reason = state.reason { span.attributes["clerk.auth.reason"] = reason.rawValue }
             }
-            Counter(
-                label: "clerk_authenticate_request_total",
-                dimensions: [("status", state.status.rawValue), ("reason", state.reason?.rawValue ?? "")]
-            ).increment()
+            if ClerkMetrics.isRecording {
+                Counter(
+                    label: "clerk_authenticate_request_total",
+                    dimensions: [("status", state.status.rawValue), ("reason", state.reason?.rawValue ?? "")]
+                ).increment()
+            }
             return state
         }
     }

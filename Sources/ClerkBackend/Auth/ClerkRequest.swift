@@ -152,36 +152,49 @@ extension ClerkRequest {
     public static func validatedHost(_ value: String) -> String? {
         let host = ClerkRequest.trimmingSpaces(value)
         guard !host.isEmpty, host.utf8.count <= 261 else { return nil }
-        let isAllowed: (UInt8) -> Bool = { byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
-                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A || byte == 0x5B || byte == 0x5D
-        }
-        guard host.utf8.allSatisfy(isAllowed) else { return nil }
-        // The usual `name[:port]` (no IPv6 brackets) is checked here in one pass; anything else goes through
-        // URLComponents.
-        if !host.utf8.contains(0x5B) && !host.utf8.contains(0x5D) {
+        // One pass over the bytes: the allowed characters, brackets, and the usual `name[:port]` shape.
+        enum Verdict { case host, refused, unusual }
+        let verdict = host.utf8.withContiguousStorageIfAvailable { bytes -> Verdict in
+            var hasBracket = false
             var colons = 0
             var nameLength = 0
             var port = 0
             var portDigits = 0
             var portIsNumeric = true
-            for byte in host.utf8 {
-                if byte == 0x3A {
-                    colons += 1
-                } else if colons == 0 {
-                    nameLength += 1
-                } else if colons == 1 {
-                    if byte >= 0x30 && byte <= 0x39, portDigits < 5 {
-                        port = port * 10 + Int(byte - 0x30)
-                    } else {
-                        portIsNumeric = false
+            for byte in bytes {
+                switch byte {
+                case 0x61...0x7A, 0x41...0x5A, 0x30...0x39, 0x2D, 0x2E, 0x5F:
+                    if colons == 0 {
+                        nameLength += 1
+                    } else if colons == 1 {
+                        if byte >= 0x30 && byte <= 0x39, portDigits < 5 {
+                            port = port * 10 + Int(byte - 0x30)
+                        } else {
+                            portIsNumeric = false
+                        }
+                        portDigits += 1
                     }
-                    portDigits += 1
+                case 0x3A: colons += 1
+                case 0x5B, 0x5D: hasBracket = true
+                default: return .refused
                 }
             }
-            if colons == 0, nameLength > 0 { return host }
-            if colons == 1, nameLength > 0, (1...5).contains(portDigits), portIsNumeric, port <= 65_535 { return host }
-            if colons >= 2 { return nil }
+            // An IPv6 literal (brackets) goes through URLComponents.
+            if hasBracket { return .unusual }
+            if colons == 0, nameLength > 0 { return .host }
+            if colons == 1, nameLength > 0, (1...5).contains(portDigits), portIsNumeric, port <= 65_535 { return .host }
+            if colons >= 2 { return .refused }
+            return .unusual
+        }
+        switch verdict {
+        case .host?: return host
+        case .refused?: return nil
+        case .unusual?: break
+        case nil:
+            // Not contiguous UTF-8 (a bridged string): the same check on a native copy.
+            var native = host
+            native.makeContiguousUTF8()
+            return validatedHost(native)
         }
         guard let components = URLComponents(string: "http://\(host)"), let parsed = components.host, !parsed.isEmpty,
             components.path.isEmpty, components.user == nil

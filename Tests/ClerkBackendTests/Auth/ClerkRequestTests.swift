@@ -299,7 +299,7 @@ struct ValidatedHostTests {
 
     @Test("Agrees with the split-based check on names, ports, colons and brackets")
     func agreesWithReference() {
-        let names = ["", "a", "app.example.test", "127.0.0.1", "x_y-z", "[::1]", "::1", "a]"]
+        let names = ["", "a", "app.example.test", "127.0.0.1", "x_y-z", "[::1]", "::1", "a]", "[a", "a b", "é.test", "a/b", "u@h", "h%41", "[::1]]"]
         let ports = ["", ":", ":0", ":80", ":080", ":8443", ":65535", ":65536", ":99999", ":123456", ":8a", ":a", "::", ":1:2", " :80"]
         for name in names {
             for port in ports {

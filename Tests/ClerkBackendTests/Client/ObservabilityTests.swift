@@ -93,6 +93,9 @@ struct TokenObservabilityTests {
         }
         let request = ClerkRequest(method: .get, url: "https://app.example.test/", headers: [("Authorization", "Bearer \(try TestIssuers.primary.sessionToken(now: tokenNow))")])
         #expect(try await authClient.authenticateRequest(request).isAuthenticated)
+        // Counted once a backend is bootstrapped (the no-op factory's counters are skipped, not these).
+        let requests = try metrics.expectCounter("clerk_authenticate_request_total", [("status", "signed-in"), ("reason", "")])
+        #expect(requests.totalValue >= 1)
         let span = try #require(tracer.finishedSpans.last { $0.operationName == "authenticateRequest" })
         #expect(span.attributes["clerk.auth.status"]?.toSpanAttribute() == .string("signed-in"))
     }
