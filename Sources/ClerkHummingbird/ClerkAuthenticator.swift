@@ -59,6 +59,8 @@ where Context.Identity == ClerkAuth {
     /// Options resolved per request (``init(client:perRequestOptions:treatPendingAsSignedOut:scheme:context:)``);
     /// when set, ``options`` is not used.
     let perRequestOptions: (@Sendable (Request, Context) throws -> AuthenticateRequestOptions)?
+    /// How this context type gives its peer address and keeps the request state, found once.
+    let contextAccess = ContextAccess<Context>()
 
     /// Creates the authenticator.
     ///
@@ -125,7 +127,7 @@ where Context.Identity == ClerkAuth {
     /// - Throws: `HTTPError(.badRequest)` when the request cannot be turned into a URL (a hostile `Host`), and the
     ///   configuration errors of `authenticateRequest`.
     public func requestState(for request: Request, context: Context) async throws -> RequestState {
-        let remoteAddress = peerAddress(of: context).flatMap(Self.ipText)
+        let remoteAddress = contextAccess.remoteAddress?(context).flatMap(Self.ipText)
         let clerkRequest: ClerkRequest
         do {
             clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress, addingHost: false)
@@ -133,7 +135,10 @@ where Context.Identity == ClerkAuth {
             throw HTTPError(.badRequest, message: "Invalid Host header")
         }
         do {
-            let options = try perRequestOptions?(request, context) ?? self.options
+            // `self.options` is passed as it is (no copy of its fields per request).
+            if let perRequestOptions {
+                return try await client.authenticateRequest(clerkRequest, options: try perRequestOptions(request, context))
+            }
             return try await client.authenticateRequest(clerkRequest, options: options)
         } catch ClerkError.Code.invalidArgument {
             throw HTTPError(.badRequest, message: "Invalid request URL")
@@ -163,7 +168,7 @@ where Context.Identity == ClerkAuth {
         try Self.checkHandshakeHasRedirect(state)
         var context = context
         context.identity = identity(from: state)
-        Self.setRequestState(state, in: &context)
+        contextAccess.setRequestState?(&context, state)
         if context.identity == nil {
             context.logger.debug(
                 "Clerk: request not authenticated",
@@ -189,15 +194,6 @@ where Context.Identity == ClerkAuth {
         }
     }
 
-    /// Stores the request state when the context is a ``ClerkAuthRequestContext``, in place (see `peerAddress(of:)`).
-    static func setRequestState(_ state: RequestState, in context: inout Context) {
-        guard let type = Context.self as? any ClerkAuthRequestContext.Type else { return }
-        func write<C: ClerkAuthRequestContext>(_: C.Type, _ pointer: UnsafeMutableRawPointer) {
-            pointer.assumingMemoryBound(to: C.self).pointee.clerkRequestState = state
-        }
-        withUnsafeMutablePointer(to: &context) { write(type, UnsafeMutableRawPointer($0)) }
-    }
-
     static func ipText(_ address: SocketAddress) -> String? {
         address.ipAddress
     }
@@ -216,6 +212,34 @@ struct ClerkRedirectError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 
     func response() -> Response { Response(status: status, headers: headers) }
+}
+
+/// What a middleware reads from and writes to its request context beyond `RequestContext`: the peer address of a
+/// `RemoteAddressRequestContext`, the request state of a ``ClerkAuthRequestContext``. The conformance checks run
+/// once, when the middleware is made, not on every request; the context is read and written in place through its
+/// own type (a cast to the protocol would copy it into an existential box).
+struct ContextAccess<Context: RequestContext>: Sendable {
+    /// The peer address, when `Context` is a `RemoteAddressRequestContext`.
+    let remoteAddress: (@Sendable (Context) -> SocketAddress?)?
+    /// Stores the request state, when `Context` is a ``ClerkAuthRequestContext``.
+    let setRequestState: (@Sendable (inout Context, RequestState) -> Void)?
+
+    init() {
+        func reader<C: RemoteAddressRequestContext>(_: C.Type) -> @Sendable (Context) -> SocketAddress? {
+            { context in
+                withUnsafePointer(to: context) { UnsafeRawPointer($0).assumingMemoryBound(to: C.self).pointee.remoteAddress }
+            }
+        }
+        func writer<C: ClerkAuthRequestContext>(_: C.Type) -> @Sendable (inout Context, RequestState) -> Void {
+            { context, state in
+                withUnsafeMutablePointer(to: &context) {
+                    UnsafeMutableRawPointer($0).assumingMemoryBound(to: C.self).pointee.clerkRequestState = state
+                }
+            }
+        }
+        remoteAddress = (Context.self as? any RemoteAddressRequestContext.Type).map { reader($0) }
+        setRequestState = (Context.self as? any ClerkAuthRequestContext.Type).map { writer($0) }
+    }
 }
 
 /// The peer address when the context is a `RemoteAddressRequestContext`. The context is read in place through its own

@@ -30,17 +30,26 @@ extension ClerkRequest {
     /// The same, without adding `Host` back when it is only the authority (`authenticateRequest` reads the host from
     /// the URL, never from the header fields: the authenticator's own requests skip the copy of the fields).
     init(_ request: Request, scheme: String?, remoteAddress: String?, addingHost: Bool) throws {
-        let scheme = (scheme ?? request.head.scheme).map { $0.lowercased() }.flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
-        let hostField = request.headers.firstValue(for: .hostHeader)
+        let scheme = (scheme ?? request.head.scheme).map { $0 == "http" || $0 == "https" ? $0 : $0.lowercased() }
+            .flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
+        // The Host field is read when it is the host (no authority) or may have to be added.
+        let hostField = request.head.authority == nil || addingHost ? request.headers.firstValue(for: .hostHeader) : nil
         guard let host = ClerkRequest.validatedHost(request.head.authority ?? hostField ?? "localhost") else {
             throw ClerkError(.invalidArgument, "The request's Host is not a valid host name")
         }
         var fields = request.headers
         if hostField == nil, addingHost { fields.append(HTTPField(name: .hostHeader, value: host)) }
-        self.init(
-            method: request.method, url: "\(scheme)://\(host)\(ClerkRequestBuilding.pathAndQuery(of: request))",
-            headerFields: fields, remoteAddress: remoteAddress
-        )
+        // Appended into one reserved buffer (an interpolation grows its buffer as it goes).
+        let path = request.head.path ?? "/"
+        let slash = path.utf8.first == UInt8(ascii: "/")
+        var url = ""
+        url.reserveCapacity(scheme.utf8.count + 3 + host.utf8.count + path.utf8.count + (slash ? 0 : 1))
+        url += scheme
+        url += "://"
+        url += host
+        if !slash { url += "/" }
+        url += path
+        self.init(method: request.method, url: url, headerFields: fields, remoteAddress: remoteAddress)
     }
 }
 
