@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // `clerk-profile <scenario> [n]`: one scenario in a loop, for perf or valgrind's callgrind; `clerk-profile

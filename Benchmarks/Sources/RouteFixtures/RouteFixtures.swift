@@ -1,4 +1,6 @@
 import BenchmarkFixtures
+import Crypto
+import _CryptoExtras
 import ClerkBackend
 import ClerkHummingbird
 import ClerkVapor
@@ -20,6 +22,61 @@ import Vapor
 struct NoOpAsyncMiddleware: AsyncMiddleware {
     func respond(to request: Vapor.Request, chainingTo next: any AsyncResponder) async throws -> Vapor.Response {
         try await next.respond(to: request)
+    }
+}
+
+/// Experiments: a task started with `Task.immediate` that does nothing, `authenticateRequest` on a prepared request in
+/// such a task, and the request conversion alone.
+struct ImmediateNoOpMiddleware: Vapor.Middleware {
+    func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+        let promise = request.eventLoop.makePromise(of: Void.self)
+        Task.immediate { promise.succeed(()) }
+        return promise.futureResult.flatMap { next.respond(to: request) }
+    }
+}
+
+struct AuthenticateOnlyMiddleware: Vapor.Middleware {
+    func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+        let promise = request.eventLoop.makePromise(of: RequestState.self)
+        Task.immediate {
+            do { promise.succeed(try await Fixture.client.authenticateRequest(Fixture.headerRequest)) } catch { promise.fail(error) }
+        }
+        return promise.futureResult.flatMap { _ in next.respond(to: request) }
+    }
+}
+
+struct VerifyOnlyMiddleware: Vapor.Middleware {
+    let times: Int
+    func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+        let promise = request.eventLoop.makePromise(of: Void.self)
+        let times = self.times
+        Task.immediate {
+            do {
+                for _ in 0..<times { withExtendedLifetime(try await Fixture.client.verifyToken(Fixture.token)) {} }
+                promise.succeed(())
+            } catch { promise.fail(error) }
+        }
+        return promise.futureResult.flatMap { _ in next.respond(to: request) }
+    }
+}
+
+struct RawRSAMiddleware: Vapor.Middleware {
+    func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+        let valid = Fixture.publicKey.isValidSignature(
+            Fixture.signature, for: SHA256.hash(data: Fixture.signingInput), padding: .insecurePKCS1v1_5
+        )
+        guard valid else { return request.eventLoop.makeFailedFuture(Abort(.unauthorized)) }
+        return next.respond(to: request)
+    }
+}
+
+struct ConvertOnlyMiddleware: Vapor.Middleware {
+    func respond(to request: Vapor.Request, chainingTo next: any Vapor.Responder) -> EventLoopFuture<Vapor.Response> {
+        do {
+            let converted = try ClerkRequest(vapor: request)
+            withExtendedLifetime(converted) {}
+        } catch { return request.eventLoop.makeFailedFuture(error) }
+        return next.respond(to: request)
     }
 }
 
@@ -51,6 +108,12 @@ public enum VaporFixture {
         // The parts of the protected route, for profiling: the middleware alone, and a plain async middleware.
         app.grouped(ClerkMiddleware()).get("middleware-only", "me") { request in request.clerk.auth.userID ?? "" }
         app.grouped(NoOpAsyncMiddleware()).get("async-noop", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(ImmediateNoOpMiddleware()).get("immediate-noop", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(AuthenticateOnlyMiddleware()).get("authenticate-only", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(VerifyOnlyMiddleware(times: 1)).get("verify-only", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(VerifyOnlyMiddleware(times: 2)).get("verify-twice", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(RawRSAMiddleware()).get("raw-rsa", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        app.grouped(ConvertOnlyMiddleware()).get("convert-only", "me") { _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
         try await app.asyncBoot()
         self.responder = app.responder.current
         self.app = app
@@ -116,6 +179,23 @@ public struct NoOpMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// Experiments: `verifyToken` alone, and `authenticateRequest` on a prepared request, as middlewares.
+public struct VerifyOnlyHBMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        withExtendedLifetime(try await Fixture.client.verifyToken(Fixture.token)) {}
+        return try await next(request, context)
+    }
+}
+
+public struct AuthenticateOnlyHBMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        withExtendedLifetime(try await Fixture.client.authenticateRequest(Fixture.headerRequest)) {}
+        return try await next(request, context)
+    }
+}
+
 public enum HummingbirdFixture {
     public static let responder: RouterResponder<BenchmarkContext> = {
         let router = Router(context: BenchmarkContext.self)
@@ -128,6 +208,10 @@ public enum HummingbirdFixture {
         router.group("authenticator-only")
             .add(middleware: ClerkAuthenticator(client: Fixture.client))
             .get("me") { _, context in context.identity?.userID ?? "" }
+        router.group("verify-only").add(middleware: VerifyOnlyHBMiddleware())
+            .get("me") { _, _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
+        router.group("authenticate-only").add(middleware: AuthenticateOnlyHBMiddleware())
+            .get("me") { _, _ in "user_2NNEqL2nrIRdJ194ndJqAHwEfxC" }
         router.group("noop")
             .add(middleware: NoOpMiddleware())
             .add(middleware: NoOpMiddleware())

@@ -45,6 +45,23 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
     "vapor-protected-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/protected/me", count: 100) },
     "vapor-middleware-only-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/middleware-only/me", count: 100) },
     "vapor-async-noop-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/async-noop/me", count: 100) },
+    "vapor-immediate-noop-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/immediate-noop/me", count: 100) },
+    "vapor-authenticate-only-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/authenticate-only/me", count: 100) },
+    "vapor-convert-only-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/convert-only/me", count: 100) },
+    "vapor-verify-only-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/verify-only/me", count: 100) },
+    "vapor-verify-twice-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/verify-twice/me", count: 100) },
+    "verify-task-100": {
+        for _ in 0..<100 { consume(try await Task.immediate { try await Fixture.client.verifyToken(Fixture.token) }.value) }
+    },
+    "noop-task-100": {
+        for _ in 0..<100 { consume(await Task.immediate { 1 }.value) }
+    },
+    "vapor-raw-rsa-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/raw-rsa/me", count: 100) },
+    "raw-rs256-100": {
+        for _ in 0..<100 {
+            consume(Fixture.publicKey.isValidSignature(Fixture.signature, for: SHA256.hash(data: Fixture.signingInput), padding: .insecurePKCS1v1_5))
+        }
+    },
     "vapor-convert-100": {
         try await VaporFixture.setUp()
         let request = VaporFixture.request("/protected/me")
@@ -90,6 +107,18 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
     "hummingbird-authenticator-only-100": {
         for _ in 0..<100 {
             let response = try await HummingbirdFixture.respond("/authenticator-only/me")
+            precondition(response.status == .ok)
+        }
+    },
+    "hummingbird-verify-only-100": {
+        for _ in 0..<100 {
+            let response = try await HummingbirdFixture.respond("/verify-only/me")
+            precondition(response.status == .ok)
+        }
+    },
+    "hummingbird-authenticate-only-100": {
+        for _ in 0..<100 {
+            let response = try await HummingbirdFixture.respond("/authenticate-only/me")
             precondition(response.status == .ok)
         }
     },
