@@ -62,6 +62,7 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
             consume(Fixture.publicKey.isValidSignature(Fixture.signature, for: SHA256.hash(data: Fixture.signingInput), padding: .insecurePKCS1v1_5))
         }
     },
+    "vapor-floor-100": { try await VaporFixture.setUp(); try await VaporFixture.respond("/floor/me", count: 100) },
     "vapor-convert-100": {
         try await VaporFixture.setUp()
         let request = VaporFixture.request("/protected/me")
