@@ -93,42 +93,12 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
         }.get().get()
         print(result)
     },
-    "hummingbird-open-100": {
-        for _ in 0..<100 {
-            let response = try await HummingbirdFixture.respond("/open/me")
-            precondition(response.status == .ok)
-        }
-    },
-    "hummingbird-protected-100": {
-        for _ in 0..<100 {
-            let response = try await HummingbirdFixture.respond("/protected/me")
-            precondition(response.status == .ok)
-        }
-    },
-    "hummingbird-authenticator-only-100": {
-        for _ in 0..<100 {
-            let response = try await HummingbirdFixture.respond("/authenticator-only/me")
-            precondition(response.status == .ok)
-        }
-    },
-    "hummingbird-verify-only-100": {
-        for _ in 0..<100 {
-            let response = try await HummingbirdFixture.respond("/verify-only/me")
-            precondition(response.status == .ok)
-        }
-    },
-    "hummingbird-authenticate-only-100": {
-        for _ in 0..<100 {
-            let response = try await HummingbirdFixture.respond("/authenticate-only/me")
-            precondition(response.status == .ok)
-        }
-    },
-    "hummingbird-noop-100": {
-        for _ in 0..<100 {
-            let response = try await HummingbirdFixture.respond("/noop/me")
-            precondition(response.status == .ok)
-        }
-    },
+    "hummingbird-open-100": { try await hummingbird100("/open/me") },
+    "hummingbird-protected-100": { try await hummingbird100("/protected/me") },
+    "hummingbird-authenticator-only-100": { try await hummingbird100("/authenticator-only/me") },
+    "hummingbird-verify-only-100": { try await hummingbird100("/verify-only/me") },
+    "hummingbird-authenticate-only-100": { try await hummingbird100("/authenticate-only/me") },
+    "hummingbird-noop-100": { try await hummingbird100("/noop/me") },
     "verify-100": { for _ in 0..<100 { consume(try await Fixture.client.verifyToken(Fixture.token)) } },
     "hmac": { consume(HMAC<SHA256>.authenticationCode(for: Fixture.hmacInput, using: Fixture.hmacKey)) },
     "webhook": { consume(try Fixture.verifier.verifySignature(body: Fixture.webhookBody, headers: Fixture.webhookHeaders)) },
@@ -152,6 +122,14 @@ let scenarios: [String: @Sendable () async throws -> Void] = [
     "users": { consume(try ClerkJSONDecoder().decode([User].self, from: Fixture.userPage)) },
     "users-jsondecoder": { consume(try JSONDecoder().decode([User].self, from: Fixture.userPage)) },
 ]
+
+/// Answers 100 requests to a Hummingbird route, one after the other (each must succeed).
+@Sendable func hummingbird100(_ path: String) async throws {
+    for _ in 0..<100 {
+        let response = try await HummingbirdFixture.respond(path)
+        precondition(response.status == .ok)
+    }
+}
 
 /// The jwt-kit baseline: one key collection with the fixture's RSA key under its kid.
 enum JWTKitBaseline {
