@@ -241,13 +241,3 @@ struct ContextAccess<Context: RequestContext>: Sendable {
         setRequestState = (Context.self as? any ClerkAuthRequestContext.Type).map { writer($0) }
     }
 }
-
-/// The peer address when the context is a `RemoteAddressRequestContext`. The context is read in place through its own
-/// type (a cast to the protocol would copy it into an existential box on every request).
-func peerAddress<Context: RequestContext>(of context: Context) -> SocketAddress? {
-    guard let type = Context.self as? any RemoteAddressRequestContext.Type else { return nil }
-    func read<C: RemoteAddressRequestContext>(_: C.Type, _ pointer: UnsafeRawPointer) -> SocketAddress? {
-        pointer.assumingMemoryBound(to: C.self).pointee.remoteAddress
-    }
-    return withUnsafePointer(to: context) { read(type, UnsafeRawPointer($0)) }
-}

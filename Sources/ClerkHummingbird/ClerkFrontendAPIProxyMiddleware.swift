@@ -23,6 +23,9 @@ public struct ClerkFrontendAPIProxyMiddleware<Context: RequestContext>: RouterMi
     /// ``ClerkAuthenticator/scheme``).
     public let scheme: String?
 
+    /// How this context type gives its peer address, found once.
+    let contextAccess = ContextAccess<Context>()
+
     /// Creates the middleware.
     public init(proxy: ClerkFrontendAPIProxy, scheme: String? = nil, context: Context.Type = Context.self) {
         self.proxy = proxy
@@ -34,7 +37,7 @@ public struct ClerkFrontendAPIProxyMiddleware<Context: RequestContext>: RouterMi
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard proxy.matches(path: request.uri.path) else { return try await next(request, context) }
-        let remoteAddress = peerAddress(of: context)?.ipAddress
+        let remoteAddress = contextAccess.remoteAddress?(context)?.ipAddress
         let clerkRequest: ClerkRequest
         do {
             clerkRequest = try ClerkRequest(request, scheme: scheme, remoteAddress: remoteAddress)
