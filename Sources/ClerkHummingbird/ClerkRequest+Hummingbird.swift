@@ -40,14 +40,12 @@ extension ClerkRequest {
         var fields = request.headers
         if hostField == nil, addingHost { fields.append(HTTPField(name: .hostHeader, value: host)) }
         // Appended into one reserved buffer (an interpolation grows its buffer as it goes).
-        let path = request.head.path ?? "/"
-        let slash = path.utf8.first == UInt8(ascii: "/")
+        let path = ClerkRequestBuilding.pathAndQuery(of: request)
         var url = ""
-        url.reserveCapacity(scheme.utf8.count + 3 + host.utf8.count + path.utf8.count + (slash ? 0 : 1))
+        url.reserveCapacity(scheme.utf8.count + 3 + host.utf8.count + path.utf8.count)
         url += scheme
         url += "://"
         url += host
-        if !slash { url += "/" }
         url += path
         self.init(method: request.method, url: url, headerFields: fields, remoteAddress: remoteAddress)
     }
