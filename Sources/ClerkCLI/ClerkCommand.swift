@@ -31,8 +31,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Run a local, Clerk-compatible Backend API on SQLite.",
         discussion: """
             Point any Backend API client at the printed URL with the printed secret key. The keys stay the same across
-            restarts of the same database (and port). Operations the emulator does not implement answer 501 in Clerk's
-            error format. The same port also serves a Frontend API (the handshake) on clerk.emulator.localhost and
+            restarts of the same database (and port). Every operation of Clerk's Backend API spec answers, with its
+            state in SQLite; an unknown path answers 404 in Clerk's error format. The same port also serves a Frontend API (the handshake) on clerk.emulator.localhost and
             hosted sign-in, sign-up, sign-out and organization pages on accounts.emulator.localhost, so browsers can
             sign in to an app that uses the printed publishable key.
 

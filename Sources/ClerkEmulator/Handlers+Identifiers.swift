@@ -123,6 +123,12 @@ extension EmulatorState {
             }
             try EmulatorStore.insert(EmulatorStore.Record(id: id, kind: "invitation", parentID: nil, createdAt: now, updatedAt: now, sortKey: email.lowercased(), doc: doc, secret: nil), db)
         }
+        if try body.bool("notify") != false {
+            recordEffect(
+                "Invitation email not sent by the emulator: the invitation's url signs the invitee up",
+                metadata: ["invitation_id": "\(id)", "to": "\(Self.masked(email))"]
+            )
+        }
         return doc
     }
 }

@@ -16,10 +16,16 @@ extension EmulatorState {
             }
             // The image is not kept: the organization gets an image URL of its own, as after an upload to Clerk.
             let digest = SHA256.hash(data: request.body).prefix(8).map { String(format: "%02x", $0) }.joined()
-            return try await state.mutate(request.path("organization_id"), kind: "organization", name: "Organization", event: "organization.updated") { doc in
+            let organizationID = request.path("organization_id")
+            let answer = try await state.mutate(organizationID, kind: "organization", name: "Organization", event: "organization.updated") { doc in
                 doc["image_url"] = .string("https://img.clerk.com/emulator-org-\(digest)")
                 doc["has_image"] = true
             }
+            state.recordEffect(
+                "Organization logo uploaded: the emulator does not store or serve the image",
+                metadata: ["organization_id": "\(organizationID)", "bytes": "\(request.body.count)"]
+            )
+            return answer
         }
         table[.deleteOrganizationLogo] = { state, request in
             try await state.mutate(request.path("organization_id"), kind: "organization", name: "Organization", event: "organization.updated") { doc in

@@ -126,6 +126,12 @@ extension EmulatorState {
             )
             return doc
         }
+        if try body.bool("notify") != false {
+            recordEffect(
+                "Organization invitation email not sent by the emulator: the invitation's url accepts it",
+                metadata: ["organization_invitation_id": "\(id)", "organization_id": "\(organization.id)", "to": "\(Self.masked(email))"]
+            )
+        }
         return .object(stored)
     }
 }

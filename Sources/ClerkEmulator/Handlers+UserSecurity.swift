@@ -19,12 +19,18 @@ extension EmulatorState {
                 )
             }
             let digest = SHA256.hash(data: request.body).prefix(8).map { String(format: "%02x", $0) }.joined()
-            return try await state.mutateUser(request.path("user_id")) { doc in
+            let userID = request.path("user_id")
+            let answer = try await state.mutateUser(userID) { doc in
                 let url = JSONValue.string("https://img.clerk.com/emulator-\(digest)")
                 doc["image_url"] = url
                 doc["profile_image_url"] = url
                 doc["has_image"] = true
             }
+            state.recordEffect(
+                "Profile image uploaded: the emulator does not store or serve the image",
+                metadata: ["user_id": "\(userID)", "bytes": "\(request.body.count)"]
+            )
+            return answer
         }
         table[.deleteUserProfileImage] = { state, request in
             try await state.mutateUser(request.path("user_id")) { doc in

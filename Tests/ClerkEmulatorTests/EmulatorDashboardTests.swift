@@ -3,9 +3,11 @@ import ClerkBackend
 import ClerkEmulator
 import ClerkTesting
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import Testing
 
 /// The dashboard over HTTP (the browser tests drive it in Chromium): access through one-time links, CSRF, escaping,
@@ -334,6 +336,50 @@ struct EmulatorDashboardTests {
         }
     }
 
+    @Test("Invitation emails and image uploads are effects too: listed on the dashboard and logged; notify=false sends none")
+    func invitationAndUploadEffects() async throws {
+        let lines = LogLines()
+        var options = EmulatorOptions()
+        options.logger = Logger(label: "emulator-effects") { _ in LogLines.Handler(lines: lines) }
+        try await withOptionsEmulator(options) { emulator, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["owner@example.com"]))
+            let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Effects", createdBy: user.id))
+            for (path, body) in [
+                ("/v1/invitations", #"{"email_address": "invitee@example.com"}"#),
+                ("/v1/invitations", #"{"email_address": "quiet@example.com", "notify": false}"#),
+                ("/v1/invitations/bulk", #"[{"email_address": "bulk@example.com"}]"#),
+                ("/v1/organizations/\(organization.id)/invitations", #"{"email_address": "member@example.com", "role": "org:member"}"#),
+                ("/v1/organizations/\(organization.id)/invitations", #"{"email_address": "silent@example.com", "role": "org:member", "notify": false}"#),
+            ] {
+                let answer = try await rawRequest(emulator, "POST", path, key: emulator.secretKey, body: body)
+                #expect(answer.status == 200, "\(path) \(body): \(answer.status)")
+            }
+            _ = try await clerk.users.updateUserProfileImage(user.id, file: Data([0x89, 0x50, 0x4E, 0x47]), contentType: "image/png")
+            _ = try await clerk.organizations.updateOrganizationLogo(organization.id, file: Data([0x89, 0x50, 0x4E, 0x47]), contentType: "image/png")
+
+            let page = try await Visitor.open(emulator).get("/dashboard/effects")
+            let log = lines.all
+            for (text, masked) in [
+                ("Invitation email not sent by the emulator", "i***@example.com"), ("Invitation email not sent by the emulator", "b***@example.com"),
+                ("Organization invitation email not sent by the emulator", "m***@example.com"),
+            ] {
+                #expect(page.body.contains(text) && page.body.contains(masked), "dashboard: \(text) \(masked)")
+                #expect(log.contains { $0.contains(text) && $0.contains(masked) }, "log: \(text) \(masked)")
+            }
+            for text in ["Profile image uploaded", "Organization logo uploaded"] {
+                #expect(page.body.contains(text), "dashboard: \(text)")
+                #expect(log.contains { $0.contains(text) }, "log: \(text)")
+            }
+            // notify=false: nothing sent, so nothing recorded; no address appears unmasked anywhere.
+            for address in ["q***@example.com", "s***@example.com"] {
+                #expect(!page.body.contains(address) && !log.contains { $0.contains(address) }, "\(address)")
+            }
+            for address in ["invitee@example.com", "member@example.com", "bulk@example.com"] {
+                #expect(!page.body.contains(address) && !log.contains { $0.contains(address) }, "\(address)")
+            }
+        }
+    }
+
     @Test("Webhook deliveries: status and attempts from the outbox; a failed event is delivered again")
     func webhooks() async throws {
         let healthy = Gate()
@@ -363,6 +409,26 @@ struct EmulatorDashboardTests {
             }
             #expect(delivered)
             #expect(try await visitor.post("/dashboard/webhooks/msg_unknown/redeliver", from: "/dashboard/users", []).status == 404)
+        }
+    }
+}
+
+/// Every line an emulator logs, for checking what it tells the developer.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+
+    struct Handler: LogHandler {
+        let lines: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let line = "\(event.message) \(metadata.merging(event.metadata ?? [:]) { _, new in new })"
+            lines.lines.withLock { $0.append(line) }
         }
     }
 }

@@ -32,7 +32,7 @@ func withEmulator<T>(
 /// A raw HTTP request to the emulator (for what the SDK never sends: wrong keys, odd hosts, hostile queries).
 func rawRequest(
     _ emulator: RunningEmulator, _ method: String, _ pathAndQuery: String, key: String?, host: String? = nil,
-    body: String? = nil
+    body: String? = nil, contentType: String = "application/json"
 ) async throws -> (status: Int, json: JSONValue?) {
     var request = HTTPClientRequest(url: emulator.apiURL.absoluteString + pathAndQuery)
     request.method = HTTPMethod(rawValue: method)
@@ -40,7 +40,7 @@ func rawRequest(
     if let host { request.headers.add(name: "Host", value: host) }
     if let body {
         request.body = .bytes(ByteBuffer(string: body))
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Content-Type", value: contentType)
     }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)

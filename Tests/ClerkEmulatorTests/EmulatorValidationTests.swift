@@ -34,6 +34,16 @@ struct EmulatorValidationTests {
                 #expect(error?["meta"]?["param_name"] == .string(item.param), "\(item.path) \(item.param)")
                 #expect(answer.json?["clerk_trace_id"]?.stringValue != nil)
             }
+            // The body is checked whatever its Content-Type says (the handlers read it as JSON all the same): a
+            // text/plain body with an over-long description was stored before.
+            for contentType in ["text/plain", "application/octet-stream", "application/x-www-form-urlencoded"] {
+                let answer = try await rawRequest(
+                    emulator, "POST", "/v1/api_keys", key: emulator.secretKey,
+                    body: #"{"name":"Typed key","subject":"\#(user.id)","description":"\#(long)"}"#, contentType: contentType
+                )
+                #expect(answer.status == 400, "\(contentType): \(answer.status)")
+                #expect(answer.json?["errors"]?[0]?["meta"]?["param_name"] == "description", "\(contentType)")
+            }
             // Nothing was stored by the refused requests.
             #expect(try await clerk.apiKeys.list(GetAPIKeysQuery(subject: user.id)).totalCount == 0)
             #expect(try await clerk.machines.list().totalCount == 0)
