@@ -22,6 +22,85 @@ struct EmulatorSnapshotTests {
         return directory
     }
 
+    @Test("A state of every kind round-trips table for table: imported in process, and through `clerk emulator --import`")
+    func everyKindRoundTrips() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("rich.json")
+        // Webhooks to a port nobody listens on: the outbox keeps its messages and their failed attempts.
+        var options = EmulatorOptions(webhookURL: URL(string: "http://127.0.0.1:9/hooks"), webhookMaxAttempts: 1)
+        options.webhookRetryDelay = .milliseconds(10)
+        let (exported, originalKey): (JSONValue, String) = try await withOptionsEmulator(options) { emulator, clerk in
+            let owner = try await clerk.users.createUser(CreateUserBody(
+                emailAddress: ["owner@example.com"], phoneNumber: ["+15555550100"], password: "correct horse battery"
+            ))
+            let member = try await clerk.users.createUser(CreateUserBody(emailAddress: ["member@example.com"], username: "member"))
+            let organization = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Kinds", createdBy: owner.id))
+            let org = "/v1/organizations/\(organization.id)"
+            let machine = try #require(try await rawRequest(emulator, "POST", "/v1/machines", key: emulator.secretKey, body: #"{"name":"worker"}"#).json?["id"]?.stringValue)
+            let enterprise = try #require(try await rawRequest(
+                emulator, "POST", "/v1/enterprise_connections", key: emulator.secretKey,
+                body: #"{"name":"Entra","provider":"saml_custom","domains":["kinds.example.com"]}"#
+            ).json?["id"]?.stringValue)
+            for (method, path, body) in [
+                ("POST", "\(org)/memberships", #"{"user_id":"\#(member.id)","role":"org:member"}"#),
+                ("POST", "\(org)/invitations", #"{"email_address":"later@example.com","role":"org:member"}"#),
+                ("POST", "\(org)/domains", #"{"name":"kinds.example.org","enrollment_mode":"automatic_invitation"}"#),
+                ("POST", "/v1/organization_permissions", #"{"name":"Read","key":"org:reports:read"}"#),
+                ("POST", "/v1/organization_roles", #"{"name":"Auditor","key":"org:auditor"}"#),
+                ("POST", "/v1/jwt_templates", #"{"name":"hasura","claims":{"role":"{{user.public_metadata.plan}}"}}"#),
+                ("POST", "/v1/allowlist_identifiers", #"{"identifier":"@example.com"}"#),
+                ("POST", "/v1/blocklist_identifiers", #"{"identifier":"spam@example.org"}"#),
+                ("POST", "/v1/redirect_urls", #"{"url":"https://app.example.com/callback"}"#),
+                ("POST", "/v1/invitations", #"{"email_address":"new@example.com"}"#),
+                ("POST", "/v1/waitlist_entries", #"{"email_address":"waiting@example.com"}"#),
+                ("POST", "/v1/api_keys", #"{"name":"key","subject":"\#(owner.id)"}"#),
+                ("POST", "/v1/oauth_applications", #"{"name":"App","redirect_uris":["https://app.example.com/cb"]}"#),
+                ("POST", "/v1/scim_directories", #"{"enterprise_connection_id":"\#(enterprise)","provider":"okta"}"#),
+                ("POST", "/v1/sign_in_tokens", #"{"user_id":"\#(owner.id)"}"#),
+                ("POST", "/v1/actor_tokens", #"{"user_id":"\#(owner.id)","actor":{"sub":"\#(member.id)"}}"#),
+                ("POST", "/v1/sessions", #"{"user_id":"\#(owner.id)"}"#),
+                ("POST", "/v1/users/\(owner.id)/billing/credits", #"{"amount":500,"action":"increase","idempotency_key":"k1","currency":"USD"}"#),
+                ("PATCH", "/v1/instance/restrictions", #"{"blocklist":true}"#),
+                ("POST", "/v1/machines/\(machine)/secret_key/rotate", #"{"previous_token_ttl":0}"#),
+            ] {
+                let answer = try await rawRequest(emulator, method, path, key: emulator.secretKey, body: body)
+                #expect((200..<300).contains(answer.status), "\(method) \(path): \(answer.status) \(String(describing: answer.json))")
+            }
+            // Wait until the outbox has tried (and failed) its first message, so attempts are part of the snapshot.
+            for _ in 0..<200 {
+                let listing = try await rawJSON(emulator, "GET", "/_emulator/webhooks")
+                if (listing["data"]?.arrayValue ?? []).contains(where: { ($0["attempt_count"]?.intValue ?? 0) > 0 }) { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            return (try JSONDecoder().decode(JSONValue.self, from: try await emulator.exportSnapshot()), emulator.secretKey)
+        }
+        let tables = try #require(exported["tables"]?.objectValue)
+        let resources = try #require(tables["resources"])
+        let kindColumn = try #require(resources["columns"]?.arrayValue?.firstIndex(of: "kind"))
+        let kinds = Set((resources["rows"]?.arrayValue ?? []).compactMap { $0.arrayValue?[kindColumn].stringValue })
+        #expect(kinds.count >= 20, "resource kinds in the snapshot: \(kinds.sorted())")
+        for table in ["identifiers", "webhook_messages", "webhook_attempts"] {
+            let rows = tables[table]?["rows"]?.arrayValue?.count ?? 0
+            #expect(rows > 0, "\(table) has rows")
+        }
+        try JSONEncoder().encode(exported).write(to: file)
+
+        // In process: the restored emulator exports the same tables, row for row.
+        let restored = try await ClerkEmulator.start(EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 1_000, importPath: file.path))
+        let again = try? JSONDecoder().decode(JSONValue.self, from: try await restored.exportSnapshot())
+        await restored.stop()
+        #expect(again?["tables"] == exported["tables"])
+
+        // The command: `clerk emulator --db NEW --import FILE` starts from it; its snapshot over HTTP is the same.
+        let database = directory.appendingPathComponent("imported.sqlite").path
+        let (process, apiURL, secretKey) = try EmulatorDurabilityTests.launch(databasePath: database, arguments: ["--import", file.path])
+        defer { process.terminate(); process.waitUntilExit() }
+        let overHTTP = try await EmulatorDurabilityTests.adminJSON(apiURL: apiURL, key: secretKey, path: "/_emulator/snapshot")
+        #expect(overHTTP["tables"] == exported["tables"])
+        #expect(secretKey == originalKey)
+    }
+
     @Test("Export, then start a fresh emulator from the snapshot: same keys, same resources, same passwords and sessions")
     func roundTrip() async throws {
         let directory = try Self.temporaryDirectory()
