@@ -159,6 +159,43 @@ struct EmulatorWebhooksTests {
         }
     }
 
+    @Test("While one resource's event is retried, that resource's later events wait for it; other resources' events go on")
+    func orderHeldDuringRetries() async throws {
+        let failures = AttemptCounter()
+        // The user.created of held@example.com fails twice; everything else is accepted.
+        let receiver = try await LoopbackHTTPServer.start { request in
+            let event = try? JSONDecoder().decode(JSONValue.self, from: request.body)
+            let address = event?["data"]?["email_addresses"]?[0]?["email_address"]?.stringValue
+            if event?["type"] == "user.created", address == "held@example.com", failures.current < 2 {
+                _ = failures.increment()
+                return .json(status: 503, #"{"error":"busy"}"#)
+            }
+            return .json("{}")
+        }
+        defer { Task { try? await receiver.shutdown() } }
+        let options = EmulatorOptions(webhookURL: receiver.baseURL, webhookRetryDelay: .milliseconds(300))
+        try await withOptionsEmulator(options) { _, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["held@example.com"]))
+            _ = try await clerk.users.updateUser(user.id, UpdateUserBody(firstName: "One"))
+            _ = try await clerk.users.updateUser(user.id, UpdateUserBody(firstName: "Two"))
+            let other = try await clerk.users.createUser(CreateUserBody(emailAddress: ["free@example.com"]))
+            let requests = try await waitForRequests(receiver, count: 6)
+            let events = requests.compactMap { request -> (type: String, id: String, at: ContinuousClock.Instant)? in
+                guard let event = try? JSONDecoder().decode(JSONValue.self, from: request.body),
+                    let type = event["type"]?.stringValue, let id = event["data"]?["id"]?.stringValue
+                else { return nil }
+                return (type, id, request.receivedAt)
+            }
+            let forUser = events.filter { $0.id == user.id }.map(\.type)
+            #expect(failures.current == 2)
+            #expect(forUser == ["user.created", "user.created", "user.created", "user.updated", "user.updated"])
+            // The other user's event did not wait for the first user's retries.
+            let otherCreated = try #require(events.first { $0.id == other.id })
+            let delivered = try #require(events.filter { $0.id == user.id && $0.type == "user.created" }.last)
+            #expect(otherCreated.at < delivered.at)
+        }
+    }
+
     @Test("Attempts are bounded: a receiver that always fails gets webhookMaxAttempts requests, then no more")
     func boundedAttempts() async throws {
         let receiver = try await LoopbackHTTPServer.start { _ in .json(status: 500, "{}") }
