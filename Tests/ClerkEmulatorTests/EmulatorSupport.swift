@@ -50,7 +50,7 @@ func rawRequest(
 /// Checks every answer the emulator gives against the spec's schema of its operation (``SpecValidator``): status
 /// documented, type, nullable, required, enum, properties, items, additionalProperties, allOf/oneOf/anyOf.
 final class ConformanceRecorder: Sendable {
-    private let state = Mutex<(checked: Int, problems: [String])>((0, []))
+    private let state = Mutex<(checked: Int, problems: [String], operations: Set<String>)>((0, [], []))
 
     var observe: @Sendable (String, Int, Data) -> Void {
         { [self] operationID, status, body in
@@ -59,7 +59,7 @@ final class ConformanceRecorder: Sendable {
             case .success(let validator): problems = validator.problems(operationID: operationID, status: status, body: body)
             case .failure(let error): problems = ["the spec could not be loaded: \(error)"]
             }
-            state.withLock { $0.checked += 1; $0.problems += problems }
+            state.withLock { $0.checked += 1; $0.problems += problems; $0.operations.insert(operationID) }
             ConformanceRecorder.coverage.record(operationID: operationID, status: status)
         }
     }
@@ -83,6 +83,8 @@ final class ConformanceRecorder: Sendable {
     }
 
     var checked: Int { state.withLock { $0.checked } }
+    /// The operations that have answered under the check.
+    var operations: Set<String> { state.withLock { $0.operations } }
 
     func expectConformance(sourceLocation: SourceLocation = #_sourceLocation) {
         let problems = state.withLock { $0.problems }
