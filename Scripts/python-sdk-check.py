@@ -438,9 +438,7 @@ def scenario(clerk, url, key):  # noqa: C901 - one long, ordered story
     plans = call("GetCommercePlanList", lambda: clerk.billing.list_plans(limit=10, offset=0))
     call("GetBillingSubscriptionItemList", lambda: clerk.billing.list_subscription_items(limit=10, offset=0))
     call("GetBillingPriceList", lambda: clerk.billing.list_prices(limit=10, offset=0))
-    call("GetBillingStatementList", lambda: clerk.billing.list_statements(limit=10, offset=0))
-    call("GetBillingStatement (none exists)", lambda: clerk.billing.get_statement(statement_id="stmt_none"), refused=404)
-    call("GetBillingStatementPaymentAttempts (none exists)", lambda: clerk.billing.get_statement_payment_attempts(statement_id="stmt_none"), refused=404)
+    call("GetBillingStatement (unknown id)", lambda: clerk.billing.get_statement(statement_id="cstmt_none"), refused=404)
     subscription = call("GetUserBillingSubscription (the free plan)", lambda: clerk.users.get_billing_subscription(user_id=oid))
     item = subscription.subscription_items[0] if subscription and subscription.subscription_items else None
     if item:
@@ -450,6 +448,14 @@ def scenario(clerk, url, key):  # noqa: C901 - one long, ordered story
             moved = call("CreateBillingPriceTransition", lambda: clerk.billing.create_price_transition(subscription_item_id=item.id, from_price_id=item.price_id, to_price_id=pro.id))
             if moved:
                 call("CancelCommerceSubscriptionItem", lambda: clerk.billing.cancel_subscription_item(subscription_item_id=moved.subscription_item.id, end_now=True))
+    # The charge of that transition is a paid payment attempt in the payer's statement.
+    statements = call("GetBillingStatementList", lambda: clerk.billing.list_statements(limit=10, offset=0))
+    statement_id = _first_id(statements)
+    expect("the charge made a statement", statement_id is not None)
+    if statement_id:
+        call("GetBillingStatement", lambda: clerk.billing.get_statement(statement_id=statement_id))
+        attempts = call("GetBillingStatementPaymentAttempts", lambda: clerk.billing.get_statement_payment_attempts(statement_id=statement_id))
+        expect("the statement holds a paid attempt", attempts is not None and len(attempts.data) == 1 and str(attempts.data[0].status) in ("paid", "BillingPaymentAttemptStatus.PAID"))
 
     # --- Webhooks (Svix) ------------------------------------------------------------------------------------------
     call("CreateSvixApp", lambda: clerk.webhooks.create_svix_app())

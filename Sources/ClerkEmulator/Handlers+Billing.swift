@@ -17,8 +17,11 @@ import Logging
 ///   Cancelling a paid item keeps it until its period ends, then the free plan follows; `end_now` ends it at once.
 ///   Paid periods renew (the charge logged) when an operation next looks at the payer.
 /// - Credits: a balance per payer, adjusted through a ledger; an idempotency key returns the original entry.
-/// - Statements and payment attempts: none, since nothing is charged. Discounts: none exist (the Backend API has no
-///   operation that creates one), so applying or removing one answers 404.
+/// - Statements and payment attempts: every charge a real instance would make (a paid price transition, a paid period
+///   beginning or renewing) is kept as a paid payment attempt on the payer's emulated card (`4242`), in the payer's
+///   statement of that month (UTC; `open` during the month, `closed` after), and recorded as an effect. No card is
+///   charged. Discounts: none exist (the Backend API has no operation that creates one), so applying or removing one
+///   answers 404.
 extension EmulatorState {
     static func registerBilling(_ table: inout [Endpoint: EmulatorHandler]) {
         // MARK: Plans and prices
@@ -281,17 +284,38 @@ extension EmulatorState {
 
         // MARK: Statements
 
-        table[.getBillingStatementList] = { _, request in
-            _ = try Self.paging(request)
+        table[.getBillingStatementList] = { state, request in
+            let (limit, offset) = try Self.paging(request)
             _ = try request.queryBool("paginated")
-            // Nothing is charged, so no statement exists.
-            return .rawList([], total: 0, wrapped: true)
+            let now = nowMillis()
+            let (statements, total) = try await state.store.writer.read { db in
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE kind = ?", arguments: [BillingEmulation.statementKind]) ?? 0
+                let records = try Row.fetchAll(
+                    db, sql: "SELECT * FROM resources WHERE kind = ? ORDER BY CAST(sort_key AS INTEGER) DESC, created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+                    arguments: [BillingEmulation.statementKind, limit, offset]
+                ).map(EmulatorStore.record)
+                return (try records.map { try BillingEmulation.statementResponse($0, now: now, db) }, total)
+            }
+            return try .json(["data": .array(statements), "total_count": .int(Int64(total))])
         }
-        table[.getBillingStatement] = { _, _ in throw EmulatorError.notFound("Statement") }
-        table[.getBillingStatementPaymentAttempts] = { _, request in
-            _ = try Self.paging(request)
+        table[.getBillingStatement] = { state, request in
+            let id = request.path("statementID")
+            let now = nowMillis()
+            return try .json(try await state.store.writer.read { db in
+                guard let record = try EmulatorStore.fetch(id, kind: BillingEmulation.statementKind, db) else { throw EmulatorError.notFound("Statement") }
+                return try BillingEmulation.statementResponse(record, now: now, db)
+            })
+        }
+        table[.getBillingStatementPaymentAttempts] = { state, request in
+            let (limit, offset) = try Self.paging(request)
             _ = try request.queryBool("paginated")
-            throw EmulatorError.notFound("Statement")
+            let id = request.path("statementID")
+            let (attempts, total) = try await state.store.writer.read { db in
+                guard try EmulatorStore.fetch(id, kind: BillingEmulation.statementKind, db) != nil else { throw EmulatorError.notFound("Statement") }
+                let all = try BillingEmulation.attempts(of: id, db)
+                return (try all.dropFirst(offset).prefix(limit).map { try BillingEmulation.attemptResponse($0, db) }, all.count)
+            }
+            return try .json(["data": .array(Array(attempts)), "total_count": .int(Int64(total))])
         }
 
         // MARK: Credits
@@ -325,6 +349,9 @@ private enum BillingEmulation {
     static let subscriptionKind = "billing_subscription"
     static let itemKind = "billing_subscription_item"
     static let ledgerKind = "billing_credit_ledger"
+    /// A payer's statement of a month (`sort_key`: the month's first millisecond, UTC), and its payment attempts.
+    static let statementKind = "billing_statement"
+    static let paymentAttemptKind = "billing_payment_attempt"
     /// Identifiers: a default plan's slug → the plan; `owner:key` → the ledger entry an idempotency key made.
     static let planSlugKind = "billing_plan_slug"
     static let idempotencyKind = "billing_credit_idempotency"
@@ -498,6 +525,160 @@ private enum BillingEmulation {
         return Int64((next.timeIntervalSince1970 * 1000).rounded())
     }
 
+    // MARK: Statements and payment attempts
+
+    /// What a real instance shows after charging a payer: a paid payment attempt on the payer's card, in the payer's
+    /// statement of the month (made when missing). Returns the statement's id. No card is charged: the payer has an
+    /// emulated card (`4242`), made at its first charge.
+    static func recordCharge(
+        _ owner: Owner, itemID: String, amount: Int64, chargeType: String, now: Int64, instanceID: String, _ db: Database
+    ) throws -> String {
+        var payer = try ensurePayer(owner, instanceID: instanceID, db)
+        var payerDoc = payer.doc.objectMembers ?? [:]
+        let methodID: String
+        if let existing = payerDoc["payment_method_id"]?.stringMember {
+            methodID = existing
+        } else {
+            methodID = EmulatorIDs.make("cpm")
+            payerDoc["payment_method_id"] = .string(methodID)
+            payerDoc["payment_method_created_at"] = .int(now)
+            try save(&payer, payerDoc, now: now, db)
+        }
+        let month = monthStart(now)
+        var statement: EmulatorStore.Record
+        if let found = try Row.fetchOne(
+            db, sql: "SELECT * FROM resources WHERE kind = ? AND parent_id = ? AND sort_key = ?", arguments: [statementKind, owner.id, String(month)]
+        ).map(EmulatorStore.record) {
+            statement = found
+        } else {
+            let id = EmulatorIDs.make("cstmt")
+            statement = EmulatorStore.Record(
+                id: id, kind: statementKind, parentID: owner.id, createdAt: now, updatedAt: now, sortKey: String(month),
+                doc: [
+                    "object": "commerce_statement", "id": .string(id), "instance_id": .string(instanceID), "timestamp": .int(month),
+                    "payer_id": .string(payer.id), "created_at": .int(now), "updated_at": .int(now),
+                ],
+                secret: nil
+            )
+            try EmulatorStore.insert(statement, db)
+        }
+        let attemptID = EmulatorIDs.make("cpayatt")
+        let attempt: JSONValue = [
+            "object": "commerce_payment", "id": .string(attemptID), "payment_id": .string(EmulatorIDs.make("cpay")),
+            "instance_id": .string(instanceID), "charge_type": .string(chargeType), "payee_id": .string(payeeID),
+            "payer_id": .string(payer.id), "subscription_item_id": .string(itemID), "amount": money(amount),
+            "payment_method_id": .string(methodID), "statement_id": .string(statement.id), "gateway_external_id": .null,
+            "gateway_external_url": .null, "status": "paid", "paid_at": .int(now), "failed_at": .null,
+            "created_at": .int(now), "updated_at": .int(now),
+        ]
+        try EmulatorStore.insert(
+            EmulatorStore.Record(
+                id: attemptID, kind: paymentAttemptKind, parentID: statement.id, createdAt: now, updatedAt: now, sortKey: nil,
+                doc: attempt, secret: nil
+            ),
+            db
+        )
+        try save(&statement, statement.doc.objectMembers ?? [:], now: now, db)
+        return statement.id
+    }
+
+    /// The effect line of a charge.
+    static func chargeNotice(_ owner: Owner, _ amount: Int64, _ statementID: String) -> String {
+        "a real instance would charge \(owner.id) $\(formatted(amount)); kept as a paid payment attempt on statement \(statementID) (no card is charged)"
+    }
+
+    /// The payee every emulated payment goes to (the instance's own billing account on a real instance).
+    static let payeeID = "cpayee_emulator"
+
+    /// The first millisecond of the UTC month that holds `millis`.
+    static func monthStart(_ millis: Int64) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
+        let date = Date(timeIntervalSince1970: Double(millis) / 1000)
+        let start = calendar.dateInterval(of: .month, for: date)?.start ?? date
+        return Int64((start.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func attempts(of statementID: String, _ db: Database) throws -> [EmulatorStore.Record] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM resources WHERE kind = ? AND parent_id = ? ORDER BY created_at, rowid", arguments: [paymentAttemptKind, statementID]
+        ).map(EmulatorStore.record)
+    }
+
+    /// A statement as the API answers it: its payer, its payment attempts grouped by day (newest first), its totals,
+    /// and `open` while its month lasts.
+    static func statementResponse(_ record: EmulatorStore.Record, now: Int64, _ db: Database) throws -> JSONValue {
+        var doc = record.doc.objectMembers ?? [:]
+        let attempts = try attempts(of: record.id, db)
+        let total = attempts.reduce(Int64(0)) { $0 + ($1.doc["amount"]?["amount"]?.intMember ?? 0) }
+        var groups: [(day: Int64, items: [JSONValue])] = []
+        for attempt in attempts.reversed() {
+            let day = attempt.createdAt - attempt.createdAt % 86_400_000
+            let item = try attemptResponse(attempt, db)
+            if let last = groups.indices.last, groups[last].day == day { groups[last].items.append(item) } else { groups.append((day, [item])) }
+        }
+        doc["payer"] = try payerResponse(doc["payer_id"]?.stringMember ?? "", db)
+        doc["status"] = monthStart(now) > (doc["timestamp"]?.intMember ?? 0) ? "closed" : "open"
+        doc["totals"] = totals(total)
+        doc["groups"] = .array(groups.map { ["object": "commerce_statement_group", "timestamp": .int($0.day), "items": .array($0.items)] })
+        doc["payer_id"] = nil
+        doc["created_at"] = nil
+        doc["updated_at"] = nil
+        return .object(doc)
+    }
+
+    static func totals(_ amount: Int64) -> JSONValue {
+        ["grand_total": money(amount), "subtotal": money(amount), "base_fee": money(amount), "tax_total": money(0)]
+    }
+
+    /// A payment attempt as the API answers it, with its payer, payee, card and subscription item.
+    static func attemptResponse(_ record: EmulatorStore.Record, _ db: Database) throws -> JSONValue {
+        var doc = record.doc.objectMembers ?? [:]
+        let payerID = doc["payer_id"]?.stringMember ?? ""
+        doc["payer"] = try payerResponse(payerID, db)
+        doc["payee"] = ["object": "commerce_payee", "id": .string(payeeID), "gateway_type": "emulator", "gateway_external_id": .null]
+        doc["totals"] = totals(doc["amount"]?["amount"]?.intMember ?? 0)
+        let payer = try EmulatorStore.fetch(payerID, kind: payerKind, db)
+        doc["payment_method"] = [
+            "object": "commerce_payment_method", "id": doc["payment_method_id"] ?? .null, "payer_id": .string(payerID),
+            "payment_type": "card", "is_default": true, "gateway": "emulator", "gateway_external_id": "pm_emulator_4242",
+            "gateway_external_account_id": .null, "last4": "4242", "status": "active", "wallet_type": .null, "card_type": "visa",
+            "expiry_year": 2099, "expiry_month": 12, "is_removable": true,
+            "created_at": payer?.doc["payment_method_created_at"] ?? doc["created_at"] ?? .null,
+            "updated_at": payer?.doc["payment_method_created_at"] ?? doc["created_at"] ?? .null,
+        ]
+        if let itemID = doc["subscription_item_id"]?.stringMember, let item = try EmulatorStore.fetch(itemID, kind: itemKind, db) {
+            doc["subscription_item"] = item.doc
+        }
+        return .object(doc)
+    }
+
+    /// A payer as statements and payment attempts name it.
+    static func payerResponse(_ payerID: String, _ db: Database) throws -> JSONValue {
+        guard let payer = try EmulatorStore.fetch(payerID, kind: payerKind, db) else {
+            return ["object": "commerce_payer", "id": .string(payerID), "instance_id": ""]
+        }
+        var doc: [String: JSONValue] = [
+            "object": "commerce_payer", "id": .string(payer.id), "instance_id": payer.doc["instance_id"] ?? "",
+            "created_at": .int(payer.createdAt), "updated_at": .int(payer.updatedAt),
+            "credits_balance": money(payer.doc["credit_balance"]?.intMember ?? 0),
+        ]
+        if let userID = payer.doc["user_id"]?.stringMember, let user = try EmulatorStore.fetch(userID, kind: "user", db) {
+            doc["user_id"] = .string(userID)
+            doc["first_name"] = user.doc["first_name"] ?? .null
+            doc["last_name"] = user.doc["last_name"] ?? .null
+            doc["email"] = user.doc["email_addresses"]?.arrayMember?.first?["email_address"] ?? .null
+            doc["image_url"] = user.doc["image_url"] ?? ""
+        } else if let organizationID = payer.doc["organization_id"]?.stringMember,
+            let organization = try EmulatorStore.fetch(organizationID, kind: "organization", db)
+        {
+            doc["organization_id"] = .string(organizationID)
+            doc["organization_name"] = organization.doc["name"] ?? .null
+            doc["image_url"] = organization.doc["image_url"] ?? ""
+        }
+        return .object(doc)
+    }
+
     // MARK: Payers, subscriptions, items
 
     static func ensurePayer(_ owner: Owner, instanceID: String, _ db: Database) throws -> EmulatorStore.Record {
@@ -638,7 +819,8 @@ private enum BillingEmulation {
             } else {
                 let charged = try renew(&doc, now: now, db)
                 if charged > 0 {
-                    notices.append("Subscription item \(records[index].id) renewed: a real instance would charge \(owner.id) $\(formatted(charged))")
+                    let statement = try recordCharge(owner, itemID: records[index].id, amount: charged, chargeType: "recurring", now: now, instanceID: instanceID, db)
+                    notices.append("Subscription item \(records[index].id) renewed: \(chargeNotice(owner, charged, statement))")
                 }
             }
             try save(&records[index], doc, now: now, db)
@@ -654,7 +836,8 @@ private enum BillingEmulation {
                 doc["lifetime_paid"] = money((doc["lifetime_paid"]?["amount"]?.intMember ?? 0) + charged)
                 doc["next_payment"] = ["amount": money(charged), "date": doc["period_end"] ?? .null]
                 charged += try renew(&doc, now: now, db)
-                notices.append("Subscription item \(records[index].id) began: a real instance would charge \(owner.id) $\(formatted(charged))")
+                let statement = try recordCharge(owner, itemID: records[index].id, amount: charged, chargeType: "recurring", now: now, instanceID: instanceID, db)
+                notices.append("Subscription item \(records[index].id) began: \(chargeNotice(owner, charged, statement))")
             }
             try save(&records[index], doc, now: now, db)
         }
@@ -857,9 +1040,8 @@ private enum BillingEmulation {
             previousStatus = "ended"
             effectiveAt = now
             if charge > 0 {
-                notices.append(
-                    "Price transition of subscription item \(itemID) to \(toPriceID): a real instance would charge \(owner.id) $\(formatted(charge)) now"
-                )
+                let statement = try recordCharge(owner, itemID: newItem.id, amount: charge, chargeType: "checkout", now: now, instanceID: instanceID, db)
+                notices.append("Price transition of subscription item \(itemID) to \(toPriceID): \(chargeNotice(owner, charge, statement))")
             }
         }
         notices += try settle(owner, instanceID: instanceID, now: now, db)

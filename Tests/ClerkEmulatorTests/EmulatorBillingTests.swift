@@ -285,17 +285,48 @@ struct EmulatorBillingTests {
         }
     }
 
-    @Test("Statements: none exist since nothing is charged; a statement and its payment attempts are not found")
+    @Test("Statements: each charge is a paid payment attempt in the payer's statement of the month, listed, fetched and recorded as an effect")
     func statements() async throws {
         try await withEmulator { emulator, clerk in
+            // Nothing charged yet: no statement.
+            let none = try await clerk.billing.getStatementList()
+            #expect(none.data.isEmpty && none.totalCount == 0)
+            #expect(try await rawRequest(emulator, "GET", "/v1/billing/statements/cstmt_missing", key: emulator.secretKey).status == 404)
+            #expect(try await rawRequest(emulator, "GET", "/v1/billing/statements/cstmt_missing/payment_attempts", key: emulator.secretKey).status == 404)
+
+            // Two charges for one user (up from free, then up again), none for another.
+            let user = try await clerk.users.createUser(CreateUserBody(firstName: "Pay", emailAddress: ["payer@example.com"]))
+            _ = try await clerk.users.createUser(CreateUserBody(emailAddress: ["free@example.com"]))
+            let free = try #require(try await clerk.billing.getUserBillingSubscription(user.id).subscriptionItems.first)
+            let planID = try #require(free.planID)
+            let pro = try await clerk.billing.createPrice(CreateBillingPriceRequest(planID: planID, amount: 2_500))
+            let max = try await clerk.billing.createPrice(CreateBillingPriceRequest(planID: planID, amount: 9_900))
+            let up = try await clerk.billing.createPriceTransition(free.id, PriceTransitionRequest(fromPriceID: try #require(free.priceID), toPriceID: pro.id))
+            let charged = try #require(up.transition.immediateCharge?.amount)
+            let upAgain = try await clerk.billing.createPriceTransition(up.subscriptionItem.id, PriceTransitionRequest(fromPriceID: pro.id, toPriceID: max.id))
+            let chargedAgain = try #require(upAgain.transition.immediateCharge?.amount)
+
             let statements = try await clerk.billing.getStatementList()
-            #expect(statements.data.isEmpty && statements.totalCount == 0)
-            let raw = try await rawRequest(emulator, "GET", "/v1/billing/statements?limit=5", key: emulator.secretKey)
-            #expect(raw.status == 200 && raw.json?["data"] == [] && raw.json?["total_count"] == 0)
-            await #expect(throws: ClerkAPIResponseError.self) { _ = try await clerk.billing.getStatement("stmt_missing") }
-            #expect(try await rawRequest(emulator, "GET", "/v1/billing/statements/stmt_missing", key: emulator.secretKey).status == 404)
-            let attempts = try await rawRequest(emulator, "GET", "/v1/billing/statements/stmt_missing/payment_attempts", key: emulator.secretKey)
-            #expect(attempts.status == 404)
+            #expect(statements.totalCount == 1, "one statement for the payer's month")
+            let listed = try #require(statements.data.first)
+            #expect(listed.status == .open && listed.payer.userID == user.id && listed.payer.email == "payer@example.com")
+            #expect(listed.totals.grandTotal.amount == charged + chargedAgain && listed.totals.taxTotal.amount == 0)
+            let items = listed.groups.flatMap(\.items)
+            #expect(items.map(\.amount.amount) == [chargedAgain, charged], "newest first")
+            #expect(items.allSatisfy { $0.status == .paid && $0.paidAt != nil && $0.statementID == listed.id && $0.paymentMethod.last4 == "4242" })
+            #expect(Set(items.map(\.paymentMethodID)).count == 1, "one card per payer")
+            #expect(items.map(\.subscriptionItemID) == [upAgain.subscriptionItem.id, up.subscriptionItem.id])
+
+            let fetched = try await clerk.billing.getStatement(listed.id)
+            #expect(fetched.id == listed.id && fetched.groups.flatMap(\.items).count == 2)
+            let attempts = try await clerk.billing.getStatementPaymentAttemptList(listed.id)
+            #expect(attempts.totalCount == 2 && attempts.data.map(\.amount.amount) == [charged, chargedAgain], "in the order charged")
+            let page = try await rawRequest(emulator, "GET", "/v1/billing/statements/\(listed.id)/payment_attempts?limit=1&offset=1", key: emulator.secretKey)
+            #expect(page.json?["total_count"] == 2 && page.json?["data"]?[0]?["amount"]?["amount"] == .int(chargedAgain))
+
+            // The charge is an effect a developer sees (the dashboard's effects page and the log).
+            let effects = try await EmulatorDashboardTests.Visitor.open(emulator).get("/dashboard/effects")
+            #expect(effects.body.contains("kept as a paid payment attempt on statement \(listed.id)"))
         }
     }
 
