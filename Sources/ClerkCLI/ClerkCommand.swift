@@ -142,6 +142,9 @@ struct EmulatorCommand: AsyncParsableCommand {
             let statuses = (faultStatus.isEmpty ? [429, 503] : faultStatus).map(String.init).joined(separator: ", ")
             extras += "  faults: \(faultRate > 0 ? "\(faultRate) of requests, statuses \(statuses)" : "none"), latency \(latencyMs) ms\n"
         }
+        let dashboard = emulator.dashboardIsReachable
+            ? "dashboard (one-time link, this machine only): \(emulator.dashboardLink())"
+            : "dashboard: not available (it answers this machine's loopback only, and the emulator listens on \(host) alone)"
         let banner = """
             Clerk emulator listening on \(emulator.apiURL)
               CLERK_API_URL=\(emulator.apiURL)
@@ -150,7 +153,7 @@ struct EmulatorCommand: AsyncParsableCommand {
               JWKS: \(emulator.jwksURL)
               Frontend API: \(emulator.frontendAPIURL)
               sign-in page: \(emulator.signInURL)
-              dashboard (one-time link, this machine only): \(emulator.dashboardLink())
+              \(dashboard)
               database: \(inMemory ? "in memory" : databasePath)\(importPath.map { " (imported from \($0))" } ?? "")
             \(extras)Press Ctrl-C to stop.
 

@@ -172,6 +172,10 @@ public final class RunningEmulator: Sendable {
     /// Every call makes another link; `clerk emulator` prints one when it starts.
     public func dashboardLink() -> URL { state.dashboardLink() }
 
+    /// Whether ``dashboardLink()`` opens on this machine. The dashboard answers loopback peers only, so an emulator
+    /// that listens on one non-loopback address alone (`--host 192.168.1.5`) has none to offer (`0.0.0.0` does).
+    public var dashboardIsReachable: Bool { ClerkEmulator.dashboardReachable(bindHost: apiURL.host ?? "") }
+
     /// Waits until the server stops (it runs until the task is cancelled).
     public func wait() async throws { try await task.value }
 }
@@ -277,6 +281,11 @@ public enum ClerkEmulator {
         }
         let store = try EmulatorStore(copying: source)
         return try store.writer.read { db in try EmulatorSnapshot.export(db) }
+    }
+
+    /// Whether a listener bound to `bindHost` also listens on loopback: a loopback address, or every address.
+    static func dashboardReachable(bindHost: String) -> Bool {
+        isLoopback(bindHost) || ["0.0.0.0", "::", "[::]", ""].contains(bindHost)
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import ClerkBackend
-import ClerkEmulator
+@testable import ClerkEmulator
 import ClerkTesting
 import Foundation
 import Logging
@@ -334,6 +334,17 @@ struct EmulatorDashboardTests {
             #expect(page.body.contains("use 424242") && page.body.contains("v***@example.com"))
             #expect(!page.body.contains("someone@example.com") && !page.body.contains("verify@example.com"))
         }
+    }
+
+    @Test("The dashboard link is offered only where it opens: an emulator on loopback or on every address, not on one other address")
+    func dashboardReachability() async throws {
+        for host in ["127.0.0.1", "127.0.0.2", "::1", "localhost", "0.0.0.0", "::"] {
+            #expect(ClerkEmulator.dashboardReachable(bindHost: host), "\(host)")
+        }
+        for host in ["192.168.1.5", "10.0.0.1", "2001:db8::1", "example.com"] {
+            #expect(!ClerkEmulator.dashboardReachable(bindHost: host), "\(host)")
+        }
+        try await withEmulator { emulator, _ in #expect(emulator.dashboardIsReachable) }
     }
 
     @Test("Invitation emails and image uploads are effects too: listed on the dashboard and logged; notify=false sends none")
