@@ -49,15 +49,35 @@ extension EmulatorState {
         table[.updateOrganization] = { state, request in
             let body = BodyReader(object: try request.jsonObject())
             let id = try await state.organization(request.path("organization_id")).id
-            return try await state.mutate(id, kind: "organization", name: "Organization", event: "organization.updated") { doc in
+            let doc = try await state.store.writer.write { db -> JSONValue in
+                guard var record = try EmulatorStore.fetch(id, kind: "organization", db) else { throw EmulatorError.notFound("Organization") }
+                var doc = record.doc.objectMembers ?? [:]
                 if let name = try body.string("name") { doc["name"] = .string(name) }
-                if let slug = try body.string("slug") { doc["slug"] = .string(slug) }
+                if let slug = try body.string("slug"), slug.lowercased() != doc["slug"]?.stringMember?.lowercased() {
+                    // A slug belongs to one organization: the new one is claimed, the old one freed.
+                    if let owner = try EmulatorStore.owner(of: slug, kind: "organization_slug", db), owner != id {
+                        throw EmulatorError(status: 422, code: "form_identifier_exists", message: "That slug is taken. Please try another.", meta: ["param_name": "slug"])
+                    }
+                    try EmulatorStore.release(kind: "organization_slug", owner: id, db)
+                    try EmulatorStore.claim(slug, kind: "organization_slug", owner: id, db)
+                    doc["slug"] = .string(slug)
+                }
                 if let max = try body.int("max_allowed_memberships") { doc["max_allowed_memberships"] = .int(max) }
                 if let flag = try body.bool("admin_delete_enabled") { doc["admin_delete_enabled"] = .bool(flag) }
                 for kind in ["public_metadata", "private_metadata"] {
                     if let value = try body.metadata(kind) { doc[kind] = value }
                 }
+                record.updatedAt = nowMillis()
+                doc["updated_at"] = .int(record.updatedAt)
+                // The search key follows the name and the slug.
+                let name = doc["name"]?.stringMember ?? "", slug = doc["slug"]?.stringMember ?? ""
+                record.sortKey = "\(id)\u{1F}\(name)\u{1F}\(slug)".lowercased()
+                record.doc = .object(doc)
+                try EmulatorStore.update(record, db)
+                try state.emitEvent("organization.updated", record.doc, db)
+                return record.doc
             }
+            return try .json(doc)
         }
         table[.deleteOrganization] = { state, request in
             let organization = try await state.organization(request.path("organization_id"))

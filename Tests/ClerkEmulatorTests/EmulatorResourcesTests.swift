@@ -66,6 +66,23 @@ struct EmulatorResourcesTests {
 
             let list = try await clerk.organizations.getOrganizationList(ListOrganizationsQuery(includeMembersCount: true, query: "acme"))
             #expect(list.totalCount == 1 && list.data.first?.membersCount == 2)
+
+            // Renamed: found by its new name and slug, not the old ones; the old slug is free, a taken one refused.
+            let other = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Other", slug: "taken-slug"))
+            let refused = await #expect(throws: ClerkAPIResponseError.self) {
+                _ = try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(name: "Nope", slug: "taken-slug"))
+            }
+            #expect(refused?.firstCode == "form_identifier_exists" && refused?.status == 422)
+            #expect(try await clerk.organizations.getOrganization(organization.id).name == "Acme Inc", "nothing changed")
+            let renamed = try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(name: "Zenith Labs", slug: "zenith"))
+            #expect(renamed.name == "Zenith Labs" && renamed.slug == "zenith")
+            #expect(try await clerk.organizations.getOrganizationList(ListOrganizationsQuery(query: "zenith")).data.map(\.id) == [organization.id])
+            #expect(try await clerk.organizations.getOrganizationList(ListOrganizationsQuery(query: "acme")).totalCount == 0)
+            #expect(try await clerk.organizations.getOrganization("zenith").id == organization.id)
+            let reused = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Acme Again", slug: "acme-inc"))
+            #expect(reused.slug == "acme-inc")
+            _ = try await clerk.organizations.deleteOrganization(reused.id)
+            _ = try await clerk.organizations.deleteOrganization(other.id)
             let merged = try await clerk.organizations.updateOrganizationMetadata(organization.id, MergeOrganizationMetadataBody(publicMetadata: ["seats": 10]))
             #expect(merged.publicMetadata == ["tier": "gold", "seats": 10])
             let userMemberships = try await clerk.users.getOrganizationMembershipList(member.id)
