@@ -285,10 +285,19 @@ struct EmulatorDashboardTests {
             #expect(memberships.data.first?.role == "org:admin")
             let undefinedRole = try await visitor.post(page + "/members/\(ada.id)", from: page, [("role", "org:nope")])
             #expect(undefinedRole.status == 422 || undefinedRole.status == 400 || undefinedRole.status == 404)
+            // Renamed on its page; a taken slug comes back to the page with the error and what was typed.
+            #expect(try await visitor.get(page).body.contains("value=\"engines\""))
+            #expect(try await visitor.post(page, from: page, [("name", "Analytical Engines"), ("slug", "analytical")]).status == 303)
+            let renamed = try await clerk.organizations.getOrganization(organization.id)
+            #expect(renamed.name == "Analytical Engines" && renamed.slug == "analytical")
+            _ = try await clerk.organizations.createOrganization(CreateOrganizationBody(name: "Other", slug: "taken"))
+            let taken = try await visitor.post(page, from: page, [("name", "Typed name"), ("slug", "taken")])
+            #expect(taken.status >= 400 && taken.body.contains("Typed name") && taken.body.contains("slug"))
+            #expect(try await clerk.organizations.getOrganization(organization.id).slug == "analytical")
             #expect(try await visitor.post(page + "/members/\(ada.id)/remove", from: page, []).status == 303)
             #expect(try await clerk.organizations.getOrganizationMembershipList(organization.id).data.isEmpty)
             #expect(try await visitor.post(page + "/delete", from: page, []).status == 303)
-            #expect(try await clerk.organizations.getOrganizationList().data.isEmpty)
+            #expect(try await clerk.organizations.getOrganizationList().data.map(\.slug) == ["taken"])
 
             let template = try await visitor.post(
                 "/dashboard/jwt-templates", from: "/dashboard/jwt-templates",
@@ -299,6 +308,18 @@ struct EmulatorDashboardTests {
             let stored = try #require(templates.data.first)
             #expect(stored.name == "supabase" && stored.lifetime == 120)
             #expect(try await visitor.get("/dashboard/jwt-templates").body.contains("authenticated"))
+            // Edited on its own page: name, claims and lifetime; malformed claims come back with what was typed.
+            let templatePage = "/dashboard/jwt-templates/\(stored.id)"
+            #expect(try await visitor.get(templatePage).body.contains("value=\"supabase\""))
+            let edited = try await visitor.post(
+                templatePage, from: templatePage, [("name", "supabase-v2"), ("claims", "{\"role\": \"service\"}"), ("lifetime", "300")]
+            )
+            #expect(edited.status == 303 && edited.location == templatePage)
+            let changed = try await clerk.jwtTemplates.get(stored.id)
+            #expect(changed.name == "supabase-v2" && changed.lifetime == 300 && changed.claims["role"] == "service")
+            let malformed = try await visitor.post(templatePage, from: templatePage, [("name", "kept-typed"), ("claims", "[1]")])
+            #expect(malformed.status == 422 && malformed.body.contains("kept-typed"))
+            #expect(try await clerk.jwtTemplates.get(stored.id).name == "supabase-v2")
             let badClaims = try await visitor.post("/dashboard/jwt-templates", from: "/dashboard/jwt-templates", [("name", "x"), ("claims", "nope")])
             #expect(badClaims.status == 422 && badClaims.body.contains("claims"))
             #expect(try await visitor.post("/dashboard/jwt-templates/\(stored.id)/delete", from: "/dashboard/jwt-templates", []).status == 303)

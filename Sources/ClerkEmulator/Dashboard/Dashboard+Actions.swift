@@ -68,6 +68,12 @@ extension EmulatorState {
             let organization = try await dashboardAPI("POST", "/v1/organizations", body: .object(body))
             let id = organization["id"]?.stringMember ?? ""
             return .redirect("/dashboard/organizations/\(id)", notice: "Created \(organization["name"]?.stringMember ?? id).")
+        case ("organizations", 2, _):
+            let id = segments[1]
+            var body: [String: JSONValue] = ["name": .string(form["name"] ?? "")]
+            if let slug = field("slug") { body["slug"] = .string(slug) }
+            try await dashboardAPI("PATCH", "/v1/organizations/\(id)", body: .object(body))
+            return .redirect("/dashboard/organizations/\(id)", notice: "Saved.")
         case ("organizations", 3, "members"):
             let id = segments[1]
             var body: [String: JSONValue] = ["role": .string(field("role") ?? "")]
@@ -87,7 +93,7 @@ extension EmulatorState {
             return .redirect("/dashboard/organizations", notice: "Organization deleted.")
 
         // JWT templates
-        case ("jwt-templates", 1, _):
+        case ("jwt-templates", 1, _), ("jwt-templates", 2, _):
             var body: [String: JSONValue] = [:]
             if let name = field("name") { body["name"] = .string(name) }
             let claimsText = field("claims") ?? "{}"
@@ -98,6 +104,10 @@ extension EmulatorState {
             if let lifetime = field("lifetime") {
                 guard let seconds = Int64(lifetime) else { throw EmulatorError.invalid("lifetime", "must be a whole number of seconds") }
                 body["lifetime"] = .int(seconds)
+            }
+            if segments.count == 2 {
+                try await dashboardAPI("PATCH", "/v1/jwt_templates/\(segments[1])", body: .object(body))
+                return .redirect("/dashboard/jwt-templates/\(segments[1])", notice: "Saved.")
             }
             try await dashboardAPI("POST", "/v1/jwt_templates", body: .object(body))
             return .redirect("/dashboard/jwt-templates", notice: "Template created.")

@@ -30,6 +30,8 @@ extension EmulatorState {
                 return render("sessions", "Sessions", "sessions", try await sessionsData(call.request))
             case ("jwt-templates", 1):
                 return render("jwt-templates", "JWT templates", "jwt-templates", try await jwtTemplatesData())
+            case ("jwt-templates", 2):
+                return render("jwt-template", "JWT template", "jwt-templates", try await jwtTemplateData(segments[1]))
             case ("webhooks", 1):
                 return render("webhooks", "Webhooks", "webhooks", try await webhooksData(call.request))
             case ("requests", 1):
@@ -209,6 +211,7 @@ extension EmulatorState {
         return [
             "id": id, "name": organization["name"]?.stringMember ?? "", "slug": organization["slug"]?.stringMember ?? "",
             "created": Self.time(organization["created_at"]?.intMember),
+            "form": ["name": organization["name"]?.stringMember ?? "", "slug": organization["slug"]?.stringMember ?? ""],
             "allRoles": roles.map { ["key": $0.key, "name": $0.name] },
             "members": members.map { membership -> [String: Any] in
                 let user = membership["public_user_data"]
@@ -254,6 +257,15 @@ extension EmulatorState {
                 ]
             },
             "form": ["claims": "{\n  \"email\": \"{{user.primary_email_address}}\"\n}", "lifetime": "60"],
+        ]
+    }
+
+    private func jwtTemplateData(_ id: String) async throws -> [String: Any] {
+        let template = try await dashboardAPI("GET", "/v1/jwt_templates/\(id)")
+        let name = template["name"]?.stringMember ?? ""
+        return [
+            "id": id, "name": name, "created": Self.time(template["created_at"]?.intMember),
+            "form": ["name": name, "claims": Self.prettyJSON(template["claims"]), "lifetime": "\(template["lifetime"]?.intMember ?? 60)"],
         ]
     }
 

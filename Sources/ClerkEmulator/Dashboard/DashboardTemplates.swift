@@ -14,7 +14,7 @@ enum DashboardTemplates {
 
     static let templates: [String: String] = [
         "layout": layout, "overview": overview, "users": users, "user": user, "organizations": organizations,
-        "organization": organization, "sessions": sessions, "jwt-templates": jwtTemplates, "webhooks": webhooks,
+        "organization": organization, "sessions": sessions, "jwt-templates": jwtTemplates, "jwt-template": jwtTemplate, "webhooks": webhooks,
         "requests": requests, "effects": effects, "message": message,
     ]
 
@@ -177,6 +177,12 @@ enum DashboardTemplates {
         <label>User ID <input name="user_id" value="{{form.user_id}}" required></label>
         <label>Role <select name="role">{{#allRoles}}<option value="{{key}}">{{name}}</option>{{/allRoles}}</select></label>
         <button type="submit">Add member</button></form>
+        <h2>Edit</h2>
+        <form method="post" action="/dashboard/organizations/{{id}}" class="stack" id="edit-organization">
+        <input type="hidden" name="csrf_token" value="{{csrf}}">
+        <label>Name <input name="name" value="{{form.name}}" required></label>
+        <label>Slug <input name="slug" value="{{form.slug}}"></label>
+        <button type="submit">Save</button></form>
         <h2>Danger zone</h2>
         <form method="post" action="/dashboard/organizations/{{id}}/delete" class="inline"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="danger">Delete organization</button></form>
         """
@@ -195,7 +201,7 @@ enum DashboardTemplates {
     static let jwtTemplates = """
         <h1>JWT templates <small>{{total}}</small></h1>
         <table id="jwt-templates"><thead><tr><th>Name</th><th>Claims</th><th>Lifetime</th><th></th></tr></thead><tbody>
-        {{#items}}<tr data-template-id="{{id}}"><td>{{name}}<br><code>{{id}}</code></td><td><pre>{{claims}}</pre></td><td>{{lifetime}} s</td>
+        {{#items}}<tr data-template-id="{{id}}"><td><a href="/dashboard/jwt-templates/{{id}}">{{name}}</a><br><code>{{id}}</code></td><td><pre>{{claims}}</pre></td><td>{{lifetime}} s</td>
         <td><form method="post" action="/dashboard/jwt-templates/{{id}}/delete" class="inline"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="danger">Delete</button></form></td></tr>{{/items}}
         {{^items}}<tr><td colspan="4" class="muted">No JWT templates.</td></tr>{{/items}}
         </tbody></table>
@@ -206,6 +212,20 @@ enum DashboardTemplates {
         <label>Claims (JSON object; shortcodes such as <code>&#123;&#123;user.id&#125;&#125;</code> work) <textarea name="claims" rows="5">{{form.claims}}</textarea></label>
         <label>Lifetime in seconds <input name="lifetime" type="number" min="30" max="315360000" value="{{form.lifetime}}"></label>
         <button type="submit">Create template</button></form>
+        """
+
+    static let jwtTemplate = """
+        <p><a href="/dashboard/jwt-templates">← JWT templates</a></p>
+        <h1>{{name}}</h1>
+        <dl><dt>ID</dt><dd><code>{{id}}</code></dd><dt>Created</dt><dd>{{created}}</dd></dl>
+        <form method="post" action="/dashboard/jwt-templates/{{id}}" class="stack" id="edit-jwt-template">
+        <input type="hidden" name="csrf_token" value="{{csrf}}">
+        <label>Name <input name="name" value="{{form.name}}" required></label>
+        <label>Claims (JSON object) <textarea name="claims" rows="8">{{form.claims}}</textarea></label>
+        <label>Lifetime in seconds <input name="lifetime" type="number" min="30" max="315360000" value="{{form.lifetime}}"></label>
+        <button type="submit">Save</button></form>
+        <h2>Danger zone</h2>
+        <form method="post" action="/dashboard/jwt-templates/{{id}}/delete" class="inline"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="danger">Delete template</button></form>
         """
 
     static let webhooks = """
