@@ -9,7 +9,7 @@
 
 Check: no answer is a 5xx (`not_a_server_error`; `--checks` names others, such as `response_schema_conformance`). Prints one summary line per run and exits non-zero on a failure.
 
-    python3 Benchmarks/Fuzz/emulator-fuzz.py [--examples N] [--mode random|seeded|both]
+    python3 Benchmarks/Fuzz/emulator-fuzz.py [--examples N] [--mode random|seeded|both] [--seed N]
 
 Uses CLERK_BIN, or builds `clerk` in debug mode. Stops by itself; loopback only.
 """
@@ -173,12 +173,17 @@ def pinned_operations(spec, ids):
 CHECKS = "not_a_server_error"
 
 
+SEED = None
+
+
 def run_schemathesis(spec_path, base, key, examples, config_path=None, include=None, label=""):
     command = ["st"]
     if config_path:
         command += ["--config-file", config_path]
     command += ["run", spec_path, "--url", base + "/v1", "-H", "Authorization: Bearer " + key, "--checks", CHECKS,
                 "--max-examples", str(examples), "--phases", "examples,fuzzing", "-w", "1", "--no-color"]
+    if SEED is not None:
+        command += ["--seed", str(SEED)]
     for operation_id in include or []:
         command += ["--include-operation-id", operation_id]
     started = time.time()
@@ -198,12 +203,14 @@ def run_schemathesis(spec_path, base, key, examples, config_path=None, include=N
 
 
 def main():
-    global CHECKS
+    global CHECKS, SEED
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=10)
     parser.add_argument("--mode", choices=["random", "seeded", "both"], default="both")
     parser.add_argument("--checks", default="not_a_server_error", help="Schemathesis checks (comma-separated)")
+    parser.add_argument("--seed", type=int, help="Schemathesis's random seed: the same inputs on every run (CI uses one)")
     args = parser.parse_args()
+    SEED = args.seed
     CHECKS = args.checks
     binary = os.environ.get("CLERK_BIN")
     if not binary:
