@@ -172,7 +172,7 @@ final class EmulatorState: Sendable {
             do {
                 try RequestValidation.checkPath(endpoint, parameters)
                 try RequestValidation.checkQuery(endpoint, queryPairs)
-                try RequestValidation.check(endpoint, contentType: contentType, body: body)
+                try RequestValidation.check(endpoint, body: body)
                 return try await handler(self, request)
             } catch var error as EmulatorError {
                 // A refusal (400 or 422) answers the one of the two the operation documents, when it documents one.

@@ -36,7 +36,7 @@ struct EmulatorValidationTests {
             }
             // The body is checked whatever its Content-Type says (the handlers read it as JSON all the same): a
             // text/plain body with an over-long description was stored before.
-            for contentType in ["text/plain", "application/octet-stream", "application/x-www-form-urlencoded"] {
+            for contentType in ["text/plain", "application/octet-stream", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
                 let answer = try await rawRequest(
                     emulator, "POST", "/v1/api_keys", key: emulator.secretKey,
                     body: #"{"name":"Typed key","subject":"\#(user.id)","description":"\#(long)"}"#, contentType: contentType
