@@ -53,7 +53,8 @@ extension EmulatorState {
                 guard var record = try EmulatorStore.fetch(id, kind: "organization", db) else { throw EmulatorError.notFound("Organization") }
                 var doc = record.doc.objectMembers ?? [:]
                 if let name = try body.string("name") { doc["name"] = .string(name) }
-                if let slug = try body.string("slug"), slug.lowercased() != doc["slug"]?.stringMember?.lowercased() {
+                if let slug = try body.string("slug"), slug != doc["slug"]?.stringMember {
+                    try Self.checkSlug(slug)
                     // A slug belongs to one organization: the new one is claimed, the old one freed.
                     if let owner = try EmulatorStore.owner(of: slug, kind: "organization_slug", db), owner != id {
                         throw EmulatorError(status: 422, code: "form_identifier_exists", message: "That slug is taken. Please try another.", meta: ["param_name": "slug"])
@@ -221,9 +222,7 @@ extension EmulatorState {
     func createOrganization(_ body: BodyReader) async throws -> EmulatorResponse {
         let name = try body.requiredString("name")
         let slug = try body.string("slug") ?? Self.slugify(name)
-        guard !slug.isEmpty, slug.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw EmulatorError.invalid("slug", "may contain only letters, digits, - and _")
-        }
+        try Self.checkSlug(slug)
         let createdBy = try body.string("created_by")
         let now = nowMillis()
         let id = EmulatorIDs.make("org")
@@ -260,6 +259,13 @@ extension EmulatorState {
             _ = try await addMember(organization: record, userID: createdBy, role: "org:admin")
         }
         return try .json(.object(doc))
+    }
+
+    /// A 422 naming `slug` unless it is letters, digits, `-` and `_` (at least one).
+    static func checkSlug(_ slug: String) throws {
+        guard !slug.isEmpty, slug.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw EmulatorError.invalid("slug", "may contain only letters, digits, - and _")
+        }
     }
 
     static func slugify(_ name: String) -> String {

@@ -73,7 +73,14 @@ struct EmulatorResourcesTests {
                 _ = try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(name: "Nope", slug: "taken-slug"))
             }
             #expect(refused?.firstCode == "form_identifier_exists" && refused?.status == 422)
+            for badSlug in ["", "a/b", "two words"] {
+                let answer = await #expect(throws: ClerkAPIResponseError.self) {
+                    _ = try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(slug: badSlug))
+                }
+                #expect(answer?.status == 422 && answer?.errors.first?.meta?["param_name"] == "slug", "\(badSlug)")
+            }
             #expect(try await clerk.organizations.getOrganization(organization.id).name == "Acme Inc", "nothing changed")
+            #expect(try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(slug: "Acme-Inc")).slug == "Acme-Inc", "a change of case is kept")
             let renamed = try await clerk.organizations.updateOrganization(organization.id, UpdateOrganizationBody(name: "Zenith Labs", slug: "zenith"))
             #expect(renamed.name == "Zenith Labs" && renamed.slug == "zenith")
             #expect(try await clerk.organizations.getOrganizationList(ListOrganizationsQuery(query: "zenith")).data.map(\.id) == [organization.id])
