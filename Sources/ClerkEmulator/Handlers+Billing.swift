@@ -148,9 +148,7 @@ extension EmulatorState {
                 conditions.append(BillingEmulation.itemSearchCondition)
                 arguments += Array(repeating: likePattern(containing: query), count: BillingEmulation.itemSearchPlaceholders)
             }
-            let instanceID = state.keys.signer.kid
-            let notices = try await state.store.writer.write { db in try BillingEmulation.prepareAll(instanceID: instanceID, db) }
-            BillingEmulation.log(notices, state)
+            try await state.settleAllPayers()
             return try await state.listRecords(conditions, arguments, request, order: "created_at DESC, rowid DESC", wrappedByDefault: true)
         }
         table[.cancelCommerceSubscriptionItem] = { state, request in
@@ -287,6 +285,7 @@ extension EmulatorState {
         table[.getBillingStatementList] = { state, request in
             let (limit, offset) = try Self.paging(request)
             _ = try request.queryBool("paginated")
+            try await state.settleAllPayers()
             let now = nowMillis()
             let (statements, total) = try await state.store.writer.read { db in
                 let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE kind = ?", arguments: [BillingEmulation.statementKind]) ?? 0
@@ -300,6 +299,7 @@ extension EmulatorState {
         }
         table[.getBillingStatement] = { state, request in
             let id = request.path("statementID")
+            try await state.settleAllPayers()
             let now = nowMillis()
             return try .json(try await state.store.writer.read { db in
                 guard let record = try EmulatorStore.fetch(id, kind: BillingEmulation.statementKind, db) else { throw EmulatorError.notFound("Statement") }
@@ -310,6 +310,7 @@ extension EmulatorState {
             let (limit, offset) = try Self.paging(request)
             _ = try request.queryBool("paginated")
             let id = request.path("statementID")
+            try await state.settleAllPayers()
             let (attempts, total) = try await state.store.writer.read { db in
                 guard try EmulatorStore.fetch(id, kind: BillingEmulation.statementKind, db) != nil else { throw EmulatorError.notFound("Statement") }
                 let all = try BillingEmulation.attempts(of: id, db)
@@ -338,6 +339,16 @@ extension EmulatorState {
             let organization = try await state.organization(request.path("organization_id"))
             return try await BillingEmulation.adjust(state, BillingEmulation.Owner(organization), adjustment)
         }
+    }
+}
+
+extension EmulatorState {
+    /// Brings every payer up to now (renewals due, upcoming items begun, their charges kept) before a read that lists
+    /// across payers, so a charge that fell due shows without another call touching its payer.
+    fileprivate func settleAllPayers() async throws {
+        let instanceID = keys.signer.kid
+        let notices = try await store.writer.write { db in try BillingEmulation.prepareAll(instanceID: instanceID, db) }
+        BillingEmulation.log(notices, self)
     }
 }
 
@@ -599,9 +610,11 @@ private enum BillingEmulation {
         return Int64((start.timeIntervalSince1970 * 1000).rounded())
     }
 
+    /// A statement's payment attempts, newest first.
     static func attempts(of statementID: String, _ db: Database) throws -> [EmulatorStore.Record] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM resources WHERE kind = ? AND parent_id = ? ORDER BY created_at, rowid", arguments: [paymentAttemptKind, statementID]
+            db, sql: "SELECT * FROM resources WHERE kind = ? AND parent_id = ? ORDER BY created_at DESC, rowid DESC",
+            arguments: [paymentAttemptKind, statementID]
         ).map(EmulatorStore.record)
     }
 
@@ -612,7 +625,7 @@ private enum BillingEmulation {
         let attempts = try attempts(of: record.id, db)
         let total = attempts.reduce(Int64(0)) { $0 + ($1.doc["amount"]?["amount"]?.intMember ?? 0) }
         var groups: [(day: Int64, items: [JSONValue])] = []
-        for attempt in attempts.reversed() {
+        for attempt in attempts {
             let day = attempt.createdAt - attempt.createdAt % 86_400_000
             let item = try attemptResponse(attempt, db)
             if let last = groups.indices.last, groups[last].day == day { groups[last].items.append(item) } else { groups.append((day, [item])) }

@@ -62,6 +62,8 @@ extension EmulatorState {
             // The invitation a real instance sends: stored (and listed by ListInvitations), its email logged.
             let invitation = try await state.createInvitation(BodyReader(object: [
                 "email_address": .string(email), "ignore_existing": .bool(try body.bool("ignore_existing") ?? false),
+                // Its email is the one effect recorded below.
+                "notify": false,
             ]))
             state.recordEffect(
                 "Waitlist entry invited: the invitation email is not sent by the emulator",

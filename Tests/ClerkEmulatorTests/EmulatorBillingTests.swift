@@ -320,9 +320,9 @@ struct EmulatorBillingTests {
             let fetched = try await clerk.billing.getStatement(listed.id)
             #expect(fetched.id == listed.id && fetched.groups.flatMap(\.items).count == 2)
             let attempts = try await clerk.billing.getStatementPaymentAttemptList(listed.id)
-            #expect(attempts.totalCount == 2 && attempts.data.map(\.amount.amount) == [charged, chargedAgain], "in the order charged")
+            #expect(attempts.totalCount == 2 && attempts.data.map(\.amount.amount) == [chargedAgain, charged], "newest first")
             let page = try await rawRequest(emulator, "GET", "/v1/billing/statements/\(listed.id)/payment_attempts?limit=1&offset=1", key: emulator.secretKey)
-            #expect(page.json?["total_count"] == 2 && page.json?["data"]?[0]?["amount"]?["amount"] == .int(chargedAgain))
+            #expect(page.json?["total_count"] == 2 && page.json?["data"]?[0]?["amount"]?["amount"] == .int(charged))
 
             // The charge is an effect a developer sees (the dashboard's effects page and the log).
             let effects = try await EmulatorDashboardTests.Visitor.open(emulator).get("/dashboard/effects")
