@@ -3,11 +3,14 @@
 
 The SDK is generated from the same Backend API spec and checks every answer against its models: a success must
 decode into the operation's response model (a missing or mistyped member fails), and an error must come with a
-status the operation documents and Clerk's error shape. The script calls every operation of the spec through the
-SDK, in an order that makes each one meaningful (create, then read, list, update, delete), and prints one line per
-operation. It exits with 1 when any call fails, and lists the operations it did not reach.
+status the operation documents and Clerk's error shape. The script calls every operation this SDK version has,
+in an order that makes each one meaningful (create, then read, list, update, delete), and prints one line per
+call. It exits with 1 when any call fails or (with --spec) an operation of the SDK was not reached, and lists the
+spec's operations the SDK lacks.
 
-    python3 Scripts/python-sdk-check.py --url http://127.0.0.1:8787 --secret-key sk_test_... [--spec FILE]
+    CLERK_SECRET_KEY=sk_test_... python3 Scripts/python-sdk-check.py --url http://127.0.0.1:8787 [--spec FILE]
+
+The secret key comes from the environment (never the command line, which other users' `ps` can read).
 
 Some operations cannot succeed on an emulator (a passkey or an external account is never created through the
 Backend API; a production domain on a development instance, ...): for those the script requires the documented
@@ -16,6 +19,7 @@ refusal, decoded by the SDK as `ClerkErrors`, and names the status it expects.
 import argparse
 import base64
 import json
+import os
 import re
 import sys
 import time
@@ -54,7 +58,8 @@ def call(label, fn, refused=None, undocumented=None):
     try:
         value = fn()
     except models.ResponseValidationError as error:
-        RESULTS.append((label, "FAIL", f"answer does not match the SDK's model: {str(error)[:400]}"))
+        # The validator's first line only: the rest quotes the answer, which may hold a key's secret.
+        RESULTS.append((label, "FAIL", f"answer does not match the SDK's model: {str(error).splitlines()[0][:300]}"))
         return None
     except models.SDKError as error:
         status = error.raw_response.status_code
@@ -516,9 +521,11 @@ def main():
     warnings.simplefilter("ignore", DeprecationWarning)  # the SDK marks deprecated operations so; they are called on purpose
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--secret-key", required=True)
+    parser.add_argument("--secret-key", default=os.environ.get("CLERK_SECRET_KEY"), help="default: $CLERK_SECRET_KEY")
     parser.add_argument("--spec")
     args = parser.parse_args()
+    if not args.secret_key:
+        parser.error("set CLERK_SECRET_KEY (or pass --secret-key)")
     if args.spec:
         SPEC_STATUSES.update(load_spec(args.spec))
     clerk = Clerk(bearer_auth=args.secret_key, server_url=args.url.rstrip("/") + "/v1")

@@ -177,7 +177,8 @@ SEED = None
 
 
 def run_schemathesis(spec_path, base, key, examples, config_path=None, include=None, label=""):
-    command = ["st"]
+    # The module, not the `st` script: a fresh `pip install` may leave no `st` on PATH (pyenv, user installs).
+    command = [sys.executable, "-m", "schemathesis.cli"]
     if config_path:
         command += ["--config-file", config_path]
     command += ["run", spec_path, "--url", base + "/v1", "-H", "Authorization: Bearer " + key, "--checks", CHECKS,

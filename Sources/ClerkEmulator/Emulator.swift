@@ -174,7 +174,7 @@ public final class RunningEmulator: Sendable {
 
     /// Whether ``dashboardLink()`` opens on this machine. The dashboard answers loopback peers only, so an emulator
     /// that listens on one non-loopback address alone (`--host 192.168.1.5`) has none to offer (`0.0.0.0` does).
-    public var dashboardIsReachable: Bool { ClerkEmulator.dashboardReachable(bindHost: apiURL.host ?? "") }
+    public var dashboardIsReachable: Bool { ClerkEmulator.dashboardReachable(bindHost: state.options.host) }
 
     /// Waits until the server stops (it runs until the task is cancelled).
     public func wait() async throws { try await task.value }
@@ -285,7 +285,7 @@ public enum ClerkEmulator {
 
     /// Whether a listener bound to `bindHost` also listens on loopback: a loopback address, or every address.
     static func dashboardReachable(bindHost: String) -> Bool {
-        isLoopback(bindHost) || ["0.0.0.0", "::", "[::]", ""].contains(bindHost)
+        isLoopback(bindHost) || ["0.0.0.0", "::", ""].contains(bindHost)
     }
 
     static func isLoopback(_ host: String) -> Bool {

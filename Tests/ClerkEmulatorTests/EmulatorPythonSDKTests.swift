@@ -21,9 +21,9 @@ struct EmulatorPythonSDKTests {
         do {
             let run = try await PythonSDK.run([
                 root.appendingPathComponent("Scripts/python-sdk-check.py").path,
-                "--url", emulator.apiURL.absoluteString, "--secret-key", emulator.secretKey,
+                "--url", emulator.apiURL.absoluteString,
                 "--spec", root.appendingPathComponent("Tests/ClerkBackendTests/Fixtures/clerk-bapi-2026-05-12.yml").path,
-            ])
+            ], environment: ["CLERK_SECRET_KEY": emulator.secretKey])
             #expect(run.status == 0, "python-sdk-check failed:\n\(run.output)")
             // The script's own coverage line: every operation of this SDK version reached, none failing.
             let summary = try #require(run.output.firstMatch(of: /(\d+) checks, (\d+) failed; \d+ requests, (\d+) operations reached, (\d+) with a success/))
@@ -101,10 +101,11 @@ enum PythonSDK {
 
     /// Runs `python3` with `arguments`; standard output and error together. The blocking read and the wait happen on
     /// Dispatch threads, never on the cooperative pool, which the in-process emulator needs to answer the script.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
