@@ -11,7 +11,7 @@ import Testing
 struct EmulatorPythonSDKTests {
     @Test("Every operation of the Python SDK against the emulator: successes decode, refusals are the documented ones")
     func everyOperation() async throws {
-        try #require(PythonSDK.installed, "CLERK_REQUIRE_PYTHON_SDK is set but `import clerk_backend_api` fails: pip install clerk-backend-api==7.0.0")
+        try #require(PythonSDK.installed, "CLERK_REQUIRE_PYTHON_SDK is set but clerk-backend-api 7.0.0 (and PyYAML) is not installed: pip install clerk-backend-api==7.0.0")
         let root = PythonSDK.repositoryRoot
         // withEmulator's check of every answer against the spec, kept here to see which operations it saw.
         let conformance = ConformanceRecorder()
@@ -80,7 +80,11 @@ enum PythonSDK {
     static let installed: Bool = {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import clerk_backend_api, yaml"]
+        // The version the figures below were taken with (another one has other operations).
+        process.arguments = [
+            "python3", "-c",
+            "import yaml, importlib.metadata as m, sys; sys.exit(m.version('clerk-backend-api') != '7.0.0')",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do {
@@ -92,7 +96,7 @@ enum PythonSDK {
         }
     }()
     static var shouldRun: Bool { required || installed }
-    static let skipMessage: Comment = "Clerk's Python SDK is not installed (pip install clerk-backend-api==7.0.0 pyyaml); skipped"
+    static let skipMessage: Comment = "Clerk's Python SDK 7.0.0 is not installed (pip install clerk-backend-api==7.0.0 pyyaml); skipped"
 
     /// The package's root, from this file's path (Tests/ClerkEmulatorTests/<file>).
     static var repositoryRoot: URL {
