@@ -1,6 +1,7 @@
 import ClerkBackend
 import ClerkEmulator
 import Foundation
+import GRDB
 import Testing
 
 /// Billing: the default free plans, custom prices, subscriptions and their items, credits, statements.
@@ -327,6 +328,36 @@ struct EmulatorBillingTests {
             // The charge is an effect a developer sees (the dashboard's effects page and the log).
             let effects = try await EmulatorDashboardTests.Visitor.open(emulator).get("/dashboard/effects")
             #expect(effects.body.contains("kept as a paid payment attempt on statement \(listed.id)"))
+        }
+    }
+
+    @Test("A paid period that has ended renews when the statements are read: its charge is a second payment attempt")
+    func renewalOnStatementRead() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clerk-renewal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("emulator.sqlite").path
+        try await withEmulator(databasePath: path) { _, clerk in
+            let user = try await clerk.users.createUser(CreateUserBody(emailAddress: ["renewing@example.com"]))
+            let free = try #require(try await clerk.billing.getUserBillingSubscription(user.id).subscriptionItems.first)
+            let pro = try await clerk.billing.createPrice(CreateBillingPriceRequest(planID: try #require(free.planID), amount: 2_500))
+            let up = try await clerk.billing.createPriceTransition(free.id, PriceTransitionRequest(fromPriceID: try #require(free.priceID), toPriceID: pro.id))
+            // A month goes by: the item's paid period ends a second ago (written beside the running emulator).
+            let ended = Int64(Date().timeIntervalSince1970 * 1000) - 1_000
+            let database = try DatabaseQueue(path: path)
+            try await database.write { db in
+                try db.execute(
+                    sql: "UPDATE resources SET doc = json_set(doc, '$.period_end', ?) WHERE id = ?", arguments: [ended, up.subscriptionItem.id]
+                )
+            }
+            try database.close()
+            // Reading the statements (no other billing call in between) settles the payer first.
+            let statements = try await clerk.billing.getStatementList()
+            let attempts = statements.data.flatMap { $0.groups.flatMap(\.items) }
+            #expect(attempts.count == 2 && attempts.first?.chargeType == "recurring" && attempts.first?.amount.amount == 2_500)
+            #expect(attempts.last?.chargeType == "checkout")
+            let renewed = try #require(try await clerk.billing.getUserBillingSubscription(user.id).subscriptionItems.first { $0.id == up.subscriptionItem.id })
+            #expect((renewed.periodEnd ?? 0) > ended && renewed.periodStart == ended)
         }
     }
 
