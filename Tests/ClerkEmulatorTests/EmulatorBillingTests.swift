@@ -333,8 +333,7 @@ struct EmulatorBillingTests {
 
     @Test("A paid period that has ended renews when the statements are read: its charge is a second payment attempt")
     func renewalOnStatementRead() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clerk-renewal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try EmulatorSnapshotTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("emulator.sqlite").path
         try await withEmulator(databasePath: path) { _, clerk in
