@@ -15,10 +15,7 @@ struct EmulatorPythonSDKTests {
         let root = PythonSDK.repositoryRoot
         // withEmulator's check of every answer against the spec, kept here to see which operations it saw.
         let conformance = ConformanceRecorder()
-        var options = EmulatorOptions(port: 0, databasePath: nil, passwordRounds: 1_000)
-        options.responseObserver = conformance.observe
-        let emulator = try await ClerkEmulator.start(options)
-        do {
+        try await withEmulator(conformance: conformance) { emulator, _ in
             let run = try await PythonSDK.run([
                 root.appendingPathComponent("Scripts/python-sdk-check.py").path,
                 "--url", emulator.apiURL.absoluteString,
@@ -66,11 +63,6 @@ struct EmulatorPythonSDKTests {
             // Every operation of the spec answered in this one test, each answer checked against the spec.
             let missing = Set(Endpoint.all.map(\.operationID)).subtracting(conformance.operations)
             #expect(missing.isEmpty, "operations that never answered under the check: \(missing.sorted())")
-            await emulator.stop()
-            conformance.expectConformance()
-        } catch {
-            await emulator.stop()
-            throw error
         }
     }
 }

@@ -9,12 +9,13 @@ import NIOHTTP1
 import Synchronization
 import Testing
 
-/// Runs `body` with an in-memory emulator on a free loopback port and a client pointed at it.
+/// Runs `body` with an in-memory emulator on a free loopback port and a client pointed at it. Every answer is checked
+/// against the spec by `conformance` (a new recorder unless the test wants to read it afterwards).
 func withEmulator<T>(
-    databasePath: String? = nil, _ body: (RunningEmulator, ClerkClient) async throws -> T
+    databasePath: String? = nil, conformance: ConformanceRecorder = ConformanceRecorder(),
+    _ body: (RunningEmulator, ClerkClient) async throws -> T
 ) async throws -> T {
     var options = EmulatorOptions(port: 0, databasePath: databasePath, passwordRounds: 1_000)
-    let conformance = ConformanceRecorder()
     options.responseObserver = conformance.observe
     let emulator = try await ClerkEmulator.start(options)
     do {
